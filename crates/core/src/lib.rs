@@ -1,0 +1,56 @@
+//! # splitbrain-core
+//!
+//! Deterministic simulation of distributed protocols. No clock, no OS
+//! randomness, no IO: a [`Scenario`] (protocol, cluster, seed, timed user
+//! actions) runs to the same trace, with the same hash, on every platform.
+//!
+//! The pieces, from the inside out:
+//! - [`protocol::Protocol`]: a node as a sans-IO state machine. It reacts to
+//!   start, message, timer and client request, and pushes effects into an
+//!   [`protocol::Out`]. It exposes a [`protocol::NodeView`] for display.
+//! - [`protocol::Checker`]: a protocol's safety invariants, checked after
+//!   every event.
+//! - [`sim::Sim`]: the discrete-event simulator. It owns time, the
+//!   [`net::Network`], the seeded [`rng::Rng`] streams, the clients and the
+//!   [`trace::Trace`].
+//! - [`simulation::Simulation`]: the same, behind a trait object, so the app
+//!   and the CLI drive any protocol without naming its types.
+//!
+//! ```
+//! use splitbrain_core::{build, RunOptions, Scenario, ProtocolConfig, Time};
+//! use splitbrain_core::protocols::raft::RaftConfig;
+//!
+//! let scenario = Scenario::new(ProtocolConfig::Raft(RaftConfig::default()), 5, 42);
+//! let mut sim = build(&scenario, RunOptions::default()).unwrap();
+//! sim.run_until(Time(2_000_000), u64::MAX);
+//! assert!(sim.violation().is_none());
+//! let again = {
+//!     let mut s = build(&scenario, RunOptions::default()).unwrap();
+//!     s.run_until(Time(2_000_000), u64::MAX);
+//!     s.trace().hash()
+//! };
+//! assert_eq!(sim.trace().hash(), again);
+//! ```
+
+#![no_std]
+#![forbid(unsafe_code)]
+
+extern crate alloc;
+#[cfg(any(test, feature = "std"))]
+extern crate std;
+
+pub mod id;
+pub mod net;
+pub mod protocol;
+pub mod protocols;
+pub mod rng;
+pub mod scenario;
+pub mod sim;
+pub mod simulation;
+pub mod time;
+pub mod trace;
+
+pub use id::{ClientId, MessageId, NodeId, RequestId};
+pub use scenario::{Action, ProtocolConfig, Scenario, ScenarioError, TimedAction};
+pub use simulation::{build, RunOptions, Simulation};
+pub use time::{Span, Time};

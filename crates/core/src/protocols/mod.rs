@@ -1,0 +1,5 @@
+//! The protocols. Each knows nothing of the simulator or the UI: it
+//! implements [`crate::protocol::Protocol`] and its invariants'
+//! [`crate::protocol::Checker`], nothing more.
+
+pub mod raft;

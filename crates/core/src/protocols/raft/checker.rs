@@ -1,0 +1,269 @@
+//! Raft's safety properties (Figure 3 of the paper), checked after every
+//! event. Each check looks only at what the last handler changed on one node
+//! (new log entries, a commit or apply advance, a new leader), against a
+//! record of everything seen so far, so checking costs little per event
+//! however long the run.
+
+use alloc::collections::BTreeMap;
+use alloc::format;
+use alloc::vec;
+use alloc::vec::Vec;
+
+use crate::id::NodeId;
+use crate::protocol::{Checker, Slot, Violation};
+use crate::trace::stable_hash;
+
+use super::{LogIndex, Raft, RaftConfig, Role, Term};
+
+const ELECTION_SAFETY: usize = 0;
+const LEADER_APPEND_ONLY: usize = 1;
+const LOG_MATCHING: usize = 2;
+const LEADER_COMPLETENESS: usize = 3;
+const STATE_MACHINE_SAFETY: usize = 4;
+
+/// An entry's identity: its term and a digest of its command.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Fingerprint {
+    term: Term,
+    command: u64,
+}
+
+#[derive(Clone, Debug)]
+struct Seen {
+    fingerprint: Fingerprint,
+    node: NodeId,
+}
+
+#[derive(Clone, Debug)]
+pub struct RaftChecker {
+    /// The leader of each term seen so far.
+    leaders: BTreeMap<Term, NodeId>,
+    /// For log matching: every `(index, term)` ever in any log, with its
+    /// command and the term of the entry before it. If these agree wherever
+    /// two logs share an `(index, term)`, the logs match up to there, by
+    /// induction on the index.
+    entries: BTreeMap<(LogIndex, Term), (u64, Term, NodeId)>,
+    /// The entry known committed at each index (`committed[i - 1]`).
+    committed: Vec<Option<Seen>>,
+    /// The entry first applied at each index.
+    applied: Vec<Option<Seen>>,
+    /// Per node: `(term, log length)` while it leads, for append-only.
+    leading: Vec<Option<(Term, LogIndex)>>,
+}
+
+fn fingerprint(node: &Raft, index: LogIndex) -> Fingerprint {
+    let entry = &node.log[index as usize - 1];
+    Fingerprint {
+        term: entry.term,
+        command: stable_hash(&*entry.command),
+    }
+}
+
+fn record(slots: &mut Vec<Option<Seen>>, index: LogIndex, seen: Seen) -> Result<(), Seen> {
+    let i = index as usize - 1;
+    if slots.len() <= i {
+        slots.resize(i + 1, None);
+    }
+    match &slots[i] {
+        Some(old) if old.fingerprint != seen.fingerprint => Err(old.clone()),
+        Some(_) => Ok(()),
+        None => {
+            slots[i] = Some(seen);
+            Ok(())
+        }
+    }
+}
+
+impl RaftChecker {
+    fn violation(
+        invariant: usize,
+        message: alloc::string::String,
+        nodes: Vec<NodeId>,
+        entries: Vec<(NodeId, LogIndex)>,
+    ) -> Violation {
+        Violation {
+            invariant,
+            message,
+            nodes,
+            entries,
+        }
+    }
+
+    /// Every committed entry must be in `leader`'s log.
+    fn check_completeness(&self, id: NodeId, leader: &Raft, from: LogIndex) -> Result<(), Violation> {
+        for (i, seen) in self.committed.iter().enumerate().skip(from as usize) {
+            let Some(seen) = seen else { continue };
+            let index = i as LogIndex + 1;
+            if seen.fingerprint.term >= leader.term {
+                continue;
+            }
+            let has = index <= leader.last_index() && fingerprint(leader, index) == seen.fingerprint;
+            if !has {
+                return Err(Self::violation(
+                    LEADER_COMPLETENESS,
+                    format!(
+                        "{id} leads term {} but lacks the entry committed at index {index} \
+                         (term {}, committed by way of {})",
+                        leader.term, seen.fingerprint.term, seen.node
+                    ),
+                    vec![id, seen.node],
+                    vec![(id, index), (seen.node, index)],
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Checker<Raft> for RaftChecker {
+    const INVARIANTS: &'static [&'static str] = &[
+        "election safety",
+        "leader append-only",
+        "log matching",
+        "leader completeness",
+        "state machine safety",
+    ];
+
+    fn new(nodes: usize, _config: &RaftConfig) -> RaftChecker {
+        RaftChecker {
+            leaders: BTreeMap::new(),
+            entries: BTreeMap::new(),
+            committed: Vec::new(),
+            applied: Vec::new(),
+            leading: vec![None; nodes],
+        }
+    }
+
+    fn on_crash(&mut self, node: NodeId) {
+        self.leading[node.index()] = None;
+    }
+
+    fn check(&mut self, nodes: &[Slot<Raft>], id: NodeId) -> Result<(), Violation> {
+        let Some(node) = nodes[id.index()].up() else {
+            return Ok(());
+        };
+
+        // Log matching, over the entries this event wrote.
+        let from = node.changed_from.max(1);
+        for index in from..=node.last_index() {
+            let f = fingerprint(node, index);
+            let prev = node.term_at(index - 1);
+            match self.entries.get(&(index, f.term)) {
+                Some(&(command, prev_term, other)) if (command, prev_term) != (f.command, prev) => {
+                    return Err(Self::violation(
+                        LOG_MATCHING,
+                        format!(
+                            "{id} and {other} both hold an entry at index {index} in term {} \
+                             but their logs differ there or before it",
+                            f.term
+                        ),
+                        vec![id, other],
+                        vec![(id, index), (other, index)],
+                    ));
+                }
+                Some(_) => {}
+                None => {
+                    self.entries.insert((index, f.term), (f.command, prev, id));
+                }
+            }
+        }
+
+        // Election safety and leader append-only.
+        if node.role == Role::Leader {
+            match self.leaders.get(&node.term) {
+                Some(&other) if other != id => {
+                    return Err(Self::violation(
+                        ELECTION_SAFETY,
+                        format!("{other} and {id} were both elected leader in term {}", node.term),
+                        vec![other, id],
+                        Vec::new(),
+                    ));
+                }
+                Some(_) => {}
+                None => {
+                    self.leaders.insert(node.term, id);
+                }
+            }
+            match self.leading[id.index()] {
+                Some((term, len)) if term == node.term => {
+                    if node.changed_from <= len {
+                        return Err(Self::violation(
+                            LEADER_APPEND_ONLY,
+                            format!(
+                                "{id}, leader of term {term}, changed its own entry at index {}",
+                                node.changed_from
+                            ),
+                            vec![id],
+                            vec![(id, node.changed_from)],
+                        ));
+                    }
+                }
+                _ => {
+                    // Newly leader: it must hold every committed entry.
+                    self.check_completeness(id, node, 0)?;
+                }
+            }
+            self.leading[id.index()] = Some((node.term, node.last_index()));
+        } else {
+            self.leading[id.index()] = None;
+        }
+
+        // Newly committed entries: no index commits two different entries,
+        // and every current leader of a later term must hold them.
+        if node.commit > node.commit_before {
+            for index in node.commit_before + 1..=node.commit.min(node.last_index()) {
+                let seen = Seen {
+                    fingerprint: fingerprint(node, index),
+                    node: id,
+                };
+                if let Err(old) = record(&mut self.committed, index, seen) {
+                    return Err(Self::violation(
+                        STATE_MACHINE_SAFETY,
+                        format!(
+                            "index {index} was committed with an entry of term {} on {} and \
+                             with a different entry of term {} on {id}",
+                            old.fingerprint.term,
+                            old.node,
+                            fingerprint(node, index).term
+                        ),
+                        vec![old.node, id],
+                        vec![(old.node, index), (id, index)],
+                    ));
+                }
+            }
+            for (other, slot) in nodes.iter().enumerate() {
+                let Some(leader) = slot.up() else { continue };
+                if leader.role == Role::Leader {
+                    let other = NodeId(other as u16);
+                    self.check_completeness(other, leader, node.commit_before)?;
+                }
+            }
+        }
+
+        // State machine safety: what this node applied matches what every
+        // node applied at the same index.
+        if node.applied > node.applied_before {
+            for index in node.applied_before + 1..=node.applied {
+                let seen = Seen {
+                    fingerprint: fingerprint(node, index),
+                    node: id,
+                };
+                if let Err(old) = record(&mut self.applied, index, seen) {
+                    return Err(Self::violation(
+                        STATE_MACHINE_SAFETY,
+                        format!(
+                            "{} applied an entry of term {} at index {index}, but {id} applied \
+                             a different one of term {}",
+                            old.node,
+                            old.fingerprint.term,
+                            fingerprint(node, index).term
+                        ),
+                        vec![old.node, id],
+                        vec![(old.node, index), (id, index)],
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,817 @@
+//! # Raft
+//!
+//! Raft (Ongaro and Ousterhout, "In Search of an Understandable Consensus
+//! Algorithm", 2014) keeps a replicated log consistent across a cluster with
+//! a single leader per term.
+//!
+//! - **Leader election** (§5.2): a follower that hears nothing from a leader
+//!   for a randomized election timeout becomes a candidate, increments its
+//!   term, votes for itself and asks the others for votes. A node grants at
+//!   most one vote per term, and only to a candidate whose log is at least as
+//!   up to date as its own (§5.4.1). A majority makes a leader.
+//! - **Log replication** (§5.3): the leader appends client commands to its
+//!   log and sends them in AppendEntries. A follower accepts entries only if
+//!   its log holds the entry just before them with the same term (the
+//!   consistency check); otherwise the leader backs up and retries, and
+//!   conflicting entries on the follower are overwritten.
+//! - **Commitment** (§5.3, §5.4.2): an entry is committed once the leader
+//!   that created it has stored it on a majority. A leader never commits an
+//!   entry from an earlier term by counting replicas (Figure 8): earlier
+//!   entries commit only indirectly, when an entry of its own term does. A
+//!   new leader appends a no-op so that happens promptly (§8).
+//! - **State machine**: a key-value map with get, put and append. Reads go
+//!   through the log too, so they are linearizable.
+//! - **Persistence** (Figure 2): currentTerm, votedFor and the log survive a
+//!   crash; everything else is rebuilt.
+//!
+//! [`RaftVariant::CommitOldTermByCount`] deliberately breaks the Figure 8
+//! rule, to prove the invariant checker catches the bug.
+
+mod checker;
+#[cfg(test)]
+mod tests;
+
+use alloc::collections::BTreeMap;
+use alloc::format;
+use alloc::string::String;
+use alloc::sync::Arc;
+use alloc::vec;
+use alloc::vec::Vec;
+
+use serde::{Deserialize, Serialize};
+
+pub use checker::RaftChecker;
+
+use crate::id::{NodeId, RequestId};
+use crate::protocol::{
+    ClientRequest, EntryView, NodeDetail, NodeView, Op, Out, Outcome, Protocol, RoleKind, TimerId,
+};
+use crate::scenario::{Latency, ScenarioError};
+use crate::time::Span;
+
+pub type Term = u64;
+/// Log positions start at 1; 0 means "before the first entry".
+pub type LogIndex = u64;
+
+const ELECTION: TimerId = 0;
+const HEARTBEAT: TimerId = 1;
+
+/// Which Raft to run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RaftVariant {
+    #[default]
+    Correct,
+    /// Broken on purpose: the leader commits any entry stored on a majority,
+    /// whatever its term, which Figure 8 of the paper shows is unsafe.
+    CommitOldTermByCount,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RaftConfig {
+    /// Drawn anew each time the timer is reset.
+    pub election_timeout: Latency,
+    /// How often a leader sends AppendEntries when it has nothing new.
+    pub heartbeat: Span,
+    /// The most entries one AppendEntries carries.
+    pub max_batch: u32,
+    pub variant: RaftVariant,
+}
+
+impl Default for RaftConfig {
+    fn default() -> Self {
+        RaftConfig {
+            election_timeout: Latency {
+                min: Span::from_millis(150),
+                max: Span::from_millis(300),
+            },
+            heartbeat: Span::from_millis(50),
+            max_batch: 64,
+            variant: RaftVariant::Correct,
+        }
+    }
+}
+
+impl RaftConfig {
+    pub fn validate(&self) -> Result<(), ScenarioError> {
+        let e = &self.election_timeout;
+        if e.min.0 == 0 || e.min > e.max {
+            return Err(ScenarioError::new(
+                "election_timeout",
+                format!(
+                    "needs 0 < min <= max, got min {} and max {}",
+                    e.min, e.max
+                ),
+            ));
+        }
+        if self.heartbeat.0 == 0 {
+            return Err(ScenarioError::new("heartbeat", "must be greater than zero"));
+        }
+        if self.heartbeat >= e.min {
+            return Err(ScenarioError::new(
+                "heartbeat",
+                format!(
+                    "must be shorter than the minimum election timeout ({}), or followers \
+                     will start elections against a healthy leader",
+                    e.min
+                ),
+            ));
+        }
+        if self.max_batch == 0 {
+            return Err(ScenarioError::new("max_batch", "must be at least 1"));
+        }
+        Ok(())
+    }
+}
+
+/// What a log entry asks the state machine to do.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Command {
+    /// Appended by a new leader so an entry of its term commits promptly.
+    Noop,
+    Client { request: RequestId, op: Op },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Entry {
+    pub term: Term,
+    /// Shared: entries are sent many times and never change.
+    pub command: Arc<Command>,
+}
+
+impl Entry {
+    fn label(&self) -> String {
+        match &*self.command {
+            Command::Noop => String::from("noop"),
+            Command::Client { op, .. } => format!("{op}"),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum RaftMsg {
+    RequestVote {
+        term: Term,
+        last_index: LogIndex,
+        last_term: Term,
+    },
+    Vote {
+        term: Term,
+        granted: bool,
+    },
+    AppendEntries {
+        term: Term,
+        prev_index: LogIndex,
+        prev_term: Term,
+        entries: Vec<Entry>,
+        commit: LogIndex,
+    },
+    AppendReply {
+        term: Term,
+        success: bool,
+        /// On success, the follower's last matching index. On failure, the
+        /// index the leader should back up to (the follower's hint).
+        index: LogIndex,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    Follower,
+    Candidate,
+    Leader,
+}
+
+/// What survives a crash (Figure 2's "persistent state on all servers").
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RaftDurable {
+    pub term: Term,
+    pub voted_for: Option<NodeId>,
+    pub log: Vec<Entry>,
+}
+
+/// One Raft server.
+#[derive(Clone, Debug)]
+pub struct Raft {
+    id: NodeId,
+    nodes: usize,
+    config: RaftConfig,
+    // Persistent.
+    pub(crate) term: Term,
+    pub(crate) voted_for: Option<NodeId>,
+    /// `log[i - 1]` is the entry at index `i`.
+    pub(crate) log: Vec<Entry>,
+    // Volatile.
+    pub(crate) role: Role,
+    pub(crate) leader: Option<NodeId>,
+    pub(crate) commit: LogIndex,
+    pub(crate) applied: LogIndex,
+    votes: u64,
+    next_index: Vec<LogIndex>,
+    match_index: Vec<LogIndex>,
+    kv: BTreeMap<String, String>,
+    /// Client requests waiting for their entry to apply, by log index.
+    waiting: BTreeMap<LogIndex, RequestId>,
+    // What the last handler changed, for the incremental invariant checker.
+    pub(crate) changed_from: LogIndex,
+    pub(crate) commit_before: LogIndex,
+    pub(crate) applied_before: LogIndex,
+}
+
+impl Raft {
+    fn majority(&self) -> usize {
+        self.nodes / 2 + 1
+    }
+
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    pub fn term(&self) -> Term {
+        self.term
+    }
+
+    pub fn log(&self) -> &[Entry] {
+        &self.log
+    }
+
+    pub fn commit_index(&self) -> LogIndex {
+        self.commit
+    }
+
+    pub fn kv(&self) -> &BTreeMap<String, String> {
+        &self.kv
+    }
+
+    pub(crate) fn last_index(&self) -> LogIndex {
+        self.log.len() as LogIndex
+    }
+
+    pub(crate) fn term_at(&self, index: LogIndex) -> Term {
+        if index == 0 {
+            0
+        } else {
+            self.log.get(index as usize - 1).map_or(0, |e| e.term)
+        }
+    }
+
+    fn last_term(&self) -> Term {
+        self.term_at(self.last_index())
+    }
+
+    /// Marks the start of a handler, for the checker's "what changed".
+    fn begin(&mut self) {
+        self.changed_from = LogIndex::MAX;
+        self.commit_before = self.commit;
+        self.applied_before = self.applied;
+    }
+
+    fn touched(&mut self, index: LogIndex) {
+        self.changed_from = self.changed_from.min(index);
+    }
+
+    fn reset_election_timer(&self, out: &mut Out<RaftMsg>) {
+        let t = &self.config.election_timeout;
+        out.set_timer(ELECTION, t.min, t.max);
+    }
+
+    fn step_down(&mut self, term: Term, out: &mut Out<RaftMsg>) {
+        if term > self.term {
+            self.term = term;
+            self.voted_for = None;
+        }
+        if self.role == Role::Leader {
+            out.cancel_timer(HEARTBEAT);
+            // Requests we accepted may still commit under the next leader,
+            // or not: their clients will time out and learn nothing.
+            self.waiting.clear();
+        }
+        if self.role != Role::Follower {
+            self.reset_election_timer(out);
+        }
+        self.role = Role::Follower;
+        self.leader = None;
+    }
+
+    fn start_election(&mut self, out: &mut Out<RaftMsg>) {
+        self.term += 1;
+        self.role = Role::Candidate;
+        self.voted_for = Some(self.id);
+        self.leader = None;
+        self.votes = 1u64 << self.id.0;
+        self.reset_election_timer(out);
+        if self.majority() == 1 {
+            self.become_leader(out);
+            return;
+        }
+        out.broadcast(RaftMsg::RequestVote {
+            term: self.term,
+            last_index: self.last_index(),
+            last_term: self.last_term(),
+        });
+    }
+
+    fn become_leader(&mut self, out: &mut Out<RaftMsg>) {
+        self.role = Role::Leader;
+        self.leader = Some(self.id);
+        out.cancel_timer(ELECTION);
+        let next = self.last_index() + 1;
+        self.next_index = vec![next; self.nodes];
+        self.match_index = vec![0; self.nodes];
+        // §8: a no-op of our own term lets earlier entries commit now.
+        self.append(Command::Noop);
+        self.replicate_all(out);
+        out.set_timer(HEARTBEAT, self.config.heartbeat, self.config.heartbeat);
+        self.advance_commit(out);
+    }
+
+    fn append(&mut self, command: Command) -> LogIndex {
+        self.log.push(Entry {
+            term: self.term,
+            command: Arc::new(command),
+        });
+        let index = self.last_index();
+        self.match_index[self.id.index()] = index;
+        self.touched(index);
+        index
+    }
+
+    fn replicate_all(&mut self, out: &mut Out<RaftMsg>) {
+        for peer in 0..self.nodes as u16 {
+            if peer != self.id.0 {
+                self.replicate(NodeId(peer), out);
+            }
+        }
+    }
+
+    /// Sends `peer` the entries from its next index on (none: a heartbeat).
+    fn replicate(&mut self, peer: NodeId, out: &mut Out<RaftMsg>) {
+        let next = self.next_index[peer.index()].clamp(1, self.last_index() + 1);
+        let prev_index = next - 1;
+        let end = (prev_index + u64::from(self.config.max_batch)).min(self.last_index());
+        let entries = self.log[prev_index as usize..end as usize].to_vec();
+        out.send(
+            peer,
+            RaftMsg::AppendEntries {
+                term: self.term,
+                prev_index,
+                prev_term: self.term_at(prev_index),
+                entries,
+                commit: self.commit,
+            },
+        );
+    }
+
+    fn advance_commit(&mut self, out: &mut Out<RaftMsg>) {
+        let mut matched: Vec<LogIndex> = self.match_index.clone();
+        matched.sort_unstable_by(|a, b| b.cmp(a));
+        let candidate = matched[self.majority() - 1];
+        if candidate <= self.commit {
+            return;
+        }
+        let allowed = match self.config.variant {
+            RaftVariant::Correct => self.term_at(candidate) == self.term,
+            RaftVariant::CommitOldTermByCount => true,
+        };
+        if allowed {
+            self.commit = candidate;
+            self.apply(out);
+        }
+    }
+
+    fn apply(&mut self, out: &mut Out<RaftMsg>) {
+        while self.applied < self.commit {
+            self.applied += 1;
+            let entry = &self.log[self.applied as usize - 1];
+            let Command::Client { request, op } = &*entry.command else {
+                continue;
+            };
+            let value = match op {
+                Op::Get { key } => self.kv.get(key).cloned(),
+                Op::Put { key, value } => {
+                    self.kv.insert(key.clone(), value.clone());
+                    None
+                }
+                Op::Append { key, value } => {
+                    self.kv.entry(key.clone()).or_default().push_str(value);
+                    None
+                }
+            };
+            let request = *request;
+            if self.waiting.remove(&self.applied).is_some() {
+                out.reply(request, Outcome::Ok { value });
+            }
+        }
+    }
+
+    fn on_request_vote(
+        &mut self,
+        from: NodeId,
+        term: Term,
+        last_index: LogIndex,
+        last_term: Term,
+        out: &mut Out<RaftMsg>,
+    ) {
+        if term > self.term {
+            self.step_down(term, out);
+        }
+        // §5.4.1: only vote for a candidate whose log is at least as up to
+        // date as ours.
+        let up_to_date = (last_term, last_index) >= (self.last_term(), self.last_index());
+        let granted = term == self.term
+            && self.voted_for.is_none_or(|v| v == from)
+            && up_to_date;
+        if granted {
+            self.voted_for = Some(from);
+            self.reset_election_timer(out);
+        }
+        out.send(
+            from,
+            RaftMsg::Vote {
+                term: self.term,
+                granted,
+            },
+        );
+    }
+
+    fn on_vote(&mut self, from: NodeId, term: Term, granted: bool, out: &mut Out<RaftMsg>) {
+        if term > self.term {
+            self.step_down(term, out);
+            return;
+        }
+        if self.role != Role::Candidate || term != self.term || !granted {
+            return;
+        }
+        self.votes |= 1u64 << from.0;
+        if self.votes.count_ones() as usize >= self.majority() {
+            self.become_leader(out);
+        }
+    }
+
+    fn on_append_entries(
+        &mut self,
+        from: NodeId,
+        term: Term,
+        prev_index: LogIndex,
+        prev_term: Term,
+        entries: Vec<Entry>,
+        commit: LogIndex,
+        out: &mut Out<RaftMsg>,
+    ) {
+        if term < self.term {
+            out.send(
+                from,
+                RaftMsg::AppendReply {
+                    term: self.term,
+                    success: false,
+                    index: 0,
+                },
+            );
+            return;
+        }
+        if term > self.term || self.role != Role::Follower {
+            self.step_down(term, out);
+        }
+        self.leader = Some(from);
+        self.reset_election_timer(out);
+
+        // The consistency check (§5.3).
+        if prev_index > self.last_index() {
+            let index = self.last_index();
+            out.send(
+                from,
+                RaftMsg::AppendReply {
+                    term: self.term,
+                    success: false,
+                    index,
+                },
+            );
+            return;
+        }
+        if self.term_at(prev_index) != prev_term {
+            // Skip the whole conflicting term at once rather than one entry
+            // per round trip (the optimisation at the end of §5.3).
+            let conflict_term = self.term_at(prev_index);
+            let mut index = prev_index - 1;
+            while index > self.commit && self.term_at(index) == conflict_term {
+                index -= 1;
+            }
+            out.send(
+                from,
+                RaftMsg::AppendReply {
+                    term: self.term,
+                    success: false,
+                    index,
+                },
+            );
+            return;
+        }
+        let mut index = prev_index;
+        for entry in entries {
+            index += 1;
+            if index <= self.last_index() {
+                if self.term_at(index) == entry.term {
+                    continue; // already have it
+                }
+                // Conflict: drop this entry and all that follow (§5.3). In
+                // correct Raft this never touches a committed entry; the
+                // checker, not an assert, says so when a variant breaks it.
+                self.log.truncate(index as usize - 1);
+                self.touched(index);
+            }
+            self.log.push(entry);
+            self.touched(index);
+        }
+        if commit > self.commit {
+            self.commit = commit.min(index);
+            self.apply(out);
+        }
+        out.send(
+            from,
+            RaftMsg::AppendReply {
+                term: self.term,
+                success: true,
+                index,
+            },
+        );
+    }
+
+    fn on_append_reply(
+        &mut self,
+        from: NodeId,
+        term: Term,
+        success: bool,
+        index: LogIndex,
+        out: &mut Out<RaftMsg>,
+    ) {
+        if term > self.term {
+            self.step_down(term, out);
+            return;
+        }
+        if self.role != Role::Leader || term != self.term {
+            return;
+        }
+        let peer = from.index();
+        if success {
+            if index > self.match_index[peer] {
+                self.match_index[peer] = index;
+            }
+            self.next_index[peer] = self.next_index[peer].max(index + 1);
+            self.advance_commit(out);
+            if self.next_index[peer] <= self.last_index() {
+                self.replicate(from, out);
+            }
+        } else {
+            // Back up, never below what is known to match.
+            let floor = self.match_index[peer] + 1;
+            self.next_index[peer] = (index + 1).max(floor).min(self.next_index[peer].max(floor));
+            self.replicate(from, out);
+        }
+    }
+
+    fn entry_views(&self, from: LogIndex) -> Vec<EntryView> {
+        (from.max(1)..=self.last_index())
+            .map(|i| {
+                let e = &self.log[i as usize - 1];
+                EntryView {
+                    index: i,
+                    term: e.term,
+                    committed: i <= self.commit,
+                    label: e.label(),
+                }
+            })
+            .collect()
+    }
+}
+
+impl Protocol for Raft {
+    type Config = RaftConfig;
+    type Msg = RaftMsg;
+    type Durable = RaftDurable;
+    type Checker = RaftChecker;
+
+    const NAME: &'static str = "Raft";
+    const MSG_KINDS: &'static [&'static str] =
+        &["RequestVote", "Vote", "AppendEntries", "AppendEntries reply"];
+    const USER_TIMER: Option<(TimerId, &'static str)> = Some((ELECTION, "election timeout"));
+
+    fn new(id: NodeId, nodes: usize, config: &RaftConfig) -> Raft {
+        Raft::recover(
+            id,
+            nodes,
+            config,
+            RaftDurable {
+                term: 0,
+                voted_for: None,
+                log: Vec::new(),
+            },
+        )
+    }
+
+    fn recover(id: NodeId, nodes: usize, config: &RaftConfig, durable: RaftDurable) -> Raft {
+        Raft {
+            id,
+            nodes,
+            config: config.clone(),
+            term: durable.term,
+            voted_for: durable.voted_for,
+            log: durable.log,
+            role: Role::Follower,
+            leader: None,
+            commit: 0,
+            applied: 0,
+            votes: 0,
+            next_index: Vec::new(),
+            match_index: Vec::new(),
+            kv: BTreeMap::new(),
+            waiting: BTreeMap::new(),
+            // The checker sees a restarted node's whole log as new.
+            changed_from: 1,
+            commit_before: 0,
+            applied_before: 0,
+        }
+    }
+
+    fn durable(&self) -> RaftDurable {
+        RaftDurable {
+            term: self.term,
+            voted_for: self.voted_for,
+            log: self.log.clone(),
+        }
+    }
+
+    fn on_start(&mut self, out: &mut Out<RaftMsg>) {
+        // Keep `changed_from` as set by `recover`: the whole log is new to
+        // the checker.
+        self.commit_before = self.commit;
+        self.applied_before = self.applied;
+        self.reset_election_timer(out);
+    }
+
+    fn on_message(&mut self, from: NodeId, msg: RaftMsg, out: &mut Out<RaftMsg>) {
+        self.begin();
+        match msg {
+            RaftMsg::RequestVote {
+                term,
+                last_index,
+                last_term,
+            } => self.on_request_vote(from, term, last_index, last_term, out),
+            RaftMsg::Vote { term, granted } => self.on_vote(from, term, granted, out),
+            RaftMsg::AppendEntries {
+                term,
+                prev_index,
+                prev_term,
+                entries,
+                commit,
+            } => self.on_append_entries(from, term, prev_index, prev_term, entries, commit, out),
+            RaftMsg::AppendReply {
+                term,
+                success,
+                index,
+            } => self.on_append_reply(from, term, success, index, out),
+        }
+    }
+
+    fn on_timer(&mut self, timer: TimerId, out: &mut Out<RaftMsg>) {
+        self.begin();
+        match (timer, self.role) {
+            (ELECTION, Role::Follower | Role::Candidate) => self.start_election(out),
+            (ELECTION, Role::Leader) => {
+                // Forced by a user on a leader: it abdicates and campaigns,
+                // as a real server would if its timer misfired.
+                out.cancel_timer(HEARTBEAT);
+                self.waiting.clear();
+                self.start_election(out);
+            }
+            (HEARTBEAT, Role::Leader) => {
+                self.replicate_all(out);
+                out.set_timer(HEARTBEAT, self.config.heartbeat, self.config.heartbeat);
+            }
+            _ => {}
+        }
+    }
+
+    fn on_client_request(&mut self, request: ClientRequest, out: &mut Out<RaftMsg>) {
+        self.begin();
+        if self.role != Role::Leader {
+            out.reply(
+                request.id,
+                Outcome::Redirect {
+                    leader: self.leader,
+                },
+            );
+            return;
+        }
+        let index = self.append(Command::Client {
+            request: request.id,
+            op: request.op,
+        });
+        self.waiting.insert(index, request.id);
+        // Send right away to followers that are caught up; the others are
+        // mid-transfer and will get it with their next batch.
+        for peer in 0..self.nodes as u16 {
+            if peer != self.id.0 && self.next_index[usize::from(peer)] == index {
+                self.replicate(NodeId(peer), out);
+            }
+        }
+        self.advance_commit(out);
+    }
+
+    fn view(&self) -> NodeView {
+        const TAIL: u64 = 8;
+        NodeView {
+            role: match self.role {
+                Role::Follower => RoleKind::Follower,
+                Role::Candidate => RoleKind::Candidate,
+                Role::Leader => RoleKind::Leader,
+            },
+            role_label: match self.role {
+                Role::Follower => "follower",
+                Role::Candidate => "candidate",
+                Role::Leader => "leader",
+            },
+            term: self.term,
+            term_label: "term",
+            log_len: self.last_index(),
+            commit_index: self.commit,
+            log_tail: self.entry_views(self.last_index().saturating_sub(TAIL - 1)),
+            leader: self.leader,
+        }
+    }
+
+    fn detail(&self) -> NodeDetail {
+        let mut fields = vec![
+            (
+                "votedFor",
+                self.voted_for
+                    .map_or(String::from("none"), |v| format!("{v}")),
+            ),
+            ("lastApplied", format!("{}", self.applied)),
+        ];
+        if self.role == Role::Leader {
+            let list = |v: &[LogIndex]| {
+                v.iter()
+                    .enumerate()
+                    .filter(|(i, _)| *i != self.id.index())
+                    .map(|(i, x)| format!("n{i}:{x}"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
+            fields.push(("nextIndex", list(&self.next_index)));
+            fields.push(("matchIndex", list(&self.match_index)));
+        }
+        NodeDetail {
+            log: self.entry_views(1),
+            kv: self.kv.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            fields,
+        }
+    }
+
+    fn msg_kind(msg: &RaftMsg) -> u8 {
+        match msg {
+            RaftMsg::RequestVote { .. } => 0,
+            RaftMsg::Vote { .. } => 1,
+            RaftMsg::AppendEntries { .. } => 2,
+            RaftMsg::AppendReply { .. } => 3,
+        }
+    }
+
+    fn msg_label(msg: &RaftMsg) -> String {
+        match msg {
+            RaftMsg::RequestVote { term, .. } => format!("Vote? t{term}"),
+            RaftMsg::Vote { term, granted } => {
+                format!("Vote{} t{term}", if *granted { "✓" } else { "✗" })
+            }
+            RaftMsg::AppendEntries {
+                term,
+                prev_index,
+                entries,
+                ..
+            } => {
+                if entries.is_empty() {
+                    format!("AE t{term} ♥")
+                } else {
+                    let first = prev_index + 1;
+                    let last = prev_index + entries.len() as u64;
+                    if first == last {
+                        format!("AE t{term} [{first}]")
+                    } else {
+                        format!("AE t{term} [{first}..{last}]")
+                    }
+                }
+            }
+            RaftMsg::AppendReply {
+                term,
+                success,
+                index,
+            } => {
+                if *success {
+                    format!("AE✓ t{term} ≤{index}")
+                } else {
+                    format!("AE✗ t{term}")
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,425 @@
+//! A scenario: everything needed to reproduce a run. Scenario → run → trace
+//! is a pure function; the same scenario gives the same trace hash anywhere.
+
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::id::{ClientId, MessageId, NodeId};
+use crate::protocol::Op;
+use crate::protocols::raft::RaftConfig;
+use crate::time::{Span, Time};
+
+/// The largest cluster the simulator accepts. Node sets are `u64` bitsets,
+/// and the UI is laid out for at most this many.
+pub const MAX_NODES: u16 = 51;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// Shown to people; never interpreted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    pub protocol: ProtocolConfig,
+    pub nodes: u16,
+    #[serde(default)]
+    pub seed: u64,
+    #[serde(default)]
+    pub network: NetworkConfig,
+    #[serde(default)]
+    pub clients: ClientConfig,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workload: Option<Workload>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub faults: Option<Faults>,
+    /// User actions, in time order.
+    #[serde(default)]
+    pub actions: Vec<TimedAction>,
+    /// How long to run when nobody says otherwise (the CLI's default
+    /// `--until`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<Time>,
+}
+
+/// Which protocol, with its parameters.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "name", rename_all = "lowercase")]
+pub enum ProtocolConfig {
+    Raft(RaftConfig),
+}
+
+impl ProtocolConfig {
+    pub fn name(&self) -> &'static str {
+        match self {
+            ProtocolConfig::Raft(_) => "raft",
+        }
+    }
+}
+
+/// A latency range in simulated time, drawn uniformly per message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Latency {
+    pub min: Span,
+    pub max: Span,
+}
+
+impl Default for Latency {
+    fn default() -> Self {
+        Latency {
+            min: Span::from_millis(5),
+            max: Span::from_millis(15),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NetworkConfig {
+    pub latency: Latency,
+    /// Probability that a message is lost, per message.
+    pub loss: f64,
+    /// Probability that a message is delivered twice. Off by default.
+    pub duplicate: f64,
+    /// Per-link latency overrides (one direction each).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<LinkLatency>,
+}
+
+impl Default for NetworkConfig {
+    fn default() -> Self {
+        NetworkConfig {
+            latency: Latency::default(),
+            loss: 0.0,
+            duplicate: 0.0,
+            links: Vec::new(),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkLatency {
+    pub from: NodeId,
+    pub to: NodeId,
+    pub latency: Latency,
+}
+
+/// How the simulated clients behave.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ClientConfig {
+    /// After this long without an answer the operation's outcome is
+    /// unknown: it may or may not have happened.
+    pub timeout: Span,
+    /// How many redirects a client follows before giving up.
+    pub redirects: u8,
+}
+
+impl Default for ClientConfig {
+    fn default() -> Self {
+        ClientConfig {
+            timeout: Span::from_secs(2),
+            redirects: 3,
+        }
+    }
+}
+
+/// A closed-loop random workload: each client sends an operation, waits for
+/// its outcome, thinks, and sends the next.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Workload {
+    pub clients: u32,
+    pub think: Latency,
+    pub keys: u32,
+    /// Share of reads; the rest are split between puts and appends.
+    pub reads: f64,
+    pub start: Time,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stop: Option<Time>,
+}
+
+impl Default for Workload {
+    fn default() -> Self {
+        Workload {
+            clients: 3,
+            think: Latency {
+                min: Span::from_millis(20),
+                max: Span::from_millis(100),
+            },
+            keys: 3,
+            reads: 0.3,
+            start: Time(Span::from_millis(500).0),
+            stop: None,
+        }
+    }
+}
+
+/// Random faults, drawn from the seed, until `until`; then everything heals
+/// and every crashed node restarts, so liveness can be checked after.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Faults {
+    pub until: Time,
+    /// Mean time between faults.
+    pub every: Span,
+    pub crashes: bool,
+    pub partitions: bool,
+    /// At most this many nodes down at once (default: a minority).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_down: Option<u16>,
+}
+
+impl Default for Faults {
+    fn default() -> Self {
+        Faults {
+            until: Time(Span::from_secs(10).0),
+            every: Span::from_millis(700),
+            crashes: true,
+            partitions: true,
+            max_down: None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimedAction {
+    pub at: Time,
+    pub action: Action,
+}
+
+/// Something a user does to the cluster.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum Action {
+    /// Split the cluster into groups that cannot talk to each other. Nodes
+    /// not listed form one more group together.
+    Partition { groups: Vec<Vec<NodeId>> },
+    /// Remove every partition and link cut.
+    Heal,
+    /// Cut the link `from → to` (and back, if `both`).
+    CutLink {
+        from: NodeId,
+        to: NodeId,
+        #[serde(default)]
+        both: bool,
+    },
+    RestoreLink {
+        from: NodeId,
+        to: NodeId,
+        #[serde(default)]
+        both: bool,
+    },
+    Crash { node: NodeId },
+    Restart { node: NodeId },
+    /// Fire the node's user-forceable timer (Raft: the election timeout).
+    Timeout { node: NodeId },
+    /// A client sends `op` to `node`.
+    Request {
+        node: NodeId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        client: Option<ClientId>,
+        op: Op,
+    },
+    /// Drop one message in flight.
+    DropMessage { id: MessageId },
+}
+
+/// What is wrong with a scenario, and where.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScenarioError {
+    /// A path to the offending field, such as `actions[3].at`.
+    pub path: String,
+    pub message: String,
+}
+
+impl ScenarioError {
+    pub fn new(path: impl Into<String>, message: impl Into<String>) -> ScenarioError {
+        ScenarioError {
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path, self.message)
+    }
+}
+
+fn check_latency(path: &str, l: &Latency) -> Result<(), ScenarioError> {
+    if l.min.0 == 0 {
+        return Err(ScenarioError::new(
+            format!("{path}.min"),
+            "latency must be at least 1us (a message cannot arrive before it is sent)",
+        ));
+    }
+    if l.min > l.max {
+        return Err(ScenarioError::new(
+            path,
+            format!("min ({}) is greater than max ({})", l.min, l.max),
+        ));
+    }
+    Ok(())
+}
+
+fn check_probability(path: &str, p: f64) -> Result<(), ScenarioError> {
+    if !(0.0..=1.0).contains(&p) {
+        return Err(ScenarioError::new(
+            path,
+            format!("must be a probability between 0 and 1, got {p}"),
+        ));
+    }
+    Ok(())
+}
+
+impl Scenario {
+    /// A default scenario for `protocol` on `nodes` nodes.
+    pub fn new(protocol: ProtocolConfig, nodes: u16, seed: u64) -> Scenario {
+        Scenario {
+            title: None,
+            protocol,
+            nodes,
+            seed,
+            network: NetworkConfig::default(),
+            clients: ClientConfig::default(),
+            workload: None,
+            faults: None,
+            actions: Vec::new(),
+            until: None,
+        }
+    }
+
+    /// Checks every field a person could get wrong, naming the first one
+    /// that is wrong.
+    pub fn validate(&self) -> Result<(), ScenarioError> {
+        if self.nodes == 0 || self.nodes > MAX_NODES {
+            return Err(ScenarioError::new(
+                "nodes",
+                format!("must be between 1 and {MAX_NODES}, got {}", self.nodes),
+            ));
+        }
+        match &self.protocol {
+            ProtocolConfig::Raft(c) => c.validate().map_err(|mut e| {
+                e.path = format!("protocol.{}", e.path);
+                e
+            })?,
+        }
+        check_latency("network.latency", &self.network.latency)?;
+        check_probability("network.loss", self.network.loss)?;
+        check_probability("network.duplicate", self.network.duplicate)?;
+        for (i, link) in self.network.links.iter().enumerate() {
+            let path = format!("network.links[{i}]");
+            self.check_node(&format!("{path}.from"), link.from)?;
+            self.check_node(&format!("{path}.to"), link.to)?;
+            check_latency(&format!("{path}.latency"), &link.latency)?;
+        }
+        if self.clients.timeout.0 == 0 {
+            return Err(ScenarioError::new(
+                "clients.timeout",
+                "must be greater than zero",
+            ));
+        }
+        if let Some(w) = &self.workload {
+            if w.clients == 0 || w.clients > 1000 {
+                return Err(ScenarioError::new(
+                    "workload.clients",
+                    format!("must be between 1 and 1000, got {}", w.clients),
+                ));
+            }
+            if w.keys == 0 {
+                return Err(ScenarioError::new("workload.keys", "must be at least 1"));
+            }
+            check_latency("workload.think", &w.think)?;
+            check_probability("workload.reads", w.reads)?;
+        }
+        if let Some(f) = &self.faults {
+            if f.every.0 == 0 {
+                return Err(ScenarioError::new("faults.every", "must be greater than zero"));
+            }
+            if let Some(m) = f.max_down {
+                if m > self.nodes {
+                    return Err(ScenarioError::new(
+                        "faults.max_down",
+                        format!("cannot exceed the {} nodes", self.nodes),
+                    ));
+                }
+            }
+        }
+        let mut last = Time::ZERO;
+        for (i, timed) in self.actions.iter().enumerate() {
+            let path = format!("actions[{i}]");
+            if timed.at < last {
+                return Err(ScenarioError::new(
+                    format!("{path}.at"),
+                    format!(
+                        "actions must be in time order: {} comes after {}",
+                        timed.at, last
+                    ),
+                ));
+            }
+            last = timed.at;
+            self.check_action(&format!("{path}.action"), &timed.action)?;
+        }
+        Ok(())
+    }
+
+    fn check_node(&self, path: &str, node: NodeId) -> Result<(), ScenarioError> {
+        if node.0 >= self.nodes {
+            return Err(ScenarioError::new(
+                path,
+                format!(
+                    "node {} does not exist: this cluster has nodes 0 to {}",
+                    node.0,
+                    self.nodes - 1
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    fn check_action(&self, path: &str, action: &Action) -> Result<(), ScenarioError> {
+        match action {
+            Action::Partition { groups } => {
+                let mut seen = 0u64;
+                for (g, group) in groups.iter().enumerate() {
+                    for (k, node) in group.iter().enumerate() {
+                        let p = format!("{path}.groups[{g}][{k}]");
+                        self.check_node(&p, *node)?;
+                        let bit = 1u64 << node.0;
+                        if seen & bit != 0 {
+                            return Err(ScenarioError::new(
+                                p,
+                                format!("node {} is in more than one group", node.0),
+                            ));
+                        }
+                        seen |= bit;
+                    }
+                }
+                Ok(())
+            }
+            Action::Heal | Action::DropMessage { .. } => Ok(()),
+            Action::CutLink { from, to, .. } | Action::RestoreLink { from, to, .. } => {
+                self.check_node(&format!("{path}.from"), *from)?;
+                self.check_node(&format!("{path}.to"), *to)?;
+                if from == to {
+                    return Err(ScenarioError::new(
+                        format!("{path}.to"),
+                        "a link joins two different nodes",
+                    ));
+                }
+                Ok(())
+            }
+            Action::Crash { node }
+            | Action::Restart { node }
+            | Action::Timeout { node }
+            | Action::Request { node, .. } => self.check_node(&format!("{path}.node"), *node),
+        }
+    }
+}
