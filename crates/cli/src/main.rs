@@ -1,1 +1,234 @@
-fn main() {}
+//! `splitbrain`: run scenarios headless.
+//!
+//! ```text
+//! splitbrain run SCENARIO.json [--until TIME] [--seed N] [--trace OUT.jsonl]
+//! ```
+//!
+//! Exit status: 0 when every invariant held, 1 when one was violated, 2 on
+//! bad input (with the file, and the field or line, that is wrong).
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use splitbrain_core::time::parse_micros;
+use splitbrain_core::trace::{DropReason, EventKind, TraceEvent};
+use splitbrain_core::{build, RunOptions, Scenario, Simulation, Time};
+
+const USAGE: &str = "\
+usage: splitbrain run SCENARIO.json [--until TIME] [--seed N] [--trace OUT.jsonl]
+
+  --until TIME    simulated time to run to, such as 10s or 500ms
+                  (default: the scenario's `until`, else 10s)
+  --seed N        override the scenario's seed
+  --trace FILE    write every event as one JSON object per line
+
+exit status: 0 all invariants hold, 1 an invariant was violated, 2 bad input";
+
+/// A failure to report: the message and the exit status.
+struct Failure(String, u8);
+
+fn bad_input(message: impl Into<String>) -> Failure {
+    Failure(message.into(), 2)
+}
+
+struct RunArgs {
+    scenario: PathBuf,
+    until: Option<Time>,
+    seed: Option<u64>,
+    trace: Option<PathBuf>,
+}
+
+fn parse_run_args(args: &[String]) -> Result<RunArgs, Failure> {
+    let mut scenario = None;
+    let mut until = None;
+    let mut seed = None;
+    let mut trace = None;
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        let mut value = |name: &str| {
+            it.next()
+                .cloned()
+                .ok_or_else(|| bad_input(format!("{name} needs a value\n\n{USAGE}")))
+        };
+        match arg.as_str() {
+            "--until" => {
+                let text = value("--until")?;
+                let us = parse_micros(&text)
+                    .map_err(|e| bad_input(format!("--until `{text}`: {e}")))?;
+                until = Some(Time(us));
+            }
+            "--seed" => {
+                let text = value("--seed")?;
+                seed = Some(text.parse::<u64>().map_err(|_| {
+                    bad_input(format!("--seed `{text}`: expected a non-negative integer"))
+                })?);
+            }
+            "--trace" => trace = Some(PathBuf::from(value("--trace")?)),
+            "-h" | "--help" => return Err(Failure(USAGE.to_string(), 0)),
+            flag if flag.starts_with('-') => {
+                return Err(bad_input(format!("unknown option `{flag}`\n\n{USAGE}")))
+            }
+            path => {
+                if scenario.replace(PathBuf::from(path)).is_some() {
+                    return Err(bad_input(format!("one scenario at a time\n\n{USAGE}")));
+                }
+            }
+        }
+    }
+    let scenario = scenario.ok_or_else(|| bad_input(format!("no scenario given\n\n{USAGE}")))?;
+    Ok(RunArgs {
+        scenario,
+        until,
+        seed,
+        trace,
+    })
+}
+
+/// Reads and validates a scenario, naming the file and the field or line
+/// that is wrong.
+fn load_scenario(path: &Path) -> Result<Scenario, Failure> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| bad_input(format!("{}: cannot read: {e}", path.display())))?;
+    let mut de = serde_json::Deserializer::from_str(&text);
+    let scenario: Scenario = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let inner = e.inner();
+        let field = e.path().to_string();
+        let location = format!("{}:{}:{}", path.display(), inner.line(), inner.column());
+        // The location is already in front; drop serde_json's own copy.
+        let text = inner.to_string();
+        let reason = match text.rfind(" at line ") {
+            Some(cut) => &text[..cut],
+            None => &text,
+        };
+        if matches!(field.as_str(), "." | "?" | "") {
+            bad_input(format!("{location}: {reason}"))
+        } else {
+            bad_input(format!("{location}: {field}: {reason}"))
+        }
+    })?;
+    scenario
+        .validate()
+        .map_err(|e| bad_input(format!("{}: {e}", path.display())))?;
+    Ok(scenario)
+}
+
+fn trace_line(out: &mut String, index: u64, e: &TraceEvent, kinds: &[&str]) {
+    out.clear();
+    let _ = write!(
+        out,
+        "{{\"i\":{index},\"t\":{},\"kind\":\"{}\",\"node\":{},\"peer\":{},\"arg\":{}",
+        e.time.0,
+        e.kind.name(),
+        e.node.0,
+        e.peer.0,
+        e.arg
+    );
+    match e.kind {
+        EventKind::Send | EventKind::Deliver => {
+            let kind = kinds.get(usize::from(e.tag)).copied().unwrap_or("?");
+            let _ = write!(out, ",\"msg\":\"{kind}\"");
+        }
+        EventKind::Drop => {
+            let _ = write!(out, ",\"reason\":\"{}\"", DropReason::from_tag(e.tag).name());
+        }
+        _ => {
+            let _ = write!(out, ",\"tag\":{}", e.tag);
+        }
+    }
+    out.push('}');
+}
+
+fn write_trace(path: &Path, sim: &dyn Simulation) -> Result<(), Failure> {
+    let file = std::fs::File::create(path)
+        .map_err(|e| bad_input(format!("{}: cannot write: {e}", path.display())))?;
+    let mut w = std::io::BufWriter::new(file);
+    let mut line = String::new();
+    let kinds = sim.msg_kinds();
+    for (i, e) in sim.trace().events().iter().enumerate() {
+        trace_line(&mut line, i as u64, e, kinds);
+        writeln!(w, "{line}")
+            .map_err(|e| bad_input(format!("{}: write failed: {e}", path.display())))?;
+    }
+    w.flush()
+        .map_err(|e| bad_input(format!("{}: write failed: {e}", path.display())))
+}
+
+fn run(args: &[String]) -> Result<u8, Failure> {
+    let args = parse_run_args(args)?;
+    let mut scenario = load_scenario(&args.scenario)?;
+    if let Some(seed) = args.seed {
+        scenario.seed = seed;
+    }
+    let until = args
+        .until
+        .or(scenario.until)
+        .unwrap_or(Time(10_000_000));
+    let options = RunOptions {
+        keep_trace: args.trace.is_some(),
+        recent_events: 0,
+    };
+    let mut sim = build(&scenario, options)
+        .map_err(|e| bad_input(format!("{}: {e}", args.scenario.display())))?;
+    sim.run_until(until, u64::MAX);
+
+    println!(
+        "scenario: {} ({}, {} nodes, seed {})",
+        args.scenario.display(),
+        sim.protocol_name(),
+        scenario.nodes,
+        scenario.seed
+    );
+    println!("ran until: {until}");
+    println!("events: {}", sim.trace().len());
+    println!("trace hash: {:016x}", sim.trace().hash());
+    let stats = sim.stats();
+    println!(
+        "messages: {} sent, {} delivered, {} dropped",
+        stats.sent, stats.delivered, stats.dropped
+    );
+    println!(
+        "client requests: {} ({} ok, {} failed, {} unknown)",
+        stats.requests, stats.ok, stats.failed, stats.unknown
+    );
+    println!("invariants:");
+    let violation = sim.violation();
+    for (i, name) in sim.invariant_names().iter().enumerate() {
+        match violation {
+            Some(v) if v.violation.invariant == i => println!(
+                "  {name}: VIOLATED at event {} (t={}): {}",
+                v.event_index, v.time, v.violation.message
+            ),
+            // After the first violation the run is no longer checked.
+            Some(_) => println!("  {name}: not checked after the first violation"),
+            None => println!("  {name}: holds"),
+        }
+    }
+    if let Some(path) = &args.trace {
+        write_trace(path, sim.as_ref())?;
+        println!("trace written to {}", path.display());
+    }
+    Ok(if violation.is_some() { 1 } else { 0 })
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("run") => run(&args[1..]),
+        Some("-h" | "--help") => Err(Failure(USAGE.to_string(), 0)),
+        Some(other) => Err(bad_input(format!("unknown command `{other}`\n\n{USAGE}"))),
+        None => Err(bad_input(USAGE)),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(Failure(message, 0)) => {
+            println!("{message}");
+            ExitCode::SUCCESS
+        }
+        Err(Failure(message, code)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(code)
+        }
+    }
+}

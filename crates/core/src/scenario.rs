@@ -161,7 +161,7 @@ impl Default for Workload {
 
 /// Random faults, drawn from the seed, until `until`; then everything heals
 /// and every crashed node restarts, so liveness can be checked after.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Faults {
     pub until: Time,
@@ -172,6 +172,8 @@ pub struct Faults {
     /// At most this many nodes down at once (default: a minority).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_down: Option<u16>,
+    /// Extra message loss while faults last, on top of `network.loss`.
+    pub loss: f64,
 }
 
 impl Default for Faults {
@@ -182,6 +184,7 @@ impl Default for Faults {
             crashes: true,
             partitions: true,
             max_down: None,
+            loss: 0.0,
         }
     }
 }
@@ -340,6 +343,7 @@ impl Scenario {
             check_probability("workload.reads", w.reads)?;
         }
         if let Some(f) = &self.faults {
+            check_probability("faults.loss", f.loss)?;
             if f.every.0 == 0 {
                 return Err(ScenarioError::new("faults.every", "must be greater than zero"));
             }

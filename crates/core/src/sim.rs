@@ -400,10 +400,18 @@ impl<P: Protocol> Sim<P> {
         self.enqueue(id, from, to, msg);
     }
 
+    fn loss_now(&self) -> f64 {
+        let extra = match &self.scenario.faults {
+            Some(f) if self.now < f.until => f.loss,
+            _ => 0.0,
+        };
+        self.network.loss() + extra
+    }
+
     fn enqueue(&mut self, id: MessageId, from: NodeId, to: NodeId, msg: P::Msg) {
         let doomed = if !self.network.connected(from, to) {
             Some(DropReason::Partition)
-        } else if self.rng_network.chance(self.network.loss()) {
+        } else if self.rng_network.chance(self.loss_now()) {
             Some(DropReason::Loss)
         } else {
             None

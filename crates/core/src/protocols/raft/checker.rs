@@ -32,6 +32,10 @@ struct Fingerprint {
 struct Seen {
     fingerprint: Fingerprint,
     node: NodeId,
+    /// The term of the node that saw it. For commits, the first node to see
+    /// an entry committed is the leader that committed it, so this is the
+    /// term in which it was committed.
+    term: Term,
 }
 
 #[derive(Clone, Debug)]
@@ -89,12 +93,15 @@ impl RaftChecker {
         }
     }
 
-    /// Every committed entry must be in `leader`'s log.
+    /// Every entry committed in a term before `leader`'s must be in its log
+    /// (§5.4: "that entry will be present in the logs of the leaders for
+    /// all higher-numbered terms"). A deposed leader of an older term that
+    /// has not heard the news yet is not held to later commits.
     fn check_completeness(&self, id: NodeId, leader: &Raft, from: LogIndex) -> Result<(), Violation> {
         for (i, seen) in self.committed.iter().enumerate().skip(from as usize) {
             let Some(seen) = seen else { continue };
             let index = i as LogIndex + 1;
-            if seen.fingerprint.term >= leader.term {
+            if seen.term >= leader.term {
                 continue;
             }
             let has = index <= leader.last_index() && fingerprint(leader, index) == seen.fingerprint;
@@ -102,9 +109,9 @@ impl RaftChecker {
                 return Err(Self::violation(
                     LEADER_COMPLETENESS,
                     format!(
-                        "{id} leads term {} but lacks the entry committed at index {index} \
-                         (term {}, committed by way of {})",
-                        leader.term, seen.fingerprint.term, seen.node
+                        "{id} leads term {} but lacks the entry at index {index} (term {}) \
+                         committed in term {} (first seen committed on {})",
+                        leader.term, seen.fingerprint.term, seen.term, seen.node
                     ),
                     vec![id, seen.node],
                     vec![(id, index), (seen.node, index)],
@@ -215,6 +222,7 @@ impl Checker<Raft> for RaftChecker {
                 let seen = Seen {
                     fingerprint: fingerprint(node, index),
                     node: id,
+                    term: node.term,
                 };
                 if let Err(old) = record(&mut self.committed, index, seen) {
                     return Err(Self::violation(
@@ -247,6 +255,7 @@ impl Checker<Raft> for RaftChecker {
                 let seen = Seen {
                     fingerprint: fingerprint(node, index),
                     node: id,
+                    term: node.term,
                 };
                 if let Err(old) = record(&mut self.applied, index, seen) {
                     return Err(Self::violation(

@@ -1,0 +1,256 @@
+//! Node-level tests: one Raft server fed messages by hand, each test one
+//! rule of the paper.
+
+use alloc::vec;
+use alloc::vec::Vec;
+
+use super::*;
+use crate::id::ClientId;
+
+fn entry(term: Term) -> Entry {
+    Entry {
+        term,
+        command: Arc::new(Command::Noop),
+    }
+}
+
+fn server(id: u16, term: Term, log: Vec<Entry>, variant: RaftVariant) -> (Raft, Out<RaftMsg>) {
+    let config = RaftConfig {
+        variant,
+        ..RaftConfig::default()
+    };
+    let durable = RaftDurable {
+        term,
+        voted_for: None,
+        log,
+    };
+    let mut raft = Raft::recover(NodeId(id), 5, &config, durable);
+    let mut out = Out::new(NodeId(id), 5);
+    raft.on_start(&mut out);
+    (raft, out)
+}
+
+fn sent(out: &Out<RaftMsg>) -> Vec<(NodeId, RaftMsg)> {
+    out.effects()
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Send { to, msg } => Some((*to, msg.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+use crate::protocol::Effect;
+
+/// Makes `raft` leader of the next term with votes from n1 and n2.
+fn elect(raft: &mut Raft, out: &mut Out<RaftMsg>) {
+    raft.on_timer(ELECTION, out);
+    let term = raft.term;
+    for voter in [1, 2] {
+        raft.on_message(NodeId(voter), RaftMsg::Vote { term, granted: true }, out);
+    }
+    assert_eq!(raft.role, Role::Leader);
+}
+
+fn ack(raft: &mut Raft, from: u16, index: LogIndex, out: &mut Out<RaftMsg>) {
+    let term = raft.term;
+    raft.on_message(
+        NodeId(from),
+        RaftMsg::AppendReply {
+            term,
+            success: true,
+            index,
+        },
+        out,
+    );
+}
+
+/// Reference: §5.4.2 and Figure 8. A leader in term 4 holds an entry from
+/// term 2 that is now on a majority. Counting replicas must not commit it:
+/// only an entry of the leader's own term commits by counting.
+#[test]
+fn figure_8_old_term_entry_is_not_committed_by_counting() {
+    let (mut leader, mut out) = server(0, 3, vec![entry(1), entry(2)], RaftVariant::Correct);
+    elect(&mut leader, &mut out);
+    assert_eq!(leader.term, 4);
+    // The no-op of term 4 sits at index 3. Index 2 (term 2) reaches n1, n2.
+    ack(&mut leader, 1, 2, &mut out);
+    ack(&mut leader, 2, 2, &mut out);
+    assert_eq!(leader.commit, 0, "a term-2 entry must not commit by counting");
+    // Once the term-4 entry is on a majority, everything before it commits.
+    ack(&mut leader, 1, 3, &mut out);
+    assert_eq!(leader.commit, 0);
+    ack(&mut leader, 2, 3, &mut out);
+    assert_eq!(leader.commit, 3);
+}
+
+/// The same situation with the deliberately broken variant commits index 2,
+/// which is what makes Figure 8 unsafe: this is the bug the sweep must catch.
+#[test]
+fn broken_variant_commits_old_term_entry_by_counting() {
+    let (mut leader, mut out) =
+        server(0, 3, vec![entry(1), entry(2)], RaftVariant::CommitOldTermByCount);
+    elect(&mut leader, &mut out);
+    ack(&mut leader, 1, 2, &mut out);
+    ack(&mut leader, 2, 2, &mut out);
+    assert_eq!(leader.commit, 2);
+}
+
+/// Reference: §5.2. Each server votes for at most one candidate per term.
+#[test]
+fn one_vote_per_term() {
+    let (mut voter, mut out) = server(3, 1, vec![], RaftVariant::Correct);
+    let ask = |term| RaftMsg::RequestVote {
+        term,
+        last_index: 0,
+        last_term: 0,
+    };
+    voter.on_message(NodeId(0), ask(2), &mut out);
+    voter.on_message(NodeId(1), ask(2), &mut out);
+    let votes: Vec<bool> = sent(&out)
+        .into_iter()
+        .filter_map(|(_, m)| match m {
+            RaftMsg::Vote { granted, .. } => Some(granted),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(votes, vec![true, false]);
+    assert_eq!(voter.voted_for, Some(NodeId(0)));
+}
+
+/// Reference: §5.4.1. A voter denies a candidate whose log is less up to
+/// date than its own.
+#[test]
+fn vote_denied_to_candidate_with_stale_log() {
+    let (mut voter, mut out) = server(3, 3, vec![entry(1), entry(3)], RaftVariant::Correct);
+    voter.on_message(
+        NodeId(0),
+        RaftMsg::RequestVote {
+            term: 4,
+            last_index: 5,
+            last_term: 2,
+        },
+        &mut out,
+    );
+    assert!(sent(&out)
+        .iter()
+        .any(|(_, m)| matches!(m, RaftMsg::Vote { granted: false, term: 4 })));
+    assert_eq!(voter.term, 4, "a higher term is adopted even when the vote is denied");
+}
+
+/// Reference: §5.3. A follower rejects entries whose predecessor it lacks,
+/// and replaces entries that conflict with the leader's.
+#[test]
+fn consistency_check_and_conflict_repair() {
+    let (mut follower, mut out) =
+        server(1, 3, vec![entry(1), entry(2), entry(2)], RaftVariant::Correct);
+    // Predecessor missing: index 5 does not exist here.
+    follower.on_message(
+        NodeId(0),
+        RaftMsg::AppendEntries {
+            term: 3,
+            prev_index: 5,
+            prev_term: 3,
+            entries: vec![entry(3)],
+            commit: 0,
+        },
+        &mut out,
+    );
+    assert!(sent(&out)
+        .iter()
+        .any(|(_, m)| matches!(m, RaftMsg::AppendReply { success: false, .. })));
+    assert_eq!(follower.log.len(), 3);
+    // Conflict at index 2: term 2 there, the leader has term 3.
+    follower.on_message(
+        NodeId(0),
+        RaftMsg::AppendEntries {
+            term: 3,
+            prev_index: 1,
+            prev_term: 1,
+            entries: vec![entry(3)],
+            commit: 2,
+        },
+        &mut out,
+    );
+    let terms: Vec<Term> = follower.log.iter().map(|e| e.term).collect();
+    assert_eq!(terms, vec![1, 3]);
+    assert_eq!(follower.commit, 2);
+}
+
+/// Reference: Figure 2, "persistent state". A crash keeps currentTerm,
+/// votedFor and the log; commitIndex and the state machine are rebuilt.
+#[test]
+fn restart_keeps_durable_state_only() {
+    let (mut node, mut out) = server(2, 0, vec![], RaftVariant::Correct);
+    node.on_message(
+        NodeId(0),
+        RaftMsg::RequestVote {
+            term: 7,
+            last_index: 0,
+            last_term: 0,
+        },
+        &mut out,
+    );
+    node.on_message(
+        NodeId(0),
+        RaftMsg::AppendEntries {
+            term: 7,
+            prev_index: 0,
+            prev_term: 0,
+            entries: vec![Entry {
+                term: 7,
+                command: Arc::new(Command::Client {
+                    request: RequestId(1),
+                    op: Op::Put {
+                        key: "x".into(),
+                        value: "1".into(),
+                    },
+                }),
+            }],
+            commit: 1,
+        },
+        &mut out,
+    );
+    assert_eq!(node.kv.get("x").map(String::as_str), Some("1"));
+    let durable = node.durable();
+    let back = Raft::recover(NodeId(2), 5, &RaftConfig::default(), durable);
+    assert_eq!((back.term, back.voted_for), (7, Some(NodeId(0))));
+    assert_eq!(back.log.len(), 1);
+    assert_eq!(back.commit, 0);
+    assert!(back.kv.is_empty());
+}
+
+/// Followers do not serve clients: they redirect to the leader they know.
+#[test]
+fn follower_redirects_clients() {
+    let (mut node, mut out) = server(2, 1, vec![], RaftVariant::Correct);
+    node.on_message(
+        NodeId(4),
+        RaftMsg::AppendEntries {
+            term: 1,
+            prev_index: 0,
+            prev_term: 0,
+            entries: vec![],
+            commit: 0,
+        },
+        &mut out,
+    );
+    out.reset(NodeId(2), crate::time::Time::ZERO);
+    node.on_client_request(
+        ClientRequest {
+            id: RequestId(9),
+            client: ClientId(0),
+            op: Op::Get { key: "x".into() },
+        },
+        &mut out,
+    );
+    assert!(out.effects().iter().any(|e| matches!(
+        e,
+        Effect::Reply {
+            outcome: Outcome::Redirect {
+                leader: Some(NodeId(4))
+            },
+            ..
+        }
+    )));
+}

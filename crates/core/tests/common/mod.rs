@@ -1,0 +1,61 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use splitbrain_core::protocol::RoleKind;
+use splitbrain_core::protocols::raft::RaftConfig;
+use splitbrain_core::*;
+
+pub fn raft(nodes: u16, seed: u64) -> Scenario {
+    Scenario::new(ProtocolConfig::Raft(RaftConfig::default()), nodes, seed)
+}
+
+pub fn run(scenario: &Scenario, until: Time) -> Box<dyn Simulation> {
+    let mut sim = build(scenario, RunOptions::default()).expect("valid scenario");
+    sim.run_until(until, u64::MAX);
+    sim
+}
+
+pub fn secs(s: f64) -> Time {
+    Time((s * 1e6) as u64)
+}
+
+/// The running leaders, with their terms.
+pub fn leaders(sim: &dyn Simulation) -> Vec<(NodeId, u64)> {
+    (0..sim.node_count() as u16)
+        .map(NodeId)
+        .filter(|n| sim.is_up(*n))
+        .filter_map(|n| {
+            let v = sim.node_view(n);
+            (v.role == RoleKind::Leader).then_some((n, v.term))
+        })
+        .collect()
+}
+
+/// The leader of the highest term, if any node leads.
+pub fn current_leader(sim: &dyn Simulation) -> Option<NodeId> {
+    leaders(sim).into_iter().max_by_key(|(_, t)| *t).map(|(n, _)| n)
+}
+
+/// Runs until a leader appears or `limit` passes; the time it appeared.
+pub fn await_leader(sim: &mut dyn Simulation, limit: Time) -> Option<Time> {
+    while sim.now() < limit {
+        if current_leader(sim).is_some() {
+            return Some(sim.now());
+        }
+        if !sim.step() {
+            return None;
+        }
+    }
+    None
+}
+
+pub fn put(node: u16, key: &str, value: &str) -> Action {
+    Action::Request {
+        node: NodeId(node),
+        client: None,
+        op: protocol::Op::Put {
+            key: key.into(),
+            value: value.into(),
+        },
+    }
+}
