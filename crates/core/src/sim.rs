@@ -158,6 +158,21 @@ struct TimerSlot {
     generation: u32,
     set_at: Time,
     fires_at: Option<Time>,
+    /// When the queue entry of the current generation is due. Resetting a
+    /// timer to a later deadline keeps that entry and moves `fires_at`;
+    /// the entry re-queues itself when it pops early. Raft followers reset
+    /// their election timer on every AppendEntries, and without this each
+    /// reset would leave a dead entry in the queue.
+    queued: Option<Time>,
+}
+
+impl TimerSlot {
+    /// Forgets any pending firing; queued entries become stale.
+    fn clear(&mut self) {
+        self.generation = self.generation.wrapping_add(1);
+        self.fires_at = None;
+        self.queued = None;
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -356,12 +371,17 @@ impl<P: Protocol> Sim<P> {
                     slots.resize(usize::from(timer) + 1, TimerSlot::default());
                 }
                 let slot = &mut slots[usize::from(timer)];
-                slot.generation = slot.generation.wrapping_add(1);
+                let fires = self.now + delay;
                 slot.set_at = self.now;
-                slot.fires_at = Some(self.now + delay);
+                slot.fires_at = Some(fires);
+                if slot.queued.is_some_and(|q| q <= fires) {
+                    return; // the pending entry will re-queue itself
+                }
+                slot.generation = slot.generation.wrapping_add(1);
+                slot.queued = Some(fires);
                 let generation = slot.generation;
                 self.push(
-                    self.now + delay,
+                    fires,
                     Item::Timer {
                         node: from,
                         timer,
@@ -371,7 +391,7 @@ impl<P: Protocol> Sim<P> {
             }
             Effect::CancelTimer { timer } => {
                 if let Some(slot) = self.timers[from.index()].get_mut(usize::from(timer)) {
-                    slot.generation = slot.generation.wrapping_add(1);
+                    // Keep the queued entry: a later reset may reuse it.
                     slot.fires_at = None;
                 }
             }
@@ -714,10 +734,28 @@ impl<P: Protocol> Sim<P> {
                     return;
                 };
                 if slot.generation != generation || self.nodes[node.index()].up().is_none() {
-                    return; // cancelled, reset, or its node crashed
+                    return; // superseded, or its node crashed
                 }
-                slot.fires_at = None;
-                self.fire_timer(node, timer);
+                slot.queued = None;
+                match slot.fires_at {
+                    None => {} // cancelled
+                    Some(at) if at > self.now => {
+                        // Reset to a later deadline since this was queued.
+                        slot.queued = Some(at);
+                        self.push(
+                            at,
+                            Item::Timer {
+                                node,
+                                timer,
+                                generation,
+                            },
+                        );
+                    }
+                    Some(_) => {
+                        slot.fires_at = None;
+                        self.fire_timer(node, timer);
+                    }
+                }
             }
             Item::ClientArrive {
                 node,
@@ -776,8 +814,7 @@ impl<P: Protocol> Sim<P> {
                 if let Slot::Up(state) = slot {
                     *slot = Slot::Down(state.durable());
                     for t in &mut self.timers[node.index()] {
-                        t.generation = t.generation.wrapping_add(1);
-                        t.fires_at = None;
+                        t.clear();
                     }
                     self.checker.on_crash(*node);
                     self.record(
@@ -803,8 +840,7 @@ impl<P: Protocol> Sim<P> {
                 if let Some((timer, _)) = P::USER_TIMER {
                     if self.nodes[node.index()].up().is_some() {
                         if let Some(slot) = self.timers[node.index()].get_mut(usize::from(timer)) {
-                            slot.generation = slot.generation.wrapping_add(1);
-                            slot.fires_at = None;
+                            slot.clear();
                         }
                         self.fire_timer(*node, timer);
                     }

@@ -53,6 +53,9 @@ pub struct RaftChecker {
     applied: Vec<Option<Seen>>,
     /// Per node: `(term, log length)` while it leads, for append-only.
     leading: Vec<Option<(Term, LogIndex)>>,
+    /// The nodes leading now (rarely more than two), so a commit is checked
+    /// against them without a scan over the cluster.
+    leaders_now: Vec<NodeId>,
 }
 
 fn fingerprint(node: &Raft, index: LogIndex) -> Fingerprint {
@@ -138,11 +141,13 @@ impl Checker<Raft> for RaftChecker {
             committed: Vec::new(),
             applied: Vec::new(),
             leading: vec![None; nodes],
+            leaders_now: Vec::new(),
         }
     }
 
     fn on_crash(&mut self, node: NodeId) {
         self.leading[node.index()] = None;
+        self.leaders_now.retain(|n| *n != node);
     }
 
     fn check(&mut self, nodes: &[Slot<Raft>], id: NodeId) -> Result<(), Violation> {
@@ -211,8 +216,11 @@ impl Checker<Raft> for RaftChecker {
                 }
             }
             self.leading[id.index()] = Some((node.term, node.last_index()));
-        } else {
-            self.leading[id.index()] = None;
+            if !self.leaders_now.contains(&id) {
+                self.leaders_now.push(id);
+            }
+        } else if self.leading[id.index()].take().is_some() {
+            self.leaders_now.retain(|n| *n != id);
         }
 
         // Newly committed entries: no index commits two different entries,
@@ -239,10 +247,8 @@ impl Checker<Raft> for RaftChecker {
                     ));
                 }
             }
-            for (other, slot) in nodes.iter().enumerate() {
-                let Some(leader) = slot.up() else { continue };
-                if leader.role == Role::Leader {
-                    let other = NodeId(other as u16);
+            for &other in &self.leaders_now {
+                if let Some(leader) = nodes[other.index()].up() {
                     self.check_completeness(other, leader, node.commit_before)?;
                 }
             }

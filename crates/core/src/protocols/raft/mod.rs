@@ -31,7 +31,7 @@ mod checker;
 #[cfg(test)]
 mod tests;
 
-use alloc::collections::BTreeMap;
+use alloc::collections::{BTreeMap, VecDeque};
 use alloc::format;
 use alloc::string::String;
 use alloc::sync::Arc;
@@ -210,6 +210,10 @@ pub struct Raft {
     votes: u64,
     next_index: Vec<LogIndex>,
     match_index: Vec<LogIndex>,
+    /// While leading: `acks[k]` is how many servers are known to hold the
+    /// entry at `commit + 1 + k`. Kept up to date as replies arrive, so
+    /// finding the commit point costs no scan over the cluster.
+    acks: VecDeque<u16>,
     kv: BTreeMap<String, String>,
     /// Client requests waiting for their entry to apply, by log index.
     waiting: BTreeMap<LogIndex, RequestId>,
@@ -319,6 +323,9 @@ impl Raft {
         let next = self.last_index() + 1;
         self.next_index = vec![next; self.nodes];
         self.match_index = vec![0; self.nodes];
+        self.match_index[self.id.index()] = self.last_index();
+        // Only our own copy is known so far.
+        self.acks = (self.commit..self.last_index()).map(|_| 1).collect();
         // §8: a no-op of our own term lets earlier entries commit now.
         self.append(Command::Noop);
         self.replicate_all(out);
@@ -333,6 +340,7 @@ impl Raft {
         });
         let index = self.last_index();
         self.match_index[self.id.index()] = index;
+        self.acks.push_back(1);
         self.touched(index);
         index
     }
@@ -364,17 +372,28 @@ impl Raft {
     }
 
     fn advance_commit(&mut self, out: &mut Out<RaftMsg>) {
-        let mut matched: Vec<LogIndex> = self.match_index.clone();
-        matched.sort_unstable_by(|a, b| b.cmp(a));
-        let candidate = matched[self.majority() - 1];
-        if candidate <= self.commit {
+        // `acks` never increases with the index (a server holding entry i
+        // holds all before it), so the majority-stored prefix is a scan
+        // from the front, short in practice: it stops at the first entry
+        // not yet on a majority.
+        let majority = self.majority();
+        let stored = self
+            .acks
+            .iter()
+            .take_while(|&&a| usize::from(a) >= majority)
+            .count() as LogIndex;
+        if stored == 0 {
             return;
         }
+        let candidate = self.commit + stored;
         let allowed = match self.config.variant {
+            // Figure 8: count replicas only for an entry of our own term;
+            // everything before it then commits with it.
             RaftVariant::Correct => self.term_at(candidate) == self.term,
             RaftVariant::CommitOldTermByCount => true,
         };
         if allowed {
+            self.acks.drain(..stored as usize);
             self.commit = candidate;
             self.apply(out);
         }
@@ -554,8 +573,14 @@ impl Raft {
         }
         let peer = from.index();
         if success {
-            if index > self.match_index[peer] {
+            let old = self.match_index[peer];
+            if index > old {
                 self.match_index[peer] = index;
+                for i in old.max(self.commit) + 1..=index.min(self.last_index()) {
+                    if let Some(a) = self.acks.get_mut((i - self.commit - 1) as usize) {
+                        *a += 1;
+                    }
+                }
             }
             self.next_index[peer] = self.next_index[peer].max(index + 1);
             self.advance_commit(out);
@@ -624,6 +649,7 @@ impl Protocol for Raft {
             votes: 0,
             next_index: Vec::new(),
             match_index: Vec::new(),
+            acks: VecDeque::new(),
             kv: BTreeMap::new(),
             waiting: BTreeMap::new(),
             // The checker sees a restarted node's whole log as new.
