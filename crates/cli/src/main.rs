@@ -55,8 +55,8 @@ fn parse_run_args(args: &[String]) -> Result<RunArgs, Failure> {
         match arg.as_str() {
             "--until" => {
                 let text = value("--until")?;
-                let us = parse_micros(&text)
-                    .map_err(|e| bad_input(format!("--until `{text}`: {e}")))?;
+                let us =
+                    parse_micros(&text).map_err(|e| bad_input(format!("--until `{text}`: {e}")))?;
                 until = Some(Time(us));
             }
             "--seed" => {
@@ -131,7 +131,11 @@ fn trace_line(out: &mut String, index: u64, e: &TraceEvent, kinds: &[&str]) {
             let _ = write!(out, ",\"msg\":\"{kind}\"");
         }
         EventKind::Drop => {
-            let _ = write!(out, ",\"reason\":\"{}\"", DropReason::from_tag(e.tag).name());
+            let _ = write!(
+                out,
+                ",\"reason\":\"{}\"",
+                DropReason::from_tag(e.tag).name()
+            );
         }
         _ => {
             let _ = write!(out, ",\"tag\":{}", e.tag);
@@ -161,10 +165,7 @@ fn run(args: &[String]) -> Result<u8, Failure> {
     if let Some(seed) = args.seed {
         scenario.seed = seed;
     }
-    let until = args
-        .until
-        .or(scenario.until)
-        .unwrap_or(Time(10_000_000));
+    let until = args.until.or(scenario.until).unwrap_or(Time(10_000_000));
     let options = RunOptions {
         keep_trace: args.trace.is_some(),
         recent_events: 0,

@@ -40,7 +40,12 @@ fn every_example_scenario_runs_clean() {
             assert!(out.contains("trace hash: "), "{out}");
             // Scenarios of deliberately broken protocols must show their bug.
             let broken = path.to_string_lossy().contains("broken");
-            assert_eq!(code, if broken { 1 } else { 0 }, "{}:\n{out}\n{err}", path.display());
+            assert_eq!(
+                code,
+                if broken { 1 } else { 0 },
+                "{}:\n{out}\n{err}",
+                path.display()
+            );
             assert_eq!(out.contains("VIOLATED"), broken, "{out}");
             seen += 1;
         }
@@ -53,10 +58,21 @@ fn same_scenario_same_hash() {
     let args = ["run", "web/scenarios/raft-sweep.json", "--until", "5s"];
     let (_, a, _) = splitbrain(&args);
     let (_, b, _) = splitbrain(&args);
-    let hash = |s: &str| s.lines().find(|l| l.starts_with("trace hash")).map(str::to_owned);
+    let hash = |s: &str| {
+        s.lines()
+            .find(|l| l.starts_with("trace hash"))
+            .map(str::to_owned)
+    };
     assert!(hash(&a).is_some());
     assert_eq!(hash(&a), hash(&b));
-    let (_, c, _) = splitbrain(&["run", "web/scenarios/raft-sweep.json", "--until", "5s", "--seed", "9"]);
+    let (_, c, _) = splitbrain(&[
+        "run",
+        "web/scenarios/raft-sweep.json",
+        "--until",
+        "5s",
+        "--seed",
+        "9",
+    ]);
     assert_ne!(hash(&a), hash(&c), "a different seed should change the run");
 }
 
@@ -95,8 +111,14 @@ fn trace_file_has_one_json_object_per_event() {
 #[test]
 fn bad_scenarios_exit_2_naming_what_is_wrong() {
     let cases = [
-        (r#"{"protocol":{"name":"raft"},"nodes":0}"#, "nodes: must be between 1 and 51"),
-        (r#"{"protocol":{"name":"raft"},"nodes":3,"colour":1}"#, "unknown field `colour`"),
+        (
+            r#"{"protocol":{"name":"raft"},"nodes":0}"#,
+            "nodes: must be between 1 and 51",
+        ),
+        (
+            r#"{"protocol":{"name":"raft"},"nodes":3,"colour":1}"#,
+            "unknown field `colour`",
+        ),
         (
             r#"{"protocol":{"name":"raft"},"nodes":3,"network":{"latency":{"min":-5,"max":"3ms"}}}"#,
             "network.latency.min: negative duration",
@@ -110,16 +132,28 @@ fn bad_scenarios_exit_2_naming_what_is_wrong() {
                 {"at":"2s","action":{"kind":"heal"}},{"at":"1s","action":{"kind":"heal"}}]}"#,
             "actions[1].at: actions must be in time order",
         ),
-        (r#"{"protocol":{"name":"raft","bogus":1},"nodes":3}"#, "unknown field `bogus`"),
-        (r#"{"protocol":{"name":"nope"},"nodes":3}"#, "unknown variant `nope`"),
+        (
+            r#"{"protocol":{"name":"raft","bogus":1},"nodes":3}"#,
+            "unknown field `bogus`",
+        ),
+        (
+            r#"{"protocol":{"name":"nope"},"nodes":3}"#,
+            "unknown variant `nope`",
+        ),
         (r#"{"protocol":{"name":"raft"},"nodes":3"#, ":1:"),
-        (r#"{"protocol":{"name":"raft"},"nodes":3,"network":{"loss":1.5}}"#, "network.loss"),
+        (
+            r#"{"protocol":{"name":"raft"},"nodes":3,"network":{"loss":1.5}}"#,
+            "network.loss",
+        ),
     ];
     for (i, (body, expected)) in cases.iter().enumerate() {
         let path = temp_scenario(&format!("bad{i}.json"), body);
         let (code, out, err) = splitbrain(&["run", &path]);
         assert_eq!(code, 2, "case {i}: {body}\n{out}{err}");
-        assert!(err.contains(expected), "case {i}: expected `{expected}` in:\n{err}");
+        assert!(
+            err.contains(expected),
+            "case {i}: expected `{expected}` in:\n{err}"
+        );
         assert!(!err.contains("panicked"), "{err}");
     }
 }
@@ -130,7 +164,8 @@ fn bad_arguments_exit_2() {
     assert_eq!(splitbrain(&["fly"]).0, 2);
     assert_eq!(splitbrain(&["run"]).0, 2);
     assert_eq!(splitbrain(&["run", "no/such/file.json"]).0, 2);
-    let (code, _, err) = splitbrain(&["run", "web/scenarios/raft-election.json", "--until", "soon"]);
+    let (code, _, err) =
+        splitbrain(&["run", "web/scenarios/raft-election.json", "--until", "soon"]);
     assert_eq!(code, 2);
     assert!(err.contains("--until"), "{err}");
 }

@@ -44,7 +44,10 @@ fn run(s: &Scenario, until: Time, keep_trace: bool) -> Box<dyn Simulation> {
 
 fn events_per_second(c: &mut Criterion) {
     let until = Time(2_000_000);
-    for (name, s) in [("raft_5_nodes", steady(5, 10)), ("raft_51_nodes", steady(51, 10))] {
+    for (name, s) in [
+        ("raft_5_nodes", steady(5, 10)),
+        ("raft_51_nodes", steady(51, 10)),
+    ] {
         let events = run(&s, until, true).trace().len();
         let mut group = c.benchmark_group("simulator");
         group.throughput(Throughput::Elements(events));

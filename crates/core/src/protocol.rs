@@ -79,13 +79,25 @@ pub enum Outcome {
 /// Something a node wants done. The simulator carries it out.
 #[derive(Clone, Debug)]
 pub enum Effect<M> {
-    Send { to: NodeId, msg: M },
+    Send {
+        to: NodeId,
+        msg: M,
+    },
     /// Fire `timer` after a delay the simulator draws uniformly from
     /// `min..=max` with its own RNG, so protocols stay deterministic and
     /// need no randomness of their own.
-    SetTimer { timer: TimerId, min: Span, max: Span },
-    CancelTimer { timer: TimerId },
-    Reply { request: RequestId, outcome: Outcome },
+    SetTimer {
+        timer: TimerId,
+        min: Span,
+        max: Span,
+    },
+    CancelTimer {
+        timer: TimerId,
+    },
+    Reply {
+        request: RequestId,
+        outcome: Outcome,
+    },
 }
 
 /// Where a node's handlers push their effects. One `Out` is reused across

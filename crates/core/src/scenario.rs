@@ -202,7 +202,9 @@ pub struct TimedAction {
 pub enum Action {
     /// Split the cluster into groups that cannot talk to each other. Nodes
     /// not listed form one more group together.
-    Partition { groups: Vec<Vec<NodeId>> },
+    Partition {
+        groups: Vec<Vec<NodeId>>,
+    },
     /// Remove every partition and link cut.
     Heal,
     /// Cut the link `from → to` (and back, if `both`).
@@ -218,10 +220,16 @@ pub enum Action {
         #[serde(default)]
         both: bool,
     },
-    Crash { node: NodeId },
-    Restart { node: NodeId },
+    Crash {
+        node: NodeId,
+    },
+    Restart {
+        node: NodeId,
+    },
     /// Fire the node's user-forceable timer (Raft: the election timeout).
-    Timeout { node: NodeId },
+    Timeout {
+        node: NodeId,
+    },
     /// A client sends `op` to `node`.
     Request {
         node: NodeId,
@@ -230,7 +238,9 @@ pub enum Action {
         op: Op,
     },
     /// Drop one message in flight.
-    DropMessage { id: MessageId },
+    DropMessage {
+        id: MessageId,
+    },
 }
 
 /// What is wrong with a scenario, and where.
@@ -345,7 +355,10 @@ impl Scenario {
         if let Some(f) = &self.faults {
             check_probability("faults.loss", f.loss)?;
             if f.every.0 == 0 {
-                return Err(ScenarioError::new("faults.every", "must be greater than zero"));
+                return Err(ScenarioError::new(
+                    "faults.every",
+                    "must be greater than zero",
+                ));
             }
             if let Some(m) = f.max_down {
                 if m > self.nodes {

@@ -20,9 +20,7 @@ use crate::protocol::{
 use crate::rng::{Rng, Stream};
 use crate::scenario::{Action, Faults, Scenario, ScenarioError, TimedAction};
 use crate::time::{Span, Time};
-use crate::trace::{
-    stable_hash, DropReason, EventKind, NetChange, OutcomeTag, Trace, TraceEvent,
-};
+use crate::trace::{stable_hash, DropReason, EventKind, NetChange, OutcomeTag, Trace, TraceEvent};
 
 /// The client id user-issued requests get when the scenario names none.
 pub const USER_CLIENT: ClientId = ClientId(1000);
@@ -285,7 +283,9 @@ impl<P: Protocol> Sim<P> {
         if let Some(w) = &scenario.workload {
             sim.workload = vec![WorkloadClient::default(); w.clients as usize];
             for c in 0..w.clients {
-                let think = sim.rng_workload.range_inclusive(w.think.min.0, w.think.max.0);
+                let think = sim
+                    .rng_workload
+                    .range_inclusive(w.think.min.0, w.think.max.0);
                 sim.push(w.start + Span(think), Item::ClientNext { client: c });
             }
         }
@@ -315,7 +315,14 @@ impl<P: Protocol> Sim<P> {
         }
     }
 
-    fn event(kind: EventKind, time: Time, node: NodeId, peer: NodeId, arg: u64, tag: u8) -> TraceEvent {
+    fn event(
+        kind: EventKind,
+        time: Time,
+        node: NodeId,
+        peer: NodeId,
+        arg: u64,
+        tag: u8,
+    ) -> TraceEvent {
         TraceEvent {
             time,
             arg,
@@ -452,7 +459,13 @@ impl<P: Protocol> Sim<P> {
 
     // ---- clients -------------------------------------------------------
 
-    fn invoke(&mut self, node: NodeId, client: ClientId, op: Op, workload: Option<u32>) -> RequestId {
+    fn invoke(
+        &mut self,
+        node: NodeId,
+        client: ClientId,
+        op: Op,
+        workload: Option<u32>,
+    ) -> RequestId {
         let id = RequestId(self.next_request);
         self.next_request += 1;
         self.stats.requests += 1;
@@ -505,7 +518,14 @@ impl<P: Protocol> Sim<P> {
         };
         if hops > 0 {
             self.record(
-                Self::event(EventKind::ClientInvoke, self.now, node, node, request.0, hops),
+                Self::event(
+                    EventKind::ClientInvoke,
+                    self.now,
+                    node,
+                    node,
+                    request.0,
+                    hops,
+                ),
                 0,
                 None,
             );
@@ -573,7 +593,14 @@ impl<P: Protocol> Sim<P> {
         entry.result = Some((self.now, result));
         entry.served_by = Some(by);
         self.record(
-            Self::event(EventKind::ClientReturn, self.now, by, by, request.0, tag as u8),
+            Self::event(
+                EventKind::ClientReturn,
+                self.now,
+                by,
+                by,
+                request.0,
+                tag as u8,
+            ),
             digest,
             None,
         );
@@ -584,7 +611,9 @@ impl<P: Protocol> Sim<P> {
                 self.workload[client as usize].leader = None;
             }
             if let Some(w) = &self.scenario.workload {
-                let think = self.rng_workload.range_inclusive(w.think.min.0, w.think.max.0);
+                let think = self
+                    .rng_workload
+                    .range_inclusive(w.think.min.0, w.think.max.0);
                 self.push(self.now + Span(think), Item::ClientNext { client });
             }
         }
@@ -794,11 +823,19 @@ impl<P: Protocol> Sim<P> {
         match action {
             Action::Partition { groups } => {
                 self.network.partition(groups);
-                self.record(net_event(NetChange::Partition, NodeId(0), NodeId(0)), digest, None);
+                self.record(
+                    net_event(NetChange::Partition, NodeId(0), NodeId(0)),
+                    digest,
+                    None,
+                );
             }
             Action::Heal => {
                 self.network.heal();
-                self.record(net_event(NetChange::Heal, NodeId(0), NodeId(0)), digest, None);
+                self.record(
+                    net_event(NetChange::Heal, NodeId(0), NodeId(0)),
+                    digest,
+                    None,
+                );
             }
             Action::CutLink { from, to, both } | Action::RestoreLink { from, to, both } => {
                 let cut = matches!(action, Action::CutLink { .. });
@@ -806,7 +843,11 @@ impl<P: Protocol> Sim<P> {
                 if *both {
                     self.network.set_cut(*to, *from, cut);
                 }
-                let change = if cut { NetChange::Cut } else { NetChange::Restore };
+                let change = if cut {
+                    NetChange::Cut
+                } else {
+                    NetChange::Restore
+                };
                 self.record(net_event(change, *from, *to), digest, None);
             }
             Action::Crash { node } => {
@@ -852,16 +893,27 @@ impl<P: Protocol> Sim<P> {
             }
             Action::DropMessage { id } => {
                 let found = self.queue.iter().find_map(|q| match &q.item {
-                    Item::Deliver { id: m, from, to, msg, .. } if m == id => {
-                        Some((*from, *to, P::msg_kind(msg)))
-                    }
+                    Item::Deliver {
+                        id: m,
+                        from,
+                        to,
+                        msg,
+                        ..
+                    } if m == id => Some((*from, *to, P::msg_kind(msg))),
                     _ => None,
                 });
                 if let Some((from, to, kind)) = found {
                     if self.user_dropped.insert(*id) {
                         self.stats.dropped += 1;
                         self.record(
-                            Self::event(EventKind::Drop, now, to, from, id.0, DropReason::User as u8),
+                            Self::event(
+                                EventKind::Drop,
+                                now,
+                                to,
+                                from,
+                                id.0,
+                                DropReason::User as u8,
+                            ),
                             u64::from(kind),
                             None,
                         );
@@ -1108,8 +1160,12 @@ impl<P: Protocol> Sim<P> {
                 let op = self.history.iter().find(|o| o.id.0 == e.arg);
                 match op.and_then(|o| o.result.as_ref().map(|r| (o, r))) {
                     Some((op, (_, OpResult::Ok { value }))) => match (&op.op, value) {
-                        (Op::Get { .. }, Some(v)) => format!("{} ← {}: {} = {v:?}", op.client, e.node, op.op),
-                        (Op::Get { .. }, None) => format!("{} ← {}: {} = nothing", op.client, e.node, op.op),
+                        (Op::Get { .. }, Some(v)) => {
+                            format!("{} ← {}: {} = {v:?}", op.client, e.node, op.op)
+                        }
+                        (Op::Get { .. }, None) => {
+                            format!("{} ← {}: {} = nothing", op.client, e.node, op.op)
+                        }
                         _ => format!("{} ← {}: {} ok", op.client, e.node, op.op),
                     },
                     Some((op, (_, OpResult::Fail { reason }))) => {

@@ -136,7 +136,10 @@ impl<P: Protocol> Simulation for Sim<P> {
 }
 
 /// Validates `scenario` and builds its simulation.
-pub fn build(scenario: &Scenario, options: RunOptions) -> Result<Box<dyn Simulation>, ScenarioError> {
+pub fn build(
+    scenario: &Scenario,
+    options: RunOptions,
+) -> Result<Box<dyn Simulation>, ScenarioError> {
     scenario.validate()?;
     Ok(match &scenario.protocol {
         ProtocolConfig::Raft(config) => {

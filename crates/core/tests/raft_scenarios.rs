@@ -69,7 +69,11 @@ fn s5_3_leader_isolated_in_minority_cannot_commit() {
             matches!(majority.result, Some((_, OpResult::Ok { .. }))),
             "seed {seed}: the majority did not commit: {majority:?}"
         );
-        assert_eq!(sim.node_view(old).commit_index, 1, "seed {seed}: only the first no-op");
+        assert_eq!(
+            sim.node_view(old).commit_index,
+            1,
+            "seed {seed}: only the first no-op"
+        );
     }
 }
 
@@ -93,7 +97,11 @@ fn s5_1_after_heal_stale_leader_steps_down_and_logs_converge() {
         .0;
     sim.act(put(new.0, "x", "kept")).unwrap();
     sim.run_until(secs(4.0), u64::MAX);
-    assert_eq!(sim.node_view(old).role, RoleKind::Leader, "still leads its minority");
+    assert_eq!(
+        sim.node_view(old).role,
+        RoleKind::Leader,
+        "still leads its minority"
+    );
     sim.act(Action::Heal).unwrap();
     sim.run_until(secs(6.0), u64::MAX);
     assert_eq!(sim.node_view(old).role, RoleKind::Follower);

@@ -17,7 +17,9 @@ use splitbrain_core::*;
 const SWEEP: &str = "web/scenarios/raft-sweep.json";
 
 fn sweep_scenario() -> Scenario {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(SWEEP);
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(SWEEP);
     let text = std::fs::read_to_string(&path).expect("the sweep scenario exists");
     serde_json::from_str(&text).expect("the sweep scenario parses")
 }
@@ -38,7 +40,10 @@ fn par_seeds(count: u64, f: impl Fn(u64) -> Result<(), String> + Sync) -> Vec<St
     let next = AtomicU64::new(0);
     let failures = Mutex::new(Vec::new());
     std::thread::scope(|scope| {
-        for _ in 0..std::thread::available_parallelism().map_or(2, |n| n.get()).min(4) {
+        for _ in 0..std::thread::available_parallelism()
+            .map_or(2, |n| n.get())
+            .min(4)
+        {
             scope.spawn(|| loop {
                 let seed = next.fetch_add(1, Ordering::Relaxed);
                 if seed >= count {
@@ -61,7 +66,14 @@ fn check_seed(base: &Scenario, seed: u64) -> Result<(), String> {
     s.seed = seed;
     let faults_end = s.faults.as_ref().unwrap().until;
     let until = s.until.unwrap();
-    let mut sim = build(&s, RunOptions { keep_trace: false, recent_events: 0 }).unwrap();
+    let mut sim = build(
+        &s,
+        RunOptions {
+            keep_trace: false,
+            recent_events: 0,
+        },
+    )
+    .unwrap();
     sim.run_until(until, u64::MAX);
     if let Some(v) = sim.violation() {
         return Err(format!(
@@ -102,7 +114,10 @@ fn check_seed(base: &Scenario, seed: u64) -> Result<(), String> {
         }
     }
     if current_leader(sim.as_ref()).is_none() {
-        return Err(format!("seed {seed}: no leader at {until}\n  reproduce: {}", reproduce(seed)));
+        return Err(format!(
+            "seed {seed}: no leader at {until}\n  reproduce: {}",
+            reproduce(seed)
+        ));
     }
     Ok(())
 }
@@ -122,7 +137,12 @@ fn sweep_raft_has_no_violations_and_recovers() {
         failures.is_empty(),
         "{} of {count} seeds failed:\n{}",
         failures.len(),
-        failures.iter().take(10).cloned().collect::<Vec<_>>().join("\n")
+        failures
+            .iter()
+            .take(10)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
     );
 }
 
@@ -137,7 +157,14 @@ fn sweep_catches_raft_that_commits_old_terms_by_counting() {
         .join("../../web/scenarios/raft-broken-figure8.json");
     let mut s: Scenario = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let run = |s: &Scenario| {
-        let mut sim = build(s, RunOptions { keep_trace: false, recent_events: 0 }).unwrap();
+        let mut sim = build(
+            s,
+            RunOptions {
+                keep_trace: false,
+                recent_events: 0,
+            },
+        )
+        .unwrap();
         sim.run_until(s.until.unwrap(), u64::MAX);
         sim.violation().map(|v| v.invariant)
     };
@@ -152,7 +179,10 @@ fn sweep_catches_raft_that_commits_old_terms_by_counting() {
         caught.len(),
         caught.first()
     );
-    assert!(!caught.is_empty(), "the broken variant survived {BOUND} seeds");
+    assert!(
+        !caught.is_empty(),
+        "the broken variant survived {BOUND} seeds"
+    );
     s.protocol = ProtocolConfig::Raft(RaftConfig {
         max_batch: 1,
         ..RaftConfig::default()

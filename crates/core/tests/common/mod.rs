@@ -33,7 +33,10 @@ pub fn leaders(sim: &dyn Simulation) -> Vec<(NodeId, u64)> {
 
 /// The leader of the highest term, if any node leads.
 pub fn current_leader(sim: &dyn Simulation) -> Option<NodeId> {
-    leaders(sim).into_iter().max_by_key(|(_, t)| *t).map(|(n, _)| n)
+    leaders(sim)
+        .into_iter()
+        .max_by_key(|(_, t)| *t)
+        .map(|(n, _)| n)
 }
 
 /// Runs until a leader appears or `limit` passes; the time it appeared.

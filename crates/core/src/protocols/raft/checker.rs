@@ -100,14 +100,20 @@ impl RaftChecker {
     /// (§5.4: "that entry will be present in the logs of the leaders for
     /// all higher-numbered terms"). A deposed leader of an older term that
     /// has not heard the news yet is not held to later commits.
-    fn check_completeness(&self, id: NodeId, leader: &Raft, from: LogIndex) -> Result<(), Violation> {
+    fn check_completeness(
+        &self,
+        id: NodeId,
+        leader: &Raft,
+        from: LogIndex,
+    ) -> Result<(), Violation> {
         for (i, seen) in self.committed.iter().enumerate().skip(from as usize) {
             let Some(seen) = seen else { continue };
             let index = i as LogIndex + 1;
             if seen.term >= leader.term {
                 continue;
             }
-            let has = index <= leader.last_index() && fingerprint(leader, index) == seen.fingerprint;
+            let has =
+                index <= leader.last_index() && fingerprint(leader, index) == seen.fingerprint;
             if !has {
                 return Err(Self::violation(
                     LEADER_COMPLETENESS,
@@ -186,7 +192,10 @@ impl Checker<Raft> for RaftChecker {
                 Some(&other) if other != id => {
                     return Err(Self::violation(
                         ELECTION_SAFETY,
-                        format!("{other} and {id} were both elected leader in term {}", node.term),
+                        format!(
+                            "{other} and {id} were both elected leader in term {}",
+                            node.term
+                        ),
                         vec![other, id],
                         Vec::new(),
                     ));

@@ -99,10 +99,7 @@ impl RaftConfig {
         if e.min.0 == 0 || e.min > e.max {
             return Err(ScenarioError::new(
                 "election_timeout",
-                format!(
-                    "needs 0 < min <= max, got min {} and max {}",
-                    e.min, e.max
-                ),
+                format!("needs 0 < min <= max, got min {} and max {}", e.min, e.max),
             ));
         }
         if self.heartbeat.0 == 0 {
@@ -130,7 +127,10 @@ impl RaftConfig {
 pub enum Command {
     /// Appended by a new leader so an entry of its term commits promptly.
     Noop,
-    Client { request: RequestId, op: Op },
+    Client {
+        request: RequestId,
+        op: Op,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -160,13 +160,7 @@ pub enum RaftMsg {
         term: Term,
         granted: bool,
     },
-    AppendEntries {
-        term: Term,
-        prev_index: LogIndex,
-        prev_term: Term,
-        entries: Vec<Entry>,
-        commit: LogIndex,
-    },
+    AppendEntries(AppendEntries),
     AppendReply {
         term: Term,
         success: bool,
@@ -174,6 +168,17 @@ pub enum RaftMsg {
         /// index the leader should back up to (the follower's hint).
         index: LogIndex,
     },
+}
+
+/// The leader's replication message; with no entries, a heartbeat.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct AppendEntries {
+    pub term: Term,
+    pub prev_index: LogIndex,
+    pub prev_term: Term,
+    pub entries: Vec<Entry>,
+    /// The leader's commit index.
+    pub commit: LogIndex,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -361,13 +366,13 @@ impl Raft {
         let entries = self.log[prev_index as usize..end as usize].to_vec();
         out.send(
             peer,
-            RaftMsg::AppendEntries {
+            RaftMsg::AppendEntries(AppendEntries {
                 term: self.term,
                 prev_index,
                 prev_term: self.term_at(prev_index),
                 entries,
                 commit: self.commit,
-            },
+            }),
         );
     }
 
@@ -438,9 +443,7 @@ impl Raft {
         // §5.4.1: only vote for a candidate whose log is at least as up to
         // date as ours.
         let up_to_date = (last_term, last_index) >= (self.last_term(), self.last_index());
-        let granted = term == self.term
-            && self.voted_for.is_none_or(|v| v == from)
-            && up_to_date;
+        let granted = term == self.term && self.voted_for.is_none_or(|v| v == from) && up_to_date;
         if granted {
             self.voted_for = Some(from);
             self.reset_election_timer(out);
@@ -468,16 +471,14 @@ impl Raft {
         }
     }
 
-    fn on_append_entries(
-        &mut self,
-        from: NodeId,
-        term: Term,
-        prev_index: LogIndex,
-        prev_term: Term,
-        entries: Vec<Entry>,
-        commit: LogIndex,
-        out: &mut Out<RaftMsg>,
-    ) {
+    fn on_append_entries(&mut self, from: NodeId, ae: AppendEntries, out: &mut Out<RaftMsg>) {
+        let AppendEntries {
+            term,
+            prev_index,
+            prev_term,
+            entries,
+            commit,
+        } = ae;
         if term < self.term {
             out.send(
                 from,
@@ -617,8 +618,12 @@ impl Protocol for Raft {
     type Checker = RaftChecker;
 
     const NAME: &'static str = "Raft";
-    const MSG_KINDS: &'static [&'static str] =
-        &["RequestVote", "Vote", "AppendEntries", "AppendEntries reply"];
+    const MSG_KINDS: &'static [&'static str] = &[
+        "RequestVote",
+        "Vote",
+        "AppendEntries",
+        "AppendEntries reply",
+    ];
     const USER_TIMER: Option<(TimerId, &'static str)> = Some((ELECTION, "election timeout"));
 
     fn new(id: NodeId, nodes: usize, config: &RaftConfig) -> Raft {
@@ -684,13 +689,7 @@ impl Protocol for Raft {
                 last_term,
             } => self.on_request_vote(from, term, last_index, last_term, out),
             RaftMsg::Vote { term, granted } => self.on_vote(from, term, granted, out),
-            RaftMsg::AppendEntries {
-                term,
-                prev_index,
-                prev_term,
-                entries,
-                commit,
-            } => self.on_append_entries(from, term, prev_index, prev_term, entries, commit, out),
+            RaftMsg::AppendEntries(ae) => self.on_append_entries(from, ae, out),
             RaftMsg::AppendReply {
                 term,
                 success,
@@ -789,7 +788,11 @@ impl Protocol for Raft {
         }
         NodeDetail {
             log: self.entry_views(1),
-            kv: self.kv.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            kv: self
+                .kv
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
             fields,
         }
     }
@@ -798,7 +801,7 @@ impl Protocol for Raft {
         match msg {
             RaftMsg::RequestVote { .. } => 0,
             RaftMsg::Vote { .. } => 1,
-            RaftMsg::AppendEntries { .. } => 2,
+            RaftMsg::AppendEntries(_) => 2,
             RaftMsg::AppendReply { .. } => 3,
         }
     }
@@ -809,12 +812,12 @@ impl Protocol for Raft {
             RaftMsg::Vote { term, granted } => {
                 format!("Vote{} t{term}", if *granted { "✓" } else { "✗" })
             }
-            RaftMsg::AppendEntries {
+            RaftMsg::AppendEntries(AppendEntries {
                 term,
                 prev_index,
                 entries,
                 ..
-            } => {
+            }) => {
                 if entries.is_empty() {
                     format!("AE t{term} ♥")
                 } else {

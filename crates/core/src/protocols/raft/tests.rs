@@ -47,7 +47,14 @@ fn elect(raft: &mut Raft, out: &mut Out<RaftMsg>) {
     raft.on_timer(ELECTION, out);
     let term = raft.term;
     for voter in [1, 2] {
-        raft.on_message(NodeId(voter), RaftMsg::Vote { term, granted: true }, out);
+        raft.on_message(
+            NodeId(voter),
+            RaftMsg::Vote {
+                term,
+                granted: true,
+            },
+            out,
+        );
     }
     assert_eq!(raft.role, Role::Leader);
 }
@@ -76,7 +83,10 @@ fn figure_8_old_term_entry_is_not_committed_by_counting() {
     // The no-op of term 4 sits at index 3. Index 2 (term 2) reaches n1, n2.
     ack(&mut leader, 1, 2, &mut out);
     ack(&mut leader, 2, 2, &mut out);
-    assert_eq!(leader.commit, 0, "a term-2 entry must not commit by counting");
+    assert_eq!(
+        leader.commit, 0,
+        "a term-2 entry must not commit by counting"
+    );
     // Once the term-4 entry is on a majority, everything before it commits.
     ack(&mut leader, 1, 3, &mut out);
     assert_eq!(leader.commit, 0);
@@ -88,8 +98,12 @@ fn figure_8_old_term_entry_is_not_committed_by_counting() {
 /// which is what makes Figure 8 unsafe: this is the bug the sweep must catch.
 #[test]
 fn broken_variant_commits_old_term_entry_by_counting() {
-    let (mut leader, mut out) =
-        server(0, 3, vec![entry(1), entry(2)], RaftVariant::CommitOldTermByCount);
+    let (mut leader, mut out) = server(
+        0,
+        3,
+        vec![entry(1), entry(2)],
+        RaftVariant::CommitOldTermByCount,
+    );
     elect(&mut leader, &mut out);
     ack(&mut leader, 1, 2, &mut out);
     ack(&mut leader, 2, 2, &mut out);
@@ -132,28 +146,39 @@ fn vote_denied_to_candidate_with_stale_log() {
         },
         &mut out,
     );
-    assert!(sent(&out)
-        .iter()
-        .any(|(_, m)| matches!(m, RaftMsg::Vote { granted: false, term: 4 })));
-    assert_eq!(voter.term, 4, "a higher term is adopted even when the vote is denied");
+    assert!(sent(&out).iter().any(|(_, m)| matches!(
+        m,
+        RaftMsg::Vote {
+            granted: false,
+            term: 4
+        }
+    )));
+    assert_eq!(
+        voter.term, 4,
+        "a higher term is adopted even when the vote is denied"
+    );
 }
 
 /// Reference: §5.3. A follower rejects entries whose predecessor it lacks,
 /// and replaces entries that conflict with the leader's.
 #[test]
 fn consistency_check_and_conflict_repair() {
-    let (mut follower, mut out) =
-        server(1, 3, vec![entry(1), entry(2), entry(2)], RaftVariant::Correct);
+    let (mut follower, mut out) = server(
+        1,
+        3,
+        vec![entry(1), entry(2), entry(2)],
+        RaftVariant::Correct,
+    );
     // Predecessor missing: index 5 does not exist here.
     follower.on_message(
         NodeId(0),
-        RaftMsg::AppendEntries {
+        RaftMsg::AppendEntries(AppendEntries {
             term: 3,
             prev_index: 5,
             prev_term: 3,
             entries: vec![entry(3)],
             commit: 0,
-        },
+        }),
         &mut out,
     );
     assert!(sent(&out)
@@ -163,13 +188,13 @@ fn consistency_check_and_conflict_repair() {
     // Conflict at index 2: term 2 there, the leader has term 3.
     follower.on_message(
         NodeId(0),
-        RaftMsg::AppendEntries {
+        RaftMsg::AppendEntries(AppendEntries {
             term: 3,
             prev_index: 1,
             prev_term: 1,
             entries: vec![entry(3)],
             commit: 2,
-        },
+        }),
         &mut out,
     );
     let terms: Vec<Term> = follower.log.iter().map(|e| e.term).collect();
@@ -193,7 +218,7 @@ fn restart_keeps_durable_state_only() {
     );
     node.on_message(
         NodeId(0),
-        RaftMsg::AppendEntries {
+        RaftMsg::AppendEntries(AppendEntries {
             term: 7,
             prev_index: 0,
             prev_term: 0,
@@ -208,7 +233,7 @@ fn restart_keeps_durable_state_only() {
                 }),
             }],
             commit: 1,
-        },
+        }),
         &mut out,
     );
     assert_eq!(node.kv.get("x").map(String::as_str), Some("1"));
@@ -226,13 +251,13 @@ fn follower_redirects_clients() {
     let (mut node, mut out) = server(2, 1, vec![], RaftVariant::Correct);
     node.on_message(
         NodeId(4),
-        RaftMsg::AppendEntries {
+        RaftMsg::AppendEntries(AppendEntries {
             term: 1,
             prev_index: 0,
             prev_term: 0,
             entries: vec![],
             commit: 0,
-        },
+        }),
         &mut out,
     );
     out.reset(NodeId(2), crate::time::Time::ZERO);
