@@ -354,10 +354,19 @@ impl Scenario {
         }
         if let Some(f) = &self.faults {
             check_probability("faults.loss", f.loss)?;
-            if f.every.0 == 0 {
+            if f.every < Span::from_millis(1) {
+                // Faults are drawn up front; a microsecond rate over a long
+                // run would be millions of them.
+                return Err(ScenarioError::new("faults.every", "must be at least 1ms"));
+            }
+            const MAX_FAULTS: u64 = 100_000;
+            if f.until.0 / f.every.0 > MAX_FAULTS {
                 return Err(ScenarioError::new(
-                    "faults.every",
-                    "must be greater than zero",
+                    "faults.until",
+                    format!(
+                        "{} of faults every {} would be more than {MAX_FAULTS} faults",
+                        f.until, f.every
+                    ),
                 ));
             }
             if let Some(m) = f.max_down {

@@ -1194,7 +1194,7 @@ fn generate_faults(faults: &Faults, nodes: u16, seed: u64) -> Vec<Scheduled> {
     let mut t = Time::ZERO;
     let every = faults.every.0.max(2);
     loop {
-        t += Span(rng.range_inclusive(every / 2, every + every / 2));
+        t += Span(rng.range_inclusive(every / 2, every.saturating_add(every / 2)));
         if t >= faults.until {
             break;
         }
