@@ -1,0 +1,114 @@
+//! `cargo xtask size`: the shipped wasm + js, raw and gzipped, against a budget.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Stdio};
+
+use crate::util::{header, thousands, Result};
+use crate::web;
+
+/// Gzipped wasm + js must stay under 250 KiB, what a page can load quickly
+/// on a slow connection.
+pub const BUDGET_GZIP_BYTES: u64 = 250 * 1024;
+
+pub fn run(args: &[String]) -> Result<ExitCode> {
+    if !args.is_empty() {
+        return Err("usage: cargo xtask size".to_owned());
+    }
+    header("trunk build --release");
+    web::trunk_build()?;
+
+    header("size of the wasm and js in dist/");
+    let dist = web::dist_dir();
+    let mut files = Vec::new();
+    collect(&dist, &mut files)?;
+    files.retain(|p| {
+        matches!(
+            p.extension().and_then(|e| e.to_str()),
+            Some("wasm" | "js" | "mjs")
+        )
+    });
+    files.sort();
+
+    let (mut raw_total, mut gzip_total) = (0, 0);
+    println!("{:<52} {:>12} {:>12}", "file", "raw (B)", "gzip -9 (B)");
+    for file in &files {
+        let raw = fs::metadata(file).map_err(|e| e.to_string())?.len();
+        let gzipped = gzip_size(file)?;
+        raw_total += raw;
+        gzip_total += gzipped;
+        let name = file
+            .strip_prefix(&dist)
+            .unwrap_or(file)
+            .display()
+            .to_string();
+        println!(
+            "{name:<52} {:>12} {:>12}",
+            thousands(raw),
+            thousands(gzipped)
+        );
+    }
+    if files.is_empty() {
+        println!(
+            "(no .wasm or .js in {}: is index.html still the placeholder?)",
+            dist.display()
+        );
+    }
+    println!(
+        "{:<52} {:>12} {:>12}",
+        "total",
+        thousands(raw_total),
+        thousands(gzip_total)
+    );
+
+    let pass = gzip_total <= BUDGET_GZIP_BYTES;
+    println!();
+    println!(
+        "size budget: {} B gzipped of {} B allowed ({:.1} KiB of {} KiB): {}",
+        thousands(gzip_total),
+        thousands(BUDGET_GZIP_BYTES),
+        gzip_total as f64 / 1024.0,
+        BUDGET_GZIP_BYTES / 1024,
+        if pass { "PASS" } else { "FAIL" }
+    );
+    Ok(if pass {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// All files under `dir`, skipping Trunk's hidden staging directory.
+fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    let entries = fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+    for entry in entries {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        let hidden = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with('.'));
+        if path.is_dir() && !hidden {
+            collect(&path, out)?;
+        } else if path.is_file() {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Size after `gzip -9`, which is roughly what a static host would serve.
+/// Shelling out keeps the xtask free of a compression crate.
+fn gzip_size(path: &Path) -> Result<u64> {
+    let output = Command::new("gzip")
+        .args(["-9", "-c", "-n"])
+        .arg(path)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("could not run gzip (is it installed?): {e}"))?;
+    if !output.status.success() {
+        let _ = std::io::stderr().write_all(&output.stderr);
+        return Err(format!("gzip failed on {}", path.display()));
+    }
+    Ok(output.stdout.len() as u64)
+}
