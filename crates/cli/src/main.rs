@@ -186,9 +186,17 @@ fn run(args: &[String]) -> Result<u8, Failure> {
     println!("trace hash: {:016x}", sim.trace().hash());
     let stats = sim.stats();
     println!(
-        "messages: {} sent, {} delivered, {} dropped",
-        stats.sent, stats.delivered, stats.dropped
+        "messages: {} sent, {} delivered, {} dropped; {} bytes sent",
+        stats.sent, stats.delivered, stats.dropped, stats.bytes
     );
+    let decided = sim.decided();
+    if decided > 0 {
+        println!(
+            "decisions: {decided} ({:.1} messages, {:.0} bytes per decision)",
+            stats.sent as f64 / decided as f64,
+            stats.bytes as f64 / decided as f64
+        );
+    }
     println!(
         "client requests: {} ({} ok, {} failed, {} unknown)",
         stats.requests, stats.ok, stats.failed, stats.unknown

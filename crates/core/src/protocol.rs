@@ -311,7 +311,15 @@ pub trait Protocol: Clone + Debug + Sized + 'static {
     fn view(&self) -> NodeView;
     fn detail(&self) -> NodeDetail;
 
+    /// How many decisions this node has learned: committed log entries,
+    /// decided transactions, chosen values. With message and byte counts it
+    /// gives the cost per decision, so protocols can be compared.
+    fn decided(&self) -> u64;
+
     fn msg_kind(msg: &Self::Msg) -> u8;
+    /// The message's size on a plausible wire encoding (fixed-width
+    /// integers, length-prefixed strings), in bytes.
+    fn msg_size(msg: &Self::Msg) -> usize;
     /// A short label such as `AE t3 [5..7]` or `Vote? t4`.
     fn msg_label(msg: &Self::Msg) -> String;
 }

@@ -80,6 +80,8 @@ pub struct FoundViolation {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Stats {
     pub sent: u64,
+    /// Bytes of all messages sent, by the protocol's wire-size estimate.
+    pub bytes: u64,
     pub delivered: u64,
     pub dropped: u64,
     pub timers: u64,
@@ -415,6 +417,7 @@ impl<P: Protocol> Sim<P> {
         let id = MessageId(self.next_message);
         self.next_message += 1;
         self.stats.sent += 1;
+        self.stats.bytes += P::msg_size(&msg) as u64;
         let kind = P::msg_kind(&msg);
         self.record(
             Self::event(EventKind::Send, self.now, from, to, id.0, kind),
@@ -1031,6 +1034,16 @@ impl<P: Protocol> Sim<P> {
 
     pub fn stats(&self) -> Stats {
         self.stats
+    }
+
+    /// The most decisions any node has learned (running nodes only).
+    pub fn decided(&self) -> u64 {
+        self.nodes
+            .iter()
+            .filter_map(Slot::up)
+            .map(P::decided)
+            .max()
+            .unwrap_or(0)
     }
 
     pub fn node_view(&self, id: NodeId) -> NodeView {

@@ -60,6 +60,8 @@ pub trait Simulation {
     fn trace(&self) -> &Trace;
     fn history(&self) -> &[ClientOp];
     fn stats(&self) -> Stats;
+    /// The most decisions any running node has learned.
+    fn decided(&self) -> u64;
     fn recent_events(&self, max: usize) -> Vec<EventLine>;
 }
 
@@ -129,6 +131,9 @@ impl<P: Protocol> Simulation for Sim<P> {
     }
     fn stats(&self) -> Stats {
         Sim::stats(self)
+    }
+    fn decided(&self) -> u64 {
+        Sim::decided(self)
     }
     fn recent_events(&self, max: usize) -> Vec<EventLine> {
         Sim::recent_events(self, max)

@@ -122,6 +122,13 @@ impl RaftConfig {
     }
 }
 
+fn op_wire_size(op: &Op) -> usize {
+    1 + match op {
+        Op::Get { key } => 4 + key.len(),
+        Op::Put { key, value } | Op::Append { key, value } => 8 + key.len() + value.len(),
+    }
+}
+
 /// What a log entry asks the state machine to do.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Command {
@@ -141,6 +148,15 @@ pub struct Entry {
 }
 
 impl Entry {
+    /// Term, a kind byte, and the command's request id and operation.
+    fn wire_size(&self) -> usize {
+        8 + 1
+            + match &*self.command {
+                Command::Noop => 0,
+                Command::Client { op, .. } => 8 + op_wire_size(op),
+            }
+    }
+
     fn label(&self) -> String {
         match &*self.command {
             Command::Noop => String::from("noop"),
@@ -794,6 +810,22 @@ impl Protocol for Raft {
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
             fields,
+        }
+    }
+
+    fn decided(&self) -> u64 {
+        self.commit
+    }
+
+    fn msg_size(msg: &RaftMsg) -> usize {
+        // A kind byte, then fixed-width fields.
+        1 + match msg {
+            RaftMsg::RequestVote { .. } => 24,
+            RaftMsg::Vote { .. } => 9,
+            RaftMsg::AppendEntries(ae) => {
+                32 + 4 + ae.entries.iter().map(Entry::wire_size).sum::<usize>()
+            }
+            RaftMsg::AppendReply { .. } => 17,
         }
     }
 
