@@ -44,10 +44,24 @@ fn run(s: &Scenario, until: Time, keep_trace: bool) -> Box<dyn Simulation> {
 
 fn events_per_second(c: &mut Criterion) {
     let until = Time(2_000_000);
-    for (name, s) in [
+    let with = |protocol: ProtocolConfig, nodes: u16| {
+        let mut s = steady(nodes, 10);
+        s.protocol = protocol;
+        s
+    };
+    let cases = [
         ("raft_5_nodes", steady(5, 10)),
         ("raft_51_nodes", steady(51, 10)),
-    ] {
+        (
+            "two_phase_4_nodes",
+            with(ProtocolConfig::TwoPhase(Default::default()), 4),
+        ),
+        (
+            "three_phase_4_nodes",
+            with(ProtocolConfig::ThreePhase(Default::default()), 4),
+        ),
+    ];
+    for (name, s) in cases {
         let events = run(&s, until, true).trace().len();
         let mut group = c.benchmark_group("simulator");
         group.throughput(Throughput::Elements(events));

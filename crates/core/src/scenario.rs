@@ -10,6 +10,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::id::{ClientId, MessageId, NodeId};
 use crate::protocol::Op;
+use crate::protocols::commit::three_phase::ThreePhaseConfig;
+use crate::protocols::commit::two_phase::TwoPhaseConfig;
 use crate::protocols::raft::RaftConfig;
 use crate::time::{Span, Time};
 
@@ -49,12 +51,18 @@ pub struct Scenario {
 #[serde(tag = "name", rename_all = "lowercase")]
 pub enum ProtocolConfig {
     Raft(RaftConfig),
+    #[serde(rename = "two-phase")]
+    TwoPhase(TwoPhaseConfig),
+    #[serde(rename = "three-phase")]
+    ThreePhase(ThreePhaseConfig),
 }
 
 impl ProtocolConfig {
     pub fn name(&self) -> &'static str {
         match self {
             ProtocolConfig::Raft(_) => "raft",
+            ProtocolConfig::TwoPhase(_) => "two-phase",
+            ProtocolConfig::ThreePhase(_) => "three-phase",
         }
     }
 }
@@ -266,6 +274,12 @@ impl fmt::Display for ScenarioError {
     }
 }
 
+/// Prefixes a protocol config's error path with `protocol.`.
+fn in_protocol(mut e: ScenarioError) -> ScenarioError {
+    e.path = format!("protocol.{}", e.path);
+    e
+}
+
 fn check_latency(path: &str, l: &Latency) -> Result<(), ScenarioError> {
     if l.min.0 == 0 {
         return Err(ScenarioError::new(
@@ -319,10 +333,15 @@ impl Scenario {
             ));
         }
         match &self.protocol {
-            ProtocolConfig::Raft(c) => c.validate().map_err(|mut e| {
-                e.path = format!("protocol.{}", e.path);
-                e
-            })?,
+            ProtocolConfig::Raft(c) => c.validate().map_err(in_protocol)?,
+            ProtocolConfig::TwoPhase(c) => {
+                c.validate().map_err(in_protocol)?;
+                crate::protocols::commit::validate_cluster(self.nodes, &c.votes)?;
+            }
+            ProtocolConfig::ThreePhase(c) => {
+                c.validate().map_err(in_protocol)?;
+                crate::protocols::commit::validate_cluster(self.nodes, &c.votes)?;
+            }
         }
         check_latency("network.latency", &self.network.latency)?;
         check_probability("network.loss", self.network.loss)?;

@@ -8,6 +8,8 @@ use alloc::vec::Vec;
 use crate::id::{MessageId, NodeId};
 use crate::net::Network;
 use crate::protocol::{Checker, NodeDetail, NodeView, Protocol};
+use crate::protocols::commit::three_phase::ThreePhase;
+use crate::protocols::commit::two_phase::TwoPhase;
 use crate::protocols::raft::Raft;
 use crate::scenario::{Action, ProtocolConfig, Scenario, ScenarioError};
 use crate::sim::{ClientOp, EventLine, Flight, FoundViolation, Sim, Stats};
@@ -140,6 +142,16 @@ impl<P: Protocol> Simulation for Sim<P> {
     }
 }
 
+fn boxed<P: Protocol>(
+    scenario: &Scenario,
+    config: &P::Config,
+    options: RunOptions,
+) -> Box<dyn Simulation> {
+    let mut sim = Sim::<P>::new(scenario, config.clone(), options.keep_trace);
+    sim.set_recent_capacity(options.recent_events);
+    Box::new(sim)
+}
+
 /// Validates `scenario` and builds its simulation.
 pub fn build(
     scenario: &Scenario,
@@ -147,10 +159,8 @@ pub fn build(
 ) -> Result<Box<dyn Simulation>, ScenarioError> {
     scenario.validate()?;
     Ok(match &scenario.protocol {
-        ProtocolConfig::Raft(config) => {
-            let mut sim = Sim::<Raft>::new(scenario, config.clone(), options.keep_trace);
-            sim.set_recent_capacity(options.recent_events);
-            Box::new(sim)
-        }
+        ProtocolConfig::Raft(config) => boxed::<Raft>(scenario, config, options),
+        ProtocolConfig::TwoPhase(config) => boxed::<TwoPhase>(scenario, config, options),
+        ProtocolConfig::ThreePhase(config) => boxed::<ThreePhase>(scenario, config, options),
     })
 }

@@ -2,4 +2,5 @@
 //! implements [`crate::protocol::Protocol`] and its invariants'
 //! [`crate::protocol::Checker`], nothing more.
 
+pub mod commit;
 pub mod raft;

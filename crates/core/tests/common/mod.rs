@@ -62,3 +62,19 @@ pub fn put(node: u16, key: &str, value: &str) -> Action {
         },
     }
 }
+
+/// Loads an example scenario from web/scenarios.
+pub fn example(name: &str) -> Scenario {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../web/scenarios")
+        .join(name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The role label each node shows.
+pub fn labels(sim: &dyn Simulation) -> Vec<&'static str> {
+    (0..sim.node_count() as u16)
+        .map(|n| sim.node_view(NodeId(n)).role_label)
+        .collect()
+}
