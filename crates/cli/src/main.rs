@@ -7,6 +7,8 @@
 //! Exit status: 0 when every invariant held, 1 when one was violated, 2 on
 //! bad input (with the file, and the field or line, that is wrong).
 
+mod explore;
+
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -18,6 +20,7 @@ use splitbrain_core::{build, RunOptions, Scenario, Simulation, Time};
 
 const USAGE: &str = "\
 usage: splitbrain run SCENARIO.json [--until TIME] [--seed N] [--trace OUT.jsonl]
+       splitbrain explore --model two-phase --rms N [--symmetry] [--dfs]
 
   --until TIME    simulated time to run to, such as 10s or 500ms
                   (default: the scenario's `until`, else 10s)
@@ -27,9 +30,9 @@ usage: splitbrain run SCENARIO.json [--until TIME] [--seed N] [--trace OUT.jsonl
 exit status: 0 all invariants hold, 1 an invariant was violated, 2 bad input";
 
 /// A failure to report: the message and the exit status.
-struct Failure(String, u8);
+pub(crate) struct Failure(pub(crate) String, pub(crate) u8);
 
-fn bad_input(message: impl Into<String>) -> Failure {
+pub(crate) fn bad_input(message: impl Into<String>) -> Failure {
     Failure(message.into(), 2)
 }
 
@@ -225,6 +228,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("run") => run(&args[1..]),
+        Some("explore") => explore::run(&args[1..]),
         Some("-h" | "--help") => Err(Failure(USAGE.to_string(), 0)),
         Some(other) => Err(bad_input(format!("unknown command `{other}`\n\n{USAGE}"))),
         None => Err(bad_input(USAGE)),
