@@ -63,7 +63,17 @@ export function isSameOrigin(url, origin) {
  * SPLITBRAIN_URL). Returns the page plus what was recorded; always `close()`
  * it (in a `finally`), which also deletes the profile.
  */
-export async function openApp({ path = '', waitUntil = 'load', viewport } = {}) {
+export async function openApp({
+  path = '',
+  waitUntil = 'load',
+  viewport,
+  // Passed through to the browser context: a phone's pixel density, a
+  // touch screen, a dark system theme.
+  deviceScaleFactor,
+  hasTouch,
+  isMobile,
+  colorScheme,
+} = {}) {
   const base = new URL(appUrl());
   const origin = base.origin;
   const userDataDir = await mkdtemp(join(tmpdir(), 'splitbrain-chromium-'));
@@ -77,6 +87,10 @@ export async function openApp({ path = '', waitUntil = 'load', viewport } = {}) 
       headless: true,
       args: CHROMIUM_ARGS,
       viewport: viewport ?? { width: 1280, height: 800 },
+      ...(deviceScaleFactor ? { deviceScaleFactor } : {}),
+      ...(hasTouch ? { hasTouch } : {}),
+      ...(isMobile ? { isMobile } : {}),
+      ...(colorScheme ? { colorScheme } : {}),
     });
   } catch (error) {
     await rm(userDataDir, { recursive: true, force: true });

@@ -1,13 +1,18 @@
 //! `splitbrain`: run scenarios headless.
 //!
 //! ```text
-//! splitbrain run SCENARIO.json [--until TIME] [--seed N] [--trace OUT.jsonl]
+//! splitbrain run SCENARIO.json [--until TIME] [--seed N] [--trace OUT.jsonl] [--history OUT.edn]
+//! splitbrain check-history FILE [--format jepsen-etcd|porcupine-kv]
 //! ```
 //!
-//! Exit status: 0 when every invariant held, 1 when one was violated, 2 on
-//! bad input (with the file, and the field or line, that is wrong).
+//! `run` exits 0 when every invariant held, 1 when one was violated, 2 on
+//! bad input (with the file, and the field or line, that is wrong); it also
+//! prints whether the clients' history is linearizable. `check-history`
+//! exits 0 linearizable, 1 not, 2 malformed input (FILE:LINE: reason), 3
+//! unknown (the step budget ran out).
 
 mod explore;
+mod history;
 
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -19,15 +24,17 @@ use splitbrain_core::trace::{DropReason, EventKind, TraceEvent};
 use splitbrain_core::{build, RunOptions, Scenario, Simulation, Time};
 
 const USAGE: &str = "\
-usage: splitbrain run SCENARIO.json [--until TIME] [--seed N] [--trace OUT.jsonl]
+usage: splitbrain run SCENARIO.json [--until TIME] [--seed N] [--trace OUT.jsonl] [--history OUT.edn]
+       splitbrain check-history FILE [--format jepsen-etcd|porcupine-kv] [--max-steps N]
        splitbrain explore --model two-phase --rms N [--symmetry] [--dfs]
 
   --until TIME    simulated time to run to, such as 10s or 500ms
                   (default: the scenario's `until`, else 10s)
   --seed N        override the scenario's seed
   --trace FILE    write every event as one JSON object per line
+  --history FILE  write the clients' history as Jepsen EDN
 
-exit status: 0 all invariants hold, 1 an invariant was violated, 2 bad input";
+exit status: 0 all invariants hold, 1 an invariant was violated, 2 bad input\n(`linearizable: yes|no|unknown` reports on the clients' history)";
 
 /// A failure to report: the message and the exit status.
 pub(crate) struct Failure(pub(crate) String, pub(crate) u8);
@@ -41,6 +48,7 @@ struct RunArgs {
     until: Option<Time>,
     seed: Option<u64>,
     trace: Option<PathBuf>,
+    history: Option<PathBuf>,
 }
 
 fn parse_run_args(args: &[String]) -> Result<RunArgs, Failure> {
@@ -48,6 +56,7 @@ fn parse_run_args(args: &[String]) -> Result<RunArgs, Failure> {
     let mut until = None;
     let mut seed = None;
     let mut trace = None;
+    let mut history = None;
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         let mut value = |name: &str| {
@@ -69,6 +78,7 @@ fn parse_run_args(args: &[String]) -> Result<RunArgs, Failure> {
                 })?);
             }
             "--trace" => trace = Some(PathBuf::from(value("--trace")?)),
+            "--history" => history = Some(PathBuf::from(value("--history")?)),
             "-h" | "--help" => return Err(Failure(USAGE.to_string(), 0)),
             flag if flag.starts_with('-') => {
                 return Err(bad_input(format!("unknown option `{flag}`\n\n{USAGE}")))
@@ -86,6 +96,7 @@ fn parse_run_args(args: &[String]) -> Result<RunArgs, Failure> {
         until,
         seed,
         trace,
+        history,
     })
 }
 
@@ -217,6 +228,7 @@ fn run(args: &[String]) -> Result<u8, Failure> {
             None => println!("  {name}: holds"),
         }
     }
+    history::report_run(sim.as_ref(), args.history.as_deref())?;
     if let Some(path) = &args.trace {
         write_trace(path, sim.as_ref())?;
         println!("trace written to {}", path.display());
@@ -229,6 +241,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("run") => run(&args[1..]),
         Some("explore") => explore::run(&args[1..]),
+        Some("check-history") => history::check_history(&args[1..]),
         Some("-h" | "--help") => Err(Failure(USAGE.to_string(), 0)),
         Some(other) => Err(bad_input(format!("unknown command `{other}`\n\n{USAGE}"))),
         None => Err(bad_input(USAGE)),

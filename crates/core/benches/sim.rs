@@ -8,6 +8,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use splitbrain_core::protocols::multi_paxos::MultiPaxosConfig;
 use splitbrain_core::protocols::raft::RaftConfig;
 use splitbrain_core::scenario::{Latency, Workload};
 use splitbrain_core::*;
@@ -27,6 +28,37 @@ fn steady(nodes: u16, clients: u32) -> Scenario {
         ..Workload::default()
     });
     s
+}
+
+/// The same load on Multi-Paxos, for a side-by-side comparison with Raft.
+fn steady_multi_paxos(nodes: u16, clients: u32) -> Scenario {
+    let mut s = steady(nodes, clients);
+    s.protocol = ProtocolConfig::MultiPaxos(MultiPaxosConfig::default());
+    s
+}
+
+/// The single-decree Paxos sweep scenario: three proposers, faults, slow
+/// and lossy links.
+fn paxos_sweep() -> Scenario {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../web/scenarios/paxos-sweep.json"
+    );
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// Runs `base` on seeds `0..seeds`, since a single-decree run is too short
+/// to time on its own: the events, and the traces' hashes folded together.
+fn run_seeds(base: &Scenario, seeds: u64) -> (u64, u64) {
+    let (mut events, mut hash) = (0, 0);
+    for seed in 0..seeds {
+        let mut s = base.clone();
+        s.seed = seed;
+        let sim = run(&s, s.until.unwrap(), true);
+        events += sim.trace().len();
+        hash ^= sim.trace().hash();
+    }
+    (events, hash)
 }
 
 fn run(s: &Scenario, until: Time, keep_trace: bool) -> Box<dyn Simulation> {
@@ -60,6 +92,8 @@ fn events_per_second(c: &mut Criterion) {
             "three_phase_4_nodes",
             with(ProtocolConfig::ThreePhase(Default::default()), 4),
         ),
+        ("multi_paxos_5_nodes", steady_multi_paxos(5, 10)),
+        ("multi_paxos_51_nodes", steady_multi_paxos(51, 10)),
     ];
     for (name, s) in cases {
         let events = run(&s, until, true).trace().len();
@@ -107,9 +141,77 @@ fn report() {
     }
 }
 
+fn paxos_events_per_second(c: &mut Criterion) {
+    const SEEDS: u64 = 100;
+    let base = paxos_sweep();
+    let (events, _) = run_seeds(&base, SEEDS);
+    let mut group = c.benchmark_group("simulator");
+    group.throughput(Throughput::Elements(events));
+    group.sample_size(20);
+    group.measurement_time(Duration::from_secs(5));
+    group.bench_function("paxos_3_nodes_faults_100_seeds", |b| {
+        b.iter(|| black_box(run_seeds(black_box(&base), SEEDS).1))
+    });
+    group.finish();
+}
+
+/// Cost per decision on comparable runs: Raft and Multi-Paxos under the
+/// same steady load, and single-decree Paxos alone and contended.
+fn cost_report() {
+    println!("\ncost per decision (5 nodes, 10 clients, 10s, no faults):");
+    let until = Time(10_000_000);
+    for (name, s) in [
+        ("raft", steady(5, 10)),
+        ("multi-paxos", steady_multi_paxos(5, 10)),
+    ] {
+        let start = Instant::now();
+        let sim = run(&s, until, true);
+        let wall = start.elapsed().as_secs_f64();
+        let stats = sim.stats();
+        let decided = sim.decided().max(1) as f64;
+        println!(
+            "  {name:>11}: {} decisions, {:.2} messages and {:.0} bytes per decision, \
+             {} requests ok, {:.2} M events/s",
+            sim.decided(),
+            stats.sent as f64 / decided,
+            stats.bytes as f64 / decided,
+            stats.ok,
+            sim.trace().len() as f64 / wall / 1e6,
+        );
+    }
+    let mut alone = paxos_sweep();
+    alone.faults = None;
+    alone.network = Default::default();
+    if let ProtocolConfig::Paxos(c) = &mut alone.protocol {
+        c.proposers = Some(vec![NodeId(0)]);
+    }
+    for (name, s, seeds) in [
+        ("paxos, 1 proposer, no faults", alone, 100),
+        ("paxos, 3 proposers, sweep faults", paxos_sweep(), 1000),
+    ] {
+        let (mut sent, mut bytes, mut decided) = (0, 0, 0);
+        for seed in 0..seeds {
+            let mut s = s.clone();
+            s.seed = seed;
+            let sim = run(&s, s.until.unwrap(), false);
+            sent += sim.stats().sent;
+            bytes += sim.stats().bytes;
+            decided += sim.decided();
+        }
+        println!(
+            "  {name}: {:.1} messages and {:.0} bytes per decision ({} nodes, {seeds} seeds)",
+            sent as f64 / decided as f64,
+            bytes as f64 / decided as f64,
+            s.nodes,
+        );
+    }
+}
+
 fn benches(c: &mut Criterion) {
     report();
+    cost_report();
     events_per_second(c);
+    paxos_events_per_second(c);
 }
 
 criterion_group!(sim, benches);

@@ -39,6 +39,7 @@ extern crate alloc;
 #[cfg(any(test, feature = "std"))]
 extern crate std;
 
+pub mod check;
 pub mod explore;
 pub mod id;
 pub mod net;

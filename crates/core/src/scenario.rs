@@ -12,6 +12,8 @@ use crate::id::{ClientId, MessageId, NodeId};
 use crate::protocol::Op;
 use crate::protocols::commit::three_phase::ThreePhaseConfig;
 use crate::protocols::commit::two_phase::TwoPhaseConfig;
+use crate::protocols::multi_paxos::MultiPaxosConfig;
+use crate::protocols::paxos::PaxosConfig;
 use crate::protocols::raft::RaftConfig;
 use crate::time::{Span, Time};
 
@@ -55,6 +57,9 @@ pub enum ProtocolConfig {
     TwoPhase(TwoPhaseConfig),
     #[serde(rename = "three-phase")]
     ThreePhase(ThreePhaseConfig),
+    Paxos(PaxosConfig),
+    #[serde(rename = "multi-paxos")]
+    MultiPaxos(MultiPaxosConfig),
 }
 
 impl ProtocolConfig {
@@ -63,6 +68,8 @@ impl ProtocolConfig {
             ProtocolConfig::Raft(_) => "raft",
             ProtocolConfig::TwoPhase(_) => "two-phase",
             ProtocolConfig::ThreePhase(_) => "three-phase",
+            ProtocolConfig::Paxos(_) => "paxos",
+            ProtocolConfig::MultiPaxos(_) => "multi-paxos",
         }
     }
 }
@@ -342,6 +349,8 @@ impl Scenario {
                 c.validate().map_err(in_protocol)?;
                 crate::protocols::commit::validate_cluster(self.nodes, &c.votes)?;
             }
+            ProtocolConfig::Paxos(c) => c.validate(self.nodes).map_err(in_protocol)?,
+            ProtocolConfig::MultiPaxos(c) => c.validate().map_err(in_protocol)?,
         }
         check_latency("network.latency", &self.network.latency)?;
         check_probability("network.loss", self.network.loss)?;

@@ -10,6 +10,8 @@ use crate::net::Network;
 use crate::protocol::{Checker, NodeDetail, NodeView, Protocol};
 use crate::protocols::commit::three_phase::ThreePhase;
 use crate::protocols::commit::two_phase::TwoPhase;
+use crate::protocols::multi_paxos::MultiPaxos;
+use crate::protocols::paxos::Paxos;
 use crate::protocols::raft::Raft;
 use crate::scenario::{Action, ProtocolConfig, Scenario, ScenarioError};
 use crate::sim::{ClientOp, EventLine, Flight, FoundViolation, Sim, Stats};
@@ -152,6 +154,18 @@ fn boxed<P: Protocol>(
     Box::new(sim)
 }
 
+/// Validates `scenario` and builds its simulation of protocol `P`, whose
+/// configuration is `config`. Unlike [`build`], it links only `P`'s code:
+/// the browser app ships Raft alone to keep its download small.
+pub fn build_with<P: Protocol>(
+    scenario: &Scenario,
+    config: &P::Config,
+    options: RunOptions,
+) -> Result<Box<dyn Simulation>, ScenarioError> {
+    scenario.validate()?;
+    Ok(boxed::<P>(scenario, config, options))
+}
+
 /// Validates `scenario` and builds its simulation.
 pub fn build(
     scenario: &Scenario,
@@ -162,5 +176,7 @@ pub fn build(
         ProtocolConfig::Raft(config) => boxed::<Raft>(scenario, config, options),
         ProtocolConfig::TwoPhase(config) => boxed::<TwoPhase>(scenario, config, options),
         ProtocolConfig::ThreePhase(config) => boxed::<ThreePhase>(scenario, config, options),
+        ProtocolConfig::Paxos(config) => boxed::<Paxos>(scenario, config, options),
+        ProtocolConfig::MultiPaxos(config) => boxed::<MultiPaxos>(scenario, config, options),
     })
 }

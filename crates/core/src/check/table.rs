@@ -69,7 +69,19 @@ pub(crate) struct ConfigSet {
     slots: Slots,
 }
 
+/// The most memory a memo may take. A search adds at most one
+/// configuration per step, so searches cap their step budget at
+/// [`ConfigSet::max_entries`] and answer `Unknown` rather than exhaust
+/// memory (a browser tab has far less than a workstation).
+const MEMO_BYTES: u64 = 256 << 20;
+
 impl ConfigSet {
+    /// How many configurations of `words` bitset words fit in the memory
+    /// allowed to a memo, counting the table's own overhead.
+    pub fn max_entries(words: usize) -> u64 {
+        MEMO_BYTES / (words as u64 * 8 + 32)
+    }
+
     pub fn new(words: usize) -> ConfigSet {
         ConfigSet {
             words,
@@ -80,6 +92,7 @@ impl ConfigSet {
         }
     }
 
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.states.len()
     }
@@ -195,6 +208,7 @@ impl<T: Hash + Eq> Interner<T> {
         &self.items[id as usize]
     }
 
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.items.len()
     }

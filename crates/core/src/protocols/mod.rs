@@ -3,4 +3,6 @@
 //! [`crate::protocol::Checker`], nothing more.
 
 pub mod commit;
+pub mod multi_paxos;
+pub mod paxos;
 pub mod raft;

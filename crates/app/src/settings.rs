@@ -1,0 +1,311 @@
+//! The cluster a person asks for, as they typed it, and as a scenario.
+//!
+//! Form fields arrive as text. Each is parsed here with a message that
+//! names the field and says what is allowed, then the whole scenario goes
+//! through the core's own validation, so the app refuses exactly what the
+//! CLI refuses, in the same words.
+
+use splitbrain_core::protocols::raft::{RaftConfig, RaftVariant};
+use splitbrain_core::scenario::{Latency, Workload, MAX_NODES};
+use splitbrain_core::{ProtocolConfig, Scenario, Span, Time};
+
+/// The example scenarios shipped with the project (`web/scenarios/`), to
+/// load in one click: a name, and the scenario as JSON.
+pub const EXAMPLES: &[(&str, &str)] = &[
+    (
+        "First election",
+        include_str!("../../../web/scenarios/raft-election.json"),
+    ),
+    (
+        "Stale leader in a minority",
+        include_str!("../../../web/scenarios/raft-minority-leader.json"),
+    ),
+    (
+        "Broken Raft (Figure 8)",
+        include_str!("../../../web/scenarios/raft-broken-figure8.json"),
+    ),
+];
+
+/// Everything that shapes a fresh run. Changing any of it means a reset.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Settings {
+    pub nodes: u16,
+    pub seed: u64,
+    /// The protocol and its parameters. The form edits Raft's; a scenario
+    /// loaded with another protocol keeps its own.
+    pub protocol: ProtocolConfig,
+    pub latency: Latency,
+    /// Probability that a message is lost.
+    pub loss: f64,
+    /// Simulated clients in a closed loop (the core's workload); 0 for none.
+    /// Meant for load: the "steady requests" toggle is the gentle option.
+    pub clients: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            nodes: 5,
+            seed: 1,
+            protocol: ProtocolConfig::Raft(RaftConfig::default()),
+            latency: Latency::default(),
+            loss: 0.0,
+            clients: 0,
+        }
+    }
+}
+
+impl Settings {
+    /// The scenario these settings describe, with no actions yet.
+    pub fn scenario(&self) -> Scenario {
+        let mut scenario = Scenario::new(self.protocol.clone(), self.nodes, self.seed);
+        scenario.network.latency = self.latency;
+        scenario.network.loss = self.loss;
+        if self.clients > 0 {
+            scenario.workload = Some(Workload {
+                clients: self.clients,
+                // Busy clients: they think for a few milliseconds between
+                // operations, so the cluster is kept under load.
+                think: Latency {
+                    min: Span::from_millis(1),
+                    max: Span::from_millis(5),
+                },
+                keys: 8,
+                reads: 0.2,
+                start: Time(Span::from_millis(400).0),
+                stop: None,
+            });
+        }
+        scenario
+    }
+
+    /// Reads the settings back from a scenario someone loaded.
+    pub fn from_scenario(scenario: &Scenario) -> Settings {
+        Settings {
+            nodes: scenario.nodes,
+            seed: scenario.seed,
+            protocol: scenario.protocol.clone(),
+            latency: scenario.network.latency,
+            loss: scenario.network.loss,
+            clients: scenario.workload.as_ref().map_or(0, |w| w.clients),
+        }
+    }
+
+    /// The form's fields, filled in from these settings.
+    pub fn form(&self) -> SettingsForm {
+        let ms = |s: Span| format_ms(s);
+        let raft = match &self.protocol {
+            ProtocolConfig::Raft(raft) => Some(raft),
+            _ => None,
+        };
+        SettingsForm {
+            nodes: self.nodes.to_string(),
+            seed: self.seed.to_string(),
+            election_min: raft.map(|r| ms(r.election_timeout.min)).unwrap_or_default(),
+            election_max: raft.map(|r| ms(r.election_timeout.max)).unwrap_or_default(),
+            heartbeat: raft.map(|r| ms(r.heartbeat)).unwrap_or_default(),
+            latency_min: ms(self.latency.min),
+            latency_max: ms(self.latency.max),
+            loss_percent: format_number(self.loss * 100.0),
+            clients: self.clients.to_string(),
+            buggy: raft.is_some_and(|r| r.variant == RaftVariant::CommitOldTermByCount),
+            protocol: self.protocol.clone(),
+        }
+    }
+}
+
+/// The settings form as typed: every field is text until parsed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SettingsForm {
+    pub nodes: String,
+    pub seed: String,
+    /// Milliseconds, like the other durations.
+    pub election_min: String,
+    pub election_max: String,
+    pub heartbeat: String,
+    pub latency_min: String,
+    pub latency_max: String,
+    pub loss_percent: String,
+    pub clients: String,
+    /// Run the deliberately broken Raft (Figure 8), to watch the checker
+    /// catch it.
+    pub buggy: bool,
+    /// The protocol as it was: the Raft fields above replace Raft's
+    /// timing; any other protocol is kept as it is.
+    pub protocol: ProtocolConfig,
+}
+
+impl Default for SettingsForm {
+    fn default() -> Self {
+        Settings::default().form()
+    }
+}
+
+/// Parses a cluster size, refusing anything the simulator cannot run.
+pub fn parse_nodes(text: &str) -> Result<u16, String> {
+    let text = text.trim();
+    match text.parse::<u32>() {
+        Ok(n) if (1..=u32::from(MAX_NODES)).contains(&n) => Ok(n as u16),
+        _ => Err(format!(
+            "Cluster size must be a whole number from 1 to {MAX_NODES}, not \u{201c}{text}\u{201d}."
+        )),
+    }
+}
+
+impl SettingsForm {
+    /// Parses every field; the first bad one is reported by its label.
+    pub fn is_raft(&self) -> bool {
+        matches!(self.protocol, ProtocolConfig::Raft(_))
+    }
+
+    pub fn parse(&self) -> Result<Settings, String> {
+        let nodes = parse_nodes(&self.nodes)?;
+        let seed = self.seed.trim().parse::<u64>().map_err(|_| {
+            format!(
+                "Seed must be a whole number from 0 to {}, not \u{201c}{}\u{201d}.",
+                u64::MAX,
+                self.seed.trim()
+            )
+        })?;
+        let protocol = match &self.protocol {
+            ProtocolConfig::Raft(base) => ProtocolConfig::Raft(RaftConfig {
+                election_timeout: Latency {
+                    min: parse_ms("Election timeout (min)", &self.election_min)?,
+                    max: parse_ms("Election timeout (max)", &self.election_max)?,
+                },
+                heartbeat: parse_ms("Heartbeat", &self.heartbeat)?,
+                variant: if self.buggy {
+                    RaftVariant::CommitOldTermByCount
+                } else {
+                    RaftVariant::Correct
+                },
+                ..base.clone()
+            }),
+            other => other.clone(),
+        };
+        let latency = Latency {
+            min: parse_ms("Latency (min)", &self.latency_min)?,
+            max: parse_ms("Latency (max)", &self.latency_max)?,
+        };
+        let loss = match self.loss_percent.trim().parse::<f64>() {
+            Ok(p) if (0.0..=100.0).contains(&p) => p / 100.0,
+            _ => {
+                return Err(format!(
+                    "Message loss must be a percentage from 0 to 100, not \u{201c}{}\u{201d}.",
+                    self.loss_percent.trim()
+                ))
+            }
+        };
+        let clients = match self.clients.trim().parse::<u32>() {
+            Ok(c) if c <= 1000 => c,
+            _ => {
+                return Err(format!(
+                "Simulated clients must be a whole number from 0 to 1000, not \u{201c}{}\u{201d}.",
+                self.clients.trim()
+            ))
+            }
+        };
+        let settings = Settings {
+            nodes,
+            seed,
+            protocol,
+            latency,
+            loss,
+            clients,
+        };
+        // Cross-field rules (heartbeat shorter than the election timeout,
+        // min below max, ...) are the core's to state.
+        settings
+            .scenario()
+            .validate()
+            .map_err(|e| format!("Invalid settings: {e}."))?;
+        Ok(settings)
+    }
+}
+
+/// Parses a duration in milliseconds (fractions allowed down to 1 µs).
+fn parse_ms(label: &str, text: &str) -> Result<Span, String> {
+    let text = text.trim();
+    match text.parse::<f64>() {
+        Ok(ms) if ms.is_finite() && ms > 0.0 && ms <= 3_600_000.0 => {
+            Ok(Span((ms * 1000.0).round().max(1.0) as u64))
+        }
+        _ => Err(format!(
+            "{label} must be a positive number of milliseconds, not \u{201c}{text}\u{201d}."
+        )),
+    }
+}
+
+fn format_ms(span: Span) -> String {
+    format_number(span.0 as f64 / 1000.0)
+}
+
+/// A number without a trailing `.0`, as a person would type it.
+fn format_number(x: f64) -> String {
+    if x.fract() == 0.0 {
+        format!("{}", x as i64)
+    } else {
+        format!("{x}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_example_is_a_valid_scenario() {
+        for (name, json) in EXAMPLES {
+            let scenario: Scenario =
+                serde_json::from_str(json).unwrap_or_else(|e| panic!("{name}: {e}"));
+            scenario
+                .validate()
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+        }
+    }
+
+    #[test]
+    fn the_default_form_parses_back_to_the_defaults() {
+        let settings = Settings::default();
+        assert_eq!(settings.form().parse(), Ok(settings));
+    }
+
+    #[test]
+    fn cluster_sizes_outside_one_to_fifty_one_are_refused_with_a_reason() {
+        assert_eq!(parse_nodes(" 51 "), Ok(51));
+        assert_eq!(parse_nodes("1"), Ok(1));
+        for bad in ["0", "52", "-3", "five", ""] {
+            let err = parse_nodes(bad).unwrap_err();
+            assert!(err.contains("from 1 to 51"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn cross_field_rules_come_from_the_core() {
+        let mut form = Settings::default().form();
+        form.heartbeat = "200".into();
+        let err = form.parse().unwrap_err();
+        assert!(err.contains("heartbeat"), "{err}");
+    }
+
+    #[test]
+    fn bad_numbers_name_their_field() {
+        let mut form = Settings::default().form();
+        form.latency_max = "soon".into();
+        assert!(form.parse().unwrap_err().starts_with("Latency (max)"));
+        let mut form = Settings::default().form();
+        form.loss_percent = "120".into();
+        assert!(form.parse().unwrap_err().starts_with("Message loss"));
+    }
+
+    #[test]
+    fn fractional_milliseconds_and_loss_survive_a_round_trip() {
+        let mut form = Settings::default().form();
+        form.latency_min = "0.5".into();
+        form.loss_percent = "2.5".into();
+        let settings = form.parse().unwrap();
+        assert_eq!(settings.latency.min, Span(500));
+        assert_eq!(settings.loss, 0.025);
+        assert_eq!(settings.form().latency_min, "0.5");
+    }
+}

@@ -1,0 +1,133 @@
+//! The root component: wires the store, the keyboard, the theme and the
+//! test hook, and lays out the page.
+
+use gloo::events::{EventListener, EventListenerOptions};
+use wasm_bindgen::JsCast;
+use web_sys::{HtmlElement, KeyboardEvent};
+use yew::prelude::*;
+
+use super::cluster::Cluster;
+use super::components::dialogs::{HelpDialog, NoticeLine, ScenarioDialog, SettingsDialog};
+use super::components::panels::{EventLog, Inspector, Invariants, StatusBar};
+use super::components::topbar::TopBar;
+use super::store::{Action, Store};
+use super::{dom, hook};
+use crate::keys::{shortcut, KeyPress};
+use crate::model::{Model, Msg, Overlay, Theme};
+
+/// Seeds the "new seed" button; runs themselves are deterministic.
+fn entropy() -> u64 {
+    (js_sys::Math::random() * 9_007_199_254_740_992.0) as u64 ^ dom::now_ms().to_bits()
+}
+
+#[function_component(App)]
+pub fn app() -> Html {
+    let store = use_reducer_eq(|| Store::new(Model::new(entropy())));
+    let send: Callback<Msg> = {
+        let dispatcher = store.dispatcher();
+        Callback::from(move |msg| dispatcher.dispatch(Action::Do(msg)))
+    };
+    let refresh: Callback<()> = {
+        let dispatcher = store.dispatcher();
+        Callback::from(move |()| dispatcher.dispatch(Action::Refresh))
+    };
+
+    // Keyboard shortcuts, for the whole page.
+    {
+        let send = send.clone();
+        use_effect_with((), move |_| {
+            let options = EventListenerOptions::enable_prevent_default();
+            let listener = EventListener::new_with_options(
+                &dom::document(),
+                "keydown",
+                options,
+                move |event| {
+                    let Some(event) = event.dyn_ref::<KeyboardEvent>() else {
+                        return;
+                    };
+                    let target = event
+                        .target()
+                        .and_then(|t| t.dyn_into::<HtmlElement>().ok());
+                    let tag = target.as_ref().map(|t| t.tag_name()).unwrap_or_default();
+                    let key = event.key();
+                    let press = KeyPress {
+                        key: &key,
+                        modified: event.ctrl_key() || event.meta_key() || event.alt_key(),
+                        on_canvas: target.as_ref().is_some_and(|t| t.id() == "cluster"),
+                        in_field: matches!(tag.as_str(), "INPUT" | "TEXTAREA" | "SELECT"),
+                        on_button: matches!(tag.as_str(), "BUTTON" | "A" | "SUMMARY"),
+                    };
+                    if let Some(msg) = shortcut(press) {
+                        event.prevent_default();
+                        send.emit(msg);
+                    }
+                },
+            );
+            move || drop(listener)
+        });
+    }
+
+    // The theme: the person's choice if they made one, else the system's,
+    // followed live.
+    {
+        let theme = store.panel.theme;
+        use_effect_with(theme, move |theme| {
+            let listener = match theme {
+                Some(t) => {
+                    dom::set_page_theme(*t == Theme::Dark);
+                    None
+                }
+                None => {
+                    dom::set_page_theme(dom::system_prefers_dark());
+                    dom::window()
+                        .match_media("(prefers-color-scheme: dark)")
+                        .ok()
+                        .flatten()
+                        .map(|query| {
+                            EventListener::new(&query, "change", |_| {
+                                dom::set_page_theme(dom::system_prefers_dark())
+                            })
+                        })
+                }
+            };
+            move || drop(listener)
+        });
+    }
+
+    {
+        let model = store.model.clone();
+        let send = send.clone();
+        use_effect_with((), move |_| hook::install(model, send));
+    }
+
+    let panel = store.panel.clone();
+    html! {
+        <div class="shell">
+            <TopBar panel={panel.clone()} send={send.clone()} />
+            <main class="stage">
+                <section class="view" aria-label="Cluster">
+                    <Cluster model={store.model.clone()} panel={panel.clone()} send={send.clone()} {refresh} />
+                    <StatusBar panel={panel.clone()} />
+                </section>
+                <aside class="side" aria-label="Details">
+                    <Inspector panel={panel.clone()} send={send.clone()} />
+                    <Invariants panel={panel.clone()} />
+                    <EventLog panel={panel.clone()} />
+                </aside>
+            </main>
+            {
+                match panel.overlay {
+                    Overlay::None => html! {},
+                    Overlay::Help => html! { <HelpDialog send={send.clone()} /> },
+                    Overlay::Settings => html! {
+                        <SettingsDialog settings={panel.settings.clone()} notice={panel.notice.clone()} send={send.clone()} />
+                    },
+                    Overlay::Scenario => html! { <ScenarioDialog model={store.model.clone()} send={send.clone()} /> },
+                }
+            }
+            if let Some(notice) = panel.notice.clone() {
+                <NoticeLine {notice} send={send.clone()} />
+            }
+        </div>
+    }
+}

@@ -1,0 +1,5 @@
+//! One component per concern, each with its props.
+
+pub mod dialogs;
+pub mod panels;
+pub mod topbar;

@@ -1,0 +1,234 @@
+//! The side panels: the selected node's inspector, the invariants, the
+//! event log; and the status line under the canvas.
+
+use std::rc::Rc;
+
+use splitbrain_core::protocol::{Op, RoleKind};
+use yew::prelude::*;
+
+use crate::model::{Msg, NodeCommand};
+use crate::panel::{format_seconds, format_speed, format_time, Panel};
+use crate::web::dom;
+
+#[derive(Properties, PartialEq)]
+pub struct PanelProps {
+    pub panel: Rc<Panel>,
+    #[prop_or_default]
+    pub send: Callback<Msg>,
+}
+
+fn role_class(role: RoleKind) -> &'static str {
+    match role {
+        RoleKind::Follower => "role follower",
+        RoleKind::Candidate => "role candidate",
+        RoleKind::Leader => "role leader",
+        RoleKind::Down => "role down",
+    }
+}
+
+#[function_component(Inspector)]
+pub fn inspector(props: &PanelProps) -> Html {
+    let op = use_state(|| "put".to_owned());
+    let key = use_state(|| "x".to_owned());
+    let value = use_state(|| "1".to_owned());
+
+    let Some(node) = &props.panel.inspector else {
+        return html! {
+            <section class="panel" aria-labelledby="inspector-title">
+                <h2 id="inspector-title">{"Node"}</h2>
+                <p class="empty">{"Select a node (click it, or Tab to the cluster and use the arrow keys) to see its log, its state machine and its actions."}</p>
+            </section>
+        };
+    };
+    let id = node.id;
+    let send = &props.send;
+    let command = |c: NodeCommand| {
+        let send = send.clone();
+        Callback::from(move |_: MouseEvent| send.emit(Msg::Node(id, c.clone())))
+    };
+    let onsubmit = {
+        let (send, op, key, value) = (send.clone(), op.clone(), key.clone(), value.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let (k, v) = ((*key).clone(), (*value).clone());
+            let request = match op.as_str() {
+                "get" => Op::Get { key: k },
+                "append" => Op::Append { key: k, value: v },
+                _ => Op::Put { key: k, value: v },
+            };
+            send.emit(Msg::Node(id, NodeCommand::Request(request)));
+        })
+    };
+    let bind = |state: &UseStateHandle<String>| {
+        let state = state.clone();
+        Callback::from(move |e: InputEvent| state.set(dom::target_value(&e)))
+    };
+    let onop = {
+        let op = op.clone();
+        Callback::from(move |e: Event| op.set(dom::target_value(&e)))
+    };
+    let view = &node.view;
+    let leader = view
+        .leader
+        .map_or("unknown".to_owned(), |l| format!("n{}", l.0));
+
+    html! {
+        <section class="panel" aria-labelledby="inspector-title">
+            <h2 id="inspector-title">{"Node"}</h2>
+            <div class="node-title">
+                <strong>{format!("n{}", id.0)}</strong>
+                <span class={role_class(view.role)}>{view.role_label}</span>
+                if let Some(g) = node.group {
+                    <span class="badge">{format!("group {g}")}</span>
+                }
+            </div>
+            <dl class="facts">
+                <dt>{view.term_label}</dt><dd>{view.term}</dd>
+                <dt>{"commit index"}</dt><dd>{view.commit_index}</dd>
+                <dt>{"log length"}</dt><dd>{view.log_len}</dd>
+                <dt>{"leader"}</dt><dd>{leader}</dd>
+                { for node.fields.iter().map(|(k, v)| html! { <><dt>{*k}</dt><dd>{v}</dd></> }) }
+                if let Some(t) = node.timer {
+                    <dt>{"timeout at"}</dt><dd>{format_time(t)}</dd>
+                }
+            </dl>
+            <div class="actions">
+                <button type="button" class={classes!("btn", node.up.then_some("danger"))}
+                    onclick={command(NodeCommand::ToggleCrash)}>
+                    { if node.up { "Crash" } else { "Restart" } }
+                </button>
+                <button type="button" class="btn" onclick={command(NodeCommand::Timeout)} disabled={!node.up}>
+                    {"Force timeout"}
+                </button>
+            </div>
+            <form class="request" {onsubmit} aria-label="Client request to this node">
+                <select aria-label="Operation" onchange={onop}>
+                    <option value="put" selected={*op == "put"}>{"put"}</option>
+                    <option value="append" selected={*op == "append"}>{"append"}</option>
+                    <option value="get" selected={*op == "get"}>{"get"}</option>
+                </select>
+                <input type="text" aria-label="Key" placeholder="key" value={(*key).clone()} oninput={bind(&key)} />
+                <input type="text" aria-label="Value" placeholder="value" value={(*value).clone()}
+                    oninput={bind(&value)} disabled={*op == "get"} />
+                <button type="submit" class="btn">{"Send"}</button>
+            </form>
+            <h3 class="subhead">{"Log"}</h3>
+            if node.entries.is_empty() {
+                <p class="empty">{"Empty."}</p>
+            } else {
+                <div class="table-wrap">
+                    <table>
+                        <thead><tr><th>{"#"}</th><th>{"term"}</th><th>{"command"}</th><th>{"committed"}</th></tr></thead>
+                        <tbody>
+                            { for node.entries.iter().rev().map(|e| {
+                                let flagged = node.flagged.contains(&e.index);
+                                html! {
+                                    <tr class={classes!((!e.committed).then_some("uncommitted"), flagged.then_some("flagged"))}>
+                                        <td>{e.index}</td><td>{e.term}</td><td>{&e.label}</td>
+                                        <td>{ if e.committed { "✓" } else { "" } }</td>
+                                    </tr>
+                                }
+                            }) }
+                        </tbody>
+                    </table>
+                </div>
+                if node.older > 0 {
+                    <p class="note">{format!("…and {} older entries.", node.older)}</p>
+                }
+            }
+            <h3 class="subhead">{"State machine"}</h3>
+            if node.kv.is_empty() {
+                <p class="empty">{"No keys yet."}</p>
+            } else {
+                <div class="table-wrap">
+                    <table>
+                        <thead><tr><th>{"key"}</th><th>{"value"}</th></tr></thead>
+                        <tbody>
+                            { for node.kv.iter().map(|(k, v)| html! { <tr><td>{k}</td><td>{v}</td></tr> }) }
+                        </tbody>
+                    </table>
+                </div>
+            }
+        </section>
+    }
+}
+
+#[function_component(Invariants)]
+pub fn invariants(props: &PanelProps) -> Html {
+    let panel = &props.panel;
+    html! {
+        <section class="panel" aria-labelledby="invariants-title">
+            <h2 id="invariants-title">{"Invariants"}</h2>
+            <ul class="invariants">
+                { for panel.invariants.iter().map(|row| {
+                    let state = if row.holds { "ok" } else { "bad" };
+                    html! {
+                        <li data-invariant={row.name} data-holds={row.holds.to_string()}>
+                            <span class={classes!("dot", state)} aria-hidden="true"></span>
+                            {row.name}
+                            <span class={classes!("state", state)}>{ if row.holds { "holds" } else { "broken" } }</span>
+                        </li>
+                    }
+                }) }
+            </ul>
+            if let Some(v) = &panel.violation {
+                <p class="violation" role="alert">
+                    <strong>{format!("{} broken at {}. ", v.invariant, format_time(v.time))}</strong>
+                    {format!("{}. ", v.message.trim_end_matches('.'))}
+                    {"The run is paused; the nodes and entries involved are marked in red."}
+                </p>
+            }
+        </section>
+    }
+}
+
+#[function_component(EventLog)]
+pub fn event_log(props: &PanelProps) -> Html {
+    let panel = &props.panel;
+    html! {
+        <section class="panel" aria-labelledby="events-title">
+            <h2 id="events-title">{"Events"}</h2>
+            if panel.log.is_empty() {
+                <p class="empty">{"Nothing has happened yet."}</p>
+            } else {
+                <ol class="events" aria-live="off">
+                    { for panel.log.iter().map(|line| html! {
+                        <li key={line.index} class={line.class}>
+                            <time>{format_seconds(line.time)}</time>
+                            <span>{&line.text}</span>
+                        </li>
+                    }) }
+                </ol>
+            }
+        </section>
+    }
+}
+
+#[function_component(StatusBar)]
+pub fn status_bar(props: &PanelProps) -> Html {
+    let panel = &props.panel;
+    let leader = match panel.leader {
+        Some((n, term)) => format!("n{} (term {term})", n.0),
+        None => "none".to_owned(),
+    };
+    let swatch = |i: usize| format!("background: var(--msg-{i})");
+    html! {
+        <div class="statusbar">
+            <span class="stat" id="sim-time">{"t "}<b>{format_time(panel.now)}</b></span>
+            <span class="stat">{"leader "}<b>{leader}</b></span>
+            <span class="stat">{"events "}<b>{panel.events}</b></span>
+            <span class="stat">{"in flight "}<b>{panel.in_flight}</b></span>
+            <span class="stat">{"seed "}<b>{panel.seed}</b></span>
+            if panel.lagging {
+                <span class="lag" title="The browser cannot simulate this fast; simulated time runs slower than asked.">
+                    {format!("running below {}", format_speed(panel.speed))}
+                </span>
+            }
+            <div class="legend" aria-label="Message kinds">
+                { for panel.msg_kinds.iter().enumerate().map(|(i, kind)| html! {
+                    <span><i class="swatch" style={swatch(i)}></i>{*kind}</span>
+                }) }
+            </div>
+        </div>
+    }
+}
