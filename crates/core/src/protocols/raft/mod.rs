@@ -380,6 +380,11 @@ impl Raft {
         let prev_index = next - 1;
         let end = (prev_index + u64::from(self.config.max_batch)).min(self.last_index());
         let entries = self.log[prev_index as usize..end as usize].to_vec();
+        // Optimistic pipelining: what was just sent is not sent again unless
+        // the follower says it is missing. Without this, every reply while
+        // entries were in flight re-sent them, and duplicated replies
+        // started chains of AppendEntries that never ended.
+        self.next_index[peer.index()] = end + 1;
         out.send(
             peer,
             RaftMsg::AppendEntries(AppendEntries {
@@ -601,14 +606,19 @@ impl Raft {
             }
             self.next_index[peer] = self.next_index[peer].max(index + 1);
             self.advance_commit(out);
+            // Only entries never sent go out here; a stale or duplicated
+            // reply finds nothing new and sends nothing.
             if self.next_index[peer] <= self.last_index() {
                 self.replicate(from, out);
             }
         } else {
             // Back up, never below what is known to match.
             let floor = self.match_index[peer] + 1;
-            self.next_index[peer] = (index + 1).max(floor).min(self.next_index[peer].max(floor));
-            self.replicate(from, out);
+            let back = (index + 1).max(floor);
+            if back < self.next_index[peer] {
+                self.next_index[peer] = back;
+                self.replicate(from, out);
+            }
         }
     }
 
