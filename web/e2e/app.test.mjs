@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { openApp } from './harness.mjs';
@@ -318,14 +318,13 @@ test('a broken invariant pauses the run and is shown in red', { timeout: 90_000 
 
 /** The CLI's trace hash for a scenario, or null if the CLI refuses it. */
 function cliHash(file, until) {
-  const bin = `${ROOT}target/release/splitbrain`;
   const args = ['run', fileURLToPath(new URL(file, SCENARIOS)), '--until', until];
-  const run = existsSync(bin)
-    ? spawnSync(bin, args, { encoding: 'utf8' })
-    : spawnSync('cargo', ['run', '--quiet', '--release', '-p', 'splitbrain-cli', '--', ...args], {
-        cwd: ROOT,
-        encoding: 'utf8',
-      });
+  // Through cargo, so a binary left over from an older build can never be
+  // compared with a fresh wasm build.
+  const run = spawnSync('cargo', ['run', '--quiet', '--release', '-p', 'splitbrain-cli', '--', ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
   const match = /^trace hash: ([0-9a-f]{16})$/m.exec(run.stdout ?? '');
   return match ? match[1] : null;
 }
