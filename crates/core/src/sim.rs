@@ -1135,6 +1135,11 @@ impl<P: Protocol> Sim<P> {
             .collect()
     }
 
+    /// Request ids are handed out in history order, so an id is its index.
+    fn op_by_id(&self, id: u64) -> Option<&ClientOp> {
+        self.history.get(id as usize).filter(|o| o.id.0 == id)
+    }
+
     fn describe(&self, e: &TraceEvent, msg: Option<&P::Msg>) -> String {
         let label = || msg.map(P::msg_label).unwrap_or_default();
         match e.kind {
@@ -1163,14 +1168,14 @@ impl<P: Protocol> Sim<P> {
                 _ => format!("link {} → {} restored", e.node, e.peer),
             },
             EventKind::ClientInvoke => {
-                let op = self.history.iter().find(|o| o.id.0 == e.arg);
+                let op = self.op_by_id(e.arg);
                 match op {
                     Some(op) => format!("{} asks {}: {}", op.client, e.node, op.op),
                     None => format!("request r{} reaches {}", e.arg, e.node),
                 }
             }
             EventKind::ClientReturn => {
-                let op = self.history.iter().find(|o| o.id.0 == e.arg);
+                let op = self.op_by_id(e.arg);
                 match op.and_then(|o| o.result.as_ref().map(|r| (o, r))) {
                     Some((op, (_, OpResult::Ok { value }))) => match (&op.op, value) {
                         (Op::Get { .. }, Some(v)) => {
