@@ -16,6 +16,7 @@
 
 pub mod frames;
 pub mod geometry;
+pub mod history;
 pub mod keys;
 pub mod layout;
 pub mod model;

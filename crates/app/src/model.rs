@@ -219,6 +219,10 @@ pub enum Msg {
         system_dark: bool,
     },
     DismissNotice(u64),
+    // --- history view ---
+    /// Highlight on the cluster what served a client operation (`None`
+    /// clears it): hovering or focusing a bar in the history view.
+    HighlightServed(Option<crate::history::Served>),
 }
 
 /// How the closed loop of steady requests stands.
@@ -262,6 +266,12 @@ pub struct Model {
     /// Bumped whenever the picture may have changed; the canvas redraws
     /// only when it differs from what it last drew.
     version: u64,
+    // --- history view ---
+    /// What the cluster highlights for the operation under the pointer in
+    /// the history view.
+    pub served: Option<crate::history::Served>,
+    /// Counts the runs started, so views of the run know when to start over.
+    pub run: u64,
 }
 
 impl Model {
@@ -295,6 +305,8 @@ impl Model {
             violation_seen: false,
             frame_times: FrameProfile::default(),
             version: 0,
+            served: None,
+            run: 0,
         }
     }
 
@@ -382,6 +394,9 @@ impl Model {
         self.hover = Hover::Nothing;
         self.violation_seen = false;
         self.frame_times.clear();
+        // --- history view ---
+        self.run += 1;
+        self.served = None;
         if self
             .selected
             .is_some_and(|n| n.index() >= usize::from(self.base.nodes))
@@ -566,6 +581,8 @@ impl Model {
                     self.notice = None;
                 }
             }
+            // --- history view ---
+            Msg::HighlightServed(served) => self.served = served,
         }
     }
 

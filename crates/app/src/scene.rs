@@ -52,6 +52,9 @@ pub struct NodeGlyph {
     pub dragged: bool,
     /// Named in the broken invariant.
     pub flagged: bool,
+    // --- history view ---
+    /// Served the client operation highlighted in the history view.
+    pub served: bool,
 }
 
 /// A message drawn between its two nodes.
@@ -66,6 +69,10 @@ pub struct Sprite {
     /// Where along its link it is drawn, from 0 (sender) to 1 (receiver).
     pub progress: f64,
     pub label: Option<String>,
+    // --- history view ---
+    /// Sent by a node serving the highlighted operation while it was
+    /// outstanding (see `history::Served`).
+    pub served: bool,
 }
 
 /// A partition group's outline.
@@ -163,6 +170,7 @@ impl Scene {
                 hovered: model.hover == Hover::Node(i),
                 dragged: model.dragging() == Some(i),
                 flagged,
+                served: model.served.as_ref().is_some_and(|s| s.nodes.contains(&id)),
             });
         }
 
@@ -274,6 +282,10 @@ impl Scene {
                 doomed,
                 progress: shown,
                 label: None,
+                served: model
+                    .served
+                    .as_ref()
+                    .is_some_and(|s| s.covers(f.from, f.sent_at)),
             });
         });
         self.lost_at = still_lost;

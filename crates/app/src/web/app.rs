@@ -8,6 +8,8 @@ use yew::prelude::*;
 
 use super::cluster::Cluster;
 use super::components::dialogs::{HelpDialog, NoticeLine, ScenarioDialog, SettingsDialog};
+// --- history view ---
+use super::components::history::HistoryPanel;
 use super::components::panels::{EventLog, Inspector, Invariants, StatusBar};
 use super::components::topbar::TopBar;
 use super::store::{Action, Store};
@@ -108,6 +110,8 @@ pub fn app() -> Html {
                 <section class="view" aria-label="Cluster">
                     <Cluster model={store.model.clone()} panel={panel.clone()} send={send.clone()} {refresh} />
                     <StatusBar panel={panel.clone()} />
+                    // --- history view ---
+                    <HistoryPanel model={store.model.clone()} />
                 </section>
                 <aside class="side" aria-label="Details">
                     <Inspector panel={panel.clone()} send={send.clone()} />

@@ -8,6 +8,9 @@
 //! - `runScenario(json, untilMicros?)`: runs a scenario headless in this
 //!   page and returns its trace hash, as the CLI prints it.
 //! - `frameStats()` / `resetFrameStats()`: frame work percentiles.
+//! - `checkHistory(text, format?)`: a history file's linearizability
+//!   verdict and the parse and check times, in wasm.
+//! - `historyState()`: the history view (added by that component).
 
 use wasm_bindgen::prelude::*;
 use yew::Callback;
@@ -65,6 +68,20 @@ pub fn install(model: ModelRef, _send: Callback<Msg>) {
 
     let reset = Closure::<dyn Fn()>::new(move || model.0.borrow_mut().frame_times.clear());
     set(&hook, "resetFrameStats", &reset.into_js_value());
+
+    // --- history view ---
+    // `checkHistory(text, format?)`: parse and check a history file in
+    // this page; `{format, ops, verdict, steps, parseMs, checkMs}`.
+    // (`historyState()` is added by the history view itself.)
+    let check = Closure::<dyn Fn(String, JsValue) -> Result<JsValue, JsValue>>::new(
+        |text: String, format: JsValue| {
+            let format = format.as_string();
+            crate::probe::check_history(&text, format.as_deref(), &dom::now_ms)
+                .map(|r| to_js(&r))
+                .map_err(|e| js_sys::Error::new(&e).into())
+        },
+    );
+    set(&hook, "checkHistory", &check.into_js_value());
 
     set(&dom::window(), "splitbrain", &hook);
 }
