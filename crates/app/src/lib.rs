@@ -18,6 +18,7 @@ pub mod frames;
 pub mod geometry;
 pub mod keys;
 pub mod layout;
+pub mod link;
 pub mod model;
 pub mod panel;
 pub mod probe;
