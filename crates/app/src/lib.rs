@@ -19,6 +19,7 @@ pub mod geometry;
 pub mod history;
 pub mod keys;
 pub mod layout;
+pub mod link;
 pub mod model;
 pub mod panel;
 pub mod probe;
