@@ -52,6 +52,11 @@ pub struct NodeGlyph {
     pub dragged: bool,
     /// Named in the broken invariant.
     pub flagged: bool,
+    // --- protocols and gallery ---
+    /// The logical clock's short name: `t` (term), `b` (ballot), `T` (txn).
+    pub clock: &'static str,
+    /// How long it has been in doubt (2PC), live.
+    pub in_doubt: Option<splitbrain_core::Span>,
 }
 
 /// A message drawn between its two nodes.
@@ -163,6 +168,8 @@ impl Scene {
                 hovered: model.hover == Hover::Node(i),
                 dragged: model.dragging() == Some(i),
                 flagged,
+                clock: crate::protocols::ProtocolChoice::clock_prefix(view.term_label),
+                in_doubt: view.in_doubt_since.map(|since| now.since(since)),
             });
         }
 
