@@ -19,7 +19,8 @@ pub struct BoardRow {
     pub cells: Vec<String>,
     /// A commit participant: the user may choose its vote.
     pub votes: bool,
-    /// The vote chosen by the user, if any (else the policy decides).
+    /// How it will vote, when that is known: the user's choice, else a
+    /// policy that always says the same (`None`: random, or no vote).
     pub vote: Option<bool>,
     /// How long it has been in doubt, live.
     pub in_doubt_for: Option<Span>,
@@ -85,11 +86,11 @@ impl Board {
             ProtocolChoice::Raft => ("Raft", &["role", "term", "commit", "log"], "entry"),
             ProtocolChoice::TwoPhase => (
                 "Transactions",
-                &["state", "latest", "vote", "in doubt for"],
+                &["state", "txn", "vote", "in doubt for"],
                 "transaction",
             ),
             ProtocolChoice::ThreePhase => {
-                ("Transactions", &["state", "latest", "vote"], "transaction")
+                ("Transactions", &["state", "txn", "vote"], "transaction")
             }
             ProtocolChoice::Paxos | ProtocolChoice::NaivePaxos => (
                 "Paxos",
@@ -120,7 +121,7 @@ impl Board {
                         let latest = view
                             .log_tail
                             .last()
-                            .map_or_else(|| "—".to_owned(), |e| e.label.clone());
+                            .map_or_else(|| "—".to_owned(), |e| format!("T{}", e.index));
                         let mut cells = vec![
                             view.role_label.to_owned(),
                             latest,
@@ -164,7 +165,7 @@ impl Board {
                     role_label: view.role_label,
                     cells,
                     votes: votes && up,
-                    vote: if votes { user_vote(sim, node) } else { None },
+                    vote: if votes { known_vote(sim, node) } else { None },
                     in_doubt_for,
                 }
             })
@@ -192,6 +193,24 @@ pub fn user_vote(sim: &dyn Simulation, node: NodeId) -> Option<bool> {
             Action::Vote { node: n, yes } if n == node && a.at <= sim.now() => Some(yes),
             _ => None,
         })
+}
+
+/// How `node` will vote, if that is certain.
+fn known_vote(sim: &dyn Simulation, node: NodeId) -> Option<bool> {
+    user_vote(sim, node).or_else(|| {
+        let policy = match &sim.scenario().protocol {
+            ProtocolConfig::TwoPhase(c) => &c.votes,
+            ProtocolConfig::ThreePhase(c) => &c.votes,
+            _ => return None,
+        };
+        if policy.always_no.contains(&node) {
+            Some(false)
+        } else if policy.no_probability == 0.0 {
+            Some(true)
+        } else {
+            None
+        }
+    })
 }
 
 /// How `node` will vote: the user's choice, else the scenario's policy.

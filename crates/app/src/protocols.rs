@@ -55,7 +55,7 @@ impl ProtocolChoice {
             ProtocolChoice::TwoPhase => "Two-phase commit",
             ProtocolChoice::ThreePhase => "Three-phase commit",
             ProtocolChoice::Paxos => "Paxos",
-            ProtocolChoice::NaivePaxos => "Naive Paxos: no promise phase (broken)",
+            ProtocolChoice::NaivePaxos => "Naive Paxos: no promise phase",
             ProtocolChoice::MultiPaxos => "Multi-Paxos",
         }
     }

@@ -79,6 +79,7 @@ fn a_transaction_commits_and_a_chosen_no_vote_aborts_the_next_one() {
     assert_eq!(board.rows[2].vote, Some(false));
     assert_eq!(board.rows[2].cells[2], "no (your choice)");
     assert_eq!(board.rows[1].cells[2], "yes");
+    assert_eq!(board.rows[1].vote, Some(true), "the policy: always yes");
     m.update(Msg::StartTransaction);
     run(&mut m, 500);
     assert_eq!(labels(&m)[1..], ["aborted", "aborted", "aborted"]);

@@ -33,7 +33,6 @@ pub fn protocol_picker(props: &ProtocolProps) -> Html {
     };
     html! {
         <label class="field-inline protocol-pick" title="The protocol to simulate (P: next)">
-            <span class="hide-narrow">{"Protocol"}</span>
             <select id="protocol" aria-label="Protocol" {onchange}>
                 { for ProtocolChoice::ALL.iter().map(|c| html! {
                     <option value={c.id()} selected={*c == current}>{c.label()}</option>
@@ -46,10 +45,10 @@ pub fn protocol_picker(props: &ProtocolProps) -> Html {
 fn role_class(role: splitbrain_core::protocol::RoleKind) -> &'static str {
     use splitbrain_core::protocol::RoleKind;
     match role {
-        RoleKind::Follower => "role follower",
-        RoleKind::Candidate => "role candidate",
-        RoleKind::Leader => "role leader",
-        RoleKind::Down => "role down",
+        RoleKind::Follower => "role-text follower",
+        RoleKind::Candidate => "role-text candidate",
+        RoleKind::Leader => "role-text leader",
+        RoleKind::Down => "role-text down",
     }
 }
 
@@ -86,7 +85,6 @@ pub fn board_panel(props: &ProtocolProps) -> Html {
                         <tr>
                             <th>{"node"}</th>
                             { for board.columns.iter().map(|c| html! { <th>{*c}</th> }) }
-                            if commit { <th>{"choose vote"}</th> }
                         </tr>
                     </thead>
                     <tbody>
@@ -98,23 +96,23 @@ pub fn board_panel(props: &ProtocolProps) -> Html {
                                     <td>{format!("n{}", node.0)}</td>
                                     { for row.cells.iter().enumerate().map(|(i, cell)| {
                                         if i == 0 {
-                                            html! { <td><span class={role_class(row.role)}>{cell}</span></td> }
+                                            html! { <td class={role_class(row.role)}>{cell}</td> }
+                                        } else if commit && i == 2 && row.votes {
+                                            // The vote, as a choice: pressed is how it will vote.
+                                            html! {
+                                                <td class="vote">
+                                                    <span role="group" aria-label={format!("Vote of n{}", node.0)} title={cell.clone()}>
+                                                        <button type="button" class="btn small" aria-pressed={(row.vote == Some(true)).to_string()}
+                                                            onclick={vote(node, true)}>{"yes"}</button>
+                                                        <button type="button" class="btn small" aria-pressed={(row.vote == Some(false)).to_string()}
+                                                            onclick={vote(node, false)}>{"no"}</button>
+                                                    </span>
+                                                </td>
+                                            }
                                         } else {
                                             html! { <td>{cell}</td> }
                                         }
                                     }) }
-                                    if commit {
-                                        <td class="vote">
-                                            if row.votes {
-                                                <span role="group" aria-label={format!("Vote of n{}", node.0)}>
-                                                    <button type="button" class="btn small" aria-pressed={(row.vote == Some(true)).to_string()}
-                                                        onclick={vote(node, true)}>{"yes"}</button>
-                                                    <button type="button" class="btn small" aria-pressed={(row.vote == Some(false)).to_string()}
-                                                        onclick={vote(node, false)}>{"no"}</button>
-                                                </span>
-                                            }
-                                        </td>
-                                    }
                                 </tr>
                             }
                         }) }
