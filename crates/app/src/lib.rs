@@ -25,6 +25,10 @@ pub mod panel;
 pub mod probe;
 pub mod scene;
 pub mod settings;
+// --- protocols and gallery ---
+pub mod board;
+pub mod gallery;
+pub mod protocols;
 
 #[cfg(target_arch = "wasm32")]
 pub mod web;

@@ -337,6 +337,7 @@ fn body(link: &Link) -> Vec<u8> {
         Overlay::Help => 1,
         Overlay::Settings => 2,
         Overlay::Scenario => 3,
+        Overlay::Gallery => 4,
     };
     if overlay != 0 {
         record(&mut out, T_OVERLAY, &[overlay]);
@@ -665,6 +666,7 @@ fn read_body(body: &[u8]) -> Result<Link, LinkError> {
                     1 => Overlay::Help,
                     2 => Overlay::Settings,
                     3 => Overlay::Scenario,
+                    4 => Overlay::Gallery,
                     // A view this page does not have: stay on the canvas.
                     _ => Overlay::None,
                 }

@@ -38,6 +38,15 @@ pub struct ProbeState {
     pub steady_load: bool,
     pub frames: ProfileSummary,
     pub lagging: bool,
+    // --- protocols and gallery ---
+    /// The protocol menu's id for this run (`two-phase`, `naive-paxos`, ...).
+    pub protocol: &'static str,
+    /// Decisions, messages and bytes, for the cost per decision.
+    pub decided: u64,
+    pub sent: u64,
+    pub bytes: u64,
+    /// The gallery entry this run came from, if any.
+    pub gallery: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -56,6 +65,11 @@ pub struct ProbeNode {
     pub y: f64,
     /// Radius in CSS pixels.
     pub r: f64,
+    // --- protocols and gallery ---
+    /// The protocol's word for its state: `leader`, `in doubt`, ...
+    pub role_label: &'static str,
+    /// How long it has been in doubt (2PC), in simulated microseconds.
+    pub in_doubt_micros: Option<u64>,
 }
 
 impl ProbeState {
@@ -79,6 +93,8 @@ impl ProbeState {
                     x: at.x,
                     y: at.y,
                     r: radius,
+                    role_label: view.role_label,
+                    in_doubt_micros: view.in_doubt_since.map(|s| sim.now().since(s).0),
                 }
             })
             .collect();
@@ -114,6 +130,7 @@ impl ProbeState {
                 Overlay::Help => "help",
                 Overlay::Settings => "settings",
                 Overlay::Scenario => "scenario",
+                Overlay::Gallery => "gallery",
             },
             menu: model.menu.map(|m| match m {
                 Menu::Node { .. } => "node",
@@ -127,6 +144,11 @@ impl ProbeState {
             steady_load: model.steady_load(),
             frames: model.frame_times.summary(),
             lagging: model.lagging,
+            protocol: model.protocol().id(),
+            decided: sim.decided(),
+            sent: sim.stats().sent,
+            bytes: sim.stats().bytes,
+            gallery: model.story.as_ref().map(|e| e.id.clone()),
         }
     }
 }

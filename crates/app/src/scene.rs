@@ -55,6 +55,11 @@ pub struct NodeGlyph {
     // --- history view ---
     /// Served the client operation highlighted in the history view.
     pub served: bool,
+    // --- protocols and gallery ---
+    /// The logical clock's short name: `t` (term), `b` (ballot), `T` (txn).
+    pub clock: &'static str,
+    /// How long it has been in doubt (2PC), live.
+    pub in_doubt: Option<splitbrain_core::Span>,
 }
 
 /// A message drawn between its two nodes.
@@ -171,6 +176,8 @@ impl Scene {
                 dragged: model.dragging() == Some(i),
                 flagged,
                 served: model.served.as_ref().is_some_and(|s| s.nodes.contains(&id)),
+                clock: crate::protocols::ProtocolChoice::clock_prefix(view.term_label),
+                in_doubt: view.in_doubt_since.map(|since| now.since(since)),
             });
         }
 

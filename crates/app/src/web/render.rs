@@ -522,7 +522,17 @@ impl Renderer {
                 p.role(node.role)
             };
             ctx.set_fill(colour);
-            let label = format!("{} · t{}", node.role_label, node.term);
+            let label = match node.in_doubt {
+                // The time spent blocked is the point of 2PC's failure.
+                Some(d) => format!(
+                    "{} {} · {}{}",
+                    node.role_label,
+                    crate::board::format_span(d),
+                    node.clock,
+                    node.term
+                ),
+                None => format!("{} · {}{}", node.role_label, node.clock, node.term),
+            };
             let _ = ctx.fill_text(&label, node.at.x, node.at.y + r + 16.0);
         }
         ctx.set_font(&self.fonts.cell);

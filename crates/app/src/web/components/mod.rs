@@ -5,3 +5,5 @@ pub mod panels;
 pub mod topbar;
 // --- history view ---
 pub mod history;
+// --- protocols and gallery ---
+pub mod protocol;
