@@ -430,7 +430,11 @@ impl HistoryView {
                 invoke: op.invoke,
                 complete: op.complete,
                 shown,
-                label: op.describe(),
+                // Without the leading `pN `: the lane says it.
+                label: op
+                    .describe()
+                    .split_once(' ')
+                    .map_or_else(|| op.describe(), |(_, rest)| rest.to_owned()),
                 asked: None,
                 answered_by: None,
             });

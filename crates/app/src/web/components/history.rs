@@ -386,7 +386,7 @@ pub fn history_panel(props: &HistoryProps) -> Html {
                 <span><i class="swatch" style="background: var(--bad)" />{"failed"}</span>
                 <span><i class="swatch" style="background: var(--warn)" />{"unknown (timed out)"}</span>
                 <span><i class="swatch" style="background: var(--muted)" />{"waiting"}</span>
-                <span class="served-note" title={SERVED_LEGEND}>{"Hover an operation to see what served it ⓘ"}</span>
+                <span class="served-note" title={SERVED_LEGEND}>{"Hover or focus an operation to ring what served it on the cluster"}</span>
             </p>
             <p id="history-focus" class="history-focus" aria-live="polite">
                 { s.focused.clone().unwrap_or_else(|| s.hidden.clone()) }
