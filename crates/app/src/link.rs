@@ -774,6 +774,42 @@ fn read_actions(r: &mut Reader) -> Result<Vec<TimedAction>, LinkError> {
     Ok(out)
 }
 
+// ---- embedding ----------------------------------------------------------------
+
+/// The `<iframe>` a page pastes to embed the run of `fragment`. `page` is
+/// the app's address (without `#`). The title is the only free text, and
+/// it is escaped: a snippet never carries markup from a link.
+pub fn iframe_snippet(
+    page: &str,
+    fragment: &str,
+    title: Option<&str>,
+    width: u32,
+    height: u32,
+) -> String {
+    let title = format!("Splitbrain: {}", title.unwrap_or("a simulated cluster"));
+    format!(
+        "<iframe src=\"{}#{fragment}\" width=\"{width}\" height=\"{height}\" title=\"{}\" \
+         style=\"border:0;max-width:100%\" loading=\"lazy\"></iframe>",
+        escape_attribute(page),
+        escape_attribute(&title)
+    )
+}
+
+fn escape_attribute(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 // ---- base64url ----------------------------------------------------------------
 
 const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";

@@ -18,6 +18,10 @@ use crate::geometry::{link_at, links_crossed, node_at, node_radius, Vec2, Viewpo
 use crate::layout::{canonical_groups, members, regroup, Layout};
 use crate::settings::{parse_nodes, Settings, SettingsForm};
 
+// --- permalinks ---
+mod share;
+pub use share::MAX_OPEN_EVENTS;
+
 /// Simulated time per wall-clock time, from a hundredth to a thousand.
 pub const SPEEDS: [f64; 17] = [
     0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 300.0, 500.0,
@@ -219,6 +223,12 @@ pub enum Msg {
         system_dark: bool,
     },
     DismissNotice(u64),
+    // --- permalinks ---
+    /// Open a permalink (a URL fragment). A bad one leaves a notice and
+    /// the run as it was.
+    OpenLink(String),
+    /// An embed's "start over": back to the time the embed starts at.
+    RestartEmbed,
 }
 
 /// How the closed loop of steady requests stands.
@@ -262,6 +272,11 @@ pub struct Model {
     /// Bumped whenever the picture may have changed; the canvas redraws
     /// only when it differs from what it last drew.
     version: u64,
+    // --- permalinks ---
+    /// Set when the page is an embed: only the canvas and a small bar.
+    pub embed: Option<crate::link::Embed>,
+    embed_start: Time,
+    embed_loop_at: Time,
 }
 
 impl Model {
@@ -295,6 +310,9 @@ impl Model {
             violation_seen: false,
             frame_times: FrameProfile::default(),
             version: 0,
+            embed: None,
+            embed_start: Time::ZERO,
+            embed_loop_at: Time::ZERO,
         }
     }
 
@@ -566,6 +584,11 @@ impl Model {
                     self.notice = None;
                 }
             }
+            // --- permalinks ---
+            Msg::OpenLink(fragment) => {
+                self.open_link(&fragment);
+            }
+            Msg::RestartEmbed => self.restart_embed(),
         }
     }
 
@@ -878,6 +901,8 @@ impl Model {
             self.check_violation();
             self.version += 1;
         }
+        // --- permalinks ---
+        self.embed_tick();
         let moved_by_network = self.layout.follow(self.sim.network().groups());
         if self.layout.animate(wall_ms) || moved_by_network {
             self.version += 1;

@@ -3,3 +3,6 @@
 pub mod dialogs;
 pub mod panels;
 pub mod topbar;
+// --- permalinks ---
+pub mod embed;
+pub mod share;
