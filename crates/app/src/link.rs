@@ -169,8 +169,9 @@ pub struct Embed {
     pub autoplay: bool,
     /// Start over from the start time on reaching [`Embed::loop_end`].
     pub looped: bool,
-    /// When a looping embed starts over; by default a few seconds after
-    /// the last action (see [`Embed::loop_at`]).
+    /// When a looping embed starts over; by default the scenario's
+    /// `until`, else a few seconds after the last action (see
+    /// [`Embed::loop_at`]).
     pub loop_end: Option<Time>,
     /// Which [`controls`] the bar shows.
     pub controls: u64,
@@ -193,7 +194,7 @@ impl Default for Embed {
 impl Embed {
     /// When a looping embed of `link` starts over.
     pub fn loop_at(&self, link: &Link) -> Time {
-        self.loop_end.unwrap_or_else(|| {
+        self.loop_end.or(link.scenario.until).unwrap_or_else(|| {
             let last = link.scenario.actions.last().map_or(Time::ZERO, |a| a.at);
             last.max(link.view.time) + splitbrain_core::Span::from_secs(5)
         })
