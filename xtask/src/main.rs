@@ -7,6 +7,7 @@
 //! The crate is std-only on purpose: it is rebuilt by every `cargo xtask` call
 //! and by every CI run.
 
+mod docs;
 mod install;
 mod server;
 mod size;
@@ -34,6 +35,9 @@ Commands:
   size                  Release-build the app with Trunk and report the raw and
                         gzipped size of its wasm and js against the budget.
   bench [ARGS...]       Run `cargo bench -p splitbrain-core [ARGS...]`.
+  docs                  Build the app and the documentation book (docs/) into dist/:
+                        the book at dist/docs/, its live examples embedding the app.
+  fuzz [CASES]          Fuzz the permalink decoder with CASES inputs (default 1,000,000).
   help                  Show this message.
 ";
 
@@ -47,6 +51,9 @@ fn main() -> ExitCode {
         Some("test") => test::run(&rest),
         Some("size") => size::run(&rest),
         Some("bench") => bench(&rest),
+        // --- docs and links ---
+        Some("docs") => docs::docs(&rest),
+        Some("fuzz") => docs::fuzz(&rest),
         Some("help" | "-h" | "--help") => {
             print!("{USAGE}");
             Ok(ExitCode::SUCCESS)

@@ -248,8 +248,15 @@ pub fn run(args: &[String]) -> Result<ExitCode> {
         browser_skip.clone(),
         web::trunk_build,
     );
-    let e2e_skip = match browser_skip {
+    // --- docs ---
+    // The book is quick to build and the e2e tests open one of its pages.
+    let book_skip = match &browser_skip {
         None if !built => Some("the Trunk build failed".to_owned()),
+        other => other.clone(),
+    };
+    let built = report.step("mdbook build docs", book_skip, crate::docs::build_book) && built;
+    let e2e_skip = match browser_skip {
+        None if !built => Some("the Trunk build or the book failed".to_owned()),
         other => other,
     };
     report.step("browser tests (node --test web/e2e)", e2e_skip, web::e2e);

@@ -173,8 +173,9 @@ pub struct Embed {
     pub autoplay: bool,
     /// Start over from the start time on reaching [`Embed::loop_end`].
     pub looped: bool,
-    /// When a looping embed starts over; by default a few seconds after
-    /// the last action (see [`Embed::loop_at`]).
+    /// When a looping embed starts over; by default the scenario's
+    /// `until`, else a few seconds after the last action (see
+    /// [`Embed::loop_at`]).
     pub loop_end: Option<Time>,
     /// Which [`controls`] the bar shows.
     pub controls: u64,
@@ -197,7 +198,7 @@ impl Default for Embed {
 impl Embed {
     /// When a looping embed of `link` starts over.
     pub fn loop_at(&self, link: &Link) -> Time {
-        self.loop_end.unwrap_or_else(|| {
+        self.loop_end.or(link.scenario.until).unwrap_or_else(|| {
             let last = link.scenario.actions.last().map_or(Time::ZERO, |a| a.at);
             last.max(link.view.time) + splitbrain_core::Span::from_secs(5)
         })
@@ -786,6 +787,42 @@ fn read_actions(r: &mut Reader) -> Result<Vec<TimedAction>, LinkError> {
         return Err(LinkError::Corrupt("the actions have extra bytes".into()));
     }
     Ok(out)
+}
+
+// ---- embedding ----------------------------------------------------------------
+
+/// The `<iframe>` a page pastes to embed the run of `fragment`. `page` is
+/// the app's address (without `#`). The title is the only free text, and
+/// it is escaped: a snippet never carries markup from a link.
+pub fn iframe_snippet(
+    page: &str,
+    fragment: &str,
+    title: Option<&str>,
+    width: u32,
+    height: u32,
+) -> String {
+    let title = format!("Splitbrain: {}", title.unwrap_or("a simulated cluster"));
+    format!(
+        "<iframe src=\"{}#{fragment}\" width=\"{width}\" height=\"{height}\" title=\"{}\" \
+         style=\"border:0;max-width:100%\" loading=\"lazy\"></iframe>",
+        escape_attribute(page),
+        escape_attribute(&title)
+    )
+}
+
+fn escape_attribute(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 // ---- base64url ----------------------------------------------------------------

@@ -18,6 +18,10 @@ use crate::layout::{canonical_groups, members, regroup, Layout};
 use crate::protocols::ProtocolChoice;
 use crate::settings::{parse_nodes, Settings, SettingsForm};
 
+// --- permalinks ---
+mod share;
+pub use share::MAX_OPEN_EVENTS;
+
 /// Simulated time per wall-clock time, from a hundredth to a thousand.
 pub const SPEEDS: [f64; 17] = [
     0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 300.0, 500.0,
@@ -228,6 +232,12 @@ pub enum Msg {
     },
     /// Load a gallery entry and jump to its moment.
     OpenGallery(String),
+    // --- permalinks ---
+    /// Open a permalink (a URL fragment). A bad one leaves a notice and
+    /// the run as it was.
+    OpenLink(String),
+    /// An embed's "start over": back to the time the embed starts at.
+    RestartEmbed,
 }
 
 /// How the closed loop of steady requests stands.
@@ -281,6 +291,11 @@ pub struct Model {
     /// The gallery entry this run came from, while it is the one shown.
     pub story: Option<GalleryEntry>,
     transactions: u64,
+    // --- permalinks ---
+    /// Set when the page is an embed: only the canvas and a small bar.
+    pub embed: Option<crate::link::Embed>,
+    embed_start: Time,
+    embed_loop_at: Time,
 }
 
 impl Model {
@@ -318,6 +333,9 @@ impl Model {
             run: 0,
             story: None,
             transactions: 0,
+            embed: None,
+            embed_start: Time::ZERO,
+            embed_loop_at: Time::ZERO,
         }
     }
 
@@ -609,6 +627,11 @@ impl Model {
                 }
             }
             Msg::OpenGallery(id) => self.open_gallery(&id),
+            // --- permalinks ---
+            Msg::OpenLink(fragment) => {
+                self.open_link(&fragment);
+            }
+            Msg::RestartEmbed => self.restart_embed(),
         }
     }
 
@@ -998,6 +1021,8 @@ impl Model {
             self.check_violation();
             self.version += 1;
         }
+        // --- permalinks ---
+        self.embed_tick();
         let moved_by_network = self.layout.follow(self.sim.network().groups());
         if self.layout.animate(wall_ms) || moved_by_network {
             self.version += 1;

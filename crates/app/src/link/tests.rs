@@ -263,6 +263,23 @@ fn print_pinned_links() {
     );
 }
 
+#[test]
+fn the_iframe_snippet_escapes_the_title() {
+    let snippet = iframe_snippet(
+        "https://x.test/app/",
+        "AQA",
+        Some("<script>alert(\"x\")</script>"),
+        640,
+        400,
+    );
+    assert_eq!(
+        snippet,
+        "<iframe src=\"https://x.test/app/#AQA\" width=\"640\" height=\"400\" \
+         title=\"Splitbrain: &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;\" \
+         style=\"border:0;max-width:100%\" loading=\"lazy\"></iframe>"
+    );
+}
+
 // ---- bad links ----------------------------------------------------------------
 
 fn wrap(codec: u8, body: &[u8]) -> String {

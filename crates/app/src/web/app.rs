@@ -16,7 +16,7 @@ use super::components::topbar::TopBar;
 use super::store::{Action, Store};
 use super::{dom, hook};
 use crate::keys::{shortcut, KeyPress};
-use crate::model::{Model, Msg, Overlay, Theme};
+use crate::model::{Msg, Overlay, Theme};
 
 /// Seeds the "new seed" button; runs themselves are deterministic.
 fn entropy() -> u64 {
@@ -25,7 +25,8 @@ fn entropy() -> u64 {
 
 #[function_component(App)]
 pub fn app() -> Html {
-    let store = use_reducer_eq(|| Store::new(Model::new(entropy())));
+    // --- permalinks --- (the run in the URL or local storage, if any)
+    let store = use_reducer_eq(|| Store::new(super::permalink::initial_model(entropy())));
     let send: Callback<Msg> = {
         let dispatcher = store.dispatcher();
         Callback::from(move |msg| dispatcher.dispatch(Action::Do(msg)))
@@ -101,6 +102,20 @@ pub fn app() -> Html {
         let model = store.model.clone();
         let send = send.clone();
         use_effect_with((), move |_| hook::install(model, send));
+    }
+
+    // --- permalinks ---
+    {
+        let model = store.model.clone();
+        let send = send.clone();
+        use_effect_with((), move |_| super::permalink::install(model, send));
+    }
+    let embed = store.model.0.borrow().embed.clone();
+    if let Some(embed) = embed {
+        return html! {
+            <super::components::embed::EmbedView model={store.model.clone()} panel={store.panel.clone()}
+                send={send.clone()} {refresh} {embed} />
+        };
     }
 
     let panel = store.panel.clone();

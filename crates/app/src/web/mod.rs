@@ -9,6 +9,8 @@ mod dom;
 mod hook;
 mod icons;
 mod panic;
+// --- permalinks ---
+mod permalink;
 mod render;
 mod store;
 

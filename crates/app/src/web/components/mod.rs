@@ -7,3 +7,6 @@ pub mod topbar;
 pub mod history;
 // --- protocols and gallery ---
 pub mod protocol;
+// --- permalinks ---
+pub mod embed;
+pub mod share;

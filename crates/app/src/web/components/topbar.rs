@@ -128,6 +128,10 @@ pub fn top_bar(props: &TopBarProps) -> Html {
                 </button>
             </div>
             <div class="spacer"></div>
+            // --- permalinks ---
+            <div class="group" role="group" aria-label="Share">
+                <super::share::ShareTools />
+            </div>
             <div class="group" role="group" aria-label="Page">
                 <button type="button" class="btn icon" onclick={on(Msg::ShowOverlay(Overlay::Settings))}
                     aria-label="Parameters" title="Cluster size, timing, network and load">{icons::sliders()}</button>

@@ -1,0 +1,244 @@
+//! "Copy link" and "Embed": the run as a link to send, or as an iframe
+//! for a page. Both read the live model when used (see
+//! [`crate::web::permalink`]), so they need no props and re-render only
+//! for their own feedback.
+
+use gloo::timers::callback::Timeout;
+use yew::prelude::*;
+
+use crate::link::{controls, iframe_snippet, Embed};
+use crate::model::Theme;
+use crate::web::permalink::{copy_text, page_address, with_model};
+use crate::web::{dom, icons};
+
+/// How long "Copied" stays up.
+const FEEDBACK_MS: u32 = 2_500;
+
+/// A copy button's feedback: nothing yet, copied, or refused.
+#[hook]
+fn use_copy_feedback() -> (UseStateHandle<Option<bool>>, Callback<bool>) {
+    let state = use_state(|| None::<bool>);
+    let report = {
+        let state = state.clone();
+        Callback::from(move |ok: bool| {
+            state.set(Some(ok));
+            let state = state.clone();
+            Timeout::new(FEEDBACK_MS, move || state.set(None)).forget();
+        })
+    };
+    (state, report)
+}
+
+#[function_component(ShareTools)]
+pub fn share_tools() -> Html {
+    let (copied, report) = use_copy_feedback();
+    let open = use_state(|| false);
+    let oncopy = Callback::from(move |_: MouseEvent| {
+        if let Some(text) = with_model(|m| m.link_text()) {
+            copy_text(&format!("{}#{text}", page_address()), report.clone());
+        }
+    });
+    let toggle = {
+        let open = open.clone();
+        Callback::from(move |_: MouseEvent| open.set(!*open))
+    };
+    let close = {
+        let open = open.clone();
+        Callback::from(move |()| open.set(false))
+    };
+    let status = match *copied {
+        Some(true) => "Link copied",
+        Some(false) => "Could not copy: the link is in the address bar",
+        None => "",
+    };
+    html! {
+        <>
+            <button type="button" class="btn" id="copy-link" onclick={oncopy}
+                title="Copy a link to this run: every action so far, the time and the speed">
+                {icons::scenario()}<span>{ if *copied == Some(true) { "Copied" } else { "Copy link" } }</span>
+            </button>
+            <button type="button" class="btn" id="embed-open" onclick={toggle}
+                aria-expanded={open.to_string()} aria-haspopup="dialog"
+                title="An iframe snippet that shows this run on another page">
+                {"Embed"}
+            </button>
+            <span class="share-status" role="status" aria-live="polite">{status}</span>
+            if *open {
+                <EmbedDialog onclose={close} />
+            }
+        </>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct EmbedDialogProps {
+    pub onclose: Callback<()>,
+}
+
+/// The embed options and the snippet they give.
+#[derive(Clone, PartialEq)]
+struct Options {
+    embed: Embed,
+    from_start: bool,
+    width: u32,
+    height: u32,
+}
+
+#[function_component(EmbedDialog)]
+fn embed_dialog(props: &EmbedDialogProps) -> Html {
+    let options = use_state(|| Options {
+        embed: Embed::default(),
+        from_start: true,
+        width: 640,
+        height: 400,
+    });
+    let (copied, report) = use_copy_feedback();
+    let first = use_node_ref();
+    {
+        let first = first.clone();
+        use_effect_with((), move |_| dom::focus(first.cast::<web_sys::Element>()));
+    }
+    let snippet = with_model(|m| {
+        let start = if options.from_start {
+            splitbrain_core::Time::ZERO
+        } else {
+            m.sim().now()
+        };
+        let text = m.embed_link_text(options.embed.clone(), start);
+        iframe_snippet(
+            &page_address(),
+            &text,
+            m.title(),
+            options.width,
+            options.height,
+        )
+    })
+    .unwrap_or_default();
+
+    let flag = |label: &'static str,
+                id: &'static str,
+                get: fn(&Options) -> bool,
+                set: fn(&mut Options, bool)| {
+        let options = options.clone();
+        let checked = get(&options);
+        let onchange = Callback::from(move |e: Event| {
+            let on = e
+                .target_dyn_into::<web_sys::HtmlInputElement>()
+                .is_some_and(|i| i.checked());
+            let mut next = (*options).clone();
+            set(&mut next, on);
+            options.set(next);
+        });
+        html! {
+            <label class="check"><input type="checkbox" {id} {checked} {onchange} />{label}</label>
+        }
+    };
+    let control = |bit: u64, name: &'static str| {
+        let options = options.clone();
+        let checked = options.embed.controls & bit != 0;
+        let onchange = Callback::from(move |_: Event| {
+            let mut next = (*options).clone();
+            next.embed.controls ^= bit;
+            options.set(next);
+        });
+        html! {
+            <label class="check"><input type="checkbox" {checked} {onchange} />{name}</label>
+        }
+    };
+    let ontheme = {
+        let options = options.clone();
+        Callback::from(move |e: Event| {
+            let mut next = (*options).clone();
+            next.embed.theme = match dom::target_value(&e).as_str() {
+                "light" => Some(Theme::Light),
+                "dark" => Some(Theme::Dark),
+                _ => None,
+            };
+            options.set(next);
+        })
+    };
+    let size = |get: fn(&Options) -> u32, set: fn(&mut Options, u32), label: &'static str| {
+        let options = options.clone();
+        let value = get(&options).to_string();
+        let onchange = Callback::from(move |e: Event| {
+            if let Ok(n) = dom::target_value(&e).parse::<u32>() {
+                let mut next = (*options).clone();
+                set(&mut next, n.clamp(120, 4000));
+                options.set(next);
+            }
+        });
+        html! {
+            <label class="field-inline">{label}
+                <input type="number" min="120" max="4000" step="10" {value} {onchange} />
+            </label>
+        }
+    };
+    let oncopy = {
+        let snippet = snippet.clone();
+        Callback::from(move |_: MouseEvent| copy_text(&snippet, report.clone()))
+    };
+    let close = {
+        let onclose = props.onclose.clone();
+        Callback::from(move |_: MouseEvent| onclose.emit(()))
+    };
+    let onkeydown = {
+        let onclose = props.onclose.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Escape" {
+                // Ours, not the page's: the page's Escape would act on the run.
+                e.stop_propagation();
+                onclose.emit(());
+            }
+        })
+    };
+    let onbackdrop = {
+        let onclose = props.onclose.clone();
+        Callback::from(move |e: MouseEvent| {
+            if e.target() == e.current_target() {
+                onclose.emit(());
+            }
+        })
+    };
+    let theme = match options.embed.theme {
+        None => "auto",
+        Some(Theme::Light) => "light",
+        Some(Theme::Dark) => "dark",
+    };
+    html! {
+        <div class="backdrop" onclick={onbackdrop} {onkeydown}>
+            <div class="dialog embed-dialog" role="dialog" aria-modal="true" aria-labelledby="embed-title-h">
+                <header>
+                    <h2 id="embed-title-h">{"Embed this run"}</h2>
+                    <button type="button" class="btn icon" aria-label="Close" ref={first} onclick={close}>{"✕"}</button>
+                </header>
+                <p class="note">{"Paste this into a page. The frame shows only the cluster and a small bar, and loads nothing but the app itself."}</p>
+                <div class="embed-options">
+                    {flag("Autoplay", "embed-autoplay", |o| o.embed.autoplay, |o, v| o.embed.autoplay = v)}
+                    {flag("Loop", "embed-loop", |o| o.embed.looped, |o, v| o.embed.looped = v)}
+                    {flag("Start from the beginning", "embed-from-start", |o| o.from_start, |o, v| o.from_start = v)}
+                    <label class="field-inline">{"Theme"}
+                        <select onchange={ontheme} value={theme}>
+                            <option value="auto" selected={theme == "auto"}>{"Reader's"}</option>
+                            <option value="light" selected={theme == "light"}>{"Light"}</option>
+                            <option value="dark" selected={theme == "dark"}>{"Dark"}</option>
+                        </select>
+                    </label>
+                    {size(|o| o.width, |o, v| o.width = v, "Width")}
+                    {size(|o| o.height, |o, v| o.height = v, "Height")}
+                </div>
+                <fieldset class="embed-controls">
+                    <legend>{"Controls"}</legend>
+                    { for controls::NAMES.iter().map(|(bit, name)| control(*bit, name)) }
+                </fieldset>
+                <textarea id="embed-snippet" class="snippet" readonly=true aria-label="Embed snippet"
+                    spellcheck="false" value={snippet} />
+                <footer>
+                    <span class="share-status" role="status" aria-live="polite">
+                        { match *copied { Some(true) => "Snippet copied", Some(false) => "Could not copy: select the text and copy it", None => "" } }
+                    </span>
+                    <button type="button" class="btn primary" id="embed-copy" onclick={oncopy}>{"Copy snippet"}</button>
+                </footer>
+            </div>
+        </div>
+    }
+}
