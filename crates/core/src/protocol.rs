@@ -322,4 +322,13 @@ pub trait Protocol: Clone + Debug + Sized + 'static {
     fn msg_size(msg: &Self::Msg) -> usize;
     /// A short label such as `AE t3 [5..7]` or `Vote? t4`.
     fn msg_label(msg: &Self::Msg) -> String;
+
+    // --- time travel ---
+    /// The term (ballot, epoch) this node leads in, if it leads. A timeline
+    /// asks after every event to mark leader changes; the default builds a
+    /// whole view, so protocols with a cheap answer should give it.
+    fn leads(&self) -> Option<u64> {
+        let view = self.view();
+        (view.role == RoleKind::Leader).then_some(view.term)
+    }
 }
