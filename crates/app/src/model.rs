@@ -219,6 +219,8 @@ pub enum Msg {
         system_dark: bool,
     },
     DismissNotice(u64),
+    // --- time travel ---
+    Travel(TravelMsg),
 }
 
 /// How the closed loop of steady requests stands.
@@ -262,6 +264,8 @@ pub struct Model {
     /// Bumped whenever the picture may have changed; the canvas redraws
     /// only when it differs from what it last drew.
     version: u64,
+    // --- time travel ---
+    travel: TimeTravel,
 }
 
 impl Model {
@@ -270,7 +274,8 @@ impl Model {
     pub fn new(entropy: u64) -> Model {
         let settings = Settings::default();
         let base = settings.scenario();
-        let sim = Self::build_live(&base).expect("the default scenario is valid");
+        let mut sim = Self::build_live(&base).expect("the default scenario is valid");
+        let travel = TimeTravel::new(&mut *sim);
         Model {
             layout: Layout::ring(usize::from(settings.nodes)),
             settings,
@@ -295,14 +300,15 @@ impl Model {
             violation_seen: false,
             frame_times: FrameProfile::default(),
             version: 0,
+            travel,
         }
     }
 
-    /// A live run keeps no trace (hours of events would fill memory) but
-    /// still hashes it, and keeps recent events for the log.
+    /// A live run hands its events to the timeline as it goes (so the sim
+    /// itself holds none), and keeps recent events for the log.
     fn build_live(scenario: &Scenario) -> Result<Box<dyn Simulation>, String> {
         let options = RunOptions {
-            keep_trace: false,
+            keep_trace: true,
             recent_events: RECENT_EVENTS,
         };
         build_sim(scenario, options).map_err(|e| format!("Scenario error at {e}."))
@@ -370,6 +376,7 @@ impl Model {
         self.layout = Layout::ring(usize::from(scenario.nodes));
         self.base = scenario;
         self.sim = sim;
+        self.travel = TimeTravel::new(&mut *self.sim);
         self.carry = 0.0;
         self.lagging = false;
         let on = self.steady.on;
@@ -393,16 +400,8 @@ impl Model {
 
     /// Applies a user action to the run, reporting refusals as a notice.
     fn act(&mut self, action: Action) -> bool {
-        match self.sim.act(action) {
-            Ok(()) => {
-                self.check_violation();
-                true
-            }
-            Err(e) => {
-                self.say(capitalize(&e.message), true);
-                false
-            }
-        }
+        // Through the timeline: behind its end, acting starts a branch.
+        self.travel_act(action)
     }
 
     fn check_violation(&mut self) {
@@ -438,7 +437,7 @@ impl Model {
             Msg::Pause => self.playing = false,
             Msg::Step => {
                 self.playing = false;
-                if !self.sim.step() {
+                if !self.travel.timeline.step(&mut *self.sim) {
                     self.say("Nothing left to happen: the run is idle.", false);
                 }
                 self.check_violation();
@@ -566,6 +565,8 @@ impl Model {
                     self.notice = None;
                 }
             }
+            // --- time travel ---
+            Msg::Travel(msg) => self.travel_update(msg),
         }
     }
 
@@ -903,7 +904,7 @@ impl Model {
             // One event at a time (what `run_until` does inside), so the
             // run halts on the very event that broke an invariant.
             while self.sim.next_event_time().is_some_and(|t| t <= stop) {
-                self.sim.step();
+                self.travel.timeline.step(&mut *self.sim);
                 steps += 1;
                 if checking && self.sim.violation().is_some() {
                     self.carry = 0.0;
@@ -917,8 +918,10 @@ impl Model {
                 }
             }
             // Nothing else is due before `stop`: the clock moves there.
-            self.sim.run_until(stop, u64::MAX);
-            if self.steady.on && stop >= self.steady.next_at {
+            self.travel.timeline.advance(&mut *self.sim, stop, u64::MAX);
+            // Behind the timeline's end the recorded requests replay.
+            let live = !self.travel.timeline.is_behind(&*self.sim);
+            if self.steady.on && live && stop >= self.steady.next_at {
                 self.steady_tick();
             }
             if stop >= target {
@@ -955,7 +958,7 @@ impl Model {
             client: Some(STEADY_CLIENT),
             op,
         };
-        if self.sim.act(action).is_ok() {
+        if self.travel.timeline.act(&mut *self.sim, action).is_ok() {
             self.steady.waiting = Some(index);
         }
         self.steady.next_at = now + STEADY_EVERY;
@@ -1362,3 +1365,8 @@ mod tests {
         assert_eq!(step_speed(0.15, 1), 0.2, "off-scale speeds snap");
     }
 }
+
+// --- time travel ---
+#[path = "timetravel.rs"]
+mod timetravel;
+pub use timetravel::{log_diff, LogDiff, TimeTravel, TravelMsg, TravelView};
