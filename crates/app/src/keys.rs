@@ -2,7 +2,7 @@
 //! lists [`SHORTCUTS`], so the list and the behaviour cannot drift apart
 //! unnoticed (a test checks every listed key).
 
-use crate::model::{Msg, NodeCommand, Overlay};
+use crate::model::{Msg, NodeCommand, Overlay, TravelMsg};
 
 /// A key press, reduced to what decides its meaning.
 #[derive(Clone, Copy, Debug, Default)]
@@ -44,6 +44,17 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
     ("N", "New run with a new seed"),
     ("?", "Show this help"),
     ("Esc", "Close a menu or dialog, or clear the selection"),
+    // --- time travel ---
+    ("← or ,", "Step back one event"),
+    (
+        "[ / ]",
+        "Jump to the previous / next event of the chosen kind",
+    ),
+    (
+        "K",
+        "Choose what [ and ] jump to: leader change, crash, partition, violation, client reply",
+    ),
+    ("End", "Back to the end of the run"),
 ];
 
 /// What a key press means, if anything.
@@ -72,6 +83,12 @@ pub fn shortcut(press: KeyPress<'_>) -> Option<Msg> {
         "l" | "L" => Msg::ToggleSteadyLoad,
         "n" | "N" => Msg::NewSeed,
         "?" => Msg::ShowOverlay(Overlay::Help),
+        // --- time travel ---
+        "ArrowLeft" | "," => Msg::Travel(TravelMsg::StepBack),
+        "[" => Msg::Travel(TravelMsg::Jump(false)),
+        "]" => Msg::Travel(TravelMsg::Jump(true)),
+        "k" | "K" => Msg::Travel(TravelMsg::CycleKind),
+        "End" => Msg::Travel(TravelMsg::Live),
         _ => return None,
     };
     Some(msg)
@@ -104,6 +121,12 @@ mod tests {
             "n",
             "?",
             "Escape",
+            "ArrowLeft",
+            ",",
+            "[",
+            "]",
+            "k",
+            "End",
         ];
         for k in keys {
             assert!(shortcut(key(k)).is_some(), "{k:?}");
@@ -113,13 +136,16 @@ mod tests {
             ..key("Enter")
         };
         assert_eq!(shortcut(on_canvas), Some(Msg::OpenSelectedMenu));
-        assert_eq!(SHORTCUTS.len(), 13);
+        assert_eq!(SHORTCUTS.len(), 17);
     }
 
     #[test]
     fn arrows_step_the_run_but_move_the_selection_on_the_canvas() {
         assert_eq!(shortcut(key("ArrowRight")), Some(Msg::Step));
-        assert_eq!(shortcut(key("ArrowLeft")), None);
+        assert_eq!(
+            shortcut(key("ArrowLeft")),
+            Some(Msg::Travel(TravelMsg::StepBack))
+        );
         let on_canvas = |k| KeyPress {
             on_canvas: true,
             ..key(k)

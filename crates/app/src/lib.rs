@@ -23,6 +23,8 @@ pub mod panel;
 pub mod probe;
 pub mod scene;
 pub mod settings;
+// --- time travel ---
+pub mod spacetime;
 
 #[cfg(target_arch = "wasm32")]
 pub mod web;
