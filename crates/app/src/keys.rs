@@ -2,7 +2,7 @@
 //! lists [`SHORTCUTS`], so the list and the behaviour cannot drift apart
 //! unnoticed (a test checks every listed key).
 
-use crate::model::{Msg, NodeCommand, Overlay};
+use crate::model::{Msg, NodeCommand, Overlay, TravelMsg};
 
 /// A key press, reduced to what decides its meaning.
 #[derive(Clone, Copy, Debug, Default)]
@@ -47,6 +47,17 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
     // --- protocols and gallery ---
     ("P", "Switch to the next protocol (a fresh run)"),
     ("G", "Open the gallery of scenarios"),
+    // --- time travel ---
+    ("← or ,", "Step back one event"),
+    (
+        "[ / ]",
+        "Jump to the previous / next event of the chosen kind",
+    ),
+    (
+        "K",
+        "Choose what [ and ] jump to: leader change, crash, partition, violation, client reply",
+    ),
+    ("End", "Back to the end of the run"),
 ];
 
 /// What a key press means, if anything.
@@ -78,6 +89,12 @@ pub fn shortcut(press: KeyPress<'_>) -> Option<Msg> {
         // --- protocols and gallery ---
         "p" | "P" => Msg::NextProtocol,
         "g" | "G" => Msg::ShowOverlay(Overlay::Gallery),
+        // --- time travel ---
+        "ArrowLeft" | "," => Msg::Travel(TravelMsg::StepBack),
+        "[" => Msg::Travel(TravelMsg::Jump(false)),
+        "]" => Msg::Travel(TravelMsg::Jump(true)),
+        "k" | "K" => Msg::Travel(TravelMsg::CycleKind),
+        "End" => Msg::Travel(TravelMsg::Live),
         _ => return None,
     };
     Some(msg)
@@ -112,6 +129,12 @@ mod tests {
             "Escape",
             "p",
             "g",
+            "ArrowLeft",
+            ",",
+            "[",
+            "]",
+            "k",
+            "End",
         ];
         for k in keys {
             assert!(shortcut(key(k)).is_some(), "{k:?}");
@@ -121,13 +144,16 @@ mod tests {
             ..key("Enter")
         };
         assert_eq!(shortcut(on_canvas), Some(Msg::OpenSelectedMenu));
-        assert_eq!(SHORTCUTS.len(), 15);
+        assert_eq!(SHORTCUTS.len(), 19);
     }
 
     #[test]
     fn arrows_step_the_run_but_move_the_selection_on_the_canvas() {
         assert_eq!(shortcut(key("ArrowRight")), Some(Msg::Step));
-        assert_eq!(shortcut(key("ArrowLeft")), None);
+        assert_eq!(
+            shortcut(key("ArrowLeft")),
+            Some(Msg::Travel(TravelMsg::StepBack))
+        );
         let on_canvas = |k| KeyPress {
             on_canvas: true,
             ..key(k)

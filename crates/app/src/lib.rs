@@ -29,6 +29,8 @@ pub mod settings;
 pub mod board;
 pub mod gallery;
 pub mod protocols;
+// --- time travel ---
+pub mod spacetime;
 
 #[cfg(target_arch = "wasm32")]
 pub mod web;

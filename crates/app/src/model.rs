@@ -238,6 +238,8 @@ pub enum Msg {
     OpenLink(String),
     /// An embed's "start over": back to the time the embed starts at.
     RestartEmbed,
+    // --- time travel ---
+    Travel(TravelMsg),
 }
 
 /// How the closed loop of steady requests stands.
@@ -296,6 +298,8 @@ pub struct Model {
     pub embed: Option<crate::link::Embed>,
     embed_start: Time,
     embed_loop_at: Time,
+    // --- time travel ---
+    travel: TimeTravel,
 }
 
 impl Model {
@@ -304,7 +308,8 @@ impl Model {
     pub fn new(entropy: u64) -> Model {
         let settings = Settings::default();
         let base = settings.scenario();
-        let sim = Self::build_live(&base).expect("the default scenario is valid");
+        let mut sim = Self::build_live(&base).expect("the default scenario is valid");
+        let travel = TimeTravel::new(&mut *sim);
         Model {
             layout: Layout::ring(usize::from(settings.nodes)),
             settings,
@@ -336,14 +341,15 @@ impl Model {
             embed: None,
             embed_start: Time::ZERO,
             embed_loop_at: Time::ZERO,
+            travel,
         }
     }
 
-    /// A live run keeps no trace (hours of events would fill memory) but
-    /// still hashes it, and keeps recent events for the log.
+    /// A live run hands its events to the timeline as it goes (so the sim
+    /// itself holds none), and keeps recent events for the log.
     fn build_live(scenario: &Scenario) -> Result<Box<dyn Simulation>, String> {
         let options = RunOptions {
-            keep_trace: false,
+            keep_trace: true,
             recent_events: RECENT_EVENTS,
         };
         build_sim(scenario, options).map_err(|e| format!("Scenario error at {e}."))
@@ -411,6 +417,7 @@ impl Model {
         self.layout = Layout::ring(usize::from(scenario.nodes));
         self.base = scenario;
         self.sim = sim;
+        self.travel = TimeTravel::new(&mut *self.sim);
         self.carry = 0.0;
         self.lagging = false;
         let on = self.steady.on;
@@ -438,16 +445,8 @@ impl Model {
 
     /// Applies a user action to the run, reporting refusals as a notice.
     fn act(&mut self, action: Action) -> bool {
-        match self.sim.act(action) {
-            Ok(()) => {
-                self.check_violation();
-                true
-            }
-            Err(e) => {
-                self.say(capitalize(&e.message), true);
-                false
-            }
-        }
+        // Through the timeline: behind its end, acting starts a branch.
+        self.travel_act(action)
     }
 
     fn check_violation(&mut self) {
@@ -483,7 +482,7 @@ impl Model {
             Msg::Pause => self.playing = false,
             Msg::Step => {
                 self.playing = false;
-                if !self.sim.step() {
+                if !self.travel.timeline.step(&mut *self.sim) {
                     self.say("Nothing left to happen: the run is idle.", false);
                 }
                 self.check_violation();
@@ -632,6 +631,8 @@ impl Model {
                 self.open_link(&fragment);
             }
             Msg::RestartEmbed => self.restart_embed(),
+            // --- time travel ---
+            Msg::Travel(msg) => self.travel_update(msg),
         }
     }
 
@@ -693,7 +694,9 @@ impl Model {
         self.overlay = Overlay::None;
         // Jump: the moment is where the thing to see is on screen. The run
         // waits there, paused, for the person to look and then play on.
-        self.sim.run_until(entry.moment, u64::MAX);
+        self.travel
+            .timeline
+            .advance(&mut *self.sim, entry.moment, u64::MAX);
         self.check_violation();
         self.playing = false;
         if self.violation_seen {
@@ -1048,7 +1051,7 @@ impl Model {
             // One event at a time (what `run_until` does inside), so the
             // run halts on the very event that broke an invariant.
             while self.sim.next_event_time().is_some_and(|t| t <= stop) {
-                self.sim.step();
+                self.travel.timeline.step(&mut *self.sim);
                 steps += 1;
                 if checking && self.sim.violation().is_some() {
                     self.carry = 0.0;
@@ -1062,8 +1065,10 @@ impl Model {
                 }
             }
             // Nothing else is due before `stop`: the clock moves there.
-            self.sim.run_until(stop, u64::MAX);
-            if self.steady.on && stop >= self.steady.next_at {
+            self.travel.timeline.advance(&mut *self.sim, stop, u64::MAX);
+            // Behind the timeline's end the recorded requests replay.
+            let live = !self.travel.timeline.is_behind(&*self.sim);
+            if self.steady.on && live && stop >= self.steady.next_at {
                 self.steady_tick();
             }
             if stop >= target {
@@ -1100,7 +1105,7 @@ impl Model {
             client: Some(STEADY_CLIENT),
             op,
         };
-        if self.sim.act(action).is_ok() {
+        if self.travel.timeline.act(&mut *self.sim, action).is_ok() {
             self.steady.waiting = Some(index);
         }
         self.steady.next_at = now + STEADY_EVERY;
@@ -1507,3 +1512,8 @@ mod tests {
         assert_eq!(step_speed(0.15, 1), 0.2, "off-scale speeds snap");
     }
 }
+
+// --- time travel ---
+#[path = "timetravel.rs"]
+mod timetravel;
+pub use timetravel::{log_diff, LogDiff, TimeTravel, TravelMsg, TravelView};

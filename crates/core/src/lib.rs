@@ -51,6 +51,7 @@ pub mod scenario;
 pub mod sim;
 pub mod simulation;
 pub mod time;
+pub mod timeline;
 pub mod trace;
 
 pub use id::{ClientId, MessageId, NodeId, RequestId};

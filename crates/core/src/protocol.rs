@@ -338,4 +338,12 @@ pub trait Protocol: Clone + Debug + Sized + 'static {
     /// decision, so it survives a crash. Called only when
     /// [`Protocol::votes`] is true; it sends nothing.
     fn set_vote(&mut self, _yes: bool) {}
+    // --- time travel ---
+    /// The term (ballot, epoch) this node leads in, if it leads. A timeline
+    /// asks after every event to mark leader changes; the default builds a
+    /// whole view, so protocols with a cheap answer should give it.
+    fn leads(&self) -> Option<u64> {
+        let view = self.view();
+        (view.role == RoleKind::Leader).then_some(view.term)
+    }
 }

@@ -1218,6 +1218,107 @@ impl<P: Protocol> Sim<P> {
             }
         }
     }
+
+    // --- time travel ---
+
+    /// A copy of this simulation that keeps the trace's count and hash but
+    /// not its events: a timeline holds the events once and many snapshots.
+    pub fn snapshot(&self) -> Sim<P> {
+        Sim {
+            scenario: self.scenario.clone(),
+            config: self.config.clone(),
+            now: self.now,
+            nodes: self.nodes.clone(),
+            timers: self.timers.clone(),
+            queue: self.queue.clone(),
+            seq: self.seq,
+            next_message: self.next_message,
+            next_request: self.next_request,
+            network: self.network.clone(),
+            rng_network: self.rng_network.clone(),
+            rng_timers: self.rng_timers.clone(),
+            rng_workload: self.rng_workload.clone(),
+            schedule: self.schedule.clone(),
+            next_action: self.next_action,
+            out: Out::new(NodeId(0), self.scenario.nodes),
+            checker: self.checker.clone(),
+            violation: self.violation.clone(),
+            trace: self.trace.without_events(),
+            // The client history only grows, and an entry changes once,
+            // when its operation completes: a timeline keeps the head's
+            // and hands the prefix back (`attach_history`), so snapshots
+            // of a long run do not each hold their own copy.
+            history: Vec::new(),
+            pending: self.pending.clone(),
+            workload: self.workload.clone(),
+            user_dropped: self.user_dropped.clone(),
+            recent: self.recent.clone(),
+            recent_capacity: self.recent_capacity,
+            stats: self.stats,
+        }
+    }
+
+    /// Whether this is a snapshot whose client history is held elsewhere.
+    pub fn history_detached(&self) -> bool {
+        self.history.len() as u64 != self.next_request
+    }
+
+    /// Gives a snapshot its client history back: `head` is the history of
+    /// a later state of the same run (or branch); operations invoked after
+    /// this state are cut off and those still pending lose their results.
+    pub fn attach_history(&mut self, head: &[ClientOp]) {
+        let n = self.next_request as usize;
+        debug_assert!(head.len() >= n, "the head's history is shorter");
+        self.history = head[..n.min(head.len())].to_vec();
+        for id in self.pending.keys() {
+            if let Some(op) = self.history.get_mut(id.0 as usize) {
+                op.result = None;
+                op.served_by = None;
+            }
+        }
+    }
+
+    /// How many of the scenario's user actions have been applied.
+    pub fn applied_user_actions(&self) -> usize {
+        self.schedule[..self.next_action]
+            .iter()
+            .filter(|s| s.user)
+            .count()
+    }
+
+    /// Replaces the user actions still to come: `actions` is a whole action
+    /// list whose first [`Sim::applied_user_actions`] entries are the ones
+    /// already applied, the rest are scheduled as a rebuilt scenario would
+    /// schedule them. A snapshot taken before the user acted learns the
+    /// later actions this way, and a branch drops the old branch's future.
+    pub fn set_future_actions(&mut self, actions: &[TimedAction]) {
+        let applied = self.applied_user_actions().min(actions.len());
+        let mut rest: Vec<Scheduled> = self.schedule[self.next_action..]
+            .iter()
+            .filter(|s| !s.user)
+            .cloned()
+            .collect();
+        rest.extend(actions[applied..].iter().map(|a| Scheduled {
+            at: a.at,
+            action: a.action.clone(),
+            user: true,
+        }));
+        // Stable: user actions keep their order within an instant.
+        rest.sort_by_key(|s| (s.at, s.user));
+        self.schedule.truncate(self.next_action);
+        self.schedule.extend(rest);
+        self.scenario.actions = actions.to_vec();
+    }
+
+    /// The term `node` leads in, if it is up and leads.
+    pub fn leads(&self, node: NodeId) -> Option<u64> {
+        self.node(node).and_then(P::leads)
+    }
+
+    /// The trace, to start or stop keeping events or hand them over.
+    pub fn trace_mut(&mut self) -> &mut Trace {
+        &mut self.trace
+    }
 }
 
 /// Draws the random faults of a scenario from its seed: crashes (never more

@@ -13,7 +13,7 @@ use crate::protocols::commit::two_phase::TwoPhase;
 use crate::protocols::multi_paxos::MultiPaxos;
 use crate::protocols::paxos::Paxos;
 use crate::protocols::raft::Raft;
-use crate::scenario::{Action, ProtocolConfig, Scenario, ScenarioError};
+use crate::scenario::{Action, ProtocolConfig, Scenario, ScenarioError, TimedAction};
 use crate::sim::{ClientOp, EventLine, Flight, FoundViolation, Sim, Stats};
 use crate::time::Time;
 use crate::trace::Trace;
@@ -67,6 +67,16 @@ pub trait Simulation {
     /// The most decisions any running node has learned.
     fn decided(&self) -> u64;
     fn recent_events(&self, max: usize) -> Vec<EventLine>;
+
+    // --- time travel ---
+    /// A copy to restore later, without the trace's events (see
+    /// [`Sim::snapshot`]).
+    fn snapshot(&self) -> Box<dyn Simulation>;
+    fn applied_user_actions(&self) -> usize;
+    fn set_future_actions(&mut self, actions: &[TimedAction]);
+    fn leads(&self, node: NodeId) -> Option<u64>;
+    fn trace_mut(&mut self) -> &mut Trace;
+    fn attach_history(&mut self, head: &[ClientOp]);
 }
 
 impl<P: Protocol> Simulation for Sim<P> {
@@ -141,6 +151,26 @@ impl<P: Protocol> Simulation for Sim<P> {
     }
     fn recent_events(&self, max: usize) -> Vec<EventLine> {
         Sim::recent_events(self, max)
+    }
+
+    // --- time travel ---
+    fn snapshot(&self) -> Box<dyn Simulation> {
+        Box::new(Sim::snapshot(self))
+    }
+    fn applied_user_actions(&self) -> usize {
+        Sim::applied_user_actions(self)
+    }
+    fn set_future_actions(&mut self, actions: &[TimedAction]) {
+        Sim::set_future_actions(self, actions)
+    }
+    fn leads(&self, node: NodeId) -> Option<u64> {
+        Sim::leads(self, node)
+    }
+    fn trace_mut(&mut self) -> &mut Trace {
+        Sim::trace_mut(self)
+    }
+    fn attach_history(&mut self, head: &[ClientOp]) {
+        Sim::attach_history(self, head)
     }
 }
 

@@ -210,6 +210,10 @@ pub struct Trace {
     keep: bool,
     count: u64,
     hasher: StableHasher,
+    /// The index of `events[0]`: a trace whose events were handed to a
+    /// timeline (or a snapshot, which keeps none) starts its kept events
+    /// later than 0.
+    first_kept: u64,
 }
 
 impl Trace {
@@ -219,7 +223,44 @@ impl Trace {
             keep,
             count: 0,
             hasher: StableHasher::new(),
+            first_kept: 0,
         }
+    }
+
+    /// The same count and hash without the kept events, for a snapshot:
+    /// a timeline keeps one copy of the events, not one per snapshot.
+    pub fn without_events(&self) -> Trace {
+        Trace {
+            events: Vec::new(),
+            keep: self.keep,
+            count: self.count,
+            hasher: self.hasher.clone(),
+            first_kept: self.count,
+        }
+    }
+
+    /// Index of the first event [`Trace::events`] holds.
+    pub fn first_kept(&self) -> u64 {
+        self.first_kept
+    }
+
+    /// Starts or stops keeping events from now on.
+    pub fn set_keep(&mut self, keep: bool) {
+        if keep && !self.keep {
+            self.events.clear();
+            self.first_kept = self.count;
+        }
+        self.keep = keep;
+    }
+
+    /// Moves the kept events out (appending them to `into`, if given); the
+    /// trace then keeps events from its current length on.
+    pub fn drain_events(&mut self, into: Option<&mut Vec<TraceEvent>>) {
+        if let Some(into) = into {
+            into.extend_from_slice(&self.events);
+        }
+        self.events.clear();
+        self.first_kept = self.count;
     }
 
     /// Records `event`; `digest` is a hash of whatever the event carried
@@ -249,7 +290,8 @@ impl Trace {
         self.count == 0
     }
 
-    /// The kept events (empty if the trace only hashes).
+    /// The kept events (empty if the trace only hashes), from index
+    /// [`Trace::first_kept`] on (0 unless events were drained).
     pub fn events(&self) -> &[TraceEvent] {
         &self.events
     }

@@ -101,7 +101,11 @@ impl Model {
 
     /// Runs the simulation up to `time`, within [`MAX_OPEN_EVENTS`].
     fn run_to(&mut self, time: Time) -> bool {
-        self.sim.run_until(time, MAX_OPEN_EVENTS);
+        // Through the timeline, so the replayed stretch gets its snapshots
+        // and markers like one played live.
+        self.travel
+            .timeline
+            .advance(&mut *self.sim, time, MAX_OPEN_EVENTS);
         self.sim.now() >= time
     }
 

@@ -828,6 +828,11 @@ impl Protocol for Raft {
         self.commit
     }
 
+    // --- time travel ---
+    fn leads(&self) -> Option<u64> {
+        (self.role == Role::Leader).then_some(self.term)
+    }
+
     fn msg_size(msg: &RaftMsg) -> usize {
         // A kind byte, then fixed-width fields.
         1 + match msg {

@@ -1,0 +1,617 @@
+//! Time travel: a run's timeline, kept as periodic snapshots plus the trace,
+//! so any instant can be rebuilt by restoring the nearest earlier snapshot
+//! and replaying from it. Replay is exact because the simulator is
+//! deterministic; the cost of a seek is bounded by the snapshot interval.
+//!
+//! The timeline never owns the simulation being shown (the *cursor*): the
+//! caller holds it, advances it through [`Timeline::advance`] and
+//! [`Timeline::step`] so that what it computes past the known end (the
+//! *head*) is recorded, and replaces it with what the seek methods return.
+//!
+//! Acting while the cursor is behind the head starts a new branch: its
+//! scenario is the old one's actions up to that point plus the new action.
+//! Branches are kept (sharing the snapshots before their fork) and can be
+//! returned to.
+
+use alloc::boxed::Box;
+use alloc::rc::Rc;
+use alloc::vec::Vec;
+
+use serde::Serialize;
+
+use crate::id::NodeId;
+use crate::scenario::{Action, Scenario, ScenarioError, TimedAction};
+use crate::sim::ClientOp;
+use crate::simulation::Simulation;
+use crate::time::Time;
+use crate::trace::{EventKind, TraceEvent};
+
+/// Events between snapshots. Replaying this many events bounds a seek;
+/// the benchmark (`benches/timeline.rs`) prints what it costs in time and
+/// memory for a million-event run.
+pub const DEFAULT_INTERVAL: u64 = 20_000;
+
+/// What a marker on the timeline stands for; also what "jump to the next
+/// event of a kind" jumps to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MarkKind {
+    /// A node became leader (of a new term), by [`crate::Protocol::leads`].
+    LeaderChange,
+    /// A node crashed.
+    Crash,
+    /// The partition or a link changed (cut, heal, restore).
+    Partition,
+    /// The first broken invariant.
+    Violation,
+    /// A client operation completed (ok, failed or timed out). Not stored
+    /// as markers (there are many); found by scanning the trace.
+    ClientReply,
+}
+
+impl MarkKind {
+    pub const ALL: [MarkKind; 5] = [
+        MarkKind::LeaderChange,
+        MarkKind::Crash,
+        MarkKind::Partition,
+        MarkKind::Violation,
+        MarkKind::ClientReply,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            MarkKind::LeaderChange => "leader change",
+            MarkKind::Crash => "crash",
+            MarkKind::Partition => "partition",
+            MarkKind::Violation => "violation",
+            MarkKind::ClientReply => "client reply",
+        }
+    }
+
+    /// The kind a trace event marks, if any.
+    pub fn of_event(kind: EventKind) -> Option<MarkKind> {
+        match kind {
+            EventKind::Crash => Some(MarkKind::Crash),
+            EventKind::Network => Some(MarkKind::Partition),
+            EventKind::ClientReturn => Some(MarkKind::ClientReply),
+            _ => None,
+        }
+    }
+}
+
+/// Something worth finding again on the timeline.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Marker {
+    pub kind: MarkKind,
+    /// The trace length just after it: seek to this index to see it.
+    pub at: u64,
+    pub time: Time,
+    pub node: NodeId,
+    /// The new leader's term; the network change's tag; else 0.
+    pub arg: u64,
+}
+
+#[derive(Clone)]
+struct Snap {
+    len: u64,
+    time: Time,
+    sim: Rc<dyn Simulation>,
+}
+
+/// One line of history: a scenario's action list and what it computed.
+pub struct Branch {
+    id: u32,
+    parent: Option<u32>,
+    /// Trace length and time where it left its parent.
+    fork: Option<(u64, Time)>,
+    actions: Vec<TimedAction>,
+    snaps: Vec<Snap>,
+    events: Vec<TraceEvent>,
+    /// The client history at the head; snapshots take their prefix of it.
+    history: Vec<ClientOp>,
+    markers: Vec<Marker>,
+    head_time: Time,
+    head_hash: u64,
+    /// Who leads at the head, per node, to see changes as the head grows.
+    leaders: Vec<Option<u64>>,
+    violation_seen: bool,
+    /// Where the user was when they left this branch.
+    left_at: (u64, Time),
+}
+
+/// What the branch list shows of a branch.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct BranchInfo {
+    pub id: u32,
+    pub parent: Option<u32>,
+    /// Where it left its parent, if it did.
+    pub fork_time: Option<Time>,
+    /// Its latest action (the one that made the branch, if it forked).
+    pub last_action: Option<TimedAction>,
+    pub actions: usize,
+    pub head_events: u64,
+    pub head_time: Time,
+    pub current: bool,
+}
+
+/// Sizes for the memory report.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct TimelineStats {
+    pub branches: usize,
+    /// Distinct snapshots (shared ones counted once).
+    pub snapshots: usize,
+    pub events: u64,
+}
+
+/// A run's branches, snapshots and trace; see the module docs.
+pub struct Timeline {
+    branches: Vec<Branch>,
+    current: usize,
+    interval: u64,
+}
+
+impl Timeline {
+    /// Starts a timeline at `cursor`, a freshly built simulation, taking a
+    /// snapshot every `interval` events.
+    pub fn new(cursor: &mut dyn Simulation, interval: u64) -> Timeline {
+        let nodes = cursor.node_count();
+        let mut events = Vec::new();
+        let trace = cursor.trace_mut();
+        trace.set_keep(true);
+        if trace.first_kept() == 0 {
+            trace.drain_events(Some(&mut events));
+        } else {
+            // Built without keeping events: the few start-up events are
+            // gone. A fresh build keeps them; the app builds that way.
+            trace.drain_events(None);
+        }
+        let snap = Snap {
+            len: cursor.trace().len(),
+            time: cursor.now(),
+            sim: Rc::from(cursor.snapshot()),
+        };
+        let branch = Branch {
+            id: 0,
+            parent: None,
+            fork: None,
+            actions: cursor.scenario().actions.clone(),
+            snaps: alloc::vec![snap],
+            events,
+            history: cursor.history().to_vec(),
+            markers: Vec::new(),
+            head_time: cursor.now(),
+            head_hash: cursor.trace().hash(),
+            leaders: (0..nodes).map(|n| cursor.leads(NodeId(n as u16))).collect(),
+            violation_seen: cursor.violation().is_some(),
+            left_at: (cursor.trace().len(), cursor.now()),
+        };
+        Timeline {
+            branches: alloc::vec![branch],
+            current: 0,
+            interval: interval.max(1),
+        }
+    }
+
+    fn branch(&self) -> &Branch {
+        &self.branches[self.current]
+    }
+
+    /// Trace length of the furthest point computed on the current branch.
+    pub fn head_len(&self) -> u64 {
+        self.branch().events.len() as u64
+    }
+
+    /// Simulated time of the furthest point computed on this branch.
+    pub fn head_time(&self) -> Time {
+        self.branch().head_time
+    }
+
+    /// The trace hash at the head.
+    pub fn head_hash(&self) -> u64 {
+        self.branch().head_hash
+    }
+
+    /// Every event of the current branch up to its head.
+    pub fn events(&self) -> &[TraceEvent] {
+        &self.branch().events
+    }
+
+    /// The sparse markers of the current branch (not client replies), in
+    /// trace order.
+    pub fn markers(&self) -> &[Marker] {
+        &self.branch().markers
+    }
+
+    /// The current branch's whole action list (its scenario's actions).
+    pub fn actions(&self) -> &[TimedAction] {
+        &self.branch().actions
+    }
+
+    /// The current branch as a scenario that replays it: `base` with this
+    /// branch's actions.
+    pub fn scenario(&self, base: &Scenario) -> Scenario {
+        let mut s = base.clone();
+        s.actions = self.branch().actions.clone();
+        s
+    }
+
+    pub fn interval(&self) -> u64 {
+        self.interval
+    }
+
+    /// Whether `cursor` is behind the head, where acting starts a branch.
+    pub fn is_behind(&self, cursor: &dyn Simulation) -> bool {
+        cursor.trace().len() < self.head_len()
+            || (cursor.trace().len() == self.head_len() && cursor.now() < self.head_time())
+    }
+
+    pub fn stats(&self) -> TimelineStats {
+        let mut seen: Vec<*const ()> = Vec::new();
+        for b in &self.branches {
+            for s in &b.snaps {
+                let p = Rc::as_ptr(&s.sim) as *const ();
+                if !seen.contains(&p) {
+                    seen.push(p);
+                }
+            }
+        }
+        TimelineStats {
+            branches: self.branches.len(),
+            snapshots: seen.len(),
+            events: self.branches.iter().map(|b| b.events.len() as u64).sum(),
+        }
+    }
+
+    // ---- moving forward --------------------------------------------------
+
+    /// Runs `cursor` one event forward (see [`Simulation::step`]),
+    /// recording it if it extends the branch.
+    pub fn step(&mut self, cursor: &mut dyn Simulation) -> bool {
+        let stepped = cursor.step();
+        self.sync(cursor);
+        stepped
+    }
+
+    /// [`Simulation::run_until`], one event at a time so that every step
+    /// past the head is recorded (and snapshotted on the interval).
+    pub fn advance(&mut self, cursor: &mut dyn Simulation, until: Time, max_events: u64) -> bool {
+        let start = cursor.trace().len();
+        while let Some(next) = cursor.next_event_time() {
+            if next > until {
+                break;
+            }
+            if cursor.trace().len() - start >= max_events {
+                return false;
+            }
+            cursor.step();
+            self.sync(cursor);
+        }
+        // Nothing is due by `until`: this only moves the clock.
+        cursor.run_until(until, u64::MAX);
+        self.sync(cursor);
+        true
+    }
+
+    /// Applies a user action at the cursor. At the head it extends the
+    /// branch; behind it, it starts a new branch (the current one is kept).
+    /// Returns whether a branch was started. An invalid action changes
+    /// nothing.
+    pub fn act(
+        &mut self,
+        cursor: &mut dyn Simulation,
+        action: Action,
+    ) -> Result<bool, ScenarioError> {
+        if !self.is_behind(cursor) {
+            cursor.act(action)?;
+            self.branches[self.current].actions = cursor.scenario().actions.clone();
+            self.sync(cursor);
+            return Ok(false);
+        }
+        let applied = cursor.applied_user_actions();
+        let old_actions = self.branch().actions.clone();
+        let prefix = &old_actions[..applied.min(old_actions.len())];
+        cursor.set_future_actions(prefix);
+        let fork_len = cursor.trace().len();
+        let fork_time = cursor.now();
+        let leaders: Vec<Option<u64>> = (0..cursor.node_count())
+            .map(|n| cursor.leads(NodeId(n as u16)))
+            .collect();
+        let violation_seen = cursor.violation().is_some();
+        let fork_hash = cursor.trace().hash();
+        if let Err(e) = cursor.act(action) {
+            cursor.set_future_actions(&old_actions);
+            return Err(e);
+        }
+        let id = self.branches.iter().map(|b| b.id).max().unwrap_or(0) + 1;
+        let parent = &mut self.branches[self.current];
+        parent.left_at = (fork_len, fork_time);
+        let branch = Branch {
+            id,
+            parent: Some(parent.id),
+            fork: Some((fork_len, fork_time)),
+            actions: cursor.scenario().actions.clone(),
+            snaps: parent
+                .snaps
+                .iter()
+                .filter(|s| s.len <= fork_len && s.time <= fork_time)
+                .cloned()
+                .collect(),
+            events: parent.events[..fork_len as usize].to_vec(),
+            history: Vec::new(),
+            markers: parent
+                .markers
+                .iter()
+                .filter(|m| m.at <= fork_len)
+                .copied()
+                .collect(),
+            head_time: fork_time,
+            head_hash: fork_hash,
+            leaders,
+            violation_seen,
+            left_at: (fork_len, fork_time),
+        };
+        self.branches.push(branch);
+        self.current = self.branches.len() - 1;
+        self.branches[self.current].history = cursor.history().to_vec();
+        self.sync(cursor);
+        Ok(true)
+    }
+
+    /// Records what `cursor` computed past the head: its events, markers,
+    /// and a snapshot when one is due. Behind the head, only drops the
+    /// events the cursor kept (the branch has them).
+    pub fn sync(&mut self, cursor: &mut dyn Simulation) {
+        let interval = self.interval;
+        let b = &mut self.branches[self.current];
+        let head = b.events.len() as u64;
+        let len = cursor.trace().len();
+        if len < head || (len == head && cursor.now() <= b.head_time) {
+            cursor.trace_mut().drain_events(None);
+            return;
+        }
+        let first = cursor.trace().first_kept();
+        debug_assert!(first <= head, "events past the head were not kept");
+        let skip = (head.saturating_sub(first)) as usize;
+        let new_from = b.events.len();
+        b.events
+            .extend_from_slice(&cursor.trace().events()[skip.min(cursor.trace().events().len())..]);
+        cursor.trace_mut().drain_events(None);
+        let mut touched: Vec<NodeId> = Vec::new();
+        let ops = cursor.history();
+        if ops.len() > b.history.len() {
+            b.history.extend_from_slice(&ops[b.history.len()..]);
+        }
+        for (i, e) in b.events[new_from..].iter().enumerate() {
+            if e.kind == EventKind::ClientReturn {
+                if let (Some(mine), Some(theirs)) =
+                    (b.history.get_mut(e.arg as usize), ops.get(e.arg as usize))
+                {
+                    mine.clone_from(theirs);
+                }
+            }
+            let at = (new_from + i + 1) as u64;
+            if let Some(kind) = MarkKind::of_event(e.kind) {
+                if kind != MarkKind::ClientReply {
+                    b.markers.push(Marker {
+                        kind,
+                        at,
+                        time: e.time,
+                        node: e.node,
+                        arg: u64::from(e.tag),
+                    });
+                }
+            }
+            if !touched.contains(&e.node) {
+                touched.push(e.node);
+            }
+        }
+        for node in touched {
+            let Some(slot) = b.leaders.get_mut(node.index()) else {
+                continue;
+            };
+            let now = cursor.leads(node);
+            if now != *slot {
+                if let Some(term) = now {
+                    b.markers.push(Marker {
+                        kind: MarkKind::LeaderChange,
+                        at: len,
+                        time: cursor.now(),
+                        node,
+                        arg: term,
+                    });
+                }
+                *slot = now;
+            }
+        }
+        if !b.violation_seen {
+            if let Some(v) = cursor.violation() {
+                b.violation_seen = true;
+                b.markers.push(Marker {
+                    kind: MarkKind::Violation,
+                    at: len,
+                    time: v.time,
+                    node: v.violation.nodes.first().copied().unwrap_or(NodeId(0)),
+                    arg: v.event_index,
+                });
+            }
+        }
+        b.head_time = cursor.now();
+        b.head_hash = cursor.trace().hash();
+        let last = b.snaps.last().map_or(0, |s| s.len);
+        if len >= last + interval {
+            b.snaps.push(Snap {
+                len,
+                time: cursor.now(),
+                sim: Rc::from(cursor.snapshot()),
+            });
+        }
+    }
+
+    // ---- seeking ---------------------------------------------------------
+
+    /// A fresh cursor restored from `snap` with this branch's future.
+    fn restore(&self, snap: &Snap) -> Box<dyn Simulation> {
+        let mut sim = snap.sim.snapshot();
+        sim.set_future_actions(&self.branch().actions);
+        sim.attach_history(&self.branch().history);
+        // Replaying known ground: keep nothing until the caller moves on.
+        sim.trace_mut().set_keep(false);
+        sim
+    }
+
+    fn finish(mut sim: Box<dyn Simulation>) -> Box<dyn Simulation> {
+        sim.trace_mut().set_keep(true);
+        sim
+    }
+
+    /// The state at simulated time `t` (clamped to the head): everything
+    /// due at or before `t` has run, as after `run_until(t)`.
+    pub fn seek_time(&self, t: Time) -> Box<dyn Simulation> {
+        if t >= self.head_time() {
+            let mut sim = self.seek_index(self.head_len());
+            if sim.next_event_time().is_none_or(|n| n > t) {
+                sim.run_until(t.min(self.head_time()).max(sim.now()), u64::MAX);
+            }
+            return sim;
+        }
+        let b = self.branch();
+        let i = b.snaps.partition_point(|s| s.time <= t).max(1) - 1;
+        let mut sim = self.restore(&b.snaps[i]);
+        sim.run_until(t, u64::MAX);
+        Self::finish(sim)
+    }
+
+    /// The state just after event `index - 1` (the end of the step that
+    /// recorded it), so the trace has at least `index` events; clamped to
+    /// the head.
+    pub fn seek_index(&self, index: u64) -> Box<dyn Simulation> {
+        let index = index.min(self.head_len());
+        let b = self.branch();
+        let i = b.snaps.partition_point(|s| s.len <= index).max(1) - 1;
+        let mut sim = self.restore(&b.snaps[i]);
+        while sim.trace().len() < index {
+            if !sim.step() {
+                break;
+            }
+        }
+        Self::finish(sim)
+    }
+
+    /// The state one event before `cursor`'s (the end of the previous
+    /// step), or `None` at the start.
+    pub fn step_back(&self, cursor: &dyn Simulation) -> Option<Box<dyn Simulation>> {
+        let here = cursor.trace().len();
+        let b = self.branch();
+        let i = b.snaps.partition_point(|s| s.len < here);
+        if i == 0 {
+            return None;
+        }
+        let mut sim = self.restore(&b.snaps[i - 1]);
+        let mut previous = sim.trace().len();
+        loop {
+            if !sim.step() || sim.trace().len() >= here {
+                break;
+            }
+            previous = sim.trace().len();
+        }
+        Some(self.seek_index(previous))
+    }
+
+    /// Where the next event of `kind` after trace length `from` is, as an
+    /// index for [`Timeline::seek_index`].
+    pub fn next_mark(&self, kind: MarkKind, from: u64) -> Option<u64> {
+        if kind == MarkKind::ClientReply {
+            let events = self.events();
+            let start = from.min(events.len() as u64) as usize;
+            return events[start..]
+                .iter()
+                .position(|e| e.kind == EventKind::ClientReturn)
+                .map(|p| (start + p + 1) as u64);
+        }
+        self.markers()
+            .iter()
+            .find(|m| m.kind == kind && m.at > from)
+            .map(|m| m.at)
+    }
+
+    /// Where the last event of `kind` before trace length `from` is.
+    pub fn previous_mark(&self, kind: MarkKind, from: u64) -> Option<u64> {
+        if kind == MarkKind::ClientReply {
+            let events = self.events();
+            // The event at index `from - 1` is the one being looked at.
+            let end = from.saturating_sub(1).min(events.len() as u64) as usize;
+            return events[..end]
+                .iter()
+                .rposition(|e| e.kind == EventKind::ClientReturn)
+                .map(|p| (p + 1) as u64);
+        }
+        self.markers()
+            .iter()
+            .rev()
+            .find(|m| m.kind == kind && m.at < from)
+            .map(|m| m.at)
+    }
+
+    /// The state at the next (or previous) event of `kind` from `cursor`,
+    /// if there is one on the branch. An event lands at the end of the
+    /// step that recorded it, so going back skips events of the cursor's
+    /// own step.
+    pub fn jump(
+        &self,
+        kind: MarkKind,
+        cursor: &dyn Simulation,
+        forward: bool,
+    ) -> Option<Box<dyn Simulation>> {
+        let here = cursor.trace().len();
+        if forward {
+            return self.next_mark(kind, here).map(|at| self.seek_index(at));
+        }
+        let mut from = here;
+        loop {
+            let at = self.previous_mark(kind, from + 1)?;
+            let sim = self.seek_index(at);
+            if sim.trace().len() < here {
+                return Some(sim);
+            }
+            from = at - 1;
+        }
+    }
+
+    // ---- branches --------------------------------------------------------
+
+    pub fn branches(&self) -> Vec<BranchInfo> {
+        self.branches
+            .iter()
+            .enumerate()
+            .map(|(i, b)| BranchInfo {
+                id: b.id,
+                parent: b.parent,
+                fork_time: b.fork.map(|(_, t)| t),
+                last_action: b.actions.last().cloned(),
+                actions: b.actions.len(),
+                head_events: b.events.len() as u64,
+                head_time: b.head_time,
+                current: i == self.current,
+            })
+            .collect()
+    }
+
+    pub fn current_branch(&self) -> u32 {
+        self.branch().id
+    }
+
+    /// Switches to branch `id`, returning a cursor where the user left it;
+    /// `cursor` is where they leave the current one. `None` if there is no
+    /// such branch.
+    pub fn switch(&mut self, id: u32, cursor: &dyn Simulation) -> Option<Box<dyn Simulation>> {
+        let to = self.branches.iter().position(|b| b.id == id)?;
+        self.branches[self.current].left_at = (cursor.trace().len(), cursor.now());
+        self.current = to;
+        let (len, time) = self.branches[to].left_at;
+        let mut sim = self.seek_index(len);
+        if sim.now() < time && sim.next_event_time().is_none_or(|n| n > time) {
+            sim.run_until(time, u64::MAX);
+        }
+        Some(sim)
+    }
+}
