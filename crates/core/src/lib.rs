@@ -45,12 +45,14 @@ pub mod id;
 pub mod net;
 pub mod protocol;
 pub mod protocols;
+pub mod ring;
 pub mod rng;
 pub mod scenario;
 pub mod sim;
 pub mod simulation;
 pub mod time;
 pub mod trace;
+pub mod version;
 
 pub use id::{ClientId, MessageId, NodeId, RequestId};
 pub use scenario::{Action, ProtocolConfig, Scenario, ScenarioError, TimedAction};

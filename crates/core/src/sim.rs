@@ -14,8 +14,8 @@ use serde::Serialize;
 use crate::id::{ClientId, MessageId, NodeId, RequestId};
 use crate::net::Network;
 use crate::protocol::{
-    Checker, ClientRequest, Effect, NodeDetail, NodeView, Op, Out, Outcome, Protocol, RoleKind,
-    Slot, TimerId, Violation,
+    Checker, ClientRequest, Effect, NodeDetail, NodeView, Op, OpDetail, Out, Outcome, Protocol,
+    RoleKind, Slot, TimerId, Violation,
 };
 use crate::rng::{Rng, Stream};
 use crate::scenario::{Action, Faults, Scenario, ScenarioError, TimedAction};
@@ -53,6 +53,10 @@ pub struct ClientOp {
     pub result: Option<(Time, OpResult)>,
     /// The node whose answer completed it.
     pub served_by: Option<NodeId>,
+    // --- quorum stores ---
+    /// Replicas and versions behind the answer, from stores that report them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<OpDetail>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -405,6 +409,12 @@ impl<P: Protocol> Sim<P> {
                 }
             }
             Effect::Reply { request, outcome } => self.client_reply(from, request, outcome),
+            // --- quorum stores ---
+            Effect::Detail { request, detail } => {
+                if let Some(p) = self.pending.get(&request) {
+                    self.history[p.history].detail = Some(detail);
+                }
+            }
         }
     }
 
@@ -481,6 +491,7 @@ impl<P: Protocol> Sim<P> {
             invoke: self.now,
             result: None,
             served_by: None,
+            detail: None,
         });
         self.pending.insert(
             id,
@@ -1067,6 +1078,17 @@ impl<P: Protocol> Sim<P> {
             Slot::Up(p) => p.detail(),
             Slot::Down(durable) => {
                 P::recover(id, self.nodes.len(), &self.config, durable.clone()).detail()
+            }
+        }
+    }
+
+    // --- quorum stores ---
+    /// The versions `node` stores (its durable state, if it is down).
+    pub fn stored_versions(&self, id: NodeId) -> Vec<crate::version::KeyVersions> {
+        match &self.nodes[id.index()] {
+            Slot::Up(p) => p.stored_versions(),
+            Slot::Down(durable) => {
+                P::recover(id, self.nodes.len(), &self.config, durable.clone()).stored_versions()
             }
         }
     }

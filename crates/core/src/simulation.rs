@@ -67,6 +67,11 @@ pub trait Simulation {
     /// The most decisions any running node has learned.
     fn decided(&self) -> u64;
     fn recent_events(&self, max: usize) -> Vec<EventLine>;
+    // --- quorum stores ---
+    /// The versions a node stores, for stores that keep versions.
+    fn stored_versions(&self, _node: NodeId) -> Vec<crate::version::KeyVersions> {
+        Vec::new()
+    }
 }
 
 impl<P: Protocol> Simulation for Sim<P> {
@@ -142,6 +147,10 @@ impl<P: Protocol> Simulation for Sim<P> {
     fn recent_events(&self, max: usize) -> Vec<EventLine> {
         Sim::recent_events(self, max)
     }
+    // --- quorum stores ---
+    fn stored_versions(&self, node: NodeId) -> Vec<crate::version::KeyVersions> {
+        Sim::stored_versions(self, node)
+    }
 }
 
 fn boxed<P: Protocol>(
@@ -178,5 +187,12 @@ pub fn build(
         ProtocolConfig::ThreePhase(config) => boxed::<ThreePhase>(scenario, config, options),
         ProtocolConfig::Paxos(config) => boxed::<Paxos>(scenario, config, options),
         ProtocolConfig::MultiPaxos(config) => boxed::<MultiPaxos>(scenario, config, options),
+        // --- quorum stores ---
+        ProtocolConfig::Quorum(config) => {
+            boxed::<crate::protocols::quorum::Quorum>(scenario, config, options)
+        }
+        ProtocolConfig::Gossip(config) => {
+            boxed::<crate::protocols::gossip::Gossip>(scenario, config, options)
+        }
     })
 }
