@@ -181,6 +181,14 @@ pub struct ClientConfig {
     pub timeout: Span,
     /// How many redirects a client follows before giving up.
     pub redirects: u8,
+    // --- pinned clients ---
+    /// Workload clients sit next to a home node (client `i` at node
+    /// `i mod nodes`) and reach only the nodes it reaches: they ask a known
+    /// leader only if it is within reach, else their home node, and a
+    /// redirect out of reach fails. Off, clients reach every node whatever
+    /// the partition.
+    #[serde(skip_serializing_if = "core::ops::Not::not")]
+    pub pinned: bool,
 }
 
 impl Default for ClientConfig {
@@ -188,6 +196,7 @@ impl Default for ClientConfig {
         ClientConfig {
             timeout: Span::from_secs(2),
             redirects: 3,
+            pinned: false,
         }
     }
 }

@@ -557,6 +557,15 @@ impl<P: Protocol> Sim<P> {
             Outcome::Fail { reason } => self.complete(request, from, OpResult::Fail { reason }),
             Outcome::Redirect { leader } => {
                 let hops = self.pending.get(&request).map_or(0, |p| p.hops);
+                // --- pinned clients ---
+                let home = self.home(self.pending.get(&request).and_then(|p| p.workload));
+                if let (Some(home), Some(next)) = (home, leader) {
+                    if !self.network.connected(home, next) {
+                        let reason = format!("{next} is out of the client's reach");
+                        self.complete(request, from, OpResult::Fail { reason });
+                        return;
+                    }
+                }
                 match leader {
                     Some(next) if next != from && hops < self.scenario.clients.redirects => {
                         if let Some(p) = self.pending.get_mut(&request) {
@@ -633,6 +642,16 @@ impl<P: Protocol> Sim<P> {
         }
     }
 
+    // --- pinned clients ---
+    /// The node a pinned workload client sits next to.
+    fn home(&self, workload: Option<u32>) -> Option<NodeId> {
+        let client = workload?;
+        self.scenario
+            .clients
+            .pinned
+            .then(|| NodeId((client as usize % self.nodes.len()) as u16))
+    }
+
     fn workload_next(&mut self, client: u32) {
         let Some(w) = self.scenario.workload.clone() else {
             return;
@@ -662,6 +681,11 @@ impl<P: Protocol> Sim<P> {
         let node = match known {
             Some(n) => n,
             None => NodeId(self.rng_workload.index(self.nodes.len()) as u16),
+        };
+        // --- pinned clients ---
+        let node = match self.home(Some(client)) {
+            Some(home) if !self.network.connected(home, node) => home,
+            _ => node,
         };
         self.invoke(node, ClientId(client), op, Some(client));
     }
