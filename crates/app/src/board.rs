@@ -102,6 +102,11 @@ impl Board {
                 &["role", "ballot", "chosen slots", "log"],
                 "value",
             ),
+            ProtocolChoice::Quorum | ProtocolChoice::Gossip => (
+                "Replicas",
+                &["role", "writes", "keys", "siblings", "hints"],
+                "write",
+            ),
         };
         let rows = (0..sim.node_count() as u16)
             .map(NodeId)
@@ -158,6 +163,24 @@ impl Board {
                         view.commit_index.to_string(),
                         view.log_len.to_string(),
                     ],
+                    ProtocolChoice::Quorum | ProtocolChoice::Gossip => {
+                        let stored = sim.stored_versions(node);
+                        let own = stored.iter().filter(|k| k.hint_for.is_none());
+                        // A key holding more than one version has siblings:
+                        // concurrent writes nobody has merged yet.
+                        let siblings = own.clone().filter(|k| k.versions.len() > 1).count();
+                        vec![
+                            view.role_label.to_owned(),
+                            view.term.to_string(),
+                            own.count().to_string(),
+                            siblings.to_string(),
+                            stored
+                                .iter()
+                                .filter(|k| k.hint_for.is_some())
+                                .count()
+                                .to_string(),
+                        ]
+                    }
                 };
                 BoardRow {
                     node,

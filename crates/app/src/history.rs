@@ -1034,6 +1034,7 @@ mod tests {
             invoke: Time(invoke),
             result: result.map(|(t, r)| (Time(t), r)),
             served_by: Some(NodeId(0)),
+            detail: None,
         }
     }
 

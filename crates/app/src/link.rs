@@ -34,8 +34,10 @@ use splitbrain_core::id::ClientId;
 use splitbrain_core::protocol::Op;
 use splitbrain_core::protocols::commit::three_phase::ThreePhaseConfig;
 use splitbrain_core::protocols::commit::two_phase::TwoPhaseConfig;
+use splitbrain_core::protocols::gossip::GossipConfig;
 use splitbrain_core::protocols::multi_paxos::MultiPaxosConfig;
 use splitbrain_core::protocols::paxos::PaxosConfig;
+use splitbrain_core::protocols::quorum::QuorumConfig;
 use splitbrain_core::protocols::raft::RaftConfig;
 use splitbrain_core::{Action, MessageId, NodeId, ProtocolConfig, Scenario, Time, TimedAction};
 
@@ -107,7 +109,15 @@ const EMBED_AUTOPLAY: u64 = 1;
 const EMBED_LOOP: u64 = 2;
 
 /// The protocols in the order of their tag. Append only.
-const PROTOCOLS: [&str; 5] = ["raft", "two-phase", "three-phase", "paxos", "multi-paxos"];
+const PROTOCOLS: [&str; 7] = [
+    "raft",
+    "two-phase",
+    "three-phase",
+    "paxos",
+    "multi-paxos",
+    "quorum",
+    "gossip",
+];
 
 fn default_config(index: usize) -> ProtocolConfig {
     match index {
@@ -115,7 +125,9 @@ fn default_config(index: usize) -> ProtocolConfig {
         1 => ProtocolConfig::TwoPhase(TwoPhaseConfig::default()),
         2 => ProtocolConfig::ThreePhase(ThreePhaseConfig::default()),
         3 => ProtocolConfig::Paxos(PaxosConfig::default()),
-        _ => ProtocolConfig::MultiPaxos(MultiPaxosConfig::default()),
+        4 => ProtocolConfig::MultiPaxos(MultiPaxosConfig::default()),
+        5 => ProtocolConfig::Quorum(QuorumConfig::default()),
+        _ => ProtocolConfig::Gossip(GossipConfig::default()),
     }
 }
 

@@ -7,8 +7,10 @@
 
 use splitbrain_core::protocols::commit::three_phase::ThreePhaseConfig;
 use splitbrain_core::protocols::commit::two_phase::TwoPhaseConfig;
+use splitbrain_core::protocols::gossip::GossipConfig;
 use splitbrain_core::protocols::multi_paxos::MultiPaxosConfig;
 use splitbrain_core::protocols::paxos::{PaxosConfig, PaxosVariant};
+use splitbrain_core::protocols::quorum::QuorumConfig;
 use splitbrain_core::protocols::raft::RaftConfig;
 use splitbrain_core::ProtocolConfig;
 
@@ -23,17 +25,22 @@ pub enum ProtocolChoice {
     Paxos,
     NaivePaxos,
     MultiPaxos,
+    Quorum,
+    Gossip,
 }
 
 impl ProtocolChoice {
-    /// Menu order: the replicated logs, the commit protocols, then Paxos.
-    pub const ALL: [ProtocolChoice; 6] = [
+    /// Menu order: the replicated logs, the commit protocols, Paxos, then
+    /// the eventually consistent stores.
+    pub const ALL: [ProtocolChoice; 8] = [
         ProtocolChoice::Raft,
         ProtocolChoice::TwoPhase,
         ProtocolChoice::ThreePhase,
         ProtocolChoice::Paxos,
         ProtocolChoice::NaivePaxos,
         ProtocolChoice::MultiPaxos,
+        ProtocolChoice::Quorum,
+        ProtocolChoice::Gossip,
     ];
 
     /// A stable name for forms, tests and links.
@@ -45,6 +52,8 @@ impl ProtocolChoice {
             ProtocolChoice::Paxos => "paxos",
             ProtocolChoice::NaivePaxos => "naive-paxos",
             ProtocolChoice::MultiPaxos => "multi-paxos",
+            ProtocolChoice::Quorum => "quorum",
+            ProtocolChoice::Gossip => "gossip",
         }
     }
 
@@ -57,6 +66,8 @@ impl ProtocolChoice {
             ProtocolChoice::Paxos => "Paxos",
             ProtocolChoice::NaivePaxos => "Naive Paxos: no promise phase",
             ProtocolChoice::MultiPaxos => "Multi-Paxos",
+            ProtocolChoice::Quorum => "Quorum store (Dynamo style)",
+            ProtocolChoice::Gossip => "Gossip cache (no quorum)",
         }
     }
 
@@ -75,6 +86,8 @@ impl ProtocolChoice {
             }
             ProtocolConfig::Paxos(_) => ProtocolChoice::Paxos,
             ProtocolConfig::MultiPaxos(_) => ProtocolChoice::MultiPaxos,
+            ProtocolConfig::Quorum(_) => ProtocolChoice::Quorum,
+            ProtocolConfig::Gossip(_) => ProtocolChoice::Gossip,
         }
     }
 
@@ -111,6 +124,8 @@ impl ProtocolChoice {
             ProtocolChoice::MultiPaxos => {
                 (5, ProtocolConfig::MultiPaxos(MultiPaxosConfig::default()))
             }
+            ProtocolChoice::Quorum => (5, ProtocolConfig::Quorum(QuorumConfig::default())),
+            ProtocolChoice::Gossip => (5, ProtocolConfig::Gossip(GossipConfig::default())),
         };
         Settings {
             nodes,
@@ -139,6 +154,12 @@ impl ProtocolChoice {
             }
             ProtocolChoice::MultiPaxos => {
                 "Acceptors ○, a candidate running phase 1 ◇, the leader ▢ (it skips phase 1 while it leads). b is the ballot; squares are log slots, filled once chosen."
+            }
+            ProtocolChoice::Quorum => {
+                "Every node is a replica; the one a client asks coordinates (its label says so) and waits for R of N replicas on a read, W on a write. The number under a node counts the writes it stored; the inspector lists its versions, with siblings."
+            }
+            ProtocolChoice::Gossip => {
+                "Every node is a cache that answers from what it holds and gossips its entries to a peer at intervals: always available, converging once gossip gets through. The number under a node counts the writes it stored."
             }
         }
     }

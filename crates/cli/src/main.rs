@@ -3,6 +3,7 @@
 //! ```text
 //! splitbrain run SCENARIO.json [--until TIME] [--seed N] [--trace OUT.jsonl] [--history OUT.edn]
 //! splitbrain check-history FILE [--format jepsen-etcd|porcupine-kv]
+//! splitbrain ring [--nodes N] [--vnodes 1,8,64,256] [--keys K]
 //! ```
 //!
 //! `run` exits 0 when every invariant held, 1 when one was violated, 2 on
@@ -11,8 +12,10 @@
 //! exits 0 linearizable, 1 not, 2 malformed input (FILE:LINE: reason), 3
 //! unknown (the step budget ran out).
 
+mod cap;
 mod explore;
 mod history;
+mod ring;
 
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -24,15 +27,17 @@ use splitbrain_core::trace::{DropReason, EventKind, TraceEvent};
 use splitbrain_core::{build, RunOptions, Scenario, Simulation, Time};
 
 const USAGE: &str = "\
-usage: splitbrain run SCENARIO.json [--until TIME] [--seed N] [--trace OUT.jsonl] [--history OUT.edn]
+usage: splitbrain run SCENARIO.json [--until TIME] [--seed N] [--trace OUT.jsonl] [--history OUT.edn] [--reads]
        splitbrain check-history FILE [--format jepsen-etcd|porcupine-kv] [--max-steps N]
        splitbrain explore --model two-phase --rms N [--symmetry] [--dfs]
+       splitbrain ring [--nodes N] [--vnodes 1,8,64,256] [--keys K] [--key NAME]
 
   --until TIME    simulated time to run to, such as 10s or 500ms
                   (default: the scenario's `until`, else 10s)
   --seed N        override the scenario's seed
   --trace FILE    write every event as one JSON object per line
   --history FILE  write the clients' history as Jepsen EDN
+  --reads         list every read: replicas that answered, stale or not
 
 exit status: 0 all invariants hold, 1 an invariant was violated, 2 bad input\n(`linearizable: yes|no|unknown` reports on the clients' history)";
 
@@ -49,6 +54,7 @@ struct RunArgs {
     seed: Option<u64>,
     trace: Option<PathBuf>,
     history: Option<PathBuf>,
+    reads: bool,
 }
 
 fn parse_run_args(args: &[String]) -> Result<RunArgs, Failure> {
@@ -57,6 +63,7 @@ fn parse_run_args(args: &[String]) -> Result<RunArgs, Failure> {
     let mut seed = None;
     let mut trace = None;
     let mut history = None;
+    let mut reads = false;
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         let mut value = |name: &str| {
@@ -79,6 +86,7 @@ fn parse_run_args(args: &[String]) -> Result<RunArgs, Failure> {
             }
             "--trace" => trace = Some(PathBuf::from(value("--trace")?)),
             "--history" => history = Some(PathBuf::from(value("--history")?)),
+            "--reads" => reads = true,
             "-h" | "--help" => return Err(Failure(USAGE.to_string(), 0)),
             flag if flag.starts_with('-') => {
                 return Err(bad_input(format!("unknown option `{flag}`\n\n{USAGE}")))
@@ -97,6 +105,7 @@ fn parse_run_args(args: &[String]) -> Result<RunArgs, Failure> {
         seed,
         trace,
         history,
+        reads,
     })
 }
 
@@ -215,6 +224,7 @@ fn run(args: &[String]) -> Result<u8, Failure> {
         "client requests: {} ({} ok, {} failed, {} unknown)",
         stats.requests, stats.ok, stats.failed, stats.unknown
     );
+    cap::report(sim.as_ref(), until, args.reads);
     println!("invariants:");
     let violation = sim.violation();
     for (i, name) in sim.invariant_names().iter().enumerate() {
@@ -242,6 +252,7 @@ fn main() -> ExitCode {
         Some("run") => run(&args[1..]),
         Some("explore") => explore::run(&args[1..]),
         Some("check-history") => history::check_history(&args[1..]),
+        Some("ring") => ring::run(&args[1..]),
         Some("-h" | "--help") => Err(Failure(USAGE.to_string(), 0)),
         Some(other) => Err(bad_input(format!("unknown command `{other}`\n\n{USAGE}"))),
         None => Err(bad_input(USAGE)),

@@ -46,6 +46,7 @@ pub mod id;
 pub mod net;
 pub mod protocol;
 pub mod protocols;
+pub mod ring;
 pub mod rng;
 pub mod scenario;
 pub mod sim;
@@ -53,6 +54,7 @@ pub mod simulation;
 pub mod time;
 pub mod timeline;
 pub mod trace;
+pub mod version;
 
 pub use id::{ClientId, MessageId, NodeId, RequestId};
 pub use scenario::{Action, ProtocolConfig, Scenario, ScenarioError, TimedAction};

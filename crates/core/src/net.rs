@@ -28,6 +28,14 @@ pub struct Network {
 impl Network {
     pub fn new(nodes: usize, config: &NetworkConfig) -> Network {
         let mut latency = vec![config.latency; nodes * nodes];
+        // --- regions ---
+        if let Some(r) = &config.regions {
+            for from in 0..nodes.min(r.of.len()) {
+                for to in 0..nodes.min(r.of.len()) {
+                    latency[from * nodes + to] = r.latency(r.of[from], r.of[to]);
+                }
+            }
+        }
         for link in &config.links {
             latency[link.from.index() * nodes + link.to.index()] = link.latency;
         }

@@ -98,6 +98,30 @@ pub enum Effect<M> {
         request: RequestId,
         outcome: Outcome,
     },
+    // --- quorum stores ---
+    /// Extra facts about a request's answer (which replicas answered, the
+    /// versions returned), sent just before its `Reply`.
+    Detail {
+        request: RequestId,
+        detail: OpDetail,
+    },
+}
+
+// --- quorum stores ---
+/// What a replicated store adds to an answer: who answered and with which
+/// versions. The simulator files it in the request's history entry.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct OpDetail {
+    /// Reads: the replicas whose answers made the reply. Writes: the
+    /// replicas that acknowledged before the reply.
+    pub replicas: Vec<NodeId>,
+    /// Of `replicas`, those standing in for an unreachable replica
+    /// (sloppy quorum).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fallbacks: Vec<NodeId>,
+    /// Reads: the versions returned (more than one: siblings). Writes: the
+    /// version written.
+    pub versions: Vec<crate::version::Version>,
 }
 
 /// Where a node's handlers push their effects. One `Out` is reused across
@@ -171,6 +195,12 @@ impl<M> Out<M> {
 
     pub fn reply(&mut self, request: RequestId, outcome: Outcome) {
         self.effects.push(Effect::Reply { request, outcome });
+    }
+
+    // --- quorum stores ---
+    /// Attaches details to the answer of `request`; call before `reply`.
+    pub fn detail(&mut self, request: RequestId, detail: OpDetail) {
+        self.effects.push(Effect::Detail { request, detail });
     }
 
     pub fn effects(&self) -> &[Effect<M>] {
@@ -345,5 +375,12 @@ pub trait Protocol: Clone + Debug + Sized + 'static {
     fn leads(&self) -> Option<u64> {
         let view = self.view();
         (view.role == RoleKind::Leader).then_some(view.term)
+    }
+
+    // --- quorum stores ---
+    /// Every version the node stores, for stores that keep versions
+    /// (empty for the rest).
+    fn stored_versions(&self) -> Vec<crate::version::KeyVersions> {
+        Vec::new()
     }
 }

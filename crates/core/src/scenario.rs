@@ -15,6 +15,9 @@ use crate::protocols::commit::two_phase::TwoPhaseConfig;
 use crate::protocols::multi_paxos::MultiPaxosConfig;
 use crate::protocols::paxos::PaxosConfig;
 use crate::protocols::raft::RaftConfig;
+// --- quorum stores ---
+use crate::protocols::gossip::GossipConfig;
+use crate::protocols::quorum::QuorumConfig;
 use crate::time::{Span, Time};
 
 /// The largest cluster the simulator accepts. Node sets are `u64` bitsets,
@@ -60,6 +63,9 @@ pub enum ProtocolConfig {
     Paxos(PaxosConfig),
     #[serde(rename = "multi-paxos")]
     MultiPaxos(MultiPaxosConfig),
+    // --- quorum stores ---
+    Quorum(QuorumConfig),
+    Gossip(GossipConfig),
 }
 
 impl ProtocolConfig {
@@ -70,6 +76,9 @@ impl ProtocolConfig {
             ProtocolConfig::ThreePhase(_) => "three-phase",
             ProtocolConfig::Paxos(_) => "paxos",
             ProtocolConfig::MultiPaxos(_) => "multi-paxos",
+            // --- quorum stores ---
+            ProtocolConfig::Quorum(_) => "quorum",
+            ProtocolConfig::Gossip(_) => "gossip",
         }
     }
 }
@@ -102,6 +111,45 @@ pub struct NetworkConfig {
     /// Per-link latency overrides (one direction each).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub links: Vec<LinkLatency>,
+    // --- regions ---
+    /// Nodes placed in regions, with latencies by region pair. Overrides
+    /// `latency`; `links` override it in turn.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub regions: Option<Regions>,
+}
+
+// --- regions ---
+/// Where nodes are, and how far apart regions are.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Regions {
+    /// The region of each node, by node index: `[0, 0, 0, 1, 1]`.
+    pub of: Vec<u8>,
+    /// Between two nodes of one region.
+    pub within: Latency,
+    /// Between regions, unless `matrix` says otherwise.
+    pub across: Latency,
+    /// `matrix[a][b]`: from region `a` to region `b`, if given.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub matrix: Vec<Vec<Latency>>,
+}
+
+impl Regions {
+    /// The latency range from a node of region `a` to one of region `b`.
+    pub fn latency(&self, a: u8, b: u8) -> Latency {
+        if let Some(l) = self
+            .matrix
+            .get(usize::from(a))
+            .and_then(|row| row.get(usize::from(b)))
+        {
+            return *l;
+        }
+        if a == b {
+            self.within
+        } else {
+            self.across
+        }
+    }
 }
 
 impl Default for NetworkConfig {
@@ -111,6 +159,7 @@ impl Default for NetworkConfig {
             loss: 0.0,
             duplicate: 0.0,
             links: Vec::new(),
+            regions: None,
         }
     }
 }
@@ -132,6 +181,14 @@ pub struct ClientConfig {
     pub timeout: Span,
     /// How many redirects a client follows before giving up.
     pub redirects: u8,
+    // --- pinned clients ---
+    /// Workload clients sit next to a home node (client `i` at node
+    /// `i mod nodes`) and reach only the nodes it reaches: they ask a known
+    /// leader only if it is within reach, else their home node, and a
+    /// redirect out of reach fails. Off, clients reach every node whatever
+    /// the partition.
+    #[serde(skip_serializing_if = "core::ops::Not::not")]
+    pub pinned: bool,
 }
 
 impl Default for ClientConfig {
@@ -139,6 +196,7 @@ impl Default for ClientConfig {
         ClientConfig {
             timeout: Span::from_secs(2),
             redirects: 3,
+            pinned: false,
         }
     }
 }
@@ -358,6 +416,44 @@ impl Scenario {
             }
             ProtocolConfig::Paxos(c) => c.validate(self.nodes).map_err(in_protocol)?,
             ProtocolConfig::MultiPaxos(c) => c.validate().map_err(in_protocol)?,
+            // --- quorum stores ---
+            ProtocolConfig::Quorum(c) => c.validate(self.nodes).map_err(in_protocol)?,
+            ProtocolConfig::Gossip(c) => c.validate().map_err(in_protocol)?,
+        }
+        // --- regions ---
+        if let Some(r) = &self.network.regions {
+            if r.of.len() != usize::from(self.nodes) {
+                return Err(ScenarioError::new(
+                    "network.regions.of",
+                    format!(
+                        "needs a region for each of the {} nodes, got {}",
+                        self.nodes,
+                        r.of.len()
+                    ),
+                ));
+            }
+            check_latency("network.regions.within", &r.within)?;
+            check_latency("network.regions.across", &r.across)?;
+            let count = r.of.iter().copied().max().map_or(0, |m| usize::from(m) + 1);
+            if !r.matrix.is_empty() {
+                if r.matrix.len() != count {
+                    return Err(ScenarioError::new(
+                        "network.regions.matrix",
+                        format!("needs one row per region ({count}), got {}", r.matrix.len()),
+                    ));
+                }
+                for (a, row) in r.matrix.iter().enumerate() {
+                    if row.len() != count {
+                        return Err(ScenarioError::new(
+                            format!("network.regions.matrix[{a}]"),
+                            format!("needs one entry per region ({count}), got {}", row.len()),
+                        ));
+                    }
+                    for (b, l) in row.iter().enumerate() {
+                        check_latency(&format!("network.regions.matrix[{a}][{b}]"), l)?;
+                    }
+                }
+            }
         }
         check_latency("network.latency", &self.network.latency)?;
         check_probability("network.loss", self.network.loss)?;

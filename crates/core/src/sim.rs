@@ -14,8 +14,8 @@ use serde::Serialize;
 use crate::id::{ClientId, MessageId, NodeId, RequestId};
 use crate::net::Network;
 use crate::protocol::{
-    Checker, ClientRequest, Effect, NodeDetail, NodeView, Op, Out, Outcome, Protocol, RoleKind,
-    Slot, TimerId, Violation,
+    Checker, ClientRequest, Effect, NodeDetail, NodeView, Op, OpDetail, Out, Outcome, Protocol,
+    RoleKind, Slot, TimerId, Violation,
 };
 use crate::rng::{Rng, Stream};
 use crate::scenario::{Action, Faults, Scenario, ScenarioError, TimedAction};
@@ -53,6 +53,10 @@ pub struct ClientOp {
     pub result: Option<(Time, OpResult)>,
     /// The node whose answer completed it.
     pub served_by: Option<NodeId>,
+    // --- quorum stores ---
+    /// Replicas and versions behind the answer, from stores that report them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<OpDetail>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -405,6 +409,12 @@ impl<P: Protocol> Sim<P> {
                 }
             }
             Effect::Reply { request, outcome } => self.client_reply(from, request, outcome),
+            // --- quorum stores ---
+            Effect::Detail { request, detail } => {
+                if let Some(p) = self.pending.get(&request) {
+                    self.history[p.history].detail = Some(detail);
+                }
+            }
         }
     }
 
@@ -481,6 +491,7 @@ impl<P: Protocol> Sim<P> {
             invoke: self.now,
             result: None,
             served_by: None,
+            detail: None,
         });
         self.pending.insert(
             id,
@@ -546,6 +557,15 @@ impl<P: Protocol> Sim<P> {
             Outcome::Fail { reason } => self.complete(request, from, OpResult::Fail { reason }),
             Outcome::Redirect { leader } => {
                 let hops = self.pending.get(&request).map_or(0, |p| p.hops);
+                // --- pinned clients ---
+                let home = self.home(self.pending.get(&request).and_then(|p| p.workload));
+                if let (Some(home), Some(next)) = (home, leader) {
+                    if !self.network.connected(home, next) {
+                        let reason = format!("{next} is out of the client's reach");
+                        self.complete(request, from, OpResult::Fail { reason });
+                        return;
+                    }
+                }
                 match leader {
                     Some(next) if next != from && hops < self.scenario.clients.redirects => {
                         if let Some(p) = self.pending.get_mut(&request) {
@@ -622,6 +642,16 @@ impl<P: Protocol> Sim<P> {
         }
     }
 
+    // --- pinned clients ---
+    /// The node a pinned workload client sits next to.
+    fn home(&self, workload: Option<u32>) -> Option<NodeId> {
+        let client = workload?;
+        self.scenario
+            .clients
+            .pinned
+            .then(|| NodeId((client as usize % self.nodes.len()) as u16))
+    }
+
     fn workload_next(&mut self, client: u32) {
         let Some(w) = self.scenario.workload.clone() else {
             return;
@@ -651,6 +681,11 @@ impl<P: Protocol> Sim<P> {
         let node = match known {
             Some(n) => n,
             None => NodeId(self.rng_workload.index(self.nodes.len()) as u16),
+        };
+        // --- pinned clients ---
+        let node = match self.home(Some(client)) {
+            Some(home) if !self.network.connected(home, node) => home,
+            _ => node,
         };
         self.invoke(node, ClientId(client), op, Some(client));
     }
@@ -1088,6 +1123,17 @@ impl<P: Protocol> Sim<P> {
             Slot::Up(p) => p.detail(),
             Slot::Down(durable) => {
                 P::recover(id, self.nodes.len(), &self.config, durable.clone()).detail()
+            }
+        }
+    }
+
+    // --- quorum stores ---
+    /// The versions `node` stores (its durable state, if it is down).
+    pub fn stored_versions(&self, id: NodeId) -> Vec<crate::version::KeyVersions> {
+        match &self.nodes[id.index()] {
+            Slot::Up(p) => p.stored_versions(),
+            Slot::Down(durable) => {
+                P::recover(id, self.nodes.len(), &self.config, durable.clone()).stored_versions()
             }
         }
     }

@@ -77,6 +77,11 @@ pub trait Simulation {
     fn leads(&self, node: NodeId) -> Option<u64>;
     fn trace_mut(&mut self) -> &mut Trace;
     fn attach_history(&mut self, head: &[ClientOp]);
+    // --- quorum stores ---
+    /// The versions a node stores, for stores that keep versions.
+    fn stored_versions(&self, _node: NodeId) -> Vec<crate::version::KeyVersions> {
+        Vec::new()
+    }
 }
 
 impl<P: Protocol> Simulation for Sim<P> {
@@ -172,6 +177,11 @@ impl<P: Protocol> Simulation for Sim<P> {
     fn attach_history(&mut self, head: &[ClientOp]) {
         Sim::attach_history(self, head)
     }
+
+    // --- quorum stores ---
+    fn stored_versions(&self, node: NodeId) -> Vec<crate::version::KeyVersions> {
+        Sim::stored_versions(self, node)
+    }
 }
 
 fn boxed<P: Protocol>(
@@ -208,5 +218,12 @@ pub fn build(
         ProtocolConfig::ThreePhase(config) => boxed::<ThreePhase>(scenario, config, options),
         ProtocolConfig::Paxos(config) => boxed::<Paxos>(scenario, config, options),
         ProtocolConfig::MultiPaxos(config) => boxed::<MultiPaxos>(scenario, config, options),
+        // --- quorum stores ---
+        ProtocolConfig::Quorum(config) => {
+            boxed::<crate::protocols::quorum::Quorum>(scenario, config, options)
+        }
+        ProtocolConfig::Gossip(config) => {
+            boxed::<crate::protocols::gossip::Gossip>(scenario, config, options)
+        }
     })
 }

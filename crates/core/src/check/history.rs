@@ -312,6 +312,7 @@ mod tests {
             invoke: Time(invoke),
             result: result.map(|(t, r)| (Time(t), r)),
             served_by: None,
+            detail: None,
         }
     }
 

@@ -6,3 +6,6 @@ pub mod commit;
 pub mod multi_paxos;
 pub mod paxos;
 pub mod raft;
+// --- quorum stores ---
+pub mod gossip;
+pub mod quorum;

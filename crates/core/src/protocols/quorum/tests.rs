@@ -1,0 +1,192 @@
+//! Node-level tests: one coordinator fed replies by hand.
+
+use alloc::vec::Vec;
+
+use super::*;
+use crate::id::ClientId;
+use crate::protocol::Effect;
+
+fn node(id: u16, config: QuorumConfig) -> (Quorum, Out<QuorumMsg>) {
+    let mut q = Quorum::new(NodeId(id), 5, &config);
+    let mut out = Out::new(NodeId(id), 5);
+    q.on_start(&mut out);
+    out.reset(NodeId(id), Time(1_000));
+    (q, out)
+}
+
+fn request(id: u64, op: Op) -> ClientRequest {
+    ClientRequest {
+        id: RequestId(id),
+        client: ClientId(0),
+        op,
+    }
+}
+
+fn put(key: &str, value: &str) -> Op {
+    Op::Put {
+        key: key.into(),
+        value: value.into(),
+    }
+}
+
+fn sent(out: &Out<QuorumMsg>) -> Vec<(NodeId, QuorumMsg)> {
+    out.effects()
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Send { to, msg } => Some((*to, msg.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+fn replies(out: &Out<QuorumMsg>) -> Vec<Outcome> {
+    out.effects()
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Reply { outcome, .. } => Some(outcome.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A key none of whose replicas is `me`, so every ack comes by message.
+fn foreign_key(q: &Quorum) -> String {
+    (0..100)
+        .map(|i| alloc::format!("k{i}"))
+        .find(|k| !q.prefs(k).contains(&q.id))
+        .unwrap()
+}
+
+#[test]
+fn a_write_answers_after_w_distinct_acks() {
+    let (mut q, mut out) = node(0, QuorumConfig::default());
+    let key = foreign_key(&q);
+    q.on_client_request(request(1, put(&key, "a")), &mut out);
+    let writes = sent(&out);
+    assert_eq!(writes.len(), 3, "sent to the n replicas: {writes:?}");
+    let QuorumMsg::Write { req, .. } = writes[0].1.clone() else {
+        panic!("{writes:?}")
+    };
+    out.reset(NodeId(0), Time(2_000));
+    q.on_message(writes[0].0, QuorumMsg::WriteAck { req }, &mut out);
+    // A duplicate of the same ack is not a second replica.
+    q.on_message(writes[0].0, QuorumMsg::WriteAck { req }, &mut out);
+    assert!(replies(&out).is_empty());
+    q.on_message(writes[1].0, QuorumMsg::WriteAck { req }, &mut out);
+    assert_eq!(replies(&out), [Outcome::Ok { value: None }]);
+}
+
+#[test]
+fn concurrent_versions_come_back_as_siblings_unless_lww() {
+    for (mode, expect) in [
+        (Versioning::VectorClock, "a | b"),
+        (Versioning::LastWriterWins, "b"),
+    ] {
+        let config = QuorumConfig {
+            versioning: mode,
+            ..QuorumConfig::default()
+        };
+        let (mut q, mut out) = node(0, config);
+        let key = foreign_key(&q);
+        let v = |value: &str, writer: u16, micros: u64| Version {
+            value: value.into(),
+            clock: VClock([(writer, 1)].into_iter().collect()),
+            stamp: Stamp {
+                micros,
+                node: writer,
+            },
+        };
+        q.on_client_request(request(1, Op::Get { key: key.clone() }), &mut out);
+        let reads = sent(&out);
+        let QuorumMsg::Read { req, .. } = reads[0].1.clone() else {
+            panic!()
+        };
+        out.reset(NodeId(0), Time(2_000));
+        q.on_message(
+            reads[0].0,
+            QuorumMsg::ReadReply {
+                req,
+                versions: alloc::vec![v("a", 1, 10)],
+            },
+            &mut out,
+        );
+        q.on_message(
+            reads[1].0,
+            QuorumMsg::ReadReply {
+                req,
+                versions: alloc::vec![v("b", 2, 20)],
+            },
+            &mut out,
+        );
+        assert_eq!(
+            replies(&out),
+            [Outcome::Ok {
+                value: Some(expect.into())
+            }],
+            "{mode:?}"
+        );
+        // Read repair: both repliers lack part of the merged result.
+        let repairs = sent(&out)
+            .iter()
+            .filter(|(_, m)| matches!(m, QuorumMsg::Repair { .. }))
+            .count();
+        assert_eq!(
+            repairs,
+            if mode == Versioning::VectorClock {
+                2
+            } else {
+                1
+            }
+        );
+    }
+}
+
+#[test]
+fn a_quorum_that_never_forms_fails_after_the_timeout() {
+    let (mut q, mut out) = node(0, QuorumConfig::default());
+    let key = foreign_key(&q);
+    q.on_client_request(request(1, Op::Get { key }), &mut out);
+    for t in [200_000, 400_000, 600_000] {
+        out.reset(NodeId(0), Time(t));
+        q.on_timer(TICK, &mut out);
+    }
+    assert!(matches!(replies(&out)[..], [Outcome::Fail { .. }]));
+    assert!(q.pending.is_empty());
+}
+
+#[test]
+fn a_sloppy_quorum_asks_stand_ins_that_keep_hints() {
+    let config = QuorumConfig {
+        sloppy: true,
+        ..QuorumConfig::default()
+    };
+    let (mut q, mut out) = node(0, config.clone());
+    let key = foreign_key(&q);
+    q.on_client_request(request(1, put(&key, "a")), &mut out);
+    let first: Vec<NodeId> = sent(&out).iter().map(|(n, _)| *n).collect();
+    out.reset(NodeId(0), Time(300_000));
+    q.on_timer(TICK, &mut out);
+    let stand_ins = sent(&out);
+    // Two nodes are left: the coordinator itself, which keeps a hint at
+    // once, and one more.
+    assert_eq!(stand_ins.len(), 1, "{stand_ins:?}");
+    assert_eq!(q.hints().len(), 1);
+    let mut hinted = Vec::new();
+    for (to, msg) in &stand_ins {
+        assert!(!first.contains(to));
+        let QuorumMsg::Write { hint, req, .. } = msg else {
+            panic!()
+        };
+        assert!(first.contains(&hint.unwrap()));
+        // The stand-in stores it as a hint.
+        let (mut s, mut sout) = node(to.0, config.clone());
+        s.on_message(NodeId(0), msg.clone(), &mut sout);
+        assert!(s.store().is_empty());
+        assert_eq!(s.hints().len(), 1);
+        hinted.push((*to, *req));
+    }
+    for (to, req) in hinted {
+        q.on_message(to, QuorumMsg::WriteAck { req }, &mut out);
+    }
+    assert_eq!(replies(&out), [Outcome::Ok { value: None }]);
+}
