@@ -111,7 +111,7 @@ test('naive Paxos: the gallery entry shows agreement violated', { timeout: 60_00
     assert.equal(await page.locator('[data-invariant="agreement"][data-holds="false"]').count(), 1);
     assert.match(await page.locator('.violation').textContent(), /agreement broken/);
     // The Paxos board: promised, accepted and chosen per node.
-    assert.equal(await page.locator('#board-title').textContent(), 'Paxos');
+    assert.equal(await page.locator('#board-title').textContent(), 'Naive Paxos: no promise phase');
     const head = await page.locator('.board thead').textContent();
     for (const col of ['promised', 'accepted', 'chosen']) assert.match(head, new RegExp(col));
     await app.screenshot('protocols-naive-paxos');

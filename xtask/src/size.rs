@@ -8,9 +8,16 @@ use std::process::{Command, ExitCode, Stdio};
 use crate::util::{header, thousands, Result};
 use crate::web;
 
-/// Gzipped wasm + js must stay under 250 KiB, what a page can load quickly
+/// Gzipped wasm + js must stay under this, what a page can load quickly
 /// on a slow connection.
-pub const BUDGET_GZIP_BYTES: u64 = 250 * 1024;
+///
+/// 250 KiB was set when the page shipped Raft alone (it measured 247.3
+/// KiB). The page now links every protocol (Raft, 2PC, 3PC, Paxos,
+/// Multi-Paxos: the simulator is generic over the protocol, so each adds its
+/// own copy of `Sim<P>`) plus the gallery's scenarios: 331.7 KiB with
+/// opt-level "z" (opt-level "s" gave 359.4 KiB). 340 KiB keeps a few KiB of
+/// headroom, so growth still has to be noticed and argued for.
+pub const BUDGET_GZIP_BYTES: u64 = 340 * 1024;
 
 pub fn run(args: &[String]) -> Result<ExitCode> {
     if !args.is_empty() {

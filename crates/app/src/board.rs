@@ -93,7 +93,11 @@ impl Board {
                 ("Transactions", &["state", "txn", "vote"], "transaction")
             }
             ProtocolChoice::Paxos | ProtocolChoice::NaivePaxos => (
-                "Paxos",
+                if choice == ProtocolChoice::Paxos {
+                    "Paxos"
+                } else {
+                    "Naive Paxos: no promise phase"
+                },
                 &["role", "promised", "accepted", "chosen"],
                 "value",
             ),

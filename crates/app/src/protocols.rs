@@ -12,7 +12,7 @@ use splitbrain_core::protocols::multi_paxos::MultiPaxosConfig;
 use splitbrain_core::protocols::paxos::{PaxosConfig, PaxosVariant};
 use splitbrain_core::protocols::quorum::QuorumConfig;
 use splitbrain_core::protocols::raft::RaftConfig;
-use splitbrain_core::ProtocolConfig;
+use splitbrain_core::{NodeId, ProtocolConfig};
 
 use crate::settings::Settings;
 
@@ -164,6 +164,40 @@ impl ProtocolChoice {
         }
     }
 
+    /// What the inspector calls a node's progress and its log, in this
+    /// protocol's words.
+    pub fn inspector_words(self) -> (&'static str, &'static str) {
+        match self {
+            ProtocolChoice::Raft => ("commit index", "log length"),
+            ProtocolChoice::TwoPhase | ProtocolChoice::ThreePhase => {
+                ("committed transactions", "transactions seen")
+            }
+            ProtocolChoice::Paxos | ProtocolChoice::NaivePaxos => {
+                ("value chosen", "value accepted")
+            }
+            ProtocolChoice::MultiPaxos => ("chosen slots", "log length"),
+        }
+    }
+
+    /// The status bar's word for the node in charge, and who it is, from
+    /// the leading node and its term or ballot.
+    pub fn in_charge(self, leader: Option<(NodeId, u64)>) -> (&'static str, String) {
+        let word = match self {
+            ProtocolChoice::Raft | ProtocolChoice::MultiPaxos => "leader",
+            ProtocolChoice::TwoPhase | ProtocolChoice::ThreePhase => "coordinator",
+            ProtocolChoice::Paxos | ProtocolChoice::NaivePaxos => "accepting",
+        };
+        let who = match (self, leader) {
+            (_, None) => "none".to_owned(),
+            (ProtocolChoice::Raft, Some((n, term))) => format!("n{} (term {term})", n.0),
+            (ProtocolChoice::TwoPhase | ProtocolChoice::ThreePhase, Some((n, _))) => {
+                format!("n{}", n.0)
+            }
+            (_, Some((n, ballot))) => format!("n{} (ballot {ballot})", n.0),
+        };
+        (word, who)
+    }
+
     /// The short prefix for the logical clock under a node: `t3`, `b12`,
     /// `T5`.
     pub fn clock_prefix(term_label: &str) -> &'static str {
@@ -190,6 +224,24 @@ mod tests {
             assert_eq!(ProtocolChoice::of(&settings.protocol), choice);
             assert_eq!(ProtocolChoice::from_id(choice.id()), Some(choice));
         }
+    }
+
+    #[test]
+    fn the_one_in_charge_is_named_in_each_protocol_s_words() {
+        let lead = Some((NodeId(2), 7));
+        assert_eq!(
+            ProtocolChoice::Raft.in_charge(lead),
+            ("leader", "n2 (term 7)".to_owned())
+        );
+        assert_eq!(
+            ProtocolChoice::TwoPhase.in_charge(lead),
+            ("coordinator", "n2".to_owned())
+        );
+        assert_eq!(
+            ProtocolChoice::MultiPaxos.in_charge(lead),
+            ("leader", "n2 (ballot 7)".to_owned())
+        );
+        assert_eq!(ProtocolChoice::Paxos.in_charge(None).1, "none");
     }
 
     #[test]

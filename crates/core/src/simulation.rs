@@ -195,8 +195,8 @@ fn boxed<P: Protocol>(
 }
 
 /// Validates `scenario` and builds its simulation of protocol `P`, whose
-/// configuration is `config`. Unlike [`build`], it links only `P`'s code:
-/// the browser app ships Raft alone to keep its download small.
+/// configuration is `config`. Unlike [`build`], it links only `P`'s code,
+/// for a client that needs one protocol and a smaller binary.
 pub fn build_with<P: Protocol>(
     scenario: &Scenario,
     config: &P::Config,

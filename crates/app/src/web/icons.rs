@@ -62,3 +62,8 @@ pub fn scenario() -> Html {
          a3.5 3.5 0 0 1 1.4-2.5A3.5 3.5 0 0 1 18 8.5v-3a.5.5 0 0 0-.5-.5H16z",
     )
 }
+
+// --- protocols and gallery ---
+pub fn gallery() -> Html {
+    icon("M4 4h7v7H4zM13 4h7v7h-7zM4 13h7v7H4zM13 13h7v7h-7z")
+}

@@ -84,8 +84,9 @@ pub fn inspector(props: &PanelProps) -> Html {
             </div>
             <dl class="facts">
                 <dt>{view.term_label}</dt><dd>{view.term}</dd>
-                <dt>{"commit index"}</dt><dd>{view.commit_index}</dd>
-                <dt>{"log length"}</dt><dd>{view.log_len}</dd>
+                // --- protocols and gallery: each protocol's words ---
+                <dt>{props.panel.board.choice.inspector_words().0}</dt><dd>{view.commit_index}</dd>
+                <dt>{props.panel.board.choice.inspector_words().1}</dt><dd>{view.log_len}</dd>
                 <dt>{"leader"}</dt><dd>{leader}</dd>
                 { for node.fields.iter().map(|(k, v)| html! { <><dt>{*k}</dt><dd>{v}</dd></> }) }
                 if let Some(t) = node.timer {
@@ -118,7 +119,7 @@ pub fn inspector(props: &PanelProps) -> Html {
             } else {
                 <div class="table-wrap">
                     <table>
-                        <thead><tr><th>{"#"}</th><th>{"term"}</th><th>{"command"}</th><th>{"committed"}</th></tr></thead>
+                        <thead><tr><th>{"#"}</th><th>{view.term_label}</th><th>{"command"}</th><th>{"committed"}</th></tr></thead>
                         <tbody>
                             { for node.entries.iter().rev().map(|e| {
                                 let flagged = node.flagged.contains(&e.index);
@@ -207,15 +208,13 @@ pub fn event_log(props: &PanelProps) -> Html {
 #[function_component(StatusBar)]
 pub fn status_bar(props: &PanelProps) -> Html {
     let panel = &props.panel;
-    let leader = match panel.leader {
-        Some((n, term)) => format!("n{} (term {term})", n.0),
-        None => "none".to_owned(),
-    };
+    // --- protocols and gallery: who is in charge, in the protocol's words ---
+    let (leader_word, leader) = panel.board.choice.in_charge(panel.leader);
     let swatch = |i: usize| format!("background: var(--msg-{i})");
     html! {
         <div class="statusbar">
             <span class="stat" id="sim-time">{"t "}<b>{format_time(panel.now)}</b></span>
-            <span class="stat">{"leader "}<b>{leader}</b></span>
+            <span class="stat">{leader_word}{" "}<b>{leader}</b></span>
             <span class="stat">{"events "}<b>{panel.events}</b></span>
             <span class="stat">{"in flight "}<b>{panel.in_flight}</b></span>
             <span class="stat">{"seed "}<b>{panel.seed}</b></span>

@@ -137,8 +137,8 @@ pub fn top_bar(props: &TopBarProps) -> Html {
                     aria-label="Parameters" title="Cluster size, timing, network and load">{icons::sliders()}</button>
                 <button type="button" class="btn icon" onclick={on(Msg::ShowOverlay(Overlay::Scenario))}
                     aria-label="Scenario" title="Export this run, or load a scenario">{icons::scenario()}</button>
-                <button type="button" class="btn" id="open-gallery" onclick={on(Msg::ShowOverlay(Overlay::Gallery))}
-                    aria-label="Gallery" title="Curated scenarios, each at its moment to watch (G)">{"Gallery"}</button>
+                <button type="button" class="btn icon" id="open-gallery" onclick={on(Msg::ShowOverlay(Overlay::Gallery))}
+                    aria-label="Gallery" title="Gallery: curated scenarios, each at its moment to watch (G)">{icons::gallery()}</button>
                 <button type="button" class="btn icon" onclick={ontheme}
                     aria-label={if dark { "Switch to light theme" } else { "Switch to dark theme" }}
                     title="Light or dark">{icons::theme()}</button>
