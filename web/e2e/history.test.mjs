@@ -26,6 +26,14 @@ const NOT_LINEARIZABLE = [
   '{:process 1, :type :ok, :f :read, :value 2}',
 ].join('\n');
 
+/** The same anomaly as a Jepsen etcd log: p1 reads 2, which nobody wrote. */
+const ETCD_NOT_LINEARIZABLE = [
+  'INFO  jepsen.util - 0\t:invoke\t:write\t1',
+  'INFO  jepsen.util - 0\t:ok\t:write\t1',
+  'INFO  jepsen.util - 1\t:invoke\t:read\tnil',
+  'INFO  jepsen.util - 1\t:ok\t:read\t2',
+].join('\n');
+
 function history(page) {
   return page.evaluate(() => window.splitbrain.historyState());
 }
@@ -127,6 +135,24 @@ test('a run shows bars and verdicts; imports are checked and explained; export i
     // Back to the live run.
     await page.getByRole('button', { name: 'Back to the live run' }).click();
     await untilHistory(page, (h) => h.source === 'live' && h.ops > 0, 'the live run again');
+
+    // The file picker, with the other format (a Jepsen etcd log), detected.
+    await page.getByRole('button', { name: 'Import…' }).click();
+    await page.getByLabel('History file').setInputFiles({
+      name: 'stale.log',
+      mimeType: 'text/plain',
+      buffer: Buffer.from(ETCD_NOT_LINEARIZABLE),
+    });
+    await page.waitForFunction(() => document.querySelector('textarea[aria-label="History text"]').value.includes('jepsen.util'));
+    await page.getByRole('button', { name: 'Check this history' }).click();
+    const fromFile = await untilHistory(page, (h) => h.source === 'stale.log', 'the imported file');
+    assert.equal(fromFile.ops, 2);
+    assert.equal(await badge(page, 'linearizable').getAttribute('data-verdict'), 'violated');
+    await page.getByRole('button', { name: 'Back to the live run' }).click();
+
+    // The dark theme draws too (the canvas reads the palette again).
+    await page.getByRole('button', { name: /Switch to (dark|light) theme/ }).click();
+    await page.waitForTimeout(300);
 
     await app.screenshot('history');
     assert.deepEqual(app.consoleErrors, [], 'console errors');

@@ -21,15 +21,23 @@ use splitbrain_core::{NodeId, Time};
 
 /// The least time between two checks of a live run, in milliseconds.
 pub const CHECK_EVERY_MS: f64 = 750.0;
-/// The step budget of one live check (per property). Natively this is a
-/// few milliseconds of searching at most; a history that needs more gets
-/// "unknown".
-pub const LIVE_STEPS: u64 = 150_000;
+/// The step budget of the first live check (per property). Later checks
+/// scale it so that one check takes about [`LIVE_CHECK_TARGET_MS`]: a
+/// step's cost varies a hundredfold between easy and hard histories, and
+/// a hard history must turn a badge "unknown" rather than stall the page.
+pub const LIVE_STEPS: u64 = 10_000;
+/// The live step budget's bounds.
+pub const LIVE_STEPS_MIN: u64 = 1_000;
+pub const LIVE_STEPS_MAX: u64 = 200_000;
+/// What one live check should take, in milliseconds.
+pub const LIVE_CHECK_TARGET_MS: f64 = 12.0;
 /// The step budget for an imported file, checked once.
 pub const IMPORT_STEPS: u64 = 2_000_000;
 /// Live runs longer than this are not checked any more: each check
-/// rebuilds the whole history. Export it and use the CLI instead.
-pub const LIVE_CHECK_LIMIT: usize = 30_000;
+/// rebuilds the whole history and runs the session checks in full, which
+/// on a busy append workload (long values) costs tens of milliseconds per
+/// thousand operations in the browser. Export it and use the CLI instead.
+pub const LIVE_CHECK_LIMIT: usize = 10_000;
 /// The most bars one picture draws.
 pub const MAX_BARS: usize = 8_000;
 /// Operations of one lane that overlap in time are stacked on up to this
@@ -291,6 +299,31 @@ pub struct HistoryView {
     pub focused: Option<usize>,
     /// The visible time span; `None` shows the whole history.
     pub window: Option<u64>,
+    /// How long the last check took (milliseconds, measured by the
+    /// caller): the next one waits at least [`CHECK_SLOWDOWN`] times as
+    /// long, so checking never takes more than a small share of the page.
+    pub check_took_ms: f64,
+    /// The step budget of the next live check.
+    pub live_steps: u64,
+    /// Work timings the page measures, for the probe.
+    pub times: WorkTimes,
+}
+
+/// How many times its own duration a check waits before the next one.
+pub const CHECK_SLOWDOWN: f64 = 20.0;
+
+/// Milliseconds spent on the history view, as the page measured them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkTimes {
+    /// The slowest sync and the slowest picture (layout plus drawing) of
+    /// the frames so far.
+    pub sync_max_ms: f64,
+    pub draw_max_ms: f64,
+    /// The last check and the slowest one.
+    pub check_last_ms: f64,
+    pub check_max_ms: f64,
+    pub checks: u64,
 }
 
 impl Default for HistoryView {
@@ -319,6 +352,9 @@ impl HistoryView {
             selected: None,
             focused: None,
             window: None,
+            check_took_ms: 0.0,
+            live_steps: LIVE_STEPS,
+            times: WorkTimes::default(),
         }
     }
 
@@ -381,14 +417,18 @@ impl HistoryView {
         }
         let mut changed = false;
         for (i, c) in history.iter().enumerate().skip(self.settled) {
-            let op = live_op(c);
             match self.ops.get_mut(i) {
-                Some(old) if *old == op => {}
+                // Only the outcome of a pending operation can change; a
+                // label is built only when it did, so a frame that finds
+                // nothing new allocates nothing.
+                Some(old) if old.shown == Shown::Pending && c.result.is_none() => {}
+                Some(old) if old.shown != Shown::Pending => {}
                 Some(old) => {
-                    *old = op;
+                    *old = live_op(c);
                     changed = true;
                 }
                 None => {
+                    let op = live_op(c);
                     self.lanes.insert(op.lane);
                     self.ops.push(op);
                     changed = true;
@@ -451,10 +491,22 @@ impl HistoryView {
     /// Whether a check is due: the operations changed since the last one
     /// and at least [`CHECK_EVERY_MS`] went by.
     pub fn check_due(&self, now_ms: f64) -> bool {
+        let wait = CHECK_EVERY_MS.max(self.check_took_ms * CHECK_SLOWDOWN);
         self.checked_changes != Some(self.changes)
-            && self
-                .last_check_ms
-                .is_none_or(|last| now_ms - last >= CHECK_EVERY_MS)
+            && self.last_check_ms.is_none_or(|last| now_ms - last >= wait)
+    }
+
+    /// Records how long a check took, which spaces out the next one.
+    pub fn record_check(&mut self, took_ms: f64) {
+        self.check_took_ms = took_ms;
+        // Scale the budget towards the target time, at most doubling.
+        let scaled = (self.live_steps as f64 * LIVE_CHECK_TARGET_MS / took_ms.max(0.1)) as u64;
+        self.live_steps = scaled
+            .min(self.live_steps.saturating_mul(2))
+            .clamp(LIVE_STEPS_MIN, LIVE_STEPS_MAX);
+        self.times.check_last_ms = took_ms;
+        self.times.check_max_ms = self.times.check_max_ms.max(took_ms);
+        self.times.checks += 1;
     }
 
     /// Checks a live run's history (the same operations [`Self::sync_live`]
@@ -477,7 +529,7 @@ impl HistoryView {
             return;
         }
         let options = CheckOptions {
-            max_steps: LIVE_STEPS,
+            max_steps: self.live_steps,
         };
         self.run_check(History::from_client_ops(history), &options);
     }
@@ -631,11 +683,21 @@ impl HistoryView {
                         l.keys.len(),
                         plural(l.keys.len())
                     )),
-                    Verdict::Unknown => lines.push(format!(
-                        "Unknown: the search used its budget of {} steps without finding an \
-                         order or ruling one out.",
-                        l.steps
-                    )),
+                    Verdict::Unknown => {
+                        lines.push(format!(
+                            "Unknown: the search used its budget of {} steps without finding \
+                             an order or ruling one out.",
+                            l.steps
+                        ));
+                        if self.is_live() {
+                            lines.push(
+                                "Live checks keep to a few milliseconds each; export the \
+                                 history (Export EDN) and run `splitbrain check-history` on it \
+                                 for a full search."
+                                    .to_owned(),
+                            );
+                        }
+                    }
                     Verdict::Violated => {}
                 }
                 for key in l
@@ -1138,6 +1200,18 @@ mod tests {
         v.sync_live(1, &more);
         assert!(!v.check_due(CHECK_EVERY_MS - 1.0), "too soon");
         assert!(v.check_due(CHECK_EVERY_MS));
+        // A slow check spaces out the next one and shrinks its budget; fast
+        // ones let it grow back, at most doubling each time.
+        v.record_check(100.0);
+        assert!(!v.check_due(CHECK_EVERY_MS));
+        assert!(v.check_due(100.0 * CHECK_SLOWDOWN));
+        assert_eq!(v.live_steps, LIVE_STEPS * 12 / 100);
+        v.record_check(0.5);
+        assert_eq!(v.live_steps, LIVE_STEPS * 12 / 100 * 2);
+        for _ in 0..20 {
+            v.record_check(10_000.0);
+        }
+        assert_eq!(v.live_steps, LIVE_STEPS_MIN);
     }
 
     #[test]

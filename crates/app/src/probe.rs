@@ -232,6 +232,8 @@ pub struct HistoryProbe {
     pub first_bars: Vec<ProbeBar>,
     /// The operations the selected badge blames.
     pub offending: Vec<usize>,
+    /// Milliseconds the view spent syncing, checking and drawing.
+    pub times: crate::history::WorkTimes,
 }
 
 #[derive(Serialize)]
@@ -299,6 +301,7 @@ impl HistoryProbe {
                 })
                 .collect(),
             offending: view.selected.map(|p| view.offending(p)).unwrap_or_default(),
+            times: view.times,
         }
     }
 }

@@ -53,10 +53,9 @@ fn snapshot(view: &HistoryView, picture: &Picture) -> Shown2 {
         hidden.push_str(&format!("{} more lanes not shown. ", picture.hidden_lanes));
     }
     if picture.thinned > 0 {
-        hidden.push_str(&format!(
-            "{} operations too close to draw apart; zoom in to see them.",
-            picture.thinned
-        ));
+        // Not the count: it changes every frame, and this line should not.
+        hidden
+            .push_str("Some operations are too close to draw apart; zoom in (+) to see them all.");
     }
     Shown2 {
         badges: view.badges(),
@@ -473,8 +472,11 @@ fn tick(state: &Rc<RefCell<Option<Loop>>>, parts: &Parts) {
         let model = parts.model.0.borrow();
         let mut v = parts.view.borrow_mut();
         v.sync_live(model.run, model.sim().history());
-        if v.check_due(now_ms) {
-            v.check_live(model.sim().history(), now_ms);
+        let synced = dom::now_ms();
+        v.times.sync_max_ms = v.times.sync_max_ms.max(synced - now_ms);
+        if v.check_due(synced) {
+            v.check_live(model.sim().history(), synced);
+            v.record_check(dom::now_ms() - synced);
             changed_html = true;
         }
         (model.sim().now().0, model.playing)
@@ -493,24 +495,32 @@ fn tick(state: &Rc<RefCell<Option<Loop>>>, parts: &Parts) {
         v.window,
     );
     let due = now_ms - l.last_draw_ms >= REDRAW_MS || !run_playing;
+    let mut draw_took = None;
     if l.drawn.as_ref() != Some(&key) && due {
         if l.drawn.as_ref().is_some_and(|d| d.5 != dark) {
             l.palette = Palette::read();
         }
+        let started = dom::now_ms();
         let p = v.picture(w, h, live_now);
         draw(l, &p, &v);
+        draw_took = Some(dom::now_ms() - started);
         l.drawn = Some(key);
         l.last_draw_ms = now_ms;
         let old = parts.picture.replace(p);
         // The "hidden" line changes with the picture; the rest with checks.
         let p = parts.picture.borrow();
-        if changed_html || old.hidden_lanes != p.hidden_lanes || old.thinned != p.thinned {
+        if old.hidden_lanes != p.hidden_lanes || (old.thinned > 0) != (p.thinned > 0) {
             changed_html = true;
         }
     }
     if changed_html {
         // `use_state_eq`: re-renders only when what the HTML shows changed.
         parts.shown.set(snapshot(&v, &parts.picture.borrow()));
+    }
+    drop(v);
+    if let Some(took) = draw_took {
+        let mut v = parts.view.borrow_mut();
+        v.times.draw_max_ms = v.times.draw_max_ms.max(took);
     }
 }
 
