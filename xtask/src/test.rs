@@ -207,6 +207,30 @@ pub fn run(args: &[String]) -> Result<ExitCode> {
         },
     );
 
+    // The app's UI half compiles only for wasm32, so the workspace clippy run
+    // above never sees it; lint it for the target it ships on.
+    report.step(
+        "cargo clippy -p splitbrain-app (wasm32, -D warnings)",
+        if options.quick {
+            Some("--quick".to_owned())
+        } else {
+            skip_unless(Group::Lint)
+        },
+        || {
+            install::rust_target("wasm32-unknown-unknown")?;
+            util::run(cargo().args([
+                "clippy",
+                "-p",
+                "splitbrain-app",
+                "--target",
+                "wasm32-unknown-unknown",
+                "--",
+                "-D",
+                "warnings",
+            ]))
+        },
+    );
+
     // The browser part is meaningless until the app crate exists, and its
     // tool installs (Trunk, wasm-bindgen-cli) cost minutes; an explicit
     // `--only browser` runs it anyway, against whatever index.html builds.

@@ -44,6 +44,9 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
     ("N", "New run with a new seed"),
     ("?", "Show this help"),
     ("Esc", "Close a menu or dialog, or clear the selection"),
+    // --- protocols and gallery ---
+    ("P", "Switch to the next protocol (a fresh run)"),
+    ("G", "Open the gallery of scenarios"),
 ];
 
 /// What a key press means, if anything.
@@ -72,6 +75,9 @@ pub fn shortcut(press: KeyPress<'_>) -> Option<Msg> {
         "l" | "L" => Msg::ToggleSteadyLoad,
         "n" | "N" => Msg::NewSeed,
         "?" => Msg::ShowOverlay(Overlay::Help),
+        // --- protocols and gallery ---
+        "p" | "P" => Msg::NextProtocol,
+        "g" | "G" => Msg::ShowOverlay(Overlay::Gallery),
         _ => return None,
     };
     Some(msg)
@@ -104,6 +110,8 @@ mod tests {
             "n",
             "?",
             "Escape",
+            "p",
+            "g",
         ];
         for k in keys {
             assert!(shortcut(key(k)).is_some(), "{k:?}");
@@ -113,7 +121,7 @@ mod tests {
             ..key("Enter")
         };
         assert_eq!(shortcut(on_canvas), Some(Msg::OpenSelectedMenu));
-        assert_eq!(SHORTCUTS.len(), 13);
+        assert_eq!(SHORTCUTS.len(), 15);
     }
 
     #[test]

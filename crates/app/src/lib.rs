@@ -16,6 +16,7 @@
 
 pub mod frames;
 pub mod geometry;
+pub mod history;
 pub mod keys;
 pub mod layout;
 pub mod link;
@@ -24,6 +25,10 @@ pub mod panel;
 pub mod probe;
 pub mod scene;
 pub mod settings;
+// --- protocols and gallery ---
+pub mod board;
+pub mod gallery;
+pub mod protocols;
 
 #[cfg(target_arch = "wasm32")]
 pub mod web;

@@ -95,6 +95,10 @@ const A_GET: u8 = 9;
 const A_PUT: u8 = 10;
 const A_APPEND: u8 = 11;
 const A_DROP: u8 = 12;
+// Added after version 1 shipped: an old decoder never sees these codes,
+// and a new one still reads every old link.
+const A_VOTE_NO: u8 = 13;
+const A_VOTE_YES: u8 = 14;
 
 const FLAG_PAUSED: u64 = 1;
 const FLAG_STEADY: u64 = 2;
@@ -334,6 +338,7 @@ fn body(link: &Link) -> Vec<u8> {
         Overlay::Help => 1,
         Overlay::Settings => 2,
         Overlay::Scenario => 3,
+        Overlay::Gallery => 4,
     };
     if overlay != 0 {
         record(&mut out, T_OVERLAY, &[overlay]);
@@ -456,6 +461,10 @@ fn actions(list: &[TimedAction]) -> Vec<u8> {
             Action::DropMessage { id } => {
                 out.push(A_DROP);
                 out.extend(varint(id.0));
+            }
+            Action::Vote { node: n, yes } => {
+                out.push(if *yes { A_VOTE_YES } else { A_VOTE_NO });
+                node(&mut out, n);
             }
         }
     }
@@ -658,6 +667,7 @@ fn read_body(body: &[u8]) -> Result<Link, LinkError> {
                     1 => Overlay::Help,
                     2 => Overlay::Settings,
                     3 => Overlay::Scenario,
+                    4 => Overlay::Gallery,
                     // A view this page does not have: stay on the canvas.
                     _ => Overlay::None,
                 }
@@ -761,6 +771,10 @@ fn read_actions(r: &mut Reader) -> Result<Vec<TimedAction>, LinkError> {
             }
             A_DROP => Action::DropMessage {
                 id: MessageId(r.varint()?),
+            },
+            tag @ (A_VOTE_NO | A_VOTE_YES) => Action::Vote {
+                node: r.node()?,
+                yes: tag == A_VOTE_YES,
             },
             other => return Err(LinkError::Corrupt(format!("unknown action {other}"))),
         };

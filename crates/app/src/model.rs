@@ -4,18 +4,18 @@
 //! this touches the DOM, so the tests below drive the whole app natively:
 //! a drag, a crash, a cut, a reset.
 
+use splitbrain_core::gallery::GalleryEntry;
 use splitbrain_core::id::ClientId;
 use splitbrain_core::protocol::{Op, RoleKind};
-use splitbrain_core::protocols::raft::Raft;
 use splitbrain_core::rng::Rng;
-use splitbrain_core::simulation::build_with;
 use splitbrain_core::{
-    Action, NodeId, ProtocolConfig, RunOptions, Scenario, ScenarioError, Simulation, Span, Time,
+    Action, NodeId, RunOptions, Scenario, ScenarioError, Simulation, Span, Time,
 };
 
 use crate::frames::FrameProfile;
 use crate::geometry::{link_at, links_crossed, node_at, node_radius, Vec2, Viewport};
 use crate::layout::{canonical_groups, members, regroup, Layout};
+use crate::protocols::ProtocolChoice;
 use crate::settings::{parse_nodes, Settings, SettingsForm};
 
 // --- permalinks ---
@@ -42,25 +42,14 @@ const EVENTS_PER_CHUNK: u64 = 128;
 /// Events kept for the event log.
 pub const RECENT_EVENTS: usize = 80;
 
-/// Builds a scenario's simulation, for the protocols this page carries.
-///
-/// The core's `build` links every protocol it knows; the page asks for
-/// Raft by name so that only Raft's code is shipped, which keeps the
-/// download within its budget. Other protocols run in the CLI.
+/// Builds a scenario's simulation. The page carries every protocol the
+/// core has (Raft, 2PC, 3PC, Paxos, Multi-Paxos), so it links them all
+/// through the core's `build`; `cargo xtask size` keeps the cost in view.
 pub fn build_sim(
     scenario: &Scenario,
     options: RunOptions,
 ) -> Result<Box<dyn Simulation>, ScenarioError> {
-    match &scenario.protocol {
-        ProtocolConfig::Raft(config) => build_with::<Raft>(scenario, config, options),
-        other => Err(ScenarioError::new(
-            "protocol.name",
-            format!(
-                "this page runs Raft; run {} scenarios with the CLI",
-                other.name()
-            ),
-        )),
-    }
+    splitbrain_core::build(scenario, options)
 }
 
 /// The client id of the steady request stream, apart from the core's
@@ -88,6 +77,8 @@ pub enum Overlay {
     Help,
     Settings,
     Scenario,
+    // --- protocols and gallery ---
+    Gallery,
 }
 
 /// A small menu over the canvas, at a point in CSS pixels.
@@ -223,6 +214,24 @@ pub enum Msg {
         system_dark: bool,
     },
     DismissNotice(u64),
+    // --- history view ---
+    /// Highlight on the cluster what served a client operation (`None`
+    /// clears it): hovering or focusing a bar in the history view.
+    HighlightServed(Option<crate::history::Served>),
+    // --- protocols and gallery ---
+    /// A fresh run of another protocol, with its defaults.
+    SetProtocol(ProtocolChoice),
+    /// The next protocol in the menu (keyboard).
+    NextProtocol,
+    /// A client asks the coordinator to run a transaction (2PC, 3PC).
+    StartTransaction,
+    /// The user chooses a participant's vote on the transactions to come.
+    SetVote {
+        node: NodeId,
+        yes: bool,
+    },
+    /// Load a gallery entry and jump to its moment.
+    OpenGallery(String),
     // --- permalinks ---
     /// Open a permalink (a URL fragment). A bad one leaves a notice and
     /// the run as it was.
@@ -272,6 +281,16 @@ pub struct Model {
     /// Bumped whenever the picture may have changed; the canvas redraws
     /// only when it differs from what it last drew.
     version: u64,
+    // --- history view ---
+    /// What the cluster highlights for the operation under the pointer in
+    /// the history view.
+    pub served: Option<crate::history::Served>,
+    /// Counts the runs started, so views of the run know when to start over.
+    pub run: u64,
+    // --- protocols and gallery ---
+    /// The gallery entry this run came from, while it is the one shown.
+    pub story: Option<GalleryEntry>,
+    transactions: u64,
     // --- permalinks ---
     /// Set when the page is an embed: only the canvas and a small bar.
     pub embed: Option<crate::link::Embed>,
@@ -310,6 +329,10 @@ impl Model {
             violation_seen: false,
             frame_times: FrameProfile::default(),
             version: 0,
+            served: None,
+            run: 0,
+            story: None,
+            transactions: 0,
             embed: None,
             embed_start: Time::ZERO,
             embed_loop_at: Time::ZERO,
@@ -400,6 +423,10 @@ impl Model {
         self.hover = Hover::Nothing;
         self.violation_seen = false;
         self.frame_times.clear();
+        // --- history view ---
+        self.run += 1;
+        self.served = None;
+        self.story = None;
         if self
             .selected
             .is_some_and(|n| n.index() >= usize::from(self.base.nodes))
@@ -584,12 +611,105 @@ impl Model {
                     self.notice = None;
                 }
             }
+            // --- history view ---
+            Msg::HighlightServed(served) => self.served = served,
+            // --- protocols and gallery ---
+            Msg::SetProtocol(choice) => self.set_protocol(choice),
+            Msg::NextProtocol => self.set_protocol(self.protocol().next()),
+            Msg::StartTransaction => self.start_transaction(),
+            Msg::SetVote { node, yes } => {
+                if self.act(Action::Vote { node, yes }) {
+                    let word = if yes { "yes" } else { "no" };
+                    self.say(
+                        format!("n{} will vote {word} on the next transactions.", node.0),
+                        false,
+                    );
+                }
+            }
+            Msg::OpenGallery(id) => self.open_gallery(&id),
             // --- permalinks ---
             Msg::OpenLink(fragment) => {
                 self.open_link(&fragment);
             }
             Msg::RestartEmbed => self.restart_embed(),
         }
+    }
+
+    // ---- protocols and gallery ------------------------------------------
+
+    /// The protocol of the current run, as the menu names it.
+    pub fn protocol(&self) -> ProtocolChoice {
+        ProtocolChoice::of(&self.sim.scenario().protocol)
+    }
+
+    fn set_protocol(&mut self, choice: ProtocolChoice) {
+        let settings = choice.settings(&self.settings);
+        match self.start(settings.scenario()) {
+            Ok(()) => {
+                self.settings = settings;
+                self.overlay = Overlay::None;
+                let hint = if choice.is_commit() {
+                    " Start a transaction from the Transactions panel (or press R)."
+                } else {
+                    ""
+                };
+                self.say(format!("{}: a fresh run.{hint}", choice.label()), false);
+            }
+            Err(e) => self.say(e, true),
+        }
+    }
+
+    fn start_transaction(&mut self) {
+        if !self.protocol().is_commit() {
+            return self.say("Transactions are for two- and three-phase commit.", true);
+        }
+        let coordinator = NodeId(0);
+        if !self.sim.is_up(coordinator) {
+            return self.say("The coordinator (n0) is down: restart it first.", true);
+        }
+        self.transactions += 1;
+        let op = Op::Put {
+            key: String::from("balance"),
+            value: (100 * self.transactions).to_string(),
+        };
+        self.act(Action::Request {
+            node: coordinator,
+            client: None,
+            op,
+        });
+    }
+
+    fn open_gallery(&mut self, id: &str) {
+        let (entry, mut scenario) = match crate::gallery::entry(id) {
+            Ok(found) => found,
+            Err(e) => return self.say(e, true),
+        };
+        scenario.until = None;
+        let settings = Settings::from_scenario(&scenario);
+        if let Err(e) = self.start(scenario) {
+            return self.say(e, true);
+        }
+        self.settings = settings;
+        self.overlay = Overlay::None;
+        // Jump: the moment is where the thing to see is on screen. The run
+        // waits there, paused, for the person to look and then play on.
+        self.sim.run_until(entry.moment, u64::MAX);
+        self.check_violation();
+        self.playing = false;
+        if self.violation_seen {
+            // The broken invariant's notice says what to look at.
+            self.story = Some(entry);
+            return;
+        }
+        self.say(
+            format!(
+                "{}: at {}, paused. Press Space to play on.",
+                entry.title,
+                crate::panel::format_time(entry.moment)
+            ),
+            false,
+        );
+        self.story = Some(entry);
     }
 
     fn apply(&mut self, settings: Settings) {

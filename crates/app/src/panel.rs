@@ -8,6 +8,9 @@ use splitbrain_core::sim::Stats;
 use splitbrain_core::trace::EventKind;
 use splitbrain_core::{NodeId, Time};
 
+use splitbrain_core::gallery::GalleryEntry;
+
+use crate::board::Board;
 use crate::layout::canonical_groups;
 use crate::model::{Menu, Model, Notice, Overlay, Theme};
 use crate::settings::Settings;
@@ -44,6 +47,9 @@ pub struct Panel {
     pub notice: Option<Notice>,
     pub theme: Option<Theme>,
     pub settings: Settings,
+    // --- protocols and gallery ---
+    pub board: Board,
+    pub story: Option<GalleryEntry>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -185,6 +191,8 @@ impl Panel {
             notice: model.notice.clone(),
             theme: model.theme,
             settings: model.settings.clone(),
+            board: Board::of(sim),
+            story: model.story.clone(),
         }
     }
 }

@@ -38,6 +38,15 @@ pub struct ProbeState {
     pub steady_load: bool,
     pub frames: ProfileSummary,
     pub lagging: bool,
+    // --- protocols and gallery ---
+    /// The protocol menu's id for this run (`two-phase`, `naive-paxos`, ...).
+    pub protocol: &'static str,
+    /// Decisions, messages and bytes, for the cost per decision.
+    pub decided: u64,
+    pub sent: u64,
+    pub bytes: u64,
+    /// The gallery entry this run came from, if any.
+    pub gallery: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -56,6 +65,11 @@ pub struct ProbeNode {
     pub y: f64,
     /// Radius in CSS pixels.
     pub r: f64,
+    // --- protocols and gallery ---
+    /// The protocol's word for its state: `leader`, `in doubt`, ...
+    pub role_label: &'static str,
+    /// How long it has been in doubt (2PC), in simulated microseconds.
+    pub in_doubt_micros: Option<u64>,
 }
 
 impl ProbeState {
@@ -79,6 +93,8 @@ impl ProbeState {
                     x: at.x,
                     y: at.y,
                     r: radius,
+                    role_label: view.role_label,
+                    in_doubt_micros: view.in_doubt_since.map(|s| sim.now().since(s).0),
                 }
             })
             .collect();
@@ -114,6 +130,7 @@ impl ProbeState {
                 Overlay::Help => "help",
                 Overlay::Settings => "settings",
                 Overlay::Scenario => "scenario",
+                Overlay::Gallery => "gallery",
             },
             menu: model.menu.map(|m| match m {
                 Menu::Node { .. } => "node",
@@ -127,6 +144,11 @@ impl ProbeState {
             steady_load: model.steady_load(),
             frames: model.frame_times.summary(),
             lagging: model.lagging,
+            protocol: model.protocol().id(),
+            decided: sim.decided(),
+            sent: sim.stats().sent,
+            bytes: sim.stats().bytes,
+            gallery: model.story.as_ref().map(|e| e.id.clone()),
         }
     }
 }
@@ -182,5 +204,183 @@ mod tests {
         assert!(state.nodes[0].y < 300.0);
         let json = serde_json::to_string(&state).unwrap();
         assert!(json.contains("\"traceHash\""));
+    }
+}
+
+// --- history view ---
+
+/// The history view's state for the browser tests
+/// (`window.splitbrain.historyState()`).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryProbe {
+    /// `live`, or the imported file's name.
+    pub source: String,
+    pub ops: usize,
+    pub lanes: usize,
+    /// Bars drawn, and operations in the window left out.
+    pub bars: usize,
+    pub thinned: usize,
+    pub badges: Vec<ProbeBadge>,
+    pub selected: Option<&'static str>,
+    pub explanation: Vec<String>,
+    pub focused: Option<usize>,
+    /// The nodes highlighted on the cluster for the focused operation.
+    pub served: Option<Vec<u16>>,
+    /// The first drawn bars, in CSS pixels from the history canvas's
+    /// top-left corner, to point at.
+    pub first_bars: Vec<ProbeBar>,
+    /// The operations the selected badge blames.
+    pub offending: Vec<usize>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProbeBadge {
+    pub id: &'static str,
+    pub verdict: &'static str,
+    pub detail: String,
+}
+
+#[derive(Serialize)]
+pub struct ProbeBar {
+    pub op: usize,
+    pub x: f64,
+    pub y: f64,
+    pub w: f64,
+    pub h: f64,
+    pub outcome: &'static str,
+}
+
+impl HistoryProbe {
+    pub fn of(view: &crate::history::HistoryView, picture: &crate::history::Picture) -> Self {
+        use crate::history::{Shown, Source};
+        HistoryProbe {
+            source: match &view.source {
+                Source::Live => "live".to_owned(),
+                Source::Imported { name } => name.clone(),
+            },
+            ops: view.ops().len(),
+            lanes: view.lane_count(),
+            bars: picture.bars.len(),
+            thinned: picture.thinned,
+            badges: view
+                .badges()
+                .into_iter()
+                .map(|b| ProbeBadge {
+                    id: b.property.id(),
+                    verdict: b.verdict.name(),
+                    detail: b.detail,
+                })
+                .collect(),
+            selected: view.selected.map(|p| p.id()),
+            explanation: view.explanation(),
+            focused: view.focused,
+            served: view
+                .focused
+                .and_then(|op| view.served(op))
+                .map(|s| s.nodes.iter().map(|n| n.0).collect()),
+            first_bars: picture
+                .bars
+                .iter()
+                .take(50)
+                .map(|b| ProbeBar {
+                    op: b.op,
+                    x: b.x,
+                    y: b.y,
+                    w: b.w,
+                    h: b.h,
+                    outcome: match b.shown {
+                        Shown::Ok => "ok",
+                        Shown::Fail => "fail",
+                        Shown::Unknown => "unknown",
+                        Shown::Pending => "pending",
+                    },
+                })
+                .collect(),
+            offending: view.selected.map(|p| view.offending(p)).unwrap_or_default(),
+        }
+    }
+}
+
+/// What `window.splitbrain.checkHistory(text, format?)` returns: the
+/// linearizability verdict on a history file, checked in this page.
+#[derive(Serialize, Debug)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryCheck {
+    pub format: &'static str,
+    pub ops: usize,
+    pub verdict: &'static str,
+    pub steps: u64,
+    /// Milliseconds to parse and to check, measured by the caller's clock.
+    pub parse_ms: f64,
+    pub check_ms: f64,
+}
+
+/// Parses and checks `text` for linearizability (the CLI's default step
+/// budget), timing each half with `clock` (milliseconds). The check runs
+/// `repeat` times (at least once) and `check_ms` is the mean, so that a
+/// coarse browser clock can still time a sub-millisecond check.
+pub fn check_history(
+    text: &str,
+    format: Option<&str>,
+    repeat: u32,
+    clock: &dyn Fn() -> f64,
+) -> Result<HistoryCheck, String> {
+    use splitbrain_core::check::{self, CheckOptions, Format};
+    let format = match format {
+        None | Some("") | Some("detect") => None,
+        Some(name) => Some(
+            Format::from_name(name)
+                .ok_or_else(|| format!("unknown format `{name}`: jepsen-etcd or porcupine-kv"))?,
+        ),
+    };
+    let t0 = clock();
+    let history = check::parse(text, format).map_err(|e| e.to_string())?;
+    let t1 = clock();
+    let repeat = repeat.max(1);
+    let mut result = check::linearizability(&history, &CheckOptions::default());
+    for _ in 1..repeat {
+        result = check::linearizability(&history, &CheckOptions::default());
+    }
+    let t2 = clock();
+    Ok(HistoryCheck {
+        format: format
+            .or_else(|| Format::detect(text))
+            .map_or("?", |f| f.name()),
+        ops: history.ops.len(),
+        verdict: result.verdict.name(),
+        steps: result.steps,
+        parse_ms: t1 - t0,
+        check_ms: (t2 - t1) / f64::from(repeat),
+    })
+}
+
+#[cfg(test)]
+mod history_tests {
+    use super::*;
+
+    #[test]
+    fn check_history_gives_the_verdict_or_the_line_of_the_error() {
+        let bad = "{:process 0, :type :invoke, :f :write, :value 1}\n\
+                   {:process 0, :type :ok, :f :write, :value 1}\n\
+                   {:process 1, :type :invoke, :f :read, :value nil}\n\
+                   {:process 1, :type :ok, :f :read, :value 2}\n";
+        let r = check_history(bad, None, 1, &|| 0.0).unwrap();
+        assert_eq!(
+            (r.verdict, r.ops, r.format),
+            ("violated", 2, "porcupine-kv")
+        );
+        let good = bad.replace(":value 2}", ":value 1}");
+        assert_eq!(
+            check_history(&good, Some("edn"), 3, &|| 0.0)
+                .unwrap()
+                .verdict,
+            "holds"
+        );
+        let broken = "{:process 0, :type :invoke, :f :write, :value 1}\n{:process 0 :type";
+        let e = check_history(broken, None, 1, &|| 0.0).unwrap_err();
+        assert!(e.starts_with("line 2:"), "{e}");
+        assert!(check_history(bad, Some("xml"), 1, &|| 0.0).is_err());
     }
 }

@@ -52,6 +52,14 @@ pub struct NodeGlyph {
     pub dragged: bool,
     /// Named in the broken invariant.
     pub flagged: bool,
+    // --- history view ---
+    /// Served the client operation highlighted in the history view.
+    pub served: bool,
+    // --- protocols and gallery ---
+    /// The logical clock's short name: `t` (term), `b` (ballot), `T` (txn).
+    pub clock: &'static str,
+    /// How long it has been in doubt (2PC), live.
+    pub in_doubt: Option<splitbrain_core::Span>,
 }
 
 /// A message drawn between its two nodes.
@@ -66,6 +74,10 @@ pub struct Sprite {
     /// Where along its link it is drawn, from 0 (sender) to 1 (receiver).
     pub progress: f64,
     pub label: Option<String>,
+    // --- history view ---
+    /// Sent by a node serving the highlighted operation while it was
+    /// outstanding (see `history::Served`).
+    pub served: bool,
 }
 
 /// A partition group's outline.
@@ -163,6 +175,9 @@ impl Scene {
                 hovered: model.hover == Hover::Node(i),
                 dragged: model.dragging() == Some(i),
                 flagged,
+                served: model.served.as_ref().is_some_and(|s| s.nodes.contains(&id)),
+                clock: crate::protocols::ProtocolChoice::clock_prefix(view.term_label),
+                in_doubt: view.in_doubt_since.map(|since| now.since(since)),
             });
         }
 
@@ -274,6 +289,10 @@ impl Scene {
                 doomed,
                 progress: shown,
                 label: None,
+                served: model
+                    .served
+                    .as_ref()
+                    .is_some_and(|s| s.covers(f.from, f.sent_at)),
             });
         });
         self.lost_at = still_lost;

@@ -24,6 +24,28 @@ pub const EXAMPLES: &[(&str, &str)] = &[
         "Broken Raft (Figure 8)",
         include_str!("../../../web/scenarios/raft-broken-figure8.json"),
     ),
+    // --- protocols and gallery ---
+    // The rest of web/scenarios that the gallery does not list.
+    (
+        "Raft under random faults",
+        include_str!("../../../web/scenarios/raft-sweep.json"),
+    ),
+    (
+        "Paxos under random faults",
+        include_str!("../../../web/scenarios/paxos-sweep.json"),
+    ),
+    (
+        "Multi-Paxos under random faults",
+        include_str!("../../../web/scenarios/multi-paxos-sweep.json"),
+    ),
+    (
+        "Multi-Paxos: stale leader in a minority",
+        include_str!("../../../web/scenarios/multi-paxos-minority-leader.json"),
+    ),
+    (
+        "Broken Multi-Paxos (ignores promises)",
+        include_str!("../../../web/scenarios/multi-paxos-broken-no-recovery.json"),
+    ),
 ];
 
 /// Everything that shapes a fresh run. Changing any of it means a reset.

@@ -41,6 +41,7 @@ extern crate std;
 
 pub mod check;
 pub mod explore;
+pub mod gallery;
 pub mod id;
 pub mod net;
 pub mod protocol;

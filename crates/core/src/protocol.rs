@@ -225,6 +225,10 @@ pub struct NodeView {
     pub log_tail: Vec<EntryView>,
     /// Who this node believes leads, if anyone.
     pub leader: Option<NodeId>,
+    /// Atomic commit: the oldest transaction this participant voted yes on
+    /// and cannot decide alone (2PC's *in doubt*), since when it voted. The
+    /// UI shows for how long, live; `None` for other protocols.
+    pub in_doubt_since: Option<Time>,
 }
 
 /// A node's full state for the inspector: every log entry and the state
@@ -322,4 +326,16 @@ pub trait Protocol: Clone + Debug + Sized + 'static {
     fn msg_size(msg: &Self::Msg) -> usize;
     /// A short label such as `AE t3 [5..7]` or `Vote? t4`.
     fn msg_label(msg: &Self::Msg) -> String;
+
+    /// Whether this node casts votes a user may choose (a commit
+    /// participant), through [`Protocol::set_vote`].
+    fn votes(&self) -> bool {
+        false
+    }
+
+    /// A user's choice of this node's vote on every transaction it is asked
+    /// about from now on (`Action::Vote`). It is the participant's own
+    /// decision, so it survives a crash. Called only when
+    /// [`Protocol::votes`] is true; it sends nothing.
+    fn set_vote(&mut self, _yes: bool) {}
 }

@@ -256,6 +256,13 @@ pub enum Action {
     DropMessage {
         id: MessageId,
     },
+    // --- user votes (atomic commit) ---
+    /// From now on, participant `node` votes `yes` (or no) on every
+    /// transaction it is asked about, whatever the vote policy says.
+    Vote {
+        node: NodeId,
+        yes: bool,
+    },
 }
 
 /// What is wrong with a scenario, and where.
@@ -473,7 +480,8 @@ impl Scenario {
             Action::Crash { node }
             | Action::Restart { node }
             | Action::Timeout { node }
-            | Action::Request { node, .. } => self.check_node(&format!("{path}.node"), *node),
+            | Action::Request { node, .. }
+            | Action::Vote { node, .. } => self.check_node(&format!("{path}.node"), *node),
         }
     }
 }

@@ -923,6 +923,16 @@ impl<P: Protocol> Sim<P> {
                     }
                 }
             }
+            // --- user votes (atomic commit) ---
+            Action::Vote { node, yes } => {
+                // Nothing is sent: the choice shows in the votes that follow,
+                // which the trace records.
+                if let Slot::Up(state) = &mut self.nodes[node.index()] {
+                    if state.votes() {
+                        state.set_vote(*yes);
+                    }
+                }
+            }
         }
     }
 
@@ -982,6 +992,17 @@ impl<P: Protocol> Sim<P> {
                 "kind",
                 format!("{} has no timer to force", P::NAME),
             )),
+            // --- user votes (atomic commit) ---
+            Action::Vote { node, .. } if !up(node) => Err(ScenarioError::new(
+                "node",
+                format!("{node} is down; restart it first"),
+            )),
+            Action::Vote { node, .. } if !self.nodes[node.index()].up().is_some_and(P::votes) => {
+                Err(ScenarioError::new(
+                    "node",
+                    format!("{node} casts no vote to choose in {}", P::NAME),
+                ))
+            }
             Action::DropMessage { id } => {
                 let in_flight = !self.user_dropped.contains(id)
                     && self

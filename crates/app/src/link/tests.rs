@@ -538,6 +538,7 @@ proptest! {
                 5 => Action::Restart { node: n(a) },
                 6 => Action::Timeout { node: n(a) },
                 7 => Action::DropMessage { id: MessageId(u64::from(b)) },
+                8 => Action::Vote { node: n(a), yes: b % 2 == 0 },
                 _ => Action::Request {
                     node: n(a),
                     client: (b % 3 != 0).then_some(ClientId(b)),

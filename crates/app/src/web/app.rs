@@ -8,7 +8,10 @@ use yew::prelude::*;
 
 use super::cluster::Cluster;
 use super::components::dialogs::{HelpDialog, NoticeLine, ScenarioDialog, SettingsDialog};
+// --- history view ---
+use super::components::history::HistoryPanel;
 use super::components::panels::{EventLog, Inspector, Invariants, StatusBar};
+use super::components::protocol::{BoardPanel, GalleryDialog, StoryCard};
 use super::components::topbar::TopBar;
 use super::store::{Action, Store};
 use super::{dom, hook};
@@ -123,8 +126,12 @@ pub fn app() -> Html {
                 <section class="view" aria-label="Cluster">
                     <Cluster model={store.model.clone()} panel={panel.clone()} send={send.clone()} {refresh} />
                     <StatusBar panel={panel.clone()} />
+                    // --- history view ---
+                    <HistoryPanel model={store.model.clone()} />
                 </section>
                 <aside class="side" aria-label="Details">
+                    <StoryCard panel={panel.clone()} send={send.clone()} />
+                    <BoardPanel panel={panel.clone()} send={send.clone()} />
                     <Inspector panel={panel.clone()} send={send.clone()} />
                     <Invariants panel={panel.clone()} />
                     <EventLog panel={panel.clone()} />
@@ -138,6 +145,8 @@ pub fn app() -> Html {
                         <SettingsDialog settings={panel.settings.clone()} notice={panel.notice.clone()} send={send.clone()} />
                     },
                     Overlay::Scenario => html! { <ScenarioDialog model={store.model.clone()} send={send.clone()} /> },
+                    // --- protocols and gallery ---
+                    Overlay::Gallery => html! { <GalleryDialog send={send.clone()} /> },
                 }
             }
             if let Some(notice) = panel.notice.clone() {

@@ -441,6 +441,22 @@ impl Renderer {
             }
         }
         ctx.set_global_alpha(1.0);
+        // --- history view ---
+        // Messages that served the highlighted operation: one ring each,
+        // in one path.
+        ctx.begin_path();
+        let mut any = false;
+        for s in scene.sprites.iter().filter(|s| s.served && s.size > 0.2) {
+            let r = dot * s.size + 3.0;
+            ctx.move_to(s.at.x + r, s.at.y);
+            let _ = ctx.arc(s.at.x, s.at.y, r, 0.0, TAU);
+            any = true;
+        }
+        if any {
+            ctx.set_stroke(&self.palette.text);
+            ctx.set_line_width(1.5);
+            ctx.stroke();
+        }
     }
 
     fn draw_message_labels(&self, scene: &Scene) {
@@ -506,7 +522,17 @@ impl Renderer {
                 p.role(node.role)
             };
             ctx.set_fill(colour);
-            let label = format!("{} · t{}", node.role_label, node.term);
+            let label = match node.in_doubt {
+                // The time spent blocked is the point of 2PC's failure.
+                Some(d) => format!(
+                    "{} {} · {}{}",
+                    node.role_label,
+                    crate::board::format_span(d),
+                    node.clock,
+                    node.term
+                ),
+                None => format!("{} · {}{}", node.role_label, node.clock, node.term),
+            };
             let _ = ctx.fill_text(&label, node.at.x, node.at.y + r + 16.0);
         }
         ctx.set_font(&self.fonts.cell);
@@ -538,6 +564,22 @@ impl Renderer {
             ctx.set_global_alpha(0.6);
             ctx.fill();
             ctx.set_global_alpha(1.0);
+        }
+        // --- history view ---
+        if node.served {
+            // A dashed accent ring: served the operation under the pointer
+            // in the history view (the solid ring is the selection).
+            ctx.begin_path();
+            let _ = ctx.arc(x, y, r + 13.0, 0.0, TAU);
+            ctx.set_fill(&p.accent);
+            ctx.set_global_alpha(0.12);
+            ctx.fill();
+            ctx.set_global_alpha(1.0);
+            let _ = ctx.set_line_dash(&self.dashed);
+            ctx.set_stroke(&p.accent);
+            ctx.set_line_width(2.0);
+            ctx.stroke();
+            let _ = ctx.set_line_dash(&self.solid);
         }
         if node.selected {
             ctx.begin_path();

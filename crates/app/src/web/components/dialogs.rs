@@ -9,16 +9,16 @@ use crate::web::dom;
 use crate::web::store::ModelRef;
 
 #[derive(Properties, PartialEq)]
-struct FrameProps {
-    title: AttrValue,
-    send: Callback<Msg>,
-    children: Html,
+pub struct FrameProps {
+    pub title: AttrValue,
+    pub send: Callback<Msg>,
+    pub children: Html,
 }
 
 /// A modal dialog: a backdrop that closes it, a title, a close button that
 /// takes the focus when it opens.
 #[function_component(DialogFrame)]
-fn dialog_frame(props: &FrameProps) -> Html {
+pub fn dialog_frame(props: &FrameProps) -> Html {
     let close_ref = use_node_ref();
     {
         let close_ref = close_ref.clone();
@@ -62,7 +62,7 @@ pub fn help_dialog(props: &SendProps) -> Html {
     html! {
         <DialogFrame title="Splitbrain: help" send={props.send.clone()}>
             <p>
-                {"A Raft cluster runs here, simulated step by step from a seed: the same seed and the same actions give the same run, in the browser and in the CLI. "}
+                {"A cluster runs here (Raft, two- or three-phase commit, Paxos or Multi-Paxos: pick the protocol in the top bar, or press P), simulated step by step from a seed: the same seed and the same actions give the same run, in the browser and in the CLI. "}
                 {"Drag nodes apart to partition the network, draw a line across links to cut them, crash nodes, send requests, and watch the invariants."}
             </p>
             <p class="note">

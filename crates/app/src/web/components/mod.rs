@@ -3,6 +3,10 @@
 pub mod dialogs;
 pub mod panels;
 pub mod topbar;
+// --- history view ---
+pub mod history;
+// --- protocols and gallery ---
+pub mod protocol;
 // --- permalinks ---
 pub mod embed;
 pub mod share;

@@ -219,6 +219,9 @@ pub fn status_bar(props: &PanelProps) -> Html {
             <span class="stat">{"events "}<b>{panel.events}</b></span>
             <span class="stat">{"in flight "}<b>{panel.in_flight}</b></span>
             <span class="stat">{"seed "}<b>{panel.seed}</b></span>
+            <span class="stat" id="per-decision" title="Messages and bytes sent per decision (committed entry, decided transaction, chosen value)">
+                {format!("per {} ", panel.board.decision)}<b>{panel.board.cost.summary()}</b>
+            </span>
             if panel.lagging {
                 <span class="lag" title="The browser cannot simulate this fast; simulated time runs slower than asked.">
                     {format!("running below {}", format_speed(panel.speed))}

@@ -6,6 +6,7 @@ use yew::prelude::*;
 
 use crate::model::{Msg, Overlay, SPEEDS};
 use crate::panel::{format_speed, Panel};
+use crate::web::components::protocol::ProtocolPicker;
 use crate::web::{dom, icons};
 
 #[derive(Properties, PartialEq)]
@@ -76,7 +77,7 @@ pub fn top_bar(props: &TopBarProps) -> Html {
         <header class="topbar">
             <div class="brand">
                 <h1>{"Splitbrain"}</h1>
-                <span class="badge" title="The protocol being simulated">{panel.protocol}</span>
+                <ProtocolPicker panel={panel.clone()} send={send.clone()} />
             </div>
             <div class="group" role="group" aria-label="Run">
                 <button type="button" class="btn primary" id="play" onclick={on(Msg::TogglePlay)}
@@ -136,6 +137,8 @@ pub fn top_bar(props: &TopBarProps) -> Html {
                     aria-label="Parameters" title="Cluster size, timing, network and load">{icons::sliders()}</button>
                 <button type="button" class="btn icon" onclick={on(Msg::ShowOverlay(Overlay::Scenario))}
                     aria-label="Scenario" title="Export this run, or load a scenario">{icons::scenario()}</button>
+                <button type="button" class="btn" id="open-gallery" onclick={on(Msg::ShowOverlay(Overlay::Gallery))}
+                    aria-label="Gallery" title="Curated scenarios, each at its moment to watch (G)">{"Gallery"}</button>
                 <button type="button" class="btn icon" onclick={ontheme}
                     aria-label={if dark { "Switch to light theme" } else { "Switch to dark theme" }}
                     title="Light or dark">{icons::theme()}</button>

@@ -160,6 +160,8 @@ struct Terminating {
 pub struct ThreePhaseDurable {
     decisions: BTreeMap<Txn, bool>,
     local: BTreeMap<Txn, Held>,
+    /// The vote a user chose for this participant, overriding the policy.
+    vote: Option<bool>,
 }
 
 #[derive(Clone, Debug)]
@@ -464,7 +466,10 @@ impl Protocol for ThreePhase {
                 let yes = match self.durable.local.get(&txn) {
                     Some(h) => h.state != Local::Aborted,
                     None => {
-                        let yes = self.config.votes.votes_yes(txn, self.id);
+                        let yes = self
+                            .durable
+                            .vote
+                            .unwrap_or_else(|| self.config.votes.votes_yes(txn, self.id));
                         self.changes.push((txn, Change::Voted { yes }));
                         self.set(
                             txn,
@@ -575,6 +580,7 @@ impl Protocol for ThreePhase {
             commit_index: log.iter().filter(|e| e.committed).count() as u64,
             log_tail: log[log.len().saturating_sub(TAIL)..].to_vec(),
             leader: Some(COORDINATOR),
+            in_doubt_since: None,
         }
     }
 
@@ -650,6 +656,14 @@ impl Protocol for ThreePhase {
             ThreePhaseMsg::StateReq { txn } => format!("State? {txn}"),
             ThreePhaseMsg::State { txn, state } => format!("{txn} {}", state.name()),
         }
+    }
+
+    fn votes(&self) -> bool {
+        !self.is_coordinator()
+    }
+
+    fn set_vote(&mut self, yes: bool) {
+        self.durable.vote = Some(yes);
     }
 }
 

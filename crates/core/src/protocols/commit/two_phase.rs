@@ -115,6 +115,8 @@ struct Collecting {
 pub struct TwoPhaseDurable {
     decisions: BTreeMap<Txn, bool>,
     local: BTreeMap<Txn, Local>,
+    /// The vote a user chose for this participant, overriding the policy.
+    vote: Option<bool>,
 }
 
 #[derive(Clone, Debug)]
@@ -295,7 +297,10 @@ impl Protocol for TwoPhase {
                     Some(Local::Prepared { .. } | Local::Committed) => true,
                     Some(Local::Aborted) => false,
                     None => {
-                        let yes = self.config.votes.votes_yes(txn, self.id);
+                        let yes = self
+                            .durable
+                            .vote
+                            .unwrap_or_else(|| self.config.votes.votes_yes(txn, self.id));
                         let local = if yes {
                             self.open.insert(txn);
                             Local::Prepared { since: out.now() }
@@ -412,6 +417,7 @@ impl Protocol for TwoPhase {
             commit_index: decided,
             log_tail: log[log.len().saturating_sub(TAIL)..].to_vec(),
             leader: Some(COORDINATOR),
+            in_doubt_since: self.in_doubt().map(|(_, since)| since).min(),
         }
     }
 
@@ -479,6 +485,14 @@ impl Protocol for TwoPhase {
             }
             TwoPhaseMsg::Query { txn } => format!("Outcome? {txn}"),
         }
+    }
+
+    fn votes(&self) -> bool {
+        !self.is_coordinator()
+    }
+
+    fn set_vote(&mut self, yes: bool) {
+        self.durable.vote = Some(yes);
     }
 }
 

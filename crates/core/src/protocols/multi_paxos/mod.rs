@@ -1055,6 +1055,7 @@ impl Protocol for MultiPaxos {
                 .map(|s| self.entry_view(s))
                 .collect(),
             leader: self.leader,
+            in_doubt_since: None,
         }
     }
 

@@ -744,6 +744,7 @@ impl Protocol for Paxos {
             commit_index: u64::from(self.chosen.is_some()),
             log_tail: entry.into_iter().collect(),
             leader: None,
+            in_doubt_since: None,
         }
     }
 

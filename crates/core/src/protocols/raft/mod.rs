@@ -788,6 +788,7 @@ impl Protocol for Raft {
             commit_index: self.commit,
             log_tail: self.entry_views(self.last_index().saturating_sub(TAIL - 1)),
             leader: self.leader,
+            in_doubt_since: None,
         }
     }
 

@@ -1,0 +1,312 @@
+//! The protocol board: every node's state in its protocol's own words, in
+//! one table (2PC: working, prepared, in doubt and for how long; Paxos:
+//! promised, accepted, chosen; ...), and what the run has cost per
+//! decision. Built only from what the protocol exposes for display
+//! (`NodeView`, `NodeDetail`) and the run's counters.
+
+use splitbrain_core::protocol::RoleKind;
+use splitbrain_core::{Action, NodeId, ProtocolConfig, Simulation, Span};
+
+use crate::protocols::ProtocolChoice;
+
+/// One node's row.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BoardRow {
+    pub node: NodeId,
+    pub role: RoleKind,
+    pub role_label: &'static str,
+    /// One text per [`Board::columns`] entry.
+    pub cells: Vec<String>,
+    /// A commit participant: the user may choose its vote.
+    pub votes: bool,
+    /// How it will vote, when that is known: the user's choice, else a
+    /// policy that always says the same (`None`: random, or no vote).
+    pub vote: Option<bool>,
+    /// How long it has been in doubt, live.
+    pub in_doubt_for: Option<Span>,
+}
+
+/// What the run cost, per decision.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Cost {
+    /// Decisions learned: committed entries, decided transactions, chosen
+    /// values (the most any running node has learned).
+    pub decided: u64,
+    pub sent: u64,
+    pub bytes: u64,
+}
+
+impl Cost {
+    pub fn messages_per_decision(&self) -> Option<f64> {
+        (self.decided > 0).then(|| self.sent as f64 / self.decided as f64)
+    }
+
+    pub fn bytes_per_decision(&self) -> Option<f64> {
+        (self.decided > 0).then(|| self.bytes as f64 / self.decided as f64)
+    }
+
+    /// `12.5 msgs · 410 B per decision`, or why there is no figure yet.
+    pub fn summary(&self) -> String {
+        match (self.messages_per_decision(), self.bytes_per_decision()) {
+            (Some(m), Some(b)) => format!("{} msgs · {} B", one_decimal(m), b.round() as u64),
+            _ => "nothing decided yet".to_owned(),
+        }
+    }
+}
+
+fn one_decimal(x: f64) -> String {
+    let tenths = (x * 10.0).round() as u64;
+    format!("{}.{}", tenths / 10, tenths % 10)
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Board {
+    pub choice: ProtocolChoice,
+    /// The panel's heading: "Transactions", "Paxos", ...
+    pub title: &'static str,
+    pub legend: &'static str,
+    pub columns: &'static [&'static str],
+    pub rows: Vec<BoardRow>,
+    pub cost: Cost,
+    /// What a decision is called here: `transaction`, `value`, `entry`.
+    pub decision: &'static str,
+}
+
+impl Board {
+    pub fn of(sim: &dyn Simulation) -> Board {
+        let choice = ProtocolChoice::of(&sim.scenario().protocol);
+        let now = sim.now();
+        let stats = sim.stats();
+        let cost = Cost {
+            decided: sim.decided(),
+            sent: stats.sent,
+            bytes: stats.bytes,
+        };
+        let (title, columns, decision): (_, &'static [&'static str], _) = match choice {
+            ProtocolChoice::Raft => ("Raft", &["role", "term", "commit", "log"], "entry"),
+            ProtocolChoice::TwoPhase => (
+                "Transactions",
+                &["state", "txn", "vote", "in doubt for"],
+                "transaction",
+            ),
+            ProtocolChoice::ThreePhase => {
+                ("Transactions", &["state", "txn", "vote"], "transaction")
+            }
+            ProtocolChoice::Paxos | ProtocolChoice::NaivePaxos => (
+                "Paxos",
+                &["role", "promised", "accepted", "chosen"],
+                "value",
+            ),
+            ProtocolChoice::MultiPaxos => (
+                "Multi-Paxos",
+                &["role", "ballot", "chosen slots", "log"],
+                "value",
+            ),
+        };
+        let rows = (0..sim.node_count() as u16)
+            .map(NodeId)
+            .map(|node| {
+                let view = sim.node_view(node);
+                let up = sim.is_up(node);
+                let in_doubt_for = view.in_doubt_since.map(|since| now.since(since));
+                let votes = choice.is_commit() && node.0 != 0;
+                let cells = match choice {
+                    ProtocolChoice::Raft => vec![
+                        view.role_label.to_owned(),
+                        view.term.to_string(),
+                        view.commit_index.to_string(),
+                        view.log_len.to_string(),
+                    ],
+                    ProtocolChoice::TwoPhase | ProtocolChoice::ThreePhase => {
+                        let latest = view
+                            .log_tail
+                            .last()
+                            .map_or_else(|| "—".to_owned(), |e| format!("T{}", e.index));
+                        let mut cells = vec![
+                            view.role_label.to_owned(),
+                            latest,
+                            if votes {
+                                vote_text(sim, node)
+                            } else {
+                                "—".to_owned()
+                            },
+                        ];
+                        if choice == ProtocolChoice::TwoPhase {
+                            cells.push(in_doubt_for.map_or_else(String::new, format_span));
+                        }
+                        cells
+                    }
+                    ProtocolChoice::Paxos | ProtocolChoice::NaivePaxos => {
+                        let detail = sim.node_detail(node);
+                        let field = |name: &str| {
+                            detail
+                                .fields
+                                .iter()
+                                .find(|(k, _)| *k == name)
+                                .map_or_else(|| "—".to_owned(), |(_, v)| v.clone())
+                        };
+                        vec![
+                            view.role_label.to_owned(),
+                            field("promised"),
+                            field("accepted"),
+                            field("chosen"),
+                        ]
+                    }
+                    ProtocolChoice::MultiPaxos => vec![
+                        view.role_label.to_owned(),
+                        format!("b{}", view.term),
+                        view.commit_index.to_string(),
+                        view.log_len.to_string(),
+                    ],
+                };
+                BoardRow {
+                    node,
+                    role: view.role,
+                    role_label: view.role_label,
+                    cells,
+                    votes: votes && up,
+                    vote: if votes { known_vote(sim, node) } else { None },
+                    in_doubt_for,
+                }
+            })
+            .collect();
+        Board {
+            choice,
+            title,
+            legend: choice.legend(),
+            columns,
+            rows,
+            cost,
+            decision,
+        }
+    }
+}
+
+/// The vote the user last chose for `node` in this run, read back from the
+/// run's recorded actions (where a replay reads it too).
+pub fn user_vote(sim: &dyn Simulation, node: NodeId) -> Option<bool> {
+    sim.scenario()
+        .actions
+        .iter()
+        .rev()
+        .find_map(|a| match a.action {
+            Action::Vote { node: n, yes } if n == node && a.at <= sim.now() => Some(yes),
+            _ => None,
+        })
+}
+
+/// How `node` will vote, if that is certain.
+fn known_vote(sim: &dyn Simulation, node: NodeId) -> Option<bool> {
+    user_vote(sim, node).or_else(|| {
+        let policy = match &sim.scenario().protocol {
+            ProtocolConfig::TwoPhase(c) => &c.votes,
+            ProtocolConfig::ThreePhase(c) => &c.votes,
+            _ => return None,
+        };
+        if policy.always_no.contains(&node) {
+            Some(false)
+        } else if policy.no_probability == 0.0 {
+            Some(true)
+        } else {
+            None
+        }
+    })
+}
+
+/// How `node` will vote: the user's choice, else the scenario's policy.
+fn vote_text(sim: &dyn Simulation, node: NodeId) -> String {
+    if let Some(yes) = user_vote(sim, node) {
+        return format!("{} (your choice)", if yes { "yes" } else { "no" });
+    }
+    let policy = match &sim.scenario().protocol {
+        ProtocolConfig::TwoPhase(c) => &c.votes,
+        ProtocolConfig::ThreePhase(c) => &c.votes,
+        _ => return "—".to_owned(),
+    };
+    if policy.always_no.contains(&node) {
+        "no (always)".to_owned()
+    } else if policy.no_probability > 0.0 {
+        format!(
+            "no {}% of the time",
+            (policy.no_probability * 100.0).round() as u64
+        )
+    } else {
+        "yes".to_owned()
+    }
+}
+
+/// `1.25 s`, `340 ms`: a duration as the board shows it.
+pub fn format_span(span: Span) -> String {
+    let ms = span.0 / 1000;
+    if ms >= 1000 {
+        format!("{}.{:02} s", ms / 1000, (ms % 1000) / 10)
+    } else {
+        format!("{ms} ms")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use splitbrain_core::{build, RunOptions, Scenario, Time};
+
+    fn load(json: &str) -> Box<dyn Simulation> {
+        let scenario: Scenario = serde_json::from_str(json).unwrap();
+        build(&scenario, RunOptions::default()).unwrap()
+    }
+
+    #[test]
+    fn two_phase_participants_show_how_long_they_have_been_in_doubt() {
+        let mut sim = load(include_str!(
+            "../../../web/scenarios/two-phase-blocking.json"
+        ));
+        sim.run_until(Time(2_000_000), u64::MAX);
+        let board = Board::of(sim.as_ref());
+        assert_eq!(board.title, "Transactions");
+        let n1 = &board.rows[1];
+        assert_eq!(n1.role_label, "in doubt");
+        // It voted at 110 ms.
+        assert_eq!(n1.in_doubt_for, Some(Span(1_890_000)));
+        assert_eq!(n1.cells[3], "1.89 s");
+        assert!(n1.votes && board.rows[0].cells[2] == "—");
+        sim.run_until(Time(2_500_000), u64::MAX);
+        assert_eq!(
+            Board::of(sim.as_ref()).rows[1].in_doubt_for,
+            Some(Span(2_390_000)),
+            "live, not as of the node's last event"
+        );
+    }
+
+    #[test]
+    fn paxos_rows_show_promised_accepted_and_chosen() {
+        let mut sim = load(include_str!(
+            "../../../web/scenarios/paxos-late-proposer.json"
+        ));
+        sim.run_until(Time(2_000_000), u64::MAX);
+        let board = Board::of(sim.as_ref());
+        assert_eq!(board.columns, ["role", "promised", "accepted", "chosen"]);
+        for row in &board.rows {
+            assert!(row.cells[1].starts_with('b'), "{row:?}");
+            assert!(row.cells[2].contains("\"v0\""), "{row:?}");
+            assert_eq!(row.cells[3], "\"v0\"");
+        }
+        assert_eq!(board.cost.decided, 1);
+        assert_eq!(
+            board.cost.messages_per_decision(),
+            Some(sim.stats().sent as f64)
+        );
+    }
+
+    #[test]
+    fn costs_read_per_decision() {
+        let cost = Cost {
+            decided: 4,
+            sent: 50,
+            bytes: 1002,
+        };
+        assert_eq!(cost.summary(), "12.5 msgs · 251 B");
+        assert_eq!(Cost::default().summary(), "nothing decided yet");
+        assert_eq!(format_span(Span(340_000)), "340 ms");
+        assert_eq!(format_span(Span(1_250_000)), "1.25 s");
+    }
+}

@@ -1,0 +1,192 @@
+//! The protocol menu, the protocol board (each node in its protocol's
+//! words, transactions and votes, the cost per decision), the story of
+//! the gallery entry on screen, and the gallery dialog.
+
+use std::rc::Rc;
+
+use yew::prelude::*;
+
+use super::dialogs::DialogFrame;
+use crate::board::format_span;
+use crate::model::{Msg, Overlay};
+use crate::panel::{format_time, Panel};
+use crate::protocols::ProtocolChoice;
+use crate::web::dom;
+
+#[derive(Properties, PartialEq)]
+pub struct ProtocolProps {
+    pub panel: Rc<Panel>,
+    pub send: Callback<Msg>,
+}
+
+/// A select of every protocol: choosing one starts a fresh run of it.
+#[function_component(ProtocolPicker)]
+pub fn protocol_picker(props: &ProtocolProps) -> Html {
+    let current = props.panel.board.choice;
+    let onchange = {
+        let send = props.send.clone();
+        Callback::from(move |e: Event| {
+            if let Some(choice) = ProtocolChoice::from_id(&dom::target_value(&e)) {
+                send.emit(Msg::SetProtocol(choice));
+            }
+        })
+    };
+    html! {
+        <label class="field-inline protocol-pick" title="The protocol to simulate (P: next)">
+            <select id="protocol" aria-label="Protocol" {onchange}>
+                { for ProtocolChoice::ALL.iter().map(|c| html! {
+                    <option value={c.id()} selected={*c == current}>{c.label()}</option>
+                }) }
+            </select>
+        </label>
+    }
+}
+
+fn role_class(role: splitbrain_core::protocol::RoleKind) -> &'static str {
+    use splitbrain_core::protocol::RoleKind;
+    match role {
+        RoleKind::Follower => "role-text follower",
+        RoleKind::Candidate => "role-text candidate",
+        RoleKind::Leader => "role-text leader",
+        RoleKind::Down => "role-text down",
+    }
+}
+
+/// Every node in one table, in the protocol's own terms.
+#[function_component(BoardPanel)]
+pub fn board_panel(props: &ProtocolProps) -> Html {
+    let board = &props.panel.board;
+    let send = &props.send;
+    let commit = board.choice.is_commit();
+    let start = {
+        let send = send.clone();
+        Callback::from(move |_: MouseEvent| send.emit(Msg::StartTransaction))
+    };
+    let vote = |node: splitbrain_core::NodeId, yes: bool| {
+        let send = send.clone();
+        Callback::from(move |_: MouseEvent| send.emit(Msg::SetVote { node, yes }))
+    };
+    let cost = &board.cost;
+    html! {
+        <section class="panel board" aria-labelledby="board-title" data-protocol={board.choice.id()}>
+            <h2 id="board-title">{board.title}</h2>
+            <p class="note legend-text">{board.legend}</p>
+            if commit {
+                <div class="actions">
+                    <button type="button" class="btn primary" id="start-txn" onclick={start}
+                        title="A client asks the coordinator (n0) to run a transaction">
+                        {"Start transaction"}
+                    </button>
+                </div>
+            }
+            <div class="table-wrap">
+                <table>
+                    <thead>
+                        <tr>
+                            <th>{"node"}</th>
+                            { for board.columns.iter().map(|c| html! { <th>{*c}</th> }) }
+                        </tr>
+                    </thead>
+                    <tbody>
+                        { for board.rows.iter().map(|row| {
+                            let node = row.node;
+                            html! {
+                                <tr data-node={node.0.to_string()} data-role={row.role_label}
+                                    data-in-doubt-micros={row.in_doubt_for.map(|s| s.0.to_string())}>
+                                    <td>{format!("n{}", node.0)}</td>
+                                    { for row.cells.iter().enumerate().map(|(i, cell)| {
+                                        if i == 0 {
+                                            html! { <td class={role_class(row.role)}>{cell}</td> }
+                                        } else if commit && i == 2 && row.votes {
+                                            // The vote, as a choice: pressed is how it will vote.
+                                            html! {
+                                                <td class="vote">
+                                                    <span role="group" aria-label={format!("Vote of n{}", node.0)} title={cell.clone()}>
+                                                        <button type="button" class="btn small" aria-pressed={(row.vote == Some(true)).to_string()}
+                                                            onclick={vote(node, true)}>{"yes"}</button>
+                                                        <button type="button" class="btn small" aria-pressed={(row.vote == Some(false)).to_string()}
+                                                            onclick={vote(node, false)}>{"no"}</button>
+                                                    </span>
+                                                </td>
+                                            }
+                                        } else {
+                                            html! { <td>{cell}</td> }
+                                        }
+                                    }) }
+                                </tr>
+                            }
+                        }) }
+                    </tbody>
+                </table>
+            </div>
+            { for board.rows.iter().filter_map(|row| row.in_doubt_for.map(|d| (row.node, d))).map(|(node, d)| html! {
+                <p class="in-doubt" data-node={node.0.to_string()}>
+                    {format!("n{} has been in doubt for {}: it voted yes and may not decide alone until it hears the outcome.", node.0, format_span(d))}
+                </p>
+            }) }
+            <p class="cost" id="cost">
+                {format!("Per decided {}: ", board.decision)}<b>{cost.summary()}</b>
+                <span class="note">{format!(" ({} decided, {} messages, {} B in all)", cost.decided, cost.sent, cost.bytes)}</span>
+            </p>
+        </section>
+    }
+}
+
+/// The gallery entry on screen: what to look at, and why.
+#[function_component(StoryCard)]
+pub fn story_card(props: &ProtocolProps) -> Html {
+    let Some(story) = &props.panel.story else {
+        return html! {};
+    };
+    let open = {
+        let send = props.send.clone();
+        Callback::from(move |_: MouseEvent| send.emit(Msg::ShowOverlay(Overlay::Gallery)))
+    };
+    html! {
+        <section class="panel story" aria-labelledby="story-title" data-gallery={story.id.clone()}>
+            <h2 id="story-title">{"Gallery"}</h2>
+            <p class="story-title"><strong>{&story.title}</strong></p>
+            <p>{&story.explanation}</p>
+            <p class="note">{format!("The moment to watch: {}.", format_time(story.moment))}</p>
+            <button type="button" class="btn" onclick={open}>{"Other scenarios…"}</button>
+        </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct GalleryProps {
+    pub send: Callback<Msg>,
+}
+
+/// Every curated scenario; choosing one loads it and jumps to its moment.
+#[function_component(GalleryDialog)]
+pub fn gallery_dialog(props: &GalleryProps) -> Html {
+    let gallery = use_memo((), |_| crate::gallery::gallery());
+    html! {
+        <DialogFrame title="Gallery" send={props.send.clone()}>
+            <p class="note">
+                {"Textbook situations and failures, each at the moment worth watching. Choose one: it loads, runs to that moment and pauses."}
+            </p>
+            <ul class="gallery" aria-label="Scenarios">
+                { for gallery.entries.iter().map(|e| {
+                    let send = props.send.clone();
+                    let id = e.id.clone();
+                    let label = ProtocolChoice::from_id(&e.protocol).map_or(e.protocol.as_str(), |c| c.label());
+                    html! {
+                        <li>
+                            <button type="button" class="gallery-entry" data-gallery={e.id.clone()}
+                                onclick={Callback::from(move |_: MouseEvent| send.emit(Msg::OpenGallery(id.clone())))}>
+                                <span class="gallery-head">
+                                    <strong>{&e.title}</strong>
+                                    <span class="badge">{label}</span>
+                                </span>
+                                <span class="gallery-text">{&e.explanation}</span>
+                                <span class="note">{format!("Jumps to {}", format_time(e.moment))}</span>
+                            </button>
+                        </li>
+                    }
+                }) }
+            </ul>
+        </DialogFrame>
+    }
+}

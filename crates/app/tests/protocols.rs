@@ -1,0 +1,150 @@
+//! Switching protocols, starting transactions, choosing votes and opening
+//! gallery entries, driven through the model as the page drives it.
+
+use splitbrain_app::board::Board;
+use splitbrain_app::geometry::Viewport;
+use splitbrain_app::model::{Model, Msg, Overlay};
+use splitbrain_app::protocols::ProtocolChoice;
+use splitbrain_core::{build, NodeId, RunOptions, Scenario, Time};
+
+fn model() -> Model {
+    let mut m = Model::new(7);
+    m.update(Msg::Resize(Viewport {
+        width: 800.0,
+        height: 600.0,
+    }));
+    m.update(Msg::SetSpeed(1.0));
+    m
+}
+
+fn run(m: &mut Model, ms: u64) {
+    for _ in 0..ms / 16 {
+        m.frame(16.0);
+    }
+}
+
+fn labels(m: &Model) -> Vec<&'static str> {
+    (0..m.node_count() as u16)
+        .map(|n| m.sim().node_view(NodeId(n)).role_label)
+        .collect()
+}
+
+#[test]
+fn switching_protocol_starts_a_fresh_run_with_its_defaults() {
+    let mut m = model();
+    run(&mut m, 500);
+    let seed = m.sim().scenario().seed;
+    for choice in ProtocolChoice::ALL {
+        m.update(Msg::SetProtocol(choice));
+        assert_eq!(m.protocol(), choice);
+        assert_eq!(m.sim().now(), Time::ZERO, "{choice:?}: a fresh run");
+        assert_eq!(m.sim().scenario().seed, seed, "the seed carries over");
+        let nodes = if choice.is_commit() { 4 } else { 5 };
+        assert_eq!(m.node_count(), nodes, "{choice:?}");
+        assert_eq!(m.layout.positions.len(), nodes);
+        assert!(
+            m.notice.as_ref().is_some_and(|n| !n.error),
+            "{:?}",
+            m.notice
+        );
+        run(&mut m, 300);
+        assert!(m.sim().violation().is_none() || choice == ProtocolChoice::NaivePaxos);
+    }
+}
+
+#[test]
+fn the_p_key_cycles_through_every_protocol() {
+    let mut m = model();
+    let mut seen = vec![m.protocol()];
+    for _ in 1..ProtocolChoice::ALL.len() {
+        m.update(Msg::NextProtocol);
+        seen.push(m.protocol());
+    }
+    assert_eq!(seen, ProtocolChoice::ALL.to_vec());
+}
+
+#[test]
+fn a_transaction_commits_and_a_chosen_no_vote_aborts_the_next_one() {
+    let mut m = model();
+    m.update(Msg::SetProtocol(ProtocolChoice::TwoPhase));
+    m.update(Msg::StartTransaction);
+    run(&mut m, 500);
+    assert_eq!(labels(&m)[1..], ["committed", "committed", "committed"]);
+
+    m.update(Msg::SetVote {
+        node: NodeId(2),
+        yes: false,
+    });
+    let board = Board::of(m.sim());
+    assert_eq!(board.rows[2].vote, Some(false));
+    assert_eq!(board.rows[2].cells[2], "no (your choice)");
+    assert_eq!(board.rows[1].cells[2], "yes");
+    assert_eq!(board.rows[1].vote, Some(true), "the policy: always yes");
+    m.update(Msg::StartTransaction);
+    run(&mut m, 500);
+    assert_eq!(labels(&m)[1..], ["aborted", "aborted", "aborted"]);
+    assert_eq!(Board::of(m.sim()).cost.decided, 2);
+
+    // The vote is an action of the run: its scenario replays it exactly.
+    let scenario: Scenario = serde_json::from_str(&m.scenario_json()).unwrap();
+    let mut replay = build(&scenario, RunOptions::default()).unwrap();
+    replay.run_until(m.sim().now(), u64::MAX);
+    assert_eq!(replay.trace().hash(), m.sim().trace().hash());
+
+    // Votes belong to participants, and to commit protocols.
+    m.update(Msg::SetVote {
+        node: NodeId(0),
+        yes: false,
+    });
+    assert!(m.notice.as_ref().unwrap().error);
+    m.update(Msg::SetProtocol(ProtocolChoice::Raft));
+    m.update(Msg::StartTransaction);
+    assert!(m.notice.as_ref().unwrap().error);
+}
+
+#[test]
+fn a_gallery_entry_opens_paused_at_its_moment() {
+    let mut m = model();
+    m.update(Msg::ShowOverlay(Overlay::Gallery));
+    m.update(Msg::OpenGallery("two-phase-blocking".into()));
+    assert_eq!(m.overlay, Overlay::None);
+    assert_eq!(m.protocol(), ProtocolChoice::TwoPhase);
+    assert_eq!(m.sim().now(), Time(2_000_000));
+    assert!(!m.playing);
+    assert_eq!(m.story.as_ref().unwrap().id, "two-phase-blocking");
+    let board = Board::of(m.sim());
+    assert_eq!(board.rows[1].role_label, "in doubt");
+    assert_eq!(board.rows[1].cells[3], "1.89 s");
+
+    m.update(Msg::OpenGallery("paxos-naive".into()));
+    assert_eq!(m.protocol(), ProtocolChoice::NaivePaxos);
+    let notice = m.notice.as_ref().unwrap();
+    assert!(
+        notice.error && notice.text.contains("agreement"),
+        "{notice:?}"
+    );
+
+    m.update(Msg::OpenGallery("no-such-entry".into()));
+    assert!(m.notice.as_ref().unwrap().error);
+    assert_eq!(m.protocol(), ProtocolChoice::NaivePaxos, "unchanged");
+}
+
+#[test]
+fn every_example_scenario_loads() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../web/scenarios");
+    let mut m = model();
+    let mut count = 0;
+    for file in std::fs::read_dir(dir).unwrap() {
+        let path = file.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if name == "gallery.json" || !name.ends_with(".json") {
+            continue;
+        }
+        m.update(Msg::LoadScenario(std::fs::read_to_string(&path).unwrap()));
+        let notice = m.notice.as_ref().unwrap();
+        assert!(!notice.error, "{name}: {}", notice.text);
+        run(&mut m, 100);
+        count += 1;
+    }
+    assert!(count >= 15, "{count}");
+}

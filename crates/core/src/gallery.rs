@@ -1,0 +1,189 @@
+//! The gallery: curated scenarios, each with a short explanation, the
+//! moment worth watching, and a claim about what happens there.
+//!
+//! The data lives in `web/scenarios/gallery.json` (documented in
+//! `docs/gallery.md`); each entry names a scenario file next to it. The app
+//! lists the entries and jumps to their moment; `tests/gallery.rs` runs every
+//! entry and checks its claim with [`Expect::check`], so the text people read
+//! stays true as the protocols change.
+
+use alloc::collections::BTreeMap;
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use serde::{Deserialize, Serialize};
+
+use crate::id::NodeId;
+use crate::protocol::RoleKind;
+use crate::scenario::Scenario;
+use crate::simulation::{build, RunOptions, Simulation};
+use crate::time::{Span, Time};
+
+/// The whole gallery file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Gallery {
+    /// A note for people reading the file; never interpreted.
+    #[serde(default)]
+    pub about: String,
+    pub entries: Vec<GalleryEntry>,
+}
+
+/// One curated scenario.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GalleryEntry {
+    /// Stable, URL-safe name (`two-phase-blocking`): links point at it.
+    pub id: String,
+    /// The scenario's protocol name, as in its `protocol.name`.
+    pub protocol: String,
+    /// The scenario file, relative to the gallery file.
+    pub scenario: String,
+    pub title: String,
+    /// A few sentences: what happens, and why it matters.
+    pub explanation: String,
+    /// The simulated time to jump to: where the thing to see is on screen.
+    pub moment: Time,
+    pub expect: Expect,
+}
+
+/// What an entry claims. Every field is optional; the ones given are
+/// checked. "At the moment" means after running to [`GalleryEntry::moment`].
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Expect {
+    /// The invariant broken at or before the moment (`null`: none is
+    /// broken, up to the scenario's `until` or the moment, whichever is
+    /// later).
+    pub violation: Option<String>,
+    /// How many running nodes lead at the moment.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub leaders: Option<usize>,
+    /// Role labels at the moment, by node number (`"1": "in doubt"`).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub roles: BTreeMap<u16, String>,
+    /// Every node's log is the same at the moment.
+    #[serde(skip_serializing_if = "core::ops::Not::not")]
+    pub logs_agree: bool,
+    /// Some participant has been in doubt at least this long at the moment.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub in_doubt_for: Option<Span>,
+    /// The highest ballot (or term) any node has seen by the moment.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_ballot: Option<u64>,
+    /// Decisions learned by the moment (the most any running node has).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_decided: Option<u64>,
+}
+
+impl Expect {
+    /// Runs `scenario` and checks every claim, saying which one failed and
+    /// what was seen instead.
+    pub fn check(&self, scenario: &Scenario, moment: Time) -> Result<(), String> {
+        let options = RunOptions {
+            keep_trace: false,
+            recent_events: 0,
+        };
+        let mut sim = build(scenario, options).map_err(|e| format!("invalid scenario: {e}"))?;
+        sim.run_until(moment, u64::MAX);
+        self.check_moment(sim.as_ref())?;
+        match (&self.violation, sim.violation()) {
+            (Some(want), Some(found)) if found.invariant == want.as_str() => return Ok(()),
+            (Some(want), found) => {
+                return Err(format!(
+                    "expected {want} to be broken by {moment}, found {:?}",
+                    found.map(|f| (f.invariant, f.time, &f.violation.message))
+                ))
+            }
+            (None, _) => {}
+        }
+        let end = scenario.until.unwrap_or(moment).max(moment);
+        sim.run_until(end, u64::MAX);
+        match sim.violation() {
+            None => Ok(()),
+            Some(f) => Err(format!(
+                "expected no violation, but {} broke at {}: {}",
+                f.invariant, f.time, f.violation.message
+            )),
+        }
+    }
+
+    fn check_moment(&self, sim: &dyn Simulation) -> Result<(), String> {
+        let nodes: Vec<NodeId> = (0..sim.node_count() as u16).map(NodeId).collect();
+        let now = sim.now();
+        if let Some(want) = self.leaders {
+            let leading = nodes
+                .iter()
+                .filter(|n| sim.node_view(**n).role == RoleKind::Leader)
+                .count();
+            if leading != want {
+                return Err(format!("expected {want} leaders at {now}, saw {leading}"));
+            }
+        }
+        for (node, want) in &self.roles {
+            if usize::from(*node) >= nodes.len() {
+                return Err(format!("roles: node {node} does not exist"));
+            }
+            let got = sim.node_view(NodeId(*node)).role_label;
+            if got != want.as_str() {
+                return Err(format!("expected n{node} {want:?} at {now}, saw {got:?}"));
+            }
+        }
+        if self.logs_agree {
+            let first = sim.node_detail(NodeId(0)).log;
+            if let Some(n) = nodes.iter().find(|n| sim.node_detail(**n).log != first) {
+                return Err(format!(
+                    "expected every log to agree at {now}; {n}'s differs"
+                ));
+            }
+        }
+        if let Some(want) = self.in_doubt_for {
+            let longest = nodes
+                .iter()
+                .filter_map(|n| sim.node_view(*n).in_doubt_since)
+                .map(|since| now.since(since))
+                .max();
+            if longest.is_none_or(|l| l < want) {
+                return Err(format!(
+                    "expected a participant in doubt for {want} at {now}, longest {longest:?}"
+                ));
+            }
+        }
+        if let Some(want) = self.min_ballot {
+            let highest = nodes
+                .iter()
+                .map(|n| sim.node_view(*n).term)
+                .max()
+                .unwrap_or(0);
+            if highest < want {
+                return Err(format!(
+                    "expected ballot {want} by {now}, highest {highest}"
+                ));
+            }
+        }
+        if let Some(want) = self.min_decided {
+            let decided = sim.decided();
+            if decided < want {
+                return Err(format!("expected {want} decisions by {now}, saw {decided}"));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl GalleryEntry {
+    /// The scenario's protocol must be the one the entry names: the app
+    /// files entries under it.
+    pub fn check_protocol(&self, scenario: &Scenario) -> Result<(), String> {
+        let name = scenario.protocol.name();
+        if name == self.protocol {
+            Ok(())
+        } else {
+            Err(format!(
+                "{}: entry says {}, scenario runs {name}",
+                self.id, self.protocol
+            ))
+        }
+    }
+}

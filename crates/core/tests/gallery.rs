@@ -1,0 +1,115 @@
+//! Every gallery entry does what its text says: each one's scenario is run
+//! to its moment and its claim checked (`web/scenarios/gallery.json`).
+
+use std::path::PathBuf;
+
+use splitbrain_core::gallery::{Gallery, GalleryEntry};
+use splitbrain_core::{build, NodeId, RunOptions, Scenario, Span, Time};
+
+fn scenarios_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../web/scenarios")
+}
+
+fn gallery() -> Gallery {
+    let text = std::fs::read_to_string(scenarios_dir().join("gallery.json")).unwrap();
+    serde_json::from_str(&text).expect("gallery.json parses")
+}
+
+fn scenario(entry: &GalleryEntry) -> Scenario {
+    let path = scenarios_dir().join(&entry.scenario);
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {}: {e}", entry.id, path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", entry.id))
+}
+
+#[test]
+fn every_gallery_entry_does_what_it_says() {
+    let gallery = gallery();
+    let mut failures = Vec::new();
+    for entry in &gallery.entries {
+        let s = scenario(entry);
+        let result = entry
+            .check_protocol(&s)
+            .and_then(|()| entry.expect.check(&s, entry.moment));
+        if let Err(e) = result {
+            failures.push(format!("{}: {e}", entry.id));
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+#[test]
+fn the_gallery_covers_the_textbook_failures() {
+    let gallery = gallery();
+    let ids: Vec<&str> = gallery.entries.iter().map(|e| e.id.as_str()).collect();
+    for id in [
+        "raft-election",
+        "raft-log-repair",
+        "raft-minority-leader",
+        "two-phase-blocking",
+        "two-phase-no-vote",
+        "three-phase-coordinator-crash",
+        "three-phase-partition",
+        "paxos-naive",
+        "paxos-duel",
+        "multi-paxos-vs-raft",
+    ] {
+        assert!(ids.contains(&id), "missing {id}");
+    }
+    let mut unique = ids.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!(unique.len(), ids.len(), "ids must be unique");
+    assert!(ids.iter().all(|id| id
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')));
+}
+
+/// The check can fail: the blocking entry's claim no longer holds once the
+/// coordinator comes back before the moment, nor if the claimed duration
+/// is longer than the time spent in doubt.
+#[test]
+fn a_claim_that_does_not_hold_is_reported() {
+    let gallery = gallery();
+    let entry = gallery
+        .entries
+        .iter()
+        .find(|e| e.id == "two-phase-blocking")
+        .unwrap();
+    let mut early = scenario(entry);
+    early.actions.last_mut().unwrap().at = splitbrain_core::Time(1_000_000);
+    let err = entry.expect.check(&early, entry.moment).unwrap_err();
+    assert!(err.contains("in doubt"), "{err}");
+
+    let mut longer = entry.expect.clone();
+    longer.roles.clear();
+    longer.in_doubt_for = Some(Span::from_secs(5));
+    assert!(longer.check(&scenario(entry), entry.moment).is_err());
+
+    let naive = gallery
+        .entries
+        .iter()
+        .find(|e| e.id == "paxos-naive")
+        .unwrap();
+    let mut wrong = naive.expect.clone();
+    wrong.violation = None;
+    assert!(wrong.check(&scenario(naive), naive.moment).is_err());
+
+    // Before the partition heals, the stale leader's log still differs.
+    let repair = gallery
+        .entries
+        .iter()
+        .find(|e| e.id == "raft-log-repair")
+        .unwrap();
+    let before = Time(2_900_000);
+    let mut logs_only = repair.expect.clone();
+    logs_only.leaders = None;
+    let err = logs_only.check(&scenario(repair), before).unwrap_err();
+    assert!(err.contains("log"), "{err}");
+    let mut sim = build(&scenario(repair), RunOptions::default()).unwrap();
+    sim.run_until(before, u64::MAX);
+    let stale = sim.node_detail(NodeId(0)).log;
+    assert!(stale
+        .iter()
+        .any(|e| e.label == "put x=stale" && !e.committed));
+}

@@ -1,0 +1,138 @@
+// The history view in a real browser: a run's operations become bars with
+// a "holds" linearizability badge; hovering one names the nodes that served
+// it; a malformed import is refused with its line; a non-linearizable
+// history is imported and explained; the export downloads Jepsen EDN.
+
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { test } from 'node:test';
+import { openApp } from './harness.mjs';
+
+/** A run with three busy clients on three keys, no faults. */
+const SCENARIO = JSON.stringify({
+  title: 'History view test',
+  protocol: { name: 'raft' },
+  nodes: 5,
+  seed: 7,
+  network: { latency: { min: '2ms', max: '10ms' } },
+  workload: { clients: 3, keys: 3, reads: 0.4, stop: '3s' },
+});
+
+/** p1 reads 2 after p0's write of 1 returned, though nobody wrote 2. */
+const NOT_LINEARIZABLE = [
+  '{:process 0, :type :invoke, :f :write, :value 1}',
+  '{:process 0, :type :ok, :f :write, :value 1}',
+  '{:process 1, :type :invoke, :f :read, :value nil}',
+  '{:process 1, :type :ok, :f :read, :value 2}',
+].join('\n');
+
+function history(page) {
+  return page.evaluate(() => window.splitbrain.historyState());
+}
+
+async function untilHistory(page, predicate, what, timeout = 30_000) {
+  const deadline = Date.now() + timeout;
+  let last;
+  while (Date.now() < deadline) {
+    last = await page.evaluate(() => window.splitbrain?.historyState?.() ?? null);
+    if (last && predicate(last)) return last;
+    await page.waitForTimeout(150);
+  }
+  assert.fail(`timed out waiting for ${what}; last: ${JSON.stringify(last).slice(0, 800)}`);
+}
+
+function badge(page, id) {
+  return page.locator(`.verdict[data-property="${id}"]`);
+}
+
+test('a run shows bars and verdicts; imports are checked and explained; export is EDN', { timeout: 180_000 }, async () => {
+  const app = await openApp();
+  try {
+    const { page } = app;
+    await page.waitForFunction(() => window.splitbrain?.historyState, null, { timeout: 30_000 });
+
+    // Load the scenario through the Scenario dialog, and run it fast.
+    await page.getByRole('button', { name: 'Scenario' }).click();
+    await page.getByLabel('Scenario JSON').fill(SCENARIO);
+    await page.getByRole('button', { name: 'Load this scenario' }).click();
+    await page.evaluate(() => document.activeElement?.blur());
+    for (let i = 0; i < 4; i++) await page.keyboard.press('+'); // 0.1x -> 1x
+
+    const live = await untilHistory(
+      page,
+      (h) => h.ops >= 20 && h.bars > 0 && h.badges[0].verdict !== 'unknown',
+      'operations and a checked history',
+    );
+    assert.equal(live.source, 'live');
+    assert.ok(live.lanes >= 3, `one lane per client: ${live.lanes}`);
+    assert.ok(live.firstBars.some((b) => b.outcome === 'ok'), 'ok bars');
+    await assert.doesNotReject(
+      badge(page, 'linearizable').and(page.locator('[data-verdict="holds"]')).waitFor({ timeout: 10_000 }),
+    );
+    assert.equal(await badge(page, 'sequential').getAttribute('data-verdict'), 'holds');
+
+    // Hover a bar (paused, so that it holds still): its serving nodes are
+    // named and highlighted.
+    await page.getByRole('button', { name: 'Pause' }).click();
+    await page.waitForTimeout(200);
+    const rect = await page.locator('#history').boundingBox();
+    const bar = (await history(page)).firstBars.find((b) => b.outcome === 'ok');
+    const [x, y] = [rect.x + bar.x + bar.w / 2, rect.y + bar.y + bar.h / 2];
+    await page.mouse.move(x - 3, y);
+    await page.mouse.move(x, y, { steps: 3 });
+    const hovered = await untilHistory(page, (h) => h.focused !== null, 'a hovered operation');
+    assert.ok(hovered.served && hovered.served.length >= 1, `served: ${JSON.stringify(hovered.served)}`);
+    await assert.doesNotReject(page.locator('#history-focus', { hasText: 'asked n' }).waitFor({ timeout: 5_000 }));
+    await page.mouse.move(rect.x - 20, rect.y - 20);
+
+    // The keyboard walks the operations too.
+    await page.locator('#history').focus();
+    await page.keyboard.press('ArrowRight');
+    await untilHistory(page, (h) => h.focused !== null, 'a focused operation');
+    await page.keyboard.press('Escape');
+
+    // The badge explains itself.
+    await badge(page, 'linearizable').click();
+    await assert.doesNotReject(page.locator('#history-explanation', { hasText: 'Holds' }).waitFor({ timeout: 5_000 }));
+    assert.equal(await badge(page, 'linearizable').getAttribute('aria-pressed'), 'true');
+
+    // Export the live run as EDN.
+    const [download] = await Promise.all([
+      page.waitForEvent('download', { timeout: 10_000 }),
+      page.getByRole('button', { name: 'Export EDN' }).click(),
+    ]);
+    assert.equal(download.suggestedFilename(), 'splitbrain-history.edn');
+    const edn = await readFile(await download.path(), 'utf8');
+    assert.match(edn, /\{:process \d+, :type :invoke, :f :(get|put|append), :key "/);
+
+    // A malformed import is refused with the line at fault.
+    await page.getByRole('button', { name: 'Import…' }).click();
+    await page.getByLabel('History text').fill('{:process 0, :type :invoke, :f :write, :value 1}\n{:process 0 :type');
+    await page.getByRole('button', { name: 'Check this history' }).click();
+    const error = await page.locator('#import-error').textContent();
+    assert.match(error, /^pasted history:2: /);
+
+    // A history that is not linearizable: violated, with the explanation.
+    await page.getByLabel('History text').fill(NOT_LINEARIZABLE);
+    await page.getByRole('button', { name: 'Check this history' }).click();
+    const imported = await untilHistory(page, (h) => h.source !== 'live', 'the imported history');
+    assert.equal(imported.ops, 2);
+    assert.equal(imported.lanes, 2);
+    assert.equal(await badge(page, 'linearizable').getAttribute('data-verdict'), 'violated');
+    const explanation = await page.locator('#history-explanation').textContent();
+    assert.match(explanation, /longest linearizable prefix has 1 operation/);
+    assert.match(explanation, /Cannot be placed next: p1: read -> 2/);
+    assert.deepEqual(imported.offending, [1]);
+
+    // Back to the live run.
+    await page.getByRole('button', { name: 'Back to the live run' }).click();
+    await untilHistory(page, (h) => h.source === 'live' && h.ops > 0, 'the live run again');
+
+    await app.screenshot('history');
+    assert.deepEqual(app.consoleErrors, [], 'console errors');
+    assert.deepEqual(app.failedRequests, [], 'failed requests');
+    assert.deepEqual(app.offOriginRequests(), [], 'requests that left the origin');
+  } finally {
+    await app.close();
+  }
+});
