@@ -174,13 +174,13 @@ test('a reload keeps the work, and so does the bare address (local storage)', { 
 });
 
 for (const [what, hash, message] of [
-  ['truncated', '#AQALDgKA6jAAAQIDB', /cut short/],
-  ['a newer version', '#CQA', /newer Splitbrain/],
-  ['corrupted', '#AQALAwEAYw', /damaged \(unknown action 99\)/],
-  ['hand-edited', '#AQAL<b>hi</b>', /not part of a Splitbrain link/],
-  ['huge', `#${'A'.repeat(70_000)}`, /too long/],
+  ['a truncated link', '#AQALDgKA6jAAAQIDB', /cut short/],
+  ['a link from a newer version', '#CQA', /newer Splitbrain/],
+  ['a corrupted link', '#AQALAwEAYw', /damaged \(unknown action 99\)/],
+  ['a hand-edited link', '#AQAL<b>hi</b>', /not part of a Splitbrain link/],
+  ['a huge link', `#${'A'.repeat(70_000)}`, /too long/],
 ]) {
-  test(`a ${what} link says so and the default run goes on`, { timeout: 60_000 }, async () => {
+  test(`${what} says so and the default run goes on`, { timeout: 60_000 }, async () => {
     const app = await openApp({ path: hash });
     try {
       const { page } = app;

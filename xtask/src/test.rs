@@ -156,7 +156,7 @@ pub fn run(args: &[String]) -> Result<ExitCode> {
 
     let mut report = Report {
         steps: Vec::new(),
-        total: 7,
+        total: 8,
     };
 
     // Release: the simulation seed sweeps are far too slow in debug builds.

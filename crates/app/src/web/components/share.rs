@@ -8,8 +8,21 @@ use yew::prelude::*;
 
 use crate::link::{controls, iframe_snippet, Embed};
 use crate::model::Theme;
+use crate::web::dom;
 use crate::web::permalink::{copy_text, page_address, with_model};
-use crate::web::{dom, icons};
+
+/// A chain link and an angle-bracket pair: the top bar is full, so the two
+/// buttons are icons with names for assistive tech and a tooltip.
+fn svg(path: &'static str) -> Html {
+    html! {
+        <svg viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+            <path fill-rule="evenodd" d={path} />
+        </svg>
+    }
+}
+const LINK_ICON: &str = "M10.6 13.4a1 1 0 0 1 0-1.4l3.5-3.5a1 1 0 1 1 1.4 1.4L12 13.4a1 1 0 0 1-1.4 0zM8.5 11.5 6 14a2.8 2.8 0 0 0 4 4l2.5-2.5 1.4 1.4-2.5 2.5a4.8 4.8 0 0 1-6.8-6.8l2.5-2.5zm7 1 1.4 1.4L19.4 11.4a4.8 4.8 0 0 0-6.8-6.8L10.1 7.1l1.4 1.4L14 6a2.8 2.8 0 0 1 4 4z";
+const EMBED_ICON: &str =
+    "M8.7 6.3 3 12l5.7 5.7 1.4-1.4L5.8 12l4.3-4.3zm6.6 0-1.4 1.4 4.3 4.3-4.3 4.3 1.4 1.4L21 12z";
 
 /// How long "Copied" stays up.
 const FEEDBACK_MS: u32 = 2_500;
@@ -53,14 +66,14 @@ pub fn share_tools() -> Html {
     };
     html! {
         <>
-            <button type="button" class="btn" id="copy-link" onclick={oncopy}
+            <button type="button" class="btn icon" id="copy-link" onclick={oncopy} aria-label="Copy link"
                 title="Copy a link to this run: every action so far, the time and the speed">
-                {icons::scenario()}<span>{ if *copied == Some(true) { "Copied" } else { "Copy link" } }</span>
+                {svg(LINK_ICON)}
             </button>
-            <button type="button" class="btn" id="embed-open" onclick={toggle}
+            <button type="button" class="btn icon" id="embed-open" onclick={toggle} aria-label="Embed"
                 aria-expanded={open.to_string()} aria-haspopup="dialog"
-                title="An iframe snippet that shows this run on another page">
-                {"Embed"}
+                title="Embed: an iframe snippet that shows this run on another page">
+                {svg(EMBED_ICON)}
             </button>
             <span class="share-status" role="status" aria-live="polite">{status}</span>
             if *open {
