@@ -40,6 +40,8 @@ pub enum TravelMsg {
     Zoom(f64),
     /// Pan the diagram by this fraction of its visible window.
     Pan(f64),
+    /// The diagram follows the cursor again.
+    Follow,
 }
 
 /// The app's time-travel state.
@@ -144,6 +146,33 @@ pub fn log_diff(leader: NodeId, node: &NodeDetail, lead: &NodeDetail) -> LogDiff
         common: common as u64,
         extra: node.log[common..].to_vec(),
         missing: (lead.log.len() - common) as u64,
+    }
+}
+
+/// An action in a few words, for the branch list.
+pub fn action_text(action: &Action) -> String {
+    let arrow = |both: bool| if both { "↔" } else { "→" };
+    match action {
+        Action::Partition { groups } => {
+            let groups: Vec<String> = groups
+                .iter()
+                .map(|g| {
+                    g.iter()
+                        .map(|n| n.to_string())
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+                .collect();
+            format!("partition {{{}}}", groups.join("} {"))
+        }
+        Action::Heal => String::from("heal"),
+        Action::CutLink { from, to, both } => format!("cut {from}{}{to}", arrow(*both)),
+        Action::RestoreLink { from, to, both } => format!("restore {from}{}{to}", arrow(*both)),
+        Action::Crash { node } => format!("crash {node}"),
+        Action::Restart { node } => format!("restart {node}"),
+        Action::Timeout { node } => format!("timeout {node}"),
+        Action::Request { node, op, .. } => format!("{op} to {node}"),
+        Action::DropMessage { id } => format!("drop {id}"),
     }
 }
 
@@ -259,6 +288,7 @@ impl Model {
                 let half = (((b.0 - a.0) as f64 / factor) / 2.0).clamp(500.0, 3.6e9) as u64;
                 self.travel.window = Some((Time(mid.saturating_sub(half)), Time(mid + half)));
             }
+            TravelMsg::Follow => self.travel.window = None,
             TravelMsg::Pan(fraction) => {
                 let (a, b) = self.travel.window_at(self.sim.now());
                 let width = (b.0 - a.0) as f64;

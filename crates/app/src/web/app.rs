@@ -10,6 +10,8 @@ use super::cluster::Cluster;
 use super::components::dialogs::{HelpDialog, NoticeLine, ScenarioDialog, SettingsDialog};
 use super::components::panels::{EventLog, Inspector, Invariants, StatusBar};
 use super::components::topbar::TopBar;
+// --- time travel ---
+use super::components::timetravel::TimeTravelPanel;
 use super::store::{Action, Store};
 use super::{dom, hook};
 use crate::keys::{shortcut, KeyPress};
@@ -115,6 +117,8 @@ pub fn app() -> Html {
                     <EventLog panel={panel.clone()} />
                 </aside>
             </main>
+            // --- time travel ---
+            <TimeTravelPanel model={store.model.clone()} panel={panel.clone()} send={send.clone()} />
             {
                 match panel.overlay {
                     Overlay::None => html! {},

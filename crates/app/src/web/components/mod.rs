@@ -3,3 +3,5 @@
 pub mod dialogs;
 pub mod panels;
 pub mod topbar;
+// --- time travel ---
+pub mod timetravel;
