@@ -91,6 +91,8 @@ impl TimeTravel {
 pub struct TravelView {
     pub now: Time,
     pub head_time: Time,
+    /// `head_time` in microseconds, for tests.
+    pub head_micros: u64,
     pub events: u64,
     pub head_events: u64,
     /// Scrubbed back: playing replays the branch.
@@ -108,6 +110,7 @@ impl TravelView {
         TravelView {
             now: model.sim.now(),
             head_time: t.head_time(),
+            head_micros: t.head_time().0,
             events: model.sim.trace().len(),
             head_events: t.head_len(),
             behind: t.is_behind(&*model.sim),

@@ -56,7 +56,17 @@ pub fn time_travel_panel(props: &TimeTravelProps) -> Html {
     let _ = &props.panel; // re-rendered when the panels change
     let model = props.model.0.borrow();
     let view = model.travel_view();
-    let send = &props.send;
+    // Selection, zoom and the jump kind change nothing the panels show,
+    // so the store would not re-render this component: it asks itself.
+    let force = use_force_update();
+    let send: Callback<Msg> = {
+        let (outer, force) = (props.send.clone(), force.clone());
+        Callback::from(move |msg: Msg| {
+            outer.emit(msg);
+            force.force_update();
+        })
+    };
+    let send = &send;
     let travel = |msg: TravelMsg| {
         let send = send.clone();
         Callback::from(move |_: MouseEvent| send.emit(Msg::Travel(msg.clone())))
