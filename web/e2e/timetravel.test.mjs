@@ -122,6 +122,11 @@ test('scrubbing shows the state a native run reaches at that time', { timeout: 3
     await page.locator('#spacetime svg .msg').first().dispatchEvent('click');
     await page.waitForFunction(() => window.splitbrain.travel().selectedEvent !== null);
     assert.equal(await page.locator('#spacetime svg .msg.selected').count() >= 1, true);
+    // And shows it in the cluster: the state just after its send, where it
+    // is in flight.
+    await page.getByRole('button', { name: 'Show in the cluster' }).click();
+    await page.waitForFunction(() => window.splitbrain.state().inFlight > 0);
+    assert.match(await page.locator('#tt-picked').innerText(), /sent at/);
     // The SVG export is a download of a standalone file.
     const [download] = await Promise.all([
       page.waitForEvent('download'),

@@ -42,6 +42,9 @@ pub enum TravelMsg {
     Pan(f64),
     /// The diagram follows the cursor again.
     Follow,
+    /// Show the state just after event `index` (a message's send, so the
+    /// cluster draws it in flight).
+    SeekEvent(u64),
 }
 
 /// The app's time-travel state.
@@ -188,6 +191,49 @@ impl Model {
         TravelView::of(self)
     }
 
+    /// The selected message in words, with where its send is, if a send
+    /// is selected.
+    pub fn selected_message(&self) -> Option<(String, u64)> {
+        let index = self.travel.selected_event?;
+        let e = self.travel.timeline.events().get(index as usize)?;
+        if e.kind != splitbrain_core::trace::EventKind::Send {
+            return None;
+        }
+        let kind = self
+            .sim
+            .msg_kinds()
+            .get(usize::from(e.tag))
+            .copied()
+            .unwrap_or("message");
+        let fate = self.travel.timeline.events()[index as usize..]
+            .iter()
+            .find(|d| {
+                d.arg == e.arg
+                    && matches!(
+                        d.kind,
+                        splitbrain_core::trace::EventKind::Deliver
+                            | splitbrain_core::trace::EventKind::Drop
+                    )
+            })
+            .map(|d| match d.kind {
+                splitbrain_core::trace::EventKind::Drop => {
+                    format!("dropped at {}", crate::panel::format_time(d.time))
+                }
+                _ => format!("delivered at {}", crate::panel::format_time(d.time)),
+            })
+            .unwrap_or_else(|| String::from("not yet arrived"));
+        Some((
+            format!(
+                "{kind} m{} {} → {}, sent at {}, {fate}",
+                e.arg,
+                e.node,
+                e.peer,
+                crate::panel::format_time(e.time)
+            ),
+            index,
+        ))
+    }
+
     /// The trace events of the current branch, for the diagram and export.
     pub fn branch_events(&self) -> &[TraceEvent] {
         self.travel.timeline.events()
@@ -292,6 +338,10 @@ impl Model {
                 self.travel.window = Some((Time(mid.saturating_sub(half)), Time(mid + half)));
             }
             TravelMsg::Follow => self.travel.window = None,
+            TravelMsg::SeekEvent(index) => {
+                let sim = t.seek_index(index + 1);
+                self.show(sim);
+            }
             TravelMsg::Pan(fraction) => {
                 let (a, b) = self.travel.window_at(self.sim.now());
                 let width = (b.0 - a.0) as f64;
@@ -403,6 +453,28 @@ mod tests {
         let again = m.travel.timeline.seek_time(end);
         assert_eq!(again.trace().hash(), head);
         assert_eq!(m.travel_view().branches.len(), 2, "playing made no branch");
+    }
+
+    #[test]
+    fn a_message_picked_in_the_diagram_shows_in_flight_in_the_cluster() {
+        let mut m = played(2);
+        let (index, id) = m
+            .branch_events()
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.kind == splitbrain_core::trace::EventKind::Send)
+            .map(|(i, e)| (i as u64, e.arg))
+            .nth(40)
+            .unwrap();
+        m.travel_update(TravelMsg::SelectEvent(Some(index)));
+        let (text, at) = m.selected_message().unwrap();
+        assert_eq!(at, index);
+        assert!(text.contains(&format!("m{id}")), "{text}");
+        m.travel_update(TravelMsg::SeekEvent(index));
+        assert!(m.sim().trace().len() > index);
+        let mut flying = false;
+        m.sim().for_each_in_flight(&mut |f| flying |= f.id.0 == id);
+        assert!(flying, "the message is on its way in the state shown");
     }
 
     #[test]

@@ -223,6 +223,15 @@ pub fn time_travel_panel(props: &TimeTravelProps) -> Html {
         }
     });
 
+    let picked = model.selected_message().map(|(text, index)| {
+        html! {
+            <p class="tt-picked" id="tt-picked">
+                <span>{format!("Selected: {text}")}</span>
+                <button class="btn" onclick={travel(TravelMsg::SeekEvent(index))}>{"Show in the cluster"}</button>
+            </p>
+        }
+    });
+
     let hint = if view.behind {
         "Viewing the past. Play replays this branch, its recorded actions included, and runs on live at its end. Acting here (crash, partition, request…) starts a new branch; this one stays in the list."
     } else {
@@ -280,6 +289,7 @@ pub fn time_travel_panel(props: &TimeTravelProps) -> Html {
                     <button class="btn" onclick={export_png}>{"Export cluster (PNG)"}</button>
                 </div>
             </div>
+            { for picked }
             <div class="tt-diagram" id="spacetime" onclick={onpick} {onwheel}>{diagram}</div>
         </section>
     }
