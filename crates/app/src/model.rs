@@ -1516,4 +1516,4 @@ mod tests {
 // --- time travel ---
 #[path = "timetravel.rs"]
 mod timetravel;
-pub use timetravel::{log_diff, LogDiff, TimeTravel, TravelMsg, TravelView};
+pub use timetravel::{action_text, log_diff, LogDiff, TimeTravel, TravelMsg, TravelView};

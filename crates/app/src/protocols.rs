@@ -176,6 +176,7 @@ impl ProtocolChoice {
                 ("value chosen", "value accepted")
             }
             ProtocolChoice::MultiPaxos => ("chosen slots", "log length"),
+            ProtocolChoice::Quorum | ProtocolChoice::Gossip => ("writes stored", "log length"),
         }
     }
 
@@ -186,6 +187,8 @@ impl ProtocolChoice {
             ProtocolChoice::Raft | ProtocolChoice::MultiPaxos => "leader",
             ProtocolChoice::TwoPhase | ProtocolChoice::ThreePhase => "coordinator",
             ProtocolChoice::Paxos | ProtocolChoice::NaivePaxos => "accepting",
+            // Leaderless: any replica coordinates the request it receives.
+            ProtocolChoice::Quorum | ProtocolChoice::Gossip => "leader",
         };
         let who = match (self, leader) {
             (_, None) => "none".to_owned(),

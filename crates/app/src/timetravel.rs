@@ -40,6 +40,11 @@ pub enum TravelMsg {
     Zoom(f64),
     /// Pan the diagram by this fraction of its visible window.
     Pan(f64),
+    /// The diagram follows the cursor again.
+    Follow,
+    /// Show the state just after event `index` (a message's send, so the
+    /// cluster draws it in flight).
+    SeekEvent(u64),
 }
 
 /// The app's time-travel state.
@@ -89,6 +94,8 @@ impl TimeTravel {
 pub struct TravelView {
     pub now: Time,
     pub head_time: Time,
+    /// `head_time` in microseconds, for tests.
+    pub head_micros: u64,
     pub events: u64,
     pub head_events: u64,
     /// Scrubbed back: playing replays the branch.
@@ -106,6 +113,7 @@ impl TravelView {
         TravelView {
             now: model.sim.now(),
             head_time: t.head_time(),
+            head_micros: t.head_time().0,
             events: model.sim.trace().len(),
             head_events: t.head_len(),
             behind: t.is_behind(&*model.sim),
@@ -147,6 +155,36 @@ pub fn log_diff(leader: NodeId, node: &NodeDetail, lead: &NodeDetail) -> LogDiff
     }
 }
 
+/// An action in a few words, for the branch list.
+pub fn action_text(action: &Action) -> String {
+    let arrow = |both: bool| if both { "↔" } else { "→" };
+    match action {
+        Action::Partition { groups } => {
+            let groups: Vec<String> = groups
+                .iter()
+                .map(|g| {
+                    g.iter()
+                        .map(|n| n.to_string())
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+                .collect();
+            format!("partition {{{}}}", groups.join("} {"))
+        }
+        Action::Heal => String::from("heal"),
+        Action::CutLink { from, to, both } => format!("cut {from}{}{to}", arrow(*both)),
+        Action::RestoreLink { from, to, both } => format!("restore {from}{}{to}", arrow(*both)),
+        Action::Crash { node } => format!("crash {node}"),
+        Action::Restart { node } => format!("restart {node}"),
+        Action::Timeout { node } => format!("timeout {node}"),
+        Action::Request { node, op, .. } => format!("{op} to {node}"),
+        Action::DropMessage { id } => format!("drop {id}"),
+        Action::Vote { node, yes } => {
+            format!("{node} votes {}", if *yes { "yes" } else { "no" })
+        }
+    }
+}
+
 impl Model {
     pub fn travel(&self) -> &TimeTravel {
         &self.travel
@@ -154,6 +192,49 @@ impl Model {
 
     pub fn travel_view(&self) -> TravelView {
         TravelView::of(self)
+    }
+
+    /// The selected message in words, with where its send is, if a send
+    /// is selected.
+    pub fn selected_message(&self) -> Option<(String, u64)> {
+        let index = self.travel.selected_event?;
+        let e = self.travel.timeline.events().get(index as usize)?;
+        if e.kind != splitbrain_core::trace::EventKind::Send {
+            return None;
+        }
+        let kind = self
+            .sim
+            .msg_kinds()
+            .get(usize::from(e.tag))
+            .copied()
+            .unwrap_or("message");
+        let fate = self.travel.timeline.events()[index as usize..]
+            .iter()
+            .find(|d| {
+                d.arg == e.arg
+                    && matches!(
+                        d.kind,
+                        splitbrain_core::trace::EventKind::Deliver
+                            | splitbrain_core::trace::EventKind::Drop
+                    )
+            })
+            .map(|d| match d.kind {
+                splitbrain_core::trace::EventKind::Drop => {
+                    format!("dropped at {}", crate::panel::format_time(d.time))
+                }
+                _ => format!("delivered at {}", crate::panel::format_time(d.time)),
+            })
+            .unwrap_or_else(|| String::from("not yet arrived"));
+        Some((
+            format!(
+                "{kind} m{} {} → {}, sent at {}, {fate}",
+                e.arg,
+                e.node,
+                e.peer,
+                crate::panel::format_time(e.time)
+            ),
+            index,
+        ))
     }
 
     /// The trace events of the current branch, for the diagram and export.
@@ -258,6 +339,11 @@ impl Model {
                 let mid = (a.0 + b.0) / 2;
                 let half = (((b.0 - a.0) as f64 / factor) / 2.0).clamp(500.0, 3.6e9) as u64;
                 self.travel.window = Some((Time(mid.saturating_sub(half)), Time(mid + half)));
+            }
+            TravelMsg::Follow => self.travel.window = None,
+            TravelMsg::SeekEvent(index) => {
+                let sim = t.seek_index(index + 1);
+                self.show(sim);
             }
             TravelMsg::Pan(fraction) => {
                 let (a, b) = self.travel.window_at(self.sim.now());
@@ -370,6 +456,28 @@ mod tests {
         let again = m.travel.timeline.seek_time(end);
         assert_eq!(again.trace().hash(), head);
         assert_eq!(m.travel_view().branches.len(), 2, "playing made no branch");
+    }
+
+    #[test]
+    fn a_message_picked_in_the_diagram_shows_in_flight_in_the_cluster() {
+        let mut m = played(2);
+        let (index, id) = m
+            .branch_events()
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.kind == splitbrain_core::trace::EventKind::Send)
+            .map(|(i, e)| (i as u64, e.arg))
+            .nth(40)
+            .unwrap();
+        m.travel_update(TravelMsg::SelectEvent(Some(index)));
+        let (text, at) = m.selected_message().unwrap();
+        assert_eq!(at, index);
+        assert!(text.contains(&format!("m{id}")), "{text}");
+        m.travel_update(TravelMsg::SeekEvent(index));
+        assert!(m.sim().trace().len() > index);
+        let mut flying = false;
+        m.sim().for_each_in_flight(&mut |f| flying |= f.id.0 == id);
+        assert!(flying, "the message is on its way in the state shown");
     }
 
     #[test]

@@ -507,14 +507,34 @@ impl Timeline {
             return None;
         }
         let mut sim = self.restore(&b.snaps[i - 1]);
+        // Which step ends last before `here` is known only after the next
+        // one, so keep one copy from shortly before `here` and finish from
+        // it: one replay plus a short one, not two replays.
+        const NEAR: u64 = 64;
+        let mut near: Option<Box<dyn Simulation>> = None;
         let mut previous = sim.trace().len();
         loop {
+            if near.is_none() && sim.trace().len() + NEAR >= here {
+                near = Some(sim.snapshot());
+            }
             if !sim.step() || sim.trace().len() >= here {
                 break;
             }
             previous = sim.trace().len();
         }
-        Some(self.seek_index(previous))
+        let mut back = match near {
+            Some(mut near) if near.trace().len() <= previous => {
+                near.attach_history(sim.history());
+                near
+            }
+            _ => return Some(self.seek_index(previous)),
+        };
+        while back.trace().len() < previous {
+            if !back.step() {
+                break;
+            }
+        }
+        Some(Self::finish(back))
     }
 
     /// Where the next event of `kind` after trace length `from` is, as an

@@ -13,6 +13,8 @@ use super::components::history::HistoryPanel;
 use super::components::panels::{EventLog, Inspector, Invariants, StatusBar};
 use super::components::protocol::{BoardPanel, GalleryDialog, StoryCard};
 use super::components::topbar::TopBar;
+// --- time travel ---
+use super::components::timetravel::TimeTravelPanel;
 use super::store::{Action, Store};
 use super::{dom, hook};
 use crate::keys::{shortcut, KeyPress};
@@ -137,6 +139,8 @@ pub fn app() -> Html {
                     <EventLog panel={panel.clone()} />
                 </aside>
             </main>
+            // --- time travel ---
+            <TimeTravelPanel model={store.model.clone()} panel={panel.clone()} send={send.clone()} />
             {
                 match panel.overlay {
                     Overlay::None => html! {},

@@ -11,6 +11,10 @@
 //! - `checkHistory(text, format?, repeat?)`: a history file's
 //!   linearizability verdict and the parse and check times, in wasm.
 //! - `historyState()`: the history view (added by that component).
+//! - `travel()`: the time-travel view (cursor, end, branches, markers);
+//!   `branchScenario()`: the current branch as scenario JSON;
+//!   `benchSeek(json, events, samples)`: records a scenario headless to
+//!   `events` events and times seeks in it (never touches the run shown).
 
 use wasm_bindgen::prelude::*;
 use yew::Callback;
@@ -66,6 +70,26 @@ pub fn install(model: ModelRef, _send: Callback<Msg>) {
     };
     set(&hook, "frameStats", &stats.into_js_value());
 
+    // --- time travel ---
+    {
+        let m = model.clone();
+        let travel =
+            Closure::<dyn Fn() -> JsValue>::new(move || to_js(&m.0.borrow().travel_view()));
+        set(&hook, "travel", &travel.into_js_value());
+        let m = model.clone();
+        let scenario =
+            Closure::<dyn Fn() -> String>::new(move || m.0.borrow().branch_scenario_json());
+        set(&hook, "branchScenario", &scenario.into_js_value());
+        let bench = Closure::<dyn Fn(String, f64, f64) -> Result<JsValue, JsValue>>::new(
+            |json: String, events: f64, samples: f64| {
+                bench_seek(&json, events as u64, samples as usize)
+                    .map(|r| to_js(&r))
+                    .map_err(|e| js_sys::Error::new(&e).into())
+            },
+        );
+        set(&hook, "benchSeek", &bench.into_js_value());
+    }
+
     let reset = Closure::<dyn Fn()>::new(move || model.0.borrow_mut().frame_times.clear());
     set(&hook, "resetFrameStats", &reset.into_js_value());
 
@@ -86,4 +110,89 @@ pub fn install(model: ModelRef, _send: Callback<Msg>) {
     set(&hook, "checkHistory", &check.into_js_value());
 
     set(&dom::window(), "splitbrain", &hook);
+}
+
+// --- time travel ---
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SeekBench {
+    events: u64,
+    head_micros: u64,
+    snapshots: usize,
+    interval: u64,
+    record_ms: f64,
+    /// Wasm memory growth while recording, in bytes (events, snapshots,
+    /// history: everything the timeline holds).
+    memory_bytes: f64,
+    seek_time_ms: Vec<f64>,
+    seek_index_ms: Vec<f64>,
+    step_back_ms: Vec<f64>,
+}
+
+/// Records `json` to `events` events and times `samples` seeks by time, by
+/// index and steps back, spread over the run.
+fn bench_seek(json: &str, events: u64, samples: usize) -> Result<SeekBench, String> {
+    use splitbrain_core::timeline::{Timeline, DEFAULT_INTERVAL};
+    use splitbrain_core::{RunOptions, Scenario, Span, Time};
+    let scenario: Scenario = serde_json::from_str(json).map_err(|e| e.to_string())?;
+    let memory = || {
+        wasm_bindgen::memory()
+            .dyn_into::<js_sys::WebAssembly::Memory>()
+            .map(|m| {
+                m.buffer()
+                    .dyn_into::<js_sys::ArrayBuffer>()
+                    .map_or(0.0, |b| f64::from(b.byte_length()))
+            })
+            .unwrap_or(0.0)
+    };
+    let before = memory();
+    let start = dom::now_ms();
+    let mut cursor = crate::model::build_sim(
+        &scenario,
+        RunOptions {
+            keep_trace: true,
+            recent_events: 0,
+        },
+    )
+    .map_err(|e| e.to_string())?;
+    let mut tl = Timeline::new(&mut *cursor, DEFAULT_INTERVAL);
+    while tl.head_len() < events {
+        let until = tl.head_time() + Span::from_millis(100);
+        tl.advance(&mut *cursor, until, events - tl.head_len());
+        if cursor.next_event_time().is_none() {
+            break;
+        }
+    }
+    let record_ms = dom::now_ms() - start;
+    let memory_bytes = memory() - before;
+    let head = tl.head_time().0.max(1);
+    let len = tl.head_len().max(1);
+    let (mut by_time, mut by_index, mut back) = (Vec::new(), Vec::new(), Vec::new());
+    for i in 0..samples {
+        // Spread evenly, offset so points fall between snapshots too.
+        let f = (i as f64 + 0.37) / samples as f64;
+        let t0 = dom::now_ms();
+        let sim = tl.seek_time(Time((head as f64 * f) as u64));
+        by_time.push(dom::now_ms() - t0);
+        drop(sim);
+        let t0 = dom::now_ms();
+        let sim = tl.seek_index((len as f64 * f) as u64);
+        by_index.push(dom::now_ms() - t0);
+        let t0 = dom::now_ms();
+        let prev = tl.step_back(&*sim);
+        back.push(dom::now_ms() - t0);
+        drop(prev);
+    }
+    Ok(SeekBench {
+        events: tl.head_len(),
+        head_micros: tl.head_time().0,
+        snapshots: tl.stats().snapshots,
+        interval: tl.interval(),
+        record_ms,
+        memory_bytes,
+        seek_time_ms: by_time,
+        seek_index_ms: by_index,
+        step_back_ms: back,
+    })
 }

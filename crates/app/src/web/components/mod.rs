@@ -10,3 +10,5 @@ pub mod protocol;
 // --- permalinks ---
 pub mod embed;
 pub mod share;
+// --- time travel ---
+pub mod timetravel;

@@ -1,0 +1,296 @@
+//! The time-travel panel: the scrubber with its markers, step and jump
+//! buttons, the branch list, the space-time diagram and the exports.
+
+use std::rc::Rc;
+
+use splitbrain_core::timeline::MarkKind;
+use wasm_bindgen::JsCast;
+use web_sys::{Element, HtmlElement};
+use yew::prelude::*;
+
+use crate::model::{action_text, Msg, TravelMsg};
+use crate::panel::{format_time, Panel};
+use crate::spacetime::{self, Colors, DiagramSpec};
+use crate::web::dom;
+use crate::web::store::ModelRef;
+
+#[derive(Properties, PartialEq)]
+pub struct TimeTravelProps {
+    pub model: ModelRef,
+    pub panel: Rc<Panel>,
+    pub send: Callback<Msg>,
+}
+
+/// Width of the diagram's coordinate system; CSS scales it to the panel.
+const DIAGRAM_WIDTH: f64 = 960.0;
+/// Markers drawn on the scrubber at most (a long run has many).
+const MAX_MARKS: usize = 400;
+
+fn kind_class(kind: MarkKind) -> &'static str {
+    match kind {
+        MarkKind::LeaderChange => "mark leader-change",
+        MarkKind::Crash => "mark crash",
+        MarkKind::Partition => "mark partition",
+        MarkKind::Violation => "mark violation",
+        MarkKind::ClientReply => "mark reply",
+    }
+}
+
+/// Saves `href` (a data: URL) as a file named `name`.
+fn download(href: &str, name: &str) {
+    let doc = dom::document();
+    let Ok(a) = doc.create_element("a") else {
+        return;
+    };
+    let _ = a.set_attribute("href", href);
+    let _ = a.set_attribute("download", name);
+    if let (Some(body), Ok(a)) = (doc.body(), a.dyn_into::<HtmlElement>()) {
+        let _ = body.append_child(&a);
+        a.click();
+        let _ = body.remove_child(&a);
+    }
+}
+
+#[function_component(TimeTravelPanel)]
+pub fn time_travel_panel(props: &TimeTravelProps) -> Html {
+    let _ = &props.panel; // re-rendered when the panels change
+    let model = props.model.0.borrow();
+    let view = model.travel_view();
+    // Selection, zoom and the jump kind change nothing the panels show,
+    // so the store would not re-render this component: it asks itself.
+    let force = use_force_update();
+    let send: Callback<Msg> = {
+        let (outer, force) = (props.send.clone(), force.clone());
+        Callback::from(move |msg: Msg| {
+            outer.emit(msg);
+            force.force_update();
+        })
+    };
+    let send = &send;
+    let travel = |msg: TravelMsg| {
+        let send = send.clone();
+        Callback::from(move |_: MouseEvent| send.emit(Msg::Travel(msg.clone())))
+    };
+    let head = view.head_time.0.max(1);
+    let onscrub = {
+        let send = send.clone();
+        Callback::from(move |e: InputEvent| {
+            if let Ok(v) = dom::target_value(&e).parse::<f64>() {
+                send.emit(Msg::Travel(TravelMsg::SeekTime(v as u64)));
+            }
+        })
+    };
+    let onkind = {
+        let send = send.clone();
+        Callback::from(move |e: Event| {
+            let v = dom::target_value(&e);
+            if let Some(kind) = MarkKind::ALL.iter().find(|k| k.name() == v) {
+                send.emit(Msg::Travel(TravelMsg::SetKind(*kind)));
+            }
+        })
+    };
+
+    // Markers: evenly thinned when there are too many to see.
+    let every = view.markers.len().div_ceil(MAX_MARKS).max(1);
+    let marks = view.markers.iter().step_by(every).map(|m| {
+        let left = m.time.0 as f64 / head as f64 * 100.0;
+        let title = format!("{} at {} ({})", m.kind.name(), format_time(m.time), m.node);
+        html! { <span class={kind_class(m.kind)} style={format!("left:{left:.3}%")} {title}></span> }
+    });
+
+    // The diagram, for its visible window only.
+    let window = model.travel().window_at(view.now);
+    let spec = DiagramSpec {
+        nodes: model.node_count(),
+        window,
+        cursor: view.now,
+        selected: view.selected_event,
+        msg_kinds: model.sim().msg_kinds(),
+        width: DIAGRAM_WIDTH,
+        colors: Colors::Css,
+    };
+    let (svg, _) = spacetime::svg(model.branch_events(), &spec);
+    let diagram = Html::from_html_unchecked(AttrValue::from(svg));
+    let onpick = {
+        let send = send.clone();
+        Callback::from(move |e: MouseEvent| {
+            let hit = e
+                .target()
+                .and_then(|t| t.dyn_into::<Element>().ok())
+                .and_then(|el| el.closest("[data-event]").ok().flatten())
+                .and_then(|el| el.get_attribute("data-event"))
+                .and_then(|v| v.parse::<u64>().ok());
+            send.emit(Msg::Travel(TravelMsg::SelectEvent(hit)));
+        })
+    };
+    let onwheel = {
+        let send = send.clone();
+        Callback::from(move |e: WheelEvent| {
+            e.prevent_default();
+            let msg = if e.shift_key() || e.delta_x().abs() > e.delta_y().abs() {
+                let d = if e.shift_key() {
+                    e.delta_y()
+                } else {
+                    e.delta_x()
+                };
+                TravelMsg::Pan(d.signum() * 0.1)
+            } else if e.delta_y() < 0.0 {
+                TravelMsg::Zoom(1.25)
+            } else {
+                TravelMsg::Zoom(0.8)
+            };
+            send.emit(Msg::Travel(msg));
+        })
+    };
+    let export_svg = {
+        let model = props.model.clone();
+        Callback::from(move |_: MouseEvent| {
+            let m = model.0.borrow();
+            let v = m.travel_view();
+            let spec = DiagramSpec {
+                nodes: m.node_count(),
+                window: m.travel().window_at(v.now),
+                cursor: v.now,
+                selected: v.selected_event,
+                msg_kinds: m.sim().msg_kinds(),
+                width: DIAGRAM_WIDTH,
+                colors: Colors::Fixed,
+            };
+            let file = spacetime::export(m.branch_events(), &spec);
+            let href = format!(
+                "data:image/svg+xml;charset=utf-8,{}",
+                String::from(js_sys::encode_uri_component(&file))
+            );
+            download(&href, "splitbrain-spacetime.svg");
+        })
+    };
+    let export_png = Callback::from(|_: MouseEvent| {
+        let canvas = dom::document()
+            .get_element_by_id("cluster")
+            .and_then(|c| c.dyn_into::<web_sys::HtmlCanvasElement>().ok());
+        if let Some(url) = canvas.and_then(|c| c.to_data_url().ok()) {
+            download(&url, "splitbrain-cluster.png");
+        }
+    });
+
+    let branches = view.branches.iter().map(|b| {
+        let label = match (&b.fork_time, &b.last_action) {
+            (Some(at), Some(a)) => format!(
+                "Branch {}: from {} at {}, {}",
+                b.id,
+                b.parent.map(|p| format!("branch {p}")).unwrap_or_default(),
+                format_time(*at),
+                action_text(&a.action)
+            ),
+            _ => format!("Branch {}: the original run", b.id),
+        };
+        let detail = format!("to {} · {} events", format_time(b.head_time), b.head_events);
+        let onclick = travel(TravelMsg::SwitchBranch(b.id));
+        html! {
+            <li>
+                <button class={classes!("btn", "branch", b.current.then_some("current"))}
+                    aria-current={b.current.then_some("true")} {onclick}>
+                    <span>{label}</span><span class="muted">{detail}</span>
+                </button>
+            </li>
+        }
+    });
+
+    let diff = model.selected_log_diff().map(|d| {
+        let node = model.selected.map(|n| n.to_string()).unwrap_or_default();
+        let extra = if d.extra.is_empty() {
+            String::from("nothing the leader lacks")
+        } else {
+            format!(
+                "{} entr{} the leader lacks or has in another term (from index {}, terms {})",
+                d.extra.len(),
+                if d.extra.len() == 1 { "y" } else { "ies" },
+                d.extra[0].index,
+                d.extra
+                    .iter()
+                    .map(|e| e.term.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        html! {
+            <p class="log-diff" id="log-diff">
+                {format!(
+                    "{node} against leader {}: the same up to index {}; {extra}; {} of the leader's entries missing.",
+                    d.leader, d.common, d.missing
+                )}
+            </p>
+        }
+    });
+
+    let picked = model.selected_message().map(|(text, index)| {
+        html! {
+            <p class="tt-picked" id="tt-picked">
+                <span>{format!("Selected: {text}")}</span>
+                <button class="btn" onclick={travel(TravelMsg::SeekEvent(index))}>{"Show in the cluster"}</button>
+            </p>
+        }
+    });
+
+    let hint = if view.behind {
+        "Viewing the past. Play replays this branch, its recorded actions included, and runs on live at its end. Acting here (crash, partition, request…) starts a new branch; this one stays in the list."
+    } else {
+        "At the end of the run. Drag the slider or press ← to go back in time."
+    };
+
+    html! {
+        <section class="panel timetravel" aria-labelledby="timetravel-title">
+            <div class="tt-head">
+                <h2 id="timetravel-title">{"Timeline"}</h2>
+                <span class="tt-status" id="tt-status">
+                    {format!(
+                        "{} of {} · event {} of {} · branch {}",
+                        format_time(view.now),
+                        format_time(view.head_time),
+                        view.events,
+                        view.head_events,
+                        view.branch
+                    )}
+                </span>
+            </div>
+            <div class="scrubber">
+                <div class="marks" aria-hidden="true">{ for marks }</div>
+                <input id="scrubber" type="range" min="0" max={head.to_string()} step="1"
+                    value={view.now.0.min(head).to_string()} aria-label="Simulated time"
+                    aria-valuetext={format_time(view.now)} oninput={onscrub} />
+            </div>
+            <div class="tt-controls" role="toolbar" aria-label="Time travel">
+                <button class="btn" onclick={travel(TravelMsg::Jump(false))} title="[">{format!("⏮ Previous {}", view.kind.name())}</button>
+                <button class="btn" onclick={travel(TravelMsg::StepBack)} title="← or ,">{"◀ Step back"}</button>
+                <button class="btn" onclick={travel(TravelMsg::StepForward)} title="→ or .">{"Step ▶"}</button>
+                <button class="btn" onclick={travel(TravelMsg::Jump(true))} title="]">{format!("Next {} ⏭", view.kind.name())}</button>
+                <label>{"Jump to "}
+                    <select onchange={onkind} aria-label="Kind of event to jump to">
+                        { for MarkKind::ALL.iter().map(|k| html! {
+                            <option value={k.name()} selected={*k == view.kind}>{k.name()}</option>
+                        }) }
+                    </select>
+                </label>
+                <button class="btn" onclick={travel(TravelMsg::Live)} disabled={!view.behind} title="End">{"To the end"}</button>
+            </div>
+            <p class="tt-hint">{hint}</p>
+            <h3>{"Branches"}</h3>
+            <ol class="branches" aria-label="Branches">{ for branches }</ol>
+            { for diff }
+            <div class="tt-diagram-head">
+                <h3>{"Space-time diagram"}</h3>
+                <div class="tt-controls" role="toolbar" aria-label="Diagram">
+                    <button class="btn" onclick={travel(TravelMsg::Pan(-0.25))} aria-label="Pan earlier">{"◀"}</button>
+                    <button class="btn" onclick={travel(TravelMsg::Zoom(0.5))} aria-label="Zoom out">{"−"}</button>
+                    <button class="btn" onclick={travel(TravelMsg::Zoom(2.0))} aria-label="Zoom in">{"+"}</button>
+                    <button class="btn" onclick={travel(TravelMsg::Pan(0.25))} aria-label="Pan later">{"▶"}</button>
+                    <button class="btn" onclick={travel(TravelMsg::Follow)}>{"Follow"}</button>
+                    <button class="btn" onclick={export_svg}>{"Export diagram (SVG)"}</button>
+                    <button class="btn" onclick={export_png}>{"Export cluster (PNG)"}</button>
+                </div>
+            </div>
+            { for picked }
+            <div class="tt-diagram" id="spacetime" onclick={onpick} {onwheel}>{diagram}</div>
+        </section>
+    }
+}
