@@ -111,6 +111,11 @@ impl Board {
                 &["role", "writes", "keys", "siblings", "hints"],
                 "write",
             ),
+            ProtocolChoice::LockService => (
+                "Locks and the file",
+                &["role", "token", "file versions"],
+                "write",
+            ),
         };
         let rows = (0..sim.node_count() as u16)
             .map(NodeId)
@@ -165,6 +170,11 @@ impl Board {
                         view.role_label.to_owned(),
                         format!("b{}", view.term),
                         view.commit_index.to_string(),
+                        view.log_len.to_string(),
+                    ],
+                    ProtocolChoice::LockService => vec![
+                        view.role_label.to_owned(),
+                        view.term.to_string(),
                         view.log_len.to_string(),
                     ],
                     ProtocolChoice::Quorum | ProtocolChoice::Gossip => {

@@ -35,6 +35,7 @@ use splitbrain_core::protocol::Op;
 use splitbrain_core::protocols::commit::three_phase::ThreePhaseConfig;
 use splitbrain_core::protocols::commit::two_phase::TwoPhaseConfig;
 use splitbrain_core::protocols::gossip::GossipConfig;
+use splitbrain_core::protocols::lock::LockConfig;
 use splitbrain_core::protocols::multi_paxos::MultiPaxosConfig;
 use splitbrain_core::protocols::paxos::PaxosConfig;
 use splitbrain_core::protocols::quorum::QuorumConfig;
@@ -109,7 +110,7 @@ const EMBED_AUTOPLAY: u64 = 1;
 const EMBED_LOOP: u64 = 2;
 
 /// The protocols in the order of their tag. Append only.
-const PROTOCOLS: [&str; 7] = [
+const PROTOCOLS: [&str; 8] = [
     "raft",
     "two-phase",
     "three-phase",
@@ -117,6 +118,7 @@ const PROTOCOLS: [&str; 7] = [
     "multi-paxos",
     "quorum",
     "gossip",
+    "lock-service",
 ];
 
 fn default_config(index: usize) -> ProtocolConfig {
@@ -127,7 +129,8 @@ fn default_config(index: usize) -> ProtocolConfig {
         3 => ProtocolConfig::Paxos(PaxosConfig::default()),
         4 => ProtocolConfig::MultiPaxos(MultiPaxosConfig::default()),
         5 => ProtocolConfig::Quorum(QuorumConfig::default()),
-        _ => ProtocolConfig::Gossip(GossipConfig::default()),
+        6 => ProtocolConfig::Gossip(GossipConfig::default()),
+        _ => ProtocolConfig::LockService(LockConfig::default()),
     }
 }
 

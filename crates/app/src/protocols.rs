@@ -8,6 +8,7 @@
 use splitbrain_core::protocols::commit::three_phase::ThreePhaseConfig;
 use splitbrain_core::protocols::commit::two_phase::TwoPhaseConfig;
 use splitbrain_core::protocols::gossip::GossipConfig;
+use splitbrain_core::protocols::lock::LockConfig;
 use splitbrain_core::protocols::multi_paxos::MultiPaxosConfig;
 use splitbrain_core::protocols::paxos::{PaxosConfig, PaxosVariant};
 use splitbrain_core::protocols::quorum::QuorumConfig;
@@ -27,12 +28,13 @@ pub enum ProtocolChoice {
     MultiPaxos,
     Quorum,
     Gossip,
+    LockService,
 }
 
 impl ProtocolChoice {
     /// Menu order: the replicated logs, the commit protocols, Paxos, then
     /// the eventually consistent stores.
-    pub const ALL: [ProtocolChoice; 8] = [
+    pub const ALL: [ProtocolChoice; 9] = [
         ProtocolChoice::Raft,
         ProtocolChoice::TwoPhase,
         ProtocolChoice::ThreePhase,
@@ -41,6 +43,7 @@ impl ProtocolChoice {
         ProtocolChoice::MultiPaxos,
         ProtocolChoice::Quorum,
         ProtocolChoice::Gossip,
+        ProtocolChoice::LockService,
     ];
 
     /// A stable name for forms, tests and links.
@@ -54,6 +57,7 @@ impl ProtocolChoice {
             ProtocolChoice::MultiPaxos => "multi-paxos",
             ProtocolChoice::Quorum => "quorum",
             ProtocolChoice::Gossip => "gossip",
+            ProtocolChoice::LockService => "lock-service",
         }
     }
 
@@ -68,6 +72,7 @@ impl ProtocolChoice {
             ProtocolChoice::MultiPaxos => "Multi-Paxos",
             ProtocolChoice::Quorum => "Quorum store (Dynamo style)",
             ProtocolChoice::Gossip => "Gossip cache (no quorum)",
+            ProtocolChoice::LockService => "Lock service: leases and fencing",
         }
     }
 
@@ -88,6 +93,7 @@ impl ProtocolChoice {
             ProtocolConfig::MultiPaxos(_) => ProtocolChoice::MultiPaxos,
             ProtocolConfig::Quorum(_) => ProtocolChoice::Quorum,
             ProtocolConfig::Gossip(_) => ProtocolChoice::Gossip,
+            ProtocolConfig::LockService(_) => ProtocolChoice::LockService,
         }
     }
 
@@ -126,6 +132,7 @@ impl ProtocolChoice {
             }
             ProtocolChoice::Quorum => (5, ProtocolConfig::Quorum(QuorumConfig::default())),
             ProtocolChoice::Gossip => (5, ProtocolConfig::Gossip(GossipConfig::default())),
+            ProtocolChoice::LockService => (4, ProtocolConfig::LockService(LockConfig::default())),
         };
         Settings {
             nodes,
@@ -158,6 +165,9 @@ impl ProtocolChoice {
             ProtocolChoice::Quorum => {
                 "Every node is a replica; the one a client asks coordinates (its label says so) and waits for R of N replicas on a read, W on a write. The number under a node counts the writes it stored; the inspector lists its versions, with siblings."
             }
+            ProtocolChoice::LockService => {
+                "n0 is the lock server, n1 the storage node holding the file; the others are workers that take a lease, write with its fencing token, and let it go. The number under a node is a fencing token; the storage node's squares are the file's versions, hollow when a stale token was rejected."
+            }
             ProtocolChoice::Gossip => {
                 "Every node is a cache that answers from what it holds and gossips its entries to a peer at intervals: always available, converging once gossip gets through. The number under a node counts the writes it stored."
             }
@@ -177,6 +187,7 @@ impl ProtocolChoice {
             }
             ProtocolChoice::MultiPaxos => ("chosen slots", "log length"),
             ProtocolChoice::Quorum | ProtocolChoice::Gossip => ("writes stored", "log length"),
+            ProtocolChoice::LockService => ("file versions", "file versions"),
         }
     }
 
@@ -189,6 +200,7 @@ impl ProtocolChoice {
             ProtocolChoice::Paxos | ProtocolChoice::NaivePaxos => "accepting",
             // Leaderless: any replica coordinates the request it receives.
             ProtocolChoice::Quorum | ProtocolChoice::Gossip => "leader",
+            ProtocolChoice::LockService => "lock server",
         };
         let who = match (self, leader) {
             (_, None) => "none".to_owned(),

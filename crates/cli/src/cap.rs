@@ -77,6 +77,37 @@ fn share(ok: usize, total: usize) -> String {
     }
 }
 
+/// Successful requests' latency, in microseconds.
+pub struct Latency {
+    pub mean: f64,
+    pub median: f64,
+    pub p99: f64,
+    pub max: f64,
+}
+
+/// How long successful requests took: the price of consistency when
+/// nothing fails (the "else" half of PACELC).
+pub fn latency(history: &[ClientOp]) -> Option<Latency> {
+    let mut took: Vec<u64> = history
+        .iter()
+        .filter_map(|o| match &o.result {
+            Some((done, OpResult::Ok { .. })) => Some(done.since(o.invoke).0),
+            _ => None,
+        })
+        .collect();
+    if took.is_empty() {
+        return None;
+    }
+    took.sort_unstable();
+    let at = |q: usize| took[(took.len() * q / 100).min(took.len() - 1)] as f64;
+    Some(Latency {
+        mean: took.iter().sum::<u64>() as f64 / took.len() as f64,
+        median: at(50),
+        p99: at(99),
+        max: took[took.len() - 1] as f64,
+    })
+}
+
 /// The versioning the scenario's store resolves conflicts with, if it is a
 /// store that keeps versions.
 pub fn versioning(scenario: &Scenario) -> Option<Versioning> {
@@ -117,6 +148,15 @@ pub fn report(sim: &dyn Simulation, until: Time, reads: bool) {
             let (ok, total) = availability(&asked, from, to);
             println!("  clients of {side}: {}", share(ok, total));
         }
+    }
+    if let Some(l) = latency(history) {
+        println!(
+            "latency of successful requests: mean {:.1} ms, median {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+            l.mean / 1e3,
+            l.median / 1e3,
+            l.p99 / 1e3,
+            l.max / 1e3
+        );
     }
     let Some(a) = audit_run(sim) else {
         println!(

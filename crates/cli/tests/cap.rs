@@ -123,3 +123,32 @@ fn ring_prints_spread_and_moved_keys_against_modulo() {
     assert_eq!(code, 2);
     assert!(err.contains("--vnodes"), "{err}");
 }
+
+/// The mean latency on the `latency` line, in ms.
+fn mean_latency(out: &str) -> f64 {
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("latency of successful requests"))
+        .unwrap_or_else(|| panic!("no latency line:\n{out}"));
+    line.split("mean ")
+        .nth(1)
+        .unwrap()
+        .split(" ms")
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+#[test]
+fn without_a_partition_consistency_costs_latency_across_regions() {
+    let (code, raft, err) = splitbrain(&["run", "web/scenarios/pacelc-raft-regions.json"]);
+    assert_eq!(code, 0, "{raft}\n{err}");
+    let (code, store, err) = splitbrain(&["run", "web/scenarios/pacelc-quorum-regions.json"]);
+    assert_eq!(code, 0, "{store}\n{err}");
+    let (r, s) = (mean_latency(&raft), mean_latency(&store));
+    println!("mean latency across regions: raft {r} ms, R=W=1 store {s} ms");
+    // Every Raft commit crosses a region (no region holds a majority).
+    assert!(r >= 80.0, "{raft}");
+    assert!(s * 2.0 < r, "raft {r} ms vs store {s} ms");
+}

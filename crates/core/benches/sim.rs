@@ -207,11 +207,67 @@ fn cost_report() {
     }
 }
 
+// --- quorum stores ---
+/// A 9-node store (or gossip cache) under the same steady load.
+fn steady_store(protocol: ProtocolConfig) -> Scenario {
+    let mut s = steady(9, 10);
+    s.protocol = protocol;
+    s
+}
+
+fn store_events_per_second(c: &mut Criterion) {
+    use splitbrain_core::protocols::gossip::GossipConfig;
+    use splitbrain_core::protocols::quorum::QuorumConfig;
+    let until = Time(2_000_000);
+    let cases = [
+        (
+            "quorum_9_nodes",
+            steady_store(ProtocolConfig::Quorum(QuorumConfig::default())),
+        ),
+        (
+            "quorum_9_nodes_sloppy",
+            steady_store(ProtocolConfig::Quorum(QuorumConfig {
+                sloppy: true,
+                ..QuorumConfig::default()
+            })),
+        ),
+        (
+            "gossip_9_nodes",
+            steady_store(ProtocolConfig::Gossip(GossipConfig::default())),
+        ),
+    ];
+    println!("\nstores, 9 nodes, 10 clients, 10s, no faults:");
+    for (name, s) in &cases {
+        let start = Instant::now();
+        let sim = run(s, Time(10_000_000), true);
+        let wall = start.elapsed().as_secs_f64();
+        println!(
+            "  {name}: {} requests ok, {:.1} messages per request, {:.2} M events/s",
+            sim.stats().ok,
+            sim.stats().sent as f64 / sim.stats().ok.max(1) as f64,
+            sim.trace().len() as f64 / wall / 1e6,
+        );
+    }
+    for (name, s) in cases {
+        let events = run(&s, until, true).trace().len();
+        let mut group = c.benchmark_group("simulator");
+        group.throughput(Throughput::Elements(events));
+        group.sample_size(20);
+        group.measurement_time(Duration::from_secs(5));
+        group.bench_function(name, |b| {
+            b.iter(|| black_box(run(black_box(&s), until, true).trace().hash()))
+        });
+        group.finish();
+    }
+}
+
 fn benches(c: &mut Criterion) {
     report();
     cost_report();
     events_per_second(c);
     paxos_events_per_second(c);
+    // --- quorum stores ---
+    store_events_per_second(c);
 }
 
 criterion_group!(sim, benches);

@@ -17,6 +17,7 @@ use crate::protocols::paxos::PaxosConfig;
 use crate::protocols::raft::RaftConfig;
 // --- quorum stores ---
 use crate::protocols::gossip::GossipConfig;
+use crate::protocols::lock::LockConfig;
 use crate::protocols::quorum::QuorumConfig;
 use crate::time::{Span, Time};
 
@@ -66,6 +67,8 @@ pub enum ProtocolConfig {
     // --- quorum stores ---
     Quorum(QuorumConfig),
     Gossip(GossipConfig),
+    #[serde(rename = "lock-service")]
+    LockService(LockConfig),
 }
 
 impl ProtocolConfig {
@@ -79,6 +82,7 @@ impl ProtocolConfig {
             // --- quorum stores ---
             ProtocolConfig::Quorum(_) => "quorum",
             ProtocolConfig::Gossip(_) => "gossip",
+            ProtocolConfig::LockService(_) => "lock-service",
         }
     }
 }
@@ -419,6 +423,7 @@ impl Scenario {
             // --- quorum stores ---
             ProtocolConfig::Quorum(c) => c.validate(self.nodes).map_err(in_protocol)?,
             ProtocolConfig::Gossip(c) => c.validate().map_err(in_protocol)?,
+            ProtocolConfig::LockService(c) => c.validate(self.nodes).map_err(in_protocol)?,
         }
         // --- regions ---
         if let Some(r) = &self.network.regions {

@@ -225,5 +225,8 @@ pub fn build(
         ProtocolConfig::Gossip(config) => {
             boxed::<crate::protocols::gossip::Gossip>(scenario, config, options)
         }
+        ProtocolConfig::LockService(config) => {
+            boxed::<crate::protocols::lock::LockService>(scenario, config, options)
+        }
     })
 }

@@ -8,4 +8,5 @@ pub mod paxos;
 pub mod raft;
 // --- quorum stores ---
 pub mod gossip;
+pub mod lock;
 pub mod quorum;

@@ -190,3 +190,36 @@ fn a_sloppy_quorum_asks_stand_ins_that_keep_hints() {
     }
     assert_eq!(replies(&out), [Outcome::Ok { value: None }]);
 }
+
+#[test]
+fn the_checker_catches_dominated_siblings_and_lost_versions() {
+    use crate::protocol::{Checker, Slot};
+    let config = QuorumConfig::default();
+    let v = |value: &str, clock: &[(u16, u64)]| Version {
+        value: value.into(),
+        clock: VClock(clock.iter().copied().collect()),
+        stamp: Stamp::default(),
+    };
+    let mut checker = QuorumChecker::new(1, &config);
+    let (mut q, _) = node(0, config.clone());
+    q.d.store.insert("x".into(), alloc::vec![v("a", &[(1, 2)])]);
+    q.changes += 1;
+    assert!(checker.check(&[Slot::Up(q.clone())], NodeId(0)).is_ok());
+    // Dropping "a" for an older version is a regression.
+    q.d.store
+        .insert("x".into(), alloc::vec![v("old", &[(1, 1)])]);
+    q.changes += 1;
+    let e = checker
+        .check(&[Slot::Up(q.clone())], NodeId(0))
+        .unwrap_err();
+    assert_eq!(e.invariant, 1, "{e:?}");
+    // A sibling that another sibling supersedes.
+    let mut checker = QuorumChecker::new(1, &config);
+    q.d.store.insert(
+        "x".into(),
+        alloc::vec![v("a", &[(1, 2)]), v("b", &[(1, 1)])],
+    );
+    q.changes += 1;
+    let e = checker.check(&[Slot::Up(q)], NodeId(0)).unwrap_err();
+    assert_eq!(e.invariant, 0, "{e:?}");
+}
