@@ -110,12 +110,12 @@ pub fn app() -> Html {
                 <section class="view" aria-label="Cluster">
                     <Cluster model={store.model.clone()} panel={panel.clone()} send={send.clone()} {refresh} />
                     <StatusBar panel={panel.clone()} />
-                    // --- history view ---
-                    <HistoryPanel model={store.model.clone()} />
                 </section>
                 <aside class="side" aria-label="Details">
                     <Inspector panel={panel.clone()} send={send.clone()} />
                     <Invariants panel={panel.clone()} />
+                    // --- history view ---
+                    <HistoryPanel model={store.model.clone()} />
                     <EventLog panel={panel.clone()} />
                 </aside>
             </main>
