@@ -48,7 +48,7 @@ pub const LABEL_WIDTH: f64 = 52.0;
 /// Height of the time axis at the bottom.
 pub const AXIS_HEIGHT: f64 = 18.0;
 const MIN_LANE: f64 = 4.0;
-const MAX_LANE: f64 = 20.0;
+const MAX_LANE: f64 = 16.0;
 const RIGHT_PAD: f64 = 10.0;
 
 /// The client ids the app gives hand-made and steady requests
@@ -77,8 +77,8 @@ impl Property {
 
     pub fn name(self) -> &'static str {
         match self {
-            Property::Linearizable => "Linearizability",
-            Property::Sequential => "Sequential consistency",
+            Property::Linearizable => "Linearizable",
+            Property::Sequential => "Sequential",
             Property::ReadYourWrites => "Read your writes",
             Property::MonotonicReads => "Monotonic reads",
             Property::Convergence => "Convergence",

@@ -128,14 +128,14 @@ pub fn app() -> Html {
                 <section class="view" aria-label="Cluster">
                     <Cluster model={store.model.clone()} panel={panel.clone()} send={send.clone()} {refresh} />
                     <StatusBar panel={panel.clone()} />
-                    // --- history view ---
-                    <HistoryPanel model={store.model.clone()} />
                 </section>
                 <aside class="side" aria-label="Details">
                     <StoryCard panel={panel.clone()} send={send.clone()} />
                     <BoardPanel panel={panel.clone()} send={send.clone()} />
                     <Inspector panel={panel.clone()} send={send.clone()} />
                     <Invariants panel={panel.clone()} />
+                    // --- history view ---
+                    <HistoryPanel model={store.model.clone()} />
                     <EventLog panel={panel.clone()} />
                 </aside>
             </main>

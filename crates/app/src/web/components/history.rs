@@ -45,12 +45,13 @@ struct Shown2 {
     ops: usize,
     focused: Option<String>,
     hidden: String,
+    lanes: usize,
 }
 
 fn snapshot(view: &HistoryView, picture: &Picture) -> Shown2 {
     let mut hidden = String::new();
     if picture.hidden_lanes > 0 {
-        hidden.push_str(&format!("{} more lanes not shown. ", picture.hidden_lanes));
+        hidden.push_str(&format!("{} more lanes not shown; ", picture.hidden_lanes));
     }
     if picture.thinned > 0 {
         // Not the count: it changes every frame, and this line should not.
@@ -65,6 +66,7 @@ fn snapshot(view: &HistoryView, picture: &Picture) -> Shown2 {
         ops: view.ops().len(),
         focused: view.focused.map(|op| view.describe(op)),
         hidden,
+        lanes: view.lane_count(),
     }
 }
 
@@ -327,6 +329,12 @@ pub fn history_panel(props: &HistoryProps) -> Html {
     };
 
     let s = &*shown;
+    // As tall as its lanes need (at most 16 px each), within 56..=150 px:
+    // a run with one client does not take room from the cluster.
+    let box_style = format!(
+        "height: {}px",
+        (s.lanes as f64 * 16.0 + crate::history::AXIS_HEIGHT + 4.0).clamp(56.0, 150.0)
+    );
     let badge = |b: &crate::history::Badge| {
         let selected = s.selected == Some(b.property);
         let class = classes!("verdict", b.verdict.name(), selected.then_some("selected"));
@@ -349,47 +357,54 @@ pub fn history_panel(props: &HistoryProps) -> Html {
         }
         Source::Imported { name } => html! {
             <>
-                <span class="source">{format!("imported {name} · {} operations", s.ops)}</span>
+                <span class="source">{format!("{name} · {} ops", s.ops)}</span>
                 <button type="button" class="btn" onclick={back_to_live}>{"Back to the live run"}</button>
             </>
         },
     };
     html! {
-        <section class="history" aria-label="History">
+        <section class="panel history" aria-label="History">
             <div class="history-head">
                 <h2>{"History"}</h2>
-                {source}
-                <span class="spacer" />
-                <button type="button" class="btn icon" aria-label="Zoom out (longer time span)" title="Zoom out" onclick={zoom(false)}>{"−"}</button>
-                <button type="button" class="btn icon" aria-label="Zoom in (shorter time span)" title="Zoom in" onclick={zoom(true)}>{"+"}</button>
-                <button type="button" class="btn" onclick={open_import}>{"Import…"}</button>
-                <button type="button" class="btn" onclick={export} title="Download this history in Jepsen's EDN format">{"Export EDN"}</button>
-            </div>
-            <div class="verdicts" role="group" aria-label="Consistency verdicts">
-                { for s.badges.iter().map(badge) }
+                <div class="verdicts" role="group" aria-label="Consistency verdicts">
+                    { for s.badges.iter().map(badge) }
+                </div>
             </div>
             if !s.explanation.is_empty() {
                 <div class="explanation" id="history-explanation" role="status">
                     { for s.explanation.iter().map(|line| html! { <p>{line}</p> }) }
                 </div>
             }
-            <div class="history-box">
+            <div class="history-box" style={box_style}>
                 <canvas id="history" ref={canvas_ref} tabindex="0"
                     aria-roledescription="history view"
                     aria-label="Client operations, one lane per client. Left and right arrows move between operations."
                     aria-describedby="history-focus"
                     {onpointermove} {onpointerleave} {onkeydown} {onblur} />
             </div>
-            <p class="history-legend">
-                <span><i class="swatch" style="background: var(--ok)" />{"ok"}</span>
-                <span><i class="swatch" style="background: var(--bad)" />{"failed"}</span>
-                <span><i class="swatch" style="background: var(--warn)" />{"unknown (timed out)"}</span>
-                <span><i class="swatch" style="background: var(--muted)" />{"waiting"}</span>
-                <span class="served-note" title={SERVED_LEGEND}>{"Hover or focus an operation to ring what served it on the cluster"}</span>
-            </p>
-            <p id="history-focus" class="history-focus" aria-live="polite">
-                { s.focused.clone().unwrap_or_else(|| s.hidden.clone()) }
-            </p>
+            <div class="history-foot">
+                <p id="history-focus" class="history-focus" aria-live="polite">
+                    if let Some(text) = s.focused.clone() {
+                        {text}
+                    } else {
+                        <span class="history-legend">
+                            <span><i class="swatch" style="background: var(--ok)" />{"ok"}</span>
+                            <span><i class="swatch" style="background: var(--bad)" />{"failed"}</span>
+                            <span><i class="swatch" style="background: var(--warn)" />{"timed out"}</span>
+                            <span><i class="swatch" style="background: var(--muted)" />{"waiting"}</span>
+                            <span class="served-note" title={SERVED_LEGEND}>{"hover: what served it"}</span>
+                            if !s.hidden.is_empty() {
+                                <span class="hidden-note">{s.hidden.clone()}</span>
+                            }
+                        </span>
+                    }
+                </p>
+                {source}
+                <button type="button" class="btn icon" aria-label="Zoom out (longer time span)" title="Zoom out" onclick={zoom(false)}>{"−"}</button>
+                <button type="button" class="btn icon" aria-label="Zoom in (shorter time span)" title="Zoom in" onclick={zoom(true)}>{"+"}</button>
+                <button type="button" class="btn" onclick={open_import}>{"Import…"}</button>
+                <button type="button" class="btn" onclick={export} title="Download this history in Jepsen's EDN format">{"Export EDN"}</button>
+            </div>
             if *importing {
                 <ImportDialog on_imported={on_imported} on_close={close_import} />
             }
