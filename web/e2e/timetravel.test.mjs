@@ -115,7 +115,9 @@ test('scrubbing shows the state a native run reaches at that time', { timeout: 3
     await page.keyboard.press('[');
     await page.waitForFunction((n) => window.splitbrain.state().events < n, again.events);
     assert.notEqual((await state(page)).leader, null, 'a leader was just elected');
-    // The diagram draws the window around the cursor, with a line at it.
+    // The diagram (folded away by default) draws the window around the
+    // cursor, with a line at it.
+    await page.locator('#tt-more summary').click();
     assert.ok(await page.locator('#spacetime svg .msg').count() > 0, 'messages in the diagram');
     assert.equal(await page.locator('#spacetime svg .cursor').count(), 1);
     // Selecting an arrow highlights it.

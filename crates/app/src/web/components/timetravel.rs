@@ -28,11 +28,11 @@ const MAX_MARKS: usize = 400;
 
 fn kind_class(kind: MarkKind) -> &'static str {
     match kind {
-        MarkKind::LeaderChange => "mark leader-change",
-        MarkKind::Crash => "mark crash",
-        MarkKind::Partition => "mark partition",
-        MarkKind::Violation => "mark violation",
-        MarkKind::ClientReply => "mark reply",
+        MarkKind::LeaderChange => "tt-mark tt-leader-change",
+        MarkKind::Crash => "tt-mark tt-crash",
+        MarkKind::Partition => "tt-mark tt-partition",
+        MarkKind::Violation => "tt-mark tt-violation",
+        MarkKind::ClientReply => "tt-mark tt-reply",
     }
 }
 
@@ -274,11 +274,14 @@ pub fn time_travel_panel(props: &TimeTravelProps) -> Html {
                 <button class="btn" onclick={travel(TravelMsg::Live)} disabled={!view.behind} title="End">{"To the end"}</button>
             </div>
             <p class="tt-hint">{hint}</p>
-            <h3>{"Branches"}</h3>
-            <ol class="branches" aria-label="Branches">{ for branches }</ol>
+            if view.branches.len() > 1 {
+                <h3>{"Branches"}</h3>
+                <ol class="branches" aria-label="Branches">{ for branches }</ol>
+            }
             { for diff }
+            <details class="tt-more" id="tt-more">
+            <summary>{"Space-time diagram"}</summary>
             <div class="tt-diagram-head">
-                <h3>{"Space-time diagram"}</h3>
                 <div class="tt-controls" role="toolbar" aria-label="Diagram">
                     <button class="btn" onclick={travel(TravelMsg::Pan(-0.25))} aria-label="Pan earlier">{"◀"}</button>
                     <button class="btn" onclick={travel(TravelMsg::Zoom(0.5))} aria-label="Zoom out">{"−"}</button>
@@ -291,6 +294,7 @@ pub fn time_travel_panel(props: &TimeTravelProps) -> Html {
             </div>
             { for picked }
             <div class="tt-diagram" id="spacetime" onclick={onpick} {onwheel}>{diagram}</div>
+            </details>
         </section>
     }
 }
