@@ -12,6 +12,8 @@
 //! unknown (the step budget ran out).
 
 mod explore;
+// --- explore: protocols ---
+mod explore_protocol;
 mod history;
 
 use std::fmt::Write as _;
@@ -27,6 +29,7 @@ const USAGE: &str = "\
 usage: splitbrain run SCENARIO.json [--until TIME] [--seed N] [--trace OUT.jsonl] [--history OUT.edn]
        splitbrain check-history FILE [--format jepsen-etcd|porcupine-kv] [--max-steps N]
        splitbrain explore --model two-phase --rms N [--symmetry] [--dfs]
+       splitbrain explore --protocol P [bounds] [--swarm RUNS] [--out FILE]
 
   --until TIME    simulated time to run to, such as 10s or 500ms
                   (default: the scenario's `until`, else 10s)
