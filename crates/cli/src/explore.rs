@@ -28,6 +28,10 @@ fn number(flag: &str, value: Option<&String>) -> Result<usize, Failure> {
 }
 
 pub fn run(args: &[String]) -> Result<u8, Failure> {
+    // --- explore: protocols ---
+    if args.iter().any(|a| a == "--protocol") {
+        return crate::explore_protocol::run(args);
+    }
     let mut model = None;
     let mut rms = 3;
     let mut options = Options::default();

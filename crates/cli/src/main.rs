@@ -14,6 +14,8 @@
 
 mod cap;
 mod explore;
+// --- explore: protocols ---
+mod explore_protocol;
 mod history;
 mod ring;
 
@@ -31,6 +33,7 @@ usage: splitbrain run SCENARIO.json [--until TIME] [--seed N] [--trace OUT.jsonl
        splitbrain check-history FILE [--format jepsen-etcd|porcupine-kv] [--max-steps N]
        splitbrain explore --model two-phase --rms N [--symmetry] [--dfs]
        splitbrain ring [--nodes N] [--vnodes 1,8,64,256] [--keys K] [--key NAME]
+       splitbrain explore --protocol P [bounds] [--swarm RUNS] [--out FILE]
 
   --until TIME    simulated time to run to, such as 10s or 500ms
                   (default: the scenario's `until`, else 10s)

@@ -1,5 +1,6 @@
 //! Exhaustive exploration speed: unique states per second for the
-//! Gray–Lamport two-phase commit model, and memory per stored state.
+//! Gray–Lamport two-phase commit model and for Paxos at small bounds, and
+//! memory per stored state.
 //! Prints numbers; asserts nothing. For comparison (from the issue): an
 //! established Rust model checker explores this model at 7 RMs (296,448
 //! unique states) at about 655,000 states/s on one core of this kind of
@@ -11,8 +12,11 @@
 
 use std::time::Instant;
 
+use splitbrain_core::explore::protocol::{Bounds, ProtocolModel};
 use splitbrain_core::explore::two_phase::TwoPhaseSpec;
 use splitbrain_core::explore::{explore, Model, Options, Report, Strategy};
+use splitbrain_core::protocols::paxos::{Paxos, PaxosConfig, PaxosVariant};
+use splitbrain_core::{ProtocolConfig, Scenario};
 
 /// This thread's CPU time in seconds.
 fn cpu_seconds() -> f64 {
@@ -85,5 +89,34 @@ fn main() {
     run("8 RMs", &TwoPhaseSpec::new(8), bfs, 5);
     run("7 RMs (DFS)", &TwoPhaseSpec::new(7), dfs, 5);
     run("8 RMs with symmetry", &TwoPhaseSpec::new(8), sym, 5);
+    println!("load afterwards {}", load_average());
+
+    println!("\nprotocols over the simulator's nondeterminism (bytes/state: inline");
+    println!("state, parent link and table share; node states' heap not counted):");
+    let paxos = |variant| {
+        let config = PaxosConfig {
+            variant,
+            ..PaxosConfig::default()
+        };
+        (
+            Scenario::new(ProtocolConfig::Paxos(config.clone()), 3, 0),
+            config,
+        )
+    };
+    let (scenario, config) = paxos(PaxosVariant::Classic);
+    for in_flight in [5, 6] {
+        let bounds = Bounds {
+            max_timer_fires: 2,
+            max_in_flight: in_flight,
+            ..Bounds::default()
+        };
+        let model = ProtocolModel::<Paxos>::new(&scenario, config.clone(), bounds).unwrap();
+        run(
+            &format!("Paxos, 3 nodes, 2 ballots, {in_flight} in flight"),
+            &model,
+            bfs,
+            3,
+        );
+    }
     println!("load afterwards {}", load_average());
 }

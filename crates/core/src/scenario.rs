@@ -50,6 +50,40 @@ pub struct Scenario {
     /// `--until`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub until: Option<Time>,
+    // --- explore: scripted schedules ---
+    /// A forced schedule, as the explorer finds one: when present, the
+    /// simulator takes these steps in order instead of drawing delivery
+    /// and timer times from the seed, then carries on as usual.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub script: Vec<ScriptStep>,
+}
+
+// --- explore: scripted schedules ---
+
+/// One forced step of a scripted run, at simulated time `at`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScriptStep {
+    pub at: Time,
+    #[serde(rename = "do")]
+    pub step: Scripted,
+}
+
+/// What a script step does. Messages are named by the id the simulator
+/// gives each send, in order from 0 (copies of a message share its id).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum Scripted {
+    /// Deliver one copy of message `id` now.
+    Deliver { id: MessageId },
+    /// Lose one copy of message `id`.
+    Drop { id: MessageId },
+    /// Put one more copy of message `id` in flight.
+    Duplicate { id: MessageId },
+    /// Fire `node`'s armed timer `timer` now.
+    Fire { node: NodeId, timer: u8 },
+    /// Anything a user may do: crash, restart, partition, heal...
+    Act { action: Action },
 }
 
 /// Which protocol, with its parameters.
@@ -396,6 +430,7 @@ impl Scenario {
             faults: None,
             actions: Vec::new(),
             until: None,
+            script: Vec::new(),
         }
     }
 
@@ -528,6 +563,46 @@ impl Scenario {
             }
             last = timed.at;
             self.check_action(&format!("{path}.action"), &timed.action)?;
+        }
+        self.check_script()
+    }
+
+    // --- explore: scripted schedules ---
+    fn check_script(&self) -> Result<(), ScenarioError> {
+        if !self.script.is_empty() && self.faults.is_some() {
+            return Err(ScenarioError::new(
+                "script",
+                "a scripted run cannot also draw random faults: remove `faults`",
+            ));
+        }
+        let mut last = Time::ZERO;
+        for (i, step) in self.script.iter().enumerate() {
+            let path = format!("script[{i}]");
+            if step.at < last {
+                return Err(ScenarioError::new(
+                    format!("{path}.at"),
+                    format!(
+                        "steps must be in time order: {} comes after {}",
+                        step.at, last
+                    ),
+                ));
+            }
+            last = step.at;
+            match &step.step {
+                Scripted::Fire { node, .. } => {
+                    self.check_node(&format!("{path}.do.node"), *node)?
+                }
+                Scripted::Act { action } => {
+                    if matches!(action, Action::Request { .. } | Action::DropMessage { .. }) {
+                        return Err(ScenarioError::new(
+                            format!("{path}.do.action"),
+                            "requests go in `actions`, and drops are `drop` steps",
+                        ));
+                    }
+                    self.check_action(&format!("{path}.do.action"), action)?
+                }
+                Scripted::Deliver { .. } | Scripted::Drop { .. } | Scripted::Duplicate { .. } => {}
+            }
         }
         Ok(())
     }

@@ -22,6 +22,9 @@ use crate::scenario::{Action, Faults, Scenario, ScenarioError, TimedAction};
 use crate::time::{Span, Time};
 use crate::trace::{stable_hash, DropReason, EventKind, NetChange, OutcomeTag, Trace, TraceEvent};
 
+// --- explore: scripted schedules ---
+mod script;
+
 /// The client id user-issued requests get when the scenario names none.
 pub const USER_CLIENT: ClientId = ClientId(1000);
 
@@ -230,6 +233,9 @@ pub struct Sim<P: Protocol> {
     recent: VecDeque<(u64, TraceEvent, Option<P::Msg>)>,
     recent_capacity: usize,
     stats: Stats,
+    // --- explore: scripted schedules ---
+    /// The next step of the scenario's script to take.
+    script_next: usize,
 }
 
 impl<P: Protocol> Sim<P> {
@@ -285,6 +291,7 @@ impl<P: Protocol> Sim<P> {
             recent: VecDeque::new(),
             recent_capacity: 0,
             stats: Stats::default(),
+            script_next: 0,
         };
         if let Some(w) = &scenario.workload {
             sim.workload = vec![WorkloadClient::default(); w.clients as usize];
@@ -694,6 +701,9 @@ impl<P: Protocol> Sim<P> {
 
     /// When the next event is due, if anything is left to happen.
     pub fn next_event_time(&self) -> Option<Time> {
+        if let Some(at) = self.scripted_next_time() {
+            return Some(at);
+        }
         let action = self.schedule.get(self.next_action).map(|s| s.at);
         let queued = self.queue.peek().map(|q| q.time);
         match (action, queued) {
@@ -704,6 +714,9 @@ impl<P: Protocol> Sim<P> {
 
     /// Processes the next event. Returns false when nothing is left.
     pub fn step(&mut self) -> bool {
+        if let Some(stepped) = self.script_step() {
+            return stepped;
+        }
         loop {
             let action = self.schedule.get(self.next_action).map(|s| s.at);
             let queued = self.queue.peek().map(|q| q.time);
@@ -1301,6 +1314,8 @@ impl<P: Protocol> Sim<P> {
             recent: self.recent.clone(),
             recent_capacity: self.recent_capacity,
             stats: self.stats,
+            // A scripted run restored mid-script goes on from the same step.
+            script_next: self.script_next,
         }
     }
 

@@ -11,6 +11,8 @@
 //! somewhere (a sanity check that the search reaches what it should).
 //! A violation comes back with the path that leads to it.
 
+pub mod protocol;
+pub mod swarm;
 pub mod two_phase;
 
 use alloc::string::String;
@@ -86,6 +88,9 @@ pub struct Options {
     pub max_depth: Option<usize>,
     /// Stop after storing this many unique states.
     pub max_states: Option<usize>,
+    /// Stop at the first violated `always` property (breadth-first, that
+    /// is a shortest counterexample) instead of checking the rest.
+    pub stop_at_violation: bool,
 }
 
 impl Default for Options {
@@ -95,6 +100,7 @@ impl Default for Options {
             symmetry: false,
             max_depth: None,
             max_states: None,
+            stop_at_violation: false,
         }
     }
 }
@@ -307,6 +313,7 @@ pub fn explore_with<M: Model>(
         }
         let state = visited.states[index as usize].clone();
         max_depth = max_depth.max(depth);
+        let mut stop = false;
         for (p, verdict) in properties.iter().zip(verdicts.iter_mut()) {
             if verdict.is_some() {
                 continue;
@@ -316,7 +323,8 @@ pub fn explore_with<M: Model>(
                 (Expectation::Always, false) => {
                     *verdict = Some(Verdict::Violated {
                         path: visited.path(index),
-                    })
+                    });
+                    stop = options.stop_at_violation;
                 }
                 (Expectation::Sometimes, true) => {
                     *verdict = Some(Verdict::Holds {
@@ -325,6 +333,10 @@ pub fn explore_with<M: Model>(
                 }
                 _ => {}
             }
+        }
+        if stop {
+            complete = false;
+            break;
         }
         if options.max_depth.is_some_and(|d| depth >= d) {
             complete = false;

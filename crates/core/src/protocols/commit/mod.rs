@@ -115,7 +115,7 @@ pub fn validate_cluster(nodes: u16, votes: &VotePolicy) -> Result<(), ScenarioEr
 }
 
 /// Something a handler did to a transaction that the checker must see.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Change {
     Voted { yes: bool },
     Decided { commit: bool },
@@ -131,7 +131,8 @@ pub trait CommitNode {
 const ATOMICITY: usize = 0;
 const VALIDITY: usize = 1;
 
-#[derive(Clone, Debug, Default)]
+// Hash and Eq: the explorer stores the checker with each state.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 struct TxnRecord {
     /// Participants that voted yes, and no (bitsets).
     yes: u64,
@@ -142,7 +143,7 @@ struct TxnRecord {
 }
 
 /// Atomicity and validity, from the changes each handler reports.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct CommitChecker {
     participants: u64,
     txns: BTreeMap<Txn, TxnRecord>,
@@ -232,7 +233,7 @@ fn violation(invariant: usize, message: String, nodes: Vec<NodeId>) -> Violation
 }
 
 /// Implements [`Checker`] for a commit protocol with the shared checker.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct CommitInvariants(CommitChecker);
 
 impl<P> Checker<P> for CommitInvariants

@@ -128,13 +128,13 @@ pub enum ThreePhaseMsg {
     },
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum Phase {
     Votes,
     Acks,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 struct Coordinating {
     request: RequestId,
     phase: Phase,
@@ -143,20 +143,20 @@ struct Coordinating {
 }
 
 /// A participant's transaction: its state and when it last heard of it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Held {
     pub state: Local,
     pub since: Time,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 struct Terminating {
     /// States reported by other participants (and our own, at the start).
     states: BTreeMap<NodeId, Local>,
     deadline: Time,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct ThreePhaseDurable {
     decisions: BTreeMap<Txn, bool>,
     local: BTreeMap<Txn, Held>,
@@ -176,6 +176,31 @@ pub struct ThreePhase {
     /// this node ever saw.
     open: BTreeSet<Txn>,
     changes: Vec<(Txn, Change)>,
+}
+
+// The explorer stores node states and merges equal ones. Identity, cluster
+// size and configuration are the same in every state of one exploration,
+// and the configuration holds a float, so they are left out.
+impl PartialEq for ThreePhase {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id
+            && self.durable == other.durable
+            && self.coordinating == other.coordinating
+            && self.terminating == other.terminating
+            && self.open == other.open
+            && self.changes == other.changes
+    }
+}
+impl Eq for ThreePhase {}
+impl core::hash::Hash for ThreePhase {
+    fn hash<H: core::hash::Hasher>(&self, h: &mut H) {
+        self.id.hash(h);
+        self.durable.hash(h);
+        self.coordinating.hash(h);
+        self.terminating.hash(h);
+        self.open.hash(h);
+        self.changes.hash(h);
+    }
 }
 
 impl ThreePhase {

@@ -32,21 +32,22 @@ const AGREEMENT: usize = 0;
 const VALIDITY: usize = 1;
 
 /// The acceptors that accepted a ballot's value.
-#[derive(Clone, Debug)]
+// Hash and Eq: the explorer stores the checker with each state.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 struct Vote {
     value: Value,
     acceptors: u64,
 }
 
 /// What the checker last saw of one node.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 struct Seen {
     accepted: Ballot,
     learned: bool,
     proposal: u64,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct PaxosChecker {
     majority: usize,
     /// Digests of every value some node set out to propose.

@@ -255,7 +255,7 @@ pub enum PaxosMsg {
 }
 
 /// Where a proposer is with its current ballot.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Phase {
     /// Not proposing: waiting to start or retry, preempted, or done.
     Idle,
@@ -272,7 +272,7 @@ pub enum Phase {
 }
 
 /// What survives a crash.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct PaxosDurable {
     pub promised: Ballot,
     pub accepted: Option<(Ballot, Value)>,
@@ -305,6 +305,38 @@ pub struct Paxos {
     pub(crate) chosen: Option<Value>,
     /// `Accepted` heard per (ballot, value): who sent it, as a bitset.
     tally: BTreeMap<(Ballot, Value), u64>,
+}
+
+// The explorer stores node states and merges equal ones. Identity, cluster
+// size, configuration and role are fixed for a node, so they are left out.
+impl PartialEq for Paxos {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id
+            && self.promised == other.promised
+            && self.accepted == other.accepted
+            && self.round == other.round
+            && self.proposal == other.proposal
+            && self.phase == other.phase
+            && self.highest_seen == other.highest_seen
+            && self.waiting == other.waiting
+            && self.chosen == other.chosen
+            && self.tally == other.tally
+    }
+}
+impl Eq for Paxos {}
+impl core::hash::Hash for Paxos {
+    fn hash<H: core::hash::Hasher>(&self, h: &mut H) {
+        self.id.hash(h);
+        self.promised.hash(h);
+        self.accepted.hash(h);
+        self.round.hash(h);
+        self.proposal.hash(h);
+        self.phase.hash(h);
+        self.highest_seen.hash(h);
+        self.waiting.hash(h);
+        self.chosen.hash(h);
+        self.tally.hash(h);
+    }
 }
 
 fn bit(node: NodeId) -> u64 {

@@ -1,0 +1,673 @@
+//! Exhaustive exploration of a real protocol over the simulator's own
+//! nondeterminism: instead of letting the seed pick which message arrives
+//! next, which timer fires, who crashes and where the network splits, the
+//! explorer tries every choice, within bounds.
+//!
+//! A state ([`World`]) is every node (running, or crashed with its durable
+//! state), the messages in flight as a multiset, the armed timers with
+//! their deadlines, the partition, the simulated time, the protocol's
+//! checker (its history matters: which ballot chose what), and how much of
+//! each fault budget is spent. A step ([`Step`]) delivers, drops or
+//! duplicates one message, fires a timer, crashes or restarts a node, or
+//! splits or heals the network. The checker runs after every handler, as
+//! in the simulator, and each of its invariants is a property to explore.
+//!
+//! Time: the network is asynchronous, so a delivery, drop, crash or
+//! partition happens at the current instant, and any message may wait for
+//! any number of other steps. Timers are where time passes: a timer set
+//! for `min..=max` is due `max` later, and only the timers due first may
+//! fire, moving the clock to their deadline. Protocols that read the clock
+//! (leases, 3PC's timeouts) see the same times in a scripted replay.
+//!
+//! Symmetry reduction is not offered here: node ids carry meaning in these
+//! protocols (ballot numbers, the coordinator is node 0), so permuting
+//! nodes would merge states that behave differently.
+//!
+//! A counterexample path becomes an ordinary scenario with a `script`
+//! ([`to_scenario`]): the simulator replays it step for step, so it plays
+//! in the app like any other run.
+
+use alloc::format;
+use alloc::string::String;
+use alloc::vec;
+use alloc::vec::Vec;
+use core::hash::{Hash, Hasher};
+
+use crate::id::{ClientId, MessageId, NodeId, RequestId};
+use crate::protocol::{Checker, ClientRequest, Effect, Out, Protocol, Slot, TimerId};
+use crate::scenario::{Action, Scenario, ScenarioError, ScriptStep, Scripted};
+use crate::sim::USER_CLIENT;
+use crate::time::{Span, Time};
+use crate::trace::stable_hash;
+
+use super::{Expectation, Model, Property};
+
+/// How much of each kind of nondeterminism the explorer may use. Depth and
+/// state-count bounds are in [`super::Options`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Bounds {
+    pub max_crashes: u8,
+    pub max_drops: u8,
+    pub max_duplicates: u8,
+    /// How many times the network may split (each split may later heal).
+    pub max_partitions: u8,
+    /// A step that would leave more messages than this in flight is not
+    /// taken.
+    pub max_in_flight: usize,
+    /// How many timers may fire in all (bounds Paxos's ballots and 3PC's
+    /// ticks).
+    pub max_timer_fires: u8,
+}
+
+impl Default for Bounds {
+    fn default() -> Self {
+        Bounds {
+            max_crashes: 0,
+            max_drops: 0,
+            max_duplicates: 0,
+            max_partitions: 0,
+            max_in_flight: 16,
+            max_timer_fires: 4,
+        }
+    }
+}
+
+/// A message in flight. `id` is the id the simulator would have given it;
+/// it is bookkeeping for replay and not part of the state's identity.
+#[derive(Clone, Debug)]
+pub struct InFlight<M> {
+    pub from: NodeId,
+    pub to: NodeId,
+    pub msg: M,
+    pub id: MessageId,
+    /// Hash of (from, to, msg): the sort key that makes the multiset canonical.
+    key: u64,
+}
+
+/// Fault budgets spent so far.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Spent {
+    pub crashes: u8,
+    pub drops: u8,
+    pub duplicates: u8,
+    pub partitions: u8,
+    pub timer_fires: u8,
+}
+
+/// One explored state of a protocol's cluster.
+#[derive(Clone, Debug)]
+pub struct World<P: Protocol> {
+    pub now: Time,
+    pub nodes: Vec<Slot<P>>,
+    /// Armed timers of each node: (timer, deadline), by timer.
+    pub timers: Vec<Vec<(TimerId, Time)>>,
+    /// Sorted by hash, so equal multisets compare equal.
+    pub flight: Vec<InFlight<P::Msg>>,
+    /// The nodes split off from the rest (0: no partition).
+    pub isolated: u64,
+    pub checker: P::Checker,
+    pub spent: Spent,
+    /// The first invariant broken on the way here, with its message.
+    pub violation: Option<(usize, String)>,
+    /// The id the next send gets (bookkeeping, not identity).
+    next_message: u64,
+}
+
+impl<P> PartialEq for World<P>
+where
+    P: Protocol + Eq,
+    P::Durable: Eq,
+    P::Msg: Eq,
+    P::Checker: Eq,
+{
+    fn eq(&self, other: &Self) -> bool {
+        let slots_eq = |a: &Slot<P>, b: &Slot<P>| match (a, b) {
+            (Slot::Up(x), Slot::Up(y)) => x == y,
+            (Slot::Down(x), Slot::Down(y)) => x == y,
+            _ => false,
+        };
+        self.now == other.now
+            && self.isolated == other.isolated
+            && self.spent == other.spent
+            && self.violation.as_ref().map(|v| v.0) == other.violation.as_ref().map(|v| v.0)
+            && self.timers == other.timers
+            && self.flight.len() == other.flight.len()
+            && self
+                .flight
+                .iter()
+                .zip(&other.flight)
+                .all(|(a, b)| a.key == b.key && a.from == b.from && a.to == b.to && a.msg == b.msg)
+            && self.nodes.len() == other.nodes.len()
+            && self
+                .nodes
+                .iter()
+                .zip(&other.nodes)
+                .all(|(a, b)| slots_eq(a, b))
+            && self.checker == other.checker
+    }
+}
+
+impl<P> Eq for World<P>
+where
+    P: Protocol + Eq,
+    P::Durable: Eq,
+    P::Msg: Eq,
+    P::Checker: Eq,
+{
+}
+
+impl<P> Hash for World<P>
+where
+    P: Protocol + Hash,
+    P::Durable: Hash,
+    P::Checker: Hash,
+{
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        self.now.hash(h);
+        self.isolated.hash(h);
+        self.spent.hash(h);
+        self.violation.as_ref().map(|v| v.0).hash(h);
+        self.timers.hash(h);
+        for m in &self.flight {
+            m.key.hash(h);
+        }
+        for slot in &self.nodes {
+            match slot {
+                Slot::Up(p) => {
+                    0u8.hash(h);
+                    p.hash(h);
+                }
+                Slot::Down(d) => {
+                    1u8.hash(h);
+                    d.hash(h);
+                }
+            }
+        }
+        self.checker.hash(h);
+    }
+}
+
+/// One nondeterministic choice. Messages are named by their position in
+/// the state's (sorted) flight list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Step {
+    Deliver(u16),
+    Drop(u16),
+    Duplicate(u16),
+    Fire {
+        node: NodeId,
+        timer: TimerId,
+    },
+    Crash(NodeId),
+    Restart(NodeId),
+    /// Split these nodes (a bitset) off from the rest.
+    Partition(u64),
+    Heal,
+}
+
+/// The largest cluster the explorer takes: partitions are enumerated as
+/// subsets, and state spaces past this are out of reach anyway.
+pub const MAX_EXPLORE_NODES: u16 = 9;
+
+/// A protocol and a starting scenario, as a [`Model`] to explore.
+#[derive(Clone, Debug)]
+pub struct ProtocolModel<P: Protocol> {
+    pub config: P::Config,
+    pub nodes: usize,
+    /// Client requests to make, in order, at their times, before exploring.
+    pub requests: Vec<(Time, NodeId, Option<ClientId>, crate::protocol::Op)>,
+    pub bounds: Bounds,
+}
+
+impl<P: Protocol> ProtocolModel<P> {
+    /// The model of `scenario`, whose protocol config is `config`. The
+    /// scenario's actions may only be client requests: the explorer makes
+    /// every other choice itself.
+    pub fn new(
+        scenario: &Scenario,
+        config: P::Config,
+        bounds: Bounds,
+    ) -> Result<ProtocolModel<P>, ScenarioError> {
+        scenario.validate()?;
+        if scenario.nodes > MAX_EXPLORE_NODES {
+            return Err(ScenarioError::new(
+                "nodes",
+                format!(
+                    "the explorer takes at most {MAX_EXPLORE_NODES} nodes, got {}",
+                    scenario.nodes
+                ),
+            ));
+        }
+        let mut requests = Vec::new();
+        for (i, timed) in scenario.actions.iter().enumerate() {
+            match &timed.action {
+                Action::Request { node, client, op } => {
+                    requests.push((timed.at, *node, *client, op.clone()))
+                }
+                _ => {
+                    return Err(ScenarioError::new(
+                        format!("actions[{i}]"),
+                        "the explorer chooses crashes, partitions and drops itself: \
+                         only client requests may be scripted",
+                    ))
+                }
+            }
+        }
+        if !scenario.script.is_empty() || scenario.faults.is_some() {
+            return Err(ScenarioError::new(
+                "script",
+                "explore a scenario without `script` or `faults`",
+            ));
+        }
+        Ok(ProtocolModel {
+            config,
+            nodes: usize::from(scenario.nodes),
+            requests,
+            bounds,
+        })
+    }
+
+    /// Runs one handler of `node` and carries out its effects, as the
+    /// simulator does, then asks the checker.
+    fn call(
+        &self,
+        w: &mut World<P>,
+        node: NodeId,
+        f: impl FnOnce(&mut P, &mut Out<P::Msg>),
+    ) -> bool {
+        let Slot::Up(state) = &mut w.nodes[node.index()] else {
+            return true;
+        };
+        let mut out = Out::new(node, self.nodes as u16);
+        out.reset(node, w.now);
+        f(state, &mut out);
+        for effect in out.drain() {
+            match effect {
+                Effect::Send { to, msg } => {
+                    let id = MessageId(w.next_message);
+                    w.next_message += 1;
+                    // Sent into a partition: the simulator loses it on
+                    // arrival, so it never enters the state.
+                    if connected(w.isolated, node, to) {
+                        let key = stable_hash(&(node, to, &msg));
+                        let at = w.flight.partition_point(|m| m.key <= key);
+                        w.flight.insert(
+                            at,
+                            InFlight {
+                                from: node,
+                                to,
+                                msg,
+                                id,
+                                key,
+                            },
+                        );
+                    }
+                }
+                Effect::SetTimer { timer, max, .. } => {
+                    let at = w.now + Span(max.0.max(1));
+                    let timers = &mut w.timers[node.index()];
+                    match timers.binary_search_by_key(&timer, |t| t.0) {
+                        Ok(i) => timers[i].1 = at,
+                        Err(i) => timers.insert(i, (timer, at)),
+                    }
+                }
+                Effect::CancelTimer { timer } => {
+                    w.timers[node.index()].retain(|t| t.0 != timer);
+                }
+                // What a client is told is not part of the explored state.
+                Effect::Reply { .. } | Effect::Detail { .. } => {}
+            }
+        }
+        if w.violation.is_none() {
+            if let Err(v) = w.checker.check(&w.nodes, node) {
+                w.violation = Some((v.invariant, v.message));
+            }
+        }
+        w.flight.len() <= self.bounds.max_in_flight
+    }
+
+    /// The earliest deadline of any running node's armed timer.
+    fn next_deadline(w: &World<P>) -> Option<Time> {
+        w.nodes
+            .iter()
+            .zip(&w.timers)
+            .filter(|(slot, _)| slot.up().is_some())
+            .flat_map(|(_, t)| t.iter().map(|t| t.1))
+            .min()
+    }
+
+    fn start(&self) -> World<P> {
+        let n = self.nodes;
+        let mut w = World {
+            now: Time::ZERO,
+            nodes: (0..n)
+                .map(|i| Slot::Up(P::new(NodeId(i as u16), n, &self.config)))
+                .collect(),
+            timers: vec![Vec::new(); n],
+            flight: Vec::new(),
+            isolated: 0,
+            checker: P::Checker::new(n, &self.config),
+            spent: Spent::default(),
+            violation: None,
+            next_message: 0,
+        };
+        for i in 0..n {
+            self.call(&mut w, NodeId(i as u16), |p, out| p.on_start(out));
+        }
+        for (i, (at, node, client, op)) in self.requests.iter().enumerate() {
+            w.now = w.now.max(*at);
+            let request = ClientRequest {
+                id: RequestId(i as u64),
+                client: client.unwrap_or(USER_CLIENT),
+                op: op.clone(),
+            };
+            self.call(&mut w, *node, |p, out| p.on_client_request(request, out));
+        }
+        w
+    }
+
+    /// The state after `step`, or `None` if it is not enabled or breaks a
+    /// bound.
+    pub fn apply(&self, w: &World<P>, step: Step) -> Option<World<P>> {
+        let b = &self.bounds;
+        let mut w = w.clone();
+        let ok = match step {
+            Step::Deliver(i) => {
+                let m = w.flight.get(usize::from(i))?;
+                if w.nodes[m.to.index()].up().is_none() || !connected(w.isolated, m.from, m.to) {
+                    return None;
+                }
+                let m = w.flight.remove(usize::from(i));
+                self.call(&mut w, m.to, |p, out| p.on_message(m.from, m.msg, out))
+            }
+            Step::Drop(i) => {
+                if w.spent.drops >= b.max_drops || usize::from(i) >= w.flight.len() {
+                    return None;
+                }
+                w.spent.drops += 1;
+                w.flight.remove(usize::from(i));
+                true
+            }
+            Step::Duplicate(i) => {
+                if w.spent.duplicates >= b.max_duplicates || w.flight.len() >= b.max_in_flight {
+                    return None;
+                }
+                w.spent.duplicates += 1;
+                let copy = w.flight.get(usize::from(i))?.clone();
+                w.flight.insert(usize::from(i), copy);
+                true
+            }
+            Step::Fire { node, timer } => {
+                if w.spent.timer_fires >= b.max_timer_fires || w.nodes[node.index()].up().is_none()
+                {
+                    return None;
+                }
+                let timers = &mut w.timers[node.index()];
+                let at = timers.iter().position(|t| t.0 == timer)?;
+                let deadline = timers[at].1;
+                if Some(deadline) != Self::next_deadline(&w) {
+                    return None; // another timer is due first
+                }
+                w.timers[node.index()].remove(at);
+                w.spent.timer_fires += 1;
+                w.now = w.now.max(deadline);
+                self.call(&mut w, node, |p, out| p.on_timer(timer, out))
+            }
+            Step::Crash(node) => {
+                if w.spent.crashes >= b.max_crashes {
+                    return None;
+                }
+                let Slot::Up(p) = &w.nodes[node.index()] else {
+                    return None;
+                };
+                w.nodes[node.index()] = Slot::Down(p.durable());
+                w.timers[node.index()].clear();
+                w.checker.on_crash(node);
+                w.spent.crashes += 1;
+                true
+            }
+            Step::Restart(node) => {
+                let Slot::Down(d) = &w.nodes[node.index()] else {
+                    return None;
+                };
+                let p = P::recover(node, self.nodes, &self.config, d.clone());
+                w.nodes[node.index()] = Slot::Up(p);
+                self.call(&mut w, node, |p, out| p.on_start(out))
+            }
+            Step::Partition(set) => {
+                if w.spent.partitions >= b.max_partitions || w.isolated != 0 {
+                    return None;
+                }
+                w.spent.partitions += 1;
+                w.isolated = set;
+                true
+            }
+            Step::Heal => {
+                if w.isolated == 0 {
+                    return None;
+                }
+                w.isolated = 0;
+                true
+            }
+        };
+        ok.then_some(w)
+    }
+
+    /// Replays `path` from the start, returning every state on the way
+    /// (the start first).
+    pub fn replay(&self, path: &[Step]) -> Vec<World<P>> {
+        let mut states = vec![self.start()];
+        for step in path {
+            let last = states.last().expect("starts with the initial state");
+            match self.apply(last, *step) {
+                Some(next) => states.push(next),
+                None => break,
+            }
+        }
+        states
+    }
+
+    /// A step in words, in the state it is taken from.
+    pub fn describe_in(&self, w: &World<P>, step: Step) -> String {
+        let msg = |i: u16| {
+            w.flight
+                .get(usize::from(i))
+                .map(|m| format!("{} → {}: {}", m.from, m.to, P::msg_label(&m.msg)))
+                .unwrap_or_else(|| format!("message #{i}"))
+        };
+        match step {
+            Step::Deliver(i) => format!("deliver {}", msg(i)),
+            Step::Drop(i) => format!("drop {}", msg(i)),
+            Step::Duplicate(i) => format!("duplicate {}", msg(i)),
+            Step::Fire { node, timer } => format!("{node}: timer {timer} fires"),
+            Step::Crash(node) => format!("{node} crashes"),
+            Step::Restart(node) => format!("{node} restarts"),
+            Step::Partition(set) => format!("partition {{{}}} from the rest", list(set)),
+            Step::Heal => String::from("heal the network"),
+        }
+    }
+}
+
+fn list(set: u64) -> String {
+    (0..64u16)
+        .filter(|i| set & (1 << i) != 0)
+        .map(|i| format!("{}", NodeId(i)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn connected(isolated: u64, a: NodeId, b: NodeId) -> bool {
+    (isolated >> a.0) & 1 == (isolated >> b.0) & 1
+}
+
+/// `holds::<P, I>`: invariant `I` of `P`'s checker is not broken. One
+/// function per index, since a property's condition is a plain `fn`.
+fn holds<P: Protocol, const I: usize>(_: &ProtocolModel<P>, w: &World<P>) -> bool {
+    w.violation.as_ref().is_none_or(|v| v.0 != I)
+}
+
+impl<P> Model for ProtocolModel<P>
+where
+    P: Protocol + Hash + Eq,
+    P::Durable: Hash + Eq,
+    P::Msg: Eq,
+    P::Checker: Hash + Eq,
+{
+    type State = World<P>;
+    type Action = Step;
+
+    fn init(&self, out: &mut Vec<World<P>>) {
+        out.push(self.start());
+    }
+
+    fn actions(&self, w: &World<P>, out: &mut Vec<Step>) {
+        if w.violation.is_some() {
+            return; // the run is over: the checker has spoken
+        }
+        let b = &self.bounds;
+        for (i, m) in w.flight.iter().enumerate() {
+            let i = i as u16;
+            // Equal copies are interchangeable: offer the first only.
+            let repeat = i > 0 && {
+                let p = &w.flight[usize::from(i) - 1];
+                p.key == m.key && p.from == m.from && p.to == m.to && p.msg == m.msg
+            };
+            if repeat {
+                continue;
+            }
+            if w.nodes[m.to.index()].up().is_some() && connected(w.isolated, m.from, m.to) {
+                out.push(Step::Deliver(i));
+            }
+            if w.spent.drops < b.max_drops {
+                out.push(Step::Drop(i));
+            }
+            if w.spent.duplicates < b.max_duplicates && w.flight.len() < b.max_in_flight {
+                out.push(Step::Duplicate(i));
+            }
+        }
+        if w.spent.timer_fires < b.max_timer_fires {
+            if let Some(due) = Self::next_deadline(w) {
+                for (n, timers) in w.timers.iter().enumerate() {
+                    if w.nodes[n].up().is_none() {
+                        continue;
+                    }
+                    for &(timer, at) in timers {
+                        if at == due {
+                            out.push(Step::Fire {
+                                node: NodeId(n as u16),
+                                timer,
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        for (n, slot) in w.nodes.iter().enumerate() {
+            let node = NodeId(n as u16);
+            match slot {
+                Slot::Up(_) if w.spent.crashes < b.max_crashes => out.push(Step::Crash(node)),
+                Slot::Down(_) => out.push(Step::Restart(node)),
+                _ => {}
+            }
+        }
+        if w.isolated != 0 {
+            out.push(Step::Heal);
+        } else if w.spent.partitions < b.max_partitions {
+            // Every minority (and, for an even split, the half holding
+            // node 0): the same cut named from the other side is the same
+            // partition.
+            let n = self.nodes;
+            for set in 1u64..(1 << n) {
+                let size = set.count_ones() as usize;
+                if 2 * size < n || (2 * size == n && set & 1 == 1) {
+                    out.push(Step::Partition(set));
+                }
+            }
+        }
+    }
+
+    fn next(&self, w: &World<P>, step: &Step) -> Option<World<P>> {
+        self.apply(w, *step)
+    }
+
+    fn properties(&self) -> Vec<Property<Self>> {
+        let names = <P::Checker as Checker<P>>::INVARIANTS;
+        let conditions: [fn(&Self, &World<P>) -> bool; 8] = [
+            holds::<P, 0>,
+            holds::<P, 1>,
+            holds::<P, 2>,
+            holds::<P, 3>,
+            holds::<P, 4>,
+            holds::<P, 5>,
+            holds::<P, 6>,
+            holds::<P, 7>,
+        ];
+        names
+            .iter()
+            .zip(conditions)
+            .map(|(name, condition)| Property {
+                name,
+                expectation: Expectation::Always,
+                condition,
+            })
+            .collect()
+    }
+
+    fn describe(&self, step: &Step) -> String {
+        format!("{step:?}")
+    }
+}
+
+/// Turns `path` into `base` plus a script that makes the simulator take
+/// exactly these steps: an ordinary scenario that replays the
+/// counterexample. Messages get the ids the simulator will give them.
+pub fn to_scenario<P: Protocol>(
+    model: &ProtocolModel<P>,
+    base: &Scenario,
+    path: &[Step],
+) -> Scenario {
+    let states = model.replay(path);
+    let mut script = Vec::new();
+    for (w, step) in states.iter().zip(path) {
+        let Some(after) = model.apply(w, *step) else {
+            break;
+        };
+        let id = |i: u16| w.flight[usize::from(i)].id;
+        let step = match *step {
+            Step::Deliver(i) => Scripted::Deliver { id: id(i) },
+            Step::Drop(i) => Scripted::Drop { id: id(i) },
+            Step::Duplicate(i) => Scripted::Duplicate { id: id(i) },
+            Step::Fire { node, timer } => Scripted::Fire { node, timer },
+            Step::Crash(node) => Scripted::Act {
+                action: Action::Crash { node },
+            },
+            Step::Restart(node) => Scripted::Act {
+                action: Action::Restart { node },
+            },
+            Step::Partition(set) => Scripted::Act {
+                action: Action::Partition {
+                    groups: vec![(0..model.nodes as u16)
+                        .filter(|n| set & (1 << n) != 0)
+                        .map(NodeId)
+                        .collect()],
+                },
+            },
+            Step::Heal => Scripted::Act {
+                action: Action::Heal,
+            },
+        };
+        script.push(ScriptStep {
+            at: after.now,
+            step,
+        });
+    }
+    let mut scenario = base.clone();
+    scenario.script = script;
+    scenario.faults = None;
+    scenario.network.loss = 0.0;
+    scenario.network.duplicate = 0.0;
+    // Leave time after the script for the app to show the aftermath.
+    let end = scenario.script.last().map_or(Time::ZERO, |s| s.at);
+    scenario.until = Some(end + Span::from_secs(1));
+    scenario
+}
