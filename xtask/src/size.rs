@@ -12,12 +12,15 @@ use crate::web;
 /// on a slow connection.
 ///
 /// 250 KiB was set when the page shipped Raft alone (it measured 247.3
-/// KiB). The page now links every protocol (Raft, 2PC, 3PC, Paxos,
-/// Multi-Paxos: the simulator is generic over the protocol, so each adds its
-/// own copy of `Sim<P>`) plus the gallery's scenarios: 331.7 KiB with
-/// opt-level "z" (opt-level "s" gave 359.4 KiB). 340 KiB keeps a few KiB of
-/// headroom, so growth still has to be noticed and argued for.
-pub const BUDGET_GZIP_BYTES: u64 = 340 * 1024;
+/// KiB); 340 KiB when it linked Raft, 2PC, 3PC, Paxos and Multi-Paxos
+/// (331.7 KiB, opt-level "z"; "s" gave 359.4 KiB). The page now also links
+/// the quorum store, the gossip cache and the lock service, the history
+/// checkers, the timeline, permalinks (DEFLATE: 15.5 KiB) and the gallery:
+/// 542.4 KiB on 2026-11-26. Most of it is the simulator being generic over
+/// the protocol (a copy of `Sim<P>` and its timeline glue per protocol).
+/// This ceiling only stops growth from going unnoticed; the way down is a
+/// simulator core that is not generic over the message type.
+pub const BUDGET_GZIP_BYTES: u64 = 560 * 1024;
 
 pub fn run(args: &[String]) -> Result<ExitCode> {
     if !args.is_empty() {
