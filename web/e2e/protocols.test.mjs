@@ -186,7 +186,10 @@ test('every protocol runs in the page, and every gallery entry loads', { timeout
     const { page } = app;
     await ready(page);
     const ids = await page.locator('#protocol option').evaluateAll((os) => os.map((o) => o.value));
-    assert.deepEqual(ids, ['raft', 'two-phase', 'three-phase', 'paxos', 'naive-paxos', 'multi-paxos']);
+    assert.deepEqual(ids, [
+      'raft', 'two-phase', 'three-phase', 'paxos', 'naive-paxos', 'multi-paxos',
+      'quorum', 'gossip', 'lock-service',
+    ]);
     for (const id of ids) {
       await page.selectOption('#protocol', id);
       await until(page, (s) => s.protocol === id, id);
