@@ -291,6 +291,10 @@ pub struct HistoryView {
     pub focused: Option<usize>,
     /// The visible time span; `None` shows the whole history.
     pub window: Option<u64>,
+    // --- ring view and CAP ---
+    /// Live runs of a versioned store: per operation, which replicas
+    /// answered and whether a read was stale ([`crate::cap::fill_notes`]).
+    pub notes: BTreeMap<usize, String>,
 }
 
 impl Default for HistoryView {
@@ -319,6 +323,7 @@ impl HistoryView {
             selected: None,
             focused: None,
             window: None,
+            notes: BTreeMap::new(),
         }
     }
 
@@ -355,6 +360,7 @@ impl HistoryView {
         self.selected = None;
         self.focused = None;
         self.window = None;
+        self.notes.clear();
         self.changes += 1;
     }
 
@@ -731,6 +737,10 @@ impl HistoryView {
             if let Some(by) = o.answered_by.filter(|b| *b != asked) {
                 s.push_str(&format!(", answered by n{}", by.0));
             }
+        }
+        // --- ring view and CAP ---
+        if let Some(note) = self.notes.get(&op) {
+            s.push_str(note);
         }
         s
     }

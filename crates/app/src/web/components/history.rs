@@ -473,6 +473,10 @@ fn tick(state: &Rc<RefCell<Option<Loop>>>, parts: &Parts) {
         let model = parts.model.0.borrow();
         let mut v = parts.view.borrow_mut();
         v.sync_live(model.run, model.sim().history());
+        // --- ring view and CAP ---
+        if v.is_live() {
+            crate::cap::fill_notes(&mut v.notes, model.sim());
+        }
         if v.check_due(now_ms) {
             v.check_live(model.sim().history(), now_ms);
             changed_html = true;

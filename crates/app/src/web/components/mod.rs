@@ -10,3 +10,6 @@ pub mod protocol;
 // --- permalinks ---
 pub mod embed;
 pub mod share;
+// --- ring view and CAP ---
+pub mod cap;
+pub mod ring;
