@@ -147,9 +147,9 @@ pub fn app() -> Html {
                 </section>
                 <aside class="side" aria-label="Details">
                     <StoryCard panel={panel.clone()} send={send.clone()} />
-                    <BoardPanel panel={panel.clone()} send={send.clone()} />
                     // --- ring view and CAP ---
                     <CapPanel model={store.model.clone()} panel={panel.clone()} send={send.clone()} />
+                    <BoardPanel panel={panel.clone()} send={send.clone()} />
                     <Inspector panel={panel.clone()} send={send.clone()} />
                     <Invariants panel={panel.clone()} />
                     <EventLog panel={panel.clone()} />

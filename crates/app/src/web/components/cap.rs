@@ -141,7 +141,7 @@ pub fn cap_panel(props: &CapProps) -> Html {
     html! {
         <section class="panel cap" id="cap-panel" aria-labelledby="cap-title">
             <h2 id="cap-title">{"CAP comparison"}</h2>
-            <p class="note">{format!("Both sides at {}. {window} Availability: the share of requests sent in that window that got an answer other than a failure or time-out.", format_time(now))}</p>
+            <p class="note">{format!("Both sides at {}. {window} Availability: of the requests sent in that window and already answered or timed out, the share that succeeded.", format_time(now))}</p>
             <div class="cap-columns">
                 { column(&mine, true) }
                 { column(&theirs, false) }

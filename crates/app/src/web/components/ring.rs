@@ -132,20 +132,24 @@ fn draw(canvas: &HtmlCanvasElement, view: &RingView) {
     style.set_fill_style(&colour("--text"));
     ctx.set_text_align("center");
     ctx.set_text_baseline("middle");
-    ctx.set_font("600 15px system-ui, sans-serif");
+    ctx.set_font("600 13px system-ui, sans-serif");
     let centre = match &view.change {
         Some(c) => format!("{:.0}% of keys moved", c.fraction * 100.0),
         None => format!("{} keys", view.keys().len()),
     };
     let _ = ctx.fill_text(&centre, cx, cy - 9.0);
     style.set_fill_style(&colour("--muted"));
-    ctx.set_font("13px system-ui, sans-serif");
+    ctx.set_font("12px system-ui, sans-serif");
     let sub = match &view.change {
         Some(c) => format!("modulo hashing: {:.0}%", c.modulo * 100.0),
         None => format!("spread {:.2}", view.spread()),
     };
     let _ = ctx.fill_text(&sub, cx, cy + 11.0);
 }
+
+/// The virtual node counts offered: powers of two, where the spread's
+/// `1/sqrt(v)` shrinking shows step by step.
+const VNODE_CHOICES: [u32; 9] = [1, 2, 4, 8, 16, 32, 64, 128, 256];
 
 #[function_component(RingPanel)]
 pub fn ring_panel(props: &RingProps) -> Html {
@@ -177,6 +181,19 @@ pub fn ring_panel(props: &RingProps) -> Html {
         });
     }
 
+    // And when the window (so the canvas) changes size.
+    {
+        let (view, canvas_ref) = (view.clone(), canvas_ref.clone());
+        use_effect_with((), move |_| {
+            let listener = gloo::events::EventListener::new(&dom::window(), "resize", move |_| {
+                if let Some(canvas) = canvas_ref.cast::<HtmlCanvasElement>() {
+                    draw(&canvas, &view.borrow());
+                }
+            });
+            move || drop(listener)
+        });
+    }
+
     let change = |f: fn(&mut RingView) -> Result<(), String>| {
         let (view, version, error) = (view.clone(), version.clone(), error.clone());
         Callback::from(move |_: MouseEvent| {
@@ -203,10 +220,6 @@ pub fn ring_panel(props: &RingProps) -> Html {
             version.set(*version + 1);
         })
     };
-    let back = {
-        let send = props.send.clone();
-        Callback::from(move |_: MouseEvent| send.emit(Msg::ToggleRingView))
-    };
 
     let v = view.borrow();
     let counts = v.counts();
@@ -220,12 +233,15 @@ pub fn ring_panel(props: &RingProps) -> Html {
                     title="The highest-numbered node leaves the ring">{"Remove node"}</button>
                 <label class="field-inline" title="Virtual nodes (tokens) per physical node">
                     {"Virtual nodes"}
-                    <input id="ring-vnodes" type="number" min="1" max={MAX_VNODES.to_string()}
-                        value={v.vnodes().to_string()} onchange={on_vnodes}
-                        aria-invalid={error.is_some().then_some("true")} />
+                    <select id="ring-vnodes" onchange={on_vnodes}>
+                        { for VNODE_CHOICES.iter().map(|n| html! {
+                            <option value={n.to_string()} selected={*n == v.vnodes()}>{n}</option>
+                        }) }
+                        if !VNODE_CHOICES.contains(&v.vnodes()) {
+                            <option value={v.vnodes().to_string()} selected=true>{v.vnodes()}</option>
+                        }
+                    </select>
                 </label>
-                <button type="button" class="btn" onclick={back}
-                    title="Back to the cluster view (O)">{"Cluster view"}</button>
             </div>
             <canvas id="ring" class="ring-canvas" ref={canvas_ref} role="img"
                 aria-label={format!("Hash ring. {}", v.summary())} />
