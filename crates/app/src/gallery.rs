@@ -67,6 +67,15 @@ pub const FILES: &[(&str, &str)] = &[
         "multi-paxos-minority-leader.json",
         include_str!("../../../web/scenarios/multi-paxos-minority-leader.json"),
     ),
+    // --- ring view and CAP ---
+    (
+        "cap-raft-partition.json",
+        include_str!("../../../web/scenarios/cap-raft-partition.json"),
+    ),
+    (
+        "cap-quorum-partition.json",
+        include_str!("../../../web/scenarios/cap-quorum-partition.json"),
+    ),
 ];
 
 /// The parsed gallery. An unreadable file gives an empty gallery rather

@@ -307,6 +307,10 @@ pub struct HistoryView {
     pub live_steps: u64,
     /// Work timings the page measures, for the probe.
     pub times: WorkTimes,
+    // --- ring view and CAP ---
+    /// Live runs of a versioned store: per operation, which replicas
+    /// answered and whether a read was stale ([`crate::cap::fill_notes`]).
+    pub notes: BTreeMap<usize, String>,
 }
 
 /// How many times its own duration a check waits before the next one.
@@ -355,6 +359,7 @@ impl HistoryView {
             check_took_ms: 0.0,
             live_steps: LIVE_STEPS,
             times: WorkTimes::default(),
+            notes: BTreeMap::new(),
         }
     }
 
@@ -391,6 +396,7 @@ impl HistoryView {
         self.selected = None;
         self.focused = None;
         self.window = None;
+        self.notes.clear();
         self.changes += 1;
     }
 
@@ -793,6 +799,10 @@ impl HistoryView {
             if let Some(by) = o.answered_by.filter(|b| *b != asked) {
                 s.push_str(&format!(", answered by n{}", by.0));
             }
+        }
+        // --- ring view and CAP ---
+        if let Some(note) = self.notes.get(&op) {
+            s.push_str(note);
         }
         s
     }

@@ -58,6 +58,11 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
         "Choose what [ and ] jump to: leader change, crash, partition, violation, client reply",
     ),
     ("End", "Back to the end of the run"),
+    // --- ring view and CAP ---
+    (
+        "O",
+        "Switch between the cluster view and the hash ring view",
+    ),
 ];
 
 /// What a key press means, if anything.
@@ -95,6 +100,8 @@ pub fn shortcut(press: KeyPress<'_>) -> Option<Msg> {
         "]" => Msg::Travel(TravelMsg::Jump(true)),
         "k" | "K" => Msg::Travel(TravelMsg::CycleKind),
         "End" => Msg::Travel(TravelMsg::Live),
+        // --- ring view and CAP ---
+        "o" | "O" => Msg::ToggleRingView,
         _ => return None,
     };
     Some(msg)
@@ -135,6 +142,7 @@ mod tests {
             "]",
             "k",
             "End",
+            "o",
         ];
         for k in keys {
             assert!(shortcut(key(k)).is_some(), "{k:?}");
@@ -144,7 +152,7 @@ mod tests {
             ..key("Enter")
         };
         assert_eq!(shortcut(on_canvas), Some(Msg::OpenSelectedMenu));
-        assert_eq!(SHORTCUTS.len(), 19);
+        assert_eq!(SHORTCUTS.len(), 20);
     }
 
     #[test]

@@ -31,6 +31,9 @@ pub mod gallery;
 pub mod protocols;
 // --- time travel ---
 pub mod spacetime;
+// --- ring view and CAP ---
+pub mod cap;
+pub mod ringview;
 
 #[cfg(target_arch = "wasm32")]
 pub mod web;

@@ -240,6 +240,9 @@ pub enum Msg {
     RestartEmbed,
     // --- time travel ---
     Travel(TravelMsg),
+    // --- ring view and CAP ---
+    /// Switch between the cluster view and the ring view.
+    ToggleRingView,
 }
 
 /// How the closed loop of steady requests stands.
@@ -300,6 +303,9 @@ pub struct Model {
     embed_loop_at: Time,
     // --- time travel ---
     travel: TimeTravel,
+    // --- ring view and CAP ---
+    /// The ring view is shown in place of the cluster view.
+    pub ring_view: bool,
 }
 
 impl Model {
@@ -342,6 +348,7 @@ impl Model {
             embed_start: Time::ZERO,
             embed_loop_at: Time::ZERO,
             travel,
+            ring_view: false,
         }
     }
 
@@ -633,6 +640,11 @@ impl Model {
             Msg::RestartEmbed => self.restart_embed(),
             // --- time travel ---
             Msg::Travel(msg) => self.travel_update(msg),
+            // --- ring view and CAP ---
+            Msg::ToggleRingView => {
+                self.ring_view = !self.ring_view;
+                self.menu = None;
+            }
         }
     }
 

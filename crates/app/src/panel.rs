@@ -50,6 +50,8 @@ pub struct Panel {
     // --- protocols and gallery ---
     pub board: Board,
     pub story: Option<GalleryEntry>,
+    // --- ring view and CAP ---
+    pub ring_view: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -193,6 +195,8 @@ impl Panel {
             settings: model.settings.clone(),
             board: Board::of(sim),
             story: model.story.clone(),
+            // --- ring view and CAP ---
+            ring_view: model.ring_view,
         }
     }
 }

@@ -53,6 +53,9 @@ fn the_gallery_covers_the_textbook_failures() {
         "paxos-naive",
         "paxos-duel",
         "multi-paxos-vs-raft",
+        // --- ring view and CAP ---
+        "cap-raft",
+        "cap-quorum",
     ] {
         assert!(ids.contains(&id), "missing {id}");
     }

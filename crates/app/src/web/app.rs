@@ -15,6 +15,9 @@ use super::components::protocol::{BoardPanel, GalleryDialog, StoryCard};
 use super::components::topbar::TopBar;
 // --- time travel ---
 use super::components::timetravel::TimeTravelPanel;
+// --- ring view and CAP ---
+use super::components::cap::CapPanel;
+use super::components::ring::RingPanel;
 use super::store::{Action, Store};
 use super::{dom, hook};
 use crate::keys::{shortcut, KeyPress};
@@ -126,11 +129,26 @@ pub fn app() -> Html {
             <TopBar panel={panel.clone()} send={send.clone()} />
             <main class="stage">
                 <section class="view" aria-label="Cluster">
-                    <Cluster model={store.model.clone()} panel={panel.clone()} send={send.clone()} {refresh} />
+                    // --- ring view and CAP ---
+                    <div class="view-switch">
+                        <button type="button" class="btn" id="view-switch" aria-pressed={panel.ring_view.to_string()}
+                            onclick={ { let send = send.clone(); Callback::from(move |_: MouseEvent| send.emit(Msg::ToggleRingView)) } }
+                            title="Switch between the cluster and the consistent-hashing ring (O)">
+                            { if panel.ring_view { "Cluster view" } else { "Ring view" } }
+                        </button>
+                    </div>
+                    if panel.ring_view {
+                        <RingPanel model={store.model.clone()} panel={panel.clone()} send={send.clone()} />
+                    }
+                    <div class="cluster-wrap" hidden={panel.ring_view}>
+                        <Cluster model={store.model.clone()} panel={panel.clone()} send={send.clone()} {refresh} />
+                    </div>
                     <StatusBar panel={panel.clone()} />
                 </section>
                 <aside class="side" aria-label="Details">
                     <StoryCard panel={panel.clone()} send={send.clone()} />
+                    // --- ring view and CAP ---
+                    <CapPanel model={store.model.clone()} panel={panel.clone()} send={send.clone()} />
                     <BoardPanel panel={panel.clone()} send={send.clone()} />
                     <Inspector panel={panel.clone()} send={send.clone()} />
                     <Invariants panel={panel.clone()} />

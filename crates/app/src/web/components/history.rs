@@ -489,6 +489,10 @@ fn tick(state: &Rc<RefCell<Option<Loop>>>, parts: &Parts) {
         v.sync_live(model.run, model.sim().history());
         let synced = dom::now_ms();
         v.times.sync_max_ms = v.times.sync_max_ms.max(synced - now_ms);
+        // --- ring view and CAP ---
+        if v.is_live() {
+            crate::cap::fill_notes(&mut v.notes, model.sim());
+        }
         if v.check_due(synced) {
             v.check_live(model.sim().history(), synced);
             v.record_check(dom::now_ms() - synced);

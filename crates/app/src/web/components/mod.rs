@@ -12,3 +12,6 @@ pub mod embed;
 pub mod share;
 // --- time travel ---
 pub mod timetravel;
+// --- ring view and CAP ---
+pub mod cap;
+pub mod ring;

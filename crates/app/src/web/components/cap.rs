@@ -1,0 +1,151 @@
+//! The CAP comparison panel. When the run is one half of the CAP pair
+//! (the same fault script against Raft and against the quorum store), the
+//! other half runs here too, in the background, to the same simulated
+//! time, and the panel shows both sides' numbers next to each other
+//! ([`crate::cap::measure`]). Otherwise it offers to load the pair.
+
+use std::rc::Rc;
+
+use splitbrain_core::check::Verdict;
+use splitbrain_core::{RunOptions, Simulation, Time};
+use yew::prelude::*;
+
+use crate::cap::{counterpart, measure, percent, CapNumbers, CHECK_STEPS};
+use crate::model::Msg;
+use crate::panel::{format_time, Panel};
+use crate::protocols::ProtocolChoice;
+use crate::web::store::ModelRef;
+
+#[derive(Properties, PartialEq)]
+pub struct CapProps {
+    pub model: ModelRef,
+    pub panel: Rc<Panel>,
+    pub send: Callback<Msg>,
+}
+
+/// The other half, and the verdicts last checked (the check is the costly
+/// part, so it runs once per simulated second, not every frame).
+struct Other {
+    run: u64,
+    sim: Option<Box<dyn Simulation>>,
+    checked_at: Option<u64>,
+    verdicts: (Verdict, Verdict),
+}
+
+fn pct(n: (usize, usize)) -> String {
+    match percent(n) {
+        Some(p) => format!("{p:.1}% ({} of {})", n.0, n.1),
+        None => "no requests yet".to_owned(),
+    }
+}
+
+fn verdict(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Holds => "linearizable",
+        Verdict::Violated => "not linearizable",
+        Verdict::Unknown => "not known yet",
+    }
+}
+
+fn column(n: &CapNumbers, live: bool) -> Html {
+    let side = if live { "live" } else { "other" };
+    let consistency = match &n.consistency {
+        Some(c) => html! {
+            <>
+                <dt>{"Stale reads"}</dt><dd>{format!("{} of {} reads", c.stale, c.reads)}</dd>
+                <dt>{"Reads with siblings"}</dt><dd>{c.siblings}</dd>
+                <dt>{"Lost updates"}</dt><dd>{format!("{} of {} writes", c.lost, c.writes)}</dd>
+            </>
+        },
+        None => html! {
+            <><dt>{"Versions"}</dt><dd>{"none kept: one log, read through the leader"}</dd></>
+        },
+    };
+    html! {
+        <div class={classes!("cap-side", side)} data-protocol={n.protocol}>
+            <h3>{n.protocol}{if live { " (this run)" } else { " (same script, run alongside)" }}</h3>
+            <dl class="facts">
+                <dt>{"Available during the partition"}</dt>
+                <dd class="cap-during" data-percent={percent(n.during).map(|p| format!("{p:.1}")).unwrap_or_default()}>
+                    {pct(n.during)}
+                </dd>
+                <dt>{"Available overall"}</dt><dd>{pct(n.overall)}</dd>
+                {consistency}
+                <dt>{"History"}</dt><dd class="cap-verdict">{verdict(n.linearizable)}</dd>
+            </dl>
+        </div>
+    }
+}
+
+#[function_component(CapPanel)]
+pub fn cap_panel(props: &CapProps) -> Html {
+    let other = use_mut_ref(|| Other {
+        run: u64::MAX,
+        sim: None,
+        checked_at: None,
+        verdicts: (Verdict::Unknown, Verdict::Unknown),
+    });
+    let model = props.model.0.borrow();
+    let live = model.sim();
+    let now = live.now();
+    let mut o = other.borrow_mut();
+    // A new run, or time travel backwards: start the other half over.
+    let behind = o.sim.as_ref().is_some_and(|s| s.now() > now);
+    if o.run != model.run || behind {
+        o.run = model.run;
+        o.checked_at = None;
+        o.verdicts = (Verdict::Unknown, Verdict::Unknown);
+        o.sim = counterpart(live.scenario())
+            .and_then(|s| splitbrain_core::build(&s, RunOptions::default()).ok());
+    }
+    let Some(sim) = o.sim.as_mut() else {
+        let choice = ProtocolChoice::of(&live.scenario().protocol);
+        if !matches!(choice, ProtocolChoice::Raft | ProtocolChoice::Quorum) {
+            return html! {};
+        }
+        let send = props.send.clone();
+        let open =
+            Callback::from(move |_: MouseEvent| send.emit(Msg::OpenGallery("cap-raft".to_owned())));
+        return html! {
+            <section class="panel cap" aria-labelledby="cap-title">
+                <h2 id="cap-title">{"CAP comparison"}</h2>
+                <p class="note">{"Run the same partition against Raft (CP) and the quorum store (AP) and compare availability and consistency side by side."}</p>
+                <div class="actions">
+                    <button type="button" class="btn" id="cap-load" onclick={open}>{"Load the CAP comparison"}</button>
+                </div>
+            </section>
+        };
+    };
+    sim.run_until(now, u64::MAX);
+    // The linearizability check, at most once per simulated second.
+    let second = now.0 / 1_000_000;
+    let check = o.checked_at != Some(second);
+    let mut mine = measure(live, if check { CHECK_STEPS } else { 0 });
+    let sim = o.sim.as_ref().expect("checked above");
+    let mut theirs = measure(&**sim, if check { CHECK_STEPS } else { 0 });
+    if check {
+        o.checked_at = Some(second);
+        o.verdicts = (mine.linearizable, theirs.linearizable);
+    }
+    mine.linearizable = o.verdicts.0;
+    theirs.linearizable = o.verdicts.1;
+    let window = match mine.window {
+        Some((from, to)) if to < Time::MAX => format!(
+            "Partition from {} to {}{}.",
+            format_time(from),
+            format_time(to),
+            if to == now { " (so far)" } else { "" }
+        ),
+        _ => "The partition has not started yet.".to_owned(),
+    };
+    html! {
+        <section class="panel cap" id="cap-panel" aria-labelledby="cap-title">
+            <h2 id="cap-title">{"CAP comparison"}</h2>
+            <p class="note">{format!("Both sides at {}. {window} Availability: of the requests sent in that window and already answered or timed out, the share that succeeded.", format_time(now))}</p>
+            <div class="cap-columns">
+                { column(&mine, true) }
+                { column(&theirs, false) }
+            </div>
+        </section>
+    }
+}

@@ -1,0 +1,102 @@
+// The ring view and the CAP comparison in a real browser: switching to the
+// quorum store, opening the hash ring (button and the O key), removing a
+// node and reading the moved-keys fraction against modulo hashing; then
+// loading the CAP pair from the gallery and reading both sides'
+// availability during the partition, Raft's lower than the store's.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { openApp } from './harness.mjs';
+
+function state(page) {
+  return page.evaluate(() => window.splitbrain.state());
+}
+
+async function ready(page) {
+  await page.waitForFunction(() => window.splitbrain?.state, null, { timeout: 30_000 });
+}
+
+function assertClean(app) {
+  assert.deepEqual(app.consoleErrors, [], 'console errors');
+  assert.deepEqual(app.failedRequests, [], 'failed requests');
+  assert.deepEqual(app.offOriginRequests(), [], 'requests that left the origin');
+}
+
+test('ring view: removing a node moves its keys, far fewer than modulo hashing', { timeout: 90_000 }, async () => {
+  const app = await openApp();
+  try {
+    const { page } = app;
+    await ready(page);
+    await page.selectOption('#protocol', 'quorum');
+    await page.waitForFunction(() => window.splitbrain.state().protocol === 'quorum');
+
+    await page.locator('#view-switch').click();
+    await page.locator('#ring-view').waitFor();
+    assert.equal(await page.locator('#cluster').isVisible(), false, 'the ring replaces the cluster');
+    assert.match(await page.locator('#ring-moved').textContent(), /Add or remove a node/);
+    assert.equal(await page.locator('.ring-legend li').count(), 5);
+
+    await page.locator('#ring-remove').click();
+    const moved = await page.locator('#ring-moved').textContent();
+    const m = moved.match(/^(\d+)% on the ring \((\d+) of (\d+)\) vs (\d+)% with modulo hashing, when n4 left/);
+    assert.ok(m, moved);
+    const [ring, , , modulo] = [Number(m[1]), m[2], m[3], Number(m[4])];
+    assert.ok(ring > 0 && ring < 45, `ring moved ${ring}%`);
+    assert.ok(modulo > ring, `modulo ${modulo}% vs ring ${ring}%`);
+    assert.equal(await page.locator('.ring-legend li').count(), 4);
+
+    // More virtual nodes: the spread is reported for the new count.
+    const spreadBefore = await page.locator('#ring-spread').textContent();
+    await page.selectOption('#ring-vnodes', '128');
+    await page.waitForFunction((before) => document.querySelector('#ring-spread').textContent !== before, spreadBefore);
+    assert.match(await page.locator('#ring-spread').textContent(), /^\d\.\d\d/);
+
+    // The canvas was painted.
+    const painted = await page.evaluate(() => {
+      const c = document.querySelector('#ring');
+      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      for (let i = 3; i < d.length; i += 4) if (d[i] > 0) return true;
+      return false;
+    });
+    assert.ok(painted, 'the ring is drawn');
+
+    // O switches back to the cluster.
+    await page.evaluate(() => document.activeElement?.blur());
+    await page.keyboard.press('o');
+    await page.locator('#cluster').waitFor({ state: 'visible' });
+    assert.equal(await page.locator('#ring-view').count(), 0);
+    assertClean(app);
+  } finally {
+    await app.close();
+  }
+});
+
+test('CAP: the same partition against Raft and the store, availability side by side', { timeout: 120_000 }, async () => {
+  const app = await openApp();
+  try {
+    const { page } = app;
+    await ready(page);
+    await page.locator('#cap-load').click();
+    await page.waitForFunction(() => window.splitbrain.state().gallery === 'cap-raft');
+    await page.locator('#cap-panel').waitFor();
+    const during = async (side) =>
+      Number(await page.locator(`.cap-side.${side} .cap-during`).getAttribute('data-percent'));
+    const raft = await during('live');
+    const store = await during('other');
+    assert.equal(await page.locator('.cap-side.live').getAttribute('data-protocol'), 'Raft');
+    assert.match(await page.locator('.cap-side.other h3').textContent(), /quorum|Quorum|store/i);
+    assert.ok(raft < store, `raft ${raft}% vs store ${store}%`);
+    assert.equal(store, 100);
+    assert.match(await page.locator('.cap-side.other').textContent(), /Stale reads\s*\d+ of \d+ reads/);
+
+    // The other way round, from the gallery: the store live, Raft alongside.
+    await page.getByRole('button', { name: 'Gallery' }).click();
+    await page.locator('[data-gallery="cap-quorum"]').click();
+    await page.waitForFunction(() => window.splitbrain.state().gallery === 'cap-quorum');
+    assert.equal(await during('live'), 100);
+    assert.ok((await during('other')) < 100);
+    assertClean(app);
+  } finally {
+    await app.close();
+  }
+});
