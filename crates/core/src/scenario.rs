@@ -50,6 +50,26 @@ pub struct Scenario {
     /// `--until`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub until: Option<Time>,
+    // --- tours ---
+    /// Words pinned to simulated times, for a guided tour: playback pauses
+    /// at each. They are not actions and never change the run or its hash.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub captions: Vec<Caption>,
+}
+
+// --- tours ---
+/// The most captions a scenario may carry, and the longest caption text
+/// (in characters). A tour is a handful of short notes; the bounds keep a
+/// hand-edited file or link from filling the page.
+pub const MAX_CAPTIONS: usize = 100;
+pub const MAX_CAPTION_CHARS: usize = 500;
+
+/// A note shown when the run reaches `at`. Plain text, never markup.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Caption {
+    pub at: Time,
+    pub text: String,
 }
 
 /// Which protocol, with its parameters.
@@ -382,6 +402,46 @@ fn check_probability(path: &str, p: f64) -> Result<(), ScenarioError> {
     Ok(())
 }
 
+// --- tours ---
+/// Captions are few, short, non-empty and in time order, at most one per
+/// instant (playback pauses once per caption, so two at one time would
+/// show as one).
+pub fn check_captions(captions: &[Caption]) -> Result<(), ScenarioError> {
+    if captions.len() > MAX_CAPTIONS {
+        return Err(ScenarioError::new(
+            "captions",
+            format!("at most {MAX_CAPTIONS} captions, got {}", captions.len()),
+        ));
+    }
+    let mut last: Option<Time> = None;
+    for (i, c) in captions.iter().enumerate() {
+        let path = format!("captions[{i}]");
+        if let Some(last) = last {
+            if c.at <= last {
+                return Err(ScenarioError::new(
+                    format!("{path}.at"),
+                    format!(
+                        "captions must be in time order, one per time: {} comes after {}",
+                        c.at, last
+                    ),
+                ));
+            }
+        }
+        last = Some(c.at);
+        if c.text.trim().is_empty() {
+            return Err(ScenarioError::new(format!("{path}.text"), "is empty"));
+        }
+        let chars = c.text.chars().count();
+        if chars > MAX_CAPTION_CHARS {
+            return Err(ScenarioError::new(
+                format!("{path}.text"),
+                format!("at most {MAX_CAPTION_CHARS} characters, got {chars}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
 impl Scenario {
     /// A default scenario for `protocol` on `nodes` nodes.
     pub fn new(protocol: ProtocolConfig, nodes: u16, seed: u64) -> Scenario {
@@ -396,6 +456,7 @@ impl Scenario {
             faults: None,
             actions: Vec::new(),
             until: None,
+            captions: Vec::new(),
         }
     }
 
@@ -529,6 +590,8 @@ impl Scenario {
             last = timed.at;
             self.check_action(&format!("{path}.action"), &timed.action)?;
         }
+        // --- tours ---
+        check_captions(&self.captions)?;
         Ok(())
     }
 
