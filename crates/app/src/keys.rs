@@ -2,7 +2,7 @@
 //! lists [`SHORTCUTS`], so the list and the behaviour cannot drift apart
 //! unnoticed (a test checks every listed key).
 
-use crate::model::{Msg, NodeCommand, Overlay, TravelMsg};
+use crate::model::{Msg, NodeCommand, Overlay, TourMsg, TravelMsg};
 
 /// A key press, reduced to what decides its meaning.
 #[derive(Clone, Copy, Debug, Default)]
@@ -58,6 +58,11 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
         "Choose what [ and ] jump to: leader change, crash, partition, violation, client reply",
     ),
     ("End", "Back to the end of the run"),
+    // --- tours ---
+    (
+        "{ / }",
+        "Previous / next tour caption (Space plays on from a caption)",
+    ),
 ];
 
 /// What a key press means, if anything.
@@ -95,6 +100,9 @@ pub fn shortcut(press: KeyPress<'_>) -> Option<Msg> {
         "]" => Msg::Travel(TravelMsg::Jump(true)),
         "k" | "K" => Msg::Travel(TravelMsg::CycleKind),
         "End" => Msg::Travel(TravelMsg::Live),
+        // --- tours ---
+        "{" => Msg::Tour(TourMsg::Previous),
+        "}" => Msg::Tour(TourMsg::Next),
         _ => return None,
     };
     Some(msg)
@@ -135,6 +143,8 @@ mod tests {
             "]",
             "k",
             "End",
+            "{",
+            "}",
         ];
         for k in keys {
             assert!(shortcut(key(k)).is_some(), "{k:?}");
@@ -144,7 +154,7 @@ mod tests {
             ..key("Enter")
         };
         assert_eq!(shortcut(on_canvas), Some(Msg::OpenSelectedMenu));
-        assert_eq!(SHORTCUTS.len(), 19);
+        assert_eq!(SHORTCUTS.len(), 20);
     }
 
     #[test]

@@ -240,6 +240,8 @@ pub enum Msg {
     RestartEmbed,
     // --- time travel ---
     Travel(TravelMsg),
+    // --- tours ---
+    Tour(TourMsg),
 }
 
 /// How the closed loop of steady requests stands.
@@ -300,6 +302,8 @@ pub struct Model {
     embed_loop_at: Time,
     // --- time travel ---
     travel: TimeTravel,
+    // --- tours ---
+    tour: Tour,
 }
 
 impl Model {
@@ -342,6 +346,8 @@ impl Model {
             embed_start: Time::ZERO,
             embed_loop_at: Time::ZERO,
             travel,
+            // --- tours ---
+            tour: Tour::default(),
         }
     }
 
@@ -434,6 +440,8 @@ impl Model {
         self.run += 1;
         self.served = None;
         self.story = None;
+        // --- tours ---
+        self.tour_start();
         if self
             .selected
             .is_some_and(|n| n.index() >= usize::from(self.base.nodes))
@@ -633,6 +641,8 @@ impl Model {
             Msg::RestartEmbed => self.restart_embed(),
             // --- time travel ---
             Msg::Travel(msg) => self.travel_update(msg),
+            // --- tours ---
+            Msg::Tour(msg) => self.tour_update(msg),
         }
     }
 
@@ -1021,6 +1031,8 @@ impl Model {
             let before = self.sim.trace().len();
             self.advance(wall_ms, in_budget);
             events = self.sim.trace().len() - before;
+            // --- tours ---
+            self.tour_arrived();
             self.check_violation();
             self.version += 1;
         }
@@ -1038,6 +1050,8 @@ impl Model {
         let whole = wanted.floor();
         self.carry = wanted - whole;
         let target = self.sim.now() + Span(whole as u64);
+        // --- tours ---
+        let target = self.tour_limit(target);
         let start = self.sim.trace().len();
         let checking = !self.violation_seen;
         self.lagging = false;
@@ -1517,3 +1531,6 @@ mod tests {
 #[path = "timetravel.rs"]
 mod timetravel;
 pub use timetravel::{action_text, log_diff, LogDiff, TimeTravel, TravelMsg, TravelView};
+// --- tours ---
+mod tour;
+pub use tour::{Tour, TourMsg, TourView};
