@@ -12,3 +12,5 @@ pub mod embed;
 pub mod share;
 // --- time travel ---
 pub mod timetravel;
+// --- tours ---
+pub mod tour;
