@@ -406,7 +406,11 @@ impl Model {
     /// The current run as a scenario that replays it: the starting
     /// scenario plus every action taken so far.
     pub fn scenario_json(&self) -> String {
-        serde_json::to_string_pretty(self.sim.scenario()).unwrap_or_default()
+        // --- tours ---
+        // Captions written on this run live in the tour, not the sim.
+        let mut scenario = self.sim.scenario().clone();
+        scenario.captions = self.tour.captions.clone();
+        serde_json::to_string_pretty(&scenario).unwrap_or_default()
     }
 
     fn say(&mut self, text: impl Into<String>, error: bool) {

@@ -340,6 +340,7 @@ mod tests {
         assert_eq!(m.tour().captions[0].text, "Here <script>x</script>");
         m.update(Msg::Tour(TourMsg::Edit(0, " Changed ".into())));
         assert_eq!(m.tour().captions[0].text, "Changed");
+        assert!(m.scenario_json().contains("\"text\": \"Changed\""));
 
         let link = m.link_text();
         let mut other = Model::new(1);
