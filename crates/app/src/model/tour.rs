@@ -88,6 +88,11 @@ impl Model {
     /// Where a frame that wanted to reach `target` may go: no further than
     /// the next caption's time.
     pub(super) fn tour_limit(&mut self, target: Time) -> Time {
+        // An embed has no tour panel to continue from: it plays through
+        // (an autoplaying, looping embed must never stall).
+        if self.embed.is_some() {
+            return target;
+        }
         let now = self.sim.now();
         if let Some(s) = self.tour.stopped {
             if self.tour.captions.get(s).is_none_or(|c| c.at > now) {
@@ -102,7 +107,7 @@ impl Model {
 
     /// After a frame: on a caption's time, pause there (once).
     pub(super) fn tour_arrived(&mut self) {
-        if !self.playing {
+        if !self.playing || self.embed.is_some() {
             return;
         }
         let now = self.sim.now();
@@ -269,6 +274,17 @@ mod tests {
         assert!(m.sim().now() > Time(2_000_000));
         assert_eq!(m.tour_view().current, Some(2));
         assert!(!m.tour_view().waiting);
+    }
+
+    #[test]
+    fn an_embed_plays_through_its_captions() {
+        let mut m = toured();
+        m.embed = Some(crate::link::Embed::default());
+        for _ in 0..150 {
+            m.frame(16.0);
+        }
+        assert!(m.playing);
+        assert!(m.sim().now() > Time(2_000_000));
     }
 
     #[test]
