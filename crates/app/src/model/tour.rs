@@ -33,6 +33,8 @@ pub struct Tour {
     /// The caption playback last stopped at; playing does not stop there
     /// again until the run goes back before it.
     stopped: Option<usize>,
+    /// Where the frame under way started, to see which caption it crossed.
+    frame_from: Time,
 }
 
 impl Tour {
@@ -40,6 +42,7 @@ impl Tour {
         Tour {
             captions: captions.to_vec(),
             stopped: None,
+            frame_from: Time::ZERO,
         }
     }
 
@@ -75,7 +78,10 @@ impl Model {
         TourView {
             captions: self.tour.captions.clone(),
             current,
-            waiting: !self.playing && current.is_some_and(|i| self.tour.captions[i].at == now),
+            waiting: !self.playing
+                && current.is_some_and(|i| {
+                    self.tour.stopped == Some(i) || self.tour.captions[i].at == now
+                }),
             now,
         }
     }
@@ -94,6 +100,7 @@ impl Model {
             return target;
         }
         let now = self.sim.now();
+        self.tour.frame_from = now;
         if let Some(s) = self.tour.stopped {
             if self.tour.captions.get(s).is_none_or(|c| c.at > now) {
                 self.tour.stopped = None;
@@ -105,7 +112,12 @@ impl Model {
         }
     }
 
-    /// After a frame: on a caption's time, pause there (once).
+    /// After a frame: on reaching a caption's time, pause there (once).
+    ///
+    /// The frame stops at the caption's time, and the clock is then exactly
+    /// there, except when the core's `step` (which runs on through events
+    /// that leave no trace, such as stale timers) went past it to the next
+    /// traced event: then the run pauses just after, on the caption.
     pub(super) fn tour_arrived(&mut self) {
         if !self.playing || self.embed.is_some() {
             return;
@@ -114,7 +126,9 @@ impl Model {
         let Some(i) = self.tour.current(now) else {
             return;
         };
-        if self.tour.captions[i].at == now && self.tour.stopped != Some(i) {
+        let at = self.tour.captions[i].at;
+        let reached = at == now || at > self.tour.frame_from;
+        if reached && self.tour.stopped != Some(i) {
             self.tour.stopped = Some(i);
             self.playing = false;
             self.carry = 0.0;
@@ -130,8 +144,15 @@ impl Model {
                 self.playing = true;
             }
             TourMsg::Previous => {
+                // Waiting at a caption (or exactly on one): the one before;
+                // past one: back to its start.
                 let target = match self.tour.current(now) {
-                    Some(i) if self.tour.captions[i].at < now => Some(i),
+                    Some(i)
+                        if self.tour.captions[i].at < now
+                            && !(self.tour.stopped == Some(i) && !self.playing) =>
+                    {
+                        Some(i)
+                    }
                     Some(i) => i.checked_sub(1),
                     None => None,
                 };
@@ -274,6 +295,35 @@ mod tests {
         assert!(m.sim().now() > Time(2_000_000));
         assert_eq!(m.tour_view().current, Some(2));
         assert!(!m.tour_view().waiting);
+    }
+
+    /// The Raft gallery tour, played from its moment: each pause is on a
+    /// caption, at its time or (past silent events the core steps
+    /// through) within a frame after it, and previous/next keep moving.
+    #[test]
+    fn the_gallery_tour_plays_caption_by_caption() {
+        let mut m = Model::new(7);
+        m.update(Msg::OpenGallery("raft-minority-leader".into()));
+        assert_eq!(m.sim().now(), Time(2_000_000));
+        assert!(m.tour_view().waiting);
+        m.update(Msg::SetSpeed(1.0));
+        for expected in [5usize, 6, 7] {
+            let at = m.tour().captions[expected].at;
+            m.update(Msg::Tour(TourMsg::Continue));
+            play_until_paused(&mut m);
+            let now = m.sim().now();
+            assert!(now >= at && now.0 - at.0 < 16_000, "{now:?} for {at:?}");
+            let v = m.tour_view();
+            assert_eq!(v.current, Some(expected));
+            assert!(v.waiting);
+        }
+        for expected in [6usize, 5, 4, 3] {
+            m.update(Msg::Tour(TourMsg::Previous));
+            assert_eq!(m.tour_view().current, Some(expected), "previous");
+            assert!(m.tour_view().waiting);
+        }
+        m.update(Msg::Tour(TourMsg::Next));
+        assert_eq!(m.tour_view().current, Some(4), "next");
     }
 
     #[test]
