@@ -147,13 +147,14 @@ impl Model {
                 // Waiting at a caption (or exactly on one): the one before;
                 // past one: back to its start.
                 let target = match self.tour.current(now) {
-                    Some(i)
-                        if self.tour.captions[i].at < now
-                            && !(self.tour.stopped == Some(i) && !self.playing) =>
-                    {
-                        Some(i)
+                    Some(i) => {
+                        let waiting_here = self.tour.stopped == Some(i) && !self.playing;
+                        if self.tour.captions[i].at < now && !waiting_here {
+                            Some(i)
+                        } else {
+                            i.checked_sub(1)
+                        }
                     }
-                    Some(i) => i.checked_sub(1),
                     None => None,
                 };
                 match target {
