@@ -2,7 +2,7 @@
 //! lists [`SHORTCUTS`], so the list and the behaviour cannot drift apart
 //! unnoticed (a test checks every listed key).
 
-use crate::model::{Msg, NodeCommand, Overlay, TravelMsg};
+use crate::model::{Msg, NodeCommand, Overlay, TourMsg, TravelMsg};
 
 /// A key press, reduced to what decides its meaning.
 #[derive(Clone, Copy, Debug, Default)]
@@ -63,6 +63,11 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
         "O",
         "Switch between the cluster view and the hash ring view",
     ),
+    // --- tours ---
+    (
+        "{ / }",
+        "Previous / next tour caption (Space plays on from a caption)",
+    ),
 ];
 
 /// What a key press means, if anything.
@@ -102,6 +107,9 @@ pub fn shortcut(press: KeyPress<'_>) -> Option<Msg> {
         "End" => Msg::Travel(TravelMsg::Live),
         // --- ring view and CAP ---
         "o" | "O" => Msg::ToggleRingView,
+        // --- tours ---
+        "{" => Msg::Tour(TourMsg::Previous),
+        "}" => Msg::Tour(TourMsg::Next),
         _ => return None,
     };
     Some(msg)
@@ -143,6 +151,8 @@ mod tests {
             "k",
             "End",
             "o",
+            "{",
+            "}",
         ];
         for k in keys {
             assert!(shortcut(key(k)).is_some(), "{k:?}");
@@ -152,7 +162,7 @@ mod tests {
             ..key("Enter")
         };
         assert_eq!(shortcut(on_canvas), Some(Msg::OpenSelectedMenu));
-        assert_eq!(SHORTCUTS.len(), 20);
+        assert_eq!(SHORTCUTS.len(), 21);
     }
 
     #[test]

@@ -42,6 +42,9 @@ use splitbrain_core::protocols::quorum::QuorumConfig;
 use splitbrain_core::protocols::raft::RaftConfig;
 use splitbrain_core::{Action, MessageId, NodeId, ProtocolConfig, Scenario, Time, TimedAction};
 
+// --- tours ---
+use splitbrain_core::{Caption, MAX_CAPTIONS};
+
 use crate::model::{Overlay, Theme, DEFAULT_SPEED, SPEEDS};
 use crate::settings::Settings;
 
@@ -77,6 +80,10 @@ const T_WORKLOAD: u64 = 8;
 const T_FAULTS: u64 = 9;
 const T_UNTIL: u64 = 10;
 const T_ACTIONS: u64 = 11;
+// --- tours ---
+// Added after version 1 shipped; older pages skip it and open the run
+// without its captions.
+const T_CAPTIONS: u64 = 12;
 const T_TIME: u64 = 16;
 const T_SPEED: u64 = 17;
 const T_FLAGS: u64 = 18;
@@ -333,6 +340,10 @@ fn body(link: &Link) -> Vec<u8> {
     if !s.actions.is_empty() {
         record(&mut out, T_ACTIONS, &actions(&s.actions));
     }
+    // --- tours ---
+    if !s.captions.is_empty() {
+        record(&mut out, T_CAPTIONS, &captions(&s.captions));
+    }
 
     let v = &link.view;
     if v.time != Time::ZERO {
@@ -484,6 +495,45 @@ fn actions(list: &[TimedAction]) -> Vec<u8> {
         }
     }
     out
+}
+
+// --- tours ---
+/// Count, then per caption its time as a delta from the previous one and
+/// its text.
+fn captions(list: &[Caption]) -> Vec<u8> {
+    let mut out = varint(list.len() as u64);
+    let mut last = 0;
+    for c in list {
+        out.extend(varint(c.at.0.saturating_sub(last)));
+        last = c.at.0;
+        string(&mut out, &c.text);
+    }
+    out
+}
+
+fn read_captions(r: &mut Reader) -> Result<Vec<Caption>, LinkError> {
+    let count = r.varint()?;
+    if count > MAX_CAPTIONS as u64 {
+        return Err(LinkError::Corrupt(format!(
+            "{count} captions; at most {MAX_CAPTIONS}"
+        )));
+    }
+    // A caption takes at least two bytes.
+    if count > r.bytes.len() as u64 / 2 {
+        return Err(LinkError::Truncated);
+    }
+    let mut out = Vec::with_capacity(count as usize);
+    let mut at: u64 = 0;
+    for _ in 0..count {
+        at = at
+            .checked_add(r.varint()?)
+            .ok_or_else(|| LinkError::Corrupt("a caption's time is out of range".into()))?;
+        out.push(Caption {
+            at: Time(at),
+            text: r.string()?,
+        });
+    }
+    Ok(out)
 }
 
 // ---- decoding ---------------------------------------------------------------
@@ -657,6 +707,8 @@ fn read_body(body: &[u8]) -> Result<Link, LinkError> {
             }
             T_UNTIL => s.until = Some(Time(p.varint()?)),
             T_ACTIONS => s.actions = read_actions(&mut p)?,
+            // --- tours ---
+            T_CAPTIONS => s.captions = read_captions(&mut p)?,
             T_TIME => link.view.time = Time(p.varint()?),
             T_SPEED => {
                 let speed = match payload.len() {

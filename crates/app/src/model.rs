@@ -243,6 +243,8 @@ pub enum Msg {
     // --- ring view and CAP ---
     /// Switch between the cluster view and the ring view.
     ToggleRingView,
+    // --- tours ---
+    Tour(TourMsg),
 }
 
 /// How the closed loop of steady requests stands.
@@ -306,6 +308,8 @@ pub struct Model {
     // --- ring view and CAP ---
     /// The ring view is shown in place of the cluster view.
     pub ring_view: bool,
+    // --- tours ---
+    tour: Tour,
 }
 
 impl Model {
@@ -349,6 +353,8 @@ impl Model {
             embed_loop_at: Time::ZERO,
             travel,
             ring_view: false,
+            // --- tours ---
+            tour: Tour::default(),
         }
     }
 
@@ -407,7 +413,11 @@ impl Model {
     /// The current run as a scenario that replays it: the starting
     /// scenario plus every action taken so far.
     pub fn scenario_json(&self) -> String {
-        serde_json::to_string_pretty(self.sim.scenario()).unwrap_or_default()
+        // --- tours ---
+        // Captions written on this run live in the tour, not the sim.
+        let mut scenario = self.sim.scenario().clone();
+        scenario.captions = self.tour.captions.clone();
+        serde_json::to_string_pretty(&scenario).unwrap_or_default()
     }
 
     fn say(&mut self, text: impl Into<String>, error: bool) {
@@ -441,6 +451,8 @@ impl Model {
         self.run += 1;
         self.served = None;
         self.story = None;
+        // --- tours ---
+        self.tour_start();
         if self
             .selected
             .is_some_and(|n| n.index() >= usize::from(self.base.nodes))
@@ -645,6 +657,8 @@ impl Model {
                 self.ring_view = !self.ring_view;
                 self.menu = None;
             }
+            // --- tours ---
+            Msg::Tour(msg) => self.tour_update(msg),
         }
     }
 
@@ -1033,6 +1047,8 @@ impl Model {
             let before = self.sim.trace().len();
             self.advance(wall_ms, in_budget);
             events = self.sim.trace().len() - before;
+            // --- tours ---
+            self.tour_arrived();
             self.check_violation();
             self.version += 1;
         }
@@ -1050,6 +1066,8 @@ impl Model {
         let whole = wanted.floor();
         self.carry = wanted - whole;
         let target = self.sim.now() + Span(whole as u64);
+        // --- tours ---
+        let target = self.tour_limit(target);
         let start = self.sim.trace().len();
         let checking = !self.violation_seen;
         self.lagging = false;
@@ -1529,3 +1547,6 @@ mod tests {
 #[path = "timetravel.rs"]
 mod timetravel;
 pub use timetravel::{action_text, log_diff, LogDiff, TimeTravel, TravelMsg, TravelView};
+// --- tours ---
+mod tour;
+pub use tour::{Tour, TourMsg, TourView};

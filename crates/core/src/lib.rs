@@ -58,5 +58,7 @@ pub mod version;
 
 pub use id::{ClientId, MessageId, NodeId, RequestId};
 pub use scenario::{Action, ProtocolConfig, Scenario, ScenarioError, TimedAction};
+// --- tours ---
+pub use scenario::{Caption, MAX_CAPTIONS, MAX_CAPTION_CHARS};
 pub use simulation::{build, RunOptions, Simulation};
 pub use time::{Span, Time};

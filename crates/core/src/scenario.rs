@@ -56,6 +56,11 @@ pub struct Scenario {
     /// and timer times from the seed, then carries on as usual.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub script: Vec<ScriptStep>,
+    // --- tours ---
+    /// Words pinned to simulated times, for a guided tour: playback pauses
+    /// at each. They are not actions and never change the run or its hash.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub captions: Vec<Caption>,
 }
 
 // --- explore: scripted schedules ---
@@ -84,6 +89,21 @@ pub enum Scripted {
     Fire { node: NodeId, timer: u8 },
     /// Anything a user may do: crash, restart, partition, heal...
     Act { action: Action },
+}
+
+// --- tours ---
+/// The most captions a scenario may carry, and the longest caption text
+/// (in characters). A tour is a handful of short notes; the bounds keep a
+/// hand-edited file or link from filling the page.
+pub const MAX_CAPTIONS: usize = 100;
+pub const MAX_CAPTION_CHARS: usize = 500;
+
+/// A note shown when the run reaches `at`. Plain text, never markup.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Caption {
+    pub at: Time,
+    pub text: String,
 }
 
 /// Which protocol, with its parameters.
@@ -416,6 +436,46 @@ fn check_probability(path: &str, p: f64) -> Result<(), ScenarioError> {
     Ok(())
 }
 
+// --- tours ---
+/// Captions are few, short, non-empty and in time order, at most one per
+/// instant (playback pauses once per caption, so two at one time would
+/// show as one).
+pub fn check_captions(captions: &[Caption]) -> Result<(), ScenarioError> {
+    if captions.len() > MAX_CAPTIONS {
+        return Err(ScenarioError::new(
+            "captions",
+            format!("at most {MAX_CAPTIONS} captions, got {}", captions.len()),
+        ));
+    }
+    let mut last: Option<Time> = None;
+    for (i, c) in captions.iter().enumerate() {
+        let path = format!("captions[{i}]");
+        if let Some(last) = last {
+            if c.at <= last {
+                return Err(ScenarioError::new(
+                    format!("{path}.at"),
+                    format!(
+                        "captions must be in time order, one per time: {} comes after {}",
+                        c.at, last
+                    ),
+                ));
+            }
+        }
+        last = Some(c.at);
+        if c.text.trim().is_empty() {
+            return Err(ScenarioError::new(format!("{path}.text"), "is empty"));
+        }
+        let chars = c.text.chars().count();
+        if chars > MAX_CAPTION_CHARS {
+            return Err(ScenarioError::new(
+                format!("{path}.text"),
+                format!("at most {MAX_CAPTION_CHARS} characters, got {chars}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
 impl Scenario {
     /// A default scenario for `protocol` on `nodes` nodes.
     pub fn new(protocol: ProtocolConfig, nodes: u16, seed: u64) -> Scenario {
@@ -431,6 +491,7 @@ impl Scenario {
             actions: Vec::new(),
             until: None,
             script: Vec::new(),
+            captions: Vec::new(),
         }
     }
 
@@ -564,7 +625,10 @@ impl Scenario {
             last = timed.at;
             self.check_action(&format!("{path}.action"), &timed.action)?;
         }
-        self.check_script()
+        self.check_script()?;
+        // --- tours ---
+        check_captions(&self.captions)?;
+        Ok(())
     }
 
     // --- explore: scripted schedules ---

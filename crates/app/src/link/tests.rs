@@ -141,6 +141,17 @@ fn every_part_of_a_link_round_trips() {
         at: Time(9_000_000),
         action: Action::DropMessage { id: MessageId(77) },
     });
+    // --- tours ---
+    scenario.captions = vec![
+        splitbrain_core::Caption {
+            at: Time(0),
+            text: "At the start <i>".into(),
+        },
+        splitbrain_core::Caption {
+            at: Time(2_500_000),
+            text: "ünïcode & \"quotes\"".into(),
+        },
+    ];
     let link = Link {
         scenario,
         view: View {
@@ -519,6 +530,7 @@ proptest! {
         nodes in 2u16..=51,
         steps in prop::collection::vec((0u64..5_000_000, 0u8..13, any::<u16>(), any::<u32>()), 0..60),
         title in prop::option::of(".{0,20}"),
+        captions in prop::collection::vec((1u64..2_000_000, "\\PC{1,40}"), 0..6),
         time in 0u64..1_000_000_000,
         speed in 0usize..SPEEDS.len(),
     ) {
@@ -546,6 +558,12 @@ proptest! {
                 },
             };
             scenario.actions.push(TimedAction { at: Time(at), action });
+        }
+        // --- tours ---
+        let mut at = 0;
+        for (delta, text) in captions {
+            at += delta;
+            scenario.captions.push(splitbrain_core::Caption { at: Time(at), text });
         }
         prop_assume!(scenario.validate().is_ok());
         let mut link = Link::new(scenario);
@@ -587,4 +605,66 @@ fn fuzz_decoder_long() {
     }
     result.unwrap();
     assert!(total >= u64::from(cases));
+}
+
+// --- tours ---
+fn pinned_captions() -> Link {
+    // The default run with two captions, paused at the first.
+    let mut s = default_scenario();
+    s.captions = vec![
+        splitbrain_core::Caption {
+            at: Time(600_000),
+            text: "A leader is elected.".into(),
+        },
+        splitbrain_core::Caption {
+            at: Time(1_000_000),
+            text: "Now <b>n0</b> crashes.".into(),
+        },
+    ];
+    s.actions = vec![TimedAction {
+        at: Time(1_000_000),
+        action: Action::Crash { node: NodeId(0) },
+    }];
+    Link {
+        scenario: s,
+        view: View {
+            time: Time(600_000),
+            paused: true,
+            ..View::default()
+        },
+        embed: None,
+    }
+}
+
+/// A version 1 link with the captions record (tag 12). Never edit it.
+const PINNED_CAPTIONS: &str =
+    "AQALBgHAhD0GAAwzAsDPJBRBIGxlYWRlciBpcyBlbGVjdGVkLoC1GBZOb3cgPGI-bjA8L2I-IGNyYXNoZXMuEAPAzyQSAQE";
+
+#[test]
+fn pinned_v1_link_with_captions() {
+    assert_eq!(decode(PINNED_CAPTIONS).unwrap(), pinned_captions());
+}
+
+#[test]
+#[ignore = "prints the pinned captions link"]
+fn print_pinned_captions_link() {
+    println!("captions: {}", encode(&pinned_captions()));
+}
+
+#[test]
+fn bad_captions_in_a_link_are_refused_with_a_reason() {
+    let mut link = pinned_captions();
+    link.scenario.captions.swap(0, 1);
+    let e = decode(&encode(&link)).unwrap_err().to_string();
+    assert!(e.contains("captions[1].at"), "{e}");
+    // A count far larger than the bytes that follow.
+    let mut body = Vec::new();
+    record(&mut body, T_CAPTIONS, &varint(90));
+    assert_eq!(decode(&wrap(0, &body)), Err(LinkError::Truncated));
+    let mut body = Vec::new();
+    record(&mut body, T_CAPTIONS, &varint(MAX_CAPTIONS as u64 + 1));
+    assert!(matches!(
+        decode(&wrap(0, &body)),
+        Err(LinkError::Corrupt(_))
+    ));
 }

@@ -15,6 +15,8 @@ impl Model {
     pub fn link(&self) -> Link {
         let mut scenario = self.sim.scenario().clone();
         scenario.until = None;
+        // --- tours ---
+        scenario.captions = self.tour.captions.clone();
         Link {
             scenario,
             view: View {

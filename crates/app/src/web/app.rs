@@ -146,6 +146,8 @@ pub fn app() -> Html {
                     <StatusBar panel={panel.clone()} />
                 </section>
                 <aside class="side" aria-label="Details">
+                    // --- tours ---
+                    <super::components::tour::TourPanel model={store.model.clone()} panel={panel.clone()} send={send.clone()} />
                     <StoryCard panel={panel.clone()} send={send.clone()} />
                     // --- ring view and CAP ---
                     <CapPanel model={store.model.clone()} panel={panel.clone()} send={send.clone()} />

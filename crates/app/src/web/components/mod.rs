@@ -15,3 +15,5 @@ pub mod timetravel;
 // --- ring view and CAP ---
 pub mod cap;
 pub mod ring;
+// --- tours ---
+pub mod tour;
