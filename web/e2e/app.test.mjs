@@ -8,48 +8,16 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { openApp } from './harness.mjs';
+import { state, ready, until, blur, setSpeed, assertClean } from './steps.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SCENARIOS = new URL('../scenarios/', import.meta.url);
 
 /** The app's state, as JSON. */
-function state(page) {
-  return page.evaluate(() => window.splitbrain.state());
-}
-
 /** Waits until the app is up and its test hook answers. */
-async function ready(page) {
-  await page.waitForFunction(() => window.splitbrain?.state, null, { timeout: 30_000 });
-}
-
 /** Polls the state until `predicate` holds; fails with `what` after `timeout` ms. */
-async function until(page, predicate, what, timeout = 20_000) {
-  const deadline = Date.now() + timeout;
-  let last;
-  while (Date.now() < deadline) {
-    last = await state(page);
-    if (predicate(last)) return last;
-    await page.waitForTimeout(100);
-  }
-  assert.fail(`timed out waiting for ${what}; last state: ${JSON.stringify(last).slice(0, 800)}`);
-}
-
 /** Moves the pointer off any control, so keys go to the page. */
-async function blur(page) {
-  await page.evaluate(() => document.activeElement?.blur());
-}
-
 /** Sets the speed with the + and - keys. */
-async function setSpeed(page, speed) {
-  await blur(page);
-  for (let i = 0; i < 40; i++) {
-    const s = (await state(page)).speed;
-    if (Math.abs(s - speed) < 1e-9) return;
-    await page.keyboard.press(s < speed ? '+' : '-');
-  }
-  assert.fail(`could not set the speed to ${speed}`);
-}
-
 /** Page coordinates of node `i`'s centre. */
 async function nodeAt(page, i) {
   const s = await state(page);
@@ -74,12 +42,6 @@ async function clickNode(page, i) {
 }
 
 /** Checks what every test must leave clean: no errors, nothing off-origin. */
-function assertClean(app) {
-  assert.deepEqual(app.consoleErrors, [], 'console errors');
-  assert.deepEqual(app.failedRequests, [], 'failed requests');
-  assert.deepEqual(app.offOriginRequests(), [], 'requests that left the origin');
-}
-
 test('the page loads cleanly and a leader is elected', { timeout: 60_000 }, async () => {
   const app = await openApp();
   try {

@@ -7,20 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { openApp } from './harness.mjs';
-
-function state(page) {
-  return page.evaluate(() => window.splitbrain.state());
-}
-
-async function ready(page) {
-  await page.waitForFunction(() => window.splitbrain?.state, null, { timeout: 30_000 });
-}
-
-function assertClean(app) {
-  assert.deepEqual(app.consoleErrors, [], 'console errors');
-  assert.deepEqual(app.failedRequests, [], 'failed requests');
-  assert.deepEqual(app.offOriginRequests(), [], 'requests that left the origin');
-}
+import { state, ready, assertClean } from './steps.mjs';
 
 test('ring view: removing a node moves its keys, far fewer than modulo hashing', { timeout: 90_000 }, async () => {
   const app = await openApp();

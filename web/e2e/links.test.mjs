@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { appUrl, openApp } from './harness.mjs';
+import { blur, setSpeed, assertClean } from './steps.mjs';
 
 /** The app's state, as JSON (in a page or a frame). */
 function state(target) {
@@ -25,20 +26,6 @@ async function until(target, predicate, what, timeout = 20_000) {
     await new Promise((r) => setTimeout(r, 100));
   }
   assert.fail(`timed out waiting for ${what}; last state: ${JSON.stringify(last).slice(0, 600)}`);
-}
-
-async function blur(page) {
-  await page.evaluate(() => document.activeElement?.blur());
-}
-
-async function setSpeed(page, speed) {
-  await blur(page);
-  for (let i = 0; i < 40; i++) {
-    const s = (await state(page)).speed;
-    if (Math.abs(s - speed) < 1e-9) return;
-    await page.keyboard.press(s < speed ? '+' : '-');
-  }
-  assert.fail(`could not set the speed to ${speed}`);
 }
 
 async function nodeAt(page, i) {
@@ -68,12 +55,6 @@ async function settledHash(page) {
     previous = hash;
   }
   assert.fail('the address never settled');
-}
-
-function assertClean(app) {
-  assert.deepEqual(app.consoleErrors, [], 'console errors');
-  assert.deepEqual(app.failedRequests, [], 'failed requests');
-  assert.deepEqual(app.offOriginRequests(), [], 'requests that left the origin');
 }
 
 test('act, and the link opened in a fresh browser shows the same run at the same time', { timeout: 120_000 }, async () => {

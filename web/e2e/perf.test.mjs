@@ -6,10 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { openApp } from './harness.mjs';
-
-function state(page) {
-  return page.evaluate(() => window.splitbrain.state());
-}
+import { state } from './steps.mjs';
 
 async function setSpeed(page, speed) {
   await page.evaluate(() => document.activeElement?.blur());

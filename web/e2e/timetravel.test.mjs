@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { openApp } from './harness.mjs';
+import { blur, setSpeed } from './steps.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const TMP = mkdtempSync(join(tmpdir(), 'splitbrain-tt-'));
@@ -32,20 +33,6 @@ async function until(page, predicate, what, timeout = 30_000) {
     await page.waitForTimeout(100);
   }
   assert.fail(`timed out waiting for ${what}; last: ${JSON.stringify(last).slice(0, 600)}`);
-}
-
-async function blur(page) {
-  await page.evaluate(() => document.activeElement?.blur());
-}
-
-async function setSpeed(page, speed) {
-  await blur(page);
-  for (let i = 0; i < 40; i++) {
-    const s = (await state(page)).speed;
-    if (Math.abs(s - speed) < 1e-9) return;
-    await page.keyboard.press(s < speed ? '+' : '-');
-  }
-  assert.fail(`could not set the speed to ${speed}`);
 }
 
 /** The trace hash the CLI prints for scenario `json` run to `micros`. */

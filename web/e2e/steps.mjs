@@ -1,0 +1,43 @@
+// Steps the browser tests share: read the app's probe, wait for a state,
+// set the speed by keyboard, and assert a page stayed clean.
+
+import assert from 'node:assert/strict';
+
+export function state(page) {
+  return page.evaluate(() => window.splitbrain.state());
+}
+
+export async function ready(page) {
+  await page.waitForFunction(() => window.splitbrain?.state, null, { timeout: 30_000 });
+}
+
+export async function until(page, predicate, what, timeout = 20_000) {
+  const deadline = Date.now() + timeout;
+  let last;
+  while (Date.now() < deadline) {
+    last = await state(page);
+    if (predicate(last)) return last;
+    await page.waitForTimeout(100);
+  }
+  assert.fail(`timed out waiting for ${what}; last state: ${JSON.stringify(last).slice(0, 800)}`);
+}
+
+export async function blur(page) {
+  await page.evaluate(() => document.activeElement?.blur());
+}
+
+export async function setSpeed(page, speed) {
+  await blur(page);
+  for (let i = 0; i < 40; i++) {
+    const s = (await state(page)).speed;
+    if (Math.abs(s - speed) < 1e-9) return;
+    await page.keyboard.press(s < speed ? '+' : '-');
+  }
+  assert.fail(`could not set the speed to ${speed}`);
+}
+
+export function assertClean(app) {
+  assert.deepEqual(app.consoleErrors, [], 'console errors');
+  assert.deepEqual(app.failedRequests, [], 'failed requests');
+  assert.deepEqual(app.offOriginRequests(), [], 'requests that left the origin');
+}
