@@ -34,6 +34,8 @@ pub mod spacetime;
 // --- ring view and CAP ---
 pub mod cap;
 pub mod ringview;
+// --- i18n ---
+pub mod i18n;
 
 #[cfg(target_arch = "wasm32")]
 pub mod web;

@@ -45,6 +45,7 @@ use splitbrain_core::{Action, MessageId, NodeId, ProtocolConfig, Scenario, Time,
 // --- tours ---
 use splitbrain_core::{Caption, MAX_CAPTIONS};
 
+use crate::i18n::Lang;
 use crate::model::{Overlay, Theme, DEFAULT_SPEED, SPEEDS};
 use crate::settings::Settings;
 
@@ -89,6 +90,10 @@ const T_SPEED: u64 = 17;
 const T_FLAGS: u64 = 18;
 const T_OVERLAY: u64 = 19;
 const T_SELECTED: u64 = 20;
+// --- i18n ---
+// Added after version 1 shipped: the interface language. Older pages skip
+// it and show their own language.
+const T_LANG: u64 = 21;
 const T_EMBED: u64 = 32;
 
 // Action tags inside the actions record.
@@ -152,6 +157,10 @@ pub struct View {
     pub steady: bool,
     pub overlay: Overlay,
     pub selected: Option<NodeId>,
+    // --- i18n ---
+    /// The interface language, when the person chose one: it wins over
+    /// the reader's own setting.
+    pub lang: Option<Lang>,
 }
 
 impl Default for View {
@@ -163,6 +172,7 @@ impl Default for View {
             steady: false,
             overlay: Overlay::None,
             selected: None,
+            lang: None,
         }
     }
 }
@@ -371,6 +381,10 @@ fn body(link: &Link) -> Vec<u8> {
     }
     if let Some(n) = v.selected {
         record(&mut out, T_SELECTED, &varint(u64::from(n.0)));
+    }
+    // --- i18n ---
+    if let Some(lang) = v.lang {
+        record(&mut out, T_LANG, &[lang.link_code()]);
     }
 
     if let Some(e) = &link.embed {
@@ -740,6 +754,9 @@ fn read_body(body: &[u8]) -> Result<Link, LinkError> {
                 }
             }
             T_SELECTED => link.view.selected = Some(p.node()?),
+            // --- i18n ---
+            // A language this page does not speak: the reader's own.
+            T_LANG => link.view.lang = Lang::from_link_code(p.byte()?),
             T_EMBED => {
                 let flags = p.varint()?;
                 let controls = p.varint()?;

@@ -245,6 +245,9 @@ pub enum Msg {
     ToggleRingView,
     // --- tours ---
     Tour(TourMsg),
+    // --- i18n ---
+    /// The person picked an interface language.
+    SetLanguage(crate::i18n::Lang),
 }
 
 /// How the closed loop of steady requests stands.
@@ -310,6 +313,11 @@ pub struct Model {
     pub ring_view: bool,
     // --- tours ---
     tour: Tour,
+    // --- i18n ---
+    /// The interface language the person chose, or a link carried; None
+    /// follows local storage or the browser (the web layer decides) and
+    /// leaves it out of links.
+    pub lang: Option<crate::i18n::Lang>,
 }
 
 impl Model {
@@ -355,6 +363,8 @@ impl Model {
             ring_view: false,
             // --- tours ---
             tour: Tour::default(),
+            // --- i18n ---
+            lang: None,
         }
     }
 
@@ -659,6 +669,11 @@ impl Model {
             }
             // --- tours ---
             Msg::Tour(msg) => self.tour_update(msg),
+            // --- i18n ---
+            Msg::SetLanguage(lang) => {
+                self.lang = Some(lang);
+                crate::i18n::set(lang);
+            }
         }
     }
 

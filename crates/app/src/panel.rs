@@ -52,6 +52,9 @@ pub struct Panel {
     pub story: Option<GalleryEntry>,
     // --- ring view and CAP ---
     pub ring_view: bool,
+    // --- i18n ---
+    /// The language the page speaks; a switch re-renders every panel.
+    pub lang: crate::i18n::Lang,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -197,6 +200,8 @@ impl Panel {
             story: model.story.clone(),
             // --- ring view and CAP ---
             ring_view: model.ring_view,
+            // --- i18n ---
+            lang: crate::i18n::current(),
         }
     }
 }

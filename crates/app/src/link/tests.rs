@@ -161,6 +161,7 @@ fn every_part_of_a_link_round_trips() {
             steady: true,
             overlay: Overlay::Scenario,
             selected: Some(NodeId(2)),
+            lang: Some(crate::i18n::Lang::ZhHans),
         },
         embed: Some(Embed {
             autoplay: false,
@@ -667,4 +668,59 @@ fn bad_captions_in_a_link_are_refused_with_a_reason() {
         decode(&wrap(0, &body)),
         Err(LinkError::Corrupt(_))
     ));
+}
+
+// --- i18n ---
+fn pinned_chinese() -> Link {
+    // The pinned two-action run, in Chinese.
+    let mut link = pinned_two_actions();
+    link.view.lang = Some(crate::i18n::Lang::ZhHans);
+    link
+}
+
+/// A version 1 link with the language record (tag 21). Never edit it.
+const PINNED_CHINESE: &str = "AQALDgKA6jAAAQIDBIC1GAYAEAPgxlsSAQEUAQMVAQE";
+
+#[test]
+fn pinned_v1_link_with_a_language() {
+    assert_eq!(decode(PINNED_CHINESE).unwrap(), pinned_chinese());
+    // The links pinned before the record existed carry no language.
+    assert_eq!(decode(PINNED_TWO_ACTIONS).unwrap().view.lang, None);
+    assert_eq!(decode(PINNED_CAPTIONS).unwrap().view.lang, None);
+}
+
+#[test]
+#[ignore = "prints the pinned language link"]
+fn print_pinned_language_link() {
+    println!("chinese: {}", encode(&pinned_chinese()));
+}
+
+#[test]
+fn the_language_round_trips_and_costs_three_bytes() {
+    use crate::i18n::Lang;
+    let plain = Link::new(default_scenario());
+    let plain_len = encode(&plain).len();
+    for lang in Lang::ALL {
+        let mut link = Link::new(default_scenario());
+        link.view.lang = Some(lang);
+        let text = encode(&link);
+        assert_eq!(decode(&text).unwrap().view.lang, Some(lang));
+        // Three bytes of record: four base64 characters at most.
+        assert!(text.len() <= plain_len + 4, "{text}");
+    }
+    // A language code from a later page: the reader's own language, and
+    // the rest of the link still opens.
+    let mut body = Vec::new();
+    record(&mut body, T_LANG, &[9]);
+    assert_eq!(decode(&wrap(0, &body)).unwrap().view.lang, None);
+    // Extra bytes in the record mean damage.
+    let mut body = Vec::new();
+    record(&mut body, T_LANG, &[1, 1]);
+    assert!(matches!(
+        decode(&wrap(0, &body)),
+        Err(LinkError::Corrupt(_))
+    ));
+    let mut body = Vec::new();
+    record(&mut body, T_LANG, &[]);
+    assert_eq!(decode(&wrap(0, &body)), Err(LinkError::Truncated));
 }

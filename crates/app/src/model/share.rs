@@ -26,6 +26,8 @@ impl Model {
                 steady: self.steady.on,
                 overlay: self.overlay,
                 selected: self.selected,
+                // --- i18n ---
+                lang: self.lang,
             },
             embed: self.embed.clone(),
         }
@@ -52,7 +54,14 @@ impl Model {
     /// it, and the run as it was; returns whether it opened.
     pub fn open_link(&mut self, fragment: &str) -> bool {
         let link = match link::decode(fragment) {
-            Ok(link) => link,
+            // --- i18n --- (first, so what opening says is in it too)
+            Ok(link) => {
+                if let Some(lang) = link.view.lang {
+                    self.lang = Some(lang);
+                    crate::i18n::set(lang);
+                }
+                link
+            }
             Err(e) => {
                 self.say(
                     format!("This link could not be opened: {e}. Showing the default run instead."),
@@ -228,5 +237,35 @@ mod tests {
         run(&mut e, 900);
         assert!(e.sim().now() < Time(900_000), "it looped back");
         assert!(e.sim().now() >= Time(100_000));
+    }
+
+    // --- i18n ---
+    #[test]
+    fn the_chosen_language_travels_in_the_link_and_wins_when_it_opens() {
+        use crate::i18n::{self, Lang};
+        let mut m = model();
+        // Not chosen: links leave it out, and a reader keeps their own.
+        assert_eq!(m.link().view.lang, None);
+        m.update(Msg::SetLanguage(Lang::ZhHans));
+        assert_eq!(i18n::current(), Lang::ZhHans);
+        assert_eq!(m.link().view.lang, Some(Lang::ZhHans));
+        let text = m.link_text();
+        let embed = m.embed_link_text(Embed::default(), Time::ZERO);
+
+        i18n::set(Lang::En);
+        let mut reader = Model::new(5);
+        assert!(reader.open_link(&text));
+        assert_eq!(i18n::current(), Lang::ZhHans);
+        assert_eq!(reader.lang, Some(Lang::ZhHans));
+        // An embed speaks the language of its link too.
+        i18n::set(Lang::En);
+        let mut e = Model::new(5);
+        assert!(e.open_link(&embed));
+        assert_eq!(i18n::current(), Lang::ZhHans);
+        // A link without a language leaves the reader's as it is.
+        let plain = Model::new(5).link_text();
+        assert!(e.open_link(&plain));
+        assert_eq!(i18n::current(), Lang::ZhHans);
+        i18n::set(Lang::En);
     }
 }

@@ -31,7 +31,11 @@ fn entropy() -> u64 {
 #[function_component(App)]
 pub fn app() -> Html {
     // --- permalinks --- (the run in the URL or local storage, if any)
-    let store = use_reducer_eq(|| Store::new(super::permalink::initial_model(entropy())));
+    // --- i18n --- (the language first: opening a link may say something)
+    let store = use_reducer_eq(|| {
+        super::lang::preset();
+        Store::new(super::permalink::initial_model(entropy()))
+    });
     let send: Callback<Msg> = {
         let dispatcher = store.dispatcher();
         Callback::from(move |msg| dispatcher.dispatch(Action::Do(msg)))
@@ -108,6 +112,9 @@ pub fn app() -> Html {
         let send = send.clone();
         use_effect_with((), move |_| hook::install(model, send));
     }
+
+    // --- i18n ---
+    use_effect_with(store.panel.lang, |lang| super::lang::show(*lang));
 
     // --- permalinks ---
     {

@@ -13,6 +13,8 @@ mod panic;
 mod permalink;
 mod render;
 mod store;
+// --- i18n ---
+mod lang;
 
 /// Mounts the app into `#app`, after installing the panic screen.
 pub fn start() {

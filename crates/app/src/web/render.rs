@@ -142,7 +142,7 @@ impl Palette {
 }
 
 const UI_FONT: &str =
-    "system-ui, -apple-system, \"Segoe UI\", Roboto, \"Liberation Sans\", sans-serif";
+    "system-ui, -apple-system, \"Segoe UI\", Roboto, \"Liberation Sans\", \"Noto Sans CJK SC\", \"PingFang SC\", \"Microsoft YaHei\", sans-serif";
 const MONO_FONT: &str = "ui-monospace, Menlo, Consolas, \"DejaVu Sans Mono\", monospace";
 
 /// The resize observer and its callback, kept alive with the renderer.

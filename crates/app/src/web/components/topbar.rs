@@ -4,6 +4,7 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
+use crate::i18n::{t, tf};
 use crate::model::{Msg, Overlay, SPEEDS};
 use crate::panel::{format_speed, Panel};
 use crate::web::components::protocol::ProtocolPicker;
@@ -79,71 +80,73 @@ pub fn top_bar(props: &TopBarProps) -> Html {
                 <h1>{"Splitbrain"}</h1>
                 <ProtocolPicker panel={panel.clone()} send={send.clone()} />
             </div>
-            <div class="group" role="group" aria-label="Run">
+            <div class="group" role="group" aria-label={t("Run")}>
                 <button type="button" class="btn primary" id="play" onclick={on(Msg::TogglePlay)}
-                    aria-label={if panel.playing { "Pause" } else { "Play" }}
-                    title={if panel.playing { "Pause (Space)" } else { "Play (Space)" }}>
+                    aria-label={if panel.playing { t("Pause") } else { t("Play") }}
+                    title={if panel.playing { t("Pause (Space)") } else { t("Play (Space)") }}>
                     { if panel.playing { icons::pause() } else { icons::play() } }
-                    <span class="hide-narrow">{ if panel.playing { "Pause" } else { "Play" } }</span>
+                    <span class="hide-narrow">{ if panel.playing { t("Pause") } else { t("Play") } }</span>
                 </button>
                 <button type="button" class="btn" id="step" onclick={on(Msg::Step)}
-                    aria-label="Step" title="Run the next event and pause (→)">
-                    {icons::step()}<span class="hide-narrow">{"Step"}</span>
+                    aria-label={t("Step")} title={t("Run the next event and pause (→)")}>
+                    {icons::step()}<span class="hide-narrow">{t("Step")}</span>
                 </button>
             </div>
-            <div class="group speed" role="group" aria-label="Speed">
+            <div class="group speed" role="group" aria-label={t("Speed")}>
                 <button type="button" class="btn icon" onclick={on(Msg::Slower)}
-                    aria-label="Slower" title="Slower (−)">{"−"}</button>
+                    aria-label={t("Slower")} title={t("Slower (−)")}>{"−"}</button>
                 <input type="range" min="0" max={(SPEEDS.len() - 1).to_string()} step="1"
                     value={speed_index.to_string()} oninput={onspeed}
-                    aria-label="Simulation speed" aria-valuetext={format_speed(panel.speed)} />
-                <output aria-live="off" title="Simulated time per wall-clock time">{format_speed(panel.speed)}</output>
+                    aria-label={t("Simulation speed")} aria-valuetext={format_speed(panel.speed)} />
+                <output aria-live="off" title={t("Simulated time per wall-clock time")}>{format_speed(panel.speed)}</output>
                 <button type="button" class="btn icon" onclick={on(Msg::Faster)}
-                    aria-label="Faster" title="Faster (+)">{"+"}</button>
+                    aria-label={t("Faster")} title={t("Faster (+)")}>{"+"}</button>
             </div>
-            <div class="group" role="group" aria-label="Run setup">
+            <div class="group" role="group" aria-label={t("Run setup")}>
                 <button type="button" class="btn icon" onclick={on(Msg::Reset)}
-                    aria-label="Reset" title="Start this run again from the beginning">
+                    aria-label={t("Reset")} title={t("Start this run again from the beginning")}>
                     {icons::reset()}
                 </button>
                 <button type="button" class="btn icon" onclick={on(Msg::NewSeed)}
-                    aria-label="New seed" title={format!("New run with another seed (N); now seed {}", panel.seed)}>
+                    aria-label={t("New seed")} title={tf("New run with another seed (N); now seed {0}", &[&panel.seed])}>
                     {icons::dice()}
                 </button>
-                <label class="field-inline" title="Cluster size, 1 to 51">
-                    {"Nodes"}
+                <label class="field-inline" title={t("Cluster size, 1 to 51")}>
+                    {t("Nodes")}
                     <input type="number" id="nodes" min="1" max="51" step="1" ref={nodes_ref}
-                        onchange={onnodes} aria-label="Cluster size" />
+                        onchange={onnodes} aria-label={t("Cluster size")} />
                 </label>
             </div>
-            <div class="group" role="group" aria-label="Cluster">
+            <div class="group" role="group" aria-label={t("Cluster")}>
                 <button type="button" class="btn" onclick={on(Msg::Heal)}
-                    aria-label="Heal" title="Remove every partition and cut link (H)" disabled={!panel.split}>
-                    {icons::heal()}<span class="hide-narrow">{"Heal"}</span>
+                    aria-label={t("Heal")} title={t("Remove every partition and cut link (H)")} disabled={!panel.split}>
+                    {icons::heal()}<span class="hide-narrow">{t("Heal")}</span>
                 </button>
                 <button type="button" class="btn" onclick={on(Msg::ToggleSteadyLoad)}
-                    aria-pressed={panel.steady_load.to_string()} aria-label="Steady requests"
-                    title="A client sends a request every 200 ms of simulated time (L)">
-                    {icons::pulse()}<span class="hide-narrow">{"Requests"}</span>
+                    aria-pressed={panel.steady_load.to_string()} aria-label={t("Steady requests")}
+                    title={t("A client sends a request every 200 ms of simulated time (L)")}>
+                    {icons::pulse()}<span class="hide-narrow">{t("Requests")}</span>
                 </button>
             </div>
             <div class="spacer"></div>
             // --- permalinks ---
-            <div class="group" role="group" aria-label="Share">
+            <div class="group" role="group" aria-label={t("Share")}>
                 <super::share::ShareTools />
             </div>
-            <div class="group" role="group" aria-label="Page">
+            <div class="group" role="group" aria-label={t("Page")}>
                 <button type="button" class="btn icon" onclick={on(Msg::ShowOverlay(Overlay::Settings))}
-                    aria-label="Parameters" title="Cluster size, timing, network and load">{icons::sliders()}</button>
+                    aria-label={t("Parameters")} title={t("Cluster size, timing, network and load")}>{icons::sliders()}</button>
                 <button type="button" class="btn icon" onclick={on(Msg::ShowOverlay(Overlay::Scenario))}
-                    aria-label="Scenario" title="Export this run, or load a scenario">{icons::scenario()}</button>
+                    aria-label={t("Scenario")} title={t("Export this run, or load a scenario")}>{icons::scenario()}</button>
                 <button type="button" class="btn icon" id="open-gallery" onclick={on(Msg::ShowOverlay(Overlay::Gallery))}
-                    aria-label="Gallery" title="Gallery: curated scenarios, each at its moment to watch (G)">{icons::gallery()}</button>
+                    aria-label={t("Gallery")} title={t("Gallery: curated scenarios, each at its moment to watch (G)")}>{icons::gallery()}</button>
                 <button type="button" class="btn icon" onclick={ontheme}
-                    aria-label={if dark { "Switch to light theme" } else { "Switch to dark theme" }}
-                    title="Light or dark">{icons::theme()}</button>
+                    aria-label={if dark { t("Switch to light theme") } else { t("Switch to dark theme") }}
+                    title={t("Light or dark")}>{icons::theme()}</button>
                 <button type="button" class="btn icon" onclick={on(Msg::ShowOverlay(Overlay::Help))}
-                    aria-label="Help and keyboard shortcuts" title="Help (?)">{"?"}</button>
+                    aria-label={t("Help and keyboard shortcuts")} title={t("Help (?)")}>{"?"}</button>
+                // --- i18n ---
+                <super::lang::LanguagePicker lang={panel.lang} send={send.clone()} />
             </div>
         </header>
     }

@@ -1,0 +1,211 @@
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use super::*;
+
+#[test]
+fn english_is_the_key_and_the_fallback() {
+    set(Lang::En);
+    assert_eq!(t("Copy link"), "Copy link");
+    set(Lang::ZhHans);
+    assert_eq!(t("Copy link"), "复制链接");
+    // No translation: the English text, never a blank.
+    assert_eq!(t("no such text in the table"), "no such text in the table");
+    assert_eq!(t_dyn("leader"), "领导者");
+    set(Lang::En);
+}
+
+#[test]
+fn formatted_text_puts_arguments_where_the_translation_wants_them() {
+    assert_eq!(fill("seed {0} of {1}", &[&7, &"x"]), "seed 7 of x");
+    assert_eq!(fill("{1} then {0}", &[&"a", &"b"]), "b then a");
+    // Braces that are not placeholders, and missing arguments, stay.
+    assert_eq!(fill("{a} {0} {2}", &[&1]), "{a} 1 {2}");
+    set(Lang::ZhHans);
+    assert_eq!(tf("Seed {0}", &[&42]), "种子 42");
+    set(Lang::En);
+    assert_eq!(tf("Seed {0}", &[&42]), "Seed 42");
+}
+
+#[test]
+fn tags_from_links_storage_and_browsers() {
+    assert_eq!(Lang::from_tag("zh-CN"), Some(Lang::ZhHans));
+    assert_eq!(Lang::from_tag("zh-Hans"), Some(Lang::ZhHans));
+    assert_eq!(Lang::from_tag("zh_TW"), Some(Lang::ZhHans));
+    assert_eq!(Lang::from_tag("en-GB"), Some(Lang::En));
+    assert_eq!(Lang::from_tag("EN"), Some(Lang::En));
+    assert_eq!(Lang::from_tag("fr-FR"), None);
+    assert_eq!(Lang::from_tag(""), None);
+    for lang in Lang::ALL {
+        assert_eq!(Lang::from_tag(lang.code()), Some(lang));
+        assert_eq!(Lang::from_link_code(lang.link_code()), Some(lang));
+    }
+    assert_eq!(Lang::from_link_code(200), None);
+}
+
+#[test]
+fn the_table_is_well_formed() {
+    let mut seen = BTreeMap::new();
+    for (en, zh) in zh_hans::TABLE {
+        assert!(!en.is_empty(), "an empty key");
+        assert!(!zh.trim().is_empty(), "{en:?} translates to nothing");
+        assert!(
+            seen.insert(*en, *zh).is_none(),
+            "{en:?} is in the table twice"
+        );
+        assert_eq!(
+            placeholders(en),
+            placeholders(zh),
+            "{en:?} and {zh:?} use different placeholders"
+        );
+    }
+}
+
+/// The string literals the sources pass to `t(` and `tf(`.
+fn wrapped_literals() -> Vec<(PathBuf, String)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    collect_rs(&root, &mut files);
+    let mut found = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).expect("a readable source file");
+        for literal in literals_in(&text) {
+            found.push((file.clone(), literal));
+        }
+    }
+    found
+}
+
+fn collect_rs(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).expect("a readable source dir") {
+        let path = entry.expect("a dir entry").path();
+        if path.is_dir() {
+            collect_rs(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") && !path.ends_with("i18n/tests.rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// Finds `t("...")` and `tf("...", ...)` (also as `i18n::t(`) and reads
+/// the literal. A call whose first argument is not a literal is a
+/// [`t_dyn`]-style lookup and is not checked here.
+fn literals_in(text: &str) -> Vec<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let call = if bytes[i..].starts_with(b"tf(") {
+            Some(3)
+        } else if bytes[i..].starts_with(b"t(") {
+            Some(2)
+        } else {
+            None
+        };
+        let Some(len) = call else {
+            i += 1;
+            continue;
+        };
+        let before = if i == 0 { b' ' } else { bytes[i - 1] };
+        if before.is_ascii_alphanumeric() || before == b'_' {
+            i += 1;
+            continue;
+        }
+        let mut j = i + len;
+        while j < bytes.len() && bytes[j].is_ascii_whitespace() {
+            j += 1;
+        }
+        if j < bytes.len() && bytes[j] == b'"' {
+            if let Some((literal, end)) = read_literal(text, j) {
+                out.push(literal);
+                i = end;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    out
+}
+
+/// Reads the Rust string literal opening at `start` (a `"`): its value and
+/// where it ends.
+fn read_literal(text: &str, start: usize) -> Option<(String, usize)> {
+    let mut value = String::new();
+    let mut chars = text[start + 1..].char_indices().peekable();
+    while let Some((at, c)) = chars.next() {
+        match c {
+            '"' => return Some((value, start + 1 + at + 1)),
+            '\\' => match chars.next()?.1 {
+                'n' => value.push('\n'),
+                't' => value.push('\t'),
+                '0' => value.push('\0'),
+                '\\' => value.push('\\'),
+                '"' => value.push('"'),
+                '\'' => value.push('\''),
+                'u' => {
+                    let mut hex = String::new();
+                    for (_, h) in chars.by_ref() {
+                        match h {
+                            '{' => {}
+                            '}' => break,
+                            h => hex.push(h),
+                        }
+                    }
+                    value.push(char::from_u32(u32::from_str_radix(&hex, 16).ok()?)?);
+                }
+                // A line continuation: the newline and the next line's
+                // indentation are not part of the text.
+                '\n' => {
+                    while chars.peek().is_some_and(|(_, c)| c.is_whitespace()) {
+                        chars.next();
+                    }
+                }
+                _ => return None,
+            },
+            c => value.push(c),
+        }
+    }
+    None
+}
+
+#[test]
+fn the_scanner_reads_calls_and_literals() {
+    let src = r#"let a = t("Play"); let b = i18n::t( "Say \"hi\"\n");
+        let c = tf(
+            "Seed {0} and \
+             more", &[&1]); let d = get("no"); let e = t(name);"#;
+    assert_eq!(
+        literals_in(src),
+        vec!["Play", "Say \"hi\"\n", "Seed {0} and more"]
+    );
+}
+
+#[test]
+fn every_wrapped_string_is_translated() {
+    let found = wrapped_literals();
+    // The app wraps far more than this; fewer means the scan broke.
+    assert!(
+        found.len() > 40,
+        "only {} wrapped strings found",
+        found.len()
+    );
+    let mut missing = Vec::new();
+    for (file, english) in &found {
+        match lookup(Lang::ZhHans, english) {
+            None => missing.push(format!("{}: {english:?}", file.display())),
+            Some(zh) => assert_eq!(
+                placeholders(english),
+                placeholders(zh),
+                "{english:?} and {zh:?} use different placeholders"
+            ),
+        }
+    }
+    missing.sort();
+    missing.dedup();
+    assert!(
+        missing.is_empty(),
+        "{} wrapped strings have no Chinese translation:\n{}",
+        missing.len(),
+        missing.join("\n")
+    );
+}
