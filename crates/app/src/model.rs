@@ -1096,7 +1096,8 @@ impl Model {
             // One event at a time (what `run_until` does inside), so the
             // run halts on the very event that broke an invariant.
             while self.sim.next_event_time().is_some_and(|t| t <= stop) {
-                self.travel.timeline.step(&mut *self.sim);
+                // --- exact stops --- (a caption or request time is never passed)
+                self.travel.timeline.step_within(&mut *self.sim, stop);
                 steps += 1;
                 if checking && self.sim.violation().is_some() {
                     self.carry = 0.0;

@@ -747,6 +747,56 @@ impl<P: Protocol> Sim<P> {
         }
     }
 
+    // --- exact stops ---
+    /// Like [`Sim::step`], but never takes an event due after `limit`:
+    /// `step` runs on through events that leave no trace (a stale timer, a
+    /// message to a crashed node) to the next one that does, which may lie
+    /// past a time the caller must stop at (a tour caption, a steady
+    /// request). Returns true when an event was recorded, false when
+    /// nothing traced happened by `limit`; the clock never passes `limit`.
+    ///
+    /// The events taken, and their order, are those `step` takes: where a
+    /// run stops never changes its trace.
+    pub fn step_within(&mut self, limit: Time) -> bool {
+        loop {
+            if self.next_event_time().is_none_or(|t| t > limit) {
+                return false;
+            }
+            let before = self.trace.len();
+            if let Some(stepped) = self.script_step() {
+                if !stepped {
+                    return false;
+                }
+            } else {
+                let action = self.schedule.get(self.next_action).map(|s| s.at);
+                let queued = self.queue.peek().map(|q| q.time);
+                // The same choice as `step`: actions before queued events
+                // due later, queued events first at the same instant.
+                let take_action = match (action, queued) {
+                    (None, None) => return false,
+                    (Some(a), Some(q)) => a < q,
+                    (Some(_), None) => true,
+                    (None, Some(_)) => false,
+                };
+                if take_action {
+                    let scheduled = self.schedule[self.next_action].clone();
+                    self.next_action += 1;
+                    self.now = self.now.max(scheduled.at);
+                    self.apply_action(&scheduled.action);
+                } else {
+                    let Some(q) = self.queue.pop() else {
+                        return false;
+                    };
+                    self.now = self.now.max(q.time);
+                    self.process(q.item);
+                }
+            }
+            if self.trace.len() > before {
+                return true;
+            }
+        }
+    }
+
     /// Runs every event due at or before `until`, at most `max_events` of
     /// them. Returns true when it got to `until` (and the clock is then at
     /// `until`), false when it stopped early at the event bound.
@@ -759,7 +809,8 @@ impl<P: Protocol> Sim<P> {
             if self.trace.len() - start >= max_events {
                 return false;
             }
-            self.step();
+            // --- exact stops --- (never past `until`)
+            self.step_within(until);
         }
         self.now = self.now.max(until);
         true

@@ -49,6 +49,9 @@ pub trait Simulation {
     fn node_count(&self) -> usize;
     fn next_event_time(&self) -> Option<Time>;
     fn step(&mut self) -> bool;
+    // --- exact stops ---
+    /// [`Sim::step_within`]: a step that never passes `limit`.
+    fn step_within(&mut self, limit: Time) -> bool;
     fn run_until(&mut self, until: Time, max_events: u64) -> bool;
     fn act(&mut self, action: Action) -> Result<(), ScenarioError>;
 
@@ -111,6 +114,10 @@ impl<P: Protocol> Simulation for Sim<P> {
     }
     fn step(&mut self) -> bool {
         Sim::step(self)
+    }
+    // --- exact stops ---
+    fn step_within(&mut self, limit: Time) -> bool {
+        Sim::step_within(self, limit)
     }
     fn run_until(&mut self, until: Time, max_events: u64) -> bool {
         Sim::run_until(self, until, max_events)

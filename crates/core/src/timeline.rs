@@ -272,8 +272,18 @@ impl Timeline {
         stepped
     }
 
+    // --- exact stops ---
+    /// [`Timeline::step`] that never passes `limit` (see
+    /// [`Simulation::step_within`]).
+    pub fn step_within(&mut self, cursor: &mut dyn Simulation, limit: Time) -> bool {
+        let stepped = cursor.step_within(limit);
+        self.sync(cursor);
+        stepped
+    }
+
     /// [`Simulation::run_until`], one event at a time so that every step
-    /// past the head is recorded (and snapshotted on the interval).
+    /// past the head is recorded (and snapshotted on the interval). The
+    /// clock ends exactly at `until`, never past it.
     pub fn advance(&mut self, cursor: &mut dyn Simulation, until: Time, max_events: u64) -> bool {
         let start = cursor.trace().len();
         while let Some(next) = cursor.next_event_time() {
@@ -283,7 +293,7 @@ impl Timeline {
             if cursor.trace().len() - start >= max_events {
                 return false;
             }
-            cursor.step();
+            cursor.step_within(until);
             self.sync(cursor);
         }
         // Nothing is due by `until`: this only moves the clock.
@@ -469,7 +479,10 @@ impl Timeline {
     pub fn seek_time(&self, t: Time) -> Box<dyn Simulation> {
         if t >= self.head_time() {
             let mut sim = self.seek_index(self.head_len());
-            if sim.next_event_time().is_none_or(|n| n > t) {
+            // --- exact stops --- Short of the head's time, every event
+            // due by then left no trace (the head got there by `advance`,
+            // which never passes its limit), so running them is safe.
+            if sim.now() < self.head_time() || sim.next_event_time().is_none_or(|n| n > t) {
                 sim.run_until(t.min(self.head_time()).max(sim.now()), u64::MAX);
             }
             return sim;

@@ -115,9 +115,8 @@ impl Model {
     /// After a frame: on reaching a caption's time, pause there (once).
     ///
     /// The frame stops at the caption's time, and the clock is then exactly
-    /// there, except when the core's `step` (which runs on through events
-    /// that leave no trace, such as stale timers) went past it to the next
-    /// traced event: then the run pauses just after, on the caption.
+    /// there: the frame steps with `step_within`, which never runs on
+    /// through silent events (stale timers) past it.
     pub(super) fn tour_arrived(&mut self) {
         if !self.playing || self.embed.is_some() {
             return;
@@ -299,8 +298,7 @@ mod tests {
     }
 
     /// The Raft gallery tour, played from its moment: each pause is on a
-    /// caption, at its time or (past silent events the core steps
-    /// through) within a frame after it, and previous/next keep moving.
+    /// caption, exactly at its time, and previous/next keep moving.
     #[test]
     fn the_gallery_tour_plays_caption_by_caption() {
         let mut m = Model::new(7);
@@ -312,8 +310,8 @@ mod tests {
             let at = m.tour().captions[expected].at;
             m.update(Msg::Tour(TourMsg::Continue));
             play_until_paused(&mut m);
-            let now = m.sim().now();
-            assert!(now >= at && now.0 - at.0 < 16_000, "{now:?} for {at:?}");
+            // --- exact stops ---
+            assert_eq!(m.sim().now(), at, "stopped exactly at the caption");
             let v = m.tour_view();
             assert_eq!(v.current, Some(expected));
             assert!(v.waiting);
@@ -422,5 +420,73 @@ mod tests {
         m.update(Msg::Tour(TourMsg::Delete(0)));
         assert!(m.tour().captions.is_empty());
         assert!(m.link().scenario.captions.is_empty());
+    }
+
+    // --- exact stops ---
+    /// Every gallery tour, played from the start in frames of an odd
+    /// length: each pause is exactly at its caption's time (even where
+    /// silent events lie around it), and the trace at the end is the one a
+    /// run without any stops makes.
+    #[test]
+    fn gallery_tours_stop_exactly_on_their_captions_without_changing_the_trace() {
+        let mut toured_files = 0;
+        for (name, text) in crate::gallery::FILES {
+            let scenario: splitbrain_core::Scenario = serde_json::from_str(text).unwrap();
+            if scenario.captions.is_empty() {
+                continue;
+            }
+            toured_files += 1;
+            let mut m = Model::new(7);
+            m.update(Msg::LoadScenario((*text).to_owned()));
+            m.update(Msg::SetSpeed(1.0));
+            m.playing = true;
+            let mut stops = 0;
+            for caption in &scenario.captions {
+                if m.sim().now() >= caption.at {
+                    continue; // at the start, or two captions at one instant
+                }
+                for _ in 0..5000 {
+                    m.frame(17.0);
+                    if !m.playing && m.sim().now() < caption.at {
+                        // Halted on a broken invariant: play on past it.
+                        m.update(Msg::TogglePlay);
+                    } else if !m.playing {
+                        break;
+                    }
+                }
+                assert!(!m.playing, "{name}: never paused at {:?}", caption.at);
+                assert_eq!(
+                    m.sim().now(),
+                    caption.at,
+                    "{name}: not exactly on the caption"
+                );
+                stops += 1;
+                m.update(Msg::Tour(TourMsg::Continue));
+            }
+            assert!(stops > 0, "{name}");
+            for _ in 0..30 {
+                m.frame(17.0);
+            }
+            let end = m.sim().now();
+
+            let mut plain = Model::new(7);
+            plain.update(Msg::LoadScenario((*text).to_owned()));
+            plain.tour.captions.clear();
+            plain
+                .travel
+                .timeline
+                .advance(&mut *plain.sim, end, u64::MAX);
+            assert_eq!(
+                plain.sim().now(),
+                end,
+                "{name}: advance never passes its limit"
+            );
+            assert_eq!(
+                m.sim().trace().hash(),
+                plain.sim().trace().hash(),
+                "{name}: stopping changed the run"
+            );
+        }
+        assert!(toured_files >= 2, "the gallery has tours to play");
     }
 }
