@@ -87,6 +87,16 @@ pub fn gallery() -> Gallery {
     })
 }
 
+// --- i18n ---
+/// An entry's text in the interface language: the Chinese version when the
+/// page speaks Chinese and the entry has one, else the English.
+pub fn localized<'a>(english: &'a str, chinese: Option<&'a str>) -> &'a str {
+    match (crate::i18n::current(), chinese) {
+        (crate::i18n::Lang::ZhHans, Some(zh)) if !zh.trim().is_empty() => zh,
+        _ => english,
+    }
+}
+
 /// The scenario file's text, by its name in the gallery.
 pub fn file(name: &str) -> Option<&'static str> {
     FILES
@@ -121,5 +131,37 @@ mod tests {
             let (_, scenario) = entry(&e.id).unwrap_or_else(|err| panic!("{err}"));
             e.check_protocol(&scenario).unwrap();
         }
+    }
+
+    // --- i18n ---
+    #[test]
+    fn chinese_texts_show_in_chinese_and_are_never_empty() {
+        use crate::i18n::{self, Lang};
+        let gallery = gallery();
+        let translated: Vec<_> = gallery
+            .entries
+            .iter()
+            .filter(|e| e.title_zh.is_some() || e.explanation_zh.is_some())
+            .collect();
+        // Optional per entry, but the shipped gallery has them.
+        assert!(translated.len() >= 15, "{}", translated.len());
+        for e in translated {
+            let (title, text) = (e.title_zh.as_deref(), e.explanation_zh.as_deref());
+            assert!(
+                title.is_some_and(|t| !t.trim().is_empty()),
+                "{}: title_zh",
+                e.id
+            );
+            assert!(
+                text.is_some_and(|t| !t.trim().is_empty()),
+                "{}: explanation_zh",
+                e.id
+            );
+            i18n::set(Lang::ZhHans);
+            assert_eq!(localized(&e.title, title), title.unwrap());
+            i18n::set(Lang::En);
+            assert_eq!(localized(&e.title, title), e.title);
+        }
+        assert_eq!(localized("x", None), "x");
     }
 }

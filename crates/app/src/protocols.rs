@@ -203,12 +203,14 @@ impl ProtocolChoice {
             ProtocolChoice::LockService => "lock server",
         };
         let who = match (self, leader) {
-            (_, None) => "none".to_owned(),
-            (ProtocolChoice::Raft, Some((n, term))) => format!("n{} (term {term})", n.0),
+            (_, None) => crate::i18n::t("none").to_owned(),
+            (ProtocolChoice::Raft, Some((n, term))) => {
+                crate::i18n::tf("n{0} (term {1})", &[&n.0, &term])
+            }
             (ProtocolChoice::TwoPhase | ProtocolChoice::ThreePhase, Some((n, _))) => {
                 format!("n{}", n.0)
             }
-            (_, Some((n, ballot))) => format!("n{} (ballot {ballot})", n.0),
+            (_, Some((n, ballot))) => crate::i18n::tf("n{0} (ballot {1})", &[&n.0, &ballot]),
         };
         (word, who)
     }

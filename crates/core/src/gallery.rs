@@ -43,6 +43,14 @@ pub struct GalleryEntry {
     pub title: String,
     /// A few sentences: what happens, and why it matters.
     pub explanation: String,
+    // --- i18n ---
+    /// The title in Simplified Chinese, for the app's Chinese interface
+    /// (optional: without it the English title shows).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title_zh: Option<String>,
+    /// The explanation in Simplified Chinese (optional, like `title_zh`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub explanation_zh: Option<String>,
     /// The simulated time to jump to: where the thing to see is on screen.
     pub moment: Time,
     pub expect: Expect,

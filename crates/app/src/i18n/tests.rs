@@ -209,3 +209,126 @@ fn every_wrapped_string_is_translated() {
         missing.join("\n")
     );
 }
+
+/// Texts the interface shows that are not literals at the call: names the
+/// protocols report (roles, clocks, fields, invariants, message kinds),
+/// the protocol menu's words, the shortcut list, the example scenarios.
+/// Gathered by running every protocol through a crash, a partition and
+/// requests, so a role only reached under faults is included.
+fn dynamic_texts() -> std::collections::BTreeSet<String> {
+    use crate::board::Board;
+    use crate::protocols::ProtocolChoice;
+    use crate::settings::Settings;
+    use splitbrain_core::{Action, NodeId, Time, TimedAction};
+
+    let mut out = std::collections::BTreeSet::new();
+    let mut add = |s: &str| {
+        if !s.is_empty() {
+            out.insert(s.to_owned());
+        }
+    };
+    for (_, what) in crate::keys::SHORTCUTS {
+        add(what);
+    }
+    for (name, _) in crate::settings::EXAMPLES {
+        add(name);
+    }
+    for choice in ProtocolChoice::ALL {
+        add(choice.label());
+        add(choice.legend());
+        add(choice.inspector_words().0);
+        add(choice.inspector_words().1);
+        add(choice.in_charge(None).0);
+        let mut scenario = choice.settings(&Settings::default()).scenario();
+        let n = scenario.nodes;
+        scenario.actions = vec![
+            TimedAction {
+                at: Time(700_000),
+                action: Action::Crash { node: NodeId(0) },
+            },
+            TimedAction {
+                at: Time(1_500_000),
+                action: Action::Partition {
+                    groups: vec![vec![NodeId(1), NodeId(2)]],
+                },
+            },
+            TimedAction {
+                at: Time(2_200_000),
+                action: Action::Restart { node: NodeId(0) },
+            },
+            TimedAction {
+                at: Time(3_000_000),
+                action: Action::Heal,
+            },
+        ];
+        let mut sim =
+            splitbrain_core::build(&scenario, splitbrain_core::RunOptions::default()).unwrap();
+        for name in sim.invariant_names() {
+            add(name);
+        }
+        let mut t = 0;
+        while t < 5_000_000 {
+            t += 20_000;
+            sim.run_until(Time(t), u64::MAX);
+            if choice.is_commit() && t % 400_000 == 0 {
+                let _ = sim.act(Action::Request {
+                    node: NodeId(0),
+                    client: None,
+                    op: splitbrain_core::protocol::Op::Put {
+                        key: "x".into(),
+                        value: "1".into(),
+                    },
+                });
+            }
+            for i in 0..n {
+                let view = sim.node_view(NodeId(i));
+                add(view.role_label);
+                add(view.term_label);
+                for (field, _) in sim.node_detail(NodeId(i)).fields {
+                    // Variables named as in the papers (nextIndex,
+                    // votedFor) stay as they are, like message kinds.
+                    if !is_identifier(field) {
+                        add(field);
+                    }
+                }
+            }
+        }
+        let board = Board::of(&*sim);
+        add(board.title);
+        add(board.decision);
+        for column in board.columns {
+            add(column);
+        }
+    }
+    out
+}
+
+/// `nextIndex`, `N/R/W`: a name from the literature, not a word.
+fn is_identifier(text: &str) -> bool {
+    !text.contains(' ')
+        && (text.chars().skip(1).any(|c| c.is_ascii_uppercase()) || text.contains('/'))
+}
+
+#[test]
+#[ignore = "prints the texts dynamic_texts gathers"]
+fn print_dynamic_texts() {
+    for text in dynamic_texts() {
+        let have = lookup(Lang::ZhHans, &text).is_some();
+        println!("{} {text:?}", if have { "ok" } else { "--" });
+    }
+}
+
+#[test]
+fn every_dynamic_text_is_translated() {
+    let texts = dynamic_texts();
+    assert!(texts.len() > 60, "only {} texts gathered", texts.len());
+    let missing: Vec<_> = texts
+        .iter()
+        .filter(|t| lookup(Lang::ZhHans, t).is_none())
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "{} texts have no Chinese translation: {missing:#?}",
+        missing.len()
+    );
+}

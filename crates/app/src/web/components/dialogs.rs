@@ -2,6 +2,7 @@
 
 use yew::prelude::*;
 
+use crate::i18n::{t, t_dyn};
 use crate::keys::SHORTCUTS;
 use crate::model::{Msg, Notice, Overlay};
 use crate::settings::{Settings, SettingsForm, EXAMPLES};
@@ -44,7 +45,7 @@ pub fn dialog_frame(props: &FrameProps) -> Html {
             <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="dialog-title">
                 <header>
                     <h2 id="dialog-title">{props.title.clone()}</h2>
-                    <button type="button" class="btn icon" aria-label="Close" ref={close_ref} onclick={close}>{"✕"}</button>
+                    <button type="button" class="btn icon" aria-label={t("Close")} ref={close_ref} onclick={close}>{"✕"}</button>
                 </header>
                 {props.children.clone()}
             </div>
@@ -60,21 +61,21 @@ pub struct SendProps {
 #[function_component(HelpDialog)]
 pub fn help_dialog(props: &SendProps) -> Html {
     html! {
-        <DialogFrame title="Splitbrain: help" send={props.send.clone()}>
+        <DialogFrame title={t("Splitbrain: help")} send={props.send.clone()}>
             <p>
-                {"A cluster runs here (Raft, two- or three-phase commit, Paxos or Multi-Paxos: pick the protocol in the top bar, or press P), simulated step by step from a seed: the same seed and the same actions give the same run, in the browser and in the CLI. "}
-                {"Drag nodes apart to partition the network, draw a line across links to cut them, crash nodes, send requests, and watch the invariants."}
+                {t("A cluster runs here (Raft, two- or three-phase commit, Paxos or Multi-Paxos: pick the protocol in the top bar, or press P), simulated step by step from a seed: the same seed and the same actions give the same run, in the browser and in the CLI. ")}
+                {t("Drag nodes apart to partition the network, draw a line across links to cut them, crash nodes, send requests, and watch the invariants.")}
             </p>
             <p class="note">
-                {"Shapes: follower ○, candidate ◇, leader ▢ with a double outline; a crashed node is dashed with ✕. "}
-                {"The ring around a node is its election timer. Squares under it are its last log entries (number = term; filled = committed)."}
+                {t("Shapes: follower ○, candidate ◇, leader ▢ with a double outline; a crashed node is dashed with ✕. ")}
+                {t("The ring around a node is its election timer. Squares under it are its last log entries (number = term; filled = committed).")}
             </p>
-            <h3 class="subhead">{"Keyboard"}</h3>
+            <h3 class="subhead">{t("Keyboard")}</h3>
             <dl class="keys">
                 { for SHORTCUTS.iter().map(|(key, what)| html! {
                     <>
-                        <dt><kbd>{*key}</kbd></dt>
-                        <dd>{*what}</dd>
+                        <dt><kbd>{t_dyn(key)}</kbd></dt>
+                        <dd>{t_dyn(what)}</dd>
                     </>
                 }) }
             </dl>
@@ -128,28 +129,28 @@ pub fn settings_dialog(props: &SettingsProps) -> Html {
         .map(|n| n.text.clone());
     let input = |label: &'static str, value: &String, get: fn(&mut SettingsForm) -> &mut String| {
         html! {
-            <label>{label}<input type="text" inputmode="decimal" value={value.clone()} oninput={field(get)} /></label>
+            <label>{t_dyn(label)}<input type="text" inputmode="decimal" value={value.clone()} oninput={field(get)} /></label>
         }
     };
     html! {
-        <DialogFrame title="Parameters" send={props.send.clone()}>
+        <DialogFrame title={t("Parameters")} send={props.send.clone()}>
             <form {onsubmit}>
                 <div class="form-grid">
-                    {input("Nodes (1–51)", &form.nodes, |f| &mut f.nodes)}
-                    {input("Seed", &form.seed, |f| &mut f.seed)}
+                    {input(t("Nodes (1–51)"), &form.nodes, |f| &mut f.nodes)}
+                    {input(t("Seed"), &form.seed, |f| &mut f.seed)}
                     if form.is_raft() {
-                        {input("Election timeout min (ms)", &form.election_min, |f| &mut f.election_min)}
-                        {input("Election timeout max (ms)", &form.election_max, |f| &mut f.election_max)}
-                        {input("Heartbeat (ms)", &form.heartbeat, |f| &mut f.heartbeat)}
+                        {input(t("Election timeout min (ms)"), &form.election_min, |f| &mut f.election_min)}
+                        {input(t("Election timeout max (ms)"), &form.election_max, |f| &mut f.election_max)}
+                        {input(t("Heartbeat (ms)"), &form.heartbeat, |f| &mut f.heartbeat)}
                     }
-                    {input("Message loss (%)", &form.loss_percent, |f| &mut f.loss_percent)}
-                    {input("Latency min (ms)", &form.latency_min, |f| &mut f.latency_min)}
-                    {input("Latency max (ms)", &form.latency_max, |f| &mut f.latency_max)}
-                    {input("Simulated clients (0–1000, for load)", &form.clients, |f| &mut f.clients)}
+                    {input(t("Message loss (%)"), &form.loss_percent, |f| &mut f.loss_percent)}
+                    {input(t("Latency min (ms)"), &form.latency_min, |f| &mut f.latency_min)}
+                    {input(t("Latency max (ms)"), &form.latency_max, |f| &mut f.latency_max)}
+                    {input(t("Simulated clients (0–1000, for load)"), &form.clients, |f| &mut f.clients)}
                     if form.is_raft() {
                         <label class="check">
                             <input type="checkbox" checked={form.buggy} onchange={onbuggy} />
-                            {"Run the broken Raft that commits old-term entries by counting (Figure 8)"}
+                            {t("Run the broken Raft that commits old-term entries by counting (Figure 8)")}
                         </label>
                     }
                 </div>
@@ -157,8 +158,8 @@ pub fn settings_dialog(props: &SettingsProps) -> Html {
                     <p class="form-error" role="alert">{error}</p>
                 }
                 <footer>
-                    <button type="button" class="btn" onclick={cancel}>{"Cancel"}</button>
-                    <button type="submit" class="btn primary">{"Apply and restart"}</button>
+                    <button type="button" class="btn" onclick={cancel}>{t("Cancel")}</button>
+                    <button type="submit" class="btn primary">{t("Apply and restart")}</button>
                 </footer>
             </form>
         </DialogFrame>
@@ -189,22 +190,22 @@ pub fn scenario_dialog(props: &ScenarioProps) -> Html {
         let json = *json;
         html! {
             <button type="button" class="btn" onclick={Callback::from(move |_| send.emit(Msg::LoadScenario(json.to_owned())))}>
-                {*name}
+                {t_dyn(name)}
             </button>
         }
     };
     html! {
-        <DialogFrame title="Scenario" send={props.send.clone()}>
+        <DialogFrame title={t("Scenario")} send={props.send.clone()}>
             <p class="note">
-                {"This run as a scenario: its settings and every action taken so far. "}
-                {"Save it to replay the run exactly with the CLI (splitbrain run FILE), or paste another and load it."}
+                {t("This run as a scenario: its settings and every action taken so far. ")}
+                {t("Save it to replay the run exactly with the CLI (splitbrain run FILE), or paste another and load it.")}
             </p>
-            <div class="examples" role="group" aria-label="Examples">
+            <div class="examples" role="group" aria-label={t("Examples")}>
                 { for EXAMPLES.iter().map(example) }
             </div>
-            <textarea aria-label="Scenario JSON" spellcheck="false" value={(*text).clone()} {oninput} />
+            <textarea aria-label={t("Scenario JSON")} spellcheck="false" value={(*text).clone()} {oninput} />
             <footer>
-                <button type="button" class="btn primary" onclick={load}>{"Load this scenario"}</button>
+                <button type="button" class="btn primary" onclick={load}>{t("Load this scenario")}</button>
             </footer>
         </DialogFrame>
     }
@@ -238,7 +239,7 @@ pub fn notice_line(props: &NoticeProps) -> Html {
         <div class={classes!("notice", notice.error.then_some("error"))}
             role={if notice.error { "alert" } else { "status" }} id="notice">
             <span>{&notice.text}</span>
-            <button type="button" aria-label="Dismiss" onclick={dismiss}>{"✕"}</button>
+            <button type="button" aria-label={t("Dismiss")} onclick={dismiss}>{"✕"}</button>
         </div>
     }
 }

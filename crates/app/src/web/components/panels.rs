@@ -6,6 +6,7 @@ use std::rc::Rc;
 use splitbrain_core::protocol::{Op, RoleKind};
 use yew::prelude::*;
 
+use crate::i18n::{t, t_dyn, tf};
 use crate::model::{Msg, NodeCommand};
 use crate::panel::{format_seconds, format_speed, format_time, Panel};
 use crate::web::dom;
@@ -35,8 +36,8 @@ pub fn inspector(props: &PanelProps) -> Html {
     let Some(node) = &props.panel.inspector else {
         return html! {
             <section class="panel" aria-labelledby="inspector-title">
-                <h2 id="inspector-title">{"Node"}</h2>
-                <p class="empty">{"Select a node (click it, or Tab to the cluster and use the arrow keys) to see its log, its state machine and its actions."}</p>
+                <h2 id="inspector-title">{t("Node")}</h2>
+                <p class="empty">{t("Select a node (click it, or Tab to the cluster and use the arrow keys) to see its log, its state machine and its actions.")}</p>
             </section>
         };
     };
@@ -70,56 +71,56 @@ pub fn inspector(props: &PanelProps) -> Html {
     let view = &node.view;
     let leader = view
         .leader
-        .map_or("unknown".to_owned(), |l| format!("n{}", l.0));
+        .map_or(t("unknown").to_owned(), |l| format!("n{}", l.0));
 
     html! {
         <section class="panel" aria-labelledby="inspector-title">
-            <h2 id="inspector-title">{"Node"}</h2>
+            <h2 id="inspector-title">{t("Node")}</h2>
             <div class="node-title">
                 <strong>{format!("n{}", id.0)}</strong>
-                <span class={role_class(view.role)}>{view.role_label}</span>
+                <span class={role_class(view.role)}>{t_dyn(view.role_label)}</span>
                 if let Some(g) = node.group {
-                    <span class="badge">{format!("group {g}")}</span>
+                    <span class="badge">{tf("group {0}", &[&g])}</span>
                 }
             </div>
             <dl class="facts">
-                <dt>{view.term_label}</dt><dd>{view.term}</dd>
+                <dt>{t_dyn(view.term_label)}</dt><dd>{view.term}</dd>
                 // --- protocols and gallery: each protocol's words ---
-                <dt>{props.panel.board.choice.inspector_words().0}</dt><dd>{view.commit_index}</dd>
-                <dt>{props.panel.board.choice.inspector_words().1}</dt><dd>{view.log_len}</dd>
-                <dt>{"leader"}</dt><dd>{leader}</dd>
-                { for node.fields.iter().map(|(k, v)| html! { <><dt>{*k}</dt><dd>{v}</dd></> }) }
+                <dt>{t_dyn(props.panel.board.choice.inspector_words().0)}</dt><dd>{view.commit_index}</dd>
+                <dt>{t_dyn(props.panel.board.choice.inspector_words().1)}</dt><dd>{view.log_len}</dd>
+                <dt>{t("leader")}</dt><dd>{leader}</dd>
+                { for node.fields.iter().map(|(k, v)| html! { <><dt>{t_dyn(k)}</dt><dd>{v}</dd></> }) }
                 if let Some(t) = node.timer {
-                    <dt>{"timeout at"}</dt><dd>{format_time(t)}</dd>
+                    <dt>{crate::i18n::t("timeout at")}</dt><dd>{format_time(t)}</dd>
                 }
             </dl>
             <div class="actions">
                 <button type="button" class={classes!("btn", node.up.then_some("danger"))}
                     onclick={command(NodeCommand::ToggleCrash)}>
-                    { if node.up { "Crash" } else { "Restart" } }
+                    { if node.up { t("Crash") } else { t("Restart") } }
                 </button>
                 <button type="button" class="btn" onclick={command(NodeCommand::Timeout)} disabled={!node.up}>
-                    {"Force timeout"}
+                    {t("Force timeout")}
                 </button>
             </div>
-            <form class="request" {onsubmit} aria-label="Client request to this node">
-                <select aria-label="Operation" onchange={onop}>
+            <form class="request" {onsubmit} aria-label={t("Client request to this node")}>
+                <select aria-label={t("Operation")} onchange={onop}>
                     <option value="put" selected={*op == "put"}>{"put"}</option>
                     <option value="append" selected={*op == "append"}>{"append"}</option>
                     <option value="get" selected={*op == "get"}>{"get"}</option>
                 </select>
-                <input type="text" aria-label="Key" placeholder="key" value={(*key).clone()} oninput={bind(&key)} />
-                <input type="text" aria-label="Value" placeholder="value" value={(*value).clone()}
+                <input type="text" aria-label={t("Key")} placeholder={t("key")} value={(*key).clone()} oninput={bind(&key)} />
+                <input type="text" aria-label={t("Value")} placeholder={t("value")} value={(*value).clone()}
                     oninput={bind(&value)} disabled={*op == "get"} />
-                <button type="submit" class="btn">{"Send"}</button>
+                <button type="submit" class="btn">{t("Send")}</button>
             </form>
-            <h3 class="subhead">{"Log"}</h3>
+            <h3 class="subhead">{t("Log")}</h3>
             if node.entries.is_empty() {
-                <p class="empty">{"Empty."}</p>
+                <p class="empty">{t("Empty.")}</p>
             } else {
                 <div class="table-wrap">
                     <table>
-                        <thead><tr><th>{"#"}</th><th>{view.term_label}</th><th>{"command"}</th><th>{"committed"}</th></tr></thead>
+                        <thead><tr><th>{"#"}</th><th>{t_dyn(view.term_label)}</th><th>{t("command")}</th><th>{t("committed")}</th></tr></thead>
                         <tbody>
                             { for node.entries.iter().rev().map(|e| {
                                 let flagged = node.flagged.contains(&e.index);
@@ -134,16 +135,16 @@ pub fn inspector(props: &PanelProps) -> Html {
                     </table>
                 </div>
                 if node.older > 0 {
-                    <p class="note">{format!("…and {} older entries.", node.older)}</p>
+                    <p class="note">{tf("…and {0} older entries.", &[&node.older])}</p>
                 }
             }
-            <h3 class="subhead">{"State machine"}</h3>
+            <h3 class="subhead">{t("State machine")}</h3>
             if node.kv.is_empty() {
-                <p class="empty">{"No keys yet."}</p>
+                <p class="empty">{t("No keys yet.")}</p>
             } else {
                 <div class="table-wrap">
                     <table>
-                        <thead><tr><th>{"key"}</th><th>{"value"}</th></tr></thead>
+                        <thead><tr><th>{t("key")}</th><th>{t("value")}</th></tr></thead>
                         <tbody>
                             { for node.kv.iter().map(|(k, v)| html! { <tr><td>{k}</td><td>{v}</td></tr> }) }
                         </tbody>
@@ -159,24 +160,24 @@ pub fn invariants(props: &PanelProps) -> Html {
     let panel = &props.panel;
     html! {
         <section class="panel" aria-labelledby="invariants-title">
-            <h2 id="invariants-title">{"Invariants"}</h2>
+            <h2 id="invariants-title">{t("Invariants")}</h2>
             <ul class="invariants">
                 { for panel.invariants.iter().map(|row| {
                     let state = if row.holds { "ok" } else { "bad" };
                     html! {
                         <li data-invariant={row.name} data-holds={row.holds.to_string()}>
                             <span class={classes!("dot", state)} aria-hidden="true"></span>
-                            {row.name}
-                            <span class={classes!("state", state)}>{ if row.holds { "holds" } else { "broken" } }</span>
+                            {t_dyn(row.name)}
+                            <span class={classes!("state", state)}>{ if row.holds { t("holds") } else { t("broken") } }</span>
                         </li>
                     }
                 }) }
             </ul>
             if let Some(v) = &panel.violation {
                 <p class="violation" role="alert">
-                    <strong>{format!("{} broken at {}. ", v.invariant, format_time(v.time))}</strong>
+                    <strong>{tf("{0} broken at {1}. ", &[&t_dyn(v.invariant), &format_time(v.time)])}</strong>
                     {format!("{}. ", v.message.trim_end_matches('.'))}
-                    {"The run is paused; the nodes and entries involved are marked in red."}
+                    {t("The run is paused; the nodes and entries involved are marked in red.")}
                 </p>
             }
         </section>
@@ -188,9 +189,9 @@ pub fn event_log(props: &PanelProps) -> Html {
     let panel = &props.panel;
     html! {
         <section class="panel" aria-labelledby="events-title">
-            <h2 id="events-title">{"Events"}</h2>
+            <h2 id="events-title">{t("Events")}</h2>
             if panel.log.is_empty() {
-                <p class="empty">{"Nothing has happened yet."}</p>
+                <p class="empty">{t("Nothing has happened yet.")}</p>
             } else {
                 <ol class="events" aria-live="off">
                     { for panel.log.iter().map(|line| html! {
@@ -214,19 +215,19 @@ pub fn status_bar(props: &PanelProps) -> Html {
     html! {
         <div class="statusbar">
             <span class="stat" id="sim-time">{"t "}<b>{format_time(panel.now)}</b></span>
-            <span class="stat">{leader_word}{" "}<b>{leader}</b></span>
-            <span class="stat">{"events "}<b>{panel.events}</b></span>
-            <span class="stat">{"in flight "}<b>{panel.in_flight}</b></span>
-            <span class="stat">{"seed "}<b>{panel.seed}</b></span>
-            <span class="stat" id="per-decision" title="Messages and bytes sent per decision (committed entry, decided transaction, chosen value)">
-                {format!("per {} ", panel.board.decision)}<b>{panel.board.cost.summary()}</b>
+            <span class="stat">{t_dyn(leader_word)}{" "}<b>{leader}</b></span>
+            <span class="stat">{t("events ")}<b>{panel.events}</b></span>
+            <span class="stat">{t("in flight ")}<b>{panel.in_flight}</b></span>
+            <span class="stat">{t("seed ")}<b>{panel.seed}</b></span>
+            <span class="stat" id="per-decision" title={t("Messages and bytes sent per decision (committed entry, decided transaction, chosen value)")}>
+                {tf("per {0} ", &[&t_dyn(panel.board.decision)])}<b>{panel.board.cost.summary()}</b>
             </span>
             if panel.lagging {
-                <span class="lag" title="The browser cannot simulate this fast; simulated time runs slower than asked.">
-                    {format!("running below {}", format_speed(panel.speed))}
+                <span class="lag" title={t("The browser cannot simulate this fast; simulated time runs slower than asked.")}>
+                    {tf("running below {0}", &[&format_speed(panel.speed)])}
                 </span>
             }
-            <div class="legend" aria-label="Message kinds">
+            <div class="legend" aria-label={t("Message kinds")}>
                 { for panel.msg_kinds.iter().enumerate().map(|(i, kind)| html! {
                     <span><i class="swatch" style={swatch(i)}></i>{*kind}</span>
                 }) }

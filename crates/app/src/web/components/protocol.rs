@@ -8,6 +8,7 @@ use yew::prelude::*;
 
 use super::dialogs::DialogFrame;
 use crate::board::format_span;
+use crate::i18n::{t, t_dyn, tf};
 use crate::model::{Msg, Overlay};
 use crate::panel::{format_time, Panel};
 use crate::protocols::ProtocolChoice;
@@ -32,10 +33,10 @@ pub fn protocol_picker(props: &ProtocolProps) -> Html {
         })
     };
     html! {
-        <label class="field-inline protocol-pick" title="The protocol to simulate (P: next)">
-            <select id="protocol" aria-label="Protocol" {onchange}>
+        <label class="field-inline protocol-pick" title={t("The protocol to simulate (P: next)")}>
+            <select id="protocol" aria-label={t("Protocol")} {onchange}>
                 { for ProtocolChoice::ALL.iter().map(|c| html! {
-                    <option value={c.id()} selected={*c == current}>{c.label()}</option>
+                    <option value={c.id()} selected={*c == current}>{t_dyn(c.label())}</option>
                 }) }
             </select>
         </label>
@@ -69,13 +70,13 @@ pub fn board_panel(props: &ProtocolProps) -> Html {
     let cost = &board.cost;
     html! {
         <section class="panel board" aria-labelledby="board-title" data-protocol={board.choice.id()}>
-            <h2 id="board-title">{board.title}</h2>
-            <p class="note legend-text">{board.legend}</p>
+            <h2 id="board-title">{t_dyn(board.title)}</h2>
+            <p class="note legend-text">{t_dyn(board.legend)}</p>
             if commit {
                 <div class="actions">
                     <button type="button" class="btn primary" id="start-txn" onclick={start}
-                        title="A client asks the coordinator (n0) to run a transaction">
-                        {"Start transaction"}
+                        title={t("A client asks the coordinator (n0) to run a transaction")}>
+                        {t("Start transaction")}
                     </button>
                 </div>
             }
@@ -83,8 +84,8 @@ pub fn board_panel(props: &ProtocolProps) -> Html {
                 <table>
                     <thead>
                         <tr>
-                            <th>{"node"}</th>
-                            { for board.columns.iter().map(|c| html! { <th>{*c}</th> }) }
+                            <th>{t("node")}</th>
+                            { for board.columns.iter().map(|c| html! { <th>{t_dyn(c)}</th> }) }
                         </tr>
                     </thead>
                     <tbody>
@@ -96,16 +97,16 @@ pub fn board_panel(props: &ProtocolProps) -> Html {
                                     <td>{format!("n{}", node.0)}</td>
                                     { for row.cells.iter().enumerate().map(|(i, cell)| {
                                         if i == 0 {
-                                            html! { <td class={role_class(row.role)}>{cell}</td> }
+                                            html! { <td class={role_class(row.role)}>{t_dyn(cell)}</td> }
                                         } else if commit && i == 2 && row.votes {
                                             // The vote, as a choice: pressed is how it will vote.
                                             html! {
                                                 <td class="vote">
-                                                    <span role="group" aria-label={format!("Vote of n{}", node.0)} title={cell.clone()}>
+                                                    <span role="group" aria-label={tf("Vote of n{0}", &[&node.0])} title={cell.clone()}>
                                                         <button type="button" class="btn small" aria-pressed={(row.vote == Some(true)).to_string()}
-                                                            onclick={vote(node, true)}>{"yes"}</button>
+                                                            onclick={vote(node, true)}>{t("yes")}</button>
                                                         <button type="button" class="btn small" aria-pressed={(row.vote == Some(false)).to_string()}
-                                                            onclick={vote(node, false)}>{"no"}</button>
+                                                            onclick={vote(node, false)}>{t("no")}</button>
                                                     </span>
                                                 </td>
                                             }
@@ -121,12 +122,12 @@ pub fn board_panel(props: &ProtocolProps) -> Html {
             </div>
             { for board.rows.iter().filter_map(|row| row.in_doubt_for.map(|d| (row.node, d))).map(|(node, d)| html! {
                 <p class="in-doubt" data-node={node.0.to_string()}>
-                    {format!("n{} has been in doubt for {}: it voted yes and may not decide alone until it hears the outcome.", node.0, format_span(d))}
+                    {tf("n{0} has been in doubt for {1}: it voted yes and may not decide alone until it hears the outcome.", &[&node.0, &format_span(d)])}
                 </p>
             }) }
             <p class="cost" id="cost">
-                {format!("Per decided {}: ", board.decision)}<b>{cost.summary()}</b>
-                <span class="note">{format!(" ({} decided, {} messages, {} B in all)", cost.decided, cost.sent, cost.bytes)}</span>
+                {tf("Per decided {0}: ", &[&t_dyn(board.decision)])}<b>{cost.summary()}</b>
+                <span class="note">{tf(" ({0} decided, {1} messages, {2} B in all)", &[&cost.decided, &cost.sent, &cost.bytes])}</span>
             </p>
         </section>
     }
@@ -144,11 +145,11 @@ pub fn story_card(props: &ProtocolProps) -> Html {
     };
     html! {
         <section class="panel story" aria-labelledby="story-title" data-gallery={story.id.clone()}>
-            <h2 id="story-title">{"Gallery"}</h2>
-            <p class="story-title"><strong>{&story.title}</strong></p>
-            <p>{&story.explanation}</p>
-            <p class="note">{format!("The moment to watch: {}.", format_time(story.moment))}</p>
-            <button type="button" class="btn" onclick={open}>{"Other scenarios…"}</button>
+            <h2 id="story-title">{t("Gallery")}</h2>
+            <p class="story-title"><strong>{crate::gallery::localized(&story.title, story.title_zh.as_deref())}</strong></p>
+            <p>{crate::gallery::localized(&story.explanation, story.explanation_zh.as_deref())}</p>
+            <p class="note">{tf("The moment to watch: {0}.", &[&format_time(story.moment)])}</p>
+            <button type="button" class="btn" onclick={open}>{t("Other scenarios…")}</button>
         </section>
     }
 }
@@ -163,25 +164,25 @@ pub struct GalleryProps {
 pub fn gallery_dialog(props: &GalleryProps) -> Html {
     let gallery = use_memo((), |_| crate::gallery::gallery());
     html! {
-        <DialogFrame title="Gallery" send={props.send.clone()}>
+        <DialogFrame title={t("Gallery")} send={props.send.clone()}>
             <p class="note">
-                {"Textbook situations and failures, each at the moment worth watching. Choose one: it loads, runs to that moment and pauses."}
+                {t("Textbook situations and failures, each at the moment worth watching. Choose one: it loads, runs to that moment and pauses.")}
             </p>
-            <ul class="gallery" aria-label="Scenarios">
+            <ul class="gallery" aria-label={t("Scenarios")}>
                 { for gallery.entries.iter().map(|e| {
                     let send = props.send.clone();
                     let id = e.id.clone();
-                    let label = ProtocolChoice::from_id(&e.protocol).map_or(e.protocol.as_str(), |c| c.label());
+                    let label = ProtocolChoice::from_id(&e.protocol).map_or(e.protocol.as_str(), |c| t_dyn(c.label()));
                     html! {
                         <li>
                             <button type="button" class="gallery-entry" data-gallery={e.id.clone()}
                                 onclick={Callback::from(move |_: MouseEvent| send.emit(Msg::OpenGallery(id.clone())))}>
                                 <span class="gallery-head">
-                                    <strong>{&e.title}</strong>
+                                    <strong>{crate::gallery::localized(&e.title, e.title_zh.as_deref())}</strong>
                                     <span class="badge">{label}</span>
                                 </span>
-                                <span class="gallery-text">{&e.explanation}</span>
-                                <span class="note">{format!("Jumps to {}", format_time(e.moment))}</span>
+                                <span class="gallery-text">{crate::gallery::localized(&e.explanation, e.explanation_zh.as_deref())}</span>
+                                <span class="note">{tf("Jumps to {0}", &[&format_time(e.moment)])}</span>
                             </button>
                         </li>
                     }
