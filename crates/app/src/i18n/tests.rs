@@ -233,6 +233,12 @@ fn dynamic_texts() -> std::collections::BTreeSet<String> {
     for (name, _) in crate::settings::EXAMPLES {
         add(name);
     }
+    for (_, name) in crate::link::controls::NAMES {
+        add(name);
+    }
+    for kind in splitbrain_core::timeline::MarkKind::ALL {
+        add(kind.name());
+    }
     for choice in ProtocolChoice::ALL {
         add(choice.label());
         add(choice.legend());

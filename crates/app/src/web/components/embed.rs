@@ -5,6 +5,7 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
+use crate::i18n::t;
 use crate::link::{self, controls, Embed};
 use crate::model::Msg;
 use crate::panel::{format_speed, format_time, Panel};
@@ -43,27 +44,27 @@ pub fn embed_view(props: &EmbedViewProps) -> Html {
     };
     html! {
         <div class="embed">
-            <section class="view embed-view" aria-label="Cluster">
+            <section class="view embed-view" aria-label={t("Cluster")}>
                 <Cluster model={props.model.clone()} panel={panel.clone()} send={send.clone()} refresh={props.refresh.clone()} />
             </section>
-            <div class="embed-bar" role="toolbar" aria-label="Playback">
+            <div class="embed-bar" role="toolbar" aria-label={t("Playback")}>
                 if shows(controls::PLAY) {
                     <button type="button" class="btn primary icon" id="play" onclick={on(Msg::TogglePlay)}
-                        aria-label={if panel.playing { "Pause" } else { "Play" }}>
+                        aria-label={if panel.playing { t("Pause") } else { t("Play") }}>
                         { if panel.playing { icons::pause() } else { icons::play() } }
                     </button>
                 }
                 if shows(controls::STEP) {
-                    <button type="button" class="btn icon" id="step" onclick={on(Msg::Step)} aria-label="Step">{icons::step()}</button>
+                    <button type="button" class="btn icon" id="step" onclick={on(Msg::Step)} aria-label={t("Step")}>{icons::step()}</button>
                 }
                 if shows(controls::RESET) {
                     <button type="button" class="btn icon" id="restart" onclick={on(Msg::RestartEmbed)}
-                        aria-label="Start over" title="Start over">{icons::reset()}</button>
+                        aria-label={t("Start over")} title={t("Start over")}>{icons::reset()}</button>
                 }
                 if shows(controls::SPEED) {
-                    <button type="button" class="btn icon" onclick={on(Msg::Slower)} aria-label="Slower">{"−"}</button>
-                    <output class="embed-speed" title="Simulated time per wall-clock time">{format_speed(panel.speed)}</output>
-                    <button type="button" class="btn icon" onclick={on(Msg::Faster)} aria-label="Faster">{"+"}</button>
+                    <button type="button" class="btn icon" onclick={on(Msg::Slower)} aria-label={t("Slower")}>{"−"}</button>
+                    <output class="embed-speed" title={t("Simulated time per wall-clock time")}>{format_speed(panel.speed)}</output>
+                    <button type="button" class="btn icon" onclick={on(Msg::Faster)} aria-label={t("Faster")}>{"+"}</button>
                 }
                 if shows(controls::TIME) {
                     <span class="stat" id="sim-time">{format_time(panel.now)}</span>
@@ -74,7 +75,7 @@ pub fn embed_view(props: &EmbedViewProps) -> Html {
                 }
                 <span class="spacer"></span>
                 if shows(controls::OPEN) {
-                    <a class="btn" href={open} target="_blank" rel="noopener" id="embed-full">{"Open in Splitbrain ↗"}</a>
+                    <a class="btn" href={open} target="_blank" rel="noopener" id="embed-full">{t("Open in Splitbrain ↗")}</a>
                 }
             </div>
             if let Some(notice) = panel.notice.clone().filter(|n| n.error) {

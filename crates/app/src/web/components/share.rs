@@ -6,6 +6,7 @@
 use gloo::timers::callback::Timeout;
 use yew::prelude::*;
 
+use crate::i18n::{t, t_dyn};
 use crate::link::{controls, iframe_snippet, Embed};
 use crate::model::Theme;
 use crate::web::dom;
@@ -60,19 +61,19 @@ pub fn share_tools() -> Html {
         Callback::from(move |()| open.set(false))
     };
     let status = match *copied {
-        Some(true) => "Link copied",
-        Some(false) => "Could not copy: the link is in the address bar",
+        Some(true) => t("Link copied"),
+        Some(false) => t("Could not copy: the link is in the address bar"),
         None => "",
     };
     html! {
         <>
-            <button type="button" class="btn icon" id="copy-link" onclick={oncopy} aria-label="Copy link"
-                title="Copy a link to this run: every action so far, the time and the speed">
+            <button type="button" class="btn icon" id="copy-link" onclick={oncopy} aria-label={t("Copy link")}
+                title={t("Copy a link to this run: every action so far, the time and the speed")}>
                 {svg(LINK_ICON)}
             </button>
-            <button type="button" class="btn icon" id="embed-open" onclick={toggle} aria-label="Embed"
+            <button type="button" class="btn icon" id="embed-open" onclick={toggle} aria-label={t("Embed")}
                 aria-expanded={open.to_string()} aria-haspopup="dialog"
-                title="Embed: an iframe snippet that shows this run on another page">
+                title={t("Embed: an iframe snippet that shows this run on another page")}>
                 {svg(EMBED_ICON)}
             </button>
             <span class="share-status" role="status" aria-live="polite">{status}</span>
@@ -143,7 +144,7 @@ fn embed_dialog(props: &EmbedDialogProps) -> Html {
             options.set(next);
         });
         html! {
-            <label class="check"><input type="checkbox" {id} {checked} {onchange} />{label}</label>
+            <label class="check"><input type="checkbox" {id} {checked} {onchange} />{t_dyn(label)}</label>
         }
     };
     let control = |bit: u64, name: &'static str| {
@@ -155,7 +156,7 @@ fn embed_dialog(props: &EmbedDialogProps) -> Html {
             options.set(next);
         });
         html! {
-            <label class="check"><input type="checkbox" {checked} {onchange} />{name}</label>
+            <label class="check"><input type="checkbox" {checked} {onchange} />{t_dyn(name)}</label>
         }
     };
     let ontheme = {
@@ -181,7 +182,7 @@ fn embed_dialog(props: &EmbedDialogProps) -> Html {
             }
         });
         html! {
-            <label class="field-inline">{label}
+            <label class="field-inline">{t_dyn(label)}
                 <input type="number" min="120" max="4000" step="10" {value} {onchange} />
             </label>
         }
@@ -221,35 +222,35 @@ fn embed_dialog(props: &EmbedDialogProps) -> Html {
         <div class="backdrop" onclick={onbackdrop} {onkeydown}>
             <div class="dialog embed-dialog" role="dialog" aria-modal="true" aria-labelledby="embed-title-h">
                 <header>
-                    <h2 id="embed-title-h">{"Embed this run"}</h2>
-                    <button type="button" class="btn icon" aria-label="Close" ref={first} onclick={close}>{"✕"}</button>
+                    <h2 id="embed-title-h">{t("Embed this run")}</h2>
+                    <button type="button" class="btn icon" aria-label={t("Close")} ref={first} onclick={close}>{"✕"}</button>
                 </header>
-                <p class="note">{"Paste this into a page. The frame shows only the cluster and a small bar, and loads nothing but the app itself."}</p>
+                <p class="note">{t("Paste this into a page. The frame shows only the cluster and a small bar, and loads nothing but the app itself.")}</p>
                 <div class="embed-options">
-                    {flag("Autoplay", "embed-autoplay", |o| o.embed.autoplay, |o, v| o.embed.autoplay = v)}
-                    {flag("Loop", "embed-loop", |o| o.embed.looped, |o, v| o.embed.looped = v)}
-                    {flag("Start from the beginning", "embed-from-start", |o| o.from_start, |o, v| o.from_start = v)}
-                    <label class="field-inline">{"Theme"}
+                    {flag(t("Autoplay"), "embed-autoplay", |o| o.embed.autoplay, |o, v| o.embed.autoplay = v)}
+                    {flag(t("Loop"), "embed-loop", |o| o.embed.looped, |o, v| o.embed.looped = v)}
+                    {flag(t("Start from the beginning"), "embed-from-start", |o| o.from_start, |o, v| o.from_start = v)}
+                    <label class="field-inline">{t("Theme")}
                         <select onchange={ontheme} value={theme}>
-                            <option value="auto" selected={theme == "auto"}>{"Reader's"}</option>
-                            <option value="light" selected={theme == "light"}>{"Light"}</option>
-                            <option value="dark" selected={theme == "dark"}>{"Dark"}</option>
+                            <option value="auto" selected={theme == "auto"}>{t("Reader's")}</option>
+                            <option value="light" selected={theme == "light"}>{t("Light")}</option>
+                            <option value="dark" selected={theme == "dark"}>{t("Dark")}</option>
                         </select>
                     </label>
-                    {size(|o| o.width, |o, v| o.width = v, "Width")}
-                    {size(|o| o.height, |o, v| o.height = v, "Height")}
+                    {size(|o| o.width, |o, v| o.width = v, t("Width"))}
+                    {size(|o| o.height, |o, v| o.height = v, t("Height"))}
                 </div>
                 <fieldset class="embed-controls">
-                    <legend>{"Controls"}</legend>
+                    <legend>{t("Controls")}</legend>
                     { for controls::NAMES.iter().map(|(bit, name)| control(*bit, name)) }
                 </fieldset>
-                <textarea id="embed-snippet" class="snippet" readonly=true aria-label="Embed snippet"
+                <textarea id="embed-snippet" class="snippet" readonly=true aria-label={t("Embed snippet")}
                     spellcheck="false" value={snippet} />
                 <footer>
                     <span class="share-status" role="status" aria-live="polite">
-                        { match *copied { Some(true) => "Snippet copied", Some(false) => "Could not copy: select the text and copy it", None => "" } }
+                        { match *copied { Some(true) => t("Snippet copied"), Some(false) => t("Could not copy: select the text and copy it"), None => "" } }
                     </span>
-                    <button type="button" class="btn primary" id="embed-copy" onclick={oncopy}>{"Copy snippet"}</button>
+                    <button type="button" class="btn primary" id="embed-copy" onclick={oncopy}>{t("Copy snippet")}</button>
                 </footer>
             </div>
         </div>

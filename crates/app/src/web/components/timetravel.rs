@@ -8,6 +8,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement};
 use yew::prelude::*;
 
+use crate::i18n::{t, t_dyn, tf};
 use crate::model::{action_text, Msg, TravelMsg};
 use crate::panel::{format_time, Panel};
 use crate::spacetime::{self, Colors, DiagramSpec};
@@ -175,16 +176,23 @@ pub fn time_travel_panel(props: &TimeTravelProps) -> Html {
 
     let branches = view.branches.iter().map(|b| {
         let label = match (&b.fork_time, &b.last_action) {
-            (Some(at), Some(a)) => format!(
-                "Branch {}: from {} at {}, {}",
-                b.id,
-                b.parent.map(|p| format!("branch {p}")).unwrap_or_default(),
-                format_time(*at),
-                action_text(&a.action)
+            (Some(at), Some(a)) => tf(
+                "Branch {0}: from {1} at {2}, {3}",
+                &[
+                    &b.id,
+                    &b.parent
+                        .map(|p| tf("branch {0}", &[&p]))
+                        .unwrap_or_default(),
+                    &format_time(*at),
+                    &action_text(&a.action),
+                ],
             ),
-            _ => format!("Branch {}: the original run", b.id),
+            _ => tf("Branch {0}: the original run", &[&b.id]),
         };
-        let detail = format!("to {} · {} events", format_time(b.head_time), b.head_events);
+        let detail = tf(
+            "to {0} · {1} events",
+            &[&format_time(b.head_time), &b.head_events],
+        );
         let onclick = travel(TravelMsg::SwitchBranch(b.id));
         html! {
             <li>
@@ -226,70 +234,70 @@ pub fn time_travel_panel(props: &TimeTravelProps) -> Html {
     let picked = model.selected_message().map(|(text, index)| {
         html! {
             <p class="tt-picked" id="tt-picked">
-                <span>{format!("Selected: {text}")}</span>
-                <button class="btn" onclick={travel(TravelMsg::SeekEvent(index))}>{"Show in the cluster"}</button>
+                <span>{tf("Selected: {0}", &[&text])}</span>
+                <button class="btn" onclick={travel(TravelMsg::SeekEvent(index))}>{t("Show in the cluster")}</button>
             </p>
         }
     });
 
     let hint = if view.behind {
-        "Viewing the past. Play replays this branch, its recorded actions included, and runs on live at its end. Acting here (crash, partition, request…) starts a new branch; this one stays in the list."
+        t("Viewing the past. Play replays this branch, its recorded actions included, and runs on live at its end. Acting here (crash, partition, request…) starts a new branch; this one stays in the list.")
     } else {
-        "At the end of the run. Drag the slider or press ← to go back in time."
+        t("At the end of the run. Drag the slider or press ← to go back in time.")
     };
 
     html! {
         <section class="panel timetravel" aria-labelledby="timetravel-title">
             <div class="tt-head">
-                <h2 id="timetravel-title">{"Timeline"}</h2>
+                <h2 id="timetravel-title">{t("Timeline")}</h2>
                 <span class="tt-status" id="tt-status">
-                    {format!(
-                        "{} of {} · event {} of {} · branch {}",
-                        format_time(view.now),
-                        format_time(view.head_time),
-                        view.events,
-                        view.head_events,
-                        view.branch
+                    {tf(
+                        "{0} of {1} · event {2} of {3} · branch {4}",
+                        &[&format_time(view.now),
+                        &format_time(view.head_time),
+                        &view.events,
+                        &view.head_events,
+                        &view.branch]
                     )}
                 </span>
             </div>
             <div class="scrubber">
                 <div class="marks" aria-hidden="true">{ for marks }</div>
                 <input id="scrubber" type="range" min="0" max={head.to_string()} step="1"
-                    value={view.now.0.min(head).to_string()} aria-label="Simulated time"
+                    value={view.now.0.min(head).to_string()} aria-label={t("Simulated time")}
                     aria-valuetext={format_time(view.now)} oninput={onscrub} />
             </div>
-            <div class="tt-controls" role="toolbar" aria-label="Time travel">
-                <button class="btn" onclick={travel(TravelMsg::Jump(false))} title="[">{format!("⏮ Previous {}", view.kind.name())}</button>
-                <button class="btn" onclick={travel(TravelMsg::StepBack)} title="← or ,">{"◀ Step back"}</button>
-                <button class="btn" onclick={travel(TravelMsg::StepForward)} title="→ or .">{"Step ▶"}</button>
-                <button class="btn" onclick={travel(TravelMsg::Jump(true))} title="]">{format!("Next {} ⏭", view.kind.name())}</button>
-                <label>{"Jump to "}
-                    <select onchange={onkind} aria-label="Kind of event to jump to">
+            <div class="tt-controls" role="toolbar" aria-label={t("Time travel")}>
+                <button class="btn" onclick={travel(TravelMsg::Jump(false))} title="[">{tf("⏮ Previous {0}", &[&t_dyn(view.kind.name())])}</button>
+                <button class="btn" onclick={travel(TravelMsg::StepBack)} title="← or ,">{t("◀ Step back")}</button>
+                <button class="btn" onclick={travel(TravelMsg::StepForward)} title="→ or .">{t("Step ▶")}</button>
+                <button class="btn" onclick={travel(TravelMsg::Jump(true))} title="]">{tf("Next {0} ⏭", &[&t_dyn(view.kind.name())])}</button>
+                <label>{t("Jump to ")}
+                    <select onchange={onkind} aria-label={t("Kind of event to jump to")}>
                         { for MarkKind::ALL.iter().map(|k| html! {
-                            <option value={k.name()} selected={*k == view.kind}>{k.name()}</option>
+                            <option value={k.name()} selected={*k == view.kind}>{t_dyn(k.name())}</option>
                         }) }
                     </select>
                 </label>
-                <button class="btn" onclick={travel(TravelMsg::Live)} disabled={!view.behind} title="End">{"To the end"}</button>
+                <button class="btn" onclick={travel(TravelMsg::Live)} disabled={!view.behind} title="End">{t("To the end")}</button>
             </div>
             <p class="tt-hint">{hint}</p>
             if view.branches.len() > 1 {
-                <h3>{"Branches"}</h3>
-                <ol class="branches" aria-label="Branches">{ for branches }</ol>
+                <h3>{t("Branches")}</h3>
+                <ol class="branches" aria-label={t("Branches")}>{ for branches }</ol>
             }
             { for diff }
             <details class="tt-more" id="tt-more">
-            <summary>{"Space-time diagram"}</summary>
+            <summary>{t("Space-time diagram")}</summary>
             <div class="tt-diagram-head">
-                <div class="tt-controls" role="toolbar" aria-label="Diagram">
-                    <button class="btn" onclick={travel(TravelMsg::Pan(-0.25))} aria-label="Pan earlier">{"◀"}</button>
-                    <button class="btn" onclick={travel(TravelMsg::Zoom(0.5))} aria-label="Zoom out">{"−"}</button>
-                    <button class="btn" onclick={travel(TravelMsg::Zoom(2.0))} aria-label="Zoom in">{"+"}</button>
-                    <button class="btn" onclick={travel(TravelMsg::Pan(0.25))} aria-label="Pan later">{"▶"}</button>
-                    <button class="btn" onclick={travel(TravelMsg::Follow)}>{"Follow"}</button>
-                    <button class="btn" onclick={export_svg}>{"Export diagram (SVG)"}</button>
-                    <button class="btn" onclick={export_png}>{"Export cluster (PNG)"}</button>
+                <div class="tt-controls" role="toolbar" aria-label={t("Diagram")}>
+                    <button class="btn" onclick={travel(TravelMsg::Pan(-0.25))} aria-label={t("Pan earlier")}>{"◀"}</button>
+                    <button class="btn" onclick={travel(TravelMsg::Zoom(0.5))} aria-label={t("Zoom out")}>{"−"}</button>
+                    <button class="btn" onclick={travel(TravelMsg::Zoom(2.0))} aria-label={t("Zoom in")}>{"+"}</button>
+                    <button class="btn" onclick={travel(TravelMsg::Pan(0.25))} aria-label={t("Pan later")}>{"▶"}</button>
+                    <button class="btn" onclick={travel(TravelMsg::Follow)}>{t("Follow")}</button>
+                    <button class="btn" onclick={export_svg}>{t("Export diagram (SVG)")}</button>
+                    <button class="btn" onclick={export_png}>{t("Export cluster (PNG)")}</button>
                 </div>
             </div>
             { for picked }

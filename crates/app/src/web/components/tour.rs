@@ -6,6 +6,7 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
+use crate::i18n::{t, tf};
 use crate::model::{Msg, TourMsg};
 use crate::panel::{format_time, Panel};
 use crate::web::dom;
@@ -57,14 +58,14 @@ pub fn tour_panel(props: &TourProps) -> Html {
             html! {
                 <figure class="caption" aria-live="polite">
                     <figcaption class="caption-meta">
-                        { format!("Caption {} of {count} · at {}", i + 1, format_time(c.at)) }
+                        { tf("Caption {0} of {1} · at {2}", &[&(i + 1), &count, &format_time(c.at)]) }
                     </figcaption>
                     <p class="caption-text">{ c.text.clone() }</p>
                 </figure>
             }
         }
         None if count > 0 => html! {
-            <p class="empty">{ format!("{count} captions; the first at {}.", format_time(view.captions[0].at)) }</p>
+            <p class="empty">{ tf("{0} captions; the first at {1}.", &[&count, &format_time(view.captions[0].at)]) }</p>
         },
         None => html! {},
     };
@@ -77,34 +78,34 @@ pub fn tour_panel(props: &TourProps) -> Html {
         });
         html! {
             <>
-                <button type="button" class="btn" onclick={onsave} disabled={empty}>{ "Save as this caption" }</button>
-                <button type="button" class="btn" onclick={tour(TourMsg::Delete(i))}>{ "Delete caption" }</button>
+                <button type="button" class="btn" onclick={onsave} disabled={empty}>{ t("Save as this caption") }</button>
+                <button type="button" class="btn" onclick={tour(TourMsg::Delete(i))}>{ t("Delete caption") }</button>
             </>
         }
     });
     html! {
-        <section class="panel tour" aria-label="Tour">
-            <h2>{ "Tour" }</h2>
+        <section class="panel tour" aria-label={t("Tour")}>
+            <h2>{ t("Tour") }</h2>
             { caption }
             if count > 0 {
                 <div class="tour-nav">
                     <button type="button" class="btn" onclick={tour(TourMsg::Previous)}
-                        title="Previous caption ({)">{ "◀ Previous" }</button>
+                        title={t("Previous caption ({)")}>{ t("◀ Previous") }</button>
                     <button type="button" class={classes!("btn", view.waiting.then_some("primary"))}
                         onclick={tour(TourMsg::Continue)} disabled={!view.waiting}
-                        title="Play on (Space)">{ "Continue" }</button>
+                        title={t("Play on (Space)")}>{ t("Continue") }</button>
                     <button type="button" class="btn" onclick={tour(TourMsg::Next)}
-                        title="Next caption (})">{ "Next ▶" }</button>
+                        title={t("Next caption (})")}>{ t("Next ▶") }</button>
                 </div>
             }
             <details class="tour-edit">
-                <summary>{ "Write a caption" }</summary>
+                <summary>{ t("Write a caption") }</summary>
                 <form class="tour-form" {onsubmit}>
-                    <input type="text" class="caption-input" aria-label="Caption text"
+                    <input type="text" class="caption-input" aria-label={t("Caption text")}
                         maxlength={splitbrain_core::MAX_CAPTION_CHARS.to_string()}
-                        placeholder="Now the leader is isolated…" value={(*draft).clone()} {oninput} />
+                        placeholder={t("Now the leader is isolated…")} value={(*draft).clone()} {oninput} />
                     <button type="submit" class="btn" disabled={draft.trim().is_empty()}>
-                        { format!("Add caption here ({})", format_time(view.now)) }
+                        { tf("Add caption here ({0})", &[&format_time(view.now)]) }
                     </button>
                     { for edit }
                 </form>
