@@ -239,6 +239,18 @@ fn dynamic_texts() -> std::collections::BTreeSet<String> {
     for kind in splitbrain_core::timeline::MarkKind::ALL {
         add(kind.name());
     }
+    for property in crate::history::Property::ALL {
+        add(property.name());
+        add(property.meaning());
+    }
+    for verdict in [
+        splitbrain_core::check::Verdict::Holds,
+        splitbrain_core::check::Verdict::Violated,
+        splitbrain_core::check::Verdict::Unknown,
+    ] {
+        add(verdict.name());
+    }
+    add(crate::history::SERVED_LEGEND);
     for choice in ProtocolChoice::ALL {
         add(choice.label());
         add(choice.legend());

@@ -21,6 +21,7 @@ use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, HtmlInputElement, Res
 use yew::prelude::*;
 
 use crate::history::{Emphasis, HistoryView, Picture, Property, Shown, Source, SERVED_LEGEND};
+use crate::i18n::{t, t_dyn, tf};
 use crate::model::Msg;
 use crate::web::dom;
 use crate::web::store::ModelRef;
@@ -51,12 +52,13 @@ struct Shown2 {
 fn snapshot(view: &HistoryView, picture: &Picture) -> Shown2 {
     let mut hidden = String::new();
     if picture.hidden_lanes > 0 {
-        hidden.push_str(&format!("{} more lanes not shown; ", picture.hidden_lanes));
+        hidden.push_str(&tf("{0} more lanes not shown; ", &[&picture.hidden_lanes]));
     }
     if picture.thinned > 0 {
         // Not the count: it changes every frame, and this line should not.
-        hidden
-            .push_str("Some operations are too close to draw apart; zoom in (+) to see them all.");
+        hidden.push_str(t(
+            "Some operations are too close to draw apart; zoom in (+) to see them all.",
+        ));
     }
     Shown2 {
         badges: view.badges(),
@@ -338,7 +340,7 @@ pub fn history_panel(props: &HistoryProps) -> Html {
     let badge = |b: &crate::history::Badge| {
         let selected = s.selected == Some(b.property);
         let class = classes!("verdict", b.verdict.name(), selected.then_some("selected"));
-        let title = format!("{} {}", b.property.meaning(), b.detail);
+        let title = format!("{} {}", t_dyn(b.property.meaning()), b.detail);
         html! {
             <button type="button" {class} aria-pressed={selected.to_string()}
                 data-property={b.property.id()} data-verdict={b.verdict.name()}
@@ -346,27 +348,27 @@ pub fn history_panel(props: &HistoryProps) -> Html {
                 <span class="mark" aria-hidden="true">{
                     match b.verdict { Verdict::Holds => "✓", Verdict::Violated => "✗", Verdict::Unknown => "?" }
                 }</span>
-                <span class="name">{b.property.name()}</span>
-                <span class="state">{b.verdict.name()}</span>
+                <span class="name">{t_dyn(b.property.name())}</span>
+                <span class="state">{t_dyn(b.verdict.name())}</span>
             </button>
         }
     };
     let source = match &s.source {
         Source::Live => {
-            html! { <span class="source">{format!("live run · {} operations", s.ops)}</span> }
+            html! { <span class="source">{tf("live run · {0} operations", &[&s.ops])}</span> }
         }
         Source::Imported { name } => html! {
             <>
-                <span class="source">{format!("{name} · {} ops", s.ops)}</span>
-                <button type="button" class="btn" onclick={back_to_live}>{"Back to the live run"}</button>
+                <span class="source">{tf("{0} · {1} ops", &[&name, &s.ops])}</span>
+                <button type="button" class="btn" onclick={back_to_live}>{t("Back to the live run")}</button>
             </>
         },
     };
     html! {
-        <section class="panel history" aria-label="History">
+        <section class="panel history" aria-label={t("History")}>
             <div class="history-head">
-                <h2>{"History"}</h2>
-                <div class="verdicts" role="group" aria-label="Consistency verdicts">
+                <h2>{t("History")}</h2>
+                <div class="verdicts" role="group" aria-label={t("Consistency verdicts")}>
                     { for s.badges.iter().map(badge) }
                 </div>
             </div>
@@ -377,8 +379,8 @@ pub fn history_panel(props: &HistoryProps) -> Html {
             }
             <div class="history-box" style={box_style}>
                 <canvas id="history" ref={canvas_ref} tabindex="0"
-                    aria-roledescription="history view"
-                    aria-label="Client operations, one lane per client. Left and right arrows move between operations."
+                    aria-roledescription={t("history view")}
+                    aria-label={t("Client operations, one lane per client. Left and right arrows move between operations.")}
                     aria-describedby="history-focus"
                     {onpointermove} {onpointerleave} {onkeydown} {onblur} />
             </div>
@@ -388,11 +390,11 @@ pub fn history_panel(props: &HistoryProps) -> Html {
                         {text}
                     } else {
                         <span class="history-legend">
-                            <span><i class="swatch" style="background: var(--ok)" />{"ok"}</span>
-                            <span><i class="swatch" style="background: var(--bad)" />{"failed"}</span>
-                            <span><i class="swatch" style="background: var(--warn)" />{"timed out"}</span>
-                            <span><i class="swatch" style="background: var(--muted)" />{"waiting"}</span>
-                            <span class="served-note" title={SERVED_LEGEND}>{"hover: what served it"}</span>
+                            <span><i class="swatch" style="background: var(--ok)" />{t("ok")}</span>
+                            <span><i class="swatch" style="background: var(--bad)" />{t("failed")}</span>
+                            <span><i class="swatch" style="background: var(--warn)" />{t("timed out")}</span>
+                            <span><i class="swatch" style="background: var(--muted)" />{t("waiting")}</span>
+                            <span class="served-note" title={t(SERVED_LEGEND)}>{t("hover: what served it")}</span>
                             if !s.hidden.is_empty() {
                                 <span class="hidden-note">{s.hidden.clone()}</span>
                             }
@@ -400,10 +402,10 @@ pub fn history_panel(props: &HistoryProps) -> Html {
                     }
                 </p>
                 {source}
-                <button type="button" class="btn icon" aria-label="Zoom out (longer time span)" title="Zoom out" onclick={zoom(false)}>{"−"}</button>
-                <button type="button" class="btn icon" aria-label="Zoom in (shorter time span)" title="Zoom in" onclick={zoom(true)}>{"+"}</button>
-                <button type="button" class="btn" onclick={open_import}>{"Import…"}</button>
-                <button type="button" class="btn" onclick={export} title="Download this history in Jepsen's EDN format">{"Export EDN"}</button>
+                <button type="button" class="btn icon" aria-label={t("Zoom out (longer time span)")} title={t("Zoom out")} onclick={zoom(false)}>{"−"}</button>
+                <button type="button" class="btn icon" aria-label={t("Zoom in (shorter time span)")} title={t("Zoom in")} onclick={zoom(true)}>{"+"}</button>
+                <button type="button" class="btn" onclick={open_import}>{t("Import…")}</button>
+                <button type="button" class="btn" onclick={export} title={t("Download this history in Jepsen's EDN format")}>{t("Export EDN")}</button>
             </div>
             if *importing {
                 <ImportDialog on_imported={on_imported} on_close={close_import} />
@@ -565,9 +567,9 @@ fn draw(l: &mut Loop, p: &Picture, view: &HistoryView) {
         ctx.set_text_align("center");
         ctx.set_text_baseline("middle");
         let text = if view.is_live() {
-            "No client operations yet: send a request (R), turn on steady requests (L), or import a history."
+            t("No client operations yet: send a request (R), turn on steady requests (L), or import a history.")
         } else {
-            "This history has no operations."
+            t("This history has no operations.")
         };
         let _ = ctx.fill_text(text, w / 2.0, h / 2.0);
         return;
@@ -775,7 +777,7 @@ fn import_dialog(props: &ImportProps) -> Html {
                         name.set(file_name);
                         error.set(None);
                     }
-                    None => error.set(Some(format!("Could not read {file_name} as text."))),
+                    None => error.set(Some(tf("Could not read {0} as text.", &[&file_name]))),
                 }
             });
             reader.set_onload(Some(done.unchecked_ref()));
@@ -797,7 +799,7 @@ fn import_dialog(props: &ImportProps) -> Html {
         Callback::from(move |_: MouseEvent| {
             if text.trim().is_empty() {
                 error.set(Some(
-                    "Nothing to check: pick a file or paste a history.".to_owned(),
+                    t("Nothing to check: pick a file or paste a history.").to_owned(),
                 ));
                 return;
             }
@@ -830,34 +832,34 @@ fn import_dialog(props: &ImportProps) -> Html {
         <div class="backdrop" {onkeydown}>
             <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="import-title">
                 <header>
-                    <h2 id="import-title">{"Import a history"}</h2>
-                    <button type="button" class="btn icon" aria-label="Close" onclick={close.clone()}>{"✕"}</button>
+                    <h2 id="import-title">{t("Import a history")}</h2>
+                    <button type="button" class="btn icon" aria-label={t("Close")} onclick={close.clone()}>{"✕"}</button>
                 </header>
                 <p class="note">
                     {"A Jepsen etcd log (INFO  jepsen.util - 0\t:invoke\t:read\tnil) or Jepsen EDN maps "}
                     {"({:process 0, :type :invoke, :f :put, :key \"k\", :value \"v\"}), as exported here. "}
-                    {"Its verdicts replace the live run's until you go back to it."}
+                    {t("Its verdicts replace the live run's until you go back to it.")}
                 </p>
                 <div class="import-row">
-                    <label class="field-inline">{"File"}
-                        <input type="file" accept=".edn,.txt,.log,text/plain" aria-label="History file" onchange={onfile} />
+                    <label class="field-inline">{t("File")}
+                        <input type="file" accept=".edn,.txt,.log,text/plain" aria-label={t("History file")} onchange={onfile} />
                     </label>
-                    <label class="field-inline">{"Format"}
-                        <select aria-label="Format" onchange={onformat}>
-                            <option value="detect" selected=true>{"detect"}</option>
+                    <label class="field-inline">{t("Format")}
+                        <select aria-label={t("Format")} onchange={onformat}>
+                            <option value="detect" selected=true>{t("detect")}</option>
                             <option value="jepsen-etcd">{"jepsen-etcd"}</option>
                             <option value="porcupine-kv">{"porcupine-kv (EDN)"}</option>
                         </select>
                     </label>
                 </div>
-                <textarea ref={area_ref} aria-label="History text" spellcheck="false"
-                    placeholder="…or paste a history here" value={(*text).clone()} {oninput} />
+                <textarea ref={area_ref} aria-label={t("History text")} spellcheck="false"
+                    placeholder={t("…or paste a history here")} value={(*text).clone()} {oninput} />
                 if let Some(e) = &*error {
                     <p class="form-error" role="alert" id="import-error">{e}</p>
                 }
                 <footer>
-                    <button type="button" class="btn" onclick={close}>{"Cancel"}</button>
-                    <button type="button" class="btn primary" onclick={check}>{"Check this history"}</button>
+                    <button type="button" class="btn" onclick={close}>{t("Cancel")}</button>
+                    <button type="button" class="btn primary" onclick={check}>{t("Check this history")}</button>
                 </footer>
             </div>
         </div>
