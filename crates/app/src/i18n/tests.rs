@@ -281,6 +281,7 @@ fn dynamic_texts() -> std::collections::BTreeSet<String> {
         ];
         let mut sim =
             splitbrain_core::build(&scenario, splitbrain_core::RunOptions::default()).unwrap();
+        add(sim.protocol_name());
         for name in sim.invariant_names() {
             add(name);
         }

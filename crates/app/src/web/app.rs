@@ -135,13 +135,13 @@ pub fn app() -> Html {
         <div class="shell">
             <TopBar panel={panel.clone()} send={send.clone()} />
             <main class="stage">
-                <section class="view" aria-label="Cluster">
+                <section class="view" aria-label={crate::i18n::t("Cluster")}>
                     // --- ring view and CAP ---
                     <div class="view-switch">
                         <button type="button" class="btn" id="view-switch" aria-pressed={panel.ring_view.to_string()}
                             onclick={ { let send = send.clone(); Callback::from(move |_: MouseEvent| send.emit(Msg::ToggleRingView)) } }
-                            title="Switch between the cluster and the consistent-hashing ring (O)">
-                            { if panel.ring_view { "Cluster view" } else { "Ring view" } }
+                            title={crate::i18n::t("Switch between the cluster and the consistent-hashing ring (O)")}>
+                            { if panel.ring_view { crate::i18n::t("Cluster view") } else { crate::i18n::t("Ring view") } }
                         </button>
                     </div>
                     if panel.ring_view {
@@ -152,7 +152,7 @@ pub fn app() -> Html {
                     </div>
                     <StatusBar panel={panel.clone()} />
                 </section>
-                <aside class="side" aria-label="Details">
+                <aside class="side" aria-label={crate::i18n::t("Details")}>
                     // --- tours ---
                     <super::components::tour::TourPanel model={store.model.clone()} panel={panel.clone()} send={send.clone()} />
                     <StoryCard panel={panel.clone()} send={send.clone()} />

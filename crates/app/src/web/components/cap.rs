@@ -11,6 +11,7 @@ use splitbrain_core::{RunOptions, Simulation, Time};
 use yew::prelude::*;
 
 use crate::cap::{counterpart, measure, percent, CapNumbers, CHECK_STEPS};
+use crate::i18n::{t, t_dyn, tf};
 use crate::model::Msg;
 use crate::panel::{format_time, Panel};
 use crate::protocols::ProtocolChoice;
@@ -34,16 +35,16 @@ struct Other {
 
 fn pct(n: (usize, usize)) -> String {
     match percent(n) {
-        Some(p) => format!("{p:.1}% ({} of {})", n.0, n.1),
-        None => "no requests yet".to_owned(),
+        Some(p) => tf("{0}% ({1} of {2})", &[&format!("{p:.1}"), &n.0, &n.1]),
+        None => t("no requests yet").to_owned(),
     }
 }
 
 fn verdict(v: Verdict) -> &'static str {
     match v {
-        Verdict::Holds => "linearizable",
-        Verdict::Violated => "not linearizable",
-        Verdict::Unknown => "not known yet",
+        Verdict::Holds => t("linearizable"),
+        Verdict::Violated => t("not linearizable"),
+        Verdict::Unknown => t("not known yet"),
     }
 }
 
@@ -52,26 +53,26 @@ fn column(n: &CapNumbers, live: bool) -> Html {
     let consistency = match &n.consistency {
         Some(c) => html! {
             <>
-                <dt>{"Stale reads"}</dt><dd>{format!("{} of {} reads", c.stale, c.reads)}</dd>
-                <dt>{"Reads with siblings"}</dt><dd>{c.siblings}</dd>
-                <dt>{"Lost updates"}</dt><dd>{format!("{} of {} writes", c.lost, c.writes)}</dd>
+                <dt>{t("Stale reads")}</dt><dd>{tf("{0} of {1} reads", &[&c.stale, &c.reads])}</dd>
+                <dt>{t("Reads with siblings")}</dt><dd>{c.siblings}</dd>
+                <dt>{t("Lost updates")}</dt><dd>{tf("{0} of {1} writes", &[&c.lost, &c.writes])}</dd>
             </>
         },
         None => html! {
-            <><dt>{"Versions"}</dt><dd>{"none kept: one log, read through the leader"}</dd></>
+            <><dt>{t("Versions")}</dt><dd>{t("none kept: one log, read through the leader")}</dd></>
         },
     };
     html! {
         <div class={classes!("cap-side", side)} data-protocol={n.protocol}>
-            <h3>{n.protocol}{if live { " (this run)" } else { " (same script, run alongside)" }}</h3>
+            <h3>{t_dyn(n.protocol)}{if live { t(" (this run)") } else { t(" (same script, run alongside)") }}</h3>
             <dl class="facts">
-                <dt>{"Available during the partition"}</dt>
+                <dt>{t("Available during the partition")}</dt>
                 <dd class="cap-during" data-percent={percent(n.during).map(|p| format!("{p:.1}")).unwrap_or_default()}>
                     {pct(n.during)}
                 </dd>
-                <dt>{"Available overall"}</dt><dd>{pct(n.overall)}</dd>
+                <dt>{t("Available overall")}</dt><dd>{pct(n.overall)}</dd>
                 {consistency}
-                <dt>{"History"}</dt><dd class="cap-verdict">{verdict(n.linearizable)}</dd>
+                <dt>{t("History")}</dt><dd class="cap-verdict">{verdict(n.linearizable)}</dd>
             </dl>
         </div>
     }
@@ -108,10 +109,10 @@ pub fn cap_panel(props: &CapProps) -> Html {
             Callback::from(move |_: MouseEvent| send.emit(Msg::OpenGallery("cap-raft".to_owned())));
         return html! {
             <section class="panel cap" aria-labelledby="cap-title">
-                <h2 id="cap-title">{"CAP comparison"}</h2>
-                <p class="note">{"Run the same partition against Raft (CP) and the quorum store (AP) and compare availability and consistency side by side."}</p>
+                <h2 id="cap-title">{t("CAP comparison")}</h2>
+                <p class="note">{t("Run the same partition against Raft (CP) and the quorum store (AP) and compare availability and consistency side by side.")}</p>
                 <div class="actions">
-                    <button type="button" class="btn" id="cap-load" onclick={open}>{"Load the CAP comparison"}</button>
+                    <button type="button" class="btn" id="cap-load" onclick={open}>{t("Load the CAP comparison")}</button>
                 </div>
             </section>
         };
@@ -130,18 +131,20 @@ pub fn cap_panel(props: &CapProps) -> Html {
     mine.linearizable = o.verdicts.0;
     theirs.linearizable = o.verdicts.1;
     let window = match mine.window {
-        Some((from, to)) if to < Time::MAX => format!(
-            "Partition from {} to {}{}.",
-            format_time(from),
-            format_time(to),
-            if to == now { " (so far)" } else { "" }
+        Some((from, to)) if to < Time::MAX => tf(
+            "Partition from {0} to {1}{2}.",
+            &[
+                &format_time(from),
+                &format_time(to),
+                &if to == now { t(" (so far)") } else { "" },
+            ],
         ),
-        _ => "The partition has not started yet.".to_owned(),
+        _ => t("The partition has not started yet.").to_owned(),
     };
     html! {
         <section class="panel cap" id="cap-panel" aria-labelledby="cap-title">
-            <h2 id="cap-title">{"CAP comparison"}</h2>
-            <p class="note">{format!("Both sides at {}. {window} Availability: of the requests sent in that window and already answered or timed out, the share that succeeded.", format_time(now))}</p>
+            <h2 id="cap-title">{t("CAP comparison")}</h2>
+            <p class="note">{tf("Both sides at {0}. {1} Availability: of the requests sent in that window and already answered or timed out, the share that succeeded.", &[&format_time(now), &window])}</p>
             <div class="cap-columns">
                 { column(&mine, true) }
                 { column(&theirs, false) }

@@ -14,6 +14,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 use yew::prelude::*;
 
+use crate::i18n::{t, tf};
 use crate::model::Msg;
 use crate::panel::Panel;
 use crate::ringview::{at, RingView, MAX_VNODES};
@@ -134,15 +135,21 @@ fn draw(canvas: &HtmlCanvasElement, view: &RingView) {
     ctx.set_text_baseline("middle");
     ctx.set_font("600 13px system-ui, sans-serif");
     let centre = match &view.change {
-        Some(c) => format!("{:.0}% of keys moved", c.fraction * 100.0),
-        None => format!("{} keys", view.keys().len()),
+        Some(c) => tf(
+            "{0}% of keys moved",
+            &[&format!("{:.0}", c.fraction * 100.0)],
+        ),
+        None => tf("{0} keys", &[&view.keys().len()]),
     };
     let _ = ctx.fill_text(&centre, cx, cy - 9.0);
     style.set_fill_style(&colour("--muted"));
     ctx.set_font("12px system-ui, sans-serif");
     let sub = match &view.change {
-        Some(c) => format!("modulo hashing: {:.0}%", c.modulo * 100.0),
-        None => format!("spread {:.2}", view.spread()),
+        Some(c) => tf(
+            "modulo hashing: {0}%",
+            &[&format!("{:.0}", c.modulo * 100.0)],
+        ),
+        None => tf("spread {0}", &[&format!("{:.2}", view.spread())]),
     };
     let _ = ctx.fill_text(&sub, cx, cy + 11.0);
 }
@@ -213,8 +220,9 @@ pub fn ring_panel(props: &RingProps) -> Html {
                     view.borrow_mut().set_vnodes(n);
                     error.set(None);
                 }
-                _ => error.set(Some(format!(
-                    "Virtual nodes per node: a whole number from 1 to {MAX_VNODES}."
+                _ => error.set(Some(tf(
+                    "Virtual nodes per node: a whole number from 1 to {0}.",
+                    &[&MAX_VNODES],
                 ))),
             }
             version.set(*version + 1);
@@ -228,11 +236,11 @@ pub fn ring_panel(props: &RingProps) -> Html {
         <div class="ring-view" id="ring-view" data-version={version.to_string()}>
             <div class="ring-bar">
                 <button type="button" class="btn" id="ring-add" onclick={add}
-                    title="A new node joins the ring with its virtual nodes">{"Add node"}</button>
+                    title={t("A new node joins the ring with its virtual nodes")}>{t("Add node")}</button>
                 <button type="button" class="btn" id="ring-remove" onclick={remove}
-                    title="The highest-numbered node leaves the ring">{"Remove node"}</button>
-                <label class="field-inline" title="Virtual nodes (tokens) per physical node">
-                    {"Virtual nodes"}
+                    title={t("The highest-numbered node leaves the ring")}>{t("Remove node")}</button>
+                <label class="field-inline" title={t("Virtual nodes (tokens) per physical node")}>
+                    {t("Virtual nodes")}
                     <select id="ring-vnodes" onchange={on_vnodes}>
                         { for VNODE_CHOICES.iter().map(|n| html! {
                             <option value={n.to_string()} selected={*n == v.vnodes()}>{n}</option>
@@ -244,31 +252,36 @@ pub fn ring_panel(props: &RingProps) -> Html {
                 </label>
             </div>
             <canvas id="ring" class="ring-canvas" ref={canvas_ref} role="img"
-                aria-label={format!("Hash ring. {}", v.summary())} />
+                aria-label={tf("Hash ring. {0}", &[&v.summary()])} />
             <dl class="facts ring-facts">
-                <dt>{"Load spread"}</dt>
-                <dd id="ring-spread">{format!("{:.2} (most keys on one node / mean)", v.spread())}</dd>
-                <dt>{"Keys moved"}</dt>
+                <dt>{t("Load spread")}</dt>
+                <dd id="ring-spread">{tf("{0} (most keys on one node / mean)", &[&format!("{:.2}", v.spread())])}</dd>
+                <dt>{t("Keys moved")}</dt>
                 <dd id="ring-moved">{
                     match &moved {
-                        Some(c) => format!(
-                            "{:.0}% on the ring ({} of {}) vs {:.0}% with modulo hashing, when n{} {}",
-                            c.fraction * 100.0, c.moved.len(), v.keys().len(), c.modulo * 100.0,
-                            c.node.0, if c.joined { "joined" } else { "left" }),
-                        None => "Add or remove a node to see which keys move.".to_owned(),
+                        Some(c) => {
+                            let (fraction, modulo) = (format!("{:.0}", c.fraction * 100.0), format!("{:.0}", c.modulo * 100.0));
+                            let args: [&dyn std::fmt::Display; 5] = [&fraction, &c.moved.len(), &v.keys().len(), &modulo, &c.node.0];
+                            if c.joined {
+                                tf("{0}% on the ring ({1} of {2}) vs {3}% with modulo hashing, when n{4} joined", &args)
+                            } else {
+                                tf("{0}% on the ring ({1} of {2}) vs {3}% with modulo hashing, when n{4} left", &args)
+                            }
+                        }
+                        None => t("Add or remove a node to see which keys move.").to_owned(),
                     }
                 }</dd>
             </dl>
-            <ul class="ring-legend" aria-label="Keys per node">
+            <ul class="ring-legend" aria-label={t("Keys per node")}>
                 { for counts.iter().map(|(n, c)| html! {
                     <li><i class="swatch" style={format!("background: var({})", node_var(n.0))} />
-                        {format!("n{}: {c} keys", n.0)}</li>
+                        {tf("n{0}: {1} keys", &[&n.0, &c])}</li>
                 }) }
             </ul>
             if let Some(e) = (*error).clone() {
                 <p class="note error" role="alert">{e}</p>
             }
-            <p class="note">{"Each tick on the ring is a virtual node, in its node's colour; each dot a key, owned by the first virtual node clockwise. Ringed dots moved in the last change. The quorum store places a key's N replicas on the next N distinct nodes clockwise."}</p>
+            <p class="note">{t("Each tick on the ring is a virtual node, in its node's colour; each dot a key, owned by the first virtual node clockwise. Ringed dots moved in the last change. The quorum store places a key's N replicas on the next N distinct nodes clockwise.")}</p>
         </div>
     }
 }
