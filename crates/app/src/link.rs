@@ -271,25 +271,28 @@ pub enum LinkError {
 
 impl fmt::Display for LinkError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            LinkError::Empty => write!(f, "the link has no scenario in it"),
-            LinkError::TooLong(n) => write!(
-                f,
-                "the link is too long ({n} characters; at most {MAX_LINK_CHARS})"
+        // --- i18n --- (the detail inside, from the decoder or the
+        // scenario check, stays English: it names fields and numbers)
+        use crate::i18n::{t, tf};
+        let text = match self {
+            LinkError::Empty => t("the link has no scenario in it").to_owned(),
+            LinkError::TooLong(n) => tf(
+                "the link is too long ({0} characters; at most {1})",
+                &[n, &MAX_LINK_CHARS],
             ),
-            LinkError::NotBase64 { at } => write!(
-                f,
-                "the link was changed or cut: character {} after # is not part of a Splitbrain link",
-                at + 1
+            LinkError::NotBase64 { at } => tf(
+                "the link was changed or cut: character {0} after # is not part of a Splitbrain link",
+                &[&(at + 1)],
             ),
-            LinkError::Truncated => write!(f, "the link is cut short; copy it again in full"),
-            LinkError::Corrupt(why) => write!(f, "the link is damaged ({why})"),
-            LinkError::NewerVersion(v) => write!(
-                f,
-                "the link was made by a newer Splitbrain (link format {v}; this page reads up to {VERSION})"
+            LinkError::Truncated => t("the link is cut short; copy it again in full").to_owned(),
+            LinkError::Corrupt(why) => tf("the link is damaged ({0})", &[why]),
+            LinkError::NewerVersion(v) => tf(
+                "the link was made by a newer Splitbrain (link format {0}; this page reads up to {1})",
+                &[v, &VERSION],
             ),
-            LinkError::Scenario(why) => write!(f, "the link's scenario is not valid: {why}"),
-        }
+            LinkError::Scenario(why) => tf("the link's scenario is not valid: {0}", &[why]),
+        };
+        f.write_str(&text)
     }
 }
 

@@ -239,12 +239,12 @@ impl Scene {
             self.hulls.push(Hull {
                 points: hull,
                 index,
-                label: format!(
-                    "{} of {} · {}",
-                    list.len(),
-                    n,
-                    if quorum { "majority" } else { "minority" }
-                ),
+                // --- i18n ---
+                label: if quorum {
+                    crate::i18n::tf("{0} of {1} · majority", &[&list.len(), &n])
+                } else {
+                    crate::i18n::tf("{0} of {1} · minority", &[&list.len(), &n])
+                },
                 label_at: top - Vec2::new(0.0, self.radius * 2.2 + 10.0),
                 quorum,
             });

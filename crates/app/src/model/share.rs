@@ -64,7 +64,10 @@ impl Model {
             }
             Err(e) => {
                 self.say(
-                    format!("This link could not be opened: {e}. Showing the default run instead."),
+                    crate::i18n::tf(
+                        "This link could not be opened: {0}. Showing the default run instead.",
+                        &[&e],
+                    ),
                     true,
                 );
                 return false;
@@ -74,7 +77,10 @@ impl Model {
         let title = link.scenario.title.clone();
         if let Err(e) = self.start(link.scenario.clone()) {
             self.say(
-                format!("This link could not be opened: {e} Showing the default run instead."),
+                crate::i18n::tf(
+                    "This link could not be opened: {0} Showing the default run instead.",
+                    &[&e],
+                ),
                 true,
             );
             return false;
@@ -82,9 +88,9 @@ impl Model {
         self.settings = settings;
         if !self.run_to(link.view.time) {
             self.say(
-                format!(
-                    "This link points further into the run than the page can reach at once; it stopped at {}.",
-                    crate::panel::format_time(self.sim.now())
+                crate::i18n::tf(
+                    "This link points further into the run than the page can reach at once; it stopped at {0}.",
+                    &[&crate::panel::format_time(self.sim.now())],
                 ),
                 true,
             );
@@ -102,7 +108,7 @@ impl Model {
             self.embed_start = link.view.time;
             self.embed_loop_at = embed.loop_at(&link);
         } else if let Some(title) = title {
-            self.say(format!("Opened {title}."), false);
+            self.say(crate::i18n::tf("Opened {0}.", &[&title]), false);
         }
         self.embed = link.embed;
         self.check_violation();
@@ -266,6 +272,12 @@ mod tests {
         let plain = Model::new(5).link_text();
         assert!(e.open_link(&plain));
         assert_eq!(i18n::current(), Lang::ZhHans);
+        // What a bad link says is in the reader's language.
+        i18n::set(Lang::ZhHans);
+        let mut broken = Model::new(5);
+        assert!(!broken.open_link("#AQALDgKA6jAAAQIDB"));
+        let text = broken.notice.unwrap().text;
+        assert!(text.contains("无法打开此链接") && text.contains("截断"), "{text}");
         i18n::set(Lang::En);
     }
 }

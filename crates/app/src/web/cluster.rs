@@ -14,6 +14,7 @@ use super::dom;
 use super::render::Renderer;
 use super::store::ModelRef;
 use crate::geometry::Vec2;
+use crate::i18n::{t, t_dyn, tf};
 use crate::model::{Menu, Msg, NodeCommand, PointerMsg};
 use crate::panel::Panel;
 use crate::scene::Scene;
@@ -137,11 +138,17 @@ pub fn cluster(props: &ClusterProps) -> Html {
 
     let panel = &props.panel;
     let description = match &panel.inspector {
-        Some(i) => format!(
-            "Selected n{}: {}, term {}, commit index {}, log length {}.",
-            i.id.0, i.view.role_label, i.view.term, i.view.commit_index, i.view.log_len
+        Some(i) => tf(
+            "Selected n{0}: {1}, term {2}, commit index {3}, log length {4}.",
+            &[
+                &i.id.0,
+                &t_dyn(i.view.role_label),
+                &i.view.term,
+                &i.view.commit_index,
+                &i.view.log_len,
+            ],
         ),
-        None => "No node selected.".to_owned(),
+        None => t("No node selected.").to_owned(),
     };
 
     html! {
@@ -150,11 +157,11 @@ pub fn cluster(props: &ClusterProps) -> Html {
                 id="cluster"
                 ref={canvas_ref}
                 tabindex="0"
-                aria-roledescription="cluster view"
-                aria-label={format!(
-                    "{} nodes. Arrow keys select a node, Enter opens its actions. \
+                aria-roledescription={t("cluster view")}
+                aria-label={tf(
+                    "{0} nodes. Arrow keys select a node, Enter opens its actions. \
                      Drag nodes apart to partition them.",
-                    panel.nodes
+                    &[&panel.nodes],
                 )}
                 aria-describedby="cluster-live"
                 {onpointerdown}
@@ -165,7 +172,7 @@ pub fn cluster(props: &ClusterProps) -> Html {
                 {oncontextmenu}
             />
             <p class="hint" aria-hidden="true">
-                {"Drag a node away to partition · draw a line across links to cut them · right-click or long-press a node for actions"}
+                {t("Drag a node away to partition · draw a line across links to cut them · right-click or long-press a node for actions")}
             </p>
             <div id="cluster-live" class="visually-hidden" aria-live="polite">{description}</div>
             if let Some(menu) = panel.menu {
@@ -310,18 +317,18 @@ fn context_menu(props: &MenuProps) -> Html {
             let request = |op: Op| Msg::Node(node, NodeCommand::Request(op));
             let items = html! {
                 <>
-                    {item(if up { format!("Crash n{}", node.0) } else { format!("Restart n{}", node.0) },
+                    {item(if up { tf("Crash n{0}", &[&node.0]) } else { tf("Restart n{0}", &[&node.0]) },
                         Msg::Node(node, NodeCommand::ToggleCrash))}
-                    {item("Force election timeout".to_owned(), Msg::Node(node, NodeCommand::Timeout))}
+                    {item(t("Force election timeout").to_owned(), Msg::Node(node, NodeCommand::Timeout))}
                     <hr />
-                    {item(format!("Request: put x = {value}"),
+                    {item(tf("Request: put x = {0}", &[&value]),
                         request(Op::Put { key: "x".into(), value: value.clone() }))}
-                    {item(format!("Request: append x += {value};"),
+                    {item(tf("Request: append x += {0};", &[&value]),
                         request(Op::Append { key: "x".into(), value: format!("{value};") }))}
-                    {item("Request: get x".to_owned(), request(Op::Get { key: "x".into() }))}
+                    {item(t("Request: get x").to_owned(), request(Op::Get { key: "x".into() }))}
                 </>
             };
-            (at, format!("Node n{}", node.0), items)
+            (at, tf("Node n{0}", &[&node.0]), items)
         }
         Menu::Link { a, b, at } => {
             let link = |from: NodeId, to: NodeId, both: bool, cut: bool| {
@@ -333,14 +340,14 @@ fn context_menu(props: &MenuProps) -> Html {
             };
             let items = html! {
                 <>
-                    {item(format!("Cut n{} → n{}", a.0, b.0), link(a, b, false, true))}
-                    {item(format!("Cut n{} → n{}", b.0, a.0), link(b, a, false, true))}
-                    {item("Cut both ways".to_owned(), link(a, b, true, true))}
+                    {item(tf("Cut n{0} → n{1}", &[&a.0, &b.0]), link(a, b, false, true))}
+                    {item(tf("Cut n{0} → n{1}", &[&b.0, &a.0]), link(b, a, false, true))}
+                    {item(t("Cut both ways").to_owned(), link(a, b, true, true))}
                     <hr />
-                    {item("Restore both ways".to_owned(), link(a, b, true, false))}
+                    {item(t("Restore both ways").to_owned(), link(a, b, true, false))}
                 </>
             };
-            (at, format!("Link n{} ↔ n{}", a.0, b.0), items)
+            (at, tf("Link n{0} ↔ n{1}", &[&a.0, &b.0]), items)
         }
     };
     let close = {
@@ -358,7 +365,7 @@ fn context_menu(props: &MenuProps) -> Html {
             <h3>{title}</h3>
             {items}
             <hr />
-            <button type="button" role="menuitem" onclick={close}>{"Close"}</button>
+            <button type="button" role="menuitem" onclick={close}>{t("Close")}</button>
         </div>
     }
 }

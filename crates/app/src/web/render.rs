@@ -526,12 +526,17 @@ impl Renderer {
                 // The time spent blocked is the point of 2PC's failure.
                 Some(d) => format!(
                     "{} {} · {}{}",
-                    node.role_label,
+                    crate::i18n::t_dyn(node.role_label),
                     crate::board::format_span(d),
                     node.clock,
                     node.term
                 ),
-                None => format!("{} · {}{}", node.role_label, node.clock, node.term),
+                None => format!(
+                    "{} · {}{}",
+                    crate::i18n::t_dyn(node.role_label),
+                    node.clock,
+                    node.term
+                ),
             };
             let _ = ctx.fill_text(&label, node.at.x, node.at.y + r + 16.0);
         }
