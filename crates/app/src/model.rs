@@ -503,7 +503,9 @@ impl Model {
                 self.playing = !self.playing;
                 if self.playing && self.violation_seen {
                     self.say(
-                        "Running on past the broken invariant; only the first one is reported.",
+                        crate::i18n::t(
+                            "Running on past the broken invariant; only the first one is reported.",
+                        ),
                         false,
                     );
                 }
@@ -512,7 +514,10 @@ impl Model {
             Msg::Step => {
                 self.playing = false;
                 if !self.travel.timeline.step(&mut *self.sim) {
-                    self.say("Nothing left to happen: the run is idle.", false);
+                    self.say(
+                        crate::i18n::t("Nothing left to happen: the run is idle."),
+                        false,
+                    );
                 }
                 self.check_violation();
             }
@@ -531,7 +536,7 @@ impl Model {
                 let mut base = self.base.clone();
                 base.seed = seed;
                 match self.start(base) {
-                    Ok(()) => self.say(format!("New run with seed {seed}."), false),
+                    Ok(()) => self.say(crate::i18n::tf("New run with seed {0}.", &[&seed]), false),
                     Err(e) => self.say(e, true),
                 }
             }
@@ -563,10 +568,15 @@ impl Model {
                 (Some(node), _) => self.node_command(node, command),
                 (None, NodeCommand::QuickRequest) => match self.leader() {
                     Some(leader) => self.node_command(leader, command),
-                    None => self.say("No leader yet: select a node to send the request to.", true),
+                    None => self.say(
+                        crate::i18n::t("No leader yet: select a node to send the request to."),
+                        true,
+                    ),
                 },
                 (None, _) => self.say(
-                    "Select a node first: click it, or Tab to the cluster and use the arrow keys.",
+                    crate::i18n::t(
+                        "Select a node first: click it, or Tab to the cluster and use the arrow keys.",
+                    ),
                     true,
                 ),
             },
@@ -583,7 +593,7 @@ impl Model {
                 if self.sim.network().is_split() {
                     self.act(Action::Heal);
                 } else {
-                    self.say("Nothing to heal: every link is up.", false);
+                    self.say(crate::i18n::t("Nothing to heal: every link is up."), false);
                 }
             }
             Msg::Select(node) => {
@@ -647,11 +657,12 @@ impl Model {
             Msg::StartTransaction => self.start_transaction(),
             Msg::SetVote { node, yes } => {
                 if self.act(Action::Vote { node, yes }) {
-                    let word = if yes { "yes" } else { "no" };
-                    self.say(
-                        format!("n{} will vote {word} on the next transactions.", node.0),
-                        false,
-                    );
+                    let text = if yes {
+                        crate::i18n::tf("n{0} will vote yes on the next transactions.", &[&node.0])
+                    } else {
+                        crate::i18n::tf("n{0} will vote no on the next transactions.", &[&node.0])
+                    };
+                    self.say(text, false);
                 }
             }
             Msg::OpenGallery(id) => self.open_gallery(&id),
@@ -691,11 +702,15 @@ impl Model {
                 self.settings = settings;
                 self.overlay = Overlay::None;
                 let hint = if choice.is_commit() {
-                    " Start a transaction from the Transactions panel (or press R)."
+                    crate::i18n::t(" Start a transaction from the Transactions panel (or press R).")
                 } else {
                     ""
                 };
-                self.say(format!("{}: a fresh run.{hint}", choice.label()), false);
+                let label = crate::i18n::t_dyn(choice.label());
+                self.say(
+                    crate::i18n::tf("{0}: a fresh run.{1}", &[&label, &hint]),
+                    false,
+                );
             }
             Err(e) => self.say(e, true),
         }
@@ -703,11 +718,17 @@ impl Model {
 
     fn start_transaction(&mut self) {
         if !self.protocol().is_commit() {
-            return self.say("Transactions are for two- and three-phase commit.", true);
+            return self.say(
+                crate::i18n::t("Transactions are for two- and three-phase commit."),
+                true,
+            );
         }
         let coordinator = NodeId(0);
         if !self.sim.is_up(coordinator) {
-            return self.say("The coordinator (n0) is down: restart it first.", true);
+            return self.say(
+                crate::i18n::t("The coordinator (n0) is down: restart it first."),
+                true,
+            );
         }
         self.transactions += 1;
         let op = Op::Put {
@@ -746,10 +767,12 @@ impl Model {
             return;
         }
         self.say(
-            format!(
-                "{}: at {}, paused. Press Space to play on.",
-                entry.title,
-                crate::panel::format_time(entry.moment)
+            crate::i18n::tf(
+                "{0}: at {1}, paused. Press Space to play on.",
+                &[
+                    &crate::gallery::localized(&entry.title, entry.title_zh.as_deref()),
+                    &crate::panel::format_time(entry.moment),
+                ],
             ),
             false,
         );
@@ -767,7 +790,9 @@ impl Model {
     fn load(&mut self, json: &str) {
         let mut scenario: Scenario = match serde_json::from_str(json) {
             Ok(s) => s,
-            Err(e) => return self.say(format!("That is not a scenario: {e}."), true),
+            Err(e) => {
+                return self.say(crate::i18n::tf("That is not a scenario: {0}.", &[&e]), true)
+            }
         };
         // A live run goes on until paused; `until` is for headless runs.
         scenario.until = None;
@@ -778,7 +803,10 @@ impl Model {
                 self.settings = settings;
                 self.overlay = Overlay::None;
                 self.say(
-                    format!("Loaded {}.", title.as_deref().unwrap_or("the scenario")),
+                    match title.as_deref() {
+                        Some(title) => crate::i18n::tf("Loaded {0}.", &[&title]),
+                        None => crate::i18n::t("Loaded the scenario.").to_owned(),
+                    },
                     false,
                 );
             }
@@ -804,7 +832,7 @@ impl Model {
             }
             NodeCommand::Request(op) => {
                 if op.key().trim().is_empty() {
-                    return self.say("A request needs a key.", true);
+                    return self.say(crate::i18n::t("A request needs a key."), true);
                 }
                 self.act(Action::Request {
                     node,
@@ -1035,10 +1063,17 @@ impl Model {
         }
         let count = crossed.len();
         self.say(
-            format!(
-                "Cut {count} link{} both ways. Click a link to restore it, or press H to heal.",
-                if count == 1 { "" } else { "s" }
-            ),
+            if count == 1 {
+                crate::i18n::t(
+                    "Cut 1 link both ways. Click a link to restore it, or press H to heal.",
+                )
+                .to_owned()
+            } else {
+                crate::i18n::tf(
+                    "Cut {0} links both ways. Click a link to restore it, or press H to heal.",
+                    &[&count],
+                )
+            },
             false,
         );
     }

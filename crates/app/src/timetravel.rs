@@ -287,12 +287,15 @@ impl Model {
             }
             TravelMsg::StepBack => match t.step_back(&*self.sim) {
                 Some(sim) => self.show(sim),
-                None => self.say("This is the start of the run.", false),
+                None => self.say(crate::i18n::t("This is the start of the run."), false),
             },
             TravelMsg::StepForward => {
                 self.playing = false;
                 if !self.travel.timeline.step(&mut *self.sim) {
-                    self.say("Nothing left to happen: the run is idle.", false);
+                    self.say(
+                        crate::i18n::t("Nothing left to happen: the run is idle."),
+                        false,
+                    );
                 }
                 self.check_violation();
             }
@@ -301,12 +304,17 @@ impl Model {
                 match t.jump(kind, &*self.sim, forward) {
                     Some(sim) => self.show(sim),
                     None => self.say(
-                        format!(
-                            "No {} {} this point{}.",
-                            kind.name(),
-                            if forward { "after" } else { "before" },
-                            if forward { " yet" } else { "" }
-                        ),
+                        if forward {
+                            crate::i18n::tf(
+                                "No {0} after this point yet.",
+                                &[&crate::i18n::t_dyn(kind.name())],
+                            )
+                        } else {
+                            crate::i18n::tf(
+                                "No {0} before this point.",
+                                &[&crate::i18n::t_dyn(kind.name())],
+                            )
+                        },
                         false,
                     ),
                 }
@@ -317,7 +325,10 @@ impl Model {
                 let i = all.iter().position(|k| *k == self.travel.kind).unwrap_or(0);
                 self.travel.kind = all[(i + 1) % all.len()];
                 self.say(
-                    format!("[ and ] now jump to: {}.", self.travel.kind.name()),
+                    crate::i18n::tf(
+                        "[ and ] now jump to: {0}.",
+                        &[&crate::i18n::t_dyn(self.travel.kind.name())],
+                    ),
                     false,
                 );
             }
@@ -328,9 +339,9 @@ impl Model {
                 match self.travel.timeline.switch(id, &*self.sim) {
                     Some(sim) => {
                         self.show(sim);
-                        self.say(format!("Back on branch {id}."), false);
+                        self.say(crate::i18n::tf("Back on branch {0}.", &[&id]), false);
                     }
-                    None => self.say(format!("There is no branch {id}."), true),
+                    None => self.say(crate::i18n::tf("There is no branch {0}.", &[&id]), true),
                 }
             }
             TravelMsg::SelectEvent(index) => self.travel.selected_event = index,
@@ -364,9 +375,9 @@ impl Model {
                 if branched {
                     let id = self.travel.timeline.current_branch();
                     self.say(
-                        format!(
-                            "Branch {id} starts here, at {}; the earlier run is kept in the branch list.",
-                            crate::panel::format_time(now)
+                        crate::i18n::tf(
+                            "Branch {0} starts here, at {1}; the earlier run is kept in the branch list.",
+                            &[&id, &crate::panel::format_time(now)],
                         ),
                         false,
                     );

@@ -277,7 +277,10 @@ mod tests {
         let mut broken = Model::new(5);
         assert!(!broken.open_link("#AQALDgKA6jAAAQIDB"));
         let text = broken.notice.unwrap().text;
-        assert!(text.contains("无法打开此链接") && text.contains("截断"), "{text}");
+        assert!(
+            text.contains("无法打开此链接") && text.contains("截断"),
+            "{text}"
+        );
         i18n::set(Lang::En);
     }
 }

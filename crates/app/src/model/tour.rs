@@ -158,12 +158,12 @@ impl Model {
                 };
                 match target {
                     Some(i) => self.tour_go(i),
-                    None => self.say("This is the first caption.", false),
+                    None => self.say(crate::i18n::t("This is the first caption."), false),
                 }
             }
             TourMsg::Next => match self.tour.next_after(now) {
                 Some(i) => self.tour_go(i),
-                None => self.say("That was the last caption.", false),
+                None => self.say(crate::i18n::t("That was the last caption."), false),
             },
             TourMsg::Add(text) => {
                 let text = text.trim().to_string();
@@ -208,7 +208,10 @@ impl Model {
     /// into the scenario Reset replays and the link carries.
     fn tour_set(&mut self, captions: Vec<Caption>) -> bool {
         if let Err(e) = check_captions(&captions) {
-            self.say(format!("The caption was not saved: {e}."), true);
+            self.say(
+                crate::i18n::tf("The caption was not saved: {0}.", &[&e]),
+                true,
+            );
             return false;
         }
         self.base.captions = captions.clone();
