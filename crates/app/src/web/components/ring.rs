@@ -181,11 +181,15 @@ pub fn ring_panel(props: &RingProps) -> Html {
     {
         let (view, canvas_ref) = (view.clone(), canvas_ref.clone());
         let dark = dom::page_is_dark();
-        use_effect_with((*version, dark, props.panel.theme), move |_| {
-            if let Some(canvas) = canvas_ref.cast::<HtmlCanvasElement>() {
-                draw(&canvas, &view.borrow());
-            }
-        });
+        // --- i18n --- (the language too: the text in the middle)
+        use_effect_with(
+            (*version, dark, props.panel.theme, props.panel.lang),
+            move |_| {
+                if let Some(canvas) = canvas_ref.cast::<HtmlCanvasElement>() {
+                    draw(&canvas, &view.borrow());
+                }
+            },
+        );
     }
 
     // And when the window (so the canvas) changes size.
