@@ -37,3 +37,5 @@ pub mod ringview;
 
 #[cfg(target_arch = "wasm32")]
 pub mod web;
+// --- explorer ---
+pub mod explorer;

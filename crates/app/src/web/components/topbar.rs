@@ -139,6 +139,9 @@ pub fn top_bar(props: &TopBarProps) -> Html {
                     aria-label="Scenario" title="Export this run, or load a scenario">{icons::scenario()}</button>
                 <button type="button" class="btn icon" id="open-gallery" onclick={on(Msg::ShowOverlay(Overlay::Gallery))}
                     aria-label="Gallery" title="Gallery: curated scenarios, each at its moment to watch (G)">{icons::gallery()}</button>
+                // --- explorer ---
+                <button type="button" class="btn icon" id="open-explorer" onclick={on(Msg::ShowOverlay(Overlay::Explorer))}
+                    aria-label="Explorer" title="Explorer: search every reachable state for a broken invariant (X)">{icons::explore()}</button>
                 <button type="button" class="btn icon" onclick={ontheme}
                     aria-label={if dark { "Switch to light theme" } else { "Switch to dark theme" }}
                     title="Light or dark">{icons::theme()}</button>
