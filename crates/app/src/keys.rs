@@ -68,6 +68,11 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
         "{ / }",
         "Previous / next tour caption (Space plays on from a caption)",
     ),
+    // --- explorer ---
+    (
+        "X",
+        "Open the explorer: search every reachable state for a violation",
+    ),
 ];
 
 /// What a key press means, if anything.
@@ -110,6 +115,8 @@ pub fn shortcut(press: KeyPress<'_>) -> Option<Msg> {
         // --- tours ---
         "{" => Msg::Tour(TourMsg::Previous),
         "}" => Msg::Tour(TourMsg::Next),
+        // --- explorer ---
+        "x" | "X" => Msg::ShowOverlay(Overlay::Explorer),
         _ => return None,
     };
     Some(msg)
@@ -153,6 +160,8 @@ mod tests {
             "o",
             "{",
             "}",
+            // --- explorer ---
+            "x",
         ];
         for k in keys {
             assert!(shortcut(key(k)).is_some(), "{k:?}");
@@ -162,7 +171,7 @@ mod tests {
             ..key("Enter")
         };
         assert_eq!(shortcut(on_canvas), Some(Msg::OpenSelectedMenu));
-        assert_eq!(SHORTCUTS.len(), 21);
+        assert_eq!(SHORTCUTS.len(), 22);
     }
 
     #[test]

@@ -39,3 +39,5 @@ pub mod i18n;
 
 #[cfg(target_arch = "wasm32")]
 pub mod web;
+// --- explorer ---
+pub mod explorer;

@@ -85,6 +85,9 @@ const T_ACTIONS: u64 = 11;
 // Added after version 1 shipped; older pages skip it and open the run
 // without its captions.
 const T_CAPTIONS: u64 = 12;
+// --- explorer ---
+// Added after version 1 shipped (see `script`): a scripted run's schedule.
+const T_SCRIPT: u64 = 13;
 const T_TIME: u64 = 16;
 const T_SPEED: u64 = 17;
 const T_FLAGS: u64 = 18;
@@ -357,6 +360,10 @@ fn body(link: &Link) -> Vec<u8> {
     if !s.captions.is_empty() {
         record(&mut out, T_CAPTIONS, &captions(&s.captions));
     }
+    // --- explorer ---
+    if !s.script.is_empty() {
+        record(&mut out, T_SCRIPT, &script::script(&s.script));
+    }
 
     let v = &link.view;
     if v.time != Time::ZERO {
@@ -378,6 +385,8 @@ fn body(link: &Link) -> Vec<u8> {
         Overlay::Settings => 2,
         Overlay::Scenario => 3,
         Overlay::Gallery => 4,
+        // --- explorer ---
+        Overlay::Explorer => 5,
     };
     if overlay != 0 {
         record(&mut out, T_OVERLAY, &[overlay]);
@@ -726,6 +735,8 @@ fn read_body(body: &[u8]) -> Result<Link, LinkError> {
             T_ACTIONS => s.actions = read_actions(&mut p)?,
             // --- tours ---
             T_CAPTIONS => s.captions = read_captions(&mut p)?,
+            // --- explorer ---
+            T_SCRIPT => s.script = script::read_script(&mut p)?,
             T_TIME => link.view.time = Time(p.varint()?),
             T_SPEED => {
                 let speed = match payload.len() {
@@ -752,6 +763,8 @@ fn read_body(body: &[u8]) -> Result<Link, LinkError> {
                     2 => Overlay::Settings,
                     3 => Overlay::Scenario,
                     4 => Overlay::Gallery,
+                    // --- explorer ---
+                    5 => Overlay::Explorer,
                     // A view this page does not have: stay on the canvas.
                     _ => Overlay::None,
                 }
@@ -961,3 +974,5 @@ pub fn base64url_decode(text: &str) -> Result<Vec<u8>, LinkError> {
 
 #[cfg(test)]
 mod tests;
+// --- explorer ---
+mod script;

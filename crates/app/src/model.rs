@@ -79,6 +79,8 @@ pub enum Overlay {
     Scenario,
     // --- protocols and gallery ---
     Gallery,
+    // --- explorer ---
+    Explorer,
 }
 
 /// A small menu over the canvas, at a point in CSS pixels.

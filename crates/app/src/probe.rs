@@ -131,6 +131,8 @@ impl ProbeState {
                 Overlay::Settings => "settings",
                 Overlay::Scenario => "scenario",
                 Overlay::Gallery => "gallery",
+                // --- explorer ---
+                Overlay::Explorer => "explorer",
             },
             menu: model.menu.map(|m| match m {
                 Menu::Node { .. } => "node",

@@ -540,4 +540,14 @@ pub const TABLE: &[(&str, &str)] = &[
     ("This is the first caption.", "这是第一条字幕。"),
     ("That was the last caption.", "这是最后一条字幕。"),
     ("The caption was not saved: {0}.", "字幕未保存：{0}。"),
+    // ---- explorer ----
+    ("Explorer", "状态空间探索"),
+    (
+        "Explorer: search every reachable state for a broken invariant (X)",
+        "探索：搜索每一个可达状态，寻找被破坏的不变式（X）",
+    ),
+    (
+        "Open the explorer: search every reachable state for a violation",
+        "打开状态空间探索：搜索每一个可达状态，寻找违反之处",
+    ),
 ];

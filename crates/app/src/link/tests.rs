@@ -724,3 +724,135 @@ fn the_language_round_trips_and_costs_three_bytes() {
     record(&mut body, T_LANG, &[]);
     assert_eq!(decode(&wrap(0, &body)), Err(LinkError::Truncated));
 }
+// --- explorer ---
+
+/// The explorer's naive Paxos counterexample, as the dialog's "Play
+/// counterexample" loads it: a scenario with a 4-step script.
+fn counterexample() -> Scenario {
+    use crate::explorer::{drive, Form, FromWorker, Target};
+    let request = Form::for_target(Target::NaivePaxos).request().unwrap();
+    let mut json = None;
+    drive(&request, &mut || 0.0, &mut |m| {
+        if let FromWorker::Done { outcome, .. } = m {
+            json = outcome.violation.and_then(|v| v.scenario);
+        }
+    });
+    serde_json::from_str(&json.expect("a counterexample")).unwrap()
+}
+
+fn pinned_script() -> Link {
+    let mut scenario = counterexample();
+    scenario.until = None;
+    // Every kind of step, whether or not the run could take it: the codec
+    // must carry them all.
+    let mut more = scenario.clone();
+    more.script.extend([
+        splitbrain_core::scenario::ScriptStep {
+            at: Time(5_000_000),
+            step: splitbrain_core::scenario::Scripted::Drop { id: MessageId(9) },
+        },
+        splitbrain_core::scenario::ScriptStep {
+            at: Time(5_000_000),
+            step: splitbrain_core::scenario::Scripted::Duplicate { id: MessageId(300) },
+        },
+        splitbrain_core::scenario::ScriptStep {
+            at: Time(6_000_000),
+            step: splitbrain_core::scenario::Scripted::Act {
+                action: Action::Partition {
+                    groups: vec![vec![NodeId(2)]],
+                },
+            },
+        },
+        splitbrain_core::scenario::ScriptStep {
+            at: Time(6_500_000),
+            step: splitbrain_core::scenario::Scripted::Act {
+                action: Action::Crash { node: NodeId(1) },
+            },
+        },
+    ]);
+    Link {
+        scenario: more,
+        view: View {
+            time: Time(1_000_000),
+            paused: true,
+            ..View::default()
+        },
+        embed: None,
+    }
+}
+
+#[test]
+fn scripts_round_trip_through_links() {
+    let link = pinned_script();
+    let text = encode(&link);
+    assert_eq!(decode(&text).unwrap(), link);
+    // Without a script, no script record: links of unscripted runs are
+    // byte for byte what they were.
+    let mut plain = link.clone();
+    plain.scenario.script.clear();
+    let body = body(&plain);
+    let mut r = Reader { bytes: &body };
+    while !r.done() {
+        let tag = r.varint().unwrap();
+        assert_ne!(tag, T_SCRIPT);
+        let len = r.varint().unwrap();
+        r.take(len).unwrap();
+    }
+}
+
+/// A shared counterexample reproduces exactly: the run a link opens has
+/// the same trace as the counterexample scenario itself, and breaks the
+/// same invariant.
+#[test]
+fn a_counterexample_link_replays_the_same_run() {
+    let scenario = counterexample();
+    let end = scenario.script.last().unwrap().at + Span::from_millis(500);
+    let mut link = Link::new(scenario.clone());
+    link.scenario.until = None;
+    link.view.time = end;
+    let opened = decode(&encode(&link)).unwrap();
+    assert_eq!(opened.scenario.script, scenario.script);
+    let mut original = scenario.clone();
+    original.until = None;
+    assert_eq!(hash_at(&opened.scenario, end), hash_at(&original, end));
+    let mut sim = build(&opened.scenario, RunOptions::default()).unwrap();
+    sim.run_until(end, u64::MAX);
+    assert_eq!(sim.violation().map(|v| v.invariant), Some("agreement"));
+    // Without its script the same scenario is another run.
+    let mut unscripted = original.clone();
+    unscripted.script.clear();
+    assert_ne!(hash_at(&unscripted, end), hash_at(&original, end));
+}
+
+#[test]
+fn bad_scripts_in_a_link_are_refused_with_a_reason() {
+    let mut body = Vec::new();
+    record(&mut body, T_SCRIPT, &[1, 0, 9, 0]);
+    let mut bytes = vec![VERSION, CODEC_RAW];
+    bytes.extend(body);
+    let e = decode(&base64url_encode(&bytes)).unwrap_err().to_string();
+    assert!(e.contains("unknown script step kind 9"), "{e}");
+    // A count far larger than the bytes that follow.
+    let mut body = Vec::new();
+    record(&mut body, T_SCRIPT, &varint(900));
+    let mut bytes = vec![VERSION, CODEC_RAW];
+    bytes.extend(body);
+    assert_eq!(
+        decode(&base64url_encode(&bytes)).unwrap_err(),
+        LinkError::Truncated
+    );
+}
+
+/// A link with a script, as this version writes it. Never edit.
+#[test]
+fn pinned_script_link() {
+    assert_eq!(decode(PINNED_SCRIPT).unwrap(), pinned_script());
+}
+
+#[test]
+#[ignore = "prints the pinned script link; run by hand when adding one"]
+fn print_pinned_script_link() {
+    println!("script: {}", encode(&pinned_script()));
+}
+
+const PINNED_SCRIPT: &str = "AQFFjTEKAjEQRXeSddVCEA8gYVoVV7FasPIkEQYJmmRJoq6InY2Fd9heDyGezKiIUwyfx-N_tj-ikZqwwFJW1uMQfZAuYHFErUzE-fYNtaxinuS59ngaoqPgDn_ny3_W9GftpFPSxK44oXY0MnZUOquVJzxx4CkkjcHCbk0gR5XU5YYKIVeOSJMJYunsmoxQRsyED1T6zrhVXzOefI5DfM36cmPQTtidPc7zNIsMgNXPfhq7M-jySHsALw";

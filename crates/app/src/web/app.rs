@@ -178,6 +178,8 @@ pub fn app() -> Html {
                     Overlay::Scenario => html! { <ScenarioDialog model={store.model.clone()} send={send.clone()} /> },
                     // --- protocols and gallery ---
                     Overlay::Gallery => html! { <GalleryDialog send={send.clone()} /> },
+                    // --- explorer ---
+                    Overlay::Explorer => html! { <super::components::explorer::ExplorerDialog model={store.model.clone()} send={send.clone()} /> },
                 }
             }
             if let Some(notice) = panel.notice.clone() {

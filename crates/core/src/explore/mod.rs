@@ -245,146 +245,228 @@ pub fn explore_with<M: Model>(
     options: Options,
     progress: &mut dyn FnMut(&Progress) -> bool,
 ) -> Report<M::Action> {
-    let properties = model.properties();
-    let mut verdicts: Vec<Option<Verdict<M::Action>>> = vec![None; properties.len()];
-    let mut visited: Visited<M::State, M::Action> = Visited::new();
-    // Depth-first only: the states still to expand, with their depth.
-    // Breadth-first expands `visited.states` in insertion order instead.
-    let mut stack: Vec<(u32, u32)> = Vec::new();
-    let canon = |s: M::State| {
-        if options.symmetry {
+    let mut search = Search::new(model, options);
+    while !search.run(model, PROGRESS_EVERY) {
+        if !progress(&search.progress()) {
+            search.stop();
+            break;
+        }
+    }
+    search.report()
+}
+
+/// A search that can be run a slice at a time: [`Search::run`] expands a
+/// bounded number of states and returns, so a caller that must stay
+/// responsive (the browser's explorer worker) can report progress or give
+/// up between slices. Running it in slices of any size visits the same
+/// states in the same order as one call to [`explore`].
+pub struct Search<M: Model> {
+    options: Options,
+    properties: Vec<Property<M>>,
+    verdicts: Vec<Option<Verdict<M::Action>>>,
+    visited: Visited<M::State, M::Action>,
+    /// Depth-first only: the states still to expand, with their depth.
+    /// Breadth-first expands `visited.states` in insertion order instead.
+    stack: Vec<(u32, u32)>,
+    /// Breadth-first: the next state to expand, where the level being
+    /// expanded ends, and that level.
+    cursor: usize,
+    level_end: usize,
+    level: usize,
+    /// The depth of the state expanded last.
+    depth: usize,
+    complete: bool,
+    max_depth: usize,
+    scratch: Vec<M::Action>,
+    done: bool,
+}
+
+impl<M: Model> Search<M> {
+    /// A search of `model` that has stored its initial states.
+    pub fn new(model: &M, options: Options) -> Self {
+        let mut search = Search {
+            options,
+            properties: model.properties(),
+            verdicts: Vec::new(),
+            visited: Visited::new(),
+            stack: Vec::new(),
+            cursor: 0,
+            level_end: 0,
+            level: 0,
+            depth: 0,
+            complete: true,
+            max_depth: 0,
+            scratch: Vec::new(),
+            done: false,
+        };
+        search.verdicts = vec![None; search.properties.len()];
+        let mut inits = Vec::new();
+        model.init(&mut inits);
+        for s in inits {
+            let s = search.canon(model, s);
+            if let Some(i) = search.visited.insert(s, u32::MAX, None) {
+                search.stack.push((i, 0));
+            }
+        }
+        if options.strategy == Strategy::BreadthFirst {
+            search.stack.clear();
+        }
+        search.level_end = search.visited.states.len();
+        search
+    }
+
+    fn canon(&self, model: &M, s: M::State) -> M::State {
+        if self.options.symmetry {
             model.canonical(&s)
         } else {
             s
         }
-    };
+    }
 
-    let mut inits = Vec::new();
-    model.init(&mut inits);
-    for s in inits {
-        if let Some(i) = visited.insert(canon(s), u32::MAX, None) {
-            stack.push((i, 0));
+    /// True once the search is over: everything within the bounds is
+    /// visited, a bound or a violation stopped it, or [`Search::stop`].
+    pub fn is_done(&self) -> bool {
+        self.done
+    }
+
+    /// Gives up: the report will say the search is incomplete.
+    pub fn stop(&mut self) {
+        if !self.done {
+            self.done = true;
+            self.complete = false;
         }
     }
-    if options.strategy == Strategy::BreadthFirst {
-        stack.clear();
-    }
-    let mut cursor = 0usize;
-    // Breadth-first: where the level being expanded ends.
-    let mut level_end = visited.states.len();
-    let mut level = 0usize;
-    let mut complete = true;
-    let mut max_depth = 0usize;
-    let mut scratch = Vec::new();
-    let mut expanded = 0usize;
-    loop {
-        let (index, depth) = match options.strategy {
-            Strategy::BreadthFirst => {
-                if cursor == visited.states.len() {
-                    break;
-                }
-                if cursor == level_end {
-                    level += 1;
-                    level_end = visited.states.len();
-                }
-                cursor += 1;
-                ((cursor - 1) as u32, level)
-            }
-            Strategy::DepthFirst => match stack.pop() {
-                Some((i, d)) => (i, d as usize),
-                None => break,
-            },
+
+    pub fn progress(&self) -> Progress {
+        let frontier = match self.options.strategy {
+            Strategy::BreadthFirst => self.visited.states.len() - self.cursor,
+            Strategy::DepthFirst => self.stack.len(),
         };
-        expanded += 1;
-        if expanded % PROGRESS_EVERY == 0 {
-            let frontier = match options.strategy {
-                Strategy::BreadthFirst => visited.states.len() - cursor,
-                Strategy::DepthFirst => stack.len(),
-            };
-            let p = Progress {
-                unique_states: visited.states.len(),
-                frontier,
-                depth,
-            };
-            if !progress(&p) {
-                complete = false;
+        Progress {
+            unique_states: self.visited.states.len(),
+            frontier,
+            depth: self.depth,
+        }
+    }
+
+    /// Expands at most `budget` states; returns [`Search::is_done`].
+    pub fn run(&mut self, model: &M, budget: usize) -> bool {
+        let options = self.options;
+        for _ in 0..budget {
+            if self.done {
                 break;
             }
-        }
-        let state = visited.states[index as usize].clone();
-        max_depth = max_depth.max(depth);
-        let mut stop = false;
-        for (p, verdict) in properties.iter().zip(verdicts.iter_mut()) {
-            if verdict.is_some() {
+            let (index, depth) = match options.strategy {
+                Strategy::BreadthFirst => {
+                    if self.cursor == self.visited.states.len() {
+                        self.done = true;
+                        break;
+                    }
+                    if self.cursor == self.level_end {
+                        self.level += 1;
+                        self.level_end = self.visited.states.len();
+                    }
+                    self.cursor += 1;
+                    ((self.cursor - 1) as u32, self.level)
+                }
+                Strategy::DepthFirst => match self.stack.pop() {
+                    Some((i, d)) => (i, d as usize),
+                    None => {
+                        self.done = true;
+                        break;
+                    }
+                },
+            };
+            self.depth = depth;
+            let state = self.visited.states[index as usize].clone();
+            self.max_depth = self.max_depth.max(depth);
+            let mut stop = false;
+            for (p, verdict) in self.properties.iter().zip(self.verdicts.iter_mut()) {
+                if verdict.is_some() {
+                    continue;
+                }
+                let holds = (p.condition)(model, &state);
+                match (p.expectation, holds) {
+                    (Expectation::Always, false) => {
+                        *verdict = Some(Verdict::Violated {
+                            path: self.visited.path(index),
+                        });
+                        stop = options.stop_at_violation;
+                    }
+                    (Expectation::Sometimes, true) => {
+                        *verdict = Some(Verdict::Holds {
+                            example: Some(self.visited.path(index)),
+                        })
+                    }
+                    _ => {}
+                }
+            }
+            if stop {
+                self.stop();
+                break;
+            }
+            if options.max_depth.is_some_and(|d| depth >= d) {
+                self.complete = false;
                 continue;
             }
-            let holds = (p.condition)(model, &state);
-            match (p.expectation, holds) {
-                (Expectation::Always, false) => {
-                    *verdict = Some(Verdict::Violated {
-                        path: visited.path(index),
-                    });
-                    stop = options.stop_at_violation;
+            let mut full = false;
+            let visited = &mut self.visited;
+            let stack = &mut self.stack;
+            model.successors(&state, &mut self.scratch, &mut |action, next| {
+                if full {
+                    return;
                 }
-                (Expectation::Sometimes, true) => {
-                    *verdict = Some(Verdict::Holds {
-                        example: Some(visited.path(index)),
-                    })
+                if options
+                    .max_states
+                    .is_some_and(|m| visited.states.len() >= m)
+                {
+                    full = true;
+                    return;
                 }
-                _ => {}
-            }
-        }
-        if stop {
-            complete = false;
-            break;
-        }
-        if options.max_depth.is_some_and(|d| depth >= d) {
-            complete = false;
-            continue;
-        }
-        let mut full = false;
-        model.successors(&state, &mut scratch, &mut |action, next| {
+                let next = if options.symmetry {
+                    model.canonical(&next)
+                } else {
+                    next
+                };
+                if let Some(i) = visited.insert(next, index, Some(action)) {
+                    if options.strategy == Strategy::DepthFirst {
+                        stack.push((i, depth as u32 + 1));
+                    }
+                }
+            });
             if full {
-                return;
+                self.complete = false;
             }
-            if options
-                .max_states
-                .is_some_and(|m| visited.states.len() >= m)
-            {
-                full = true;
-                return;
-            }
-            if let Some(i) = visited.insert(canon(next), index, Some(action)) {
-                if options.strategy == Strategy::DepthFirst {
-                    stack.push((i, depth as u32 + 1));
-                }
-            }
-        });
-        if full {
-            complete = false;
         }
+        self.done
     }
-    let bytes_per_state = visited.bytes_per_state()
-        + if options.strategy == Strategy::DepthFirst {
-            8
-        } else {
-            0
-        };
-    Report {
-        unique_states: visited.states.len(),
-        depth: max_depth,
-        complete,
-        verdicts: properties
-            .iter()
-            .zip(verdicts)
-            .map(|(p, v)| {
-                let v = v.unwrap_or(match p.expectation {
-                    Expectation::Always => Verdict::Holds { example: None },
-                    Expectation::Sometimes => Verdict::NeverReached,
-                });
-                (p.name, p.expectation, v)
-            })
-            .collect(),
-        bytes_per_state,
+
+    /// What the search found, so far if it is not done (then `complete`
+    /// is false).
+    pub fn report(&self) -> Report<M::Action> {
+        let bytes_per_state = self.visited.bytes_per_state()
+            + if self.options.strategy == Strategy::DepthFirst {
+                8
+            } else {
+                0
+            };
+        Report {
+            unique_states: self.visited.states.len(),
+            depth: self.max_depth,
+            complete: self.complete && self.done,
+            verdicts: self
+                .properties
+                .iter()
+                .zip(&self.verdicts)
+                .map(|(p, v)| {
+                    let v = v.clone().unwrap_or(match p.expectation {
+                        Expectation::Always => Verdict::Holds { example: None },
+                        Expectation::Sometimes => Verdict::NeverReached,
+                    });
+                    (p.name, p.expectation, v)
+                })
+                .collect(),
+            bytes_per_state,
+        }
     }
 }

@@ -19,3 +19,5 @@ pub mod ring;
 pub mod tour;
 // --- i18n ---
 pub mod lang;
+// --- explorer ---
+pub mod explorer;

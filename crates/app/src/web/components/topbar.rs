@@ -140,6 +140,9 @@ pub fn top_bar(props: &TopBarProps) -> Html {
                     aria-label={t("Scenario")} title={t("Export this run, or load a scenario")}>{icons::scenario()}</button>
                 <button type="button" class="btn icon" id="open-gallery" onclick={on(Msg::ShowOverlay(Overlay::Gallery))}
                     aria-label={t("Gallery")} title={t("Gallery: curated scenarios, each at its moment to watch (G)")}>{icons::gallery()}</button>
+                // --- explorer ---
+                <button type="button" class="btn icon" id="open-explorer" onclick={on(Msg::ShowOverlay(Overlay::Explorer))}
+                    aria-label={t("Explorer")} title={t("Explorer: search every reachable state for a broken invariant (X)")}>{icons::explore()}</button>
                 <button type="button" class="btn icon" onclick={ontheme}
                     aria-label={if dark { t("Switch to light theme") } else { t("Switch to dark theme") }}
                     title={t("Light or dark")}>{icons::theme()}</button>

@@ -1,0 +1,660 @@
+//! The explorer dialog's logic, natively testable: the form a person fills
+//! in, the [`Request`] the page sends to the explorer worker, the [`Job`]
+//! the worker runs a slice at a time, and the messages ([`FromWorker`]) it
+//! sends back. The worker itself (`src/bin/explorer_worker.rs`) and the
+//! dialog (`web/components/explorer.rs`) only carry these across.
+//!
+//! Page and worker talk in JSON: the worker is a separate wasm module, so
+//! nothing but strings (or structured clones) crosses between them.
+
+use serde::{Deserialize, Serialize};
+use splitbrain_core::explore::protocol::{to_scenario, Bounds, ProtocolModel};
+use splitbrain_core::explore::two_phase::TwoPhaseSpec;
+use splitbrain_core::explore::{Model, Options, Progress, Search, Strategy, Verdict};
+use splitbrain_core::protocol::{Op, Protocol};
+use splitbrain_core::protocols::commit::three_phase::{ThreePhase, ThreePhaseConfig};
+use splitbrain_core::protocols::paxos::{Paxos, PaxosConfig, PaxosVariant};
+use splitbrain_core::{Action, NodeId, ProtocolConfig, Scenario, Time, TimedAction};
+
+/// What can be explored: the two-phase commit reference model and the
+/// protocols whose state can be hashed and compared.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Target {
+    TwoPhaseModel,
+    NaivePaxos,
+    Paxos,
+    ThreePhase,
+}
+
+/// The menu, in order: value (for the `<select>`), label.
+pub const TARGETS: [(Target, &str, &str); 4] = [
+    (
+        Target::NaivePaxos,
+        "naive-paxos",
+        "Naive Paxos (no promise phase)",
+    ),
+    (Target::Paxos, "paxos", "Paxos (3 acceptors)"),
+    (Target::ThreePhase, "three-phase", "Three-phase commit"),
+    (
+        Target::TwoPhaseModel,
+        "two-phase-model",
+        "Two-phase commit model (Gray–Lamport)",
+    ),
+];
+
+impl Target {
+    pub fn from_value(value: &str) -> Option<Target> {
+        TARGETS.iter().find(|t| t.1 == value).map(|t| t.0)
+    }
+
+    pub fn value(self) -> &'static str {
+        TARGETS.iter().find(|t| t.0 == self).map_or("", |t| t.1)
+    }
+
+    /// Only the reference model's resource managers are interchangeable;
+    /// a protocol's node ids carry meaning (ballots, the coordinator).
+    pub fn has_symmetry(self) -> bool {
+        self == Target::TwoPhaseModel
+    }
+
+    /// Protocols run in the simulator, so their counterexamples play in the
+    /// app; the reference model is an abstract specification.
+    pub fn is_protocol(self) -> bool {
+        self != Target::TwoPhaseModel
+    }
+}
+
+/// What the page asks the worker to explore.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Request {
+    pub target: Target,
+    /// Resource managers of the two-phase model.
+    pub rms: usize,
+    pub max_crashes: u8,
+    pub max_drops: u8,
+    pub max_in_flight: usize,
+    pub max_timers: u8,
+    pub max_depth: Option<usize>,
+    pub max_states: usize,
+    pub dfs: bool,
+    pub symmetry: bool,
+}
+
+/// The dialog's fields as typed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Form {
+    pub target: Target,
+    pub rms: String,
+    pub max_crashes: String,
+    pub max_drops: String,
+    pub max_in_flight: String,
+    pub max_timers: String,
+    /// Empty: no depth bound.
+    pub max_depth: String,
+    pub max_states: String,
+    pub dfs: bool,
+    pub symmetry: bool,
+}
+
+/// The largest reference model the dialog offers: 10 RMs is already
+/// tens of millions of states.
+pub const MAX_FORM_RMS: usize = 10;
+/// The most states a browser search stores (each takes tens to hundreds
+/// of bytes; a tab has a few GiB at most).
+pub const MAX_FORM_STATES: usize = 20_000_000;
+
+impl Default for Form {
+    fn default() -> Self {
+        Form::for_target(Target::NaivePaxos)
+    }
+}
+
+impl Form {
+    /// Defaults that finish in seconds (the bounds of the core's explorer
+    /// tests): naive Paxos breaks with two timer firings (one ballot per
+    /// proposer); real Paxos holds in all 19,050 states with 5 messages in
+    /// flight; 3PC breaks in 19 steps with 4 in flight and 10 firings.
+    pub fn for_target(target: Target) -> Form {
+        let (timers, in_flight) = match target {
+            Target::ThreePhase => (10, 4),
+            Target::Paxos => (2, 5),
+            _ => (2, 16),
+        };
+        Form {
+            target,
+            rms: "5".into(),
+            max_crashes: "0".into(),
+            max_drops: "0".into(),
+            max_in_flight: in_flight.to_string(),
+            max_timers: timers.to_string(),
+            max_depth: String::new(),
+            max_states: "2000000".into(),
+            dfs: false,
+            symmetry: false,
+        }
+    }
+
+    /// The request, or a sentence saying which field is wrong and why.
+    pub fn request(&self) -> Result<Request, String> {
+        fn num(label: &str, text: &str, min: usize, max: usize) -> Result<usize, String> {
+            let t = text.trim().replace([',', '_', ' '], "");
+            match t.parse::<usize>() {
+                Ok(n) if (min..=max).contains(&n) => Ok(n),
+                _ => Err(format!(
+                    "{label}: expected a whole number from {min} to {max}, got “{}”.",
+                    text.trim()
+                )),
+            }
+        }
+        let max_depth = if self.max_depth.trim().is_empty() {
+            None
+        } else {
+            Some(num("Max depth", &self.max_depth, 1, 10_000)?)
+        };
+        Ok(Request {
+            target: self.target,
+            rms: num("Resource managers", &self.rms, 1, MAX_FORM_RMS)?,
+            max_crashes: num("Max crashes", &self.max_crashes, 0, 5)? as u8,
+            max_drops: num("Max drops", &self.max_drops, 0, 5)? as u8,
+            max_in_flight: num("Max messages in flight", &self.max_in_flight, 1, 64)?,
+            max_timers: num("Max timer firings", &self.max_timers, 0, 12)? as u8,
+            max_depth,
+            max_states: num("Max states", &self.max_states, 1, MAX_FORM_STATES)?,
+            dfs: self.dfs,
+            symmetry: self.symmetry && self.target.has_symmetry(),
+        })
+    }
+}
+
+/// What the worker tells the page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum FromWorker {
+    /// Loaded and listening: the page may send its [`Request`].
+    Ready,
+    Progress {
+        states: usize,
+        frontier: usize,
+        depth: usize,
+        /// Since the search started, by the worker's clock.
+        elapsed_ms: f64,
+    },
+    Done {
+        outcome: Outcome,
+        elapsed_ms: f64,
+    },
+    Failed {
+        message: String,
+    },
+}
+
+/// How a search ended.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Outcome {
+    pub unique_states: usize,
+    pub depth: usize,
+    /// False when a bound (depth, states) cut the search short or it
+    /// stopped at a violation.
+    pub complete: bool,
+    pub bytes_per_state: usize,
+    pub violation: Option<Violation>,
+    /// Breadth-first: a violation's path is a shortest one.
+    pub breadth_first: bool,
+    /// The properties checked, by name.
+    pub properties: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Violation {
+    pub property: String,
+    /// The steps that lead to it, in words.
+    pub steps: Vec<String>,
+    /// The checker's explanation, for protocols.
+    pub message: Option<String>,
+    /// The counterexample as a scenario (JSON, with its `script`), for
+    /// protocols: loading it plays the violation in the app.
+    pub scenario: Option<String>,
+}
+
+impl Outcome {
+    /// The verdict in one sentence.
+    pub fn summary(&self) -> String {
+        let n = thousands(self.unique_states);
+        match &self.violation {
+            Some(v) => format!(
+                "Violated: {}, after {} step{} ({}{n} states explored).",
+                v.property,
+                v.steps.len(),
+                if v.steps.len() == 1 { "" } else { "s" },
+                if self.breadth_first {
+                    "no shorter path exists; "
+                } else {
+                    ""
+                }
+            ),
+            None if self.complete => {
+                format!("No violation in all {n} reachable states within these bounds.")
+            }
+            None => format!(
+                "No violation in the {n} states visited, but a depth or state limit cut \
+                 the search short: deeper runs were not checked."
+            ),
+        }
+    }
+}
+
+/// `1234567` as `1,234,567`.
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A search in progress, whatever it explores.
+pub trait Running {
+    /// Expands at most `budget` states; true when the search is over.
+    fn run(&mut self, budget: usize) -> bool;
+    fn progress(&self) -> Progress;
+    fn outcome(&self) -> Outcome;
+}
+
+/// The job for `request`.
+pub fn job(request: &Request) -> Result<Box<dyn Running>, String> {
+    let options = Options {
+        strategy: if request.dfs {
+            Strategy::DepthFirst
+        } else {
+            Strategy::BreadthFirst
+        },
+        symmetry: request.symmetry && request.target.has_symmetry(),
+        max_depth: request.max_depth,
+        max_states: Some(request.max_states),
+        stop_at_violation: true,
+    };
+    let bounds = Bounds {
+        max_crashes: request.max_crashes,
+        max_drops: request.max_drops,
+        max_in_flight: request.max_in_flight,
+        max_timer_fires: request.max_timers,
+        ..Bounds::default()
+    };
+    Ok(match request.target {
+        Target::TwoPhaseModel => {
+            if !(1..=MAX_FORM_RMS).contains(&request.rms) {
+                return Err(format!("1 to {MAX_FORM_RMS} resource managers."));
+            }
+            let spec = TwoPhaseSpec::new(request.rms);
+            let search = Search::new(&spec, options);
+            Box::new(SpecJob {
+                breadth_first: !request.dfs,
+                spec,
+                search,
+            })
+        }
+        Target::NaivePaxos | Target::Paxos => {
+            let (scenario, config) = paxos(request.target == Target::NaivePaxos);
+            Box::new(ProtocolJob::<Paxos>::new(
+                scenario, config, bounds, options,
+            )?)
+        }
+        Target::ThreePhase => {
+            let (scenario, config) = three_phase();
+            Box::new(ProtocolJob::<ThreePhase>::new(
+                scenario, config, bounds, options,
+            )?)
+        }
+    })
+}
+
+/// The scenario the CLI explores by default: 3 nodes, each proposing.
+fn paxos(naive: bool) -> (Scenario, PaxosConfig) {
+    let config = PaxosConfig {
+        variant: if naive {
+            PaxosVariant::NaiveNoPromise
+        } else {
+            PaxosVariant::Classic
+        },
+        ..PaxosConfig::default()
+    };
+    (
+        Scenario::new(ProtocolConfig::Paxos(config.clone()), 3, 0),
+        config,
+    )
+}
+
+/// Three nodes, one transaction at time zero.
+fn three_phase() -> (Scenario, ThreePhaseConfig) {
+    let config = ThreePhaseConfig::default();
+    let mut s = Scenario::new(ProtocolConfig::ThreePhase(config.clone()), 3, 0);
+    s.actions.push(TimedAction {
+        at: Time::ZERO,
+        action: Action::Request {
+            node: NodeId(0),
+            client: None,
+            op: Op::Put {
+                key: "x".into(),
+                value: "1".into(),
+            },
+        },
+    });
+    (s, config)
+}
+
+struct SpecJob {
+    breadth_first: bool,
+    spec: TwoPhaseSpec,
+    search: Search<TwoPhaseSpec>,
+}
+
+impl Running for SpecJob {
+    fn run(&mut self, budget: usize) -> bool {
+        self.search.run(&self.spec, budget)
+    }
+
+    fn progress(&self) -> Progress {
+        self.search.progress()
+    }
+
+    fn outcome(&self) -> Outcome {
+        let report = self.search.report();
+        let mut violation = None;
+        for (name, _, verdict) in &report.verdicts {
+            if let (None, Verdict::Violated { path }) = (&violation, verdict) {
+                violation = Some(Violation {
+                    property: (*name).to_string(),
+                    steps: path.iter().map(|a| self.spec.describe(a)).collect(),
+                    message: None,
+                    scenario: None,
+                });
+            }
+        }
+        Outcome {
+            unique_states: report.unique_states,
+            depth: report.depth,
+            complete: report.complete,
+            bytes_per_state: report.bytes_per_state,
+            violation,
+            breadth_first: self.breadth_first,
+            properties: report.verdicts.iter().map(|v| v.0.to_string()).collect(),
+        }
+    }
+}
+
+struct ProtocolJob<P>
+where
+    P: Protocol + core::hash::Hash + Eq,
+    P::Durable: core::hash::Hash + Eq,
+    P::Msg: Eq,
+    P::Checker: core::hash::Hash + Eq,
+{
+    breadth_first: bool,
+    model: ProtocolModel<P>,
+    base: Scenario,
+    search: Search<ProtocolModel<P>>,
+}
+
+impl<P> ProtocolJob<P>
+where
+    P: Protocol + core::hash::Hash + Eq,
+    P::Durable: core::hash::Hash + Eq,
+    P::Msg: Eq,
+    P::Checker: core::hash::Hash + Eq,
+{
+    fn new(
+        base: Scenario,
+        config: P::Config,
+        bounds: Bounds,
+        options: Options,
+    ) -> Result<Self, String> {
+        let model = ProtocolModel::<P>::new(&base, config, bounds).map_err(|e| e.to_string())?;
+        let search = Search::new(&model, options);
+        Ok(ProtocolJob {
+            breadth_first: options.strategy == Strategy::BreadthFirst,
+            model,
+            base,
+            search,
+        })
+    }
+}
+
+impl<P> Running for ProtocolJob<P>
+where
+    P: Protocol + core::hash::Hash + Eq,
+    P::Durable: core::hash::Hash + Eq,
+    P::Msg: Eq,
+    P::Checker: core::hash::Hash + Eq,
+{
+    fn run(&mut self, budget: usize) -> bool {
+        self.search.run(&self.model, budget)
+    }
+
+    fn progress(&self) -> Progress {
+        self.search.progress()
+    }
+
+    fn outcome(&self) -> Outcome {
+        let report = self.search.report();
+        let mut violation = None;
+        for (name, _, verdict) in &report.verdicts {
+            let Verdict::Violated { path } = verdict else {
+                continue;
+            };
+            if violation.is_some() {
+                break;
+            }
+            let states = self.model.replay(path);
+            let steps = states
+                .iter()
+                .zip(path)
+                .map(|(w, s)| self.model.describe_in(w, *s))
+                .collect::<Vec<_>>();
+            let message = states
+                .last()
+                .and_then(|w| w.violation.as_ref())
+                .map(|v| v.1.clone());
+            let mut scenario = to_scenario(&self.model, &self.base, path);
+            scenario.title = Some(format!(
+                "Counterexample: {name} broken in {} steps",
+                path.len()
+            ));
+            violation = Some(Violation {
+                property: (*name).to_string(),
+                steps,
+                message,
+                scenario: serde_json::to_string(&scenario).ok(),
+            });
+        }
+        Outcome {
+            unique_states: report.unique_states,
+            depth: report.depth,
+            complete: report.complete,
+            bytes_per_state: report.bytes_per_state,
+            violation,
+            breadth_first: self.breadth_first,
+            properties: report.verdicts.iter().map(|v| v.0.to_string()).collect(),
+        }
+    }
+}
+
+/// States expanded per slice between clock readings: small enough that a
+/// slice of the slowest model (a protocol, some microseconds per state)
+/// takes milliseconds.
+pub const SLICE: usize = 2048;
+/// How often the worker posts progress, in milliseconds.
+pub const PROGRESS_MS: f64 = 100.0;
+
+/// Runs `request` to the end, posting progress about every
+/// [`PROGRESS_MS`] by `clock` (milliseconds), then the outcome. The
+/// worker calls this with the browser's clock and `postMessage`; the page
+/// stops a search by terminating the worker.
+pub fn drive(request: &Request, clock: &mut dyn FnMut() -> f64, post: &mut dyn FnMut(FromWorker)) {
+    let start = clock();
+    let mut job = match job(request) {
+        Ok(job) => job,
+        Err(message) => return post(FromWorker::Failed { message }),
+    };
+    let mut last = start;
+    loop {
+        let done = job.run(SLICE);
+        let now = clock();
+        if done {
+            post(FromWorker::Done {
+                outcome: job.outcome(),
+                elapsed_ms: now - start,
+            });
+            return;
+        }
+        if now - last >= PROGRESS_MS {
+            last = now;
+            let p = job.progress();
+            post(FromWorker::Progress {
+                states: p.unique_states,
+                frontier: p.frontier,
+                depth: p.depth,
+                elapsed_ms: now - start,
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use splitbrain_core::sim::Sim;
+
+    fn request(target: Target) -> Request {
+        Form::for_target(target).request().unwrap()
+    }
+
+    fn run(request: &Request) -> (Outcome, usize) {
+        let mut t = 0.0;
+        let mut clock = || {
+            t += 30.0;
+            t
+        };
+        let mut progress = 0;
+        let mut outcome = None;
+        drive(request, &mut clock, &mut |m| match m {
+            FromWorker::Progress { .. } => progress += 1,
+            FromWorker::Done { outcome: o, .. } => outcome = Some(o),
+            other => panic!("{other:?}"),
+        });
+        (outcome.expect("done"), progress)
+    }
+
+    #[test]
+    fn forms_check_every_bound() {
+        let mut f = Form {
+            max_crashes: "9".into(),
+            ..Form::default()
+        };
+        assert_eq!(
+            f.request().unwrap_err(),
+            "Max crashes: expected a whole number from 0 to 5, got “9”."
+        );
+        f.max_crashes = "1".into();
+        f.max_in_flight = "lots".into();
+        assert!(f
+            .request()
+            .unwrap_err()
+            .starts_with("Max messages in flight"));
+        f.max_in_flight = "8".into();
+        f.max_depth = "0".into();
+        assert!(f.request().unwrap_err().starts_with("Max depth"));
+        f.max_depth = " ".into();
+        f.max_states = "1,000".into();
+        let r = f.request().unwrap();
+        assert_eq!((r.max_depth, r.max_states, r.max_crashes), (None, 1000, 1));
+        // Symmetry is only for the reference model.
+        f.symmetry = true;
+        assert!(!f.request().unwrap().symmetry);
+        let mut m = Form::for_target(Target::TwoPhaseModel);
+        m.symmetry = true;
+        assert!(m.request().unwrap().symmetry);
+        for (t, value, _) in TARGETS {
+            assert_eq!(Target::from_value(value), Some(t));
+        }
+    }
+
+    /// Naive Paxos: the 4-step agreement violation, as a scenario that
+    /// breaks the same invariant when the simulator plays it.
+    #[test]
+    fn naive_paxos_counterexample_plays_in_the_simulator() {
+        let (outcome, _) = run(&request(Target::NaivePaxos));
+        let v = outcome.violation.clone().expect("a violation");
+        assert_eq!((v.property.as_str(), v.steps.len()), ("agreement", 4));
+        assert!(outcome
+            .summary()
+            .starts_with("Violated: agreement, after 4 steps (no shorter path exists; "));
+        let scenario: Scenario = serde_json::from_str(&v.scenario.unwrap()).unwrap();
+        assert_eq!(scenario.script.len(), 4);
+        let ProtocolConfig::Paxos(config) = scenario.protocol.clone() else {
+            panic!("a Paxos scenario")
+        };
+        let mut sim = Sim::<Paxos>::new(&scenario, config, true);
+        while sim.violation().is_none() {
+            assert!(sim.step(), "the replay ends without the violation");
+        }
+        assert_eq!(sim.violation().unwrap().invariant, "agreement");
+    }
+
+    #[test]
+    fn real_paxos_holds_within_its_bounds() {
+        let (outcome, _) = run(&request(Target::Paxos));
+        assert!(outcome.violation.is_none());
+        assert!(outcome.complete);
+        assert_eq!(outcome.unique_states, 19_050);
+        assert!(outcome.summary().starts_with("No violation in all "));
+    }
+
+    #[test]
+    fn the_reference_model_has_288_states_at_3_rms() {
+        let mut form = Form::for_target(Target::TwoPhaseModel);
+        form.rms = "3".into();
+        let (outcome, _) = run(&form.request().unwrap());
+        assert_eq!(outcome.unique_states, 288);
+        assert_eq!(
+            outcome.summary(),
+            "No violation in all 288 reachable states within these bounds."
+        );
+        // 6 RMs takes many slices: progress is posted along the way.
+        form.rms = "6".into();
+        let (outcome, progress) = run(&form.request().unwrap());
+        assert!(outcome.unique_states > 20 * SLICE);
+        assert!(progress > 5, "{progress} progress messages");
+    }
+
+    #[test]
+    fn a_state_limit_makes_the_verdict_partial() {
+        let mut form = Form::for_target(Target::TwoPhaseModel);
+        form.max_states = "100".into();
+        let (outcome, _) = run(&form.request().unwrap());
+        assert!(!outcome.complete);
+        assert!(outcome.summary().contains("cut the search short"));
+    }
+
+    #[test]
+    fn messages_round_trip_as_json() {
+        let m = FromWorker::Progress {
+            states: 5,
+            frontier: 2,
+            depth: 1,
+            elapsed_ms: 3.5,
+        };
+        let json = serde_json::to_string(&m).unwrap();
+        assert!(json.contains("\"kind\":\"progress\""));
+        assert_eq!(serde_json::from_str::<FromWorker>(&json).unwrap(), m);
+        let r = request(Target::ThreePhase);
+        let back: Request = serde_json::from_str(&serde_json::to_string(&r).unwrap()).unwrap();
+        assert_eq!(back, r);
+        assert_eq!(thousands(1234567), "1,234,567");
+        assert_eq!(thousands(12), "12");
+    }
+}
