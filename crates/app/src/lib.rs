@@ -34,6 +34,9 @@ pub mod spacetime;
 // --- ring view and CAP ---
 pub mod cap;
 pub mod ringview;
+// --- PACELC ---
+pub mod pacelc;
+pub mod regions;
 
 #[cfg(target_arch = "wasm32")]
 pub mod web;

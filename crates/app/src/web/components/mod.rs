@@ -17,3 +17,5 @@ pub mod cap;
 pub mod ring;
 // --- tours ---
 pub mod tour;
+// --- PACELC ---
+pub mod pacelc;
