@@ -87,3 +87,68 @@ test('CAP: the same partition against Raft and the store, availability side by s
     await app.close();
   }
 });
+
+// --- PACELC ---
+// The same comparison with no partition: nodes in three regions, Raft and
+// the store side by side. The numbers come from the two runs; the test
+// checks that they appear and point the right way (Raft slower, the store
+// stale), never a timing of the browser.
+test('PACELC: no partition, regions; Raft pays in latency, the store in stale reads', { timeout: 120_000 }, async () => {
+  const app = await openApp();
+  try {
+    const { page } = app;
+    await ready(page);
+    // The regions are drawn: just outside the chord from n0 to n1 (both in
+    // region 0; no link passes there) the canvas shows the region's tint,
+    // not the background it shows there without regions.
+    const tintAt = () => page.evaluate(() => {
+      const [a, b] = window.splitbrain.state().nodes;
+      const c = document.querySelector('#cluster');
+      const k = c.width / c.clientWidth;
+      const mid = { x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 };
+      const centre = { x: c.clientWidth / 2, y: c.clientHeight / 2 };
+      const len = Math.hypot(mid.x - centre.x, mid.y - centre.y) || 1;
+      const at = { x: mid.x + ((mid.x - centre.x) / len) * a.r, y: mid.y + ((mid.y - centre.y) / len) * a.r };
+      const px = (x, y) => Array.from(c.getContext('2d').getImageData(Math.round(x * k), Math.round(y * k), 1, 1).data).join(',');
+      return { there: px(at.x, at.y), background: px(2, 2) };
+    });
+    const flat = await tintAt();
+    assert.equal(flat.there, flat.background, 'no regions, no tint');
+
+    // The mode switch sits on the CAP panel even before a pair is loaded.
+    assert.equal(await page.locator('#cap-mode-cap').getAttribute('aria-pressed'), 'true');
+    await page.locator('#cap-mode-pacelc').click();
+    await page.waitForFunction(() => window.splitbrain.state().gallery === 'pacelc-raft');
+    await page.locator('#pacelc-panel').waitFor();
+    assert.equal(await page.locator('#cap-mode-pacelc').getAttribute('aria-pressed'), 'true');
+    assert.equal(await page.locator('#cap-panel').count(), 0, 'one panel, in PACELC mode');
+    assert.match(await page.locator('#pacelc-panel .note').textContent(), /3 regions \(2, 2 and 1 nodes\): 1ms within, 80ms across/);
+
+    const mean = async (side, kind) =>
+      Number(await page.locator(`.pacelc-side.${side} .pacelc-${kind}`).getAttribute('data-mean-us'));
+    assert.equal(await page.locator('.pacelc-side.live').getAttribute('data-protocol'), 'Raft');
+    for (const kind of ['writes', 'reads', 'all']) {
+      const raft = await mean('live', kind);
+      const store = await mean('other', kind);
+      assert.ok(raft > 0 && store > 0, `${kind}: raft ${raft} store ${store}`);
+      assert.ok(raft > store, `${kind}: raft ${raft}us vs store ${store}us`);
+    }
+    assert.match(await page.locator('.pacelc-side.live .pacelc-writes').textContent(),
+      /^mean \d+\.\d ms · p50 \d+\.\d ms · p99 \d+\.\d ms \(\d+ ok\)$/);
+    const stale = Number(await page.locator('.pacelc-side.other .pacelc-stale').getAttribute('data-stale'));
+    assert.ok(stale > 0, `store stale reads ${stale}`);
+    assert.match(await page.locator('.pacelc-summary').textContent(), /Raft's writes take \d+\.\d× as long as the store's/);
+
+    const regions = await tintAt();
+    assert.notEqual(regions.there, regions.background, 'region 0 is tinted');
+
+    // Back to the partition: the CAP numbers again.
+    await page.locator('#cap-mode-cap').click();
+    await page.waitForFunction(() => window.splitbrain.state().gallery === 'cap-raft');
+    await page.locator('#cap-panel').waitFor();
+    assert.equal(await page.locator('#pacelc-panel').count(), 0);
+    assertClean(app);
+  } finally {
+    await app.close();
+  }
+});

@@ -76,6 +76,28 @@ pub const FILES: &[(&str, &str)] = &[
         "cap-quorum-partition.json",
         include_str!("../../../web/scenarios/cap-quorum-partition.json"),
     ),
+    // --- PACELC ---
+    (
+        "pacelc-raft-regions.json",
+        include_str!("../../../web/scenarios/pacelc-raft-regions.json"),
+    ),
+    (
+        "pacelc-quorum-regions.json",
+        include_str!("../../../web/scenarios/pacelc-quorum-regions.json"),
+    ),
+    // --- replicated lock service ---
+    (
+        "lock-service-fencing.json",
+        include_str!("../../../web/scenarios/lock-service-fencing.json"),
+    ),
+    (
+        "lock-service-no-fencing-broken.json",
+        include_str!("../../../web/scenarios/lock-service-no-fencing-broken.json"),
+    ),
+    (
+        "lock-service-replicated-leader-crash.json",
+        include_str!("../../../web/scenarios/lock-service-replicated-leader-crash.json"),
+    ),
 ];
 
 /// The parsed gallery. An unreadable file gives an empty gallery rather

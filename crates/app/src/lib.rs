@@ -36,6 +36,9 @@ pub mod cap;
 pub mod ringview;
 // --- i18n ---
 pub mod i18n;
+// --- PACELC ---
+pub mod pacelc;
+pub mod regions;
 
 #[cfg(target_arch = "wasm32")]
 pub mod web;

@@ -132,7 +132,16 @@ impl ProtocolChoice {
             }
             ProtocolChoice::Quorum => (5, ProtocolConfig::Quorum(QuorumConfig::default())),
             ProtocolChoice::Gossip => (5, ProtocolConfig::Gossip(GossipConfig::default())),
-            ProtocolChoice::LockService => (4, ProtocolConfig::LockService(LockConfig::default())),
+            // --- replicated lock service ---
+            // Three lock replicas (n0–n2), the storage node (n3), two
+            // workers: the lock table survives a replica's crash.
+            ProtocolChoice::LockService => (
+                6,
+                ProtocolConfig::LockService(LockConfig {
+                    replicas: 3,
+                    ..LockConfig::default()
+                }),
+            ),
         };
         Settings {
             nodes,
@@ -166,7 +175,7 @@ impl ProtocolChoice {
                 "Every node is a replica; the one a client asks coordinates (its label says so) and waits for R of N replicas on a read, W on a write. The number under a node counts the writes it stored; the inspector lists its versions, with siblings."
             }
             ProtocolChoice::LockService => {
-                "n0 is the lock server, n1 the storage node holding the file; the others are workers that take a lease, write with its fencing token, and let it go. The number under a node is a fencing token; the storage node's squares are the file's versions, hollow when a stale token was rejected."
+                "n0–n2 replicate the lock table in a Raft-style log (▢ leads; t is the term; squares are grants and releases, filled once committed, and a grant's fencing token is its log index), n3 is the storage node holding the file; the others are workers that take a lease, write with its token, and let it go. The storage node's number is the highest token it accepted, its squares the file's versions, hollow when a stale token was rejected. A single lock server (n0, storage n1) is replicas: 1."
             }
             ProtocolChoice::Gossip => {
                 "Every node is a cache that answers from what it holds and gossips its entries to a peer at intervals: always available, converging once gossip gets through. The number under a node counts the writes it stored."
@@ -200,13 +209,16 @@ impl ProtocolChoice {
             ProtocolChoice::Paxos | ProtocolChoice::NaivePaxos => "accepting",
             // Leaderless: any replica coordinates the request it receives.
             ProtocolChoice::Quorum | ProtocolChoice::Gossip => "leader",
-            ProtocolChoice::LockService => "lock server",
+            ProtocolChoice::LockService => "lock leader",
         };
         let who = match (self, leader) {
             (_, None) => crate::i18n::t("none").to_owned(),
             (ProtocolChoice::Raft, Some((n, term))) => {
                 crate::i18n::tf("n{0} (term {1})", &[&n.0, &term])
             }
+            // --- replicated lock service ---
+            // A single server's number is its last token, not a term.
+            (ProtocolChoice::LockService, Some((n, _))) => format!("n{}", n.0),
             (ProtocolChoice::TwoPhase | ProtocolChoice::ThreePhase, Some((n, _))) => {
                 format!("n{}", n.0)
             }

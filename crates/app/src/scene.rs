@@ -120,6 +120,11 @@ pub struct Scene {
     pub in_flight: usize,
     /// Where each dropped message stopped, as a fraction of its link.
     lost_at: BTreeMap<MessageId, f64>,
+    // --- PACELC ---
+    /// The scenario's regions, drawn under everything else.
+    pub regions: Vec<crate::regions::RegionTint>,
+    /// How far apart the regions are, when there are any.
+    pub region_legend: Option<String>,
 }
 
 impl Scene {
@@ -182,6 +187,13 @@ impl Scene {
         }
 
         self.rebuild_groups(model, &screen);
+        // --- PACELC ---
+        self.regions = crate::regions::tints(sim.scenario(), &screen, self.radius);
+        self.region_legend = if self.regions.is_empty() {
+            None
+        } else {
+            crate::regions::legend(sim.scenario())
+        };
 
         self.links.clear();
         if n <= MAX_DRAWN_LINKS {

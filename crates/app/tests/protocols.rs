@@ -39,10 +39,12 @@ fn switching_protocol_starts_a_fresh_run_with_its_defaults() {
         assert_eq!(m.protocol(), choice);
         assert_eq!(m.sim().now(), Time::ZERO, "{choice:?}: a fresh run");
         assert_eq!(m.sim().scenario().seed, seed, "the seed carries over");
-        // A coordinator and three participants; a lock server, the storage
-        // node and two workers; five nodes for the rest.
-        let nodes = if choice.is_commit() || choice == ProtocolChoice::LockService {
+        // A coordinator and three participants; three lock replicas, the
+        // storage node and two workers; five nodes for the rest.
+        let nodes = if choice.is_commit() {
             4
+        } else if choice == ProtocolChoice::LockService {
+            6
         } else {
             5
         };

@@ -83,6 +83,18 @@ pub struct Expect {
     /// Decisions learned by the moment (the most any running node has).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub min_decided: Option<u64>,
+    // --- PACELC ---
+    /// The mean latency of successful writes by the moment is at least
+    /// this (the price of consistency across regions).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_write_mean: Option<Span>,
+    /// ... and at most this.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_write_mean: Option<Span>,
+    /// At least this many stale reads by the moment (stores with versions:
+    /// the version audit's definition).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_stale_reads: Option<usize>,
 }
 
 impl Expect {
@@ -176,8 +188,69 @@ impl Expect {
                 return Err(format!("expected {want} decisions by {now}, saw {decided}"));
             }
         }
+        // --- PACELC ---
+        self.check_latency_and_staleness(sim)
+    }
+
+    // --- PACELC ---
+    fn check_latency_and_staleness(&self, sim: &dyn Simulation) -> Result<(), String> {
+        let now = sim.now();
+        if self.min_write_mean.is_some() || self.max_write_mean.is_some() {
+            let mean = mean_write_latency(sim.history())
+                .ok_or_else(|| format!("expected successful writes by {now}, saw none"))?;
+            if let Some(want) = self.min_write_mean.filter(|w| mean < *w) {
+                return Err(format!(
+                    "expected writes to take {want} on average by {now}, mean {mean}"
+                ));
+            }
+            if let Some(want) = self.max_write_mean.filter(|w| mean > *w) {
+                return Err(format!(
+                    "expected writes to take at most {want} on average by {now}, mean {mean}"
+                ));
+            }
+        }
+        if let Some(want) = self.min_stale_reads {
+            let stale = stale_reads(sim).ok_or_else(|| {
+                format!("min_stale_reads: {} keeps no versions", sim.protocol_name())
+            })?;
+            if stale < want {
+                return Err(format!("expected {want} stale reads by {now}, saw {stale}"));
+            }
+        }
         Ok(())
     }
+}
+
+// --- PACELC ---
+/// The mean time successful writes took, `None` without any.
+pub fn mean_write_latency(history: &[crate::sim::ClientOp]) -> Option<Span> {
+    let took: Vec<u64> = history
+        .iter()
+        .filter(|o| !o.op.is_read())
+        .filter_map(|o| match &o.result {
+            Some((done, crate::sim::OpResult::Ok { .. })) => Some(done.since(o.invoke).0),
+            _ => None,
+        })
+        .collect();
+    (!took.is_empty()).then(|| Span(took.iter().sum::<u64>() / took.len() as u64))
+}
+
+/// How many reads the version audit calls stale, for stores that keep
+/// versions.
+pub fn stale_reads(sim: &dyn Simulation) -> Option<usize> {
+    let mode = match &sim.scenario().protocol {
+        crate::ProtocolConfig::Quorum(c) => c.versioning,
+        crate::ProtocolConfig::Gossip(c) => c.versioning,
+        _ => return None,
+    };
+    let surviving: Vec<crate::version::KeyVersions> = (0..sim.node_count())
+        .flat_map(|n| sim.stored_versions(NodeId(n as u16)))
+        .collect();
+    Some(
+        crate::version::audit(sim.history(), &surviving, mode)
+            .stale
+            .len(),
+    )
 }
 
 impl GalleryEntry {

@@ -56,6 +56,13 @@ fn the_gallery_covers_the_textbook_failures() {
         // --- ring view and CAP ---
         "cap-raft",
         "cap-quorum",
+        // --- PACELC ---
+        "pacelc-raft",
+        "pacelc-quorum",
+        // --- replicated lock service ---
+        "lock-fencing",
+        "lock-no-fencing",
+        "lock-replicated",
     ] {
         assert!(ids.contains(&id), "missing {id}");
     }
@@ -115,4 +122,42 @@ fn a_claim_that_does_not_hold_is_reported() {
     assert!(stale
         .iter()
         .any(|e| e.label == "put x=stale" && !e.committed));
+}
+
+// --- PACELC ---
+/// The two PACELC entries run the same load on the same regions; at their
+/// moment Raft's writes take several times as long as the store's, and the
+/// latency claims can fail (swapped, they do).
+#[test]
+fn pacelc_raft_pays_in_latency_what_the_store_pays_in_staleness() {
+    use splitbrain_core::gallery::{mean_write_latency, stale_reads};
+    let gallery = gallery();
+    let entry = |id: &str| gallery.entries.iter().find(|e| e.id == id).unwrap();
+    let (raft, store) = (entry("pacelc-raft"), entry("pacelc-quorum"));
+    assert_eq!(raft.moment, store.moment);
+    let run = |e: &GalleryEntry| {
+        let mut sim = build(&scenario(e), RunOptions::default()).unwrap();
+        sim.run_until(e.moment, u64::MAX);
+        sim
+    };
+    let (r, s) = (run(raft), run(store));
+    let (rm, sm) = (
+        mean_write_latency(r.history()).unwrap(),
+        mean_write_latency(s.history()).unwrap(),
+    );
+    let factor = rm.0 as f64 / sm.0 as f64;
+    println!(
+        "mean write latency at {}: raft {rm}, store {sm} ({factor:.1}x)",
+        raft.moment
+    );
+    assert!(factor > 3.0, "raft {rm} store {sm}");
+    assert!(stale_reads(&*s).unwrap() > 0);
+    assert_eq!(stale_reads(&*r), None);
+
+    let mut swapped = store.expect.clone();
+    swapped.min_stale_reads = None;
+    assert!(swapped.check(&scenario(raft), raft.moment).is_err());
+    let mut swapped = raft.expect.clone();
+    swapped.leaders = None;
+    assert!(swapped.check(&scenario(store), store.moment).is_err());
 }

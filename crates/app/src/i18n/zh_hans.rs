@@ -550,4 +550,14 @@ pub const TABLE: &[(&str, &str)] = &[
         "Open the explorer: search every reachable state for a violation",
         "打开状态空间探索：搜索每一个可达状态，寻找违反之处",
     ),
+    // ---- replicated lock service ----
+    ("A fencing token is granted once", "每个防护令牌只授予一次"),
+    ("holder (committed)", "持有者（已提交）"),
+    ("last token committed", "最近提交的令牌"),
+    ("lock leader", "锁服务领导者"),
+    ("lock replica", "锁服务副本"),
+    (
+        "n0–n2 replicate the lock table in a Raft-style log (▢ leads; t is the term; squares are grants and releases, filled once committed, and a grant's fencing token is its log index), n3 is the storage node holding the file; the others are workers that take a lease, write with its token, and let it go. The storage node's number is the highest token it accepted, its squares the file's versions, hollow when a stale token was rejected. A single lock server (n0, storage n1) is replicas: 1.",
+        "n0–n2 以 Raft 式日志复制锁表（▢ 表示领导者；t 为任期；小方块是授予与释放记录，提交后填实，授予的防护令牌即其日志索引）；n3 是保存文件的存储节点；其余是工作节点：它们获取租约，凭令牌写入，然后释放租约。存储节点的数字是它接受过的最大令牌，小方块是文件的各个版本，过期令牌被拒绝时显示为空心。单台锁服务器（n0，存储节点 n1）即 replicas: 1。",
+    ),
 ];

@@ -12,6 +12,8 @@ mod panic;
 // --- permalinks ---
 mod permalink;
 mod render;
+// --- PACELC ---
+mod regions;
 mod store;
 // --- i18n ---
 mod lang;

@@ -166,6 +166,8 @@ pub struct Renderer {
     /// `n0`, `n1`, ... and `0`..`99` as JS strings, made once.
     ids: Vec<JsValue>,
     numbers: Vec<JsValue>,
+    // --- PACELC ---
+    regions: super::regions::RegionStyle,
 }
 
 /// Font strings for the current node size, rebuilt only when it changes.
@@ -247,6 +249,8 @@ impl Renderer {
             numbers: (0..100)
                 .map(|n| JsValue::from_str(&n.to_string()))
                 .collect(),
+            // --- PACELC ---
+            regions: super::regions::RegionStyle::read(),
         })
     }
 
@@ -268,6 +272,8 @@ impl Renderer {
     /// Reads the colours again (the theme changed).
     pub fn reload_palette(&mut self) {
         self.palette = Palette::read();
+        // --- PACELC ---
+        self.regions = super::regions::RegionStyle::read();
     }
 
     pub fn draw(&mut self, scene: &Scene) {
@@ -286,6 +292,8 @@ impl Renderer {
         ctx.set_line_cap("round");
         ctx.set_line_join("round");
 
+        // --- PACELC ---
+        super::regions::draw(ctx, scene, &self.regions);
         self.draw_groups(scene);
         self.draw_links(scene);
         self.draw_messages(scene);

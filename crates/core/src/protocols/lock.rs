@@ -20,8 +20,32 @@
 //! holder's, and the file is corrupted. The checker reports it as a
 //! violation of "writes land in lease order".
 //!
-//! The lock server is a single node: its state survives a crash (it is on
-//! disk) but nothing replicates it.
+//! By default the lock server is a single node: its state survives a
+//! crash (it is on disk) but nothing replicates it, and while it is down
+//! nobody gets a lease.
+//!
+//! ## The replicated lock service (`replicas: 3` or more)
+//!
+//! With `replicas` set above 1 the lock table lives in a small replicated
+//! log, the way Chubby keeps it in Paxos or etcd in Raft: n0 to n(k-1) are
+//! lock replicas, n(k) is the storage node, the rest are workers. The
+//! replicas run a compact Raft (Ongaro and Ousterhout, 2014): a leader per
+//! term elected by a majority, with the election restriction (vote only
+//! for a log at least as up to date as your own, section 5.4.1). Every
+//! grant and release is a log entry; a grant is sent to the worker only
+//! once a majority stores it (committed), and **its fencing token is its
+//! log index**. Committed entries survive every later leader, so a token
+//! is never issued twice and tokens grow across leaders: a new leader
+//! first commits an entry of its own term (a no-op), then keeps granting
+//! at higher indexes. It honours the lease recorded in the last grant: the
+//! simulated nodes share one clock, so the expiry the old leader wrote down
+//! means the same to the new one (with skewed clocks a new leader would
+//! wait out a full lease from its election instead).
+//!
+//! The log is tiny (a few entries per lease), so a leader sends all of it
+//! in every append; a follower keeps the longest log it has seen from the
+//! current term's leader. That replaces Raft's per-follower next index and
+//! consistency check without changing what is committed.
 
 use alloc::format;
 use alloc::string::String;
@@ -43,6 +67,12 @@ pub const STORAGE: NodeId = NodeId(1);
 
 const RETRY: TimerId = 0;
 const WAKE: TimerId = 1;
+// --- replicated lock service ---
+const ELECTION: TimerId = 2;
+const HEARTBEAT: TimerId = 3;
+const ELECTION_MIN: Span = Span::from_millis(300);
+const ELECTION_MAX: Span = Span::from_millis(600);
+const HEARTBEAT_EVERY: Span = Span::from_millis(100);
 
 /// A worker that stalls after it is granted the lock.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -60,6 +90,16 @@ pub struct LockConfig {
     /// Whether the storage node checks fencing tokens.
     pub fencing: bool,
     pub pauses: Vec<Pause>,
+    // --- replicated lock service ---
+    /// How many nodes hold the lock table: 1 is the single lock server;
+    /// 3 or more replicate it in a Raft-style log (n0 to n(k-1)), with the
+    /// storage node next and the workers after it.
+    #[serde(skip_serializing_if = "is_one")]
+    pub replicas: u16,
+}
+
+fn is_one(n: &u16) -> bool {
+    *n == 1
 }
 
 impl Default for LockConfig {
@@ -68,12 +108,45 @@ impl Default for LockConfig {
             lease: Span::from_secs(1),
             fencing: true,
             pauses: Vec::new(),
+            replicas: 1,
         }
     }
 }
 
 impl LockConfig {
+    /// The storage node: right after the lock replicas.
+    pub fn storage(&self) -> NodeId {
+        NodeId(self.replicas.max(1))
+    }
+
+    /// Whether `node` holds (a replica of) the lock table.
+    pub fn is_lock_node(&self, node: NodeId) -> bool {
+        node.0 < self.replicas.max(1)
+    }
+
     pub fn validate(&self, nodes: u16) -> Result<(), ScenarioError> {
+        // --- replicated lock service ---
+        if self.replicas == 0 || self.replicas == 2 {
+            return Err(ScenarioError::new(
+                "replicas",
+                format!(
+                    "must be 1 (a single lock server) or 3 or more (a majority survives a crash), got {}",
+                    self.replicas
+                ),
+            ));
+        }
+        // In u32: a mutated scenario may ask for u16::MAX replicas.
+        let needed = u32::from(self.replicas) + 2;
+        if self.replicas > 1 && u32::from(nodes) < needed {
+            return Err(ScenarioError::new(
+                "name",
+                format!(
+                    "{} lock replicas need at least {} nodes (the replicas, storage, a worker), got {nodes}",
+                    self.replicas,
+                    needed
+                ),
+            ));
+        }
         if nodes < 3 {
             return Err(ScenarioError::new(
                 "name",
@@ -86,10 +159,15 @@ impl LockConfig {
             return Err(ScenarioError::new("lease", "must be greater than zero"));
         }
         for (i, p) in self.pauses.iter().enumerate() {
-            if p.node.0 < 2 || p.node.0 >= nodes {
+            let first = self.storage().0 + 1;
+            if p.node.0 < first || p.node.0 >= nodes {
                 return Err(ScenarioError::new(
                     format!("pauses[{i}].node"),
-                    format!("must be a worker, n2 to n{}, got {}", nodes - 1, p.node),
+                    format!(
+                        "must be a worker, n{first} to n{}, got {}",
+                        nodes - 1,
+                        p.node
+                    ),
                 ));
             }
         }
@@ -100,11 +178,89 @@ impl LockConfig {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum LockMsg {
     Acquire,
-    Grant { token: u64, until: Time },
+    Grant {
+        token: u64,
+        until: Time,
+    },
     Denied,
-    Release { token: u64 },
-    Write { token: u64, op: Op },
-    Written { accepted: bool },
+    Release {
+        token: u64,
+    },
+    Write {
+        token: u64,
+        op: Op,
+    },
+    Written {
+        accepted: bool,
+    },
+    // --- replicated lock service ---
+    /// A candidate asks for a vote (Raft's RequestVote).
+    Vote {
+        term: u64,
+        last_index: u64,
+        last_term: u64,
+    },
+    VoteReply {
+        term: u64,
+        granted: bool,
+    },
+    /// The leader's whole log and commit index (AppendEntries and
+    /// heartbeat in one).
+    Append {
+        term: u64,
+        log: Vec<LockEntry>,
+        commit: u64,
+    },
+    AppendReply {
+        term: u64,
+        len: u64,
+    },
+    /// To a worker that asked a replica which does not lead.
+    NotLeader {
+        leader: Option<NodeId>,
+    },
+}
+
+// --- replicated lock service ---
+/// One entry of the replicated lock log.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct LockEntry {
+    pub term: u64,
+    pub cmd: LockCmd,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum LockCmd {
+    /// A new leader's first entry: committing it commits everything before.
+    Noop,
+    /// A lease for `holder` until `until`; its token is the entry's index.
+    Grant {
+        holder: NodeId,
+        until: Time,
+    },
+    Release {
+        token: u64,
+    },
+}
+
+/// Who holds the lock after applying `log`: `(holder, until, token)`.
+fn lock_state(log: &[LockEntry]) -> Option<(NodeId, Time, u64)> {
+    let mut held = None;
+    for (i, e) in log.iter().enumerate() {
+        match e.cmd {
+            LockCmd::Grant { holder, until } => held = Some((holder, until, i as u64 + 1)),
+            LockCmd::Release { token } if held.is_some_and(|(_, _, t)| t == token) => held = None,
+            _ => {}
+        }
+    }
+    held
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ReplicaRole {
+    Follower,
+    Candidate,
+    Leader,
 }
 
 /// One write that reached the storage node.
@@ -127,6 +283,13 @@ pub struct LockDurable {
     /// Storage: the file's history and the highest token accepted.
     history: Vec<FileVersion>,
     highest: u64,
+    // --- replicated lock service ---
+    /// Lock replicas: Raft's persistent state.
+    term: u64,
+    voted_for: Option<NodeId>,
+    log: Vec<LockEntry>,
+    /// The term whose leader this replica's log last came from.
+    synced_term: u64,
 }
 
 #[derive(Clone, Debug)]
@@ -154,6 +317,19 @@ pub struct LockService {
     d: LockDurable,
     work: Work,
     done: u64,
+    // --- replicated lock service ---
+    role: ReplicaRole,
+    leader: Option<NodeId>,
+    votes: Vec<NodeId>,
+    /// Leader: how much of its log each replica is known to store.
+    matched: Vec<u64>,
+    commit: u64,
+    /// Leader: grants waiting to be committed before they are sent.
+    pending: Vec<u64>,
+    /// Worker: the replica it believes leads, and whether any replica
+    /// answered since it last asked (silence means try another).
+    guess: NodeId,
+    answered: bool,
 }
 
 impl LockService {
@@ -187,7 +363,309 @@ impl LockService {
                 token,
             };
         }
-        out.send(STORAGE, LockMsg::Write { token, op });
+        out.send(self.config.storage(), LockMsg::Write { token, op });
+    }
+
+    // --- replicated lock service ---
+    fn replicated(&self) -> bool {
+        self.config.replicas > 1
+    }
+
+    fn majority(&self) -> usize {
+        usize::from(self.config.replicas) / 2 + 1
+    }
+
+    fn send_replicas(&self, msg: &LockMsg, out: &mut Out<LockMsg>) {
+        for n in (0..self.config.replicas)
+            .map(NodeId)
+            .filter(|n| *n != self.id)
+        {
+            out.send(n, msg.clone());
+        }
+    }
+
+    fn last(&self) -> (u64, u64) {
+        (
+            self.d.log.len() as u64,
+            self.d.log.last().map_or(0, |e| e.term),
+        )
+    }
+
+    fn become_follower(&mut self, term: u64, out: &mut Out<LockMsg>) {
+        if term > self.d.term {
+            self.d.term = term;
+            self.d.voted_for = None;
+        }
+        if self.role == ReplicaRole::Leader {
+            out.cancel_timer(HEARTBEAT);
+            // Grants not yet committed are never sent: their indexes may
+            // be overwritten by the next leader, so they are no tokens.
+            self.pending.clear();
+        }
+        self.role = ReplicaRole::Follower;
+    }
+
+    fn reset_election(&self, out: &mut Out<LockMsg>) {
+        out.set_timer(ELECTION, ELECTION_MIN, ELECTION_MAX);
+    }
+
+    fn append_entries(&self, out: &mut Out<LockMsg>) {
+        let msg = LockMsg::Append {
+            term: self.d.term,
+            log: self.d.log.clone(),
+            commit: self.commit,
+        };
+        self.send_replicas(&msg, out);
+    }
+
+    fn become_leader(&mut self, out: &mut Out<LockMsg>) {
+        self.role = ReplicaRole::Leader;
+        self.leader = Some(self.id);
+        self.pending.clear();
+        self.d.log.push(LockEntry {
+            term: self.d.term,
+            cmd: LockCmd::Noop,
+        });
+        self.matched = vec![0; usize::from(self.config.replicas)];
+        self.matched[self.id.index()] = self.d.log.len() as u64;
+        out.cancel_timer(ELECTION);
+        self.append_entries(out);
+        out.set_timer(HEARTBEAT, HEARTBEAT_EVERY, HEARTBEAT_EVERY);
+        self.advance_commit(out);
+    }
+
+    /// The highest index a majority stores, if it is of this term (Raft's
+    /// rule: older entries are committed only through a current one).
+    fn advance_commit(&mut self, out: &mut Out<LockMsg>) {
+        let mut stored = self.matched.clone();
+        stored.sort_unstable_by(|a, b| b.cmp(a));
+        let Some(&n) = stored.get(self.majority() - 1) else {
+            return;
+        };
+        let current = n > self.commit
+            && self
+                .d
+                .log
+                .get(n as usize - 1)
+                .is_some_and(|e| e.term == self.d.term);
+        if !current {
+            return;
+        }
+        self.commit = n;
+        let log = &self.d.log;
+        let ready: Vec<u64> = self.pending.iter().copied().filter(|i| *i <= n).collect();
+        self.pending.retain(|i| *i > n);
+        for token in ready {
+            if let Some(LockCmd::Grant { holder, until }) =
+                log.get(token as usize - 1).map(|e| &e.cmd)
+            {
+                out.send(
+                    *holder,
+                    LockMsg::Grant {
+                        token,
+                        until: *until,
+                    },
+                );
+            }
+        }
+    }
+
+    /// A replica's handling of a worker's Acquire.
+    fn replica_acquire(&mut self, from: NodeId, out: &mut Out<LockMsg>) {
+        if self.role != ReplicaRole::Leader {
+            return out.send(
+                from,
+                LockMsg::NotLeader {
+                    leader: self.leader,
+                },
+            );
+        }
+        let now = out.now();
+        match lock_state(&self.d.log) {
+            // Already this worker's: answer again with the same token once
+            // it is committed (a retried Acquire), never a second grant.
+            Some((holder, until, token)) if holder == from && now < until => {
+                if token <= self.commit {
+                    out.send(from, LockMsg::Grant { token, until });
+                }
+            }
+            Some((_, until, _)) if now < until => out.send(from, LockMsg::Denied),
+            _ => {
+                let until = now + self.config.lease;
+                self.d.log.push(LockEntry {
+                    term: self.d.term,
+                    cmd: LockCmd::Grant {
+                        holder: from,
+                        until,
+                    },
+                });
+                let index = self.d.log.len() as u64;
+                self.pending.push(index);
+                self.matched[self.id.index()] = index;
+                self.append_entries(out);
+                self.advance_commit(out);
+            }
+        }
+    }
+
+    fn replica_release(&mut self, from: NodeId, token: u64, out: &mut Out<LockMsg>) {
+        if self.role != ReplicaRole::Leader {
+            return;
+        }
+        if lock_state(&self.d.log).is_some_and(|(h, _, t)| h == from && t == token) {
+            self.d.log.push(LockEntry {
+                term: self.d.term,
+                cmd: LockCmd::Release { token },
+            });
+            self.matched[self.id.index()] = self.d.log.len() as u64;
+            self.append_entries(out);
+            self.advance_commit(out);
+        }
+    }
+
+    /// Raft's replica side: votes, appends, their replies.
+    fn replica_message(&mut self, from: NodeId, msg: LockMsg, out: &mut Out<LockMsg>) {
+        match msg {
+            LockMsg::Vote {
+                term,
+                last_index,
+                last_term,
+            } => {
+                if term > self.d.term {
+                    self.become_follower(term, out);
+                }
+                let (my_index, my_term) = self.last();
+                let up_to_date = (last_term, last_index) >= (my_term, my_index);
+                let granted =
+                    term == self.d.term && up_to_date && self.d.voted_for.is_none_or(|v| v == from);
+                if granted {
+                    self.d.voted_for = Some(from);
+                    self.reset_election(out);
+                }
+                out.send(
+                    from,
+                    LockMsg::VoteReply {
+                        term: self.d.term,
+                        granted,
+                    },
+                );
+            }
+            LockMsg::VoteReply { term, granted } => {
+                if term > self.d.term {
+                    self.become_follower(term, out);
+                    return self.reset_election(out);
+                }
+                if self.role == ReplicaRole::Candidate && term == self.d.term && granted {
+                    if !self.votes.contains(&from) {
+                        self.votes.push(from);
+                    }
+                    if self.votes.len() >= self.majority() {
+                        self.become_leader(out);
+                    }
+                }
+            }
+            LockMsg::Append { term, log, commit } => {
+                if term < self.d.term {
+                    return out.send(
+                        from,
+                        LockMsg::AppendReply {
+                            term: self.d.term,
+                            len: 0,
+                        },
+                    );
+                }
+                self.become_follower(term, out);
+                self.leader = Some(from);
+                self.reset_election(out);
+                // Within a term the leader's log only grows: a shorter one
+                // is an older message that arrived late.
+                if term > self.d.synced_term || log.len() >= self.d.log.len() {
+                    self.d.log = log;
+                    self.d.synced_term = term;
+                }
+                self.commit = self.commit.max(commit.min(self.d.log.len() as u64));
+                out.send(
+                    from,
+                    LockMsg::AppendReply {
+                        term,
+                        len: self.d.log.len() as u64,
+                    },
+                );
+            }
+            LockMsg::AppendReply { term, len } => {
+                if term > self.d.term {
+                    self.become_follower(term, out);
+                    return self.reset_election(out);
+                }
+                if self.role == ReplicaRole::Leader && term == self.d.term {
+                    let m = &mut self.matched[from.index()];
+                    *m = (*m).max(len);
+                    self.advance_commit(out);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn replica_timer(&mut self, timer: TimerId, out: &mut Out<LockMsg>) {
+        match timer {
+            ELECTION if self.role != ReplicaRole::Leader => {
+                self.d.term += 1;
+                self.d.voted_for = Some(self.id);
+                self.role = ReplicaRole::Candidate;
+                self.leader = None;
+                self.votes = vec![self.id];
+                let (last_index, last_term) = self.last();
+                let msg = LockMsg::Vote {
+                    term: self.d.term,
+                    last_index,
+                    last_term,
+                };
+                self.send_replicas(&msg, out);
+                self.reset_election(out);
+            }
+            HEARTBEAT if self.role == ReplicaRole::Leader => {
+                self.append_entries(out);
+                out.set_timer(HEARTBEAT, HEARTBEAT_EVERY, HEARTBEAT_EVERY);
+            }
+            _ => {}
+        }
+    }
+
+    /// The lock replica's log, for the node's view and the inspector.
+    fn lock_log(&self) -> Vec<EntryView> {
+        self.d
+            .log
+            .iter()
+            .enumerate()
+            .map(|(i, e)| EntryView {
+                index: i as u64 + 1,
+                term: e.term,
+                committed: (i as u64) < self.commit,
+                label: match e.cmd {
+                    LockCmd::Noop => String::from("no-op (new leader)"),
+                    LockCmd::Grant { holder, until } => {
+                        format!("grant token {} to {holder} until {until}", i + 1)
+                    }
+                    LockCmd::Release { token } => format!("release token {token}"),
+                },
+            })
+            .collect()
+    }
+
+    /// The highest token committed so far (the last committed grant).
+    pub fn committed_token(&self) -> u64 {
+        self.d.log[..self.commit as usize]
+            .iter()
+            .enumerate()
+            .rev()
+            .find(|(_, e)| matches!(e.cmd, LockCmd::Grant { .. }))
+            .map_or(0, |(i, _)| i as u64 + 1)
+    }
+
+    /// Lock replicas: the committed part of the log.
+    pub fn committed_log(&self) -> &[LockEntry] {
+        &self.d.log[..(self.commit as usize).min(self.d.log.len())]
     }
 }
 
@@ -198,8 +676,20 @@ impl Protocol for LockService {
     type Checker = LockChecker;
 
     const NAME: &'static str = "Lock service";
-    const MSG_KINDS: &'static [&'static str] =
-        &["Acquire", "Grant", "Denied", "Release", "Write", "Written"];
+    const MSG_KINDS: &'static [&'static str] = &[
+        "Acquire",
+        "Grant",
+        "Denied",
+        "Release",
+        "Write",
+        "Written",
+        // --- replicated lock service ---
+        "Vote",
+        "VoteReply",
+        "Append",
+        "AppendReply",
+        "NotLeader",
+    ];
     const USER_TIMER: Option<(TimerId, &'static str)> = None;
 
     fn new(id: NodeId, nodes: usize, config: &LockConfig) -> Self {
@@ -213,6 +703,15 @@ impl Protocol for LockService {
             d,
             work: Work::Idle,
             done: 0,
+            // --- replicated lock service ---
+            role: ReplicaRole::Follower,
+            leader: None,
+            votes: Vec::new(),
+            matched: Vec::new(),
+            commit: 0,
+            pending: Vec::new(),
+            guess: LOCK_SERVER,
+            answered: false,
         }
     }
 
@@ -220,9 +719,22 @@ impl Protocol for LockService {
         self.d.clone()
     }
 
-    fn on_start(&mut self, _out: &mut Out<LockMsg>) {}
+    fn on_start(&mut self, out: &mut Out<LockMsg>) {
+        // --- replicated lock service ---
+        if self.replicated() && self.config.is_lock_node(self.id) {
+            self.reset_election(out);
+        }
+    }
 
     fn on_message(&mut self, from: NodeId, msg: LockMsg, out: &mut Out<LockMsg>) {
+        // --- replicated lock service ---
+        if self.replicated() && self.config.is_lock_node(self.id) {
+            return match msg {
+                LockMsg::Acquire => self.replica_acquire(from, out),
+                LockMsg::Release { token } => self.replica_release(from, token, out),
+                other => self.replica_message(from, other, out),
+            };
+        }
         match msg {
             LockMsg::Acquire => {
                 let now = out.now();
@@ -246,6 +758,7 @@ impl Protocol for LockService {
                 }
             }
             LockMsg::Grant { token, .. } => {
+                self.answered = true;
                 if let Work::Acquiring { request, op } = &self.work {
                     out.cancel_timer(RETRY);
                     let pause = self.pause();
@@ -262,7 +775,18 @@ impl Protocol for LockService {
                     }
                 }
             }
-            LockMsg::Denied => {} // the retry timer asks again
+            LockMsg::Denied => self.answered = true, // the retry timer asks again
+            // --- replicated lock service ---
+            LockMsg::NotLeader { leader } => {
+                self.answered = true;
+                // Ask the named leader next time, or the next replica.
+                self.guess =
+                    leader.unwrap_or(NodeId((self.guess.0 + 1) % self.config.replicas.max(1)));
+            }
+            LockMsg::Vote { .. }
+            | LockMsg::VoteReply { .. }
+            | LockMsg::Append { .. }
+            | LockMsg::AppendReply { .. } => {}
             LockMsg::Write { token, op } => {
                 let accepted = !self.config.fencing || token >= self.d.highest;
                 let mut content = self.content();
@@ -297,7 +821,7 @@ impl Protocol for LockService {
                         }
                     };
                     out.reply(request, outcome);
-                    out.send(LOCK_SERVER, LockMsg::Release { token });
+                    out.send(self.guess, LockMsg::Release { token });
                     self.work = Work::Idle;
                 }
             }
@@ -305,9 +829,19 @@ impl Protocol for LockService {
     }
 
     fn on_timer(&mut self, timer: TimerId, out: &mut Out<LockMsg>) {
+        // --- replicated lock service ---
+        if self.replicated() && self.config.is_lock_node(self.id) {
+            return self.replica_timer(timer, out);
+        }
         match (timer, &self.work) {
             (RETRY, Work::Acquiring { .. }) => {
-                out.send(LOCK_SERVER, LockMsg::Acquire);
+                // --- replicated lock service ---
+                // No answer at all: the replica asked may be down.
+                if self.replicated() && !self.answered {
+                    self.guess = NodeId((self.guess.0 + 1) % self.config.replicas);
+                }
+                self.answered = false;
+                out.send(self.guess, LockMsg::Acquire);
                 out.set_timer(RETRY, Span::from_millis(100), Span::from_millis(200));
             }
             (WAKE, Work::Paused { op, token, .. }) => {
@@ -329,20 +863,27 @@ impl Protocol for LockService {
                 },
             )
         };
-        if self.id == LOCK_SERVER {
+        let storage = self.config.storage();
+        if self.config.is_lock_node(self.id) {
             return fail(
                 out,
-                "the lock server takes no client operations; ask a worker (n2 and up)",
+                &format!(
+                    "the lock service takes no client operations; ask a worker (n{} and up)",
+                    storage.0 + 1
+                ),
             );
         }
-        if self.id == STORAGE || request.op.is_read() {
-            if self.id == STORAGE && request.op.is_read() {
+        if self.id == storage || request.op.is_read() {
+            if self.id == storage && request.op.is_read() {
                 let value = Some(self.content()).filter(|c| !c.is_empty());
                 return out.reply(request.id, Outcome::Ok { value });
             }
             return fail(
                 out,
-                "reads go to the storage node (n1), writes to a worker (n2 and up)",
+                &format!(
+                    "reads go to the storage node ({storage}), writes to a worker (n{} and up)",
+                    storage.0 + 1
+                ),
             );
         }
         if !matches!(self.work, Work::Idle) {
@@ -352,22 +893,44 @@ impl Protocol for LockService {
             request: request.id,
             op: request.op,
         };
-        out.send(LOCK_SERVER, LockMsg::Acquire);
+        out.send(self.guess, LockMsg::Acquire);
         out.set_timer(RETRY, Span::from_millis(100), Span::from_millis(200));
     }
 
     fn view(&self) -> NodeView {
+        // --- replicated lock service ---
+        if self.replicated() && self.config.is_lock_node(self.id) {
+            let (role, label) = match self.role {
+                ReplicaRole::Leader => (RoleKind::Leader, "lock leader"),
+                ReplicaRole::Candidate => (RoleKind::Candidate, "candidate"),
+                ReplicaRole::Follower => (RoleKind::Follower, "lock replica"),
+            };
+            let log = self.lock_log();
+            let len = log.len();
+            return NodeView {
+                role,
+                role_label: label,
+                term: self.d.term,
+                term_label: "term",
+                log_len: len as u64,
+                commit_index: self.commit,
+                log_tail: log.into_iter().skip(len.saturating_sub(8)).collect(),
+                leader: self.leader,
+                in_doubt_since: None,
+            };
+        }
+        let storage = self.config.storage();
         let (role, label) = match (self.id, &self.work) {
+            (id, _) if id == storage => (RoleKind::Follower, "storage"),
             (LOCK_SERVER, _) => (RoleKind::Leader, "lock server"),
-            (STORAGE, _) => (RoleKind::Follower, "storage"),
             (_, Work::Idle) => (RoleKind::Follower, "idle"),
             (_, Work::Acquiring { .. }) => (RoleKind::Candidate, "acquiring"),
             (_, Work::Paused { .. }) => (RoleKind::Candidate, "paused"),
             (_, Work::Writing { .. }) => (RoleKind::Candidate, "writing"),
         };
         let term = match (self.id, &self.work) {
+            (id, _) if id == storage => self.d.highest,
             (LOCK_SERVER, _) => self.d.token,
-            (STORAGE, _) => self.d.highest,
             (_, Work::Paused { token, .. } | Work::Writing { token, .. }) => *token,
             _ => 0,
         };
@@ -381,7 +944,11 @@ impl Protocol for LockService {
             log_len: len as u64,
             commit_index: len as u64,
             log_tail: log.into_iter().skip(len.saturating_sub(8)).collect(),
-            leader: Some(LOCK_SERVER),
+            leader: Some(if self.replicated() {
+                self.guess
+            } else {
+                LOCK_SERVER
+            }),
             in_doubt_since: None,
         }
     }
@@ -389,6 +956,27 @@ impl Protocol for LockService {
     /// The storage node's log is the file's history: one entry per write,
     /// its term the fencing token, uncommitted if rejected.
     fn detail(&self) -> NodeDetail {
+        // --- replicated lock service ---
+        if self.replicated() && self.config.is_lock_node(self.id) {
+            let holder = match lock_state(self.committed_log()) {
+                Some((n, until, token)) => format!("{n} with token {token} until {until}"),
+                None => String::from("none"),
+            };
+            return NodeDetail {
+                log: self.lock_log(),
+                kv: Vec::new(),
+                fields: vec![
+                    ("term", format!("{}", self.d.term)),
+                    ("commit index", format!("{}", self.commit)),
+                    (
+                        "last token committed",
+                        format!("{}", self.committed_token()),
+                    ),
+                    ("holder (committed)", holder),
+                ],
+            };
+        }
+        let storage = self.config.storage();
         let log = self
             .d
             .history
@@ -408,6 +996,13 @@ impl Protocol for LockService {
             .collect();
         let mut fields = Vec::new();
         match self.id {
+            id if id == storage => {
+                fields.push(("highest token", format!("{}", self.d.highest)));
+                fields.push((
+                    "fencing",
+                    String::from(if self.config.fencing { "on" } else { "off" }),
+                ));
+            }
             LOCK_SERVER => {
                 fields.push(("token", format!("{}", self.d.token)));
                 fields.push((
@@ -418,18 +1013,11 @@ impl Protocol for LockService {
                     },
                 ));
             }
-            STORAGE => {
-                fields.push(("highest token", format!("{}", self.d.highest)));
-                fields.push((
-                    "fencing",
-                    String::from(if self.config.fencing { "on" } else { "off" }),
-                ));
-            }
             _ => fields.push(("pause", format!("{}", self.pause()))),
         }
         NodeDetail {
             log,
-            kv: if self.id == STORAGE {
+            kv: if self.id == storage {
                 vec![(String::from("file"), self.content())]
             } else {
                 Vec::new()
@@ -450,6 +1038,12 @@ impl Protocol for LockService {
             LockMsg::Release { .. } => 3,
             LockMsg::Write { .. } => 4,
             LockMsg::Written { .. } => 5,
+            // --- replicated lock service ---
+            LockMsg::Vote { .. } => 6,
+            LockMsg::VoteReply { .. } => 7,
+            LockMsg::Append { .. } => 8,
+            LockMsg::AppendReply { .. } => 9,
+            LockMsg::NotLeader { .. } => 10,
         }
     }
 
@@ -460,6 +1054,12 @@ impl Protocol for LockService {
             LockMsg::Release { .. } => 8,
             LockMsg::Write { op, .. } => 8 + 8 + op.key().len() + 16,
             LockMsg::Written { .. } => 1,
+            // --- replicated lock service ---
+            LockMsg::Vote { .. } => 24,
+            LockMsg::VoteReply { .. } => 9,
+            LockMsg::Append { log, .. } => 16 + 25 * log.len(),
+            LockMsg::AppendReply { .. } => 16,
+            LockMsg::NotLeader { .. } => 3,
         }
     }
 
@@ -473,6 +1073,17 @@ impl Protocol for LockService {
             LockMsg::Written { accepted } => {
                 String::from(if *accepted { "Written" } else { "Rejected" })
             }
+            // --- replicated lock service ---
+            LockMsg::Vote { term, .. } => format!("Vote? t{term}"),
+            LockMsg::VoteReply { granted, .. } => {
+                String::from(if *granted { "Vote yes" } else { "Vote no" })
+            }
+            LockMsg::Append { log, commit, .. } => format!("Append {} commit {commit}", log.len()),
+            LockMsg::AppendReply { len, .. } => format!("Stored {len}"),
+            LockMsg::NotLeader { leader } => match leader {
+                Some(l) => format!("Ask {l}"),
+                None => String::from("No leader"),
+            },
         }
     }
 }
@@ -480,27 +1091,72 @@ impl Protocol for LockService {
 /// Writes land in lease order: once a write with token `t` has been
 /// accepted, no write with a lower token is. Fencing guarantees it;
 /// without fencing a paused worker breaks it.
+///
+/// With replicated locks, also: a token is granted once. Every entry a
+/// replica has committed is remembered by index (= token); a replica that
+/// later shows a different committed entry at that index, say after a new
+/// leader took over, would have granted the token again.
 #[derive(Clone, Debug)]
 pub struct LockChecker {
     seen: usize,
     highest: u64,
+    // --- replicated lock service ---
+    storage: NodeId,
+    replicas: u16,
+    committed: Vec<LockEntry>,
 }
 
 impl Checker<LockService> for LockChecker {
-    const INVARIANTS: &'static [&'static str] = &["Writes land in lease order"];
+    const INVARIANTS: &'static [&'static str] = &[
+        "Writes land in lease order",
+        // --- replicated lock service ---
+        "A fencing token is granted once",
+    ];
 
-    fn new(_nodes: usize, _config: &LockConfig) -> Self {
+    fn new(_nodes: usize, config: &LockConfig) -> Self {
         LockChecker {
             seen: 0,
             highest: 0,
+            storage: config.storage(),
+            replicas: config.replicas,
+            committed: Vec::new(),
         }
     }
 
     fn check(&mut self, nodes: &[Slot<LockService>], changed: NodeId) -> Result<(), Violation> {
-        if changed != STORAGE {
+        // --- replicated lock service ---
+        if self.replicas > 1 && changed.0 < self.replicas {
+            let Some(replica) = nodes[changed.index()].up() else {
+                return Ok(());
+            };
+            let log = replica.committed_log();
+            for (i, e) in log.iter().enumerate() {
+                match self.committed.get(i) {
+                    Some(seen) if seen != e => {
+                        return Err(Violation {
+                            invariant: 1,
+                            message: format!(
+                                "{changed} committed {:?} at index {}, where {:?} was committed before: token {} would be granted twice",
+                                e.cmd,
+                                i + 1,
+                                seen.cmd,
+                                i + 1
+                            ),
+                            nodes: vec![changed],
+                            entries: vec![(changed, i as u64 + 1)],
+                        })
+                    }
+                    Some(_) => {}
+                    None => self.committed.push(e.clone()),
+                }
+            }
             return Ok(());
         }
-        let Some(storage) = nodes[STORAGE.index()].up() else {
+        let storage_id = self.storage;
+        if changed != storage_id {
+            return Ok(());
+        }
+        let Some(storage) = nodes[storage_id.index()].up() else {
             return Ok(());
         };
         let history = storage.file_history();
@@ -513,8 +1169,8 @@ impl Checker<LockService> for LockChecker {
                          a lease holder's write was overwritten by a stale one, the file is corrupted",
                         v.writer, v.token, self.highest
                     ),
-                    nodes: vec![STORAGE, v.writer],
-                    entries: vec![(STORAGE, v.version)],
+                    nodes: vec![storage_id, v.writer],
+                    entries: vec![(storage_id, v.version)],
                 });
             }
             if v.accepted {
@@ -523,5 +1179,85 @@ impl Checker<LockService> for LockChecker {
         }
         self.seen = history.len();
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn grant(term: u64, holder: u16) -> LockEntry {
+        LockEntry {
+            term,
+            cmd: LockCmd::Grant {
+                holder: NodeId(holder),
+                until: Time(1_000_000),
+            },
+        }
+    }
+
+    fn replica(id: u16, log: Vec<LockEntry>, commit: u64) -> Slot<LockService> {
+        let config = LockConfig {
+            replicas: 3,
+            ..LockConfig::default()
+        };
+        let d = LockDurable {
+            log,
+            ..LockDurable::default()
+        };
+        let mut r = LockService::recover(NodeId(id), 6, &config, d);
+        r.commit = commit;
+        Slot::Up(r)
+    }
+
+    /// The "granted once" invariant fires when two replicas have committed
+    /// different grants at one index: the same token for two holders.
+    #[test]
+    fn the_checker_catches_a_token_granted_twice() {
+        let config = LockConfig {
+            replicas: 3,
+            ..LockConfig::default()
+        };
+        let mut checker = LockChecker::new(6, &config);
+        let noop = LockEntry {
+            term: 1,
+            cmd: LockCmd::Noop,
+        };
+        let mut nodes: Vec<Slot<LockService>> = (0..6)
+            .map(|n| replica(n, vec![noop.clone(), grant(1, 4)], 2))
+            .collect();
+        for n in 0..3 {
+            checker.check(&nodes, NodeId(n)).unwrap();
+        }
+        // An uncommitted difference is fine: it was never a token.
+        nodes[1] = replica(1, vec![noop.clone(), grant(2, 5)], 1);
+        checker.check(&nodes, NodeId(1)).unwrap();
+        nodes[2] = replica(2, vec![noop, grant(2, 5)], 2);
+        let v = checker.check(&nodes, NodeId(2)).unwrap_err();
+        assert_eq!(v.invariant, 1);
+        assert!(v.message.contains("token 2"), "{}", v.message);
+    }
+
+    #[test]
+    fn the_lock_state_follows_grants_and_matching_releases() {
+        let log = vec![
+            grant(1, 4),
+            LockEntry {
+                term: 1,
+                cmd: LockCmd::Release { token: 7 },
+            },
+        ];
+        assert_eq!(
+            lock_state(&log).map(|(h, _, t)| (h, t)),
+            Some((NodeId(4), 1))
+        );
+        let released = [
+            grant(1, 4),
+            LockEntry {
+                term: 1,
+                cmd: LockCmd::Release { token: 1 },
+            },
+        ];
+        assert_eq!(lock_state(&released), None);
     }
 }

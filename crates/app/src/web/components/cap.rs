@@ -97,6 +97,8 @@ pub fn cap_panel(props: &CapProps) -> Html {
         o.checked_at = None;
         o.verdicts = (Verdict::Unknown, Verdict::Unknown);
         o.sim = counterpart(live.scenario())
+            // --- PACELC ---
+            .or_else(|| crate::pacelc::counterpart(live.scenario()))
             .and_then(|s| splitbrain_core::build(&s, RunOptions::default()).ok());
     }
     let Some(sim) = o.sim.as_mut() else {
@@ -110,6 +112,8 @@ pub fn cap_panel(props: &CapProps) -> Html {
         return html! {
             <section class="panel cap" aria-labelledby="cap-title">
                 <h2 id="cap-title">{t("CAP comparison")}</h2>
+                // --- PACELC ---
+                { super::pacelc::mode_switch(false, &props.send) }
                 <p class="note">{t("Run the same partition against Raft (CP) and the quorum store (AP) and compare availability and consistency side by side.")}</p>
                 <div class="actions">
                     <button type="button" class="btn" id="cap-load" onclick={open}>{t("Load the CAP comparison")}</button>
@@ -121,6 +125,15 @@ pub fn cap_panel(props: &CapProps) -> Html {
     // The linearizability check, at most once per simulated second.
     let second = now.0 / 1_000_000;
     let check = o.checked_at != Some(second);
+    // --- PACELC ---
+    if crate::pacelc::is_pacelc(live.scenario()) {
+        let o = &mut *o;
+        let sim = o.sim.as_ref().expect("checked above");
+        if check {
+            o.checked_at = Some(second);
+        }
+        return super::pacelc::view(live, &**sim, &mut o.verdicts, check, &props.send);
+    }
     let mut mine = measure(live, if check { CHECK_STEPS } else { 0 });
     let sim = o.sim.as_ref().expect("checked above");
     let mut theirs = measure(&**sim, if check { CHECK_STEPS } else { 0 });
@@ -144,6 +157,8 @@ pub fn cap_panel(props: &CapProps) -> Html {
     html! {
         <section class="panel cap" id="cap-panel" aria-labelledby="cap-title">
             <h2 id="cap-title">{t("CAP comparison")}</h2>
+                // --- PACELC ---
+                { super::pacelc::mode_switch(false, &props.send) }
             <p class="note">{tf("Both sides at {0}. {1} Availability: of the requests sent in that window and already answered or timed out, the share that succeeded.", &[&format_time(now), &window])}</p>
             <div class="cap-columns">
                 { column(&mine, true) }

@@ -21,3 +21,5 @@ pub mod tour;
 pub mod lang;
 // --- explorer ---
 pub mod explorer;
+// --- PACELC ---
+pub mod pacelc;

@@ -1,0 +1,153 @@
+//! The PACELC half of the comparison panel: no partition, nodes in
+//! regions, Raft and the quorum store side by side with the latency of
+//! their successful requests and what the store's speed cost in
+//! consistency ([`crate::pacelc`]). The CAP panel (`cap.rs`) owns the
+//! other half's run and calls [`view`] when the live run is a PACELC one;
+//! [`mode_switch`] sits on top of both modes.
+
+use splitbrain_core::check::Verdict;
+use splitbrain_core::{Simulation, Span};
+use yew::prelude::*;
+
+use crate::model::Msg;
+use crate::pacelc::{
+    describe_regions, measure_latency, ratio, Latencies, PacelcNumbers, CAP_ENTRY, PACELC_ENTRY,
+};
+use crate::panel::format_time;
+
+/// Two buttons: the partition comparison (CAP) and the no-partition one
+/// across regions (PACELC). Each loads its gallery pair.
+pub fn mode_switch(pacelc: bool, send: &Callback<Msg>) -> Html {
+    let open = |id: &'static str| {
+        let send = send.clone();
+        Callback::from(move |_: MouseEvent| send.emit(Msg::OpenGallery(id.to_owned())))
+    };
+    html! {
+        <div class="cap-mode" role="group" aria-label="What to compare">
+            <button type="button" class="btn" id="cap-mode-cap" aria-pressed={(!pacelc).to_string()}
+                onclick={open(CAP_ENTRY)} title="The same partition against Raft and the store: availability and consistency">
+                {"Partition (CAP)"}
+            </button>
+            <button type="button" class="btn" id="cap-mode-pacelc" aria-pressed={pacelc.to_string()}
+                onclick={open(PACELC_ENTRY)} title="No fault, nodes in regions: the latency price of consistency">
+                {"No partition, regions (PACELC)"}
+            </button>
+        </div>
+    }
+}
+
+fn ms(s: Span) -> String {
+    format!("{:.1} ms", s.0 as f64 / 1e3)
+}
+
+fn micros(l: Option<Latencies>) -> String {
+    l.map(|l| l.mean.0.to_string()).unwrap_or_default()
+}
+
+fn row(name: &str, class: &'static str, l: Option<Latencies>) -> Html {
+    html! {
+        <>
+            <dt>{name}</dt>
+            <dd class={class} data-mean-us={micros(l)}>
+                { match l {
+                    Some(l) => format!(
+                        "mean {} · p50 {} · p99 {} ({} ok)",
+                        ms(l.mean), ms(l.p50), ms(l.p99), l.count
+                    ),
+                    None => "none answered yet".to_owned(),
+                } }
+            </dd>
+        </>
+    }
+}
+
+fn verdict(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Holds => "linearizable",
+        Verdict::Violated => "not linearizable",
+        Verdict::Unknown => "not known yet",
+    }
+}
+
+fn column(n: &PacelcNumbers, live: bool) -> Html {
+    let side = if live { "live" } else { "other" };
+    let consistency = match &n.consistency {
+        Some(c) => html! {
+            <>
+                <dt>{"Stale reads"}</dt>
+                <dd class="pacelc-stale" data-stale={c.stale.to_string()}>{format!("{} of {} reads", c.stale, c.reads)}</dd>
+                <dt>{"Reads with siblings"}</dt><dd>{c.siblings}</dd>
+            </>
+        },
+        None => html! {
+            <><dt>{"Stale reads"}</dt><dd class="pacelc-stale" data-stale="0">{"none possible: one log, read through the leader"}</dd></>
+        },
+    };
+    html! {
+        <div class={classes!("cap-side", "pacelc-side", side)} data-protocol={n.protocol}>
+            <h3>{n.protocol}{if live { " (this run)" } else { " (same load, run alongside)" }}</h3>
+            <dl class="facts">
+                { row("All requests", "pacelc-all", n.all) }
+                { row("Writes", "pacelc-writes", n.writes) }
+                { row("Reads", "pacelc-reads", n.reads) }
+                <dt>{"Answered"}</dt><dd>{format!("{} of {} requests", n.overall.0, n.overall.1)}</dd>
+                {consistency}
+                <dt>{"History"}</dt><dd class="cap-verdict">{verdict(n.linearizable)}</dd>
+            </dl>
+        </div>
+    }
+}
+
+/// The PACELC panel for the live run and the other half, both already at
+/// the same time; `verdicts` are the last linearizability verdicts
+/// (live, other), `check` says whether to check again now.
+pub fn view(
+    live: &dyn Simulation,
+    other: &dyn Simulation,
+    verdicts: &mut (Verdict, Verdict),
+    check: bool,
+    send: &Callback<Msg>,
+) -> Html {
+    let steps = if check { crate::cap::CHECK_STEPS } else { 0 };
+    let mut mine = measure_latency(live, steps);
+    let mut theirs = measure_latency(other, steps);
+    if check {
+        *verdicts = (mine.linearizable, theirs.linearizable);
+    }
+    mine.linearizable = verdicts.0;
+    theirs.linearizable = verdicts.1;
+    let scenario = live.scenario();
+    let regions = scenario
+        .network
+        .regions
+        .as_ref()
+        .map(|r| describe_regions(r, usize::from(scenario.nodes)))
+        .unwrap_or_else(|| "no regions".to_owned());
+    let (raft, store) = if mine.consistency.is_none() {
+        (&mine, &theirs)
+    } else {
+        (&theirs, &mine)
+    };
+    let summary = match ratio(raft.writes, store.writes) {
+        Some(x) => format!(
+            "Raft's writes take {x:.1}× as long as the store's on average; the store answered {} of its reads stale.",
+            store.consistency.map_or(0, |c| c.stale)
+        ),
+        None => "No writes have been answered yet.".to_owned(),
+    };
+    html! {
+        <section class="panel cap pacelc" id="pacelc-panel" aria-labelledby="cap-title">
+            <h2 id="cap-title">{"PACELC comparison"}</h2>
+            { mode_switch(true, send) }
+            <p class="note">{format!(
+                "Both sides at {}, no partition. {regions}; clients in every region. Latency of successful requests, from invocation to answer.",
+                format_time(live.now())
+            )}</p>
+            <p class="pacelc-summary">{summary}</p>
+            <div class="cap-columns">
+                { column(&mine, true) }
+                { column(&theirs, false) }
+            </div>
+        </section>
+    }
+}
