@@ -540,4 +540,7 @@ pub const TABLE: &[(&str, &str)] = &[
     ("This is the first caption.", "这是第一条字幕。"),
     ("That was the last caption.", "这是最后一条字幕。"),
     ("The caption was not saved: {0}.", "字幕未保存：{0}。"),
+    // ---- board ----
+    ("{0} msgs · {1} B", "{0} 条消息 · {1} 字节"),
+    ("nothing decided yet", "尚未作出任何决定"),
 ];
