@@ -543,4 +543,17 @@ pub const TABLE: &[(&str, &str)] = &[
     // ---- board ----
     ("{0} msgs · {1} B", "{0} 条消息 · {1} 字节"),
     ("nothing decided yet", "尚未作出任何决定"),
+    // ---- settings and import ----
+    ("Cluster size must be a whole number from 1 to {0}, not “{1}”.", "集群规模必须是 1 到 {0} 之间的整数，而不是“{1}”。"),
+    ("Seed must be a whole number from 0 to {0}, not “{1}”.", "种子必须是 0 到 {0} 之间的整数，而不是“{1}”。"),
+    ("Election timeout (min)", "选举超时（下限）"),
+    ("Election timeout (max)", "选举超时（上限）"),
+    ("Heartbeat", "心跳间隔"),
+    ("Latency (min)", "延迟（下限）"),
+    ("Latency (max)", "延迟（上限）"),
+    ("Message loss must be a percentage from 0 to 100, not “{0}”.", "消息丢失率必须是 0 到 100 之间的百分比，而不是“{0}”。"),
+    ("Simulated clients must be a whole number from 0 to 1000, not “{0}”.", "模拟客户端数必须是 0 到 1000 之间的整数，而不是“{0}”。"),
+    ("Invalid settings: {0}.", "设置无效：{0}。"),
+    ("{0} must be a positive number of milliseconds, not “{1}”.", "{0}必须是一个正的毫秒数，而不是“{1}”。"),
+    ("A Jepsen etcd log (INFO  jepsen.util - 0\t:invoke\t:read\tnil) or Jepsen EDN maps ", "Jepsen etcd 日志（INFO  jepsen.util - 0\t:invoke\t:read\tnil）或 Jepsen EDN 映射"),
 ];

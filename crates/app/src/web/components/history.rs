@@ -839,7 +839,7 @@ fn import_dialog(props: &ImportProps) -> Html {
                     <button type="button" class="btn icon" aria-label={t("Close")} onclick={close.clone()}>{"✕"}</button>
                 </header>
                 <p class="note">
-                    {"A Jepsen etcd log (INFO  jepsen.util - 0\t:invoke\t:read\tnil) or Jepsen EDN maps "}
+                    {t("A Jepsen etcd log (INFO  jepsen.util - 0\t:invoke\t:read\tnil) or Jepsen EDN maps ")}
                     {"({:process 0, :type :invoke, :f :put, :key \"k\", :value \"v\"}), as exported here. "}
                     {t("Its verdicts replace the live run's until you go back to it.")}
                 </p>
