@@ -102,6 +102,8 @@ type DrawnKey = (
     (u64, u64),
     bool,
     Option<u64>,
+    // --- i18n --- (the empty view's text)
+    crate::i18n::Lang,
 );
 
 struct Palette {
@@ -517,6 +519,7 @@ fn tick(state: &Rc<RefCell<Option<Loop>>>, parts: &Parts) {
         (w.to_bits(), h.to_bits()),
         dark,
         v.window,
+        crate::i18n::current(),
     );
     let due = now_ms - l.last_draw_ms >= REDRAW_MS || !run_playing;
     let mut draw_took = None;
