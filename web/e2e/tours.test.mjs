@@ -9,9 +9,6 @@ import { test } from 'node:test';
 import { openApp } from './harness.mjs';
 import { state, ready, until, blur, setSpeed, assertClean } from './steps.mjs';
 
-// A pause is on a caption's time, or just after it when the simulator's
-// step ran through silent events (stale timers) past it: within a frame.
-const near = (s, at) => s.nowMicros >= at && s.nowMicros < at + 16_000;
 
 const captionText = (page) => page.locator('.tour .caption-text').textContent();
 const captionMeta = (page) => page.locator('.tour .caption-meta').textContent();
@@ -51,7 +48,7 @@ test('a captioned scenario pauses at each caption; continue, previous and next m
     // Continue: on to the next caption.
     await cont.click();
     s = await until(page, (s) => !s.playing && s.nowMicros > 2_000_000, 'the pause at the caption after');
-    assert.ok(near(s, 3_500_000), `paused at ${s.nowMicros}`);
+    assert.equal(s.nowMicros, 3_500_000, 'exactly at the caption, past silent events');
     assert.match(await captionText(page), /^The client of x=1 gives up/);
     assert.equal(s.nodes[1].roleLabel, 'leader', 'the stale leader still believes it leads');
 
@@ -61,16 +58,16 @@ test('a captioned scenario pauses at each caption; continue, previous and next m
     assert.match(await captionText(page), /^Two leaders\./);
     await blur(page);
     await page.keyboard.press('}');
-    await until(page, (s) => near(s, 3_500_000), 'the next caption (key)');
+    await until(page, (s) => s.nowMicros === 3_500_000, 'the next caption (key)');
     await page.keyboard.press('{');
     await until(page, (s) => s.nowMicros === 2_000_000, 'the previous caption (key)');
 
     // Write a caption here. Markup in it stays text.
     await page.getByRole('button', { name: 'Next ▶' }).click();
-    await until(page, (s) => near(s, 3_500_000), 'the next caption (button)');
+    await until(page, (s) => s.nowMicros === 3_500_000, 'the next caption (button)');
     await page.locator('.tour-edit summary').click();
     await page.getByRole('button', { name: 'Continue' }).click();
-    await until(page, (s) => !s.playing && near(s, 4_000_000), 'the heal caption');
+    await until(page, (s) => !s.playing && s.nowMicros === 4_000_000, 'the heal caption');
     await setSpeed(page, 0.1);
     await page.keyboard.press(' ');
     await page.waitForTimeout(300);

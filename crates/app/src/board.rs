@@ -48,8 +48,11 @@ impl Cost {
     /// `12.5 msgs · 410 B per decision`, or why there is no figure yet.
     pub fn summary(&self) -> String {
         match (self.messages_per_decision(), self.bytes_per_decision()) {
-            (Some(m), Some(b)) => format!("{} msgs · {} B", one_decimal(m), b.round() as u64),
-            _ => "nothing decided yet".to_owned(),
+            // --- i18n ---
+            (Some(m), Some(b)) => {
+                crate::i18n::tf("{0} msgs · {1} B", &[&one_decimal(m), &(b.round() as u64)])
+            }
+            _ => crate::i18n::t("nothing decided yet").to_owned(),
         }
     }
 }

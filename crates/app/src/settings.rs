@@ -168,8 +168,10 @@ pub fn parse_nodes(text: &str) -> Result<u16, String> {
     let text = text.trim();
     match text.parse::<u32>() {
         Ok(n) if (1..=u32::from(MAX_NODES)).contains(&n) => Ok(n as u16),
-        _ => Err(format!(
-            "Cluster size must be a whole number from 1 to {MAX_NODES}, not \u{201c}{text}\u{201d}."
+        // --- i18n ---
+        _ => Err(crate::i18n::tf(
+            "Cluster size must be a whole number from 1 to {0}, not \u{201c}{1}\u{201d}.",
+            &[&MAX_NODES, &text],
         )),
     }
 }
@@ -183,19 +185,18 @@ impl SettingsForm {
     pub fn parse(&self) -> Result<Settings, String> {
         let nodes = parse_nodes(&self.nodes)?;
         let seed = self.seed.trim().parse::<u64>().map_err(|_| {
-            format!(
-                "Seed must be a whole number from 0 to {}, not \u{201c}{}\u{201d}.",
-                u64::MAX,
-                self.seed.trim()
+            crate::i18n::tf(
+                "Seed must be a whole number from 0 to {0}, not \u{201c}{1}\u{201d}.",
+                &[&u64::MAX, &self.seed.trim()],
             )
         })?;
         let protocol = match &self.protocol {
             ProtocolConfig::Raft(base) => ProtocolConfig::Raft(RaftConfig {
                 election_timeout: Latency {
-                    min: parse_ms("Election timeout (min)", &self.election_min)?,
-                    max: parse_ms("Election timeout (max)", &self.election_max)?,
+                    min: parse_ms(crate::i18n::t("Election timeout (min)"), &self.election_min)?,
+                    max: parse_ms(crate::i18n::t("Election timeout (max)"), &self.election_max)?,
                 },
-                heartbeat: parse_ms("Heartbeat", &self.heartbeat)?,
+                heartbeat: parse_ms(crate::i18n::t("Heartbeat"), &self.heartbeat)?,
                 variant: if self.buggy {
                     RaftVariant::CommitOldTermByCount
                 } else {
@@ -206,26 +207,24 @@ impl SettingsForm {
             other => other.clone(),
         };
         let latency = Latency {
-            min: parse_ms("Latency (min)", &self.latency_min)?,
-            max: parse_ms("Latency (max)", &self.latency_max)?,
+            min: parse_ms(crate::i18n::t("Latency (min)"), &self.latency_min)?,
+            max: parse_ms(crate::i18n::t("Latency (max)"), &self.latency_max)?,
         };
         let loss = match self.loss_percent.trim().parse::<f64>() {
             Ok(p) if (0.0..=100.0).contains(&p) => p / 100.0,
             _ => {
-                return Err(format!(
-                    "Message loss must be a percentage from 0 to 100, not \u{201c}{}\u{201d}.",
-                    self.loss_percent.trim()
+                return Err(crate::i18n::tf(
+                    "Message loss must be a percentage from 0 to 100, not \u{201c}{0}\u{201d}.",
+                    &[&self.loss_percent.trim()],
                 ))
             }
         };
         let clients = match self.clients.trim().parse::<u32>() {
             Ok(c) if c <= 1000 => c,
-            _ => {
-                return Err(format!(
-                "Simulated clients must be a whole number from 0 to 1000, not \u{201c}{}\u{201d}.",
-                self.clients.trim()
-            ))
-            }
+            _ => return Err(crate::i18n::tf(
+                "Simulated clients must be a whole number from 0 to 1000, not \u{201c}{0}\u{201d}.",
+                &[&self.clients.trim()],
+            )),
         };
         let settings = Settings {
             nodes,
@@ -240,7 +239,7 @@ impl SettingsForm {
         settings
             .scenario()
             .validate()
-            .map_err(|e| format!("Invalid settings: {e}."))?;
+            .map_err(|e| crate::i18n::tf("Invalid settings: {0}.", &[&e]))?;
         Ok(settings)
     }
 }
@@ -252,8 +251,9 @@ fn parse_ms(label: &str, text: &str) -> Result<Span, String> {
         Ok(ms) if ms.is_finite() && ms > 0.0 && ms <= 3_600_000.0 => {
             Ok(Span((ms * 1000.0).round().max(1.0) as u64))
         }
-        _ => Err(format!(
-            "{label} must be a positive number of milliseconds, not \u{201c}{text}\u{201d}."
+        _ => Err(crate::i18n::tf(
+            "{0} must be a positive number of milliseconds, not \u{201c}{1}\u{201d}.",
+            &[&label, &text],
         )),
     }
 }

@@ -560,4 +560,20 @@ pub const TABLE: &[(&str, &str)] = &[
         "n0–n2 replicate the lock table in a Raft-style log (▢ leads; t is the term; squares are grants and releases, filled once committed, and a grant's fencing token is its log index), n3 is the storage node holding the file; the others are workers that take a lease, write with its token, and let it go. The storage node's number is the highest token it accepted, its squares the file's versions, hollow when a stale token was rejected. A single lock server (n0, storage n1) is replicas: 1.",
         "n0–n2 以 Raft 式日志复制锁表（▢ 表示领导者；t 为任期；小方块是授予与释放记录，提交后填实，授予的防护令牌即其日志索引）；n3 是保存文件的存储节点；其余是工作节点：它们获取租约，凭令牌写入，然后释放租约。存储节点的数字是它接受过的最大令牌，小方块是文件的各个版本，过期令牌被拒绝时显示为空心。单台锁服务器（n0，存储节点 n1）即 replicas: 1。",
     ),
+    // ---- board ----
+    ("{0} msgs · {1} B", "{0} 条消息 · {1} 字节"),
+    ("nothing decided yet", "尚未作出任何决定"),
+    // ---- settings and import ----
+    ("Cluster size must be a whole number from 1 to {0}, not “{1}”.", "集群规模必须是 1 到 {0} 之间的整数，而不是“{1}”。"),
+    ("Seed must be a whole number from 0 to {0}, not “{1}”.", "种子必须是 0 到 {0} 之间的整数，而不是“{1}”。"),
+    ("Election timeout (min)", "选举超时（下限）"),
+    ("Election timeout (max)", "选举超时（上限）"),
+    ("Heartbeat", "心跳间隔"),
+    ("Latency (min)", "延迟（下限）"),
+    ("Latency (max)", "延迟（上限）"),
+    ("Message loss must be a percentage from 0 to 100, not “{0}”.", "消息丢失率必须是 0 到 100 之间的百分比，而不是“{0}”。"),
+    ("Simulated clients must be a whole number from 0 to 1000, not “{0}”.", "模拟客户端数必须是 0 到 1000 之间的整数，而不是“{0}”。"),
+    ("Invalid settings: {0}.", "设置无效：{0}。"),
+    ("{0} must be a positive number of milliseconds, not “{1}”.", "{0}必须是一个正的毫秒数，而不是“{1}”。"),
+    ("A Jepsen etcd log (INFO  jepsen.util - 0\t:invoke\t:read\tnil) or Jepsen EDN maps ", "Jepsen etcd 日志（INFO  jepsen.util - 0\t:invoke\t:read\tnil）或 Jepsen EDN 映射"),
 ];

@@ -162,7 +162,7 @@ pub fn app() -> Html {
                     <Inspector panel={panel.clone()} send={send.clone()} />
                     <Invariants panel={panel.clone()} />
                     // --- history view ---
-                    <HistoryPanel model={store.model.clone()} />
+                    <HistoryPanel model={store.model.clone()} lang={panel.lang} />
                     <EventLog panel={panel.clone()} />
                 </aside>
             </main>

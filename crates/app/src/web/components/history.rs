@@ -34,6 +34,9 @@ const REDRAW_MS: f64 = 33.0;
 #[derive(Properties, PartialEq)]
 pub struct HistoryProps {
     pub model: ModelRef,
+    // --- i18n --- (a language switch re-renders the panel)
+    #[prop_or_default]
+    pub lang: crate::i18n::Lang,
 }
 
 /// What the HTML part shows; the component re-renders when it changes.
@@ -99,6 +102,8 @@ type DrawnKey = (
     (u64, u64),
     bool,
     Option<u64>,
+    // --- i18n --- (the empty view's text)
+    crate::i18n::Lang,
 );
 
 struct Palette {
@@ -514,6 +519,7 @@ fn tick(state: &Rc<RefCell<Option<Loop>>>, parts: &Parts) {
         (w.to_bits(), h.to_bits()),
         dark,
         v.window,
+        crate::i18n::current(),
     );
     let due = now_ms - l.last_draw_ms >= REDRAW_MS || !run_playing;
     let mut draw_took = None;
@@ -836,7 +842,7 @@ fn import_dialog(props: &ImportProps) -> Html {
                     <button type="button" class="btn icon" aria-label={t("Close")} onclick={close.clone()}>{"✕"}</button>
                 </header>
                 <p class="note">
-                    {"A Jepsen etcd log (INFO  jepsen.util - 0\t:invoke\t:read\tnil) or Jepsen EDN maps "}
+                    {t("A Jepsen etcd log (INFO  jepsen.util - 0\t:invoke\t:read\tnil) or Jepsen EDN maps ")}
                     {"({:process 0, :type :invoke, :f :put, :key \"k\", :value \"v\"}), as exported here. "}
                     {t("Its verdicts replace the live run's until you go back to it.")}
                 </p>
