@@ -714,10 +714,23 @@ impl<P: Protocol> Sim<P> {
 
     /// Processes the next event. Returns false when nothing is left.
     pub fn step(&mut self) -> bool {
+        self.step_within(None)
+    }
+
+    /// [`Sim::step`], but it stops before anything due after `limit`: a
+    /// step may first go through items that record nothing (a timer that
+    /// was re-armed), and the event after them may be due later. Returns
+    /// false when it recorded nothing.
+    fn step_within(&mut self, limit: Option<Time>) -> bool {
         if let Some(stepped) = self.script_step() {
             return stepped;
         }
         loop {
+            if let (Some(limit), Some(next)) = (limit, self.next_event_time()) {
+                if next > limit {
+                    return false;
+                }
+            }
             let action = self.schedule.get(self.next_action).map(|s| s.at);
             let queued = self.queue.peek().map(|q| q.time);
             // Queued events due at the same instant as an action go first:
@@ -759,7 +772,7 @@ impl<P: Protocol> Sim<P> {
             if self.trace.len() - start >= max_events {
                 return false;
             }
-            self.step();
+            self.step_within(Some(until));
         }
         self.now = self.now.max(until);
         true
