@@ -52,6 +52,10 @@ pub struct Panel {
     pub story: Option<GalleryEntry>,
     // --- ring view and CAP ---
     pub ring_view: bool,
+    // --- time travel ---
+    /// The selected message or event (trace index): the cluster and the
+    /// diagram show one shared selection.
+    pub selected_event: Option<u64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -85,6 +89,9 @@ pub struct Inspector {
     pub timer: Option<Time>,
     /// 1-based partition group, when the cluster is split.
     pub group: Option<usize>,
+    // --- time travel ---
+    /// Its log against the leader's, at the instant shown.
+    pub log_diff: Option<crate::model::LogDiff>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -146,6 +153,8 @@ impl Panel {
                     .map(|(_, fires)| fires),
                 group: several.then(|| usize::from(groups[id.index()]) + 1),
                 view,
+                // --- time travel ---
+                log_diff: model.selected_log_diff(),
             }
         });
         let mut log: Vec<LogLine> = sim
@@ -197,6 +206,8 @@ impl Panel {
             story: model.story.clone(),
             // --- ring view and CAP ---
             ring_view: model.ring_view,
+            // --- time travel ---
+            selected_event: model.travel().selected_event,
         }
     }
 }
