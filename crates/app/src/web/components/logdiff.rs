@@ -47,18 +47,17 @@ pub fn log_diff_view(props: &LogDiffProps) -> Html {
     } else {
         let mut parts = Vec::new();
         if d.conflicting > 0 {
+            let mut terms: Vec<u64> = d.diverged_terms[..d.conflicting as usize].to_vec();
+            terms.dedup();
             parts.push(format!(
-                "the leader will overwrite {} (terms {})",
+                "the leader will overwrite {} ({} {})",
                 plural(d.conflicting, "conflicting entry", "conflicting entries"),
-                {
-                    let mut terms: Vec<u64> = d.diverged_terms[..d.conflicting as usize].to_vec();
-                    terms.dedup();
-                    terms
-                        .iter()
-                        .map(u64::to_string)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                }
+                if terms.len() == 1 { "term" } else { "terms" },
+                terms
+                    .iter()
+                    .map(u64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ));
         }
         if d.extra > 0 {
