@@ -79,7 +79,7 @@ fn main() {
     let s = scenario();
     let intervals: Vec<u64> = match std::env::var("TIMELINE_INTERVALS") {
         Ok(list) => list.split(',').map(|x| x.parse().unwrap()).collect(),
-        Err(_) => vec![5_000, 10_000, DEFAULT_INTERVAL, 50_000],
+        Err(_) => vec![2_000, DEFAULT_INTERVAL, 10_000, 20_000],
     };
     println!("timeline: Raft, 5 nodes, workload and faults, {EVENTS} events");
     // Everything a timeline holds besides its snapshots (the trace, the
@@ -167,6 +167,16 @@ fn main() {
             back.push(ms(now));
             std::hint::black_box(prev.map(|p| p.trace().hash()));
         }
+        // Seeks that land on a snapshot: no replay, only restoring it (its
+        // copy, the branch's actions and the history prefix).
+        let mut restore = Vec::new();
+        for _ in 0..20 {
+            let k = next(head_len / interval).max(1) * interval;
+            let now = Instant::now();
+            let sim = tl.seek_index(k);
+            restore.push(ms(now));
+            std::hint::black_box(sim.trace().hash());
+        }
         let mut jumps = Vec::new();
         let mid = tl.seek_index(head_len / 2);
         for kind in MarkKind::ALL {
@@ -181,6 +191,7 @@ fn main() {
         stats("seek by event index", by_index);
         stats("step back one event", back);
         stats("jump to a kind", jumps);
+        stats("restore a snapshot", restore);
         let markers = tl.markers().len();
         println!("  markers: {markers}");
     }
