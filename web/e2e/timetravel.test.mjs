@@ -6,13 +6,17 @@
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { openApp } from './harness.mjs';
 import { blur, setSpeed } from './steps.mjs';
+
+function assertNoErrors(app) {
+  assert.deepEqual(app.consoleErrors, [], 'console errors');
+}
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const TMP = mkdtempSync(join(tmpdir(), 'splitbrain-tt-'));
@@ -178,6 +182,161 @@ test('acting in the past starts a branch; the earlier branch can be returned to'
     await page.keyboard.press('End');
     await page.waitForFunction((t) => window.splitbrain.state().nowMicros === t, head.headMicros);
     assert.equal((await state(page)).traceHash, cliHash(original, head.headMicros, 'original-end'));
+  } finally {
+    await app.close();
+  }
+});
+
+/** The CLI's node logs (`--logs`) for scenario `json` run to `micros`. */
+function cliLogs(json, micros, name) {
+  const file = join(TMP, `${name}.json`);
+  writeFileSync(file, json);
+  const run = spawnSync(
+    'cargo',
+    ['run', '--quiet', '--release', '-p', 'splitbrain-cli', '--', 'run', file, '--until', `${micros}us`, '--logs'],
+    { cwd: ROOT, encoding: 'utf8' },
+  );
+  const leader = /^leader: (n\d+|none)$/m.exec(run.stdout ?? '');
+  assert.ok(leader, `the CLI printed no leader: ${run.stdout} ${run.stderr}`);
+  const logs = {};
+  for (const m of (run.stdout ?? '').matchAll(/^ {2}(n\d+): ?(.*)$/gm)) {
+    logs[m[1]] = m[2].trim() === '' ? [] : m[2].trim().split(' ').map((p) => p.split(':').map(Number));
+  }
+  return { leader: leader[1], logs };
+}
+
+/** Matching / conflicting / missing / extra, as the inspector counts them. */
+function diffOf(mine, theirs) {
+  let common = 0;
+  while (common < mine.length && common < theirs.length
+    && mine[common][0] === theirs[common][0] && mine[common][1] === theirs[common][1]) common++;
+  const overlap = Math.min(mine.length, theirs.length);
+  return {
+    matching: common,
+    conflicting: overlap - common,
+    missing: theirs.length - overlap,
+    extra: mine.length - overlap,
+  };
+}
+
+async function inspectorDiff(page) {
+  const el = page.locator('#log-diff');
+  await el.waitFor();
+  const get = async (name) => Number(await el.getAttribute(`data-${name}`));
+  return {
+    node: `n${await el.getAttribute('data-node')}`,
+    leader: `n${await el.getAttribute('data-leader-node')}`,
+    matching: await get('matching'),
+    conflicting: await get('conflicting'),
+    missing: await get('missing'),
+    extra: await get('extra'),
+  };
+}
+
+test('selection is shared: a message picked on the cluster is the diagram\'s, an event picked in the diagram selects its node', { timeout: 300_000 }, async () => {
+  const app = await openApp();
+  try {
+    const { page } = app;
+    await playedRun(page);
+    // Step until a message is in flight clear of the nodes.
+    let flight;
+    for (let i = 0; i < 300 && !flight; i++) {
+      await page.keyboard.press('.');
+      const [t, now] = [await travel(page), await state(page)];
+      flight = t.flights.find((f) => now.nodes.every((n) => Math.hypot(n.x - f.x, n.y - f.y) > 40));
+    }
+    assert.ok(flight, 'a message in flight clear of the nodes');
+    const s = await state(page);
+    await page.mouse.click(s.canvas.left + flight.x, s.canvas.top + flight.y);
+    await page.waitForFunction((id) => window.splitbrain.travel().selectedMessage === id, flight.id);
+    const picked = await travel(page);
+    assert.equal(picked.selectedInFlight, true);
+    // The diagram unfolded, and its one highlighted arrow is that message.
+    assert.equal(await page.locator('#tt-more').getAttribute('open'), '');
+    const arrow = page.locator('#spacetime svg .msg.selected');
+    await arrow.first().waitFor();
+    assert.equal(await arrow.count(), 1);
+    assert.equal(Number(await arrow.getAttribute('data-event')), picked.selectedEvent);
+    assert.match(await arrow.locator('title').textContent(), new RegExp(`m${flight.id}:`));
+    assert.match(await page.locator('#tt-picked').innerText(), /in flight at this time/);
+    console.log(`# picked m${flight.id} on the cluster: diagram arrow for event ${picked.selectedEvent}`);
+
+    // The keyboard: M picks the next message in flight, by id.
+    await page.locator('#cluster').focus();
+    await page.keyboard.press('m');
+    const ids = picked.flights.map((f) => f.id).sort((a, b) => a - b);
+    const next = ids.find((id) => id > flight.id) ?? ids[0];
+    await page.waitForFunction((id) => window.splitbrain.travel().selectedMessage === id, next);
+    assert.equal(Number(await page.locator('#spacetime svg .msg.selected').getAttribute('data-event')),
+      (await travel(page)).selectedEvent);
+
+    // Scrubbing back before its send: still selected, not in flight, no error.
+    await scrubTo(page, Math.max(0, (await state(page)).nowMicros - 400_000));
+    const back = await travel(page);
+    assert.equal(back.selectedMessage, next);
+    assert.equal(back.selectedInFlight, false);
+    assert.match(await page.locator('#tt-picked').innerText(), /not sent yet at this time/);
+
+    // A leader change picked in the diagram selects its node.
+    await blur(page);
+    const here = (await state(page)).events;
+    await page.keyboard.press('[');
+    await page.waitForFunction((n) => window.splitbrain.state().events < n, here);
+    await page.getByRole('button', { name: 'Follow' }).click();
+    const glyph = page.locator('#spacetime svg .node-event.leader-event').first();
+    await glyph.waitFor({ state: 'attached' });
+    const node = Number(/^n(\d+)/.exec(await glyph.locator('title').textContent())[1]);
+    await page.locator('#cluster').click({ position: { x: 2, y: 2 } }); // clears the selection
+    await page.waitForFunction(() => window.splitbrain.state().selected === null);
+    await glyph.dispatchEvent('click');
+    await page.waitForFunction((n) => window.splitbrain.state().selected === n, node);
+    assert.equal(await page.locator('#spacetime svg .node-event.selected').count(), 1);
+    assertNoErrors(app);
+  } finally {
+    await app.close();
+  }
+});
+
+test('the inspector compares a node\'s log with the leader\'s at the scrubbed time, as the CLI computes', { timeout: 300_000 }, async () => {
+  const app = await openApp();
+  try {
+    const { page } = app;
+    await ready(page);
+    await page.getByRole('button', { name: 'Scenario' }).click();
+    const scenario = readFileSync(join(ROOT, 'web/scenarios/raft-log-repair.json'), 'utf8');
+    await page.locator('textarea[aria-label="Scenario JSON"]').fill(scenario);
+    await page.getByRole('button', { name: 'Load this scenario' }).click();
+    await setSpeed(page, 1);
+    await until(page, (s) => s.nowMicros > 4_600_000, '4.6 s of the log repair scenario', 60_000);
+    await blur(page);
+    await page.keyboard.press(' ');
+    await until(page, (s) => !s.playing, 'pause');
+    const json = await page.evaluate(() => window.splitbrain.branchScenario());
+    for (const [t, node] of [[2_500_000, 0], [2_500_000, 2], [4_500_000, 0], [1_200_000, 1]]) {
+      const s = await scrubTo(page, t);
+      const at = s.nodes[node];
+      await page.mouse.click(s.canvas.left + at.x, s.canvas.top + at.y);
+      await page.waitForFunction((v) => window.splitbrain.state().selected === v, node);
+      const native = cliLogs(json, t, `logs-${t}`);
+      const me = `n${node}`;
+      if (native.leader === 'none' || native.leader === me) {
+        assert.equal(await page.locator('#log-diff[data-matching]').count(), 0, `no diff for ${me} at ${t}`);
+        continue;
+      }
+      const shown = await inspectorDiff(page);
+      const expected = diffOf(native.logs[me], native.logs[native.leader]);
+      assert.equal(shown.leader, native.leader, `leader at ${t}`);
+      assert.deepEqual(
+        { matching: shown.matching, conflicting: shown.conflicting, missing: shown.missing, extra: shown.extra },
+        expected,
+        `${me} against ${native.leader} at ${t} µs`,
+      );
+      // The log table marks the rows that differ.
+      const marked = await page.locator('tr.diff-conflict, tr.diff-extra').count();
+      assert.equal(marked, Math.min(expected.conflicting + expected.extra, 60));
+      console.log(`# ${me} vs ${native.leader} at ${t} µs: ${JSON.stringify(expected)}, as the CLI`);
+    }
+    assertNoErrors(app);
   } finally {
     await app.close();
   }

@@ -58,6 +58,10 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
         "Choose what [ and ] jump to: leader change, crash, partition, violation, client reply",
     ),
     ("End", "Back to the end of the run"),
+    (
+        "M / Shift+M",
+        "Select the next / previous message in flight (shown in the diagram too)",
+    ),
     // --- ring view and CAP ---
     (
         "O",
@@ -110,6 +114,8 @@ pub fn shortcut(press: KeyPress<'_>) -> Option<Msg> {
         "]" => Msg::Travel(TravelMsg::Jump(true)),
         "k" | "K" => Msg::Travel(TravelMsg::CycleKind),
         "End" => Msg::Travel(TravelMsg::Live),
+        "m" => Msg::Travel(TravelMsg::CycleMessage(true)),
+        "M" => Msg::Travel(TravelMsg::CycleMessage(false)),
         // --- ring view and CAP ---
         "o" | "O" => Msg::ToggleRingView,
         // --- tours ---
@@ -162,6 +168,8 @@ mod tests {
             "}",
             // --- explorer ---
             "x",
+            "m",
+            "M",
         ];
         for k in keys {
             assert!(shortcut(key(k)).is_some(), "{k:?}");
@@ -171,7 +179,7 @@ mod tests {
             ..key("Enter")
         };
         assert_eq!(shortcut(on_canvas), Some(Msg::OpenSelectedMenu));
-        assert_eq!(SHORTCUTS.len(), 22);
+        assert_eq!(SHORTCUTS.len(), 23);
     }
 
     #[test]

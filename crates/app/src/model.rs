@@ -637,6 +637,8 @@ impl Model {
                     self.notice = None;
                 } else {
                     self.selected = None;
+                    // --- time travel ---
+                    self.travel.selected_event = None;
                 }
             }
             Msg::ToggleTheme { system_dark } => {
@@ -977,11 +979,19 @@ impl Model {
                             self.menu = Some(Menu::Node { node, at });
                         }
                     }
+                    // --- time travel: a message in flight before its link ---
+                    Gesture::Pressing {
+                        node: None, touch, ..
+                    } if self.pick_message(at, touch) => {}
                     Gesture::Pressing {
                         node: None, touch, ..
                     } => match self.link_under(at, touch) {
                         Some((a, b)) => self.open_link_menu(a, b, at),
-                        None => self.selected = None,
+                        None => {
+                            self.selected = None;
+                            // --- time travel ---
+                            self.travel.selected_event = None;
+                        }
                     },
                     Gesture::Dragging { node, grab } => {
                         self.drag_to(node, grab, at);
@@ -1600,6 +1610,7 @@ mod tests {
 #[path = "timetravel.rs"]
 mod timetravel;
 pub use timetravel::{action_text, log_diff, LogDiff, TimeTravel, TravelMsg, TravelView};
+pub use timetravel::{EntryState, FlightSpot};
 // --- tours ---
 mod tour;
 pub use tour::{Tour, TourMsg, TourView};

@@ -55,6 +55,10 @@ pub struct Panel {
     // --- i18n ---
     /// The language the page speaks; a switch re-renders every panel.
     pub lang: crate::i18n::Lang,
+    // --- time travel ---
+    /// The selected message or event (trace index): the cluster and the
+    /// diagram show one shared selection.
+    pub selected_event: Option<u64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -88,6 +92,9 @@ pub struct Inspector {
     pub timer: Option<Time>,
     /// 1-based partition group, when the cluster is split.
     pub group: Option<usize>,
+    // --- time travel ---
+    /// Its log against the leader's, at the instant shown.
+    pub log_diff: Option<crate::model::LogDiff>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -149,6 +156,8 @@ impl Panel {
                     .map(|(_, fires)| fires),
                 group: several.then(|| usize::from(groups[id.index()]) + 1),
                 view,
+                // --- time travel ---
+                log_diff: model.selected_log_diff(),
             }
         });
         let mut log: Vec<LogLine> = sim
@@ -202,6 +211,8 @@ impl Panel {
             ring_view: model.ring_view,
             // --- i18n ---
             lang: crate::i18n::current(),
+            // --- time travel ---
+            selected_event: model.travel().selected_event,
         }
     }
 }

@@ -78,6 +78,9 @@ pub struct Sprite {
     /// Sent by a node serving the highlighted operation while it was
     /// outstanding (see `history::Served`).
     pub served: bool,
+    // --- time travel ---
+    /// The message selected here or in the space-time diagram.
+    pub selected: bool,
 }
 
 /// A partition group's outline.
@@ -269,6 +272,8 @@ impl Scene {
         let rim = self.radius + 2.0;
         let lane = (self.radius * 0.18).clamp(2.0, 5.0);
         let mut lost_at = core::mem::take(&mut self.lost_at);
+        // --- time travel ---
+        let picked = model.selected_message_id();
         let mut still_lost = BTreeMap::new();
         sim.for_each_in_flight(&mut |f| {
             let progress = fraction(now, f.sent_at, f.deliver_at);
@@ -305,6 +310,7 @@ impl Scene {
                     .served
                     .as_ref()
                     .is_some_and(|s| s.covers(f.from, f.sent_at)),
+                selected: picked == Some(f.id),
             });
         });
         self.lost_at = still_lost;

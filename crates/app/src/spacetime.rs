@@ -11,6 +11,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
+use splitbrain_core::timeline::{MarkKind, Marker};
 use splitbrain_core::trace::{EventKind, TraceEvent};
 use splitbrain_core::Time;
 
@@ -38,6 +39,12 @@ pub struct DiagramSpec<'a> {
     pub msg_kinds: &'a [&'a str],
     pub width: f64,
     pub colors: Colors,
+    /// Leader changes to mark on their lanes (the timeline's markers; other
+    /// kinds are ignored). Selectable: each carries its event index.
+    pub marks: &'a [Marker],
+    /// Messages in flight at the cursor whose fate the trace does not hold
+    /// yet (at the end of the run): id and when they are due, drawn dotted.
+    pub pending: &'a [(u64, Time)],
 }
 
 const LEFT: f64 = 44.0;
@@ -84,6 +91,10 @@ pub struct Drawn {
     pub drops: usize,
     pub crash_bands: usize,
     pub split_bands: usize,
+    /// Crash, restart and leader-change glyphs on the lanes.
+    pub node_events: usize,
+    /// Messages drawn towards a delivery still to come.
+    pub pending: usize,
 }
 
 /// The diagram of `events` (a whole branch's trace, in order) in the
@@ -281,6 +292,80 @@ pub fn svg(events: &[TraceEvent], spec: &DiagramSpec<'_>) -> (String, Drawn) {
             _ => {}
         }
     }
+    // In flight at the end of the run: their delivery is not in the trace
+    // yet, but the simulator knows when it is due.
+    for (id, due) in spec.pending {
+        let Some((send_index, s)) = sends.get(id).copied() else {
+            continue;
+        };
+        if due.0 < t0 || s.time.0 > t1 {
+            continue;
+        }
+        let kind = usize::from(s.tag);
+        let stroke = c(&format!("msg-{}", kind.min(7)));
+        let selected = spec.selected == Some(send_index);
+        let name = spec.msg_kinds.get(kind).copied().unwrap_or("message");
+        let _ = write!(
+            out,
+            r#"<g class="msg pending{sel}" data-event="{send_index}"><title>{name} m{id}: {from} → {to}, sent {ts}, in flight, due {te}</title><line x1="{x1:.1}" y1="{y1:.1}" x2="{x2:.1}" y2="{y2:.1}" stroke="{stroke}" stroke-width="{sw}" stroke-dasharray="1 3"/></g>"#,
+            sel = if selected { " selected" } else { "" },
+            from = s.node,
+            to = s.peer,
+            ts = Time(s.time.0),
+            te = *due,
+            x1 = x(s.time.0),
+            y1 = y(s.node.0),
+            x2 = x(due.0),
+            y2 = y(s.peer.0),
+            sw = if selected { 3.0 } else { 1.5 },
+            name = escape(name),
+        );
+        drawn.pending += 1;
+        drawn.arrows += 1;
+    }
+    out.push_str("</g>");
+
+    // Node events, selectable like messages: crashes, restarts, new leaders.
+    let first = events.partition_point(|e| e.time.0 < t0);
+    out.push_str(r#"<g clip-path="url(#st-clip)">"#);
+    for (offset, e) in events[first..end].iter().enumerate() {
+        let (class, what) = match e.kind {
+            EventKind::Crash => ("crash-event", "crashed"),
+            EventKind::Restart => ("restart-event", "restarted"),
+            _ => continue,
+        };
+        let index = (first + offset) as u64;
+        node_event(
+            &mut out,
+            spec,
+            (x(e.time.0), y(e.node.0)),
+            index,
+            class,
+            &format!("{} {what} at {}", e.node, e.time),
+            &c(if e.kind == EventKind::Crash {
+                "bad"
+            } else {
+                "muted"
+            }),
+        );
+        drawn.node_events += 1;
+    }
+    for m in spec
+        .marks
+        .iter()
+        .filter(|m| m.kind == MarkKind::LeaderChange && (t0..=t1).contains(&m.time.0))
+    {
+        node_event(
+            &mut out,
+            spec,
+            (x(m.time.0), y(m.node.0)),
+            m.at.saturating_sub(1),
+            "leader-event",
+            &format!("{} leads term {} from {}", m.node, m.arg, m.time),
+            &c("accent"),
+        );
+        drawn.node_events += 1;
+    }
     out.push_str("</g>");
 
     // The scrubbed instant.
@@ -302,6 +387,30 @@ pub fn svg(events: &[TraceEvent], spec: &DiagramSpec<'_>) -> (String, Drawn) {
         b = Time(t1),
     );
     (out, drawn)
+}
+
+/// A node event's glyph on its lane: a diamond, ringed when selected.
+/// `index` is the trace index the selection holds for it.
+fn node_event(
+    out: &mut String,
+    spec: &DiagramSpec<'_>,
+    (cx, cy): (f64, f64),
+    index: u64,
+    class: &str,
+    title: &str,
+    fill: &str,
+) {
+    let selected = spec.selected == Some(index);
+    let r = if selected { 6.5 } else { 5.0 };
+    let _ = write!(
+        out,
+        r#"<g class="node-event {class}{sel}" data-event="{index}"><title>{title}</title><path d="M{cx:.1},{top:.1}l{r},{r}l-{r},{r}l-{r},-{r}z" fill="{fill}" stroke="{stroke}" stroke-width="{sw}"/></g>"#,
+        sel = if selected { " selected" } else { "" },
+        top = cy - r,
+        stroke = color(spec.colors, if selected { "text" } else { "surface" }),
+        sw = if selected { 2.0 } else { 1.0 },
+        title = escape(title),
+    );
 }
 
 /// The diagram as a standalone SVG file.
@@ -354,6 +463,8 @@ mod tests {
             msg_kinds: &["Vote?", "Vote", "Append", "Ack"],
             width: 800.0,
             colors: Colors::Css,
+            marks: &[],
+            pending: &[],
         }
     }
 

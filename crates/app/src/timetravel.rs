@@ -11,10 +11,13 @@
 //! Acting while scrubbed back starts a new branch.
 
 use serde::Serialize;
-use splitbrain_core::protocol::{EntryView, NodeDetail};
+use splitbrain_core::protocol::NodeDetail;
+use splitbrain_core::sim::Flight;
 use splitbrain_core::timeline::{BranchInfo, MarkKind, Marker, Timeline, DEFAULT_INTERVAL};
-use splitbrain_core::trace::TraceEvent;
-use splitbrain_core::{Action, NodeId, Simulation, Time};
+use splitbrain_core::trace::{EventKind, TraceEvent};
+use splitbrain_core::{Action, MessageId, NodeId, Simulation, Time};
+
+use crate::geometry::{message_position, node_radius, Vec2};
 
 use super::Model;
 
@@ -45,6 +48,9 @@ pub enum TravelMsg {
     /// Show the state just after event `index` (a message's send, so the
     /// cluster draws it in flight).
     SeekEvent(u64),
+    /// Select the next (`true`) or previous message in flight on the
+    /// cluster, by message id, wrapping around (keyboard).
+    CycleMessage(bool),
 }
 
 /// The app's time-travel state.
@@ -60,6 +66,9 @@ pub struct TimeTravel {
     /// How long the last seeks took, in milliseconds, when the page
     /// measures them (the model itself has no clock).
     pub last_seek_ms: Option<f64>,
+    /// Bumped when the cluster selects a message, so the diagram unfolds
+    /// to show it.
+    pub reveal: u64,
 }
 
 /// Default width of the space-time diagram's window.
@@ -73,6 +82,7 @@ impl TimeTravel {
             selected_event: None,
             window: None,
             last_seek_ms: None,
+            reveal: 0,
         }
     }
 
@@ -105,6 +115,21 @@ pub struct TravelView {
     pub branches: Vec<BranchInfo>,
     pub branch: u32,
     pub selected_event: Option<u64>,
+    /// The selected message's id, when the selection is a message.
+    pub selected_message: Option<u64>,
+    /// Whether that message is in flight in the state shown.
+    pub selected_in_flight: bool,
+    /// The messages in flight as the cluster draws them, in page pixels
+    /// from the canvas's corner, for tests to click.
+    pub flights: Vec<FlightSpot>,
+}
+
+/// A message in flight and where the cluster draws it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FlightSpot {
+    pub id: u64,
+    pub x: f64,
+    pub y: f64,
 }
 
 impl TravelView {
@@ -122,21 +147,71 @@ impl TravelView {
             branches: t.branches(),
             branch: t.current_branch(),
             selected_event: model.travel.selected_event,
+            selected_message: model.selected_message_id().map(|m| m.0),
+            selected_in_flight: model.selected_in_flight(),
+            flights: model
+                .flight_spots()
+                .into_iter()
+                .map(|(f, at)| FlightSpot {
+                    id: f.id.0,
+                    x: at.x,
+                    y: at.y,
+                })
+                .collect(),
         }
     }
 }
 
-/// How a node's log differs from the leader's, for the inspector.
+/// How a node's log differs from the leader's, for the inspector. Built
+/// from the two nodes' `NodeDetail` logs only (index and term), so it is
+/// the same for every protocol that shows a log (Raft, Multi-Paxos).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct LogDiff {
     pub leader: NodeId,
-    /// Entries (from index 1) that agree on index and term.
+    /// Entries (from index 1) that agree with the leader's on index and
+    /// term: the common prefix.
     pub common: u64,
-    /// The node's entries after the common prefix that the leader lacks
-    /// or has with another term.
-    pub extra: Vec<EntryView>,
-    /// The leader's entries after the common prefix the node lacks.
+    /// After the common prefix, the node's entries at indices where the
+    /// leader holds another entry (the first of them has another term).
+    /// The leader will overwrite them.
+    pub conflicting: u64,
+    /// The node's entries past the leader's last index, which the leader
+    /// lacks.
+    pub extra: u64,
+    /// The leader's entries past the node's last index, which the node
+    /// still has to receive.
     pub missing: u64,
+    /// The terms of the conflicting and extra entries, in log order.
+    pub diverged_terms: Vec<u64>,
+    /// The lengths of the two logs.
+    pub node_len: u64,
+    pub leader_len: u64,
+}
+
+impl LogDiff {
+    /// How the node's entry at `index` stands against the leader's.
+    pub fn entry_state(&self, index: u64) -> EntryState {
+        if index <= self.common {
+            EntryState::Matching
+        } else if index <= self.leader_len {
+            EntryState::Conflicting
+        } else {
+            EntryState::Extra
+        }
+    }
+
+    /// Nothing to reconcile.
+    pub fn same(&self) -> bool {
+        self.conflicting == 0 && self.extra == 0 && self.missing == 0
+    }
+}
+
+/// One entry of a node's log against the leader's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EntryState {
+    Matching,
+    Conflicting,
+    Extra,
 }
 
 /// Compares `node`'s log with `leader`'s, entry by entry (index, term).
@@ -147,11 +222,16 @@ pub fn log_diff(leader: NodeId, node: &NodeDetail, lead: &NodeDetail) -> LogDiff
         .zip(&lead.log)
         .take_while(|(a, b)| a.index == b.index && a.term == b.term)
         .count();
+    let overlap = node.log.len().min(lead.log.len());
     LogDiff {
         leader,
         common: common as u64,
-        extra: node.log[common..].to_vec(),
-        missing: (lead.log.len() - common) as u64,
+        conflicting: (overlap - common) as u64,
+        extra: (node.log.len() - overlap) as u64,
+        missing: (lead.log.len() - overlap) as u64,
+        diverged_terms: node.log[common..].iter().map(|e| e.term).collect(),
+        node_len: node.log.len() as u64,
+        leader_len: lead.log.len() as u64,
     }
 }
 
@@ -225,9 +305,17 @@ impl Model {
                 _ => format!("delivered at {}", crate::panel::format_time(d.time)),
             })
             .unwrap_or_else(|| String::from("not yet arrived"));
+        // Where it is at the instant shown, which scrubbing moves.
+        let now = if self.sim.trace().len() <= index {
+            "not sent yet at this time"
+        } else if self.selected_in_flight() {
+            "in flight at this time"
+        } else {
+            "not in flight at this time"
+        };
         Some((
             format!(
-                "{kind} m{} {} → {}, sent at {}, {fate}",
+                "{kind} m{} {} → {}, sent at {}, {fate}; {now}",
                 e.arg,
                 e.node,
                 e.peer,
@@ -237,15 +325,177 @@ impl Model {
         ))
     }
 
+    /// The selected message's id, when the selection is a message send.
+    pub fn selected_message_id(&self) -> Option<MessageId> {
+        let index = self.travel.selected_event?;
+        let e = self.travel.timeline.events().get(index as usize)?;
+        (e.kind == EventKind::Send).then_some(MessageId(e.arg))
+    }
+
+    /// Whether the selected message is in flight in the state shown. A
+    /// message not sent yet, or already delivered or dropped, at the
+    /// scrubbed time is not.
+    pub fn selected_in_flight(&self) -> bool {
+        let Some(id) = self.selected_message_id() else {
+            return false;
+        };
+        let mut found = false;
+        self.sim.for_each_in_flight(&mut |f| found |= f.id == id);
+        found
+    }
+
+    /// The messages in flight and where the cluster draws them (CSS px),
+    /// computed as the scene places them. A message being dropped is put
+    /// where it stops if it was doomed from the start; the scene may
+    /// stop it further along, so picking one is a little approximate.
+    pub fn flight_spots(&self) -> Vec<(Flight, Vec2)> {
+        let sim = self.sim();
+        let viewport = self.viewport;
+        let n = sim.node_count();
+        let radius = node_radius(n) * viewport.scale();
+        let rim = radius + 2.0;
+        let lane = (radius * 0.18).clamp(2.0, 5.0);
+        let now = sim.now();
+        let screen = |node: NodeId| {
+            self.layout
+                .positions
+                .get(node.index())
+                .map(|p| viewport.to_screen(*p))
+        };
+        let mut spots = Vec::new();
+        sim.for_each_in_flight(&mut |f| {
+            let (Some(a), Some(b)) = (screen(f.from), screen(f.to)) else {
+                return;
+            };
+            let total = f.deliver_at.0.saturating_sub(f.sent_at.0).max(1);
+            let mut progress =
+                (now.0.saturating_sub(f.sent_at.0) as f64 / total as f64).clamp(0.0, 1.0);
+            if f.doomed || !sim.is_up(f.to) {
+                progress = progress.min(0.45);
+            }
+            spots.push((*f, message_position(a, b, rim, lane, progress)));
+        });
+        spots
+    }
+
+    /// The trace index of the send of message `id`, sent at `sent_at`.
+    fn send_index(&self, id: MessageId, sent_at: Time) -> Option<u64> {
+        let events = self.travel.timeline.events();
+        // Events are in time order: look only among those of its instant.
+        let from = events.partition_point(|e| e.time < sent_at);
+        events[from..]
+            .iter()
+            .take_while(|e| e.time == sent_at)
+            .position(|e| e.kind == EventKind::Send && e.arg == id.0)
+            .map(|p| (from + p) as u64)
+    }
+
+    /// Selects a message in flight, as the cluster shows it: the diagram
+    /// highlights its arrow, unfolds and pans so the arrow is in view.
+    fn select_flight(&mut self, flight: &Flight) {
+        let Some(index) = self.send_index(flight.id, flight.sent_at) else {
+            return;
+        };
+        self.travel.selected_event = Some(index);
+        self.travel.reveal += 1;
+        let now = self.sim.now();
+        let (a, b) = self.travel.window_at(now);
+        if flight.sent_at < a || flight.sent_at > b || now > b {
+            // Keep the zoom unless the flight is longer than the window.
+            let width = (b.0 - a.0).max((now.0 - flight.sent_at.0) * 5 / 4);
+            let start = flight.sent_at.0.saturating_sub(width / 8);
+            self.travel.window = Some((Time(start), Time(start + width)));
+        }
+    }
+
+    /// A click on the cluster at `at` (CSS px) away from any node: selects
+    /// the message in flight under it, if any.
+    pub(super) fn pick_message(&mut self, at: Vec2, touch: bool) -> bool {
+        let reach: f64 = if touch { 14.0 } else { 8.0 };
+        let hit = self
+            .flight_spots()
+            .into_iter()
+            .map(|(f, spot)| (spot.distance(at), f))
+            .filter(|(d, _)| *d <= reach)
+            .min_by(|a, b| a.0.total_cmp(&b.0));
+        match hit {
+            Some((_, flight)) => {
+                self.select_flight(&flight);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Selects an event picked in the diagram (or clears the selection).
+    /// A crash, a restart or a new leader also selects its node, so the
+    /// cluster and the inspector show it.
+    fn select_event(&mut self, index: Option<u64>) {
+        self.travel.selected_event = index;
+        let Some(index) = index else {
+            return;
+        };
+        let timeline = &self.travel.timeline;
+        let node = match timeline.events().get(index as usize) {
+            Some(e) if matches!(e.kind, EventKind::Crash | EventKind::Restart) => Some(e.node),
+            _ => timeline
+                .markers()
+                .iter()
+                .find(|m| m.kind == MarkKind::LeaderChange && m.at == index + 1)
+                .map(|m| m.node),
+        };
+        if let Some(node) = node.filter(|n| n.index() < self.node_count()) {
+            self.selected = Some(node);
+            self.menu = None;
+        }
+    }
+
+    /// The next or previous message in flight after the selected one, by
+    /// id, wrapping around.
+    fn cycle_message(&mut self, forward: bool) {
+        let mut flights: Vec<Flight> = Vec::new();
+        self.sim.for_each_in_flight(&mut |f| flights.push(*f));
+        if flights.is_empty() {
+            return self.say("No message is in flight at this moment.", false);
+        }
+        flights.sort_by_key(|f| f.id);
+        let current = self.selected_message_id();
+        let pick = match (current, forward) {
+            (Some(c), true) => flights.iter().find(|f| f.id > c).or(flights.first()),
+            (Some(c), false) => flights.iter().rev().find(|f| f.id < c).or(flights.last()),
+            (None, true) => flights.first(),
+            (None, false) => flights.last(),
+        };
+        if let Some(f) = pick.copied() {
+            self.select_flight(&f);
+        }
+    }
+
+    /// Messages in flight whose fate the branch's trace does not hold yet:
+    /// at the end of the run, every one in flight.
+    pub fn pending_flights(&self) -> Vec<(u64, Time)> {
+        let mut out = Vec::new();
+        if !self.travel.timeline.is_behind(&*self.sim) {
+            self.sim
+                .for_each_in_flight(&mut |f| out.push((f.id.0, f.deliver_at)));
+        }
+        out
+    }
+
     /// The trace events of the current branch, for the diagram and export.
     pub fn branch_events(&self) -> &[TraceEvent] {
         self.travel.timeline.events()
     }
 
-    /// The selected node's log against the leader's, if both exist.
+    /// The selected node's log against the leader's, if there is another
+    /// node leading and either has a log (protocols without one show
+    /// none: their views have no entries).
     pub fn selected_log_diff(&self) -> Option<LogDiff> {
-        let node = self.selected?;
+        let node = self.selected.filter(|n| n.index() < self.node_count())?;
         let leader = self.leader().filter(|l| *l != node)?;
+        if self.sim.node_view(node).log_len == 0 && self.sim.node_view(leader).log_len == 0 {
+            return None;
+        }
         // A down node shows its durable log, which is what it restarts with.
         Some(log_diff(
             leader,
@@ -336,15 +586,27 @@ impl Model {
                 if id == t.current_branch() {
                     return;
                 }
+                let picked = self
+                    .travel
+                    .selected_event
+                    .and_then(|i| t.events().get(i as usize).copied());
                 match self.travel.timeline.switch(id, &*self.sim) {
                     Some(sim) => {
+                        // The selection survives if the other branch has
+                        // the same event there (before the fork).
+                        let events = self.travel.timeline.events();
+                        if let (Some(i), Some(e)) = (self.travel.selected_event, picked) {
+                            if events.get(i as usize) != Some(&e) {
+                                self.travel.selected_event = None;
+                            }
+                        }
                         self.show(sim);
                         self.say(crate::i18n::tf("Back on branch {0}.", &[&id]), false);
                     }
                     None => self.say(crate::i18n::tf("There is no branch {0}.", &[&id]), true),
                 }
             }
-            TravelMsg::SelectEvent(index) => self.travel.selected_event = index,
+            TravelMsg::SelectEvent(index) => self.select_event(index),
             TravelMsg::Zoom(factor) => {
                 let (a, b) = self.travel.window_at(self.sim.now());
                 let mid = (a.0 + b.0) / 2;
@@ -363,6 +625,7 @@ impl Model {
                 let start = (a.0 as i64 + shift).max(0) as u64;
                 self.travel.window = Some((Time(start), Time(start + (b.0 - a.0))));
             }
+            TravelMsg::CycleMessage(forward) => self.cycle_message(forward),
         }
     }
 
@@ -370,8 +633,13 @@ impl Model {
     /// the branch, behind it starts a new one. Refusals become a notice.
     pub(super) fn travel_act(&mut self, action: Action) -> bool {
         let now = self.sim.now();
+        let fork = self.sim.trace().len();
         match self.travel.timeline.act(&mut *self.sim, action) {
             Ok(branched) => {
+                if branched && self.travel.selected_event.is_some_and(|i| i >= fork) {
+                    // That event belonged to the branch just left.
+                    self.travel.selected_event = None;
+                }
                 if branched {
                     let id = self.travel.timeline.current_branch();
                     self.say(
@@ -493,6 +761,7 @@ mod tests {
 
     #[test]
     fn a_diverged_log_shows_against_the_leaders() {
+        use splitbrain_core::protocol::EntryView;
         let entry = |index, term| EntryView {
             index,
             term,
@@ -507,8 +776,264 @@ mod tests {
         let node = detail(vec![entry(1, 1), entry(2, 2), entry(3, 2)]);
         let lead = detail(vec![entry(1, 1), entry(2, 3), entry(3, 3), entry(4, 3)]);
         let d = log_diff(NodeId(0), &node, &lead);
-        assert_eq!(d.common, 1);
-        assert_eq!(d.extra.len(), 2);
-        assert_eq!(d.missing, 3);
+        assert_eq!((d.common, d.conflicting, d.extra, d.missing), (1, 2, 0, 1));
+        assert_eq!(d.diverged_terms, vec![2, 2]);
+        assert_eq!(d.entry_state(1), EntryState::Matching);
+        assert_eq!(d.entry_state(3), EntryState::Conflicting);
+        // A stale leader's longer log: entries past the leader's end.
+        let stale = detail(vec![entry(1, 1), entry(2, 1), entry(3, 1)]);
+        let lead = detail(vec![entry(1, 1), entry(2, 2)]);
+        let d = log_diff(NodeId(1), &stale, &lead);
+        assert_eq!((d.common, d.conflicting, d.extra, d.missing), (1, 1, 1, 0));
+        assert_eq!(d.entry_state(3), EntryState::Extra);
+        assert!(!d.same());
+        assert!(log_diff(NodeId(1), &lead, &lead).same());
+    }
+
+    fn resized(mut m: Model) -> Model {
+        m.update(Msg::Resize(crate::geometry::Viewport {
+            width: 800.0,
+            height: 600.0,
+        }));
+        m
+    }
+
+    /// Steps until a message is in flight, returning one.
+    fn with_a_message_in_flight(m: &mut Model) -> Flight {
+        for _ in 0..500 {
+            let mut first = None;
+            m.sim().for_each_in_flight(&mut |f| {
+                if first.is_none() && (0.3..0.7).contains(&progress(m.sim().now(), f)) {
+                    first = Some(*f);
+                }
+            });
+            if let Some(f) = first {
+                return f;
+            }
+            m.update(Msg::Step);
+        }
+        panic!("no message in flight");
+    }
+
+    fn progress(now: Time, f: &Flight) -> f64 {
+        (now.0 - f.sent_at.0) as f64 / (f.deliver_at.0 - f.sent_at.0).max(1) as f64
+    }
+
+    #[test]
+    fn clicking_a_message_on_the_cluster_selects_it_in_the_diagram() {
+        let mut m = resized(played(2));
+        let flight = with_a_message_in_flight(&mut m);
+        let (_, at) = m
+            .flight_spots()
+            .into_iter()
+            .find(|(f, _)| f.id == flight.id)
+            .unwrap();
+        let pointer = |m: &mut Model, p| m.update(Msg::Pointer(p));
+        pointer(
+            &mut m,
+            crate::model::PointerMsg::Down {
+                at,
+                button: 0,
+                touch: false,
+                time_ms: 0.0,
+            },
+        );
+        pointer(&mut m, crate::model::PointerMsg::Up { at, time_ms: 50.0 });
+        assert_eq!(m.selected_message_id(), Some(flight.id));
+        assert!(m.selected_in_flight());
+        assert!(m.menu.is_none(), "no link menu over a message");
+        let index = m.travel.selected_event.unwrap();
+        let send = m.branch_events()[index as usize];
+        assert_eq!((send.kind, send.arg), (EventKind::Send, flight.id.0));
+        // The diagram draws its arrow (towards a delivery still to come)
+        // highlighted; the cluster rings its dot.
+        let view = m.travel_view();
+        let spec = crate::spacetime::DiagramSpec {
+            nodes: m.node_count(),
+            window: m.travel.window_at(view.now),
+            cursor: view.now,
+            selected: view.selected_event,
+            msg_kinds: m.sim().msg_kinds(),
+            width: 900.0,
+            colors: crate::spacetime::Colors::Css,
+            marks: &view.markers,
+            pending: &m.pending_flights(),
+        };
+        let (svg, drawn) = crate::spacetime::svg(m.branch_events(), &spec);
+        assert!(drawn.pending > 0);
+        assert!(
+            svg.contains(&format!(
+                r#"class="msg pending selected" data-event="{index}""#
+            )),
+            "the arrow is highlighted"
+        );
+        let mut scene = crate::scene::Scene::default();
+        scene.rebuild(&m);
+        assert_eq!(scene.sprites.iter().filter(|s| s.selected).count(), 1);
+        assert!(m.travel.reveal > 0, "the diagram unfolds");
+        // A click on empty canvas clears the selection.
+        let corner = Vec2::new(2.0, 2.0);
+        pointer(
+            &mut m,
+            crate::model::PointerMsg::Down {
+                at: corner,
+                button: 0,
+                touch: false,
+                time_ms: 0.0,
+            },
+        );
+        pointer(
+            &mut m,
+            crate::model::PointerMsg::Up {
+                at: corner,
+                time_ms: 50.0,
+            },
+        );
+        assert_eq!(m.travel.selected_event, None);
+    }
+
+    #[test]
+    fn the_keyboard_cycles_through_messages_in_flight() {
+        let mut m = resized(played(2));
+        with_a_message_in_flight(&mut m);
+        let mut ids = Vec::new();
+        m.sim().for_each_in_flight(&mut |f| ids.push(f.id));
+        ids.sort();
+        m.update(Msg::Travel(TravelMsg::CycleMessage(true)));
+        assert_eq!(m.selected_message_id(), Some(ids[0]));
+        m.update(Msg::Travel(TravelMsg::CycleMessage(false)));
+        assert_eq!(m.selected_message_id(), ids.last().copied(), "wraps around");
+        m.update(Msg::Escape);
+        m.update(Msg::Escape);
+        assert_eq!(m.selected_message_id(), None);
+    }
+
+    #[test]
+    fn a_selected_message_follows_scrubbing() {
+        let mut m = resized(played(2));
+        with_a_message_in_flight(&mut m);
+        m.update(Msg::Travel(TravelMsg::CycleMessage(true)));
+        let id = m.selected_message_id().unwrap();
+        let mut sent = Time::ZERO;
+        m.sim().for_each_in_flight(&mut |f| {
+            if f.id == id {
+                sent = f.sent_at;
+            }
+        });
+        // Before its send: selected, but not in flight.
+        m.travel_update(TravelMsg::SeekTime(sent.0 - 1));
+        assert_eq!(m.selected_message_id(), Some(id));
+        assert_eq!(m.sim().now(), Time(sent.0 - 1));
+        assert!(!m.selected_in_flight());
+        assert!(m.selected_message().unwrap().0.contains("not sent yet"));
+        // Long after: delivered or dropped, not in flight; nothing panics.
+        m.travel_update(TravelMsg::Live);
+        m.update(Msg::SetSpeed(1.0));
+        m.update(Msg::TogglePlay);
+        for _ in 0..20 {
+            m.frame(50.0);
+        }
+        assert!(!m.selected_in_flight());
+        assert!(m.selected_message().unwrap().0.contains("not in flight"));
+        let mut scene = crate::scene::Scene::default();
+        scene.rebuild(&m);
+        assert!(scene.sprites.iter().all(|s| !s.selected));
+        // Back to the instant it was picked: in flight again.
+        m.travel_update(TravelMsg::SeekTime(sent.0 + 1));
+        assert!(m.selected_in_flight());
+    }
+
+    #[test]
+    fn a_node_event_picked_in_the_diagram_selects_its_node() {
+        let mut m = played(2);
+        m.update(Msg::Node(NodeId(3), crate::model::NodeCommand::ToggleCrash));
+        m.update(Msg::Step);
+        let crash = m
+            .branch_events()
+            .iter()
+            .rposition(|e| e.kind == EventKind::Crash)
+            .unwrap() as u64;
+        m.update(Msg::Select(None));
+        m.travel_update(TravelMsg::SelectEvent(Some(crash)));
+        assert_eq!(m.selected, Some(NodeId(3)));
+        let leader = m
+            .travel
+            .timeline
+            .markers()
+            .iter()
+            .find(|mk| mk.kind == MarkKind::LeaderChange)
+            .copied()
+            .unwrap();
+        m.travel_update(TravelMsg::SelectEvent(Some(leader.at - 1)));
+        assert_eq!(m.selected, Some(leader.node));
+        // The diagram draws both, the picked one ringed.
+        let spec = crate::spacetime::DiagramSpec {
+            nodes: m.node_count(),
+            window: (Time::ZERO, m.sim().now()),
+            cursor: m.sim().now(),
+            selected: Some(leader.at - 1),
+            msg_kinds: m.sim().msg_kinds(),
+            width: 900.0,
+            colors: crate::spacetime::Colors::Css,
+            marks: m.travel.timeline.markers(),
+            pending: &[],
+        };
+        let (svg, drawn) = crate::spacetime::svg(m.branch_events(), &spec);
+        assert!(drawn.node_events >= 2, "{drawn:?}");
+        assert!(svg.contains(&format!(
+            r#"class="node-event leader-event selected" data-event="{}""#,
+            leader.at - 1
+        )));
+        assert!(svg.contains(&format!(
+            r#"class="node-event crash-event" data-event="{crash}""#
+        )));
+    }
+
+    #[test]
+    fn a_branch_drops_a_selection_from_the_future_it_leaves() {
+        let mut m = played(3);
+        let late = m.branch_events().len() as u64 - 5;
+        m.travel_update(TravelMsg::SelectEvent(Some(late)));
+        m.travel_update(TravelMsg::SeekTime(1_000_000));
+        m.update(Msg::Node(NodeId(0), crate::model::NodeCommand::ToggleCrash));
+        assert_eq!(m.travel_view().branches.len(), 2);
+        assert_eq!(m.travel.selected_event, None);
+        // An early one is shared by both branches and stays across a switch.
+        m.travel_update(TravelMsg::SelectEvent(Some(10)));
+        m.travel_update(TravelMsg::SwitchBranch(0));
+        assert_eq!(m.travel.selected_event, Some(10));
+    }
+
+    #[test]
+    fn the_inspector_compares_with_the_leader_at_the_scrubbed_time() {
+        let json = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../web/scenarios/raft-log-repair.json"
+        ))
+        .unwrap();
+        let mut m = Model::new(1);
+        m.update(Msg::LoadScenario(json));
+        m.travel
+            .timeline
+            .advance(&mut *m.sim, Time(5_000_000), u64::MAX);
+        // During the partition, the stale leader n0's side has an entry
+        // the majority's leader overwrites later.
+        m.travel_update(TravelMsg::SeekTime(2_500_000));
+        let leader = m.leader().unwrap();
+        let stale = NodeId(0);
+        assert_ne!(leader, stale);
+        m.update(Msg::Select(Some(stale)));
+        let panel = crate::panel::Panel::of(&m);
+        let d = panel.inspector.unwrap().log_diff.unwrap();
+        let mine = m.sim().node_detail(stale).log;
+        let theirs = m.sim().node_detail(leader).log;
+        assert_eq!(d.node_len, mine.len() as u64);
+        assert_eq!(d.leader_len, theirs.len() as u64);
+        assert!(d.conflicting + d.extra > 0, "{d:?}");
+        assert!(d.missing > 0, "{d:?}");
+        // After the heal, the leader repaired it.
+        m.travel_update(TravelMsg::SeekTime(4_500_000));
+        let d = crate::panel::Panel::of(&m).inspector.unwrap().log_diff;
+        assert!(d.is_some_and(|d| d.same()));
     }
 }

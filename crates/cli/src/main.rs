@@ -18,6 +18,8 @@ mod explore;
 mod explore_protocol;
 mod history;
 mod ring;
+// --- time travel ---
+mod logs;
 
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -41,6 +43,7 @@ usage: splitbrain run SCENARIO.json [--until TIME] [--seed N] [--trace OUT.jsonl
   --trace FILE    write every event as one JSON object per line
   --history FILE  write the clients' history as Jepsen EDN
   --reads         list every read: replicas that answered, stale or not
+  --logs          print every node's log (index:term) and who leads
 
 exit status: 0 all invariants hold, 1 an invariant was violated, 2 bad input\n(`linearizable: yes|no|unknown` reports on the clients' history)";
 
@@ -58,6 +61,8 @@ struct RunArgs {
     trace: Option<PathBuf>,
     history: Option<PathBuf>,
     reads: bool,
+    // --- time travel ---
+    logs: bool,
 }
 
 fn parse_run_args(args: &[String]) -> Result<RunArgs, Failure> {
@@ -67,6 +72,7 @@ fn parse_run_args(args: &[String]) -> Result<RunArgs, Failure> {
     let mut trace = None;
     let mut history = None;
     let mut reads = false;
+    let mut logs = false;
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         let mut value = |name: &str| {
@@ -90,6 +96,7 @@ fn parse_run_args(args: &[String]) -> Result<RunArgs, Failure> {
             "--trace" => trace = Some(PathBuf::from(value("--trace")?)),
             "--history" => history = Some(PathBuf::from(value("--history")?)),
             "--reads" => reads = true,
+            "--logs" => logs = true,
             "-h" | "--help" => return Err(Failure(USAGE.to_string(), 0)),
             flag if flag.starts_with('-') => {
                 return Err(bad_input(format!("unknown option `{flag}`\n\n{USAGE}")))
@@ -109,6 +116,7 @@ fn parse_run_args(args: &[String]) -> Result<RunArgs, Failure> {
         trace,
         history,
         reads,
+        logs,
     })
 }
 
@@ -242,6 +250,9 @@ fn run(args: &[String]) -> Result<u8, Failure> {
         }
     }
     history::report_run(sim.as_ref(), args.history.as_deref())?;
+    if args.logs {
+        logs::report(sim.as_ref());
+    }
     if let Some(path) = &args.trace {
         write_trace(path, sim.as_ref())?;
         println!("trace written to {}", path.display());

@@ -79,9 +79,26 @@ fn main() {
     let s = scenario();
     let intervals: Vec<u64> = match std::env::var("TIMELINE_INTERVALS") {
         Ok(list) => list.split(',').map(|x| x.parse().unwrap()).collect(),
-        Err(_) => vec![5_000, 10_000, DEFAULT_INTERVAL, 50_000],
+        Err(_) => vec![2_000, DEFAULT_INTERVAL, 10_000, 20_000],
     };
     println!("timeline: Raft, 5 nodes, workload and faults, {EVENTS} events");
+    // Everything a timeline holds besides its snapshots (the trace, the
+    // client history, markers, the live cursor): the same run with only
+    // the first snapshot. The rest of each run's memory is snapshots.
+    let without_snapshots = {
+        let base = LIVE.load(Ordering::Relaxed);
+        let mut cursor = build(&s, RunOptions::default()).unwrap();
+        let mut tl = Timeline::new(&mut *cursor, u64::MAX);
+        while tl.head_len() < EVENTS {
+            let until = tl.head_time() + Span::from_millis(100);
+            tl.advance(&mut *cursor, until, EVENTS - tl.head_len());
+        }
+        LIVE.load(Ordering::Relaxed) - base
+    };
+    println!(
+        "  without snapshots: {:.1} MB (trace, history, markers, the live state)",
+        without_snapshots as f64 / 1e6
+    );
     for interval in intervals {
         let base = LIVE.load(Ordering::Relaxed);
         let start = Instant::now();
@@ -102,7 +119,8 @@ fn main() {
             b
         };
         let st = tl.stats();
-        let snaps = with_all.saturating_sub(events_bytes + cursor_bytes);
+        // The live state's own copy is in `without_snapshots` too.
+        let snaps = with_all.saturating_sub(without_snapshots);
         println!(
             "interval {interval}: recorded {} events to {} in {record:.0} ms; {} snapshots; {} client ops",
             tl.head_len(),
@@ -111,11 +129,12 @@ fn main() {
             cursor.history().len()
         );
         println!(
-            "  memory: snapshots {:.1} MB ({:.0} KB each), trace {:.1} MB, one state {:.0} KB",
+            "  memory: snapshots {:.1} MB ({:.0} KB each), trace {:.1} MB, a copy of the head state {:.0} KB (shared parts not counted), all {:.1} MB",
             snaps as f64 / 1e6,
             snaps as f64 / 1e3 / st.snapshots as f64,
             events_bytes as f64 / 1e6,
-            cursor_bytes as f64 / 1e3
+            cursor_bytes as f64 / 1e3,
+            with_all as f64 / 1e6
         );
 
         // Deterministic pseudo-random points, spread over the whole run.
@@ -148,6 +167,16 @@ fn main() {
             back.push(ms(now));
             std::hint::black_box(prev.map(|p| p.trace().hash()));
         }
+        // Seeks that land on a snapshot: no replay, only restoring it (its
+        // copy, the branch's actions and the history prefix).
+        let mut restore = Vec::new();
+        for _ in 0..20 {
+            let k = next(head_len / interval).max(1) * interval;
+            let now = Instant::now();
+            let sim = tl.seek_index(k);
+            restore.push(ms(now));
+            std::hint::black_box(sim.trace().hash());
+        }
         let mut jumps = Vec::new();
         let mid = tl.seek_index(head_len / 2);
         for kind in MarkKind::ALL {
@@ -162,6 +191,7 @@ fn main() {
         stats("seek by event index", by_index);
         stats("step back one event", back);
         stats("jump to a kind", jumps);
+        stats("restore a snapshot", restore);
         let markers = tl.markers().len();
         println!("  markers: {markers}");
     }

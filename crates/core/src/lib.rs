@@ -46,6 +46,8 @@ pub mod id;
 pub mod net;
 pub mod protocol;
 pub mod protocols;
+// --- time travel: snapshots share what only grows ---
+pub mod pvec;
 pub mod ring;
 pub mod rng;
 pub mod scenario;

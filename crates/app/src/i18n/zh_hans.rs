@@ -576,4 +576,9 @@ pub const TABLE: &[(&str, &str)] = &[
     ("Invalid settings: {0}.", "设置无效：{0}。"),
     ("{0} must be a positive number of milliseconds, not “{1}”.", "{0}必须是一个正的毫秒数，而不是“{1}”。"),
     ("A Jepsen etcd log (INFO  jepsen.util - 0\t:invoke\t:read\tnil) or Jepsen EDN maps ", "Jepsen etcd 日志（INFO  jepsen.util - 0\t:invoke\t:read\tnil）或 Jepsen EDN 映射"),
+    // ---- time travel: linked selection ----
+    (
+        "Select the next / previous message in flight (shown in the diagram too)",
+        "选中下一条 / 上一条在途消息（时空图中同步显示）",
+    ),
 ];

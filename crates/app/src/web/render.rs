@@ -465,6 +465,16 @@ impl Renderer {
             ctx.set_line_width(1.5);
             ctx.stroke();
         }
+        // --- time travel ---
+        // The selected message (here or in the diagram): a bold ring.
+        if let Some(s) = scene.sprites.iter().find(|s| s.selected) {
+            let r = dot * s.size.max(0.5) + 5.0;
+            ctx.begin_path();
+            let _ = ctx.arc(s.at.x, s.at.y, r, 0.0, TAU);
+            ctx.set_stroke(&self.palette.accent);
+            ctx.set_line_width(2.5);
+            ctx.stroke();
+        }
     }
 
     fn draw_message_labels(&self, scene: &Scene) {

@@ -11,6 +11,7 @@ pub mod protocol;
 pub mod embed;
 pub mod share;
 // --- time travel ---
+pub mod logdiff;
 pub mod timetravel;
 // --- ring view and CAP ---
 pub mod cap;

@@ -124,8 +124,10 @@ pub fn inspector(props: &PanelProps) -> Html {
                         <tbody>
                             { for node.entries.iter().rev().map(|e| {
                                 let flagged = node.flagged.contains(&e.index);
+                                // --- time travel ---
+                                let diff = super::logdiff::row_class(node.log_diff.as_ref(), e.index);
                                 html! {
-                                    <tr class={classes!((!e.committed).then_some("uncommitted"), flagged.then_some("flagged"))}>
+                                    <tr class={classes!((!e.committed).then_some("uncommitted"), flagged.then_some("flagged"), diff)}>
                                         <td>{e.index}</td><td>{e.term}</td><td>{&e.label}</td>
                                         <td>{ if e.committed { "✓" } else { "" } }</td>
                                     </tr>
@@ -138,6 +140,9 @@ pub fn inspector(props: &PanelProps) -> Html {
                     <p class="note">{tf("…and {0} older entries.", &[&node.older])}</p>
                 }
             }
+            // --- time travel ---
+            <super::logdiff::LogDiffView node={id} diff={node.log_diff.clone()}
+                leads={props.panel.leader.is_some_and(|(l, _)| l == id) && view.log_len > 0} />
             <h3 class="subhead">{t("State machine")}</h3>
             if node.kv.is_empty() {
                 <p class="empty">{t("No keys yet.")}</p>

@@ -72,6 +72,18 @@ pub fn time_travel_panel(props: &TimeTravelProps) -> Html {
         let send = send.clone();
         Callback::from(move |_: MouseEvent| send.emit(Msg::Travel(msg.clone())))
     };
+    // A message picked on the cluster unfolds the diagram to show it.
+    let details_ref = use_node_ref();
+    {
+        let details_ref = details_ref.clone();
+        use_effect_with(model.travel().reveal, move |reveal| {
+            if *reveal > 0 {
+                if let Some(d) = details_ref.cast::<Element>() {
+                    let _ = d.set_attribute("open", "");
+                }
+            }
+        });
+    }
     let head = view.head_time.0.max(1);
     let onscrub = {
         let send = send.clone();
@@ -101,6 +113,7 @@ pub fn time_travel_panel(props: &TimeTravelProps) -> Html {
 
     // The diagram, for its visible window only.
     let window = model.travel().window_at(view.now);
+    let pending = model.pending_flights();
     let spec = DiagramSpec {
         nodes: model.node_count(),
         window,
@@ -109,6 +122,8 @@ pub fn time_travel_panel(props: &TimeTravelProps) -> Html {
         msg_kinds: model.sim().msg_kinds(),
         width: DIAGRAM_WIDTH,
         colors: Colors::Css,
+        marks: &view.markers,
+        pending: &pending,
     };
     let (svg, _) = spacetime::svg(model.branch_events(), &spec);
     let diagram = Html::from_html_unchecked(AttrValue::from(svg));
@@ -148,6 +163,7 @@ pub fn time_travel_panel(props: &TimeTravelProps) -> Html {
         Callback::from(move |_: MouseEvent| {
             let m = model.0.borrow();
             let v = m.travel_view();
+            let pending = m.pending_flights();
             let spec = DiagramSpec {
                 nodes: m.node_count(),
                 window: m.travel().window_at(v.now),
@@ -156,6 +172,8 @@ pub fn time_travel_panel(props: &TimeTravelProps) -> Html {
                 msg_kinds: m.sim().msg_kinds(),
                 width: DIAGRAM_WIDTH,
                 colors: Colors::Fixed,
+                marks: &v.markers,
+                pending: &pending,
             };
             let file = spacetime::export(m.branch_events(), &spec);
             let href = format!(
@@ -201,33 +219,6 @@ pub fn time_travel_panel(props: &TimeTravelProps) -> Html {
                     <span>{label}</span><span class="muted">{detail}</span>
                 </button>
             </li>
-        }
-    });
-
-    let diff = model.selected_log_diff().map(|d| {
-        let node = model.selected.map(|n| n.to_string()).unwrap_or_default();
-        let extra = if d.extra.is_empty() {
-            String::from("nothing the leader lacks")
-        } else {
-            format!(
-                "{} entr{} the leader lacks or has in another term (from index {}, terms {})",
-                d.extra.len(),
-                if d.extra.len() == 1 { "y" } else { "ies" },
-                d.extra[0].index,
-                d.extra
-                    .iter()
-                    .map(|e| e.term.to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        };
-        html! {
-            <p class="log-diff" id="log-diff">
-                {format!(
-                    "{node} against leader {}: the same up to index {}; {extra}; {} of the leader's entries missing.",
-                    d.leader, d.common, d.missing
-                )}
-            </p>
         }
     });
 
@@ -286,8 +277,8 @@ pub fn time_travel_panel(props: &TimeTravelProps) -> Html {
                 <h3>{t("Branches")}</h3>
                 <ol class="branches" aria-label={t("Branches")}>{ for branches }</ol>
             }
-            { for diff }
-            <details class="tt-more" id="tt-more">
+            <div aria-live="polite">{ for picked }</div>
+            <details class="tt-more" id="tt-more" ref={details_ref}>
             <summary>{t("Space-time diagram")}</summary>
             <div class="tt-diagram-head">
                 <div class="tt-controls" role="toolbar" aria-label={t("Diagram")}>
@@ -300,7 +291,6 @@ pub fn time_travel_panel(props: &TimeTravelProps) -> Html {
                     <button class="btn" onclick={export_png}>{t("Export cluster (PNG)")}</button>
                 </div>
             </div>
-            { for picked }
             <div class="tt-diagram" id="spacetime" onclick={onpick} {onwheel}>{diagram}</div>
             </details>
         </section>

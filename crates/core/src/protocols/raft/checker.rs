@@ -11,6 +11,7 @@ use alloc::vec::Vec;
 
 use crate::id::NodeId;
 use crate::protocol::{Checker, Slot, Violation};
+use crate::pvec::PVec;
 use crate::trace::stable_hash;
 
 use super::{LogIndex, Raft, RaftConfig, Role, Term};
@@ -38,6 +39,16 @@ struct Seen {
     term: Term,
 }
 
+/// An `(index, term)` as first seen in some log: its command's digest, the
+/// term of the entry before it, and the node.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct EntrySeen {
+    term: Term,
+    command: u64,
+    prev: Term,
+    node: NodeId,
+}
+
 #[derive(Clone, Debug)]
 pub struct RaftChecker {
     /// The leader of each term seen so far.
@@ -45,12 +56,16 @@ pub struct RaftChecker {
     /// For log matching: every `(index, term)` ever in any log, with its
     /// command and the term of the entry before it. If these agree wherever
     /// two logs share an `(index, term)`, the logs match up to there, by
-    /// induction on the index.
-    entries: BTreeMap<(LogIndex, Term), (u64, Term, NodeId)>,
+    /// induction on the index. The first term seen at an index is kept by
+    /// index (`entries[i - 1]`), in a `PVec` so that time travel's copies
+    /// of the checker share it; the rare later ones (a log overwritten
+    /// after a partition) in `more_entries`.
+    entries: PVec<Option<EntrySeen>>,
+    more_entries: BTreeMap<(LogIndex, Term), EntrySeen>,
     /// The entry known committed at each index (`committed[i - 1]`).
-    committed: Vec<Option<Seen>>,
+    committed: PVec<Option<Seen>>,
     /// The entry first applied at each index.
-    applied: Vec<Option<Seen>>,
+    applied: PVec<Option<Seen>>,
     /// Per node: `(term, log length)` while it leads, for append-only.
     leading: Vec<Option<(Term, LogIndex)>>,
     /// The nodes leading now (rarely more than two), so a commit is checked
@@ -66,7 +81,7 @@ fn fingerprint(node: &Raft, index: LogIndex) -> Fingerprint {
     }
 }
 
-fn record(slots: &mut Vec<Option<Seen>>, index: LogIndex, seen: Seen) -> Result<(), Seen> {
+fn record(slots: &mut PVec<Option<Seen>>, index: LogIndex, seen: Seen) -> Result<(), Seen> {
     let i = index as usize - 1;
     if slots.len() <= i {
         slots.resize(i + 1, None);
@@ -75,7 +90,10 @@ fn record(slots: &mut Vec<Option<Seen>>, index: LogIndex, seen: Seen) -> Result<
         Some(old) if old.fingerprint != seen.fingerprint => Err(old.clone()),
         Some(_) => Ok(()),
         None => {
-            slots[i] = Some(seen);
+            // Only a new slot is written: shared chunks are left alone.
+            if let Some(slot) = slots.get_mut(i) {
+                *slot = Some(seen);
+            }
             Ok(())
         }
     }
@@ -106,9 +124,10 @@ impl RaftChecker {
         leader: &Raft,
         from: LogIndex,
     ) -> Result<(), Violation> {
-        for (i, seen) in self.committed.iter().enumerate().skip(from as usize) {
+        let from = from as usize;
+        for (i, seen) in self.committed.range(from..usize::MAX).enumerate() {
             let Some(seen) = seen else { continue };
-            let index = i as LogIndex + 1;
+            let index = (from + i) as LogIndex + 1;
             if seen.term >= leader.term {
                 continue;
             }
@@ -143,9 +162,10 @@ impl Checker<Raft> for RaftChecker {
     fn new(nodes: usize, _config: &RaftConfig) -> RaftChecker {
         RaftChecker {
             leaders: BTreeMap::new(),
-            entries: BTreeMap::new(),
-            committed: Vec::new(),
-            applied: Vec::new(),
+            entries: PVec::new(),
+            more_entries: BTreeMap::new(),
+            committed: PVec::new(),
+            applied: PVec::new(),
             leading: vec![None; nodes],
             leaders_now: Vec::new(),
         }
@@ -166,8 +186,20 @@ impl Checker<Raft> for RaftChecker {
         for index in from..=node.last_index() {
             let f = fingerprint(node, index);
             let prev = node.term_at(index - 1);
-            match self.entries.get(&(index, f.term)) {
-                Some(&(command, prev_term, other)) if (command, prev_term) != (f.command, prev) => {
+            let i = index as usize - 1;
+            let first = self.entries.get(i).copied().flatten();
+            let known = match first {
+                Some(e) if e.term == f.term => Some(e),
+                Some(_) => self.more_entries.get(&(index, f.term)).copied(),
+                None => None,
+            };
+            match known {
+                Some(EntrySeen {
+                    command,
+                    prev: prev_term,
+                    node: other,
+                    ..
+                }) if (command, prev_term) != (f.command, prev) => {
                     return Err(Self::violation(
                         LOG_MATCHING,
                         format!(
@@ -181,7 +213,22 @@ impl Checker<Raft> for RaftChecker {
                 }
                 Some(_) => {}
                 None => {
-                    self.entries.insert((index, f.term), (f.command, prev, id));
+                    let seen = EntrySeen {
+                        term: f.term,
+                        command: f.command,
+                        prev,
+                        node: id,
+                    };
+                    if first.is_some() {
+                        self.more_entries.insert((index, f.term), seen);
+                    } else {
+                        if self.entries.len() <= i {
+                            self.entries.resize(i + 1, None);
+                        }
+                        if let Some(slot) = self.entries.get_mut(i) {
+                            *slot = Some(seen);
+                        }
+                    }
                 }
             }
         }

@@ -38,6 +38,8 @@ use alloc::sync::Arc;
 use alloc::vec;
 use alloc::vec::Vec;
 
+use crate::pvec::PVec;
+
 use serde::{Deserialize, Serialize};
 
 pub use checker::RaftChecker;
@@ -209,7 +211,9 @@ pub enum Role {
 pub struct RaftDurable {
     pub term: Term,
     pub voted_for: Option<NodeId>,
-    pub log: Vec<Entry>,
+    /// Shared with the live log (and with time travel's snapshots) in
+    /// chunks: see [`PVec`].
+    pub log: PVec<Entry>,
 }
 
 /// One Raft server.
@@ -221,8 +225,10 @@ pub struct Raft {
     // Persistent.
     pub(crate) term: Term,
     pub(crate) voted_for: Option<NodeId>,
-    /// `log[i - 1]` is the entry at index `i`.
-    pub(crate) log: Vec<Entry>,
+    /// `log[i - 1]` is the entry at index `i`. A `PVec`, so a copy of the
+    /// node (a time-travel snapshot) shares the entries instead of copying
+    /// them.
+    pub(crate) log: PVec<Entry>,
     // Volatile.
     pub(crate) role: Role,
     pub(crate) leader: Option<NodeId>,
@@ -257,7 +263,7 @@ impl Raft {
         self.term
     }
 
-    pub fn log(&self) -> &[Entry] {
+    pub fn log(&self) -> &PVec<Entry> {
         &self.log
     }
 
@@ -379,7 +385,11 @@ impl Raft {
         let next = self.next_index[peer.index()].clamp(1, self.last_index() + 1);
         let prev_index = next - 1;
         let end = (prev_index + u64::from(self.config.max_batch)).min(self.last_index());
-        let entries = self.log[prev_index as usize..end as usize].to_vec();
+        let entries: Vec<Entry> = self
+            .log
+            .range(prev_index as usize..end as usize)
+            .cloned()
+            .collect();
         // Optimistic pipelining: what was just sent is not sent again unless
         // the follower says it is missing. Without this, every reply while
         // entries were in flight re-sent them, and duplicated replies
@@ -660,7 +670,7 @@ impl Protocol for Raft {
             RaftDurable {
                 term: 0,
                 voted_for: None,
-                log: Vec::new(),
+                log: PVec::new(),
             },
         )
     }

@@ -22,7 +22,7 @@ fn server(id: u16, term: Term, log: Vec<Entry>, variant: RaftVariant) -> (Raft, 
     let durable = RaftDurable {
         term,
         voted_for: None,
-        log,
+        log: log.into(),
     };
     let mut raft = Raft::recover(NodeId(id), 5, &config, durable);
     let mut out = Out::new(NodeId(id), 5);
