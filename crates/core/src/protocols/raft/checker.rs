@@ -22,13 +22,15 @@ const LEADER_COMPLETENESS: usize = 3;
 const STATE_MACHINE_SAFETY: usize = 4;
 
 /// An entry's identity: its term and a digest of its command.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 struct Fingerprint {
     term: Term,
     command: u64,
 }
 
-#[derive(Clone, Debug)]
+// --- explorer: Raft --- (Hash and Eq: the checker is part of an explored
+// state, since its history decides violations.)
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 struct Seen {
     fingerprint: Fingerprint,
     node: NodeId,
@@ -38,7 +40,7 @@ struct Seen {
     term: Term,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct RaftChecker {
     /// The leader of each term seen so far.
     leaders: BTreeMap<Term, NodeId>,
