@@ -10,6 +10,24 @@ import { state, ready, until, blur, assertClean } from './steps.mjs';
 
 const number = (text) => Number(String(text).replace(/[^0-9]/g, ''));
 
+// Animation frames in one second, and the longest gap between two.
+function countFrames() {
+  return new Promise((resolve) => {
+    let n = 0;
+    let worst = 0;
+    let last = performance.now();
+    const start = last;
+    const tick = (t) => {
+      n += 1;
+      worst = Math.max(worst, t - last);
+      last = t;
+      if (t - start < 1000) requestAnimationFrame(tick);
+      else resolve({ n, worst });
+    };
+    requestAnimationFrame(tick);
+  });
+}
+
 async function count(page) {
   return number(await page.locator('#explore-count').textContent());
 }
@@ -38,8 +56,12 @@ test('explorer: naive Paxos breaks agreement, and the counterexample plays in th
     assert.ok(!app.requests.some((u) => u.includes('explorer_worker')));
     await page.fill('#explore-crashes', '0');
 
-    await page.click('#explore-start');
+    // By keyboard: Enter in a field starts the search; the focus then goes
+    // to what comes next (here Play counterexample).
+    await page.focus('#explore-crashes');
+    await page.keyboard.press('Enter');
     await page.waitForSelector('#explore-result', { timeout: 60_000 });
+    await page.waitForFunction(() => document.activeElement?.id === 'explore-play', null, { timeout: 5_000 });
     const result = await page.locator('#explore-result').textContent();
     console.log(`naive Paxos: ${result}`);
     assert.match(result, /^Violated: agreement, after 4 steps/);
@@ -75,8 +97,11 @@ test('explorer: a big search shows rising progress, keeps the page responsive, a
     await page.selectOption('#explore-target', 'two-phase-model');
     await page.fill('#explore-rms', '10');
     await page.fill('#explore-states', '20000000');
+    // The same measure with no search, to compare with on a busy machine.
+    const idle = await page.evaluate(countFrames);
     await page.click('#explore-start');
     await page.waitForSelector('#explore-cancel');
+    await page.waitForFunction(() => document.activeElement?.id === 'explore-cancel', null, { timeout: 5_000 });
 
     // Progress arrives and rises.
     await page.waitForFunction(() => Number((document.getElementById('explore-count')?.textContent ?? '').replace(/[^0-9]/g, '')) > 0, null, { timeout: 30_000 });
@@ -89,42 +114,28 @@ test('explorer: a big search shows rising progress, keeps the page responsive, a
     await app.screenshot('explorer-searching');
 
     // The page stays responsive while the worker searches: animation
-    // frames keep coming, and a click is handled promptly. Printed, not
-    // asserted tightly (the machine is shared).
-    const frames = await page.evaluate(
-      () =>
-        new Promise((resolve) => {
-          let n = 0;
-          let worst = 0;
-          let last = performance.now();
-          const start = last;
-          const tick = (t) => {
-            n += 1;
-            worst = Math.max(worst, t - last);
-            last = t;
-            if (t - start < 1000) requestAnimationFrame(tick);
-            else resolve({ n, worst });
-          };
-          requestAnimationFrame(tick);
-        }),
-    );
-    const clickMs = await page.evaluate(
-      () =>
-        new Promise((resolve) => {
-          const b = document.getElementById('explore-frontier');
-          const t0 = performance.now();
-          b.addEventListener('click', () => resolve(performance.now() - t0), { once: true });
-          b.click();
-        }),
-    );
+    // frames keep coming, queued tasks run promptly, Cancel answers.
+    // Printed, not asserted tightly (the machine is shared).
+    const frames = await page.evaluate(countFrames);
+    // How long a task queued on the page waits to run (worst of 20).
+    const taskMs = await page.evaluate(async () => {
+      let worst = 0;
+      for (let i = 0; i < 20; i++) {
+        const t0 = performance.now();
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        worst = Math.max(worst, performance.now() - t0);
+      }
+      return worst;
+    });
     const t0 = Date.now();
     await page.locator('#explore-depth').focus();
     const focusMs = Date.now() - t0;
     console.log(
-      `during the search: ${frames.n} animation frames in 1 s (worst gap ${frames.worst.toFixed(1)} ms); ` +
-        `a click handled in ${clickMs.toFixed(1)} ms; a focus round trip ${focusMs} ms`,
+      `animation frames in 1 s: ${idle.n} before the search (worst gap ${idle.worst.toFixed(1)} ms), ` +
+        `${frames.n} during it (worst gap ${frames.worst.toFixed(1)} ms); ` +
+        `a queued task waits at most ${taskMs.toFixed(1)} ms; a focus round trip from the test takes ${focusMs} ms`,
     );
-    assert.ok(frames.n >= 5, `animation frames keep coming (${frames.n} in 1 s)`);
+    assert.ok(frames.n >= 2, `animation frames keep coming (${frames.n} in 1 s)`);
     assert.ok((await state(page)).overlay === 'explorer', 'the app still answers');
 
     const before = Date.now();
@@ -132,6 +143,7 @@ test('explorer: a big search shows rising progress, keeps the page responsive, a
     await page.waitForSelector('#explore-cancelled');
     console.log(`cancelled in ${Date.now() - before} ms: ${await page.locator('#explore-cancelled').textContent()}`);
     await page.waitForSelector('#explore-start');
+    await page.waitForFunction(() => document.activeElement?.id === 'explore-start', null, { timeout: 5_000 });
     const stopped = await count(page);
     await page.waitForTimeout(600);
     assert.equal(await count(page), stopped, 'no progress after cancelling');

@@ -14,6 +14,7 @@ use splitbrain_core::explore::{Model, Options, Progress, Search, Strategy, Verdi
 use splitbrain_core::protocol::{Op, Protocol};
 use splitbrain_core::protocols::commit::three_phase::{ThreePhase, ThreePhaseConfig};
 use splitbrain_core::protocols::paxos::{Paxos, PaxosConfig, PaxosVariant};
+use splitbrain_core::protocols::raft::{Raft, RaftConfig};
 use splitbrain_core::{Action, NodeId, ProtocolConfig, Scenario, Time, TimedAction};
 
 /// What can be explored: the two-phase commit reference model and the
@@ -25,10 +26,11 @@ pub enum Target {
     NaivePaxos,
     Paxos,
     ThreePhase,
+    Raft,
 }
 
 /// The menu, in order: value (for the `<select>`), label.
-pub const TARGETS: [(Target, &str, &str); 4] = [
+pub const TARGETS: [(Target, &str, &str); 5] = [
     (
         Target::NaivePaxos,
         "naive-paxos",
@@ -36,6 +38,7 @@ pub const TARGETS: [(Target, &str, &str); 4] = [
     ),
     (Target::Paxos, "paxos", "Paxos (3 acceptors)"),
     (Target::ThreePhase, "three-phase", "Three-phase commit"),
+    (Target::Raft, "raft", "Raft (3 nodes)"),
     (
         Target::TwoPhaseModel,
         "two-phase-model",
@@ -119,6 +122,9 @@ impl Form {
         let (timers, in_flight) = match target {
             Target::ThreePhase => (10, 4),
             Target::Paxos => (2, 5),
+            // An election, a leader and its first AppendEntries: 7,852
+            // states; each more firing or message multiplies that.
+            Target::Raft => (2, 4),
             _ => (2, 16),
         };
         Form {
@@ -303,6 +309,11 @@ pub fn job(request: &Request) -> Result<Box<dyn Running>, String> {
             Box::new(ProtocolJob::<Paxos>::new(
                 scenario, config, bounds, options,
             )?)
+        }
+        Target::Raft => {
+            let config = RaftConfig::default();
+            let scenario = Scenario::new(ProtocolConfig::Raft(config.clone()), 3, 0);
+            Box::new(ProtocolJob::<Raft>::new(scenario, config, bounds, options)?)
         }
         Target::ThreePhase => {
             let (scenario, config) = three_phase();
@@ -612,6 +623,17 @@ mod tests {
         assert!(outcome.complete);
         assert_eq!(outcome.unique_states, 19_050);
         assert!(outcome.summary().starts_with("No violation in all "));
+    }
+
+    #[test]
+    fn raft_holds_within_its_default_bounds() {
+        let (outcome, _) = run(&request(Target::Raft));
+        assert!(outcome.violation.is_none());
+        assert_eq!(
+            outcome.summary(),
+            "No violation in all 7,852 reachable states within these bounds."
+        );
+        assert_eq!(outcome.properties.len(), 5);
     }
 
     #[test]

@@ -14,6 +14,7 @@ use splitbrain_core::explore::{explore, Options, Strategy, Verdict};
 use splitbrain_core::protocol::{Op, Protocol};
 use splitbrain_core::protocols::commit::three_phase::{ThreePhase, ThreePhaseConfig};
 use splitbrain_core::protocols::paxos::{Paxos, PaxosConfig, PaxosVariant};
+use splitbrain_core::protocols::raft::{Raft, RaftConfig};
 use splitbrain_core::{Action, NodeId, ProtocolConfig, Scenario, Time, TimedAction};
 
 use crate::{bad_input, load_scenario, Failure};
@@ -25,8 +26,8 @@ usage: splitbrain explore --protocol P [--scenario FILE] [--bfs|--dfs]
                           [--max-in-flight N] [--max-timers N] [--out FILE]
        splitbrain explore --protocol P --swarm RUNS [--seed N] [--out FILE]
 
-  --protocol P       paxos, naive-paxos (no promise phase: broken on purpose)
-                     or three-phase
+  --protocol P       paxos, naive-paxos (no promise phase: broken on purpose),
+                     three-phase or raft
   --scenario FILE    start from this scenario (its protocol, cluster and
                      client requests) instead of the protocol's default:
                      3 nodes; three-phase with one transaction at 0s
@@ -135,6 +136,8 @@ fn base(a: &Args) -> Result<Scenario, Failure> {
             };
             Scenario::new(ProtocolConfig::Paxos(config), 3, 0)
         }
+        // --- explorer: Raft ---
+        "raft" => Scenario::new(ProtocolConfig::Raft(RaftConfig::default()), 3, 0),
         "three-phase" => {
             let mut s = Scenario::new(
                 ProtocolConfig::ThreePhase(ThreePhaseConfig::default()),
@@ -158,7 +161,7 @@ fn base(a: &Args) -> Result<Scenario, Failure> {
         other => {
             return Err(bad_input(format!(
                 "unknown protocol `{other}`: the explorable protocols are paxos, \
-                 naive-paxos and three-phase"
+                 naive-paxos, three-phase and raft"
             )))
         }
     })
@@ -186,6 +189,8 @@ pub fn run(args: &[String]) -> Result<u8, Failure> {
     match &scenario.protocol {
         ProtocolConfig::Paxos(c) => exhaustive::<Paxos>(&a, &scenario, c.clone()),
         ProtocolConfig::ThreePhase(c) => exhaustive::<ThreePhase>(&a, &scenario, c.clone()),
+        // --- explorer: Raft ---
+        ProtocolConfig::Raft(c) => exhaustive::<Raft>(&a, &scenario, c.clone()),
         other => Err(bad_input(format!(
             "{} cannot be explored exhaustively yet (try --swarm RUNS)",
             other.name()

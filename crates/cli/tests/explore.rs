@@ -177,3 +177,19 @@ fn protocol_bad_arguments_exit_2() {
         assert!(err.starts_with("error: "), "{err}");
     }
 }
+
+// --- explorer: Raft ---
+#[test]
+fn raft_explores_exhaustively() {
+    let (code, stdout, err) = explore(&[
+        "--protocol",
+        "raft",
+        "--max-timers",
+        "2",
+        "--max-in-flight",
+        "4",
+    ]);
+    assert_eq!(code, 0, "{stdout}{err}");
+    assert!(stdout.contains("unique states: 7852"), "{stdout}");
+    assert!(stdout.contains("always election safety: holds"), "{stdout}");
+}

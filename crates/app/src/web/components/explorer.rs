@@ -74,6 +74,13 @@ pub struct ExplorerDialog {
     limit: usize,
     outcome: Option<(Outcome, f64)>,
     cancelled: bool,
+    // Keyboard focus follows the one button that matters: Cancel while a
+    // search runs, then Play counterexample or Start again (the clicked
+    // button is replaced, so the focus would otherwise fall to the page).
+    start_ref: NodeRef,
+    cancel_ref: NodeRef,
+    play_ref: NodeRef,
+    refocus: bool,
 }
 
 impl Component for ExplorerDialog {
@@ -89,6 +96,23 @@ impl Component for ExplorerDialog {
             limit: 1,
             outcome: None,
             cancelled: false,
+            start_ref: NodeRef::default(),
+            cancel_ref: NodeRef::default(),
+            play_ref: NodeRef::default(),
+            refocus: false,
+        }
+    }
+
+    fn rendered(&mut self, _: &Context<Self>, _first: bool) {
+        if std::mem::take(&mut self.refocus) {
+            let target = if self.running.is_some() {
+                &self.cancel_ref
+            } else if self.play_ref.get().is_some() {
+                &self.play_ref
+            } else {
+                &self.start_ref
+            };
+            dom::focus(target.cast::<web_sys::Element>());
         }
     }
 
@@ -106,14 +130,23 @@ impl Component for ExplorerDialog {
             // One search at a time: a second Start while one runs is a
             // stray (double) submit.
             EMsg::Start if self.running.is_some() => return false,
-            EMsg::Start => self.start(ctx),
+            EMsg::Start => {
+                self.start(ctx);
+                self.refocus = true;
+            }
             EMsg::Cancel => {
                 if self.running.take().is_some() {
                     self.cancelled = true;
+                    self.refocus = true;
                 }
             }
-            EMsg::Worker(text) => self.on_worker(&text),
+            EMsg::Worker(text) => {
+                let was_running = self.running.is_some();
+                self.on_worker(&text);
+                self.refocus = was_running && self.running.is_none();
+            }
             EMsg::WorkerError(message) => {
+                self.refocus = self.running.is_some();
                 self.running = None;
                 self.error = Some(format!(
                     "The explorer stopped: {message}. A search this large may not fit in \
@@ -220,9 +253,9 @@ impl Component for ExplorerDialog {
                         // the clicked Cancel into a submit button mid-click
                         // (which would start the search again).
                         if busy {
-                            <button key="cancel" type="button" class="btn" id="explore-cancel" onclick={link.callback(|_| EMsg::Cancel)}>{"Cancel"}</button>
+                            <button key="cancel" ref={self.cancel_ref.clone()} type="button" class="btn" id="explore-cancel" onclick={link.callback(|_| EMsg::Cancel)}>{"Cancel"}</button>
                         } else {
-                            <button key="start" type="submit" class="btn primary" id="explore-start">{"Start"}</button>
+                            <button key="start" ref={self.start_ref.clone()} type="submit" class="btn primary" id="explore-start">{"Start"}</button>
                         }
                     </footer>
                 </form>
@@ -381,7 +414,7 @@ impl ExplorerDialog {
                         <p class="explorer-why">{m}</p>
                     }
                     if v.scenario.is_some() {
-                        <button type="button" class="btn primary" id="explore-play" onclick={play}>
+                        <button type="button" class="btn primary" id="explore-play" ref={self.play_ref.clone()} onclick={play}>
                             {"Play counterexample"}
                         </button>
                     }

@@ -23,13 +23,15 @@ const LEADER_COMPLETENESS: usize = 3;
 const STATE_MACHINE_SAFETY: usize = 4;
 
 /// An entry's identity: its term and a digest of its command.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 struct Fingerprint {
     term: Term,
     command: u64,
 }
 
-#[derive(Clone, Debug)]
+// --- explorer: Raft --- (Hash and Eq: the checker is part of an explored
+// state, since its history decides violations.)
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 struct Seen {
     fingerprint: Fingerprint,
     node: NodeId,
@@ -41,7 +43,7 @@ struct Seen {
 
 /// An `(index, term)` as first seen in some log: its command's digest, the
 /// term of the entry before it, and the node.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 struct EntrySeen {
     term: Term,
     command: u64,
@@ -49,7 +51,7 @@ struct EntrySeen {
     node: NodeId,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct RaftChecker {
     /// The leader of each term seen so far.
     leaders: BTreeMap<Term, NodeId>,

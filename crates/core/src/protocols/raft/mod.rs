@@ -199,7 +199,7 @@ pub struct AppendEntries {
     pub commit: LogIndex,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Role {
     Follower,
     Candidate,
@@ -207,7 +207,7 @@ pub enum Role {
 }
 
 /// What survives a crash (Figure 2's "persistent state on all servers").
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct RaftDurable {
     pub term: Term,
     pub voted_for: Option<NodeId>,
@@ -900,5 +900,48 @@ impl Protocol for Raft {
                 }
             }
         }
+    }
+}
+
+// --- explorer: Raft ---
+// The explorer stores node states and merges equal ones. Cluster size and
+// configuration are fixed for a run, and `changed_from`, `commit_before`
+// and `applied_before` are rewritten at the start of every handler (they
+// only tell the checker what the last one changed), so all are left out.
+impl PartialEq for Raft {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id
+            && self.term == other.term
+            && self.voted_for == other.voted_for
+            && self.log == other.log
+            && self.role == other.role
+            && self.leader == other.leader
+            && self.commit == other.commit
+            && self.applied == other.applied
+            && self.votes == other.votes
+            && self.next_index == other.next_index
+            && self.match_index == other.match_index
+            && self.acks == other.acks
+            && self.kv == other.kv
+            && self.waiting == other.waiting
+    }
+}
+impl Eq for Raft {}
+impl core::hash::Hash for Raft {
+    fn hash<H: core::hash::Hasher>(&self, h: &mut H) {
+        self.id.hash(h);
+        self.term.hash(h);
+        self.voted_for.hash(h);
+        self.log.hash(h);
+        self.role.hash(h);
+        self.leader.hash(h);
+        self.commit.hash(h);
+        self.applied.hash(h);
+        self.votes.hash(h);
+        self.next_index.hash(h);
+        self.match_index.hash(h);
+        self.acks.hash(h);
+        self.kv.hash(h);
+        self.waiting.hash(h);
     }
 }
