@@ -42,10 +42,11 @@
 //! means the same to the new one (with skewed clocks a new leader would
 //! wait out a full lease from its election instead).
 //!
-//! The log is tiny (a few entries per lease), so a leader sends all of it
-//! in every append; a follower keeps the longest log it has seen from the
-//! current term's leader. That replaces Raft's per-follower next index and
-//! consistency check without changing what is committed.
+//! Log repair is simpler than Raft's next-index walk: a new leader sends
+//! each follower its whole log until the follower answers, then only the
+//! entries after what that follower is known to store in this term. A
+//! follower synced in the term holds a prefix of the leader's log and takes
+//! only appends that lengthen it (an older, shorter one arrived late).
 
 use alloc::format;
 use alloc::string::String;
