@@ -116,7 +116,9 @@ impl Board {
             ),
             ProtocolChoice::LockService => (
                 "Locks and the file",
-                &["role", "token", "file versions"],
+                // Replicas show their term and lock log; storage its highest
+                // token and the file's versions; workers their token.
+                &["role", "term or token", "log or file versions"],
                 "write",
             ),
         };

@@ -156,3 +156,36 @@ fn every_example_scenario_loads() {
     }
     assert!(count >= 15, "{count}");
 }
+
+// --- replicated lock service ---
+/// The menu's replicated lock service, and the replicated leader-crash
+/// scenario, survive a link round trip with `replicas` intact; a single
+/// server's config is still the short default record.
+#[test]
+fn replicated_lock_configs_survive_a_link() {
+    use splitbrain_app::link::{decode, encode, Link};
+    use splitbrain_core::protocols::lock::LockConfig;
+    use splitbrain_core::ProtocolConfig;
+    let menu = ProtocolChoice::LockService
+        .settings(&splitbrain_app::settings::Settings::default())
+        .scenario();
+    let file: splitbrain_core::Scenario = serde_json::from_str(include_str!(
+        "../../../web/scenarios/lock-service-replicated-leader-crash.json"
+    ))
+    .unwrap();
+    for s in [menu, file] {
+        let back = decode(&encode(&Link::new(s.clone()))).unwrap();
+        assert_eq!(back.scenario, s);
+        assert!(
+            matches!(&back.scenario.protocol, ProtocolConfig::LockService(c) if c.replicas == 3)
+        );
+    }
+    let mut single = ProtocolChoice::LockService
+        .settings(&splitbrain_app::settings::Settings::default())
+        .scenario();
+    single.protocol = ProtocolConfig::LockService(LockConfig::default());
+    let replicated = ProtocolChoice::LockService
+        .settings(&splitbrain_app::settings::Settings::default())
+        .scenario();
+    assert!(encode(&Link::new(single)).len() < encode(&Link::new(replicated)).len());
+}

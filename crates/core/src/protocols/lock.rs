@@ -42,10 +42,11 @@
 //! means the same to the new one (with skewed clocks a new leader would
 //! wait out a full lease from its election instead).
 //!
-//! The log is tiny (a few entries per lease), so a leader sends all of it
-//! in every append; a follower keeps the longest log it has seen from the
-//! current term's leader. That replaces Raft's per-follower next index and
-//! consistency check without changing what is committed.
+//! Log repair is simpler than Raft's next-index walk: a new leader sends
+//! each follower its whole log until the follower answers, then only the
+//! entries after what that follower is known to store in this term. A
+//! follower synced in the term holds a prefix of the leader's log and takes
+//! only appends that lengthen it (an older, shorter one arrived late).
 
 use alloc::format;
 use alloc::string::String;
@@ -204,11 +205,13 @@ pub enum LockMsg {
         term: u64,
         granted: bool,
     },
-    /// The leader's whole log and commit index (AppendEntries and
-    /// heartbeat in one).
+    /// The leader's log from index `from + 1` on (everything after what
+    /// the follower is known to store) and its commit index: AppendEntries
+    /// and heartbeat in one.
     Append {
         term: u64,
-        log: Vec<LockEntry>,
+        from: u64,
+        entries: Vec<LockEntry>,
         commit: u64,
     },
     AppendReply {
@@ -401,6 +404,9 @@ impl LockService {
             // Grants not yet committed are never sent: their indexes may
             // be overwritten by the next leader, so they are no tokens.
             self.pending.clear();
+            // A leader runs no election timer; a follower must, or it
+            // could never stand again if the new leader fails.
+            self.reset_election(out);
         }
         self.role = ReplicaRole::Follower;
     }
@@ -409,13 +415,23 @@ impl LockService {
         out.set_timer(ELECTION, ELECTION_MIN, ELECTION_MAX);
     }
 
+    /// To each other replica, the entries after what it is known to
+    /// store in this term: a heartbeat carries nothing once it has caught
+    /// up, so messages stay small however long the log grows.
     fn append_entries(&self, out: &mut Out<LockMsg>) {
-        let msg = LockMsg::Append {
-            term: self.d.term,
-            log: self.d.log.clone(),
-            commit: self.commit,
-        };
-        self.send_replicas(&msg, out);
+        for n in (0..self.config.replicas)
+            .map(NodeId)
+            .filter(|n| *n != self.id)
+        {
+            let from = self.matched.get(n.index()).copied().unwrap_or(0);
+            let msg = LockMsg::Append {
+                term: self.d.term,
+                from,
+                entries: self.d.log[from as usize..].to_vec(),
+                commit: self.commit,
+            };
+            out.send(n, msg);
+        }
     }
 
     fn become_leader(&mut self, out: &mut Out<LockMsg>) {
@@ -564,7 +580,12 @@ impl LockService {
                     }
                 }
             }
-            LockMsg::Append { term, log, commit } => {
+            LockMsg::Append {
+                term,
+                from: start,
+                entries,
+                commit,
+            } => {
                 if term < self.d.term {
                     return out.send(
                         from,
@@ -577,20 +598,33 @@ impl LockService {
                 self.become_follower(term, out);
                 self.leader = Some(from);
                 self.reset_election(out);
-                // Within a term the leader's log only grows: a shorter one
-                // is an older message that arrived late.
-                if term > self.d.synced_term || log.len() >= self.d.log.len() {
-                    self.d.log = log;
+                // Once synced with this term's leader, this log is a prefix
+                // of the leader's, which only grows within the term: an
+                // append that would not lengthen it is an older message
+                // that arrived late. Before that, only a whole log (from
+                // index 0, sent until this replica first answers) is
+                // taken, replacing whatever an older term left here.
+                let start = start as usize;
+                let synced = self.d.synced_term == term;
+                let fits = if synced {
+                    start <= self.d.log.len() && start + entries.len() > self.d.log.len()
+                } else {
+                    start == 0
+                };
+                if fits {
+                    self.d.log.truncate(start);
+                    self.d.log.extend(entries);
                     self.d.synced_term = term;
                 }
                 self.commit = self.commit.max(commit.min(self.d.log.len() as u64));
-                out.send(
-                    from,
-                    LockMsg::AppendReply {
-                        term,
-                        len: self.d.log.len() as u64,
-                    },
-                );
+                // Only a log synced in this term is a prefix of the
+                // leader's; an unsynced one reports nothing stored.
+                let len = if self.d.synced_term == term {
+                    self.d.log.len() as u64
+                } else {
+                    0
+                };
+                out.send(from, LockMsg::AppendReply { term, len });
             }
             LockMsg::AppendReply { term, len } => {
                 if term > self.d.term {
@@ -893,6 +927,7 @@ impl Protocol for LockService {
             request: request.id,
             op: request.op,
         };
+        self.answered = false;
         out.send(self.guess, LockMsg::Acquire);
         out.set_timer(RETRY, Span::from_millis(100), Span::from_millis(200));
     }
@@ -1057,7 +1092,7 @@ impl Protocol for LockService {
             // --- replicated lock service ---
             LockMsg::Vote { .. } => 24,
             LockMsg::VoteReply { .. } => 9,
-            LockMsg::Append { log, .. } => 16 + 25 * log.len(),
+            LockMsg::Append { entries, .. } => 24 + 25 * entries.len(),
             LockMsg::AppendReply { .. } => 16,
             LockMsg::NotLeader { .. } => 3,
         }
@@ -1078,7 +1113,12 @@ impl Protocol for LockService {
             LockMsg::VoteReply { granted, .. } => {
                 String::from(if *granted { "Vote yes" } else { "Vote no" })
             }
-            LockMsg::Append { log, commit, .. } => format!("Append {} commit {commit}", log.len()),
+            LockMsg::Append {
+                entries, commit, ..
+            } => match entries.len() {
+                0 => format!("Heartbeat commit {commit}"),
+                n => format!("Append {n} commit {commit}"),
+            },
             LockMsg::AppendReply { len, .. } => format!("Stored {len}"),
             LockMsg::NotLeader { leader } => match leader {
                 Some(l) => format!("Ask {l}"),
