@@ -581,4 +581,7 @@ pub const TABLE: &[(&str, &str)] = &[
         "Select the next / previous message in flight (shown in the diagram too)",
         "选中下一条 / 上一条在途消息（时空图中同步显示）",
     ),
+    // ---- replicated lock service: board ----
+    ("log or file versions", "日志或文件版本"),
+    ("term or token", "任期或令牌"),
 ];
