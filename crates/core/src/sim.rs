@@ -190,6 +190,14 @@ struct Scheduled {
     user: bool,
 }
 
+/// Puts a schedule in time order, generated faults before user actions at
+/// the same instant. Stable: user actions keep their order within an
+/// instant. Not a method of the generic `Sim<P>`, so the page carries one
+/// copy of the sort rather than one per protocol.
+fn sort_schedule(schedule: &mut [Scheduled]) {
+    schedule.sort_by_key(|s| (s.at, s.user));
+}
+
 #[derive(Clone, Debug)]
 struct Pending {
     history: usize,
@@ -259,7 +267,7 @@ impl<P: Protocol> Sim<P> {
         // Generated faults go before user actions at the same instant, so a
         // user action recorded live (after everything due at that instant)
         // lands in the same place when the scenario is rebuilt.
-        schedule.sort_by_key(|s| (s.at, s.user));
+        sort_schedule(&mut schedule);
 
         let checker = P::Checker::new(n, &config);
         let mut sim = Sim {
@@ -1364,8 +1372,7 @@ impl<P: Protocol> Sim<P> {
             action: a.action.clone(),
             user: true,
         }));
-        // Stable: user actions keep their order within an instant.
-        rest.sort_by_key(|s| (s.at, s.user));
+        sort_schedule(&mut rest);
         self.schedule.truncate(self.next_action);
         self.schedule.extend(rest);
         self.scenario.actions = actions.to_vec();
