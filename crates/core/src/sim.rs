@@ -996,7 +996,11 @@ impl<P: Protocol> Sim<P> {
     /// scenario replays this run exactly. Everything already due at this
     /// instant runs first, which is where a replay will put the action.
     pub fn act(&mut self, action: Action) -> Result<(), ScenarioError> {
+        // The probe is the scenario with this one action; not a copy of
+        // every action so far (a long run has tens of thousands).
+        let actions = core::mem::take(&mut self.scenario.actions);
         let mut probe = self.scenario.clone();
+        self.scenario.actions = actions;
         probe.actions = vec![TimedAction {
             at: self.now,
             action: action.clone(),

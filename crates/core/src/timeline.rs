@@ -306,8 +306,20 @@ impl Timeline {
         action: Action,
     ) -> Result<bool, ScenarioError> {
         if !self.is_behind(cursor) {
+            let now = cursor.now();
             cursor.act(action)?;
-            self.branches[self.current].actions = cursor.scenario().actions.clone();
+            // The cursor inserted the action after those at or before
+            // `now`; do the same rather than copy every action so far.
+            let theirs = &cursor.scenario().actions;
+            let mine = &mut self.branches[self.current].actions;
+            let k = mine.partition_point(|a| a.at <= now);
+            let same_so_far = theirs.len() == mine.len() + 1
+                && k.checked_sub(1).is_none_or(|j| theirs[j] == mine[j]);
+            if same_so_far {
+                mine.insert(k, theirs[k].clone());
+            } else {
+                mine.clone_from(theirs);
+            }
             self.sync(cursor);
             return Ok(false);
         }
