@@ -1,6 +1,7 @@
-// Frame work (simulation + drawing + panel refresh, per animation frame) at
-// 5 nodes and at 51 nodes under heavy client load. Printed, not asserted:
-// it depends on the machine. The page reports it through
+// Frame work (all the main-thread work of an animation frame: simulation,
+// drawing, the panels' re-render, style and layout) and frames drawn per
+// second, at 5 nodes and at 51 nodes under heavy client load. Printed, not
+// asserted: it depends on the machine. The page reports it through
 // window.splitbrain.frameStats().
 
 import assert from 'node:assert/strict';
@@ -32,9 +33,11 @@ async function measure(page, seconds) {
 function report(label, { stats, inFlight }, speed) {
   const ms = (x) => x.toFixed(2);
   console.log(
-    `# frame time, ${label} at ${speed}x: p50 ${ms(stats.p50_ms)} ms, p95 ${ms(stats.p95_ms)} ms ` +
-      `(simulate p95 ${ms(stats.simulate.p95_ms)}, draw p95 ${ms(stats.draw.p95_ms)}, ` +
-      `panels p95 ${ms(stats.panels.p95_ms)}) over ${stats.frames} frames; ` +
+    `# frame time, ${label} at ${speed}x: p50 ${ms(stats.p50_ms)} ms, p95 ${ms(stats.p95_ms)} ms, ` +
+      `max ${ms(stats.max_ms)} ms (simulate p95 ${ms(stats.simulate.p95_ms)}, ` +
+      `draw p95 ${ms(stats.draw.p95_ms)}, rest of the frame p95 ${ms(stats.panels.p95_ms)}) ` +
+      `over ${stats.frames} frames, ${stats.fps.toFixed(1)} frames/s ` +
+      `(longest gap ${ms(stats.interval.max_ms)} ms); ` +
       `${inFlight[0]}–${inFlight[1]} messages in flight`,
   );
 }

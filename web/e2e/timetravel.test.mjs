@@ -109,6 +109,8 @@ test('scrubbing shows the state a native run reaches at that time', { timeout: 3
     // The diagram (folded away by default) draws the window around the
     // cursor, with a line at it.
     await page.locator('#tt-more summary').click();
+    // It is built only while open, so it appears a moment after.
+    await page.locator('#spacetime svg').waitFor();
     assert.ok(await page.locator('#spacetime svg .msg').count() > 0, 'messages in the diagram');
     assert.equal(await page.locator('#spacetime svg .cursor').count(), 1);
     // Selecting an arrow highlights it.

@@ -320,6 +320,11 @@ pub struct Model {
     /// follows local storage or the browser (the web layer decides) and
     /// leaves it out of links.
     pub lang: Option<crate::i18n::Lang>,
+    // --- snapshot pacing ---
+    /// The page's clock (milliseconds), if it has one: then the timeline's
+    /// snapshots are paced by their cost (see `model/pacing.rs`).
+    pub clock: Option<fn() -> f64>,
+    pacing: Pacing,
 }
 
 impl Model {
@@ -367,6 +372,9 @@ impl Model {
             tour: Tour::default(),
             // --- i18n ---
             lang: None,
+            // --- snapshot pacing ---
+            clock: None,
+            pacing: Pacing::default(),
         }
     }
 
@@ -1105,14 +1113,26 @@ impl Model {
         // catching up on the time it was away.
         let wall_ms = wall_ms.clamp(0.0, 100.0);
         let mut events = 0;
+        // --- snapshot pacing ---
+        let clock = self.clock;
+        if let Some(clock) = clock {
+            self.pace_snapshots(clock);
+        }
+        let mut simulated_ms = None;
         if self.playing {
             let before = self.sim.trace().len();
+            let started = clock.map(|c| c());
             self.advance(wall_ms, in_budget);
+            simulated_ms = clock.zip(started).map(|(c, s)| c() - s);
             events = self.sim.trace().len() - before;
             // --- tours ---
             self.tour_arrived();
             self.check_violation();
             self.version += 1;
+        }
+        // --- snapshot pacing ---
+        if clock.is_some() {
+            self.paced(simulated_ms);
         }
         // --- permalinks ---
         self.embed_tick();
@@ -1614,3 +1634,6 @@ pub use timetravel::{EntryState, FlightSpot};
 // --- tours ---
 mod tour;
 pub use tour::{Tour, TourMsg, TourView};
+// --- snapshot pacing ---
+mod pacing;
+pub use pacing::Pacing;

@@ -8,7 +8,6 @@
 //! standalone file (fixed light colours). Only the visible window is drawn:
 //! the events are ordered by time, so the window is found by binary search.
 
-use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use splitbrain_core::timeline::{MarkKind, Marker};
@@ -18,6 +17,8 @@ use splitbrain_core::Time;
 /// Messages in flight longer than this before the window are drawn from
 /// its left edge only if their send is this recent.
 const LOOKBACK: u64 = 2_000_000;
+/// Message arrows drawn at most; more are sampled evenly.
+pub const MAX_ARROWS: usize = 1_200;
 
 /// Where the colours come from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -88,6 +89,9 @@ fn escape(s: &str) -> String {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Drawn {
     pub arrows: usize,
+    /// The messages in the window when there were too many to draw each
+    /// (then `arrows` is an even sample of them); else 0.
+    pub thinned: usize,
     pub drops: usize,
     pub crash_bands: usize,
     pub split_bands: usize,
@@ -97,9 +101,143 @@ pub struct Drawn {
     pub pending: usize,
 }
 
+/// A crash band (node, down from, up again at) and a split band (from, to).
+type CrashBand = (u16, u64, u64);
+type SplitBand = (u64, u64);
+
+/// Crash and network-split bands of a whole event list, kept up to date
+/// as it grows (see [`svg_cached`]): scanning a long run from its start
+/// at every redraw was what made the diagram slow.
+#[derive(Clone, Debug, Default)]
+pub struct Bands {
+    key: Option<u64>,
+    scanned: usize,
+    down_since: Vec<Option<u64>>,
+    /// Closed crash bands.
+    crashes: Vec<CrashBand>,
+    partitioned: bool,
+    cuts: i64,
+    split_since: Option<u64>,
+    /// Closed split bands.
+    splits: Vec<SplitBand>,
+}
+
+impl Bands {
+    /// Scans what `events` gained since the last call. `key` names the
+    /// list; another key, a shorter list or another cluster size starts
+    /// over.
+    pub fn update(&mut self, key: u64, nodes: usize, events: &[TraceEvent]) {
+        if self.key != Some(key) || events.len() < self.scanned || self.down_since.len() != nodes {
+            *self = Bands {
+                key: Some(key),
+                down_since: vec![None; nodes],
+                ..Bands::default()
+            };
+        }
+        for e in &events[self.scanned..] {
+            match e.kind {
+                EventKind::Crash => {
+                    if let Some(d) = self.down_since.get_mut(e.node.index()) {
+                        *d = Some(e.time.0);
+                    }
+                }
+                EventKind::Restart => {
+                    if let Some(d) = self.down_since.get_mut(e.node.index()) {
+                        if let Some(since) = d.take() {
+                            self.crashes.push((e.node.0, since, e.time.0));
+                        }
+                    }
+                }
+                EventKind::Network => {
+                    let was = self.partitioned || self.cuts > 0;
+                    match e.tag {
+                        0 => self.partitioned = true,
+                        1 => {
+                            self.partitioned = false;
+                            self.cuts = 0;
+                        }
+                        2 => self.cuts += 1,
+                        _ => self.cuts = (self.cuts - 1).max(0),
+                    }
+                    let is = self.partitioned || self.cuts > 0;
+                    if !was && is {
+                        self.split_since = Some(e.time.0);
+                    } else if was && !is {
+                        if let Some(since) = self.split_since.take() {
+                            self.splits.push((since, e.time.0));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        self.scanned = events.len();
+    }
+
+    /// The bands that touch `[t0, t1]` as they stood at `t1`: those that
+    /// ended inside it, then (by node) those still open at `t1`, cut there.
+    fn in_window(&self, t0: u64, t1: u64) -> (Vec<CrashBand>, Vec<SplitBand>) {
+        let mut crashes: Vec<(u16, u64, u64)> = self
+            .crashes
+            .iter()
+            .filter(|(_, _, until)| (t0..=t1).contains(until))
+            .copied()
+            .collect();
+        let mut open: Vec<(u16, u64, u64)> =
+            self.crashes
+                .iter()
+                .filter(|(_, since, until)| *since <= t1 && *until > t1)
+                .map(|&(n, since, _)| (n, since, t1))
+                .chain(
+                    self.down_since.iter().enumerate().filter_map(|(n, since)| {
+                        since.filter(|s| *s <= t1).map(|s| (n as u16, s, t1))
+                    }),
+                )
+                .collect();
+        open.sort_by_key(|b| b.0);
+        crashes.extend(open);
+        let mut splits: Vec<(u64, u64)> = self
+            .splits
+            .iter()
+            .filter(|(_, until)| (t0..=t1).contains(until))
+            .copied()
+            .collect();
+        let open = self
+            .splits
+            .iter()
+            .find(|(since, until)| *since <= t1 && *until > t1)
+            .map(|&(since, _)| since)
+            .or(self.split_since.filter(|s| *s <= t1));
+        if let Some(since) = open {
+            splits.push((since, t1));
+        }
+        (crashes, splits)
+    }
+}
+
 /// The diagram of `events` (a whole branch's trace, in order) in the
 /// spec's window, as an `<svg>` element.
 pub fn svg(events: &[TraceEvent], spec: &DiagramSpec<'_>) -> (String, Drawn) {
+    draw(events, spec, None)
+}
+
+/// [`svg`], with the crash and split bands kept in `bands` between calls:
+/// only events appended since the last call are scanned. `key` names the
+/// event list (a run and branch); a new key starts over.
+pub fn svg_cached(
+    events: &[TraceEvent],
+    spec: &DiagramSpec<'_>,
+    bands: &mut Bands,
+    key: u64,
+) -> (String, Drawn) {
+    draw(events, spec, Some((bands, key)))
+}
+
+fn draw(
+    events: &[TraceEvent],
+    spec: &DiagramSpec<'_>,
+    cached: Option<(&mut Bands, u64)>,
+) -> (String, Drawn) {
     let (t0, t1) = (spec.window.0 .0, spec.window.1 .0.max(spec.window.0 .0 + 1));
     let height = TOP + LANE * spec.nodes as f64 + 8.0;
     let plot = (spec.width - LEFT - RIGHT).max(10.0);
@@ -131,60 +269,20 @@ pub fn svg(events: &[TraceEvent], spec: &DiagramSpec<'_>) -> (String, Drawn) {
     // Crashes and network splits, from the start (state at the window's
     // left edge) to its right edge.
     let end = events.partition_point(|e| e.time.0 <= t1);
-    let mut down_since: Vec<Option<u64>> = vec![None; spec.nodes];
-    let mut crash_bands: Vec<(u16, u64, u64)> = Vec::new();
-    let mut partitioned = false;
-    let mut cuts: i64 = 0;
-    let mut split_since: Option<u64> = None;
-    let mut split_bands: Vec<(u64, u64)> = Vec::new();
-    for e in &events[..end] {
-        match e.kind {
-            EventKind::Crash => {
-                if let Some(d) = down_since.get_mut(e.node.index()) {
-                    *d = Some(e.time.0);
-                }
-            }
-            EventKind::Restart => {
-                if let Some(Some(since)) = down_since.get(e.node.index()).copied() {
-                    if e.time.0 >= t0 {
-                        crash_bands.push((e.node.0, since, e.time.0));
-                    }
-                    down_since[e.node.index()] = None;
-                }
-            }
-            EventKind::Network => {
-                let was = partitioned || cuts > 0;
-                match e.tag {
-                    0 => partitioned = true,
-                    1 => {
-                        partitioned = false;
-                        cuts = 0;
-                    }
-                    2 => cuts += 1,
-                    _ => cuts = (cuts - 1).max(0),
-                }
-                let is = partitioned || cuts > 0;
-                if !was && is {
-                    split_since = Some(e.time.0);
-                } else if was && !is {
-                    if let Some(since) = split_since.take() {
-                        if e.time.0 >= t0 {
-                            split_bands.push((since, e.time.0));
-                        }
-                    }
-                }
-            }
-            _ => {}
+    let scratch;
+    let bands = match cached {
+        Some((bands, key)) => {
+            bands.update(key, spec.nodes, events);
+            &*bands
         }
-    }
-    for (n, since) in down_since.iter().enumerate() {
-        if let Some(since) = since {
-            crash_bands.push((n as u16, *since, t1));
+        None => {
+            let mut b = Bands::default();
+            b.update(0, spec.nodes, &events[..end]);
+            scratch = b;
+            &scratch
         }
-    }
-    if let Some(since) = split_since {
-        split_bands.push((since, t1));
-    }
+    };
+    let (crash_bands, split_bands) = bands.in_window(t0, t1);
     out.push_str(r#"<g clip-path="url(#st-clip)">"#);
     for (a, b) in &split_bands {
         let (xa, xb) = (x((*a).max(t0)), x(*b));
@@ -229,75 +327,106 @@ pub fn svg(events: &[TraceEvent], spec: &DiagramSpec<'_>) -> (String, Drawn) {
     }
 
     // Messages: sends from a little before the window, matched with their
-    // deliveries and drops up to a little after it.
+    // deliveries and drops up to a little after it. Message ids grow in
+    // send order, so the sends are sorted by id and a delivery finds its
+    // send by binary search.
     let from = events.partition_point(|e| e.time.0 < t0.saturating_sub(LOOKBACK));
     let until = events.partition_point(|e| e.time.0 <= t1.saturating_add(LOOKBACK));
-    let mut sends: BTreeMap<u64, (u64, &TraceEvent)> = BTreeMap::new();
-    out.push_str(r#"<g clip-path="url(#st-clip)">"#);
+    let mut sends: Vec<(u64, usize)> = events[from..until]
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.kind == EventKind::Send)
+        .map(|(i, e)| (e.arg, from + i))
+        .collect();
+    if !sends.windows(2).all(|w| w[0].0 < w[1].0) {
+        // Not expected; a stable sort keeps the last send of an id last.
+        sends.sort_by_key(|s| s.0);
+    }
+    let mut arrows: Vec<(usize, usize)> = Vec::new();
     for (offset, e) in events[from..until].iter().enumerate() {
-        let index = (from + offset) as u64;
-        match e.kind {
-            EventKind::Send => {
-                sends.insert(e.arg, (index, e));
-            }
-            EventKind::Deliver | EventKind::Drop => {
-                let Some((send_index, s)) = sends.get(&e.arg).copied() else {
-                    continue;
-                };
-                if e.time.0 < t0 || s.time.0 > t1 {
-                    continue;
-                }
-                let dropped = e.kind == EventKind::Drop;
-                let kind = usize::from(s.tag);
-                let stroke = c(&format!("msg-{}", kind.min(7)));
-                let selected = spec.selected == Some(send_index);
-                let (x1, y1, x2, y2) = (x(s.time.0), y(s.node.0), x(e.time.0), y(e.node.0));
-                let name = spec.msg_kinds.get(kind).copied().unwrap_or("message");
-                let _ = write!(
-                    out,
-                    r#"<g class="msg{sel}" data-event="{send_index}"><title>{name} m{id}: {from} → {to}, sent {ts}, {what} {te}</title><line x1="{x1:.1}" y1="{y1:.1}" x2="{x2:.1}" y2="{y2:.1}" stroke="{stroke}" stroke-width="{sw}"{dash}/>"#,
-                    sel = if selected { " selected" } else { "" },
-                    id = e.arg,
-                    from = s.node,
-                    to = s.peer,
-                    ts = Time(s.time.0),
-                    what = if dropped { "dropped" } else { "delivered" },
-                    te = Time(e.time.0),
-                    sw = if selected { 3.0 } else { 1.2 },
-                    dash = if dropped {
-                        r#" stroke-dasharray="3 2""#
-                    } else {
-                        ""
-                    },
-                    name = escape(name),
-                );
-                if dropped {
-                    let _ = write!(
-                        out,
-                        r#"<path d="M{a:.1},{b:.1}l6,6m0,-6l-6,6" stroke="{}" stroke-width="1.5"/>"#,
-                        c("bad"),
-                        a = x2 - 3.0,
-                        b = y2 - 3.0,
-                    );
-                    drawn.drops += 1;
-                } else {
-                    let _ = write!(
-                        out,
-                        r#"<circle cx="{x2:.1}" cy="{y2:.1}" r="2" fill="{stroke}"/>"#
-                    );
-                }
-                out.push_str("</g>");
-                drawn.arrows += 1;
-            }
-            _ => {}
+        if !matches!(e.kind, EventKind::Deliver | EventKind::Drop) {
+            continue;
         }
+        let at = from + offset;
+        // The latest send of this id before the delivery.
+        let end = sends.partition_point(|s| s.0 <= e.arg);
+        let Some(&(_, send_index)) = sends[..end]
+            .iter()
+            .rev()
+            .take_while(|s| s.0 == e.arg)
+            .find(|s| s.1 < at)
+        else {
+            continue;
+        };
+        let s = &events[send_index];
+        if e.time.0 < t0 || s.time.0 > t1 {
+            continue;
+        }
+        arrows.push((send_index, at));
+    }
+    // A busy window (a large cluster under load) would be tens of
+    // thousands of elements, which no one can read and the page takes
+    // seconds to lay out: draw an even sample, and always the selection.
+    let stride = arrows.len().div_ceil(MAX_ARROWS).max(1);
+    drawn.thinned = if stride > 1 { arrows.len() } else { 0 };
+    out.push_str(r#"<g clip-path="url(#st-clip)">"#);
+    for (n, &(send_index, at)) in arrows.iter().enumerate() {
+        let selected = spec.selected == Some(send_index as u64);
+        if n % stride != 0 && !selected {
+            continue;
+        }
+        let (s, e) = (&events[send_index], &events[at]);
+        let send_index = send_index as u64;
+        let dropped = e.kind == EventKind::Drop;
+        let kind = usize::from(s.tag);
+        let stroke = c(&format!("msg-{}", kind.min(7)));
+        let (x1, y1, x2, y2) = (x(s.time.0), y(s.node.0), x(e.time.0), y(e.node.0));
+        let name = spec.msg_kinds.get(kind).copied().unwrap_or("message");
+        let _ = write!(
+            out,
+            r#"<g class="msg{sel}" data-event="{send_index}"><title>{name} m{id}: {from} → {to}, sent {ts}, {what} {te}</title><line x1="{x1:.1}" y1="{y1:.1}" x2="{x2:.1}" y2="{y2:.1}" stroke="{stroke}" stroke-width="{sw}"{dash}/>"#,
+            sel = if selected { " selected" } else { "" },
+            id = e.arg,
+            from = s.node,
+            to = s.peer,
+            ts = Time(s.time.0),
+            what = if dropped { "dropped" } else { "delivered" },
+            te = Time(e.time.0),
+            sw = if selected { 3.0 } else { 1.2 },
+            dash = if dropped {
+                r#" stroke-dasharray="3 2""#
+            } else {
+                ""
+            },
+            name = escape(name),
+        );
+        if dropped {
+            let _ = write!(
+                out,
+                r#"<path d="M{a:.1},{b:.1}l6,6m0,-6l-6,6" stroke="{}" stroke-width="1.5"/>"#,
+                c("bad"),
+                a = x2 - 3.0,
+                b = y2 - 3.0,
+            );
+            drawn.drops += 1;
+        } else {
+            let _ = write!(
+                out,
+                r#"<circle cx="{x2:.1}" cy="{y2:.1}" r="2" fill="{stroke}"/>"#
+            );
+        }
+        out.push_str("</g>");
+        drawn.arrows += 1;
     }
     // In flight at the end of the run: their delivery is not in the trace
     // yet, but the simulator knows when it is due.
     for (id, due) in spec.pending {
-        let Some((send_index, s)) = sends.get(id).copied() else {
+        // The latest send of this id (ids are sorted; see above).
+        let end = sends.partition_point(|s| s.0 <= *id);
+        let Some(&(_, at)) = sends[..end].last().filter(|s| s.0 == *id) else {
             continue;
         };
+        let (send_index, s) = (at as u64, &events[at]);
         if due.0 < t0 || s.time.0 > t1 {
             continue;
         }
@@ -367,6 +496,16 @@ pub fn svg(events: &[TraceEvent], spec: &DiagramSpec<'_>) -> (String, Drawn) {
         drawn.node_events += 1;
     }
     out.push_str("</g>");
+    if drawn.thinned > 0 {
+        let _ = write!(
+            out,
+            r#"<text class="thinned" x="{:.1}" y="12" fill="{}" text-anchor="middle">{} of {} messages drawn: zoom in to see each</text>"#,
+            LEFT + plot / 2.0,
+            c("muted"),
+            drawn.arrows,
+            drawn.thinned,
+        );
+    }
 
     // The scrubbed instant.
     if (t0..=t1).contains(&spec.cursor.0) {
@@ -428,6 +567,7 @@ mod tests {
     use super::*;
     use splitbrain_core::timeline::Timeline;
     use splitbrain_core::{build, Action, NodeId, RunOptions, Scenario, Simulation};
+    use std::collections::BTreeMap;
 
     fn recorded() -> (Timeline, Box<dyn Simulation>) {
         let mut s = Scenario::new(
@@ -525,5 +665,70 @@ mod tests {
         let opens = file.matches("<g").count();
         let closes = file.matches("</g>").count();
         assert_eq!(opens, closes);
+    }
+
+    #[test]
+    fn kept_bands_draw_what_a_fresh_scan_draws() {
+        let (tl, _) = recorded();
+        let events = tl.events();
+        let mut bands = Bands::default();
+        // Grown in pieces, as a playing run does, and asked about windows
+        // before, across and after the crash and the split.
+        for cut in [events.len() / 3, events.len() * 2 / 3, events.len()] {
+            for window in [
+                (0, 800_000),
+                (900_000, 1_200_000),
+                (1_100_000, 1_400_000),
+                (1_400_000, 1_700_000),
+                (0, 2_000_000),
+                (1_600_000, 2_500_000),
+            ] {
+                let fresh = svg(&events[..cut], &spec(window));
+                let kept = svg_cached(&events[..cut], &spec(window), &mut bands, 7);
+                assert_eq!(fresh, kept, "{window:?} with {cut} events");
+            }
+        }
+        // Another key starts over.
+        let (_, drawn) = svg_cached(&events[..10], &spec((0, 2_000_000)), &mut bands, 8);
+        assert_eq!(drawn.crash_bands, 0);
+    }
+
+    #[test]
+    fn a_busy_window_is_sampled_and_says_so() {
+        let mut s = Scenario::new(
+            splitbrain_core::ProtocolConfig::Raft(Default::default()),
+            15,
+            5,
+        );
+        s.workload = Some(splitbrain_core::scenario::Workload {
+            clients: 40,
+            ..Default::default()
+        });
+        let mut sim = build(&s, RunOptions::default()).unwrap();
+        let mut tl = Timeline::new(&mut *sim, 100_000);
+        tl.advance(&mut *sim, Time(3_000_000), u64::MAX);
+        let mut busy = spec((1_000_000, 3_000_000));
+        busy.nodes = 15;
+        let (_, all) = svg(tl.events(), &busy);
+        assert!(all.thinned > MAX_ARROWS, "{all:?}: not busy enough to test");
+        assert!(all.arrows <= MAX_ARROWS, "{all:?}");
+        assert!(all.arrows >= MAX_ARROWS / 2, "{all:?}");
+        // The selected message is drawn even when the sample skips it.
+        let events = tl.events();
+        let sends = events
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.kind == EventKind::Send && e.time.0 > 2_000_000)
+            .map(|(i, _)| i as u64);
+        let mut found = false;
+        for index in sends.take(50) {
+            busy.selected = Some(index);
+            let (text, _) = svg(events, &busy);
+            if text.contains(&format!(r#"class="msg selected" data-event="{index}""#)) {
+                found = true;
+            }
+            assert!(text.contains("messages drawn: zoom in"));
+        }
+        assert!(found, "a selected message is drawn");
     }
 }

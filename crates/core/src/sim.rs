@@ -190,6 +190,14 @@ struct Scheduled {
     user: bool,
 }
 
+/// Puts a schedule in time order, generated faults before user actions at
+/// the same instant. Stable: user actions keep their order within an
+/// instant. Not a method of the generic `Sim<P>`, so the page carries one
+/// copy of the sort rather than one per protocol.
+fn sort_schedule(schedule: &mut [Scheduled]) {
+    schedule.sort_by_key(|s| (s.at, s.user));
+}
+
 #[derive(Clone, Debug)]
 struct Pending {
     history: usize,
@@ -259,7 +267,7 @@ impl<P: Protocol> Sim<P> {
         // Generated faults go before user actions at the same instant, so a
         // user action recorded live (after everything due at that instant)
         // lands in the same place when the scenario is rebuilt.
-        schedule.sort_by_key(|s| (s.at, s.user));
+        sort_schedule(&mut schedule);
 
         let checker = P::Checker::new(n, &config);
         let mut sim = Sim {
@@ -1039,7 +1047,11 @@ impl<P: Protocol> Sim<P> {
     /// scenario replays this run exactly. Everything already due at this
     /// instant runs first, which is where a replay will put the action.
     pub fn act(&mut self, action: Action) -> Result<(), ScenarioError> {
+        // The probe is the scenario with this one action; not a copy of
+        // every action so far (a long run has tens of thousands).
+        let actions = core::mem::take(&mut self.scenario.actions);
         let mut probe = self.scenario.clone();
+        self.scenario.actions = actions;
         probe.actions = vec![TimedAction {
             at: self.now,
             action: action.clone(),
@@ -1415,8 +1427,7 @@ impl<P: Protocol> Sim<P> {
             action: a.action.clone(),
             user: true,
         }));
-        // Stable: user actions keep their order within an instant.
-        rest.sort_by_key(|s| (s.at, s.user));
+        sort_schedule(&mut rest);
         self.schedule.truncate(self.next_action);
         self.schedule.extend(rest);
         self.scenario.actions = actions.to_vec();

@@ -150,6 +150,9 @@ pub struct Timeline {
     branches: Vec<Branch>,
     current: usize,
     interval: u64,
+    /// Snapshots wait for [`Timeline::take_due_snapshot`] instead of being
+    /// taken inside [`Timeline::sync`].
+    deferred: bool,
 }
 
 impl Timeline {
@@ -191,6 +194,7 @@ impl Timeline {
             branches: alloc::vec![branch],
             current: 0,
             interval: interval.max(1),
+            deferred: false,
         }
     }
 
@@ -314,8 +318,20 @@ impl Timeline {
         action: Action,
     ) -> Result<bool, ScenarioError> {
         if !self.is_behind(cursor) {
+            let now = cursor.now();
             cursor.act(action)?;
-            self.branches[self.current].actions = cursor.scenario().actions.clone();
+            // The cursor inserted the action after those at or before
+            // `now`; do the same rather than copy every action so far.
+            let theirs = &cursor.scenario().actions;
+            let mine = &mut self.branches[self.current].actions;
+            let k = mine.partition_point(|a| a.at <= now);
+            let same_so_far = theirs.len() == mine.len() + 1
+                && k.checked_sub(1).is_none_or(|j| theirs[j] == mine[j]);
+            if same_so_far {
+                mine.insert(k, theirs[k].clone());
+            } else {
+                mine.clone_from(theirs);
+            }
             self.sync(cursor);
             return Ok(false);
         }
@@ -450,13 +466,47 @@ impl Timeline {
         b.head_time = cursor.now();
         b.head_hash = cursor.trace().hash();
         let last = b.snaps.last().map_or(0, |s| s.len);
-        if len >= last + interval {
+        if !self.deferred && len >= last + interval {
             b.snaps.push(Snap {
                 len,
                 time: cursor.now(),
                 sim: Rc::from(cursor.snapshot()),
             });
         }
+    }
+
+    // ---- snapshot pacing (what a page does to keep frames short) ---------
+
+    /// Events between snapshots from now on. Seeks stay exact whatever the
+    /// spacing; a longer one makes them replay more and snapshots rarer.
+    pub fn set_interval(&mut self, interval: u64) {
+        self.interval = interval.max(1);
+    }
+
+    /// When on, stepping and advancing take no snapshots: the caller takes
+    /// them with [`Timeline::take_due_snapshot`] when it suits it (a page,
+    /// at the start of a frame, where it can count the cost).
+    pub fn defer_snapshots(&mut self, deferred: bool) {
+        self.deferred = deferred;
+    }
+
+    /// Takes a snapshot of `cursor` if it is at the head and the head is
+    /// at least the interval past the branch's last snapshot. Returns
+    /// whether it took one.
+    pub fn take_due_snapshot(&mut self, cursor: &dyn Simulation) -> bool {
+        let len = cursor.trace().len();
+        let b = &mut self.branches[self.current];
+        let at_head = len == b.events.len() as u64 && cursor.now() == b.head_time;
+        let last = b.snaps.last().map_or(0, |s| s.len);
+        if !at_head || len < last + self.interval {
+            return false;
+        }
+        b.snaps.push(Snap {
+            len,
+            time: cursor.now(),
+            sim: Rc::from(cursor.snapshot()),
+        });
+        true
     }
 
     // ---- seeking ---------------------------------------------------------

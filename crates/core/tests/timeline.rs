@@ -317,3 +317,41 @@ fn acting_in_the_past_branches_and_the_old_branch_stays() {
     assert_eq!(tl.branches().len(), 2);
     assert_eq!(tl.current_branch(), 1);
 }
+
+// --- snapshot pacing ---
+
+#[test]
+fn deferred_snapshots_at_uneven_spacing_still_seek_exactly() {
+    let s = scenario("raft-sweep");
+    let mut cursor = build(&s, RunOptions::default()).unwrap();
+    let mut tl = Timeline::new(&mut *cursor, 400);
+    tl.defer_snapshots(true);
+    let mut t = Time::ZERO;
+    let mut taken = 0;
+    let mut frame = 0u64;
+    while t < secs(5.0) {
+        // As a page does: the snapshot at the start of a frame, the
+        // spacing changed on the way.
+        if tl.take_due_snapshot(&*cursor) {
+            taken += 1;
+        }
+        frame += 1;
+        tl.set_interval(if frame < 60 { 400 } else { 1_500 });
+        t = Time((t.0 + 37_123).min(secs(5.0).0));
+        tl.advance(&mut *cursor, t, u64::MAX);
+    }
+    assert!(taken > 3, "{taken} snapshots");
+    assert_eq!(tl.stats().snapshots, taken + 1, "none taken while deferred");
+    // Not behind the head: nothing taken.
+    let behind = tl.seek_time(secs(2.0));
+    assert!(!tl.take_due_snapshot(&*behind));
+    for t in [0.0, 0.3, 1.234567, 2.5, 3.9, 4.99, 5.0] {
+        let at = tl.seek_time(secs(t));
+        let fresh = run(&s, secs(t));
+        assert_eq!(state(&*at), state(&*fresh), "at {t}s");
+    }
+    for k in [0, 401, 2_345, tl.head_len() - 1, tl.head_len()] {
+        let at = tl.seek_index(k);
+        assert_eq!(state(&*at), state(&*fresh_to_index(&s, k)), "at event {k}");
+    }
+}

@@ -7,6 +7,7 @@ use std::rc::Rc;
 use gloo::render::{request_animation_frame, AnimationFrame};
 use splitbrain_core::protocol::Op;
 use splitbrain_core::NodeId;
+use wasm_bindgen::JsCast;
 use web_sys::{HtmlCanvasElement, PointerEvent};
 use yew::prelude::*;
 
@@ -56,6 +57,8 @@ pub fn cluster(props: &ClusterProps) -> Html {
         let model = props.model.clone();
         let refresh = props.refresh.clone();
         use_effect_with((), move |_| {
+            // --- snapshot pacing --- (the model times snapshots by it)
+            model.0.borrow_mut().clock = Some(dom::now_ms);
             let state: Rc<RefCell<Option<Loop>>> = Rc::new(RefCell::new(None));
             if let Some(renderer) = canvas_ref
                 .cast::<HtmlCanvasElement>()
@@ -266,13 +269,25 @@ fn tick(
         refresh.emit(());
     }
     // Idle frames (paused, nothing moving) do no work and are not counted.
+    // The rest of the frame (the re-render the refresh asked for, which
+    // runs as a microtask, the other panels' frame callbacks, style,
+    // layout and paint) is over when a task queued now runs.
     if drew {
-        let done = dom::now_ms();
-        model.0.borrow_mut().frame_times.record(
-            simulated - started,
-            drawn - simulated,
-            done - drawn,
-        );
+        let model = model.clone();
+        // Other animation-frame callbacks may have run before this one.
+        let begin = time.min(started);
+        let done = wasm_bindgen::closure::Closure::once_into_js(move || {
+            let end = dom::now_ms();
+            model.0.borrow_mut().frame_times.record(
+                begin,
+                end - begin,
+                simulated - started,
+                drawn - simulated,
+                end - drawn,
+            );
+        });
+        let _ = dom::window()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(done.unchecked_ref(), 0);
     }
 }
 

@@ -111,22 +111,45 @@ pub fn time_travel_panel(props: &TimeTravelProps) -> Html {
         html! { <span class={kind_class(m.kind)} style={format!("left:{left:.3}%")} {title}></span> }
     });
 
-    // The diagram, for its visible window only.
-    let window = model.travel().window_at(view.now);
-    let pending = model.pending_flights();
-    let spec = DiagramSpec {
-        nodes: model.node_count(),
-        window,
-        cursor: view.now,
-        selected: view.selected_event,
-        msg_kinds: model.sim().msg_kinds(),
-        width: DIAGRAM_WIDTH,
-        colors: Colors::Css,
-        marks: &view.markers,
-        pending: &pending,
+    // The diagram, for its visible window only, and only while its
+    // section is open: a busy run's diagram is thousands of elements.
+    let open = use_state_eq(|| false);
+    let bands = use_mut_ref(spacetime::Bands::default);
+    let diagram = if *open {
+        let window = model.travel().window_at(view.now);
+        let pending = model.pending_flights();
+        let spec = DiagramSpec {
+            nodes: model.node_count(),
+            window,
+            cursor: view.now,
+            selected: view.selected_event,
+            msg_kinds: model.sim().msg_kinds(),
+            width: DIAGRAM_WIDTH,
+            colors: Colors::Css,
+            marks: &view.markers,
+            pending: &pending,
+        };
+        let key = (model.run << 32) | u64::from(view.branch);
+        let (svg, _) =
+            spacetime::svg_cached(model.branch_events(), &spec, &mut bands.borrow_mut(), key);
+        Html::from_html_unchecked(AttrValue::from(svg))
+    } else {
+        Html::default()
     };
-    let (svg, _) = spacetime::svg(model.branch_events(), &spec);
-    let diagram = Html::from_html_unchecked(AttrValue::from(svg));
+    let ontoggle = {
+        let open = open.clone();
+        Callback::from(move |e: Event| {
+            // `<details>`'s `open` (read by name: one property is not
+            // worth another web-sys feature).
+            if let Some(target) = e.target() {
+                let is_open = js_sys::Reflect::get(&target, &"open".into())
+                    .ok()
+                    .and_then(|v| v.as_bool())
+                    .unwrap_or(false);
+                open.set(is_open);
+            }
+        })
+    };
     let onpick = {
         let send = send.clone();
         Callback::from(move |e: MouseEvent| {
@@ -278,7 +301,7 @@ pub fn time_travel_panel(props: &TimeTravelProps) -> Html {
                 <ol class="branches" aria-label={t("Branches")}>{ for branches }</ol>
             }
             <div aria-live="polite">{ for picked }</div>
-            <details class="tt-more" id="tt-more" ref={details_ref}>
+            <details class="tt-more" id="tt-more" ref={details_ref} {ontoggle}>
             <summary>{t("Space-time diagram")}</summary>
             <div class="tt-diagram-head">
                 <div class="tt-controls" role="toolbar" aria-label={t("Diagram")}>
