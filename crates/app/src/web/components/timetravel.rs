@@ -107,7 +107,10 @@ pub fn time_travel_panel(props: &TimeTravelProps) -> Html {
     let every = view.markers.len().div_ceil(MAX_MARKS).max(1);
     let marks = view.markers.iter().step_by(every).map(|m| {
         let left = m.time.0 as f64 / head as f64 * 100.0;
-        let title = format!("{} at {} ({})", m.kind.name(), format_time(m.time), m.node);
+        let title = tf(
+            "{0} at {1} ({2})",
+            &[&t_dyn(m.kind.name()), &format_time(m.time), &m.node],
+        );
         html! { <span class={kind_class(m.kind)} style={format!("left:{left:.3}%")} {title}></span> }
     });
 
