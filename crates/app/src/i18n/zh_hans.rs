@@ -708,6 +708,13 @@ pub const TABLE: &[(&str, &str)] = &[
     (" past the leader's end", " 个超出领导者末尾"),
     // ---- time travel: markers ----
     ("{0} at {1} ({2})", "{1}：{0}（{2}）"),
+    // ---- history import, 2PC votes ----
+    ("pasted history", "粘贴的历史"),
+    ("{0}: no operations in it.", "{0}：其中没有任何操作。"),
+    ("yes (your choice)", "赞成（你的选择）"),
+    ("no (your choice)", "反对（你的选择）"),
+    ("no (always)", "反对（总是）"),
+    ("no {0}% of the time", "{0}% 的情况下反对"),
     // ---- time travel: linked selection ----
     (
         "Select the next / previous message in flight (shown in the diagram too)",

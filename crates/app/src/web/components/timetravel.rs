@@ -263,8 +263,8 @@ pub fn time_travel_panel(props: &TimeTravelProps) -> Html {
             </div>
             <div class="tt-controls" role="toolbar" aria-label={t("Time travel")}>
                 <button class="btn" onclick={travel(TravelMsg::Jump(false))} title="[">{tf("⏮ Previous {0}", &[&t_dyn(view.kind.name())])}</button>
-                <button class="btn" onclick={travel(TravelMsg::StepBack)} title="← or ,">{t("◀ Step back")}</button>
-                <button class="btn" onclick={travel(TravelMsg::StepForward)} title="→ or .">{t("Step ▶")}</button>
+                <button class="btn" onclick={travel(TravelMsg::StepBack)} title={t("← or ,")}>{t("◀ Step back")}</button>
+                <button class="btn" onclick={travel(TravelMsg::StepForward)} title={t("→ or .")}>{t("Step ▶")}</button>
                 <button class="btn" onclick={travel(TravelMsg::Jump(true))} title="]">{tf("Next {0} ⏭", &[&t_dyn(view.kind.name())])}</button>
                 <label>{t("Jump to ")}
                     <select onchange={onkind} aria-label={t("Kind of event to jump to")}>
