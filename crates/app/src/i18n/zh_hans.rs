@@ -735,6 +735,16 @@ pub const TABLE: &[(&str, &str)] = &[
     ("not in flight at this time", "此刻不在途"),
     ("{0} m{1} {2} → {3}, sent at {4}, {5}; {6}", "{0} m{1} {2} → {3}，于 {4} 发送，{5}；{6}"),
     ("No message is in flight at this moment.", "此刻没有在途消息。"),
+    // ---- space-time diagram tooltips ----
+    ("Space-time diagram from {0} to {1}", "时空图：{0} 至 {1}"),
+    ("network split {0} – {1}", "网络分区 {0} – {1}"),
+    ("{0} down {1} – {2}", "{0} 宕机 {1} – {2}"),
+    ("{0} m{1}: {2} → {3}, sent {4}, delivered {5}", "{0} m{1}：{2} → {3}，{4} 发送，{5} 送达"),
+    ("{0} m{1}: {2} → {3}, sent {4}, dropped {5}", "{0} m{1}：{2} → {3}，{4} 发送，{5} 被丢弃"),
+    ("{0} m{1}: {2} → {3}, sent {4}, in flight, due {5}", "{0} m{1}：{2} → {3}，{4} 发送，在途，预计 {5} 送达"),
+    ("{0} crashed at {1}", "{0} 于 {1} 崩溃"),
+    ("{0} restarted at {1}", "{0} 于 {1} 重启"),
+    ("{0} leads term {1} from {2}", "{0} 自 {2} 起担任任期 {1} 的领导者"),
     // ---- time travel: linked selection ----
     (
         "Select the next / previous message in flight (shown in the diagram too)",
