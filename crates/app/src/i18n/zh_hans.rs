@@ -745,6 +745,48 @@ pub const TABLE: &[(&str, &str)] = &[
     ("{0} crashed at {1}", "{0} 于 {1} 崩溃"),
     ("{0} restarted at {1}", "{0} 于 {1} 重启"),
     ("{0} leads term {1} from {2}", "{0} 自 {2} 起担任任期 {1} 的领导者"),
+    // ---- history checker (app-side texts; the core's details stay English) ----
+    (
+        "{0} operations are too many to check live (the limit is {1}); export the history and run `splitbrain check-history` on it.",
+        "{0} 个操作太多，无法实时检查（上限为 {1}）；请导出历史，然后对其运行 `splitbrain check-history`。",
+    ),
+    ("Not checked yet.", "尚未检查。"),
+    ("Every key has a linearization (1 key, {0} search steps).", "每个键都有线性化顺序（1 个键，搜索 {0} 步）。"),
+    ("Every key has a linearization ({0} keys, {1} search steps).", "每个键都有线性化顺序（{0} 个键，搜索 {1} 步）。"),
+    ("1 key cannot be linearized; select for the explanation.", "1 个键无法线性化；选中以查看解释。"),
+    ("{0} keys cannot be linearized; select for the explanation.", "{0} 个键无法线性化；选中以查看解释。"),
+    ("The search stopped at its budget of {0} steps before deciding.", "搜索在得出结论前用完了 {0} 步的预算。"),
+    (
+        "Holds: each of the 1 key has an order of its operations that respects real time and the key-value model.",
+        "成立：这 1 个键的操作存在一种既符合真实时间、又符合键值模型的顺序。",
+    ),
+    (
+        "Holds: each of the {0} keys has an order of its operations that respects real time and the key-value model.",
+        "成立：这 {0} 个键中，每个键的操作都存在一种既符合真实时间、又符合键值模型的顺序。",
+    ),
+    (
+        "Unknown: the search used its budget of {0} steps without finding an order or ruling one out.",
+        "未知：搜索用完了 {0} 步的预算，既没有找到合法顺序，也未能排除其存在。",
+    ),
+    (
+        "Live checks keep to a few milliseconds each; export the history (Export EDN) and run `splitbrain check-history` on it for a full search.",
+        "实时检查每次只用几毫秒；如需完整搜索，请导出历史（导出 EDN）并对其运行 `splitbrain check-history`。",
+    ),
+    ("Key {0}", "键 {0}"),
+    ("The register", "寄存器"),
+    (
+        "{0}: the longest linearizable prefix has 1 operation, leaving the value {1}.",
+        "{0}：最长的可线性化前缀含 1 个操作，此时的值为 {1}。",
+    ),
+    (
+        "{0}: the longest linearizable prefix has {1} operations, leaving the value {2}.",
+        "{0}：最长的可线性化前缀含 {1} 个操作，此时的值为 {2}。",
+    ),
+    ("Prefix, in order (last 4): {0}.", "前缀，按顺序（最后 4 个）：{0}。"),
+    ("Prefix, in order: {0}.", "前缀，按顺序：{0}。"),
+    ("Cannot be placed next: {0}.", "无法排在下一个：{0}。"),
+    ("Concurrent with it, and no order of them helps: {0}{1}.", "与之并发、且任何排列都无济于事的操作：{0}{1}。"),
+    ("Offending operations: {0}{1}.", "违规操作：{0}{1}。"),
     // ---- time travel: linked selection ----
     (
         "Select the next / previous message in flight (shown in the diagram too)",
