@@ -813,17 +813,17 @@ impl HistoryView {
     /// which nodes served it.
     pub fn describe(&self, op: usize) -> String {
         let Some(o) = self.ops.get(op) else {
-            return format!("operation {op}");
+            return tf("operation {0}", &[&op]);
         };
         let when = match o.complete {
             Some(c) => format!("{} → {}", self.format_time(o.invoke), self.format_time(c)),
-            None => format!("{} → still waiting", self.format_time(o.invoke)),
+            None => tf("{0} → still waiting", &[&self.format_time(o.invoke)]),
         };
         let mut s = format!("{}: {} ({when})", self.lane_label(o.lane), o.label);
         if let Some(asked) = o.asked {
-            s.push_str(&format!(", asked n{}", asked.0));
+            s.push_str(&tf(", asked n{0}", &[&asked.0]));
             if let Some(by) = o.answered_by.filter(|b| *b != asked) {
-                s.push_str(&format!(", answered by n{}", by.0));
+                s.push_str(&tf(", answered by n{0}", &[&by.0]));
             }
         }
         // --- ring view and CAP ---

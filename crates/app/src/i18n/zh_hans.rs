@@ -787,6 +787,16 @@ pub const TABLE: &[(&str, &str)] = &[
     ("Cannot be placed next: {0}.", "无法排在下一个：{0}。"),
     ("Concurrent with it, and no order of them helps: {0}{1}.", "与之并发、且任何排列都无济于事的操作：{0}{1}。"),
     ("Offending operations: {0}{1}.", "违规操作：{0}{1}。"),
+    ("operation {0}", "操作 {0}"),
+    ("{0} → still waiting", "{0} → 仍在等待"),
+    (", asked n{0}", "，请求发往 n{0}"),
+    (", answered by n{0}", "，由 n{0} 应答"),
+    ("; replicas that answered: {0}", "；应答的副本：{0}"),
+    ("; acknowledged by {0}", "；确认者：{0}"),
+    (" (standing in: {0})", "（临时代替：{0}）"),
+    ("; {0} siblings", "；{0} 个兄弟版本"),
+    ("; STALE: missed {0} (done before this read began)", "；过期：漏掉了 {0}（它在本次读开始前已完成）"),
+    ("; up to date", "；最新"),
     // ---- time travel: linked selection ----
     (
         "Select the next / previous message in flight (shown in the diagram too)",
