@@ -258,7 +258,12 @@ fn known_vote(sim: &dyn Simulation, node: NodeId) -> Option<bool> {
 /// How `node` will vote: the user's choice, else the scenario's policy.
 fn vote_text(sim: &dyn Simulation, node: NodeId) -> String {
     if let Some(yes) = user_vote(sim, node) {
-        return format!("{} (your choice)", if yes { "yes" } else { "no" });
+        return if yes {
+            crate::i18n::t("yes (your choice)")
+        } else {
+            crate::i18n::t("no (your choice)")
+        }
+        .to_owned();
     }
     let policy = match &sim.scenario().protocol {
         ProtocolConfig::TwoPhase(c) => &c.votes,
@@ -266,14 +271,14 @@ fn vote_text(sim: &dyn Simulation, node: NodeId) -> String {
         _ => return "—".to_owned(),
     };
     if policy.always_no.contains(&node) {
-        "no (always)".to_owned()
+        crate::i18n::t("no (always)").to_owned()
     } else if policy.no_probability > 0.0 {
-        format!(
-            "no {}% of the time",
-            (policy.no_probability * 100.0).round() as u64
+        crate::i18n::tf(
+            "no {0}% of the time",
+            &[&((policy.no_probability * 100.0).round() as u64)],
         )
     } else {
-        "yes".to_owned()
+        crate::i18n::t("yes").to_owned()
     }
 }
 

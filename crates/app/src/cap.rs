@@ -168,17 +168,16 @@ pub fn read_note(history: &[ClientOp], i: usize, mode: Versioning) -> Option<Str
             .join(", ")
     };
     let read = matches!(op.op, Op::Get { .. });
-    let mut s = format!(
-        "; {} {}",
-        if read {
-            "replicas that answered:"
-        } else {
-            "acknowledged by"
-        },
-        names(&d.replicas)
-    );
+    let mut s = if read {
+        crate::i18n::tf("; replicas that answered: {0}", &[&names(&d.replicas)])
+    } else {
+        crate::i18n::tf("; acknowledged by {0}", &[&names(&d.replicas)])
+    };
     if !d.fallbacks.is_empty() {
-        s.push_str(&format!(" (standing in: {})", names(&d.fallbacks)));
+        s.push_str(&crate::i18n::tf(
+            " (standing in: {0})",
+            &[&names(&d.fallbacks)],
+        ));
     }
     let Op::Get { key } = &op.op else {
         return Some(s);
@@ -187,7 +186,7 @@ pub fn read_note(history: &[ClientOp], i: usize, mode: Versioning) -> Option<Str
         return Some(s);
     }
     if d.versions.len() > 1 {
-        s.push_str(&format!("; {} siblings", d.versions.len()));
+        s.push_str(&crate::i18n::tf("; {0} siblings", &[&d.versions.len()]));
     }
     let missed = history.iter().find(|w| {
         !w.op.is_read()
@@ -204,11 +203,11 @@ pub fn read_note(history: &[ClientOp], i: usize, mode: Versioning) -> Option<Str
             }
     });
     match missed {
-        Some(w) => s.push_str(&format!(
-            "; STALE: missed {} (done before this read began)",
-            w.op
+        Some(w) => s.push_str(&crate::i18n::tf(
+            "; STALE: missed {0} (done before this read began)",
+            &[&w.op],
         )),
-        None => s.push_str("; up to date"),
+        None => s.push_str(crate::i18n::t("; up to date")),
     }
     Some(s)
 }

@@ -8,6 +8,8 @@
 //! nothing but strings (or structured clones) crosses between them.
 
 use serde::{Deserialize, Serialize};
+
+use crate::i18n::{t, t_dyn, tf};
 use splitbrain_core::explore::protocol::{to_scenario, Bounds, ProtocolModel};
 use splitbrain_core::explore::two_phase::TwoPhaseSpec;
 use splitbrain_core::explore::{Model, Options, Progress, Search, Strategy, Verdict};
@@ -147,26 +149,26 @@ impl Form {
             let t = text.trim().replace([',', '_', ' '], "");
             match t.parse::<usize>() {
                 Ok(n) if (min..=max).contains(&n) => Ok(n),
-                _ => Err(format!(
-                    "{label}: expected a whole number from {min} to {max}, got “{}”.",
-                    text.trim()
+                _ => Err(tf(
+                    "{0}: expected a whole number from {1} to {2}, got “{3}”.",
+                    &[&label, &min, &max, &text.trim()],
                 )),
             }
         }
         let max_depth = if self.max_depth.trim().is_empty() {
             None
         } else {
-            Some(num("Max depth", &self.max_depth, 1, 10_000)?)
+            Some(num(t("Max depth"), &self.max_depth, 1, 10_000)?)
         };
         Ok(Request {
             target: self.target,
-            rms: num("Resource managers", &self.rms, 1, MAX_FORM_RMS)?,
-            max_crashes: num("Max crashes", &self.max_crashes, 0, 5)? as u8,
-            max_drops: num("Max drops", &self.max_drops, 0, 5)? as u8,
-            max_in_flight: num("Max messages in flight", &self.max_in_flight, 1, 64)?,
-            max_timers: num("Max timer firings", &self.max_timers, 0, 12)? as u8,
+            rms: num(t("Resource managers"), &self.rms, 1, MAX_FORM_RMS)?,
+            max_crashes: num(t("Max crashes"), &self.max_crashes, 0, 5)? as u8,
+            max_drops: num(t("Max drops"), &self.max_drops, 0, 5)? as u8,
+            max_in_flight: num(t("Max messages in flight"), &self.max_in_flight, 1, 64)?,
+            max_timers: num(t("Max timer firings"), &self.max_timers, 0, 12)? as u8,
             max_depth,
-            max_states: num("Max states", &self.max_states, 1, MAX_FORM_STATES)?,
+            max_states: num(t("Max states"), &self.max_states, 1, MAX_FORM_STATES)?,
             dfs: self.dfs,
             symmetry: self.symmetry && self.target.has_symmetry(),
         })
@@ -228,23 +230,30 @@ impl Outcome {
     pub fn summary(&self) -> String {
         let n = thousands(self.unique_states);
         match &self.violation {
-            Some(v) => format!(
-                "Violated: {}, after {} step{} ({}{n} states explored).",
-                v.property,
-                v.steps.len(),
-                if v.steps.len() == 1 { "" } else { "s" },
-                if self.breadth_first {
-                    "no shorter path exists; "
+            Some(v) => {
+                let steps = if v.steps.len() == 1 {
+                    t("1 step").to_owned()
+                } else {
+                    tf("{0} steps", &[&v.steps.len()])
+                };
+                let shortest = if self.breadth_first {
+                    t("no shorter path exists; ")
                 } else {
                     ""
-                }
-            ),
-            None if self.complete => {
-                format!("No violation in all {n} reachable states within these bounds.")
+                };
+                tf(
+                    "Violated: {0}, after {1} ({2}{3} states explored).",
+                    &[&t_dyn(&v.property), &steps, &shortest, &n],
+                )
             }
-            None => format!(
-                "No violation in the {n} states visited, but a depth or state limit cut \
-                 the search short: deeper runs were not checked."
+            None if self.complete => tf(
+                "No violation in all {0} reachable states within these bounds.",
+                &[&n],
+            ),
+            None => tf(
+                "No violation in the {0} states visited, but a depth or state limit cut \
+                 the search short: deeper runs were not checked.",
+                &[&n],
             ),
         }
     }

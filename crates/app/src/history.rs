@@ -19,6 +19,8 @@ use splitbrain_core::check::{self, CheckOptions, History, OpMark, Report, TimeBa
 use splitbrain_core::sim::{ClientOp, OpResult};
 use splitbrain_core::{NodeId, Time};
 
+use crate::i18n::{t, tf};
+
 /// The least time between two checks of a live run, in milliseconds.
 pub const CHECK_EVERY_MS: f64 = 750.0;
 /// The step budget of the first live check (per property). Later checks
@@ -527,10 +529,10 @@ impl HistoryView {
             self.report = None;
             self.checked = None;
             self.marks.clear();
-            self.no_report = Some(format!(
-                "{} operations are too many to check live (the limit is {LIVE_CHECK_LIMIT}); \
+            self.no_report = Some(tf(
+                "{0} operations are too many to check live (the limit is {1}); \
                  export the history and run `splitbrain check-history` on it.",
-                history.len()
+                &[&history.len(), &LIVE_CHECK_LIMIT],
             ));
             return;
         }
@@ -568,7 +570,7 @@ impl HistoryView {
                         detail: self
                             .no_report
                             .clone()
-                            .unwrap_or_else(|| "Not checked yet.".to_owned()),
+                            .unwrap_or_else(|| t("Not checked yet.").to_owned()),
                         offending: 0,
                     };
                 };
@@ -577,11 +579,13 @@ impl HistoryView {
                     Property::Linearizable => {
                         let l = &report.linearizable;
                         let detail = match l.verdict {
-                            Verdict::Holds => format!(
-                                "Every key has a linearization ({} key{}, {} search steps).",
-                                l.keys.len(),
-                                plural(l.keys.len()),
-                                l.steps
+                            Verdict::Holds if l.keys.len() == 1 => tf(
+                                "Every key has a linearization (1 key, {0} search steps).",
+                                &[&l.steps],
+                            ),
+                            Verdict::Holds => tf(
+                                "Every key has a linearization ({0} keys, {1} search steps).",
+                                &[&l.keys.len(), &l.steps],
                             ),
                             Verdict::Violated => {
                                 let bad = l
@@ -589,14 +593,19 @@ impl HistoryView {
                                     .iter()
                                     .filter(|k| k.verdict == Verdict::Violated)
                                     .count();
-                                format!(
-                                    "{bad} key{} cannot be linearized; select for the explanation.",
-                                    plural(bad)
-                                )
+                                if bad == 1 {
+                                    t("1 key cannot be linearized; select for the explanation.")
+                                        .to_owned()
+                                } else {
+                                    tf(
+                                        "{0} keys cannot be linearized; select for the explanation.",
+                                        &[&bad],
+                                    )
+                                }
                             }
-                            Verdict::Unknown => format!(
-                                "The search stopped at its budget of {} steps before deciding.",
-                                l.steps
+                            Verdict::Unknown => tf(
+                                "The search stopped at its budget of {0} steps before deciding.",
+                                &[&l.steps],
                             ),
                         };
                         (l.verdict, detail)
@@ -675,7 +684,7 @@ impl HistoryView {
             return vec![self
                 .no_report
                 .clone()
-                .unwrap_or_else(|| "Not checked yet.".to_owned())];
+                .unwrap_or_else(|| t("Not checked yet.").to_owned())];
         };
         let describe = |i: usize| self.describe(i);
         let mut lines = Vec::new();
@@ -683,24 +692,31 @@ impl HistoryView {
             Property::Linearizable => {
                 let l = &report.linearizable;
                 match l.verdict {
-                    Verdict::Holds => lines.push(format!(
-                        "Holds: each of the {} key{} has an order of its operations that \
-                         respects real time and the key-value model.",
-                        l.keys.len(),
-                        plural(l.keys.len())
-                    )),
+                    Verdict::Holds => lines.push(if l.keys.len() == 1 {
+                        t(
+                            "Holds: each of the 1 key has an order of its operations that \
+                           respects real time and the key-value model.",
+                        )
+                        .to_owned()
+                    } else {
+                        tf(
+                            "Holds: each of the {0} keys has an order of its operations that \
+                             respects real time and the key-value model.",
+                            &[&l.keys.len()],
+                        )
+                    }),
                     Verdict::Unknown => {
-                        lines.push(format!(
-                            "Unknown: the search used its budget of {} steps without finding \
+                        lines.push(tf(
+                            "Unknown: the search used its budget of {0} steps without finding \
                              an order or ruling one out.",
-                            l.steps
+                            &[&l.steps],
                         ));
                         if self.is_live() {
                             lines.push(
-                                "Live checks keep to a few milliseconds each; export the \
-                                 history (Export EDN) and run `splitbrain check-history` on it \
-                                 for a full search."
-                                    .to_owned(),
+                                t("Live checks keep to a few milliseconds each; export the \
+                                   history (Export EDN) and run `splitbrain check-history` on it \
+                                   for a full search.")
+                                .to_owned(),
                             );
                         }
                     }
@@ -716,34 +732,42 @@ impl HistoryView {
                         continue;
                     };
                     let name = match &e.key {
-                        Some(k) => format!("Key {}", check::Value::Str(k.clone())),
-                        None => "The register".to_owned(),
+                        Some(k) => tf("Key {0}", &[&check::Value::Str(k.clone())]),
+                        None => t("The register").to_owned(),
                     };
-                    lines.push(format!(
-                        "{name}: the longest linearizable prefix has {} operation{}, \
-                         leaving the value {}.",
-                        e.prefix.len(),
-                        plural(e.prefix.len()),
-                        e.state
-                    ));
+                    lines.push(if e.prefix.len() == 1 {
+                        tf(
+                            "{0}: the longest linearizable prefix has 1 operation, \
+                             leaving the value {1}.",
+                            &[&name, &e.state],
+                        )
+                    } else {
+                        tf(
+                            "{0}: the longest linearizable prefix has {1} operations, \
+                             leaving the value {2}.",
+                            &[&name, &e.prefix.len(), &e.state],
+                        )
+                    });
                     if !e.prefix.is_empty() {
                         let skip = e.prefix.len().saturating_sub(4);
                         let tail: Vec<String> =
                             e.prefix[skip..].iter().map(|&i| describe(i)).collect();
-                        lines.push(format!(
-                            "Prefix, in order{}: {}.",
-                            if skip > 0 { " (last 4)" } else { "" },
-                            tail.join("; ")
-                        ));
+                        lines.push(if skip > 0 {
+                            tf("Prefix, in order (last 4): {0}.", &[&tail.join("; ")])
+                        } else {
+                            tf("Prefix, in order: {0}.", &[&tail.join("; ")])
+                        });
                     }
-                    lines.push(format!("Cannot be placed next: {}.", describe(e.stuck)));
+                    lines.push(tf("Cannot be placed next: {0}.", &[&describe(e.stuck)]));
                     if !e.candidates.is_empty() {
                         let shown: Vec<String> =
                             e.candidates.iter().take(5).map(|&i| describe(i)).collect();
-                        lines.push(format!(
-                            "Concurrent with it, and no order of them helps: {}{}.",
-                            shown.join("; "),
-                            if e.candidates.len() > 5 { "; …" } else { "" }
+                        lines.push(tf(
+                            "Concurrent with it, and no order of them helps: {0}{1}.",
+                            &[
+                                &shown.join("; "),
+                                &if e.candidates.len() > 5 { "; …" } else { "" },
+                            ],
                         ));
                     }
                 }
@@ -757,7 +781,7 @@ impl HistoryView {
                 };
                 lines.push(format!(
                     "{}: {}",
-                    capitalize(verdict.verdict.name()),
+                    capitalize(crate::i18n::t_dyn(verdict.verdict.name())),
                     verdict.detail
                 ));
                 if !verdict.offending.is_empty() {
@@ -767,14 +791,16 @@ impl HistoryView {
                         .take(6)
                         .map(|&i| describe(i))
                         .collect();
-                    lines.push(format!(
-                        "Offending operations: {}{}.",
-                        shown.join("; "),
-                        if verdict.offending.len() > 6 {
-                            "; …"
-                        } else {
-                            ""
-                        }
+                    lines.push(tf(
+                        "Offending operations: {0}{1}.",
+                        &[
+                            &shown.join("; "),
+                            &if verdict.offending.len() > 6 {
+                                "; …"
+                            } else {
+                                ""
+                            },
+                        ],
                     ));
                 }
             }
@@ -787,17 +813,17 @@ impl HistoryView {
     /// which nodes served it.
     pub fn describe(&self, op: usize) -> String {
         let Some(o) = self.ops.get(op) else {
-            return format!("operation {op}");
+            return tf("operation {0}", &[&op]);
         };
         let when = match o.complete {
             Some(c) => format!("{} → {}", self.format_time(o.invoke), self.format_time(c)),
-            None => format!("{} → still waiting", self.format_time(o.invoke)),
+            None => tf("{0} → still waiting", &[&self.format_time(o.invoke)]),
         };
         let mut s = format!("{}: {} ({when})", self.lane_label(o.lane), o.label);
         if let Some(asked) = o.asked {
-            s.push_str(&format!(", asked n{}", asked.0));
+            s.push_str(&tf(", asked n{0}", &[&asked.0]));
             if let Some(by) = o.answered_by.filter(|b| *b != asked) {
-                s.push_str(&format!(", answered by n{}", by.0));
+                s.push_str(&tf(", answered by n{0}", &[&by.0]));
             }
         }
         // --- ring view and CAP ---
@@ -1073,14 +1099,6 @@ fn ticks(axis: &Axis, label: impl Fn(u64) -> String) -> Vec<(f64, String)> {
         t += step;
     }
     out
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
-    }
 }
 
 fn capitalize(s: &str) -> String {

@@ -17,6 +17,7 @@ use splitbrain_core::sim::{ClientOp, OpResult};
 use splitbrain_core::{Scenario, Simulation, Span, Time};
 
 use crate::cap::{measure, Consistency};
+use crate::i18n::{t, tf};
 
 /// The two halves of the comparison, as shipped (and in the gallery).
 pub const PACELC_FILES: [&str; 2] = ["pacelc-raft-regions.json", "pacelc-quorum-regions.json"];
@@ -176,7 +177,7 @@ pub fn describe_regions(regions: &Regions, nodes: usize) -> String {
         })
         .collect();
     let sizes = match sizes.split_last() {
-        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        Some((last, rest)) if !rest.is_empty() => tf("{0} and {1}", &[&rest.join(t(", ")), &last]),
         Some((last, _)) => last.clone(),
         None => String::new(),
     };
@@ -187,11 +188,19 @@ pub fn describe_regions(regions: &Regions, nodes: usize) -> String {
             format!("{}–{}", l.min, l.max)
         }
     };
-    format!(
-        "{count} region{} ({sizes} nodes): {} within, {} across",
-        if count == 1 { "" } else { "s" },
-        range(regions.within),
-        range(regions.across)
+    let template = if count == 1 {
+        t("1 region ({1} nodes): {2} within, {3} across")
+    } else {
+        t("{0} regions ({1} nodes): {2} within, {3} across")
+    };
+    crate::i18n::fill(
+        template,
+        &[
+            &count,
+            &sizes,
+            &range(regions.within),
+            &range(regions.across),
+        ],
     )
 }
 

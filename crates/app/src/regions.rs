@@ -7,6 +7,7 @@
 use splitbrain_core::Scenario;
 
 use crate::geometry::{convex_hull, Vec2};
+use crate::i18n::{t, tf};
 
 /// One region's area: its members' convex hull (drawn with a wide round
 /// pen, as partition groups are) and where its label goes.
@@ -66,7 +67,7 @@ pub fn tints(scenario: &Scenario, screen: &[Vec2], radius: f64) -> Vec<RegionTin
                 .filter(|i| of(*i) == Some(region))
                 .map(|i| format!("n{i}"))
                 .collect();
-            let label = format!("region {region} ({})", names.join(", "));
+            let label = tf("region {0} ({1})", &[&region, &names.join(", ")]);
             // Centred text reaches half its width sideways: move it that
             // much further out when the label goes off to a side.
             let half_width = LABEL_CHAR_WIDTH * label.chars().count() as f64 / 2.0;
@@ -90,13 +91,12 @@ pub fn legend(scenario: &Scenario) -> Option<String> {
             format!("{}–{}", l.min, l.max)
         }
     };
-    let mut s = format!(
-        "Regions: {} within, {} across",
-        range(r.within),
-        range(r.across)
+    let mut s = tf(
+        "Regions: {0} within, {1} across",
+        &[&range(r.within), &range(r.across)],
     );
     if !r.matrix.is_empty() {
-        s.push_str(" (some pairs differ)");
+        s.push_str(t(" (some pairs differ)"));
     }
     Some(s)
 }

@@ -14,6 +14,8 @@ use splitbrain_core::timeline::{MarkKind, Marker};
 use splitbrain_core::trace::{EventKind, TraceEvent};
 use splitbrain_core::Time;
 
+use crate::i18n::tf;
+
 /// Messages in flight longer than this before the window are drawn from
 /// its left edge only if their send is this recent.
 const LOOKBACK: u64 = 2_000_000;
@@ -248,11 +250,13 @@ fn draw(
     let mut out = String::new();
     let _ = write!(
         out,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" class="spacetime" width="{w}" height="{h}" viewBox="0 0 {w} {h}" role="img" aria-label="Space-time diagram from {a} to {b}" font-family="system-ui, sans-serif" font-size="11">"#,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" class="spacetime" width="{w}" height="{h}" viewBox="0 0 {w} {h}" role="img" aria-label="{label}" font-family="system-ui, sans-serif" font-size="11">"#,
         w = spec.width,
         h = height,
-        a = Time(t0),
-        b = Time(t1),
+        label = escape(&tf(
+            "Space-time diagram from {0} to {1}",
+            &[&Time(t0), &Time(t1)]
+        )),
     );
     let _ = write!(
         out,
@@ -288,12 +292,11 @@ fn draw(
         let (xa, xb) = (x((*a).max(t0)), x(*b));
         let _ = write!(
             out,
-            r#"<rect class="split" x="{xa:.1}" y="{TOP}" width="{:.1}" height="{:.1}" fill="{}" opacity="0.7"><title>network split {} – {}</title></rect>"#,
+            r#"<rect class="split" x="{xa:.1}" y="{TOP}" width="{:.1}" height="{:.1}" fill="{}" opacity="0.7"><title>{}</title></rect>"#,
             (xb - xa).max(1.0),
             LANE * spec.nodes as f64,
             c("group-1"),
-            Time(*a),
-            Time(*b)
+            escape(&tf("network split {0} – {1}", &[&Time(*a), &Time(*b)])),
         );
         drawn.split_bands += 1;
     }
@@ -301,13 +304,15 @@ fn draw(
         let (xa, xb) = (x((*a).max(t0)), x(*b));
         let _ = write!(
             out,
-            r#"<rect class="crash" x="{xa:.1}" y="{:.1}" width="{:.1}" height="{:.1}" fill="{}" opacity="0.45"><title>n{n} down {} – {}</title></rect>"#,
+            r#"<rect class="crash" x="{xa:.1}" y="{:.1}" width="{:.1}" height="{:.1}" fill="{}" opacity="0.45"><title>{}</title></rect>"#,
             y(*n) - LANE * 0.35,
             (xb - xa).max(1.0),
             LANE * 0.7,
             c("down"),
-            Time(*a),
-            Time(*b)
+            escape(&tf(
+                "{0} down {1} – {2}",
+                &[&format!("n{n}"), &Time(*a), &Time(*b)]
+            )),
         );
         drawn.crash_bands += 1;
     }
@@ -384,21 +389,29 @@ fn draw(
         let name = spec.msg_kinds.get(kind).copied().unwrap_or("message");
         let _ = write!(
             out,
-            r#"<g class="msg{sel}" data-event="{send_index}"><title>{name} m{id}: {from} → {to}, sent {ts}, {what} {te}</title><line x1="{x1:.1}" y1="{y1:.1}" x2="{x2:.1}" y2="{y2:.1}" stroke="{stroke}" stroke-width="{sw}"{dash}/>"#,
+            r#"<g class="msg{sel}" data-event="{send_index}"><title>{title}</title><line x1="{x1:.1}" y1="{y1:.1}" x2="{x2:.1}" y2="{y2:.1}" stroke="{stroke}" stroke-width="{sw}"{dash}/>"#,
             sel = if selected { " selected" } else { "" },
-            id = e.arg,
-            from = s.node,
-            to = s.peer,
-            ts = Time(s.time.0),
-            what = if dropped { "dropped" } else { "delivered" },
-            te = Time(e.time.0),
+            title = escape(&tf(
+                if dropped {
+                    "{0} m{1}: {2} → {3}, sent {4}, dropped {5}"
+                } else {
+                    "{0} m{1}: {2} → {3}, sent {4}, delivered {5}"
+                },
+                &[
+                    &name,
+                    &e.arg,
+                    &s.node,
+                    &s.peer,
+                    &Time(s.time.0),
+                    &Time(e.time.0)
+                ],
+            )),
             sw = if selected { 3.0 } else { 1.2 },
             dash = if dropped {
                 r#" stroke-dasharray="3 2""#
             } else {
                 ""
             },
-            name = escape(name),
         );
         if dropped {
             let _ = write!(
@@ -436,18 +449,17 @@ fn draw(
         let name = spec.msg_kinds.get(kind).copied().unwrap_or("message");
         let _ = write!(
             out,
-            r#"<g class="msg pending{sel}" data-event="{send_index}"><title>{name} m{id}: {from} → {to}, sent {ts}, in flight, due {te}</title><line x1="{x1:.1}" y1="{y1:.1}" x2="{x2:.1}" y2="{y2:.1}" stroke="{stroke}" stroke-width="{sw}" stroke-dasharray="1 3"/></g>"#,
+            r#"<g class="msg pending{sel}" data-event="{send_index}"><title>{title}</title><line x1="{x1:.1}" y1="{y1:.1}" x2="{x2:.1}" y2="{y2:.1}" stroke="{stroke}" stroke-width="{sw}" stroke-dasharray="1 3"/></g>"#,
             sel = if selected { " selected" } else { "" },
-            from = s.node,
-            to = s.peer,
-            ts = Time(s.time.0),
-            te = *due,
+            title = escape(&tf(
+                "{0} m{1}: {2} → {3}, sent {4}, in flight, due {5}",
+                &[&name, id, &s.node, &s.peer, &Time(s.time.0), due],
+            )),
             x1 = x(s.time.0),
             y1 = y(s.node.0),
             x2 = x(due.0),
             y2 = y(s.peer.0),
             sw = if selected { 3.0 } else { 1.5 },
-            name = escape(name),
         );
         drawn.pending += 1;
         drawn.arrows += 1;
@@ -458,9 +470,9 @@ fn draw(
     let first = events.partition_point(|e| e.time.0 < t0);
     out.push_str(r#"<g clip-path="url(#st-clip)">"#);
     for (offset, e) in events[first..end].iter().enumerate() {
-        let (class, what) = match e.kind {
-            EventKind::Crash => ("crash-event", "crashed"),
-            EventKind::Restart => ("restart-event", "restarted"),
+        let (class, crashed) = match e.kind {
+            EventKind::Crash => ("crash-event", true),
+            EventKind::Restart => ("restart-event", false),
             _ => continue,
         };
         let index = (first + offset) as u64;
@@ -470,7 +482,11 @@ fn draw(
             (x(e.time.0), y(e.node.0)),
             index,
             class,
-            &format!("{} {what} at {}", e.node, e.time),
+            &if crashed {
+                tf("{0} crashed at {1}", &[&e.node, &e.time])
+            } else {
+                tf("{0} restarted at {1}", &[&e.node, &e.time])
+            },
             &c(if e.kind == EventKind::Crash {
                 "bad"
             } else {
@@ -490,7 +506,7 @@ fn draw(
             (x(m.time.0), y(m.node.0)),
             m.at.saturating_sub(1),
             "leader-event",
-            &format!("{} leads term {} from {}", m.node, m.arg, m.time),
+            &tf("{0} leads term {1} from {2}", &[&m.node, &m.arg, &m.time]),
             &c("accent"),
         );
         drawn.node_events += 1;

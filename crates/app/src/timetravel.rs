@@ -18,6 +18,7 @@ use splitbrain_core::trace::{EventKind, TraceEvent};
 use splitbrain_core::{Action, MessageId, NodeId, Simulation, Time};
 
 use crate::geometry::{message_position, node_radius, Vec2};
+use crate::i18n::{t, tf};
 
 use super::Model;
 
@@ -249,18 +250,26 @@ pub fn action_text(action: &Action) -> String {
                         .join(" ")
                 })
                 .collect();
-            format!("partition {{{}}}", groups.join("} {"))
+            tf("partition {0}", &[&format!("{{{}}}", groups.join("} {"))])
         }
-        Action::Heal => String::from("heal"),
-        Action::CutLink { from, to, both } => format!("cut {from}{}{to}", arrow(*both)),
-        Action::RestoreLink { from, to, both } => format!("restore {from}{}{to}", arrow(*both)),
-        Action::Crash { node } => format!("crash {node}"),
-        Action::Restart { node } => format!("restart {node}"),
-        Action::Timeout { node } => format!("timeout {node}"),
-        Action::Request { node, op, .. } => format!("{op} to {node}"),
-        Action::DropMessage { id } => format!("drop {id}"),
+        Action::Heal => t("heal").to_owned(),
+        Action::CutLink { from, to, both } => {
+            tf("cut {0}", &[&format!("{from}{}{to}", arrow(*both))])
+        }
+        Action::RestoreLink { from, to, both } => {
+            tf("restore {0}", &[&format!("{from}{}{to}", arrow(*both))])
+        }
+        Action::Crash { node } => tf("crash {0}", &[node]),
+        Action::Restart { node } => tf("restart {0}", &[node]),
+        Action::Timeout { node } => tf("timeout {0}", &[node]),
+        Action::Request { node, op, .. } => tf("{0} to {1}", &[op, node]),
+        Action::DropMessage { id } => tf("drop {0}", &[id]),
         Action::Vote { node, yes } => {
-            format!("{node} votes {}", if *yes { "yes" } else { "no" })
+            if *yes {
+                tf("{0} votes yes", &[node])
+            } else {
+                tf("{0} votes no", &[node])
+            }
         }
     }
 }
@@ -300,26 +309,31 @@ impl Model {
             })
             .map(|d| match d.kind {
                 splitbrain_core::trace::EventKind::Drop => {
-                    format!("dropped at {}", crate::panel::format_time(d.time))
+                    tf("dropped at {0}", &[&crate::panel::format_time(d.time)])
                 }
-                _ => format!("delivered at {}", crate::panel::format_time(d.time)),
+                _ => tf("delivered at {0}", &[&crate::panel::format_time(d.time)]),
             })
-            .unwrap_or_else(|| String::from("not yet arrived"));
+            .unwrap_or_else(|| t("not yet arrived").to_owned());
         // Where it is at the instant shown, which scrubbing moves.
         let now = if self.sim.trace().len() <= index {
-            "not sent yet at this time"
+            t("not sent yet at this time")
         } else if self.selected_in_flight() {
-            "in flight at this time"
+            t("in flight at this time")
         } else {
-            "not in flight at this time"
+            t("not in flight at this time")
         };
         Some((
-            format!(
-                "{kind} m{} {} → {}, sent at {}, {fate}; {now}",
-                e.arg,
-                e.node,
-                e.peer,
-                crate::panel::format_time(e.time)
+            tf(
+                "{0} m{1} {2} → {3}, sent at {4}, {5}; {6}",
+                &[
+                    &kind,
+                    &e.arg,
+                    &e.node,
+                    &e.peer,
+                    &crate::panel::format_time(e.time),
+                    &fate,
+                    &now,
+                ],
             ),
             index,
         ))
@@ -456,7 +470,7 @@ impl Model {
         let mut flights: Vec<Flight> = Vec::new();
         self.sim.for_each_in_flight(&mut |f| flights.push(*f));
         if flights.is_empty() {
-            return self.say("No message is in flight at this moment.", false);
+            return self.say(t("No message is in flight at this moment."), false);
         }
         flights.sort_by_key(|f| f.id);
         let current = self.selected_message_id();

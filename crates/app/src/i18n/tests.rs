@@ -251,6 +251,9 @@ fn dynamic_texts() -> std::collections::BTreeSet<String> {
         add(verdict.name());
     }
     add(crate::history::SERVED_LEGEND);
+    for (_, _, label) in crate::explorer::TARGETS {
+        add(label);
+    }
     for choice in ProtocolChoice::ALL {
         add(choice.label());
         add(choice.legend());

@@ -14,6 +14,7 @@ use yew::prelude::*;
 
 use super::dialogs::DialogFrame;
 use crate::explorer::{thousands, Form, FromWorker, Outcome, Target, TARGETS};
+use crate::i18n::{t, t_dyn, tf};
 use crate::model::Msg;
 use crate::web::dom;
 use crate::web::store::ModelRef;
@@ -148,9 +149,10 @@ impl Component for ExplorerDialog {
             EMsg::WorkerError(message) => {
                 self.refocus = self.running.is_some();
                 self.running = None;
-                self.error = Some(format!(
-                    "The explorer stopped: {message}. A search this large may not fit in \
-                     the browser's memory: lower “Max states” or the bounds."
+                self.error = Some(tf(
+                    "The explorer stopped: {0}. A search this large may not fit in \
+                     the browser's memory: lower “Max states” or the bounds.",
+                    &[&message],
                 ));
             }
             EMsg::Play => {
@@ -195,41 +197,41 @@ impl Component for ExplorerDialog {
         });
         let target = f.target;
         html! {
-            <DialogFrame title="Explorer" send={ctx.props().send.clone()}>
+            <DialogFrame title={t("Explorer")} send={ctx.props().send.clone()}>
                 <p class="note">
-                    {"Visits every state the system can reach within the bounds below, trying every order of deliveries, timer firings and faults, and checks each invariant in each state. "}
-                    {"It runs in the background: the page stays usable."}
+                    {t("Visits every state the system can reach within the bounds below, trying every order of deliveries, timer firings and faults, and checks each invariant in each state. ")}
+                    {t("It runs in the background: the page stays usable.")}
                 </p>
                 <form class="explorer" {onsubmit}>
                     <div class="form-grid">
-                        <label class="wide">{"What to explore"}
+                        <label class="wide">{t("What to explore")}
                             <select id="explore-target" onchange={ontarget} disabled={busy}>
                                 { for TARGETS.iter().map(|(t, value, label)| html! {
-                                    <option value={*value} selected={*t == target}>{*label}</option>
+                                    <option value={*value} selected={*t == target}>{t_dyn(label)}</option>
                                 }) }
                             </select>
                         </label>
                         if target.is_protocol() {
-                            {input("explore-crashes", "Max crashes (0–5)", &f.max_crashes, |f| &mut f.max_crashes, "")}
-                            {input("explore-drops", "Max drops (0–5)", &f.max_drops, |f| &mut f.max_drops, "")}
-                            {input("explore-in-flight", "Max messages in flight (1–64)", &f.max_in_flight, |f| &mut f.max_in_flight, "")}
-                            {input("explore-timers", "Max timer firings (0–12)", &f.max_timers, |f| &mut f.max_timers, "")}
+                            {input("explore-crashes", t("Max crashes (0–5)"), &f.max_crashes, |f| &mut f.max_crashes, "")}
+                            {input("explore-drops", t("Max drops (0–5)"), &f.max_drops, |f| &mut f.max_drops, "")}
+                            {input("explore-in-flight", t("Max messages in flight (1–64)"), &f.max_in_flight, |f| &mut f.max_in_flight, "")}
+                            {input("explore-timers", t("Max timer firings (0–12)"), &f.max_timers, |f| &mut f.max_timers, "")}
                         } else {
-                            {input("explore-rms", "Resource managers (1–10)", &f.rms, |f| &mut f.rms, "")}
+                            {input("explore-rms", t("Resource managers (1–10)"), &f.rms, |f| &mut f.rms, "")}
                         }
-                        {input("explore-depth", "Max depth (steps)", &f.max_depth, |f| &mut f.max_depth, "no limit")}
-                        {input("explore-states", "Max states stored", &f.max_states, |f| &mut f.max_states, "")}
+                        {input("explore-depth", t("Max depth (steps)"), &f.max_depth, |f| &mut f.max_depth, t("no limit"))}
+                        {input("explore-states", t("Max states stored"), &f.max_states, |f| &mut f.max_states, "")}
                         <fieldset class="wide explorer-order" disabled={busy}>
-                            <legend>{"Search order"}</legend>
+                            <legend>{t("Search order")}</legend>
                             <label class="check">
                                 <input type="radio" name="explore-order" checked={!f.dfs}
                                     onchange={link.callback(|_| EMsg::Dfs(false))} />
-                                {"Breadth-first: the shortest counterexample"}
+                                {t("Breadth-first: the shortest counterexample")}
                             </label>
                             <label class="check">
                                 <input type="radio" name="explore-order" id="explore-dfs" checked={f.dfs}
                                     onchange={link.callback(|_| EMsg::Dfs(true))} />
-                                {"Depth-first: less memory"}
+                                {t("Depth-first: less memory")}
                             </label>
                         </fieldset>
                         if target.has_symmetry() {
@@ -237,10 +239,10 @@ impl Component for ExplorerDialog {
                                 <input type="checkbox" id="explore-symmetry" checked={f.symmetry} disabled={busy}
                                     onchange={link.callback(|e: Event| EMsg::Symmetry(
                                         e.target_dyn_into::<web_sys::HtmlInputElement>().is_some_and(|i| i.checked())))} />
-                                {"Symmetry: count states that differ only by which resource manager is which once"}
+                                {t("Symmetry: count states that differ only by which resource manager is which once")}
                             </label>
                         } else {
-                            <p class="note wide">{"Symmetry reduction is not offered for protocols: their node ids carry meaning (ballots, the coordinator)."}</p>
+                            <p class="note wide">{t("Symmetry reduction is not offered for protocols: their node ids carry meaning (ballots, the coordinator).")}</p>
                         }
                     </div>
                     if let Some(error) = &self.error {
@@ -253,9 +255,9 @@ impl Component for ExplorerDialog {
                         // the clicked Cancel into a submit button mid-click
                         // (which would start the search again).
                         if busy {
-                            <button key="cancel" ref={self.cancel_ref.clone()} type="button" class="btn" id="explore-cancel" onclick={link.callback(|_| EMsg::Cancel)}>{"Cancel"}</button>
+                            <button key="cancel" ref={self.cancel_ref.clone()} type="button" class="btn" id="explore-cancel" onclick={link.callback(|_| EMsg::Cancel)}>{t("Cancel")}</button>
                         } else {
-                            <button key="start" ref={self.start_ref.clone()} type="submit" class="btn primary" id="explore-start">{"Start"}</button>
+                            <button key="start" ref={self.start_ref.clone()} type="submit" class="btn primary" id="explore-start">{t("Start")}</button>
                         }
                     </footer>
                 </form>
@@ -282,9 +284,9 @@ impl ExplorerDialog {
         let worker = match Worker::new(WORKER_URL) {
             Ok(w) => w,
             Err(e) => {
-                self.error = Some(format!(
-                    "This browser could not start the explorer's worker ({}).",
-                    e.as_string().unwrap_or_else(|| "no reason given".into())
+                self.error = Some(tf(
+                    "This browser could not start the explorer's worker ({0}).",
+                    &[&e.as_string().unwrap_or_else(|| t("no reason given").into())],
                 ));
                 return;
             }
@@ -298,7 +300,7 @@ impl ExplorerDialog {
             e.prevent_default();
             let message = e.message();
             on_error.emit(if message.is_empty() {
-                "it could not be loaded".into()
+                t("it could not be loaded").into()
             } else {
                 message
             });
@@ -373,18 +375,18 @@ impl ExplorerDialog {
         html! {
             <div class="explorer-progress" aria-busy={busy.to_string()}>
                 <progress id="explore-progress" max="1" value={fraction.to_string()}
-                    aria-label="States stored, of the limit" />
+                    aria-label={t("States stored, of the limit")} />
                 <dl class="explorer-stats">
-                    <div><dt>{"States"}</dt><dd id="explore-count">{thousands(live.states)}</dd></div>
-                    <div><dt>{"States/s"}</dt><dd id="explore-rate">{rate}</dd></div>
-                    <div><dt>{"Frontier"}</dt><dd id="explore-frontier">{thousands(live.frontier)}</dd></div>
-                    <div><dt>{"Depth"}</dt><dd id="explore-depth-now">{live.depth}</dd></div>
+                    <div><dt>{t("States")}</dt><dd id="explore-count">{thousands(live.states)}</dd></div>
+                    <div><dt>{t("States/s")}</dt><dd id="explore-rate">{rate}</dd></div>
+                    <div><dt>{t("Frontier")}</dt><dd id="explore-frontier">{thousands(live.frontier)}</dd></div>
+                    <div><dt>{t("Depth")}</dt><dd id="explore-depth-now">{live.depth}</dd></div>
                 </dl>
                 if busy {
-                    <p class="note" role="status">{"Searching…"}</p>
+                    <p class="note" role="status">{t("Searching…")}</p>
                 } else if self.cancelled {
                     <p class="note" role="status" id="explore-cancelled">
-                        {format!("Cancelled after {} states; no verdict.", thousands(live.states))}
+                        {tf("Cancelled after {0} states; no verdict.", &[&thousands(live.states)])}
                     </p>
                 }
             </div>
@@ -403,11 +405,11 @@ impl ExplorerDialog {
                     {outcome.summary()}
                 </p>
                 <p class="note">
-                    {format!("{:.1} s, {} bytes per stored state. Checked: {}.",
-                        ms / 1000.0, outcome.bytes_per_state, outcome.properties.join(", "))}
+                    {tf("{0} s, {1} bytes per stored state. Checked: {2}.",
+                        &[&format!("{:.1}", ms / 1000.0), &outcome.bytes_per_state, &outcome.properties.join(", ")])}
                 </p>
                 if let Some(v) = &outcome.violation {
-                    <ol class="explorer-steps" aria-label="Counterexample">
+                    <ol class="explorer-steps" aria-label={t("Counterexample")}>
                         { for v.steps.iter().map(|s| html! { <li>{s}</li> }) }
                     </ol>
                     if let Some(m) = &v.message {
@@ -415,7 +417,7 @@ impl ExplorerDialog {
                     }
                     if v.scenario.is_some() {
                         <button type="button" class="btn primary" id="explore-play" ref={self.play_ref.clone()} onclick={play}>
-                            {"Play counterexample"}
+                            {t("Play counterexample")}
                         </button>
                     }
                 }

@@ -743,7 +743,7 @@ struct ImportProps {
 #[function_component(ImportDialog)]
 fn import_dialog(props: &ImportProps) -> Html {
     let text = use_state(String::new);
-    let name = use_state(|| "pasted history".to_owned());
+    let name = use_state(|| t("pasted history").to_owned());
     let format = use_state(|| None::<Format>);
     let error = use_state(|| None::<String>);
     let area_ref = use_node_ref();
@@ -755,7 +755,7 @@ fn import_dialog(props: &ImportProps) -> Html {
         let (text, name) = (text.clone(), name.clone());
         Callback::from(move |e: InputEvent| {
             text.set(dom::target_value(&e));
-            name.set("pasted history".to_owned());
+            name.set(t("pasted history").to_owned());
         })
     };
     let onfile = {
@@ -811,7 +811,7 @@ fn import_dialog(props: &ImportProps) -> Html {
             }
             match check::parse(&text, *format) {
                 Ok(history) if history.ops.is_empty() => {
-                    error.set(Some(format!("{}: no operations in it.", *name)))
+                    error.set(Some(tf("{0}: no operations in it.", &[&*name])))
                 }
                 Ok(history) => {
                     error.set(None);

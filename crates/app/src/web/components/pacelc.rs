@@ -9,6 +9,7 @@ use splitbrain_core::check::Verdict;
 use splitbrain_core::{Simulation, Span};
 use yew::prelude::*;
 
+use crate::i18n::{t, t_dyn, tf};
 use crate::model::Msg;
 use crate::pacelc::{
     describe_regions, measure_latency, ratio, Latencies, PacelcNumbers, CAP_ENTRY, PACELC_ENTRY,
@@ -23,14 +24,14 @@ pub fn mode_switch(pacelc: bool, send: &Callback<Msg>) -> Html {
         Callback::from(move |_: MouseEvent| send.emit(Msg::OpenGallery(id.to_owned())))
     };
     html! {
-        <div class="cap-mode" role="group" aria-label="What to compare">
+        <div class="cap-mode" role="group" aria-label={t("What to compare")}>
             <button type="button" class="btn" id="cap-mode-cap" aria-pressed={(!pacelc).to_string()}
-                onclick={open(CAP_ENTRY)} title="The same partition against Raft and the store: availability and consistency">
-                {"Partition (CAP)"}
+                onclick={open(CAP_ENTRY)} title={t("The same partition against Raft and the store: availability and consistency")}>
+                {t("Partition (CAP)")}
             </button>
             <button type="button" class="btn" id="cap-mode-pacelc" aria-pressed={pacelc.to_string()}
-                onclick={open(PACELC_ENTRY)} title="No fault, nodes in regions: the latency price of consistency">
-                {"No partition, regions (PACELC)"}
+                onclick={open(PACELC_ENTRY)} title={t("No fault, nodes in regions: the latency price of consistency")}>
+                {t("No partition, regions (PACELC)")}
             </button>
         </div>
     }
@@ -50,11 +51,11 @@ fn row(name: &str, class: &'static str, l: Option<Latencies>) -> Html {
             <dt>{name}</dt>
             <dd class={class} data-mean-us={micros(l)}>
                 { match l {
-                    Some(l) => format!(
-                        "mean {} · p50 {} · p99 {} ({} ok)",
-                        ms(l.mean), ms(l.p50), ms(l.p99), l.count
+                    Some(l) => tf(
+                        "mean {0} · p50 {1} · p99 {2} ({3} ok)",
+                        &[&ms(l.mean), &ms(l.p50), &ms(l.p99), &l.count]
                     ),
-                    None => "none answered yet".to_owned(),
+                    None => t("none answered yet").to_owned(),
                 } }
             </dd>
         </>
@@ -63,9 +64,9 @@ fn row(name: &str, class: &'static str, l: Option<Latencies>) -> Html {
 
 fn verdict(v: Verdict) -> &'static str {
     match v {
-        Verdict::Holds => "linearizable",
-        Verdict::Violated => "not linearizable",
-        Verdict::Unknown => "not known yet",
+        Verdict::Holds => t("linearizable"),
+        Verdict::Violated => t("not linearizable"),
+        Verdict::Unknown => t("not known yet"),
     }
 }
 
@@ -74,25 +75,25 @@ fn column(n: &PacelcNumbers, live: bool) -> Html {
     let consistency = match &n.consistency {
         Some(c) => html! {
             <>
-                <dt>{"Stale reads"}</dt>
-                <dd class="pacelc-stale" data-stale={c.stale.to_string()}>{format!("{} of {} reads", c.stale, c.reads)}</dd>
-                <dt>{"Reads with siblings"}</dt><dd>{c.siblings}</dd>
+                <dt>{t("Stale reads")}</dt>
+                <dd class="pacelc-stale" data-stale={c.stale.to_string()}>{tf("{0} of {1} reads", &[&c.stale, &c.reads])}</dd>
+                <dt>{t("Reads with siblings")}</dt><dd>{c.siblings}</dd>
             </>
         },
         None => html! {
-            <><dt>{"Stale reads"}</dt><dd class="pacelc-stale" data-stale="0">{"none possible: one log, read through the leader"}</dd></>
+            <><dt>{t("Stale reads")}</dt><dd class="pacelc-stale" data-stale="0">{t("none possible: one log, read through the leader")}</dd></>
         },
     };
     html! {
         <div class={classes!("cap-side", "pacelc-side", side)} data-protocol={n.protocol}>
-            <h3>{n.protocol}{if live { " (this run)" } else { " (same load, run alongside)" }}</h3>
+            <h3>{t_dyn(n.protocol)}{if live { t(" (this run)") } else { t(" (same load, run alongside)") }}</h3>
             <dl class="facts">
-                { row("All requests", "pacelc-all", n.all) }
-                { row("Writes", "pacelc-writes", n.writes) }
-                { row("Reads", "pacelc-reads", n.reads) }
-                <dt>{"Answered"}</dt><dd>{format!("{} of {} requests", n.overall.0, n.overall.1)}</dd>
+                { row(t("All requests"), "pacelc-all", n.all) }
+                { row(t("Writes"), "pacelc-writes", n.writes) }
+                { row(t("Reads"), "pacelc-reads", n.reads) }
+                <dt>{t("Answered")}</dt><dd>{tf("{0} of {1} requests", &[&n.overall.0, &n.overall.1])}</dd>
                 {consistency}
-                <dt>{"History"}</dt><dd class="cap-verdict">{verdict(n.linearizable)}</dd>
+                <dt>{t("History")}</dt><dd class="cap-verdict">{verdict(n.linearizable)}</dd>
             </dl>
         </div>
     }
@@ -122,26 +123,26 @@ pub fn view(
         .regions
         .as_ref()
         .map(|r| describe_regions(r, usize::from(scenario.nodes)))
-        .unwrap_or_else(|| "no regions".to_owned());
+        .unwrap_or_else(|| t("no regions").to_owned());
     let (raft, store) = if mine.consistency.is_none() {
         (&mine, &theirs)
     } else {
         (&theirs, &mine)
     };
     let summary = match ratio(raft.writes, store.writes) {
-        Some(x) => format!(
-            "Raft's writes take {x:.1}× as long as the store's on average; the store answered {} of its reads stale.",
-            store.consistency.map_or(0, |c| c.stale)
+        Some(x) => tf(
+            "Raft's writes take {0}× as long as the store's on average; the store answered {1} of its reads stale.",
+            &[&format!("{x:.1}"), &store.consistency.map_or(0, |c| c.stale)],
         ),
-        None => "No writes have been answered yet.".to_owned(),
+        None => t("No writes have been answered yet.").to_owned(),
     };
     html! {
         <section class="panel cap pacelc" id="pacelc-panel" aria-labelledby="cap-title">
-            <h2 id="cap-title">{"PACELC comparison"}</h2>
+            <h2 id="cap-title">{t("PACELC comparison")}</h2>
             { mode_switch(true, send) }
-            <p class="note">{format!(
-                "Both sides at {}, no partition. {regions}; clients in every region. Latency of successful requests, from invocation to answer.",
-                format_time(live.now())
+            <p class="note">{tf(
+                "Both sides at {0}, no partition. {1}; clients in every region. Latency of successful requests, from invocation to answer.",
+                &[&format_time(live.now()), &regions],
             )}</p>
             <p class="pacelc-summary">{summary}</p>
             <div class="cap-columns">

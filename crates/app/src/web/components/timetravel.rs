@@ -107,7 +107,10 @@ pub fn time_travel_panel(props: &TimeTravelProps) -> Html {
     let every = view.markers.len().div_ceil(MAX_MARKS).max(1);
     let marks = view.markers.iter().step_by(every).map(|m| {
         let left = m.time.0 as f64 / head as f64 * 100.0;
-        let title = format!("{} at {} ({})", m.kind.name(), format_time(m.time), m.node);
+        let title = tf(
+            "{0} at {1} ({2})",
+            &[&t_dyn(m.kind.name()), &format_time(m.time), &m.node],
+        );
         html! { <span class={kind_class(m.kind)} style={format!("left:{left:.3}%")} {title}></span> }
     });
 
@@ -283,8 +286,8 @@ pub fn time_travel_panel(props: &TimeTravelProps) -> Html {
             </div>
             <div class="tt-controls" role="toolbar" aria-label={t("Time travel")}>
                 <button class="btn" onclick={travel(TravelMsg::Jump(false))} title="[">{tf("⏮ Previous {0}", &[&t_dyn(view.kind.name())])}</button>
-                <button class="btn" onclick={travel(TravelMsg::StepBack)} title="← or ,">{t("◀ Step back")}</button>
-                <button class="btn" onclick={travel(TravelMsg::StepForward)} title="→ or .">{t("Step ▶")}</button>
+                <button class="btn" onclick={travel(TravelMsg::StepBack)} title={t("← or ,")}>{t("◀ Step back")}</button>
+                <button class="btn" onclick={travel(TravelMsg::StepForward)} title={t("→ or .")}>{t("Step ▶")}</button>
                 <button class="btn" onclick={travel(TravelMsg::Jump(true))} title="]">{tf("Next {0} ⏭", &[&t_dyn(view.kind.name())])}</button>
                 <label>{t("Jump to ")}
                     <select onchange={onkind} aria-label={t("Kind of event to jump to")}>
