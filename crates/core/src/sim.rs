@@ -726,33 +726,44 @@ impl<P: Protocol> Sim<P> {
             return stepped;
         }
         loop {
-            let action = self.schedule.get(self.next_action).map(|s| s.at);
-            let queued = self.queue.peek().map(|q| q.time);
-            // Queued events due at the same instant as an action go first:
-            // that is the order a user acting live sees.
-            let take_action = match (action, queued) {
-                (None, None) => return false,
-                (Some(a), Some(q)) => a < q,
-                (Some(_), None) => true,
-                (None, Some(_)) => false,
-            };
             let before = self.trace.len();
-            if take_action {
-                let scheduled = self.schedule[self.next_action].clone();
-                self.next_action += 1;
-                self.now = self.now.max(scheduled.at);
-                self.apply_action(&scheduled.action);
-            } else {
-                let Some(q) = self.queue.pop() else {
-                    return false;
-                };
-                self.now = self.now.max(q.time);
-                self.process(q.item);
+            if !self.take_next() {
+                return false;
             }
             if self.trace.len() > before {
                 return true;
             }
         }
+    }
+
+    /// Takes the next scheduled action or queued item, whichever is due
+    /// first; it may record nothing (a stale timer). Returns false when
+    /// neither is left. `step` and `step_within` share it so that both
+    /// take events in one order.
+    fn take_next(&mut self) -> bool {
+        let action = self.schedule.get(self.next_action).map(|s| s.at);
+        let queued = self.queue.peek().map(|q| q.time);
+        // Queued events due at the same instant as an action go first:
+        // that is the order a user acting live sees.
+        let take_action = match (action, queued) {
+            (None, None) => return false,
+            (Some(a), Some(q)) => a < q,
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+        };
+        if take_action {
+            let scheduled = self.schedule[self.next_action].clone();
+            self.next_action += 1;
+            self.now = self.now.max(scheduled.at);
+            self.apply_action(&scheduled.action);
+        } else {
+            let Some(q) = self.queue.pop() else {
+                return false;
+            };
+            self.now = self.now.max(q.time);
+            self.process(q.item);
+        }
+        true
     }
 
     // --- exact stops ---
@@ -771,32 +782,13 @@ impl<P: Protocol> Sim<P> {
                 return false;
             }
             let before = self.trace.len();
-            if let Some(stepped) = self.script_step() {
-                if !stepped {
-                    return false;
-                }
-            } else {
-                let action = self.schedule.get(self.next_action).map(|s| s.at);
-                let queued = self.queue.peek().map(|q| q.time);
-                // The same choice as `step`: actions before queued events
-                // due later, queued events first at the same instant.
-                let take_action = match (action, queued) {
-                    (None, None) => return false,
-                    (Some(a), Some(q)) => a < q,
-                    (Some(_), None) => true,
-                    (None, Some(_)) => false,
-                };
-                if take_action {
-                    let scheduled = self.schedule[self.next_action].clone();
-                    self.next_action += 1;
-                    self.now = self.now.max(scheduled.at);
-                    self.apply_action(&scheduled.action);
-                } else {
-                    let Some(q) = self.queue.pop() else {
+            match self.script_step() {
+                Some(false) => return false,
+                Some(true) => {}
+                None => {
+                    if !self.take_next() {
                         return false;
-                    };
-                    self.now = self.now.max(q.time);
-                    self.process(q.item);
+                    }
                 }
             }
             if self.trace.len() > before {
