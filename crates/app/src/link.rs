@@ -802,25 +802,36 @@ fn read_body(body: &[u8]) -> Result<Link, LinkError> {
     Ok(link)
 }
 
-fn read_actions(r: &mut Reader) -> Result<Vec<TimedAction>, LinkError> {
+/// The length of a list of actions or script steps. A count over the cap
+/// is refused, and so is one that the bytes left cannot hold at
+/// `min_bytes` an item: checking first keeps a small link from reserving
+/// a huge vector.
+fn read_count(r: &mut Reader, min_bytes: u64, items: &str) -> Result<usize, LinkError> {
     let count = r.varint()?;
-    // Each action takes at least two bytes, so a count larger than half
-    // the bytes left is a lie; checking first keeps a small link from
-    // reserving a huge vector.
     if count > MAX_ACTIONS as u64 {
         return Err(LinkError::Corrupt(format!(
-            "{count} actions; at most {MAX_ACTIONS}"
+            "{count} {items}; at most {MAX_ACTIONS}"
         )));
     }
-    if count > r.bytes.len() as u64 / 2 {
+    if count > r.bytes.len() as u64 / min_bytes {
         return Err(LinkError::Truncated);
     }
-    let mut out = Vec::with_capacity(count as usize);
+    Ok(count as usize)
+}
+
+/// The next time of a list kept as gaps from the time before.
+fn next_time(r: &mut Reader, at: u64, whose: &str) -> Result<u64, LinkError> {
+    at.checked_add(r.varint()?)
+        .ok_or_else(|| LinkError::Corrupt(format!("{whose} time is out of range")))
+}
+
+fn read_actions(r: &mut Reader) -> Result<Vec<TimedAction>, LinkError> {
+    // Each action takes at least two bytes.
+    let count = read_count(r, 2, "actions")?;
+    let mut out = Vec::with_capacity(count);
     let mut at: u64 = 0;
     for _ in 0..count {
-        at = at
-            .checked_add(r.varint()?)
-            .ok_or_else(|| LinkError::Corrupt("an action's time is out of range".into()))?;
+        at = next_time(r, at, "an action's")?;
         let action = match r.byte()? {
             A_PARTITION => {
                 let groups = r.small(r.bytes.len() as u64, "group count")?;

@@ -15,7 +15,7 @@
 use splitbrain_core::scenario::{ScriptStep, Scripted};
 use splitbrain_core::{MessageId, Time, TimedAction};
 
-use super::{actions, read_actions, varint, LinkError, Reader, MAX_ACTIONS};
+use super::{actions, next_time, read_actions, read_count, varint, LinkError, Reader};
 
 const S_DELIVER: u8 = 0;
 const S_DROP: u8 = 1;
@@ -62,22 +62,12 @@ pub(super) fn script(list: &[ScriptStep]) -> Vec<u8> {
 }
 
 pub(super) fn read_script(r: &mut Reader) -> Result<Vec<ScriptStep>, LinkError> {
-    let count = r.varint()?;
-    if count > MAX_ACTIONS as u64 {
-        return Err(LinkError::Corrupt(format!(
-            "{count} script steps; at most {MAX_ACTIONS}"
-        )));
-    }
     // A step takes at least three bytes.
-    if count > r.bytes.len() as u64 / 3 {
-        return Err(LinkError::Truncated);
-    }
-    let mut out = Vec::with_capacity(count as usize);
+    let count = read_count(r, 3, "script steps")?;
+    let mut out = Vec::with_capacity(count);
     let mut at: u64 = 0;
     for _ in 0..count {
-        at = at
-            .checked_add(r.varint()?)
-            .ok_or_else(|| LinkError::Corrupt("a script step's time is out of range".into()))?;
+        at = next_time(r, at, "a script step's")?;
         let step = match r.byte()? {
             S_DELIVER => Scripted::Deliver {
                 id: MessageId(r.varint()?),
