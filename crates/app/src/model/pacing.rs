@@ -1,9 +1,10 @@
 //! Snapshot pacing: when the timeline snapshots the run, and how often.
 //!
-//! A snapshot copies the whole simulation. At five nodes that is nothing;
-//! at 51 nodes under load (every node's log, thousands of messages in
-//! flight) one takes tens of milliseconds, and at the timeline's default
-//! spacing a fast run took one every few frames. With a clock (the page
+//! A snapshot copies the whole simulation (Raft logs share their chunks,
+//! see core's `PVec`, but messages in flight and the rest are copied). At
+//! five nodes that is nothing; at 51 nodes under load it took tens of
+//! milliseconds, and at the timeline's default spacing a fast run took one
+//! every few frames. With a clock (the page
 //! gives one), a frame first takes the snapshot that came due during the
 //! previous one, before it simulates, so the frame's simulation budget
 //! absorbs it; then the spacing adapts so that snapshots cost about 2.5 to
