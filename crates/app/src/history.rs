@@ -490,6 +490,7 @@ impl HistoryView {
         self.settled = self.ops.len();
         let options = CheckOptions {
             max_steps: IMPORT_STEPS,
+            ..CheckOptions::default()
         };
         self.run_check(history.clone(), &options);
         self.imported = Some(history);
@@ -538,6 +539,7 @@ impl HistoryView {
         }
         let options = CheckOptions {
             max_steps: self.live_steps,
+            ..CheckOptions::default()
         };
         self.run_check(History::from_client_ops(history), &options);
     }
@@ -850,7 +852,7 @@ impl HistoryView {
         match self.time_base {
             TimeBase::Micros => format!("{}.{:03} s", t / 1_000_000, (t / 1000) % 1000),
             TimeBase::Nanos => format!("{:.1} ms", t as f64 / 1e6),
-            TimeBase::Lines => format!("line {t}"),
+            TimeBase::Positions => format!("#{t}"),
         }
     }
 
