@@ -258,6 +258,29 @@ fn key_ops(history: &History, indices: &[usize], model: &mut ValueModel) -> Vec<
     ops
 }
 
+/// For a key whose values are strings changed only by puts and appends:
+/// the puts, to find for a read the ones whose value its value starts
+/// with. From a state that is not a prefix of what a read returned, only
+/// those puts can lead to it (appends only lengthen), so once they are all
+/// linearized the read can never be placed: the search gives up on that
+/// configuration at once instead of trying every order of the appends
+/// still to come. `None` for other keys.
+fn string_puts(ops: &[KeyOp], model: &ValueModel, initial: u32) -> Option<Vec<(u32, u32)>> {
+    let text = |v: u32| matches!(model.literal(v), None | Some(Value::Nil | Value::Str(_)));
+    if !text(initial) {
+        return None;
+    }
+    let mut puts = Vec::new();
+    for (i, o) in ops.iter().enumerate() {
+        match o.step {
+            Step::Write(v) if text(v) => puts.push((i as u32, v)),
+            Step::Read(v) | Step::Append(v) if text(v) => {}
+            _ => return None,
+        }
+    }
+    Some(puts)
+}
+
 /// Whether a read of `read` could show the effect of writing or appending
 /// `written`.
 fn observed(read: &Value, written: &Value) -> bool {
@@ -287,6 +310,13 @@ struct Frame {
     forced: bool,
 }
 
+/// The puts of a key of strings, and per read (worked out when first
+/// needed) those whose value the read's value starts with.
+struct Resets {
+    puts: Vec<(u32, u32)>,
+    of_read: Vec<Option<Vec<u32>>>,
+}
+
 /// The furthest dead end seen, for the explanation.
 struct DeadEnd {
     /// The stuck operation's return event, then how many operations were
@@ -303,6 +333,12 @@ fn check_key(history: &History, key: Option<&str>, indices: &[usize], budget: u6
     let ops = key_ops(history, indices, &mut model);
     let initial = model.initial(key);
     let mut search = Search::new(&ops);
+    if let Some(puts) = string_puts(&ops, &model, initial) {
+        search.resets = Some(Resets {
+            puts,
+            of_read: vec![None; ops.len()],
+        });
+    }
     let result = search.run(&mut model, initial, budget);
     let global = |local: &u32| ops[*local as usize].global;
     let explanation = |dead: &Option<DeadEnd>, model: &ValueModel| {
@@ -355,6 +391,8 @@ struct Search<'a> {
     /// The earlier identical unknown operation, which must go first.
     twin: Vec<u32>,
     zobrist: Vec<u64>,
+    /// See [`string_puts`].
+    resets: Option<Resets>,
     bits: Vec<u64>,
     stack: Vec<Frame>,
     steps: u64,
@@ -396,6 +434,7 @@ impl<'a> Search<'a> {
             pend_node: vec![NONE; n],
             twin: vec![NONE; n],
             zobrist: (0..n as u64).map(|i| mix64(i ^ 0x05EE_D0F1_1AE0)).collect(),
+            resets: None,
             bits: vec![0; n.div_ceil(64).max(1)],
             stack: Vec::new(),
             steps: 0,
@@ -529,6 +568,11 @@ impl<'a> Search<'a> {
                         chosen = Some((op, state, true));
                         break;
                     }
+                    if self.unreachable(model, state, op) {
+                        failed = true;
+                        self.note_dead_end(state, Some((first_ret, bound)));
+                        break;
+                    }
                     e = self.next[e as usize];
                 }
                 if let Some((op, next_state, _)) = chosen {
@@ -617,6 +661,37 @@ impl<'a> Search<'a> {
                 }
             }
         }
+    }
+
+    /// Whether read `op` can no longer be placed from `state`: it is not
+    /// a prefix of what the read returned, and every put that could lead
+    /// there is already linearized (see [`string_puts`]).
+    fn unreachable(&mut self, model: &mut ValueModel, state: u32, op: u32) -> bool {
+        let Some(resets) = &mut self.resets else {
+            return false;
+        };
+        // While the search has not had to backtrack much, every read it
+        // meets is placed in turn and the test would only cost time.
+        if self.steps <= self.ops.len() as u64 {
+            return false;
+        }
+        let Step::Read(value) = self.ops[op as usize].step else {
+            return false;
+        };
+        if model.is_prefix(state, value) {
+            return false;
+        }
+        let puts = resets.of_read[op as usize].get_or_insert_with(|| {
+            resets
+                .puts
+                .iter()
+                .filter(|(_, v)| model.is_prefix(*v, value))
+                .map(|(put, _)| *put)
+                .collect()
+        });
+        let bits = &self.bits;
+        puts.iter()
+            .all(|w| bits[*w as usize / 64] & (1 << (w % 64)) != 0)
     }
 
     /// The state after linearizing `op` next, if that is allowed and the

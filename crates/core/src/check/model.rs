@@ -108,6 +108,8 @@ pub(crate) struct ValueModel {
     txns: Vec<Vec<MicroStep>>,
     maps: Interner<Vec<u32>>,
     txn_next: U64Map,
+    /// `(state << 32) | read value` to whether the state is a prefix of it.
+    prefixes: U64Map,
     scratch: (Vec<u8>, Vec<u8>),
 }
 
@@ -138,6 +140,7 @@ impl ValueModel {
             txns: Vec::new(),
             maps: Interner::new(),
             txn_next: U64Map::new(),
+            prefixes: U64Map::new(),
             scratch: (Vec::new(), Vec::new()),
         };
         let empty = m.intern(&Value::Nil);
@@ -297,25 +300,67 @@ impl ValueModel {
         )
     }
 
-    /// Whether string state `prefix` is a prefix of literal string `whole`.
+    /// Whether string state `prefix` is a prefix of string `whole`. For a
+    /// literal `whole` (a value read), built states are judged by their
+    /// last piece given their parent's answer, which is remembered: the
+    /// cost is the length of what was appended, not of the string.
     pub fn is_prefix(&mut self, prefix: u32, whole: u32) -> bool {
         if prefix == whole || prefix == EMPTY {
             return true;
         }
-        let (p, w) = (
-            &self.entries[prefix as usize],
-            &self.entries[whole as usize],
-        );
-        if p.len > w.len || !self.is_text(prefix) || !self.is_text(whole) {
+        if !self.is_text(prefix) || !self.is_text(whole) {
             return false;
         }
-        let mut a = core::mem::take(&mut self.scratch.0);
-        let mut b = core::mem::take(&mut self.scratch.1);
-        self.bytes_of(prefix, &mut a);
-        self.bytes_of(whole, &mut b);
-        let result = b.starts_with(&a);
-        self.scratch = (a, b);
-        result
+        let Some(Value::Str(text)) = &self.entries[whole as usize].literal else {
+            let mut a = core::mem::take(&mut self.scratch.0);
+            let mut b = core::mem::take(&mut self.scratch.1);
+            self.bytes_of(prefix, &mut a);
+            self.bytes_of(whole, &mut b);
+            let result = b.starts_with(&a);
+            self.scratch = (a, b);
+            return result;
+        };
+        let text = text.as_bytes();
+        let memo_key = |state: u32| (u64::from(state) << 32) | u64::from(whole);
+        // Up the chain of appends to a literal or a remembered answer...
+        let mut chain = Vec::new();
+        let mut at = prefix;
+        let mut known = loop {
+            if let Some(answer) = self.prefixes.get(memo_key(at)) {
+                break answer == 1;
+            }
+            let e = &self.entries[at as usize];
+            if e.len > text.len() as u64 {
+                break false;
+            }
+            match &e.literal {
+                Some(Value::Str(s)) => break text.starts_with(s.as_bytes()),
+                Some(_) => break true,
+                None => {
+                    chain.push(at);
+                    at = e.parent;
+                }
+            }
+        };
+        // ...then down, one appended piece at a time.
+        let mut answers = Vec::with_capacity(chain.len());
+        for &node in chain.iter().rev() {
+            if known {
+                let e = &self.entries[node as usize];
+                let start = self.entries[e.parent as usize].len as usize;
+                known = match &self.entries[e.suffix as usize].literal {
+                    Some(Value::Str(piece)) => {
+                        text.get(start..start + piece.len()) == Some(piece.as_bytes())
+                    }
+                    _ => false,
+                };
+            }
+            answers.push((node, known));
+        }
+        for (node, answer) in answers {
+            self.prefixes.insert_new(memo_key(node), u32::from(answer));
+        }
+        known
     }
 
     /// The state as EDN, for people: `3`, `"ab"`, `held`, `{:x 1, :y nil}`.
