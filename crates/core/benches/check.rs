@@ -120,13 +120,10 @@ fn main() {
         eprintln!("check bench: {e}");
         std::process::exit(1);
     });
-    println!("(before: the starting point, 456d3a9, on this machine; it could not read Knossos's files)");
-    corpus_part(
-        "jepsen-etcd",
-        &corpus::etcd(&root),
-        "<= 50 ms",
-        "11.1 ms",
+    println!(
+        "(before: the starting point, 456d3a9, on this machine; it could not read Knossos's files)"
     );
+    corpus_part("jepsen-etcd", &corpus::etcd(&root), "<= 50 ms", "11.1 ms");
     corpus_part(
         "knossos",
         &corpus::knossos(&root),
@@ -135,10 +132,15 @@ fn main() {
     );
 
     let kv = corpus::kv(&root);
-    for (entry, before) in kv.iter().zip(["0.011 ms", "0.016 ms", "0.115 ms", "0.111 ms"]) {
+    for (entry, before) in kv
+        .iter()
+        .zip(["0.011 ms", "0.016 ms", "0.115 ms", "0.111 ms"])
+    {
         let history = check::parse(&entry.text(), None).unwrap();
         let (t, verdict) = best(200, || check::linearizability(&history, &VERDICT));
-        let (every, report) = best(50, || check::linearizability(&history, &CheckOptions::default()));
+        let (every, report) = best(50, || {
+            check::linearizability(&history, &CheckOptions::default())
+        });
         let (all, _) = best(10, || check::check(&history, &CheckOptions::default()));
         assert_eq!(verdict.verdict, entry.expected);
         assert_eq!(report.verdict, entry.expected);
@@ -164,8 +166,14 @@ fn main() {
     let keys = history.keys().len();
     let (t, verdict) = best(5, || check::linearizability(&history, &VERDICT));
     assert_eq!(verdict.verdict, Verdict::Violated);
-    let (every, report) = best(3, || check::linearizability(&history, &CheckOptions::default()));
-    let unknown = report.keys.iter().filter(|k| k.verdict == Verdict::Unknown).count();
+    let (every, report) = best(3, || {
+        check::linearizability(&history, &CheckOptions::default())
+    });
+    let unknown = report
+        .keys
+        .iter()
+        .filter(|k| k.verdict == Verdict::Unknown)
+        .count();
     println!(
         "generated key-value history, 50 clients, {} ops on {keys} keys, one stale read: \
          verdict {} ({} steps; target: milliseconds; before: unknown on 3 keys after the \
@@ -194,7 +202,9 @@ fn main() {
         .iter()
         .filter(|o| o.outcome == Outcome::Unknown)
         .count();
-    let (t, result) = best(5, || check::linearizability(&history, &CheckOptions::default()));
+    let (t, result) = best(5, || {
+        check::linearizability(&history, &CheckOptions::default())
+    });
     println!(
         "raft run: {} ops ({unknown} unknown) over {} keys: {:?}, check {} ({} steps; before: 3.06 ms; simulating took {})",
         history.ops.len(),

@@ -20,18 +20,42 @@ fn the_violated_key_is_found_without_searching_the_others_out() {
             ..CheckOptions::default()
         },
     );
-    println!("{} ops, first violation after {} steps", history.ops.len(), first.steps);
+    println!(
+        "{} ops, first violation after {} steps",
+        history.ops.len(),
+        first.steps
+    );
     assert_eq!(first.verdict, Verdict::Violated);
     let e = first.explanations().next().expect("an explanation");
     assert_eq!(e.key, history.ops[stale].key);
     let every = check::linearizability(&history, &CheckOptions::default());
     println!("every key: {} steps", every.steps);
-    for k in &every.keys { println!("  key {:?}: {:?} {} ops {} steps", k.key, k.verdict, k.ops, k.steps); }
+    for k in &every.keys {
+        println!(
+            "  key {:?}: {:?} {} ops {} steps",
+            k.key, k.verdict, k.ops, k.steps
+        );
+    }
     println!("stale key {:?}", history.ops[stale].key);
-    let violated: Vec<_> = every.keys.iter().filter(|k| k.verdict == Verdict::Violated).collect();
-    assert_eq!(violated.len(), 1, "{:?}", every.keys.iter().map(|k| k.verdict).collect::<Vec<_>>());
+    let violated: Vec<_> = every
+        .keys
+        .iter()
+        .filter(|k| k.verdict == Verdict::Violated)
+        .collect();
+    assert_eq!(
+        violated.len(),
+        1,
+        "{:?}",
+        every.keys.iter().map(|k| k.verdict).collect::<Vec<_>>()
+    );
     assert!(every.keys.iter().all(|k| k.verdict != Verdict::Unknown));
-    let (clean, none) = generate(Workload { stale_read: false, ..Workload::default() });
+    let (clean, none) = generate(Workload {
+        stale_read: false,
+        ..Workload::default()
+    });
     assert!(none.is_none());
-    assert_eq!(check::linearizability(&clean, &CheckOptions::default()).verdict, Verdict::Holds);
+    assert_eq!(
+        check::linearizability(&clean, &CheckOptions::default()).verdict,
+        Verdict::Holds
+    );
 }

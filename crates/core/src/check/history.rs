@@ -425,7 +425,7 @@ impl Semantics {
             FailReading::DidNotHappen => write!(s, ", a :fail did not happen"),
             FailReading::CasObserved => write!(s, ", a failed cas saw another value"),
         };
-        if self.nil_read_says_nothing() {
+        if self.model != Model::Mutex && self.nil_read_says_nothing() {
             s.push_str(", a read of nil says nothing");
         }
         if self.model == Model::Mutex {

@@ -75,13 +75,16 @@ impl Verdict {
     }
 }
 
-/// How much of a history's linearizability to decide.
+/// How much of a history to decide.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Scope {
-    /// Every key: a verdict and an explanation or order for each.
+    /// Every key: a verdict and an explanation or order for each, and
+    /// sequential consistency searched across keys too.
     EveryKey,
-    /// Until a key is found not linearizable: enough for the verdict, and
-    /// that key's explanation; the keys not searched say `Unknown`.
+    /// The cheapest verdicts: linearizability until a key is found not
+    /// linearizable (that key's explanation; keys not decided say
+    /// `Unknown`), sequential consistency key by key with a tenth of the
+    /// budget.
     FirstViolation,
 }
 
@@ -194,6 +197,17 @@ pub fn linearizability(history: &History, options: &CheckOptions) -> Linearizabi
 /// its own search runs only when linearizability is violated or unknown.
 pub fn check(history: &History, options: &CheckOptions) -> Report {
     let linearizable = linear::check(history, options);
+    check_after(history, options, linearizable)
+}
+
+/// Every property, given the linearizability verdict already found (by
+/// [`linearizability`] with the same options): for callers that show that
+/// verdict before the rest is worked out.
+pub fn check_after(
+    history: &History,
+    options: &CheckOptions,
+    linearizable: Linearizability,
+) -> Report {
     let sequential = match linearizable.verdict {
         Verdict::Holds => {
             PropertyVerdict::new(Verdict::Holds, Vec::new(), "follows from linearizability")

@@ -629,7 +629,7 @@ fn parse_etcd(text: &str) -> Result<Builder, ParseError> {
         b.push(
             text,
             Event {
-                offset: at,
+                offset: start + column(process),
                 line,
                 position: line as u64,
                 process: process_number,

@@ -6,7 +6,9 @@
 //! stands in for it (shared by the check bench and `tests/check_large.rs`).
 #![allow(dead_code)]
 
-use splitbrain_core::check::{Call, History, Model, Operation, Outcome, Semantics, TimeBase, Value};
+use splitbrain_core::check::{
+    Call, History, Model, Operation, Outcome, Semantics, TimeBase, Value,
+};
 use splitbrain_core::rng::Rng;
 
 /// The shape of the workload.
@@ -77,7 +79,8 @@ pub fn generate(w: Workload) -> (History, Option<usize>) {
     let mut store: Vec<String> = vec![String::new(); w.keys as usize];
     // Per key, the values it held, in order, and the operation that wrote
     // each.
-    let mut held: Vec<Vec<(String, usize)>> = vec![vec![(String::new(), usize::MAX)]; w.keys as usize];
+    let mut held: Vec<Vec<(String, usize)>> =
+        vec![vec![(String::new(), usize::MAX)]; w.keys as usize];
     let mut results: Vec<Value> = vec![Value::Nil; planned.len()];
     let mut seen_version: Vec<usize> = vec![0; planned.len()];
     for &i in &order {
@@ -88,11 +91,15 @@ pub fn generate(w: Workload) -> (History, Option<usize>) {
                 results[i] = Value::Str(store[k].clone());
                 seen_version[i] = held[k].len() - 1;
             }
-            Call::Write { value: Value::Str(s) } => {
+            Call::Write {
+                value: Value::Str(s),
+            } => {
                 store[k] = s.clone();
                 held[k].push((store[k].clone(), i));
             }
-            Call::Append { value: Value::Str(s) } => {
+            Call::Append {
+                value: Value::Str(s),
+            } => {
                 store[k].push_str(s);
                 held[k].push((store[k].clone(), i));
             }
