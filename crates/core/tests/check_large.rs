@@ -30,13 +30,6 @@ fn the_violated_key_is_found_without_searching_the_others_out() {
     assert_eq!(e.key, history.ops[stale].key);
     let every = check::linearizability(&history, &CheckOptions::default());
     println!("every key: {} steps", every.steps);
-    for k in &every.keys {
-        println!(
-            "  key {:?}: {:?} {} ops {} steps",
-            k.key, k.verdict, k.ops, k.steps
-        );
-    }
-    println!("stale key {:?}", history.ops[stale].key);
     let violated: Vec<_> = every
         .keys
         .iter()

@@ -964,6 +964,17 @@ mod tests {
     }
 
     #[test]
+    fn an_empty_history_is_linearizable() {
+        let h = history(&[]);
+        let result = check(&h, &CheckOptions::default());
+        assert_eq!((result.verdict, result.keys.len()), (Verdict::Holds, 0));
+        // Nothing but failures: nothing happened.
+        let mut only_failures = history(&[(0, w(1), 0, Some(1), Outcome::Fail)]);
+        only_failures.semantics = Semantics::jepsen(crate::check::Model::CasRegister);
+        assert_eq!(verdict(&only_failures), Verdict::Holds);
+    }
+
+    #[test]
     fn the_reading_of_fail_decides_a_failed_cas() {
         let cas = Call::Cas {
             from: Value::Int(1),

@@ -108,6 +108,12 @@ impl ParseError {
     }
 }
 
+/// The one EDN form in `part`, which starts at byte `start` of `text`;
+/// errors are placed in `text`.
+fn read_part<'t>(text: &str, part: &'t str, start: usize) -> Result<Edn<'t>, ParseError> {
+    super::edn::read(part).map_err(|e| ParseError::at(text, start + e.offset, e.message))
+}
+
 impl fmt::Display for ParseError {
     /// `LINE:COLUMN: message`, to follow a file name.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -616,16 +622,7 @@ fn parse_etcd(text: &str) -> Result<Builder, ParseError> {
                 ))
             }
         };
-        let at = start + column(value);
-        let parsed = super::edn::read(value).map_err(|e| {
-            ParseError::from_edn(
-                text,
-                EdnError {
-                    offset: at + e.offset,
-                    message: e.message,
-                },
-            )
-        })?;
+        let parsed = read_part(text, value, start + column(value))?;
         b.push(
             text,
             Event {
@@ -717,15 +714,7 @@ fn read_directive(text: &str) -> Result<Option<Semantics>, ParseError> {
         if let Some(rest) = trimmed.strip_prefix(DIRECTIVE.trim_end()) {
             let start = offset + line.find(rest).unwrap_or(0);
             let fail = |message: String| ParseError::at(text, start, message);
-            let form = super::edn::read(rest).map_err(|e| {
-                ParseError::from_edn(
-                    text,
-                    EdnError {
-                        offset: start + e.offset,
-                        message: e.message,
-                    },
-                )
-            })?;
+            let form = read_part(text, rest, start)?;
             let model = match form.get("model") {
                 Some(Edn::Keyword(m)) => {
                     Model::from_name(m).ok_or_else(|| fail(format!("unknown model :{m}")))?
