@@ -27,7 +27,7 @@
 //! Malformed input is an error with its line and column, never a panic.
 
 use alloc::borrow::Cow;
-use alloc::collections::{BTreeMap, BTreeSet};
+use alloc::collections::BTreeMap;
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
@@ -293,7 +293,6 @@ struct Builder {
     times_agree: bool,
     last_time: u64,
     last_completion: Option<u64>,
-    functions: BTreeSet<&'static str>,
     semantics: Semantics,
 }
 
@@ -308,7 +307,6 @@ impl Builder {
             times_agree: true,
             last_time: 0,
             last_completion: None,
-            functions: BTreeSet::new(),
             // Chosen once every operation is in.
             semantics: Semantics::etcd(),
         }
@@ -329,7 +327,6 @@ impl Builder {
             }
             _ => self.times_agree = false,
         }
-        self.functions.insert(e.f);
         if e.kind == EventType::Invoke {
             if let Some(&open) = self.open.get(&e.process) {
                 return Err(err(format!(
