@@ -219,6 +219,9 @@ fn edn_export_reads_back_with_the_same_verdict(root: &Path) -> Vec<String> {
     )]
 }
 
+/// A check: lines for the summary, or a panic.
+type Check = fn(&Path) -> Vec<String>;
+
 fn main() {
     let root = match corpus::dir() {
         Ok(root) => root,
@@ -228,7 +231,7 @@ fn main() {
         }
     };
     println!("corpus at {}", root.display());
-    let tests: [(&str, fn(&Path) -> Vec<String>); 5] = [
+    let tests: [(&str, Check); 5] = [
         ("every_file_gets_its_verdict", every_file_gets_its_verdict),
         (
             "explanations_name_knossos_operation",
