@@ -291,7 +291,7 @@ fn explain(history: &History, result: Outcome, steps: u64) -> PropertyVerdict {
                 Some(&op) => format!(
                     "no order keeping each process's order explains the reads; \
                      at best stuck before {} and {} other(s)",
-                    history.ops[op].describe(),
+                    history.describe(op),
                     result.stuck.len() - 1
                 ),
                 None => "no order keeping each process's order explains the reads".into(),

@@ -191,8 +191,8 @@ fn summarise(
         let detail = format!(
             "{} case(s); first: {} then {}",
             violations.len(),
-            history.ops[*first].describe(),
-            history.ops[*second].describe()
+            history.describe(*first),
+            history.describe(*second)
         );
         PropertyVerdict::new(Verdict::Violated, offending, detail)
     } else if checked == 0 {
@@ -326,8 +326,8 @@ pub fn convergence(history: &History) -> PropertyVerdict {
             first_problem.get_or_insert_with(|| {
                 format!(
                     "{key_name}: final reads disagree: {} vs {}",
-                    history.ops[first].describe(),
-                    history.ops[disagree[0]].describe()
+                    history.describe(first),
+                    history.describe(disagree[0])
                 )
             });
             continue;
@@ -343,7 +343,7 @@ pub fn convergence(history: &History) -> PropertyVerdict {
             first_problem.get_or_insert_with(|| {
                 format!(
                     "{key_name}: final value {value} does not reflect {}",
-                    history.ops[lost].describe()
+                    history.describe(lost)
                 )
             });
             continue;
