@@ -1,6 +1,7 @@
 //! Consistency checking speed, next to the targets and to the figures of
-//! the starting point (commit 456d3a9, measured on the same 2-core machine
-//! while others were building, best of several runs): the corpus (70
+//! the starting point (commit 456d3a9's bench, run three times alternating
+//! with this one on the same 2-core machine under a load of about 10,
+//! the best of the three): the corpus (70
 //! jepsen-etcd logs, 4 key-value histories, 63 Knossos histories), a large
 //! key-value history with one violated key (50 clients; Porcupine's own
 //! such file is not public), and a 10,000-operation history of a simulated
@@ -134,7 +135,7 @@ fn main() {
     let kv = corpus::kv(&root);
     for (entry, before) in kv
         .iter()
-        .zip(["0.011 ms", "0.016 ms", "0.115 ms", "0.111 ms"])
+        .zip(["0.010 ms", "0.015 ms", "0.113 ms", "0.108 ms"])
     {
         let history = check::parse(&entry.text(), None).unwrap();
         let (t, verdict) = best(200, || check::linearizability(&history, &VERDICT));
@@ -177,7 +178,7 @@ fn main() {
     println!(
         "generated key-value history, 50 clients, {} ops on {keys} keys, one stale read: \
          verdict {} ({} steps; target: milliseconds); every key {} ({} steps, {unknown} unknown) \
-         (before: 4 of the 8 keys unknown after the 5,000,000-step budget; check-history took 39 s)",
+         (before: 4 of the 8 keys unknown after the 5,000,000-step budget; check-history took 13 s of CPU and 640 MiB)",
         history.ops.len(),
         ms(t),
         verdict.steps,
@@ -206,7 +207,7 @@ fn main() {
         check::linearizability(&history, &CheckOptions::default())
     });
     println!(
-        "raft run: {} ops ({unknown} unknown) over {} keys: {:?}, check {} ({} steps; before: 3.06 ms; simulating took {})",
+        "raft run: {} ops ({unknown} unknown) over {} keys: {:?}, check {} ({} steps; before: 2.33 ms; simulating took {})",
         history.ops.len(),
         result.keys.len(),
         result.verdict,
@@ -216,7 +217,7 @@ fn main() {
     );
     let (t, report) = best(3, || check::check(&history, &CheckOptions::default()));
     println!(
-        "raft run, every property: {} (before: 24.9 ms; sequential {:?}, read-your-writes {:?}, monotonic reads {:?}, convergence {:?})",
+        "raft run, every property: {} (before: 31.8 ms; sequential {:?}, read-your-writes {:?}, monotonic reads {:?}, convergence {:?})",
         ms(t),
         report.sequential.verdict,
         report.read_your_writes.verdict,
@@ -226,7 +227,7 @@ fn main() {
     let (t, edn) = best(5, || check::to_edn(&history));
     let (p, _) = best(5, || check::parse(&edn, None).unwrap());
     println!(
-        "raft run EDN: {} bytes, export {} (before: 4.9 ms), parse {} (before: 49.2 ms)",
+        "raft run EDN: {} bytes, export {} (before: 7.6 ms), parse {} (before: 55.9 ms)",
         edn.len(),
         ms(t),
         ms(p)
