@@ -121,6 +121,7 @@ pub fn measure(sim: &dyn Simulation, check_steps: u64) -> CapNumbers {
     } else {
         let options = CheckOptions {
             max_steps: check_steps,
+            ..CheckOptions::default()
         };
         check::check(&History::from_client_ops(history), &options)
             .linearizable

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! splitbrain run SCENARIO.json [--until TIME] [--seed N] [--trace OUT.jsonl] [--history OUT.edn]
-//! splitbrain check-history FILE [--format jepsen-etcd|porcupine-kv]
+//! splitbrain check-history FILE [--format F] [--model M] [--fail R] [--initial V] [--all-keys]
 //! splitbrain ring [--nodes N] [--vnodes 1,8,64,256] [--keys K]
 //! ```
 //!
@@ -32,7 +32,8 @@ use splitbrain_core::{build, RunOptions, Scenario, Simulation, Time};
 
 const USAGE: &str = "\
 usage: splitbrain run SCENARIO.json [--until TIME] [--seed N] [--trace OUT.jsonl] [--history OUT.edn] [--reads]
-       splitbrain check-history FILE [--format jepsen-etcd|porcupine-kv] [--max-steps N]
+       splitbrain check-history FILE [--format F] [--model M] [--fail R] [--initial V]
+                                [--all-keys] [--max-steps N]   (see check-history --help)
        splitbrain explore --model two-phase --rms N [--symmetry] [--dfs]
        splitbrain ring [--nodes N] [--vnodes 1,8,64,256] [--keys K] [--key NAME]
        splitbrain explore --protocol P [bounds] [--swarm RUNS] [--out FILE]
@@ -260,7 +261,21 @@ fn run(args: &[String]) -> Result<u8, Failure> {
     Ok(if violation.is_some() { 1 } else { 0 })
 }
 
+/// Rust ignores SIGPIPE, which turns a write to a closed pipe
+/// (`splitbrain ... | head -1`) into an error that `println!` panics on.
+/// With the default action back, the process ends quietly instead, as
+/// other Unix tools do, whichever command was writing.
+fn end_quietly_on_closed_pipes() {
+    #[cfg(unix)]
+    // SAFETY: called first thing in `main`, before any thread exists;
+    // SIG_DFL is a valid action for SIGPIPE.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 fn main() -> ExitCode {
+    end_quietly_on_closed_pipes();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("run") => run(&args[1..]),

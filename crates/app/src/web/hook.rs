@@ -8,8 +8,9 @@
 //! - `runScenario(json, untilMicros?)`: runs a scenario headless in this
 //!   page and returns its trace hash, as the CLI prints it.
 //! - `frameStats()` / `resetFrameStats()`: frame work percentiles.
-//! - `checkHistory(text, format?, repeat?)`: a history file's
-//!   linearizability verdict and the parse and check times, in wasm.
+//! - `checkHistory(text, format?, repeat?, initial?)`: a history file's
+//!   linearizability verdict and the parse and check times, in wasm
+//!   (`initial`: the registers' first value, EDN, as `--initial` takes).
 //! - `historyState()`: the history view (added by that component).
 //! - `travel()`: the time-travel view (cursor, end, branches, markers);
 //!   `branchScenario()`: the current branch as scenario JSON;
@@ -94,17 +95,25 @@ pub fn install(model: ModelRef, _send: Callback<Msg>) {
     set(&hook, "resetFrameStats", &reset.into_js_value());
 
     // --- history view ---
-    // `checkHistory(text, format?, repeat?)`: parse and check a history
-    // file in this page; `{format, ops, verdict, steps, parseMs, checkMs}`
-    // (checkMs the mean of `repeat` checks). (`historyState()` is added by
-    // the history view itself.)
-    let check = Closure::<dyn Fn(String, JsValue, JsValue) -> Result<JsValue, JsValue>>::new(
-        |text: String, format: JsValue, repeat: JsValue| {
+    // `checkHistory(text, format?, repeat?, initial?)`: parse and check a
+    // history file in this page; `{format, model, ops, verdict, steps,
+    // parseMs, checkMs}` (checkMs the mean of `repeat` checks).
+    // (`historyState()` is added by the history view itself.)
+    type CheckFn = dyn Fn(String, JsValue, JsValue, JsValue) -> Result<JsValue, JsValue>;
+    let check = Closure::<CheckFn>::new(
+        |text: String, format: JsValue, repeat: JsValue, initial: JsValue| {
             let format = format.as_string();
+            let initial = initial.as_string();
             let repeat = repeat.as_f64().map_or(1, |r| r.clamp(1.0, 10_000.0) as u32);
-            crate::probe::check_history(&text, format.as_deref(), repeat, &dom::now_ms)
-                .map(|r| to_js(&r))
-                .map_err(|e| js_sys::Error::new(&e).into())
+            crate::probe::check_history(
+                &text,
+                format.as_deref(),
+                initial.as_deref(),
+                repeat,
+                &dom::now_ms,
+            )
+            .map(|r| to_js(&r))
+            .map_err(|e| js_sys::Error::new(&e).into())
         },
     );
     set(&hook, "checkHistory", &check.into_js_value());
