@@ -50,6 +50,7 @@ fn the_gallery_covers_the_textbook_failures() {
         "two-phase-no-vote",
         "three-phase-coordinator-crash",
         "three-phase-partition",
+        "three-phase-slow-message",
         "paxos-naive",
         "paxos-duel",
         "multi-paxos-vs-raft",
