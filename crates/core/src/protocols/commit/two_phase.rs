@@ -480,6 +480,7 @@ mod tests {
     use super::*;
     use crate::id::ClientId;
     use crate::protocol::{Effect, Op, Outcome};
+    use crate::protocols::commit::CommitChecker;
     use alloc::vec;
 
     fn request(id: u64) -> ClientRequest {
@@ -581,5 +582,30 @@ mod tests {
         let mut out = Out::new(NodeId(0), 3);
         back.on_message(NodeId(1), TwoPhaseMsg::Query { txn: Txn(1) }, &mut out);
         assert_eq!(back.durable.ledger.get(Txn(1)), Some(Local::Aborted));
+    }
+
+    /// Atomicity, broken in a crafted state: a participant that logged a
+    /// commit the coordinator aborted. The checker names atomicity.
+    #[test]
+    fn a_commit_against_the_coordinators_abort_breaks_atomicity() {
+        use crate::protocol::{Checker, Slot};
+        let config = TwoPhaseConfig::default();
+        let mut checker = <CommitInvariants as Checker<TwoPhase>>::new(3, &config);
+        let mut nodes: Vec<Slot<TwoPhase>> = (0..3)
+            .map(|i| Slot::Up(TwoPhase::new(NodeId(i), 3, &config)))
+            .collect();
+        let mut write = |nodes: &mut Vec<Slot<TwoPhase>>, i: usize, stage: Local| {
+            if let Slot::Up(n) = &mut nodes[i] {
+                n.durable.ledger.write(Txn(1), stage);
+            }
+            <CommitInvariants as Checker<TwoPhase>>::check(&mut checker, nodes, NodeId(i as u16))
+        };
+        for i in 1..3 {
+            write(&mut nodes, i, Local::Prepared { since: Time::ZERO }).unwrap();
+        }
+        write(&mut nodes, 0, Local::Aborted).unwrap();
+        let v = write(&mut nodes, 2, Local::Committed).unwrap_err();
+        assert_eq!(CommitChecker::INVARIANTS[v.invariant], "atomicity");
+        assert_eq!(v.nodes, vec![NodeId(0), NodeId(2)]);
     }
 }
