@@ -286,7 +286,7 @@ impl Protocol for Gossip {
     }
 }
 
-const CONCURRENT_SIBLINGS: usize = 0;
+// Index 0, siblings are concurrent, is the quorum store's check, shared.
 const NO_REGRESSION: usize = 1;
 const ONE_WRITE_PER_VERSION: usize = 2;
 
