@@ -261,6 +261,15 @@ impl Sources {
     }
 }
 
+/// Each key's writes, for reachability and for the version order.
+fn writes_by_key(history: &History) -> BTreeMap<Option<&str>, (KeyWrites<'_>, Puts<'_>)> {
+    history
+        .by_key()
+        .iter()
+        .map(|(k, ops)| (*k, (KeyWrites::new(history, ops), Puts::new(history, ops))))
+        .collect()
+}
+
 /// Per process and key, the process's operations in order.
 fn sessions(history: &History) -> BTreeMap<(u64, Option<&str>), Vec<usize>> {
     let mut s: BTreeMap<(u64, Option<&str>), Vec<usize>> = BTreeMap::new();
@@ -320,11 +329,7 @@ pub fn read_your_writes(history: &History) -> PropertyVerdict {
 /// Read-your-writes under a given version order: no read by a process
 /// returns a value older than one of its own earlier successful writes.
 pub fn read_your_writes_in(history: &History, order: &dyn WriteOrder) -> PropertyVerdict {
-    let by_key = history.by_key();
-    let writes: BTreeMap<Option<&str>, (KeyWrites, Puts)> = by_key
-        .iter()
-        .map(|(k, ops)| (*k, (KeyWrites::new(history, ops), Puts::new(history, ops))))
-        .collect();
+    let writes = writes_by_key(history);
     let mut violations = Vec::new();
     let mut checked = 0;
     for ((_, key), ops) in sessions(history) {
@@ -361,11 +366,7 @@ pub fn monotonic_reads(history: &History) -> PropertyVerdict {
 
 /// Monotonic reads under a given version order.
 pub fn monotonic_reads_in(history: &History, order: &dyn WriteOrder) -> PropertyVerdict {
-    let by_key = history.by_key();
-    let writes: BTreeMap<Option<&str>, (KeyWrites, Puts)> = by_key
-        .iter()
-        .map(|(k, ops)| (*k, (KeyWrites::new(history, ops), Puts::new(history, ops))))
-        .collect();
+    let writes = writes_by_key(history);
     let mut violations = Vec::new();
     let mut checked = 0;
     for ((_, key), ops) in sessions(history) {
