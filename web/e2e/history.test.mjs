@@ -72,6 +72,34 @@ const NOT_LINEARIZABLE = [
   '{:process 1, :type :ok, :f :read, :value 2}',
 ].join('\n');
 
+/**
+ * Puts only: p0 puts 1, then 2, then reads 1 (older than its own write);
+ * p1 reads 2, then 1 (older than what it read).
+ */
+const STALE_PUTS = [
+  '{:process 0, :type :invoke, :f :put, :key "x", :value "1"}',
+  '{:process 0, :type :ok, :f :put, :key "x", :value "1"}',
+  '{:process 0, :type :invoke, :f :put, :key "x", :value "2"}',
+  '{:process 0, :type :ok, :f :put, :key "x", :value "2"}',
+  '{:process 1, :type :invoke, :f :get, :key "x", :value nil}',
+  '{:process 1, :type :ok, :f :get, :key "x", :value "2"}',
+  '{:process 0, :type :invoke, :f :get, :key "x", :value nil}',
+  '{:process 0, :type :ok, :f :get, :key "x", :value "1"}',
+  '{:process 1, :type :invoke, :f :get, :key "x", :value nil}',
+  '{:process 1, :type :ok, :f :get, :key "x", :value "1"}',
+].join('\n');
+
+/** The quorum store with R + W <= N under partitions and crashes. */
+const WEAK_QUORUM = JSON.stringify({
+  title: 'Session guarantees test',
+  protocol: { name: 'quorum', n: 3, r: 1, w: 1, versioning: 'last-writer-wins' },
+  nodes: 5,
+  seed: 4,
+  workload: { clients: 3, keys: 2, reads: 0.5, stop: '6s' },
+  faults: { until: '5s', every: '500ms' },
+  until: '8s',
+});
+
 /** The same anomaly as a Jepsen etcd log: p1 reads 2, which nobody wrote. */
 const ETCD_NOT_LINEARIZABLE = [
   'INFO  jepsen.util - 0\t:invoke\t:write\t1',
@@ -124,6 +152,16 @@ test('a run shows bars and verdicts; imports are checked and explained; export i
       badge(page, 'linearizable').and(page.locator('[data-verdict="holds"]')).waitFor({ timeout: 10_000 }),
     );
     assert.equal(await badge(page, 'sequential').getAttribute('data-verdict'), 'holds');
+    // Raft serves reads through its leader: once a process has read after
+    // its own write and read twice, the session guarantees hold.
+    const session = await untilHistory(
+      page,
+      (h) => ['read-your-writes', 'monotonic-reads'].every((id) => h.badges.find((b) => b.id === id)?.verdict !== 'unknown'),
+      'session guarantees checked',
+    );
+    for (const id of ['read-your-writes', 'monotonic-reads']) {
+      assert.equal(session.badges.find((b) => b.id === id).verdict, 'holds', `${id} on Raft`);
+    }
 
     // Focus an operation with the keyboard (paused, so that it holds
     // still): its serving nodes are named and highlighted. (Hovering with
@@ -223,6 +261,51 @@ test('a run shows bars and verdicts; imports are checked and explained; export i
     assert.deepEqual(app.consoleErrors, [], 'console errors');
     assert.deepEqual(app.failedRequests, [], 'failed requests');
     assert.deepEqual(app.offOriginRequests(), [], 'requests that left the origin');
+  } finally {
+    await app.close();
+  }
+});
+
+test('read-your-writes and monotonic reads turn red on stale puts and on a weak quorum store', { timeout: 180_000 }, async () => {
+  const app = await openApp();
+  try {
+    const { page } = app;
+    await page.waitForFunction(() => window.splitbrain?.historyState, null, { timeout: 30_000 });
+
+    // A crafted history of puts: an older value after a newer one.
+    await page.getByRole('button', { name: 'Import…' }).click();
+    await page.getByLabel('History text').fill(STALE_PUTS);
+    await page.getByRole('button', { name: 'Check this history' }).click();
+    await untilHistory(page, (h) => h.source !== 'live', 'the imported history');
+    await assert.doesNotReject(
+      badge(page, 'read-your-writes').and(page.locator('[data-verdict="violated"]')).waitFor({ timeout: 10_000 }),
+    );
+    assert.equal(await badge(page, 'monotonic-reads').getAttribute('data-verdict'), 'violated');
+    await badge(page, 'read-your-writes').click();
+    await assert.doesNotReject(
+      page.locator('#history-explanation', { hasText: 'p0 put "x" "2" ok then p0 get "x" -> "1"' }).waitFor({ timeout: 5_000 }),
+    );
+    await page.getByRole('button', { name: 'Back to the live run' }).click();
+
+    // A live run of the quorum store with R = W = 1 under faults.
+    await page.getByRole('button', { name: 'Scenario' }).click();
+    await page.getByLabel('Scenario JSON').fill(WEAK_QUORUM);
+    await page.getByRole('button', { name: 'Load this scenario' }).click();
+    await page.evaluate(() => document.activeElement?.blur());
+    for (let i = 0; i < 6; i++) await page.keyboard.press('+');
+    await untilHistory(
+      page,
+      (h) => h.source === 'live' && h.badges.some((b) => b.id === 'monotonic-reads' && b.verdict === 'violated'),
+      'monotonic reads violated on the live quorum run',
+      90_000,
+    );
+    await untilHistory(
+      page,
+      (h) => h.badges.some((b) => b.id === 'read-your-writes' && b.verdict === 'violated'),
+      'read-your-writes violated on the live quorum run',
+      90_000,
+    );
+    assert.deepEqual(app.consoleErrors, [], 'console errors');
   } finally {
     await app.close();
   }

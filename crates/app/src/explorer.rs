@@ -119,7 +119,7 @@ impl Form {
     /// Defaults that finish in seconds (the bounds of the core's explorer
     /// tests): naive Paxos breaks with two timer firings (one ballot per
     /// proposer); real Paxos holds in all 19,050 states with 5 messages in
-    /// flight; 3PC breaks in 19 steps with 4 in flight and 10 firings.
+    /// flight; 3PC breaks in 11 steps with 4 in flight and 10 firings.
     pub fn for_target(target: Target) -> Form {
         let (timers, in_flight) = match target {
             Target::ThreePhase => (10, 4),

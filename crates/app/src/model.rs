@@ -1597,7 +1597,7 @@ mod tests {
         );
         let notice = m.notice.as_ref().unwrap();
         assert!(
-            notice.error && notice.text.contains("leader completeness"),
+            notice.error && notice.text.contains("state machine safety"),
             "{notice:?}"
         );
         // Stepping on is allowed, but the run stays paused.

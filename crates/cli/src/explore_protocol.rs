@@ -23,7 +23,8 @@ pub const USAGE: &str = "\
 usage: splitbrain explore --protocol P [--scenario FILE] [--bfs|--dfs]
                           [--max-depth N] [--max-states N] [--max-crashes N]
                           [--max-drops N] [--max-duplicates N] [--max-partitions N]
-                          [--max-in-flight N] [--max-timers N] [--out FILE]
+                          [--max-in-flight N] [--max-timers N] [--synchronous]
+                          [--out FILE]
        splitbrain explore --protocol P --swarm RUNS [--seed N] [--out FILE]
 
   --protocol P       paxos, naive-paxos (no promise phase: broken on purpose),
@@ -35,6 +36,8 @@ usage: splitbrain explore --protocol P [--scenario FILE] [--bfs|--dfs]
   --dfs              depth-first: less memory
   --max-timers N     timer firings in all (bounds ballots, ticks); default 4
   --max-in-flight N  messages in flight at once; default 16
+  --synchronous      every message arrives before the next timeout (and one
+                     sent to a crashed node is lost): the network 3PC assumes
   --out FILE         write the (shortest) counterexample as a scenario
   --swarm RUNS       instead of exploring, simulate RUNS seeded runs with
                      random faults and report the failing seeds
@@ -99,6 +102,7 @@ fn parse(args: &[String]) -> Result<Args, Failure> {
             "--max-partitions" => a.bounds.max_partitions = number(arg, it.next())?,
             "--max-in-flight" => a.bounds.max_in_flight = number(arg, it.next())?,
             "--max-timers" => a.bounds.max_timer_fires = number(arg, it.next())?,
+            "--synchronous" => a.bounds.synchronous = true,
             "--out" => a.out = it.next().map(PathBuf::from),
             "--swarm" => a.swarm = Some(number(arg, it.next())?),
             "--seed" => a.seed = number(arg, it.next())?,

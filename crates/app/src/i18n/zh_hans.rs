@@ -228,6 +228,8 @@ pub const TABLE: &[(&str, &str)] = &[
     ("Writes land in lease order", "写入按租约顺序生效"),
     ("Siblings are concurrent", "兄弟版本彼此并发"),
     ("A replica never loses a version it stored, unless a newer one replaces it", "副本不会丢失已存储的版本，除非被更新的版本取代"),
+    ("A copy never goes back: every version a node held is kept or replaced by a newer one", "副本不会倒退：节点持有过的每个版本要么保留，要么被更新的版本取代"),
+    ("A version names one write: no two values carry the same stamp", "一个版本只对应一次写入：不会有两个值带着相同的时间戳"),
     // ---- roles, fields, boards ----
     ("follower", "跟随者"),
     ("candidate", "候选人"),

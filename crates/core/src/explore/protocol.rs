@@ -57,6 +57,12 @@ pub struct Bounds {
     /// How many timers may fire in all (bounds Paxos's ballots and 3PC's
     /// ticks).
     pub max_timer_fires: u8,
+    /// The synchronous network 3PC assumes: every message arrives before
+    /// the next timeout, so a timer fires only when no message can be
+    /// delivered, and a message to a crashed node is lost (it would have
+    /// arrived while the node was down). Off: any message may wait past
+    /// any number of timeouts.
+    pub synchronous: bool,
 }
 
 impl Default for Bounds {
@@ -68,6 +74,7 @@ impl Default for Bounds {
             max_partitions: 0,
             max_in_flight: 16,
             max_timer_fires: 4,
+            synchronous: false,
         }
     }
 }
@@ -287,8 +294,10 @@ impl<P: Protocol> ProtocolModel<P> {
                     let id = MessageId(w.next_message);
                     w.next_message += 1;
                     // Sent into a partition: the simulator loses it on
-                    // arrival, so it never enters the state.
-                    if connected(w.isolated, node, to) {
+                    // arrival, so it never enters the state. Nor, on a
+                    // synchronous network, does one sent to a crashed node.
+                    let lost = self.bounds.synchronous && w.nodes[to.index()].up().is_none();
+                    if connected(w.isolated, node, to) && !lost {
                         let key = stable_hash(&(node, to, &msg));
                         let at = w.flight.partition_point(|m| m.key <= key);
                         w.flight.insert(
@@ -374,7 +383,7 @@ impl<P: Protocol> ProtocolModel<P> {
         let ok = match step {
             Step::Deliver(i) => {
                 let m = w.flight.get(usize::from(i))?;
-                if w.nodes[m.to.index()].up().is_none() || !connected(w.isolated, m.from, m.to) {
+                if !deliverable(&w, m) {
                     return None;
                 }
                 let m = w.flight.remove(usize::from(i));
@@ -408,6 +417,9 @@ impl<P: Protocol> ProtocolModel<P> {
                 if Some(deadline) != Self::next_deadline(&w) {
                     return None; // another timer is due first
                 }
+                if b.synchronous && w.flight.iter().any(|m| deliverable(&w, m)) {
+                    return None; // a message arrives before any timeout
+                }
                 w.timers[node.index()].remove(at);
                 w.spent.timer_fires += 1;
                 w.now = w.now.max(deadline);
@@ -422,6 +434,9 @@ impl<P: Protocol> ProtocolModel<P> {
                 };
                 w.nodes[node.index()] = Slot::Down(p.durable());
                 w.timers[node.index()].clear();
+                if b.synchronous {
+                    w.flight.retain(|m| m.to != node);
+                }
                 w.checker.on_crash(node);
                 w.spent.crashes += 1;
                 true
@@ -498,6 +513,11 @@ fn list(set: u64) -> String {
 
 fn connected(isolated: u64, a: NodeId, b: NodeId) -> bool {
     (isolated >> a.0) & 1 == (isolated >> b.0) & 1
+}
+
+/// Whether `m` could be delivered now: its node is up and reachable.
+fn deliverable<P: Protocol>(w: &World<P>, m: &InFlight<P::Msg>) -> bool {
+    w.nodes[m.to.index()].up().is_some() && connected(w.isolated, m.from, m.to)
 }
 
 /// `holds::<P, I>`: invariant `I` of `P`'s checker is not broken. One

@@ -1274,7 +1274,10 @@ mod tests {
         checker.check(&nodes, NodeId(1)).unwrap();
         nodes[2] = replica(2, vec![noop, grant(2, 5)], 2);
         let v = checker.check(&nodes, NodeId(2)).unwrap_err();
-        assert_eq!(v.invariant, 1);
+        assert_eq!(
+            LockChecker::INVARIANTS[v.invariant],
+            "A fencing token is granted once"
+        );
         assert!(v.message.contains("token 2"), "{}", v.message);
     }
 
