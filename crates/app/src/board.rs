@@ -5,7 +5,7 @@
 //! (`NodeView`, `NodeDetail`) and the run's counters.
 
 use splitbrain_core::protocol::RoleKind;
-use splitbrain_core::{Action, NodeId, ProtocolConfig, Simulation, Span};
+use splitbrain_core::{Action, NodeId, ProtocolConfig, Sim, Span};
 
 use crate::protocols::ProtocolChoice;
 
@@ -76,7 +76,7 @@ pub struct Board {
 }
 
 impl Board {
-    pub fn of(sim: &dyn Simulation) -> Board {
+    pub fn of(sim: &Sim) -> Board {
         let choice = ProtocolChoice::of(&sim.scenario().protocol);
         let now = sim.now();
         let stats = sim.stats();
@@ -226,7 +226,7 @@ impl Board {
 
 /// The vote the user last chose for `node` in this run, read back from the
 /// run's recorded actions (where a replay reads it too).
-pub fn user_vote(sim: &dyn Simulation, node: NodeId) -> Option<bool> {
+pub fn user_vote(sim: &Sim, node: NodeId) -> Option<bool> {
     sim.scenario()
         .actions
         .iter()
@@ -238,7 +238,7 @@ pub fn user_vote(sim: &dyn Simulation, node: NodeId) -> Option<bool> {
 }
 
 /// How `node` will vote, if that is certain.
-fn known_vote(sim: &dyn Simulation, node: NodeId) -> Option<bool> {
+fn known_vote(sim: &Sim, node: NodeId) -> Option<bool> {
     user_vote(sim, node).or_else(|| {
         let policy = match &sim.scenario().protocol {
             ProtocolConfig::TwoPhase(c) => &c.votes,
@@ -256,7 +256,7 @@ fn known_vote(sim: &dyn Simulation, node: NodeId) -> Option<bool> {
 }
 
 /// How `node` will vote: the user's choice, else the scenario's policy.
-fn vote_text(sim: &dyn Simulation, node: NodeId) -> String {
+fn vote_text(sim: &Sim, node: NodeId) -> String {
     if let Some(yes) = user_vote(sim, node) {
         return if yes {
             crate::i18n::t("yes (your choice)")
@@ -297,7 +297,7 @@ mod tests {
     use super::*;
     use splitbrain_core::{build, RunOptions, Scenario, Time};
 
-    fn load(json: &str) -> Box<dyn Simulation> {
+    fn load(json: &str) -> Sim {
         let scenario: Scenario = serde_json::from_str(json).unwrap();
         build(&scenario, RunOptions::default()).unwrap()
     }
@@ -308,7 +308,7 @@ mod tests {
             "../../../web/scenarios/two-phase-blocking.json"
         ));
         sim.run_until(Time(2_000_000), u64::MAX);
-        let board = Board::of(sim.as_ref());
+        let board = Board::of(&sim);
         assert_eq!(board.title, "Transactions");
         let n1 = &board.rows[1];
         assert_eq!(n1.role_label, "in doubt");
@@ -318,7 +318,7 @@ mod tests {
         assert!(n1.votes && board.rows[0].cells[2] == "—");
         sim.run_until(Time(2_500_000), u64::MAX);
         assert_eq!(
-            Board::of(sim.as_ref()).rows[1].in_doubt_for,
+            Board::of(&sim).rows[1].in_doubt_for,
             Some(Span(2_390_000)),
             "live, not as of the node's last event"
         );
@@ -330,7 +330,7 @@ mod tests {
             "../../../web/scenarios/paxos-late-proposer.json"
         ));
         sim.run_until(Time(2_000_000), u64::MAX);
-        let board = Board::of(sim.as_ref());
+        let board = Board::of(&sim);
         assert_eq!(board.columns, ["role", "promised", "accepted", "chosen"]);
         for row in &board.rows {
             assert!(row.cells[1].starts_with('b'), "{row:?}");

@@ -615,10 +615,8 @@ mod tests {
             .starts_with("Violated: agreement, after 4 steps (no shorter path exists; "));
         let scenario: Scenario = serde_json::from_str(&v.scenario.unwrap()).unwrap();
         assert_eq!(scenario.script.len(), 4);
-        let ProtocolConfig::Paxos(config) = scenario.protocol.clone() else {
-            panic!("a Paxos scenario")
-        };
-        let mut sim = Sim::<Paxos>::new(&scenario, config, true);
+        assert_eq!(scenario.protocol.name(), "paxos");
+        let mut sim = Sim::new(&scenario, splitbrain_core::RunOptions::default());
         while sim.violation().is_none() {
             assert!(sim.step(), "the replay ends without the violation");
         }

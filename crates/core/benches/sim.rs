@@ -61,7 +61,7 @@ fn run_seeds(base: &Scenario, seeds: u64) -> (u64, u64) {
     (events, hash)
 }
 
-fn run(s: &Scenario, until: Time, keep_trace: bool) -> Box<dyn Simulation> {
+fn run(s: &Scenario, until: Time, keep_trace: bool) -> Sim {
     let mut sim = build(
         s,
         RunOptions {

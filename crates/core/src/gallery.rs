@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use crate::id::NodeId;
 use crate::protocol::RoleKind;
 use crate::scenario::Scenario;
-use crate::simulation::{build, RunOptions, Simulation};
+use crate::sim::{build, RunOptions, Sim};
 use crate::time::{Span, Time};
 
 /// The whole gallery file.
@@ -107,7 +107,7 @@ impl Expect {
         };
         let mut sim = build(scenario, options).map_err(|e| format!("invalid scenario: {e}"))?;
         sim.run_until(moment, u64::MAX);
-        self.check_moment(sim.as_ref())?;
+        self.check_moment(&sim)?;
         match (&self.violation, sim.violation()) {
             (Some(want), Some(found)) if found.invariant == want.as_str() => return Ok(()),
             (Some(want), found) => {
@@ -129,7 +129,7 @@ impl Expect {
         }
     }
 
-    fn check_moment(&self, sim: &dyn Simulation) -> Result<(), String> {
+    fn check_moment(&self, sim: &Sim) -> Result<(), String> {
         let nodes: Vec<NodeId> = (0..sim.node_count() as u16).map(NodeId).collect();
         let now = sim.now();
         if let Some(want) = self.leaders {
@@ -193,7 +193,7 @@ impl Expect {
     }
 
     // --- PACELC ---
-    fn check_latency_and_staleness(&self, sim: &dyn Simulation) -> Result<(), String> {
+    fn check_latency_and_staleness(&self, sim: &Sim) -> Result<(), String> {
         let now = sim.now();
         if self.min_write_mean.is_some() || self.max_write_mean.is_some() {
             let mean = mean_write_latency(sim.history())
@@ -237,7 +237,7 @@ pub fn mean_write_latency(history: &[crate::sim::ClientOp]) -> Option<Span> {
 
 /// How many reads the version audit calls stale, for stores that keep
 /// versions.
-pub fn stale_reads(sim: &dyn Simulation) -> Option<usize> {
+pub fn stale_reads(sim: &Sim) -> Option<usize> {
     let mode = match &sim.scenario().protocol {
         crate::ProtocolConfig::Quorum(c) => c.versioning,
         crate::ProtocolConfig::Gossip(c) => c.versioning,

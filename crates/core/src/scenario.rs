@@ -126,6 +126,41 @@ pub enum ProtocolConfig {
 }
 
 impl ProtocolConfig {
+    /// The nodes of this protocol, freshly made, for a cluster of `nodes`.
+    pub fn cluster(&self, nodes: u16) -> alloc::boxed::Box<dyn crate::cluster::Cluster> {
+        use crate::cluster::Nodes;
+        use alloc::boxed::Box;
+        match self {
+            ProtocolConfig::Raft(c) => {
+                Box::new(Nodes::<crate::protocols::raft::Raft>::new(c.clone(), nodes))
+            }
+            ProtocolConfig::TwoPhase(c) => Box::new(Nodes::<
+                crate::protocols::commit::two_phase::TwoPhase,
+            >::new(c.clone(), nodes)),
+            ProtocolConfig::ThreePhase(c) => Box::new(Nodes::<
+                crate::protocols::commit::three_phase::ThreePhase,
+            >::new(c.clone(), nodes)),
+            ProtocolConfig::Paxos(c) => Box::new(Nodes::<crate::protocols::paxos::Paxos>::new(
+                c.clone(),
+                nodes,
+            )),
+            ProtocolConfig::MultiPaxos(c) => Box::new(Nodes::<
+                crate::protocols::multi_paxos::MultiPaxos,
+            >::new(c.clone(), nodes)),
+            ProtocolConfig::Quorum(c) => Box::new(Nodes::<crate::protocols::quorum::Quorum>::new(
+                c.clone(),
+                nodes,
+            )),
+            ProtocolConfig::Gossip(c) => Box::new(Nodes::<crate::protocols::gossip::Gossip>::new(
+                c.clone(),
+                nodes,
+            )),
+            ProtocolConfig::LockService(c) => Box::new(
+                Nodes::<crate::protocols::lock::LockService>::new(c.clone(), nodes),
+            ),
+        }
+    }
+
     pub fn name(&self) -> &'static str {
         match self {
             ProtocolConfig::Raft(_) => "raft",

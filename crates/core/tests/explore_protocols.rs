@@ -59,7 +59,6 @@ fn violated(report: &Report<Step>) -> Option<(&'static str, &Vec<Step>)> {
 fn replays<P: Protocol>(
     model: &ProtocolModel<P>,
     base: &Scenario,
-    config: P::Config,
     path: &[Step],
     invariant: &str,
 ) -> Scenario {
@@ -68,7 +67,7 @@ fn replays<P: Protocol>(
     let json = serde_json::to_string(&scenario).unwrap();
     let back: Scenario = serde_json::from_str(&json).unwrap();
     assert_eq!(back, scenario, "round-trips through JSON");
-    let mut sim = Sim::<P>::new(&scenario, config, true);
+    let mut sim = Sim::new(&scenario, RunOptions::default());
     while sim.script_position() < path.len() {
         assert!(
             sim.violation().is_none(),
@@ -111,7 +110,7 @@ fn naive_paxos_agreement_violation() {
             "deliver n1 → n2: Accept b7 \"v1\"",
         ]
     );
-    replays(&model, &scenario, config, path, name);
+    replays(&model, &scenario, path, name);
 }
 
 /// 3PC assumes a synchronous network. Here messages may wait arbitrarily
@@ -134,7 +133,7 @@ fn three_phase_atomicity_violation_under_asynchrony() {
     let report = explore(&model, FIRST);
     let (name, path) = violated(&report).expect("a violation");
     assert_eq!((name, path.len()), ("atomicity", 19), "{path:?}");
-    replays(&model, &scenario, config, path, name);
+    replays(&model, &scenario, path, name);
 }
 
 /// Real Paxos with 3 acceptors, 2 proposers and one ballot each (two

@@ -151,8 +151,8 @@ fn pacelc_raft_pays_in_latency_what_the_store_pays_in_staleness() {
         raft.moment
     );
     assert!(factor > 3.0, "raft {rm} store {sm}");
-    assert!(stale_reads(&*s).unwrap() > 0);
-    assert_eq!(stale_reads(&*r), None);
+    assert!(stale_reads(&s).unwrap() > 0);
+    assert_eq!(stale_reads(&r), None);
 
     let mut swapped = store.expect.clone();
     swapped.min_stale_reads = None;

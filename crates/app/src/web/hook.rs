@@ -156,10 +156,10 @@ fn bench_seek(json: &str, events: u64, samples: usize) -> Result<SeekBench, Stri
         },
     )
     .map_err(|e| e.to_string())?;
-    let mut tl = Timeline::new(&mut *cursor, DEFAULT_INTERVAL);
+    let mut tl = Timeline::new(&mut cursor, DEFAULT_INTERVAL);
     while tl.head_len() < events {
         let until = tl.head_time() + Span::from_millis(100);
-        tl.advance(&mut *cursor, until, events - tl.head_len());
+        tl.advance(&mut cursor, until, events - tl.head_len());
         if cursor.next_event_time().is_none() {
             break;
         }
@@ -180,7 +180,7 @@ fn bench_seek(json: &str, events: u64, samples: usize) -> Result<SeekBench, Stri
         let sim = tl.seek_index((len as f64 * f) as u64);
         by_index.push(dom::now_ms() - t0);
         let t0 = dom::now_ms();
-        let prev = tl.step_back(&*sim);
+        let prev = tl.step_back(&sim);
         back.push(dom::now_ms() - t0);
         drop(prev);
     }

@@ -33,8 +33,9 @@ use alloc::vec;
 use alloc::vec::Vec;
 use core::hash::{Hash, Hasher};
 
+use crate::cluster::{react, route, Input, Sink};
 use crate::id::{ClientId, MessageId, NodeId, RequestId};
-use crate::protocol::{Checker, ClientRequest, Effect, Out, Protocol, Slot, TimerId};
+use crate::protocol::{Checker, ClientRequest, OpDetail, Out, Outcome, Protocol, Slot, TimerId};
 use crate::scenario::{Action, Scenario, ScenarioError, ScriptStep, Scripted};
 use crate::sim::USER_CLIENT;
 use crate::time::{Span, Time};
@@ -187,6 +188,49 @@ where
     }
 }
 
+/// A handler's effects on an explored state. Time does not pass between
+/// steps, so a timer set for `min..=max` is due `max` later.
+impl<P: Protocol> Sink<P::Msg> for World<P> {
+    fn send(&mut self, from: NodeId, to: NodeId, msg: P::Msg) {
+        let id = MessageId(self.next_message);
+        self.next_message += 1;
+        // Sent into a partition: the simulator loses it on arrival, so it
+        // never enters the state.
+        if connected(self.isolated, from, to) {
+            let key = stable_hash(&(from, to, &msg));
+            let at = self.flight.partition_point(|m| m.key <= key);
+            self.flight.insert(
+                at,
+                InFlight {
+                    from,
+                    to,
+                    msg,
+                    id,
+                    key,
+                },
+            );
+        }
+    }
+
+    fn set_timer(&mut self, node: NodeId, timer: TimerId, _min: Span, max: Span) {
+        let at = self.now + Span(max.0.max(1));
+        let timers = &mut self.timers[node.index()];
+        match timers.binary_search_by_key(&timer, |t| t.0) {
+            Ok(i) => timers[i].1 = at,
+            Err(i) => timers.insert(i, (timer, at)),
+        }
+    }
+
+    fn cancel_timer(&mut self, node: NodeId, timer: TimerId) {
+        self.timers[node.index()].retain(|t| t.0 != timer);
+    }
+
+    // What a client is told is not part of the explored state.
+    fn reply(&mut self, _node: NodeId, _request: RequestId, _outcome: Outcome) {}
+
+    fn detail(&mut self, _node: NodeId, _request: RequestId, _detail: OpDetail) {}
+}
+
 /// One nondeterministic choice. Messages are named by their position in
 /// the state's (sorted) flight list.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -267,57 +311,14 @@ impl<P: Protocol> ProtocolModel<P> {
         })
     }
 
-    /// Runs one handler of `node` and carries out its effects, as the
-    /// simulator does, then asks the checker.
-    fn call(
-        &self,
-        w: &mut World<P>,
-        node: NodeId,
-        f: impl FnOnce(&mut P, &mut Out<P::Msg>),
-    ) -> bool {
-        let Slot::Up(state) = &mut w.nodes[node.index()] else {
-            return true;
-        };
+    /// Runs one handler of `node` and carries out its effects, through the
+    /// simulator's own [`route`], then asks the checker.
+    fn call(&self, w: &mut World<P>, node: NodeId, input: Input<P::Msg>) -> bool {
         let mut out = Out::new(node, self.nodes as u16);
-        out.reset(node, w.now);
-        f(state, &mut out);
-        for effect in out.drain() {
-            match effect {
-                Effect::Send { to, msg } => {
-                    let id = MessageId(w.next_message);
-                    w.next_message += 1;
-                    // Sent into a partition: the simulator loses it on
-                    // arrival, so it never enters the state.
-                    if connected(w.isolated, node, to) {
-                        let key = stable_hash(&(node, to, &msg));
-                        let at = w.flight.partition_point(|m| m.key <= key);
-                        w.flight.insert(
-                            at,
-                            InFlight {
-                                from: node,
-                                to,
-                                msg,
-                                id,
-                                key,
-                            },
-                        );
-                    }
-                }
-                Effect::SetTimer { timer, max, .. } => {
-                    let at = w.now + Span(max.0.max(1));
-                    let timers = &mut w.timers[node.index()];
-                    match timers.binary_search_by_key(&timer, |t| t.0) {
-                        Ok(i) => timers[i].1 = at,
-                        Err(i) => timers.insert(i, (timer, at)),
-                    }
-                }
-                Effect::CancelTimer { timer } => {
-                    w.timers[node.index()].retain(|t| t.0 != timer);
-                }
-                // What a client is told is not part of the explored state.
-                Effect::Reply { .. } | Effect::Detail { .. } => {}
-            }
+        if !react(&mut w.nodes[node.index()], &mut out, node, w.now, input) {
+            return true;
         }
+        route(node, out.drain(), w);
         if w.violation.is_none() {
             if let Err(v) = w.checker.check(&w.nodes, node) {
                 w.violation = Some((v.invariant, v.message));
@@ -352,7 +353,7 @@ impl<P: Protocol> ProtocolModel<P> {
             next_message: 0,
         };
         for i in 0..n {
-            self.call(&mut w, NodeId(i as u16), |p, out| p.on_start(out));
+            self.call(&mut w, NodeId(i as u16), Input::Start);
         }
         for (i, (at, node, client, op)) in self.requests.iter().enumerate() {
             w.now = w.now.max(*at);
@@ -361,7 +362,7 @@ impl<P: Protocol> ProtocolModel<P> {
                 client: client.unwrap_or(USER_CLIENT),
                 op: op.clone(),
             };
-            self.call(&mut w, *node, |p, out| p.on_client_request(request, out));
+            self.call(&mut w, *node, Input::Request(request));
         }
         w
     }
@@ -378,7 +379,14 @@ impl<P: Protocol> ProtocolModel<P> {
                     return None;
                 }
                 let m = w.flight.remove(usize::from(i));
-                self.call(&mut w, m.to, |p, out| p.on_message(m.from, m.msg, out))
+                self.call(
+                    &mut w,
+                    m.to,
+                    Input::Message {
+                        from: m.from,
+                        msg: m.msg,
+                    },
+                )
             }
             Step::Drop(i) => {
                 if w.spent.drops >= b.max_drops || usize::from(i) >= w.flight.len() {
@@ -411,7 +419,7 @@ impl<P: Protocol> ProtocolModel<P> {
                 w.timers[node.index()].remove(at);
                 w.spent.timer_fires += 1;
                 w.now = w.now.max(deadline);
-                self.call(&mut w, node, |p, out| p.on_timer(timer, out))
+                self.call(&mut w, node, Input::Timer(timer))
             }
             Step::Crash(node) => {
                 if w.spent.crashes >= b.max_crashes {
@@ -432,7 +440,7 @@ impl<P: Protocol> ProtocolModel<P> {
                 };
                 let p = P::recover(node, self.nodes, &self.config, d.clone());
                 w.nodes[node.index()] = Slot::Up(p);
-                self.call(&mut w, node, |p, out| p.on_start(out))
+                self.call(&mut w, node, Input::Start)
             }
             Step::Partition(set) => {
                 if w.spent.partitions >= b.max_partitions || w.isolated != 0 {

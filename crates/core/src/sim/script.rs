@@ -11,12 +11,11 @@ use alloc::collections::BinaryHeap;
 
 use super::{Item, Queued, Sim};
 use crate::id::{MessageId, NodeId};
-use crate::protocol::Protocol;
 use crate::scenario::Scripted;
 use crate::time::Time;
-use crate::trace::{DropReason, EventKind};
+use crate::trace::DropReason;
 
-impl<P: Protocol> Sim<P> {
+impl Sim {
     /// How many script steps have been taken.
     pub fn script_position(&self) -> usize {
         self.script_next
@@ -55,27 +54,40 @@ impl<P: Protocol> Sim<P> {
             }
             Scripted::Drop { id } => {
                 if let Some(q) = self.take_message(id) {
-                    if let Item::Deliver { from, to, msg, .. } = &q.item {
-                        self.stats.dropped += 1;
-                        let kind = P::msg_kind(msg);
-                        let event = Self::event(
-                            EventKind::Drop,
-                            self.now,
-                            *to,
-                            *from,
-                            id.0,
-                            DropReason::User as u8,
-                        );
-                        self.record(event, u64::from(kind), Some(msg));
+                    if let Item::Deliver {
+                        from,
+                        to,
+                        msg,
+                        kind,
+                        ..
+                    } = q.item
+                    {
+                        self.drop_message(id, from, to, msg, kind, DropReason::User);
                     }
                 }
             }
             Scripted::Duplicate { id } => {
-                let copy = self.queue.iter().find_map(|q| match &q.item {
-                    Item::Deliver { id: m, .. } if *m == id => Some(q.item.clone()),
-                    _ => None,
-                });
-                if let Some(item) = copy {
+                let copy = self.queued_message(id).map(|q| q.item);
+                if let Some(Item::Deliver {
+                    id,
+                    from,
+                    to,
+                    sent_at,
+                    msg,
+                    kind,
+                    doomed,
+                }) = copy
+                {
+                    let msg = self.cluster.copy_msg(msg);
+                    let item = Item::Deliver {
+                        id,
+                        from,
+                        to,
+                        sent_at,
+                        msg,
+                        kind,
+                        doomed,
+                    };
                     self.push(self.now, item);
                 }
             }
@@ -86,7 +98,7 @@ impl<P: Protocol> Sim<P> {
     }
 
     /// Removes one queued copy of message `id`.
-    fn take_message(&mut self, id: MessageId) -> Option<Queued<P::Msg>> {
+    fn take_message(&mut self, id: MessageId) -> Option<Queued> {
         if self.user_dropped.contains(&id) {
             return None;
         }
@@ -100,7 +112,7 @@ impl<P: Protocol> Sim<P> {
     }
 
     fn fire_scripted(&mut self, node: NodeId, timer: u8) {
-        if self.nodes[node.index()].up().is_none() {
+        if !self.cluster.is_up(node) {
             return;
         }
         let Some(slot) = self.timers[node.index()].get_mut(usize::from(timer)) else {

@@ -7,7 +7,7 @@
 use std::rc::Rc;
 
 use splitbrain_core::check::Verdict;
-use splitbrain_core::{RunOptions, Simulation, Time};
+use splitbrain_core::{RunOptions, Sim, Time};
 use yew::prelude::*;
 
 use crate::cap::{counterpart, measure, percent, CapNumbers, CHECK_STEPS};
@@ -28,7 +28,7 @@ pub struct CapProps {
 /// part, so it runs once per simulated second, not every frame).
 struct Other {
     run: u64,
-    sim: Option<Box<dyn Simulation>>,
+    sim: Option<Sim>,
     checked_at: Option<u64>,
     verdicts: (Verdict, Verdict),
 }
@@ -132,11 +132,11 @@ pub fn cap_panel(props: &CapProps) -> Html {
         if check {
             o.checked_at = Some(second);
         }
-        return super::pacelc::view(live, &**sim, &mut o.verdicts, check, &props.send);
+        return super::pacelc::view(live, sim, &mut o.verdicts, check, &props.send);
     }
     let mut mine = measure(live, if check { CHECK_STEPS } else { 0 });
     let sim = o.sim.as_ref().expect("checked above");
-    let mut theirs = measure(&**sim, if check { CHECK_STEPS } else { 0 });
+    let mut theirs = measure(sim, if check { CHECK_STEPS } else { 0 });
     if check {
         o.checked_at = Some(second);
         o.verdicts = (mine.linearizable, theirs.linearizable);
