@@ -15,7 +15,7 @@ use splitbrain_core::check::{self, CheckOptions, History, Verdict};
 use splitbrain_core::protocol::Op;
 use splitbrain_core::sim::{ClientOp, OpResult};
 use splitbrain_core::version::{audit, KeyVersions, Versioning};
-use splitbrain_core::{Action, NodeId, ProtocolConfig, Scenario, Sim, Time};
+use splitbrain_core::{Action, NodeId, Scenario, Sim, Time};
 
 /// The two halves of the comparison, as shipped (and in the gallery).
 pub const CAP_FILES: [&str; 2] = ["cap-raft-partition.json", "cap-quorum-partition.json"];
@@ -89,11 +89,7 @@ pub fn availability(history: &[ClientOp], from: Time, to: Time) -> (usize, usize
 
 /// The versioning of a store that keeps versions.
 pub fn versioning(scenario: &Scenario) -> Option<Versioning> {
-    match &scenario.protocol {
-        ProtocolConfig::Quorum(c) => Some(c.versioning),
-        ProtocolConfig::Gossip(c) => Some(c.versioning),
-        _ => None,
-    }
+    scenario.protocol.versioning()
 }
 
 /// Measures a run as it stands now. The linearizability check gets
@@ -139,6 +135,15 @@ pub fn measure(sim: &Sim, check_steps: u64) -> CapNumbers {
 
 fn shipped(name: &str) -> Option<Scenario> {
     serde_json::from_str(crate::gallery::file(name)?).ok()
+}
+
+/// Whether the comparison has a half running `scenario`'s protocol: the
+/// panel offers to load it there.
+pub fn compares(scenario: &Scenario) -> bool {
+    CAP_FILES
+        .iter()
+        .filter_map(|f| shipped(f))
+        .any(|s| s.protocol.name() == scenario.protocol.name())
 }
 
 /// If `scenario` is one half of the CAP comparison (the same title as a

@@ -699,7 +699,7 @@ impl Model {
 
     /// The protocol of the current run, as the menu names it.
     pub fn protocol(&self) -> ProtocolChoice {
-        ProtocolChoice::of(&self.sim.scenario().protocol)
+        crate::protocols::of(&self.sim.scenario().protocol)
     }
 
     fn set_protocol(&mut self, choice: ProtocolChoice) {

@@ -6,7 +6,7 @@
 use splitbrain_core::protocol::Op;
 use splitbrain_core::sim::{ClientOp, OpResult};
 use splitbrain_core::version::{audit, Audit, KeyVersions, Versioning};
-use splitbrain_core::{Action, NodeId, ProtocolConfig, Scenario, Sim, Time};
+use splitbrain_core::{Action, NodeId, Scenario, Sim, Time};
 
 /// When the scenario's first partition starts and heals (or the run ends).
 pub fn partition_window(scenario: &Scenario, until: Time) -> Option<(Time, Time)> {
@@ -111,11 +111,7 @@ pub fn latency(history: &[ClientOp]) -> Option<Latency> {
 /// The versioning the scenario's store resolves conflicts with, if it is a
 /// store that keeps versions.
 pub fn versioning(scenario: &Scenario) -> Option<Versioning> {
-    match &scenario.protocol {
-        ProtocolConfig::Quorum(c) => Some(c.versioning),
-        ProtocolConfig::Gossip(c) => Some(c.versioning),
-        _ => None,
-    }
+    scenario.protocol.versioning()
 }
 
 /// The consistency audit of a run of a versioned store.

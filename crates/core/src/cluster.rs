@@ -37,6 +37,7 @@ pub enum Input<M> {
 
 /// Runs `input` through the handler of the node in `slot`, leaving its
 /// effects in `out`. Returns false, doing nothing, when the node is down.
+#[inline]
 pub fn react<P: Protocol>(
     slot: &mut Slot<P>,
     out: &mut Out<P::Msg>,
@@ -69,6 +70,7 @@ pub trait Sink<M> {
 
 /// Hands the effects of one handler call of node `from` to `sink`, in the
 /// order the handler pushed them.
+#[inline]
 pub fn route<M, S: Sink<M> + ?Sized>(
     from: NodeId,
     effects: impl IntoIterator<Item = Effect<M>>,
@@ -105,15 +107,6 @@ pub struct Filed {
 /// A protocol's cluster as the engine sees it: nodes addressed by id,
 /// messages by [`MsgRef`]. One implementation, [`Nodes<P>`], per protocol.
 pub trait Cluster: Debug {
-    /// The protocol's name, for messages such as "Raft has no ...".
-    fn name(&self) -> &'static str;
-    /// The checker's invariants, indexed by [`Violation::invariant`].
-    fn invariants(&self) -> &'static [&'static str];
-    /// Message kind names, indexed by [`Filed::kind`].
-    fn msg_kinds(&self) -> &'static [&'static str];
-    /// The timer a user may fire by hand, with its name.
-    fn user_timer(&self) -> Option<(TimerId, &'static str)>;
-
     fn len(&self) -> usize;
     fn is_empty(&self) -> bool {
         self.len() == 0
@@ -176,6 +169,7 @@ impl<M> Files<M> {
         }
     }
 
+    #[inline]
     fn insert(&mut self, msg: M) -> MsgRef {
         match self.free.pop() {
             Some(i) => {
@@ -189,6 +183,7 @@ impl<M> Files<M> {
         }
     }
 
+    #[inline]
     fn get(&self, r: MsgRef) -> &M {
         // The engine holds a reference only while the message is queued.
         self.slots[r.0 as usize]
@@ -196,6 +191,7 @@ impl<M> Files<M> {
             .expect("a queued message is filed")
     }
 
+    #[inline]
     fn take(&mut self, r: MsgRef) -> M {
         let msg = self.slots[r.0 as usize]
             .take()
@@ -301,22 +297,6 @@ impl<P: Protocol> Nodes<P> {
 }
 
 impl<P: Protocol> Cluster for Nodes<P> {
-    fn name(&self) -> &'static str {
-        P::NAME
-    }
-
-    fn invariants(&self) -> &'static [&'static str] {
-        <P::Checker as Checker<P>>::INVARIANTS
-    }
-
-    fn msg_kinds(&self) -> &'static [&'static str] {
-        P::MSG_KINDS
-    }
-
-    fn user_timer(&self) -> Option<(TimerId, &'static str)> {
-        P::USER_TIMER
-    }
-
     fn len(&self) -> usize {
         self.slots.len()
     }

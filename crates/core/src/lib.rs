@@ -49,6 +49,7 @@ pub mod net;
 pub mod protocol;
 pub mod protocols;
 pub mod pvec;
+pub mod registry;
 pub mod ring;
 pub mod rng;
 pub mod scenario;

@@ -4,9 +4,10 @@
 
 use splitbrain_core::explore::protocol::{to_scenario, Bounds, ProtocolModel, Step};
 use splitbrain_core::explore::{explore, Options, Report, Strategy, Verdict};
-use splitbrain_core::protocol::{Op, Protocol};
+use splitbrain_core::protocol::Protocol;
 use splitbrain_core::protocols::commit::three_phase::{ThreePhase, ThreePhaseConfig};
 use splitbrain_core::protocols::paxos::{Paxos, PaxosConfig, PaxosVariant};
+use splitbrain_core::registry::{self, Variant};
 use splitbrain_core::scenario::{ScriptStep, Scripted};
 use splitbrain_core::sim::Sim;
 use splitbrain_core::*;
@@ -19,32 +20,26 @@ const FIRST: Options = Options {
     stop_at_violation: true,
 };
 
+/// The explorer preset `id` (the one the CLI and the app start from), with
+/// its protocol's config.
+fn preset<C: Variant + Clone>(id: &str) -> (Scenario, C) {
+    let (_, preset) = registry::explore_presets()
+        .find(|(_, p)| p.id == id)
+        .unwrap_or_else(|| panic!("no explorer preset {id}"));
+    let scenario = (preset.scenario)();
+    let config = C::of(&scenario.protocol).expect("its protocol").clone();
+    (scenario, config)
+}
+
 fn paxos(variant: PaxosVariant) -> (Scenario, PaxosConfig) {
-    let config = PaxosConfig {
-        variant,
-        ..PaxosConfig::default()
-    };
-    (
-        Scenario::new(ProtocolConfig::Paxos(config.clone()), 3, 0),
-        config,
-    )
+    preset(match variant {
+        PaxosVariant::NaiveNoPromise => "naive-paxos",
+        _ => "paxos",
+    })
 }
 
 fn three_phase() -> (Scenario, ThreePhaseConfig) {
-    let config = ThreePhaseConfig::default();
-    let mut s = Scenario::new(ProtocolConfig::ThreePhase(config.clone()), 3, 0);
-    s.actions.push(TimedAction {
-        at: Time::ZERO,
-        action: Action::Request {
-            node: NodeId(0),
-            client: None,
-            op: Op::Put {
-                key: "x".into(),
-                value: "1".into(),
-            },
-        },
-    });
-    (s, config)
+    preset("three-phase")
 }
 
 fn violated(report: &Report<Step>) -> Option<(&'static str, &Vec<Step>)> {

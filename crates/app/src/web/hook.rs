@@ -5,6 +5,8 @@
 //! - `state()`: the [`ProbeState`] as an object, plus `canvas`, the
 //!   canvas's client rectangle (add it to node positions for page
 //!   coordinates).
+//! - `protocols()`: the protocol menu, `[{id, label, protocol}]`, from the
+//!   core's registry.
 //! - `runScenario(json, untilMicros?)`: runs a scenario headless in this
 //!   page and returns its trace hash, as the CLI prints it.
 //! - `frameStats()` / `resetFrameStats()`: frame work percentiles.
@@ -55,6 +57,9 @@ pub fn install(model: ModelRef, _send: Callback<Msg>) {
         })
     };
     set(&hook, "state", &state.into_js_value());
+
+    let protocols = Closure::<dyn Fn() -> JsValue>::new(|| to_js(&crate::probe::protocols()));
+    set(&hook, "protocols", &protocols.into_js_value());
 
     let run = Closure::<dyn Fn(String, JsValue) -> Result<String, JsValue>>::new(
         |json: String, until: JsValue| {

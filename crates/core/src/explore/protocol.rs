@@ -27,6 +27,7 @@
 //! ([`to_scenario`]): the simulator replays it step for step, so it plays
 //! in the app like any other run.
 
+use alloc::boxed::Box;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec;
@@ -41,7 +42,8 @@ use crate::sim::USER_CLIENT;
 use crate::time::{Span, Time};
 use crate::trace::stable_hash;
 
-use super::{Expectation, Model, Property};
+use super::{Expectation, Model, Options, Progress, Property, Report, Search};
+use crate::registry::Variant;
 
 /// How much of each kind of nondeterminism the explorer may use. Depth and
 /// state-count bounds are in [`super::Options`].
@@ -678,4 +680,103 @@ pub fn to_scenario<P: Protocol>(
     let end = scenario.script.last().map_or(Time::ZERO, |s| s.at);
     scenario.until = Some(end + Span::from_secs(1));
     scenario
+}
+
+/// An exhaustive search of some protocol, whatever the protocol: what the
+/// CLI, the browser's explorer worker and tests drive through a
+/// protocol's registration ([`crate::registry::Registered::SEARCH`]).
+pub trait ProtocolSearch {
+    /// Expands at most `budget` states; true when the search is over.
+    fn run(&mut self, budget: usize) -> bool;
+    fn progress(&self) -> Progress;
+    fn report(&self) -> Report<Step>;
+    /// Each step of `path` in words, in the state it is taken from.
+    fn describe(&self, path: &[Step]) -> Vec<String>;
+    /// The checker's explanation, if the state `path` leads to broke an
+    /// invariant.
+    fn violation(&self, path: &[Step]) -> Option<String>;
+    /// `path` as a scenario the simulator replays ([`to_scenario`]).
+    fn scenario(&self, path: &[Step]) -> Scenario;
+}
+
+/// Starts a search of a scenario's protocol within `bounds`.
+pub type NewSearch =
+    fn(&Scenario, Bounds, Options) -> Result<Box<dyn ProtocolSearch>, ScenarioError>;
+
+/// The [`NewSearch`] of protocol `P`.
+pub fn new_search<P>(
+    scenario: &Scenario,
+    bounds: Bounds,
+    options: Options,
+) -> Result<Box<dyn ProtocolSearch>, ScenarioError>
+where
+    P: Protocol + Hash + Eq,
+    P::Config: Variant,
+    P::Durable: Hash + Eq,
+    P::Msg: Eq,
+    P::Checker: Hash + Eq,
+{
+    let config = P::Config::of(&scenario.protocol).cloned().ok_or_else(|| {
+        ScenarioError::new(
+            "protocol.name",
+            format!("{} is not a {} scenario", scenario.protocol.name(), P::NAME),
+        )
+    })?;
+    let model = ProtocolModel::<P>::new(scenario, config, bounds)?;
+    let search = Search::new(&model, options);
+    Ok(Box::new(Searching {
+        model,
+        base: scenario.clone(),
+        search,
+    }))
+}
+
+struct Searching<P>
+where
+    P: Protocol + Hash + Eq,
+    P::Durable: Hash + Eq,
+    P::Msg: Eq,
+    P::Checker: Hash + Eq,
+{
+    model: ProtocolModel<P>,
+    base: Scenario,
+    search: Search<ProtocolModel<P>>,
+}
+
+impl<P> ProtocolSearch for Searching<P>
+where
+    P: Protocol + Hash + Eq,
+    P::Durable: Hash + Eq,
+    P::Msg: Eq,
+    P::Checker: Hash + Eq,
+{
+    fn run(&mut self, budget: usize) -> bool {
+        self.search.run(&self.model, budget)
+    }
+
+    fn progress(&self) -> Progress {
+        self.search.progress()
+    }
+
+    fn report(&self) -> Report<Step> {
+        self.search.report()
+    }
+
+    fn describe(&self, path: &[Step]) -> Vec<String> {
+        self.model
+            .replay(path)
+            .iter()
+            .zip(path)
+            .map(|(w, s)| self.model.describe_in(w, *s))
+            .collect()
+    }
+
+    fn violation(&self, path: &[Step]) -> Option<String> {
+        let states = self.model.replay(path);
+        states.last()?.violation.as_ref().map(|v| v.1.clone())
+    }
+
+    fn scenario(&self, path: &[Step]) -> Scenario {
+        to_scenario(&self.model, &self.base, path)
+    }
 }

@@ -171,10 +171,10 @@ impl Sim {
                 "node",
                 format!("{node} is down; restart it first"),
             )),
-            Action::Timeout { .. } if self.cluster.user_timer().is_none() => {
+            Action::Timeout { .. } if self.protocol.facts.user_timer.is_none() => {
                 Err(ScenarioError::new(
                     "kind",
-                    format!("{} has no timer to force", self.cluster.name()),
+                    format!("{} has no timer to force", self.protocol.facts.name),
                 ))
             }
             Action::Vote { node, .. } if !up(node) => Err(ScenarioError::new(
@@ -183,7 +183,10 @@ impl Sim {
             )),
             Action::Vote { node, .. } if !self.cluster.votes(*node) => Err(ScenarioError::new(
                 "node",
-                format!("{node} casts no vote to choose in {}", self.cluster.name()),
+                format!(
+                    "{node} casts no vote to choose in {}",
+                    self.protocol.facts.name
+                ),
             )),
             Action::DropMessage { id } => {
                 let in_flight =

@@ -59,7 +59,7 @@ impl Sim {
                 DropReason::from_tag(e.tag).name(),
             ),
             EventKind::Timer => {
-                let name = match self.cluster.user_timer() {
+                let name = match self.protocol.facts.user_timer {
                     Some((t, name)) if t == e.tag => name,
                     _ => "timer",
                 };

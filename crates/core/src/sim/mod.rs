@@ -21,6 +21,7 @@ use crate::cluster::{route, Cluster, Filed, Input, Sink};
 use crate::id::{MessageId, NodeId, RequestId};
 use crate::net::Network;
 use crate::protocol::{Effect, NodeDetail, NodeView, OpDetail, Outcome, TimerId, Violation};
+use crate::registry::Descriptor;
 use crate::rng::{Rng, Stream};
 use crate::scenario::{Scenario, ScenarioError};
 use crate::time::{Span, Time};
@@ -122,6 +123,7 @@ pub fn build(scenario: &Scenario, options: RunOptions) -> Result<Sim, ScenarioEr
 #[derive(Debug)]
 pub struct Sim {
     scenario: Scenario,
+    protocol: &'static Descriptor,
     cluster: Box<dyn Cluster>,
     now: Time,
     timers: Vec<Vec<TimerSlot>>,
@@ -186,6 +188,7 @@ impl Sim {
 
         let mut sim = Sim {
             scenario: scenario.clone(),
+            protocol: scenario.protocol.descriptor(),
             cluster,
             now: Time::ZERO,
             timers: alloc::vec![Vec::new(); n],
@@ -250,8 +253,9 @@ impl Sim {
         if let Err(violation) = self.cluster.check(node) {
             self.violation = Some(FoundViolation {
                 invariant: self
-                    .cluster
-                    .invariants()
+                    .protocol
+                    .facts
+                    .invariants
                     .get(violation.invariant)
                     .copied()
                     .unwrap_or("invariant"),
@@ -261,8 +265,6 @@ impl Sim {
             });
         }
     }
-
-    // ---- the event loop -------------------------------------------------
 
     /// When the next event is due, if anything is left to happen.
     pub fn next_event_time(&self) -> Option<Time> {
@@ -398,8 +400,6 @@ impl Sim {
         }
     }
 
-    // ---- what the outside may look at -----------------------------------
-
     pub fn now(&self) -> Time {
         self.now
     }
@@ -413,21 +413,26 @@ impl Sim {
         self.cluster.as_ref()
     }
 
+    /// What the protocol is and can do, from its registration.
+    pub fn protocol(&self) -> &'static Descriptor {
+        self.protocol
+    }
+
     pub fn protocol_name(&self) -> &'static str {
-        self.cluster.name()
+        self.protocol.facts.name
     }
 
     pub fn invariant_names(&self) -> &'static [&'static str] {
-        self.cluster.invariants()
+        self.protocol.facts.invariants
     }
 
     pub fn msg_kinds(&self) -> &'static [&'static str] {
-        self.cluster.msg_kinds()
+        self.protocol.facts.msg_kinds
     }
 
     /// The name of the timer a user may force, if the protocol has one.
     pub fn user_timer_name(&self) -> Option<&'static str> {
-        self.cluster.user_timer().map(|(_, name)| name)
+        self.protocol.facts.user_timer.map(|(_, name)| name)
     }
 
     pub fn node_count(&self) -> usize {
@@ -486,18 +491,22 @@ impl Sim {
 
 /// A handler's effects, as the engine carries them out.
 impl Sink<Filed> for Sim {
+    #[inline]
     fn send(&mut self, from: NodeId, to: NodeId, msg: Filed) {
         Sim::send(self, from, to, msg);
     }
 
+    #[inline]
     fn set_timer(&mut self, node: NodeId, timer: TimerId, min: Span, max: Span) {
         Sim::set_timer(self, node, timer, min, max);
     }
 
+    #[inline]
     fn cancel_timer(&mut self, node: NodeId, timer: TimerId) {
         Sim::cancel_timer(self, node, timer);
     }
 
+    #[inline]
     fn reply(&mut self, node: NodeId, request: RequestId, outcome: Outcome) {
         self.client_reply(node, request, outcome);
     }

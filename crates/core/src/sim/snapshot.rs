@@ -18,6 +18,7 @@ impl Sim {
     pub(super) fn copy(&self, whole: bool) -> Sim {
         Sim {
             scenario: self.scenario.clone(),
+            protocol: self.protocol,
             cluster: self.cluster.boxed_clone(),
             now: self.now,
             timers: self.timers.clone(),

@@ -110,7 +110,7 @@ impl Sim {
     /// Fires `node`'s user-forceable timer now (`Action::Timeout`), its
     /// queued entry made stale.
     pub(super) fn force_timer(&mut self, node: NodeId) {
-        if let Some((timer, _)) = self.cluster.user_timer() {
+        if let Some((timer, _)) = self.protocol.facts.user_timer {
             if self.cluster.is_up(node) {
                 if let Some(slot) = self.timers[node.index()].get_mut(usize::from(timer)) {
                     slot.clear();
@@ -129,7 +129,7 @@ impl Sim {
 
     /// The user-forceable timer of `node`: when it was set and when it fires.
     pub fn user_timer(&self, id: NodeId) -> Option<(Time, Time)> {
-        let (timer, _) = self.cluster.user_timer()?;
+        let (timer, _) = self.protocol.facts.user_timer?;
         let slot = self.timers[id.index()].get(usize::from(timer))?;
         slot.fires_at.map(|at| (slot.set_at, at))
     }

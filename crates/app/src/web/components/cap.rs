@@ -14,7 +14,6 @@ use crate::cap::{counterpart, measure, percent, CapNumbers, CHECK_STEPS};
 use crate::i18n::{t, t_dyn, tf};
 use crate::model::Msg;
 use crate::panel::{format_time, Panel};
-use crate::protocols::ProtocolChoice;
 use crate::web::store::ModelRef;
 
 #[derive(Properties, PartialEq)]
@@ -97,13 +96,11 @@ pub fn cap_panel(props: &CapProps) -> Html {
         o.checked_at = None;
         o.verdicts = (Verdict::Unknown, Verdict::Unknown);
         o.sim = counterpart(live.scenario())
-            // --- PACELC ---
             .or_else(|| crate::pacelc::counterpart(live.scenario()))
             .and_then(|s| splitbrain_core::build(&s, RunOptions::default()).ok());
     }
     let Some(sim) = o.sim.as_mut() else {
-        let choice = ProtocolChoice::of(&live.scenario().protocol);
-        if !matches!(choice, ProtocolChoice::Raft | ProtocolChoice::Quorum) {
+        if !crate::cap::compares(live.scenario()) {
             return html! {};
         }
         let send = props.send.clone();
@@ -112,7 +109,6 @@ pub fn cap_panel(props: &CapProps) -> Html {
         return html! {
             <section class="panel cap" aria-labelledby="cap-title">
                 <h2 id="cap-title">{t("CAP comparison")}</h2>
-                // --- PACELC ---
                 { super::pacelc::mode_switch(false, &props.send) }
                 <p class="note">{t("Run the same partition against Raft (CP) and the quorum store (AP) and compare availability and consistency side by side.")}</p>
                 <div class="actions">
@@ -125,7 +121,6 @@ pub fn cap_panel(props: &CapProps) -> Html {
     // The linearizability check, at most once per simulated second.
     let second = now.0 / 1_000_000;
     let check = o.checked_at != Some(second);
-    // --- PACELC ---
     if crate::pacelc::is_pacelc(live.scenario()) {
         let o = &mut *o;
         let sim = o.sim.as_ref().expect("checked above");
@@ -157,7 +152,6 @@ pub fn cap_panel(props: &CapProps) -> Html {
     html! {
         <section class="panel cap" id="cap-panel" aria-labelledby="cap-title">
             <h2 id="cap-title">{t("CAP comparison")}</h2>
-                // --- PACELC ---
                 { super::pacelc::mode_switch(false, &props.send) }
             <p class="note">{tf("Both sides at {0}. {1} Availability: of the requests sent in that window and already answered or timed out, the share that succeeded.", &[&format_time(now), &window])}</p>
             <div class="cap-columns">

@@ -12,6 +12,7 @@
 //! invariant checker here; [`two_phase`] and [`three_phase`] differ in how
 //! they recover from a coordinator that stops answering.
 
+mod descriptor;
 pub mod three_phase;
 pub mod two_phase;
 
