@@ -7,15 +7,15 @@
 //! message (kind, wire size, digest), never the message itself.
 //!
 //! A handler's effects reach whoever runs it through [`route`] into a
-//! [`Sink`]: the simulator's sink files messages here and carries the rest
-//! out; the explorer (`crate::explore::protocol`) implements the same trait
-//! on its explored state, so both read effects in one place.
+//! [`Sink`], the one place effects are read: `Nodes<P>` files each message
+//! and hands the effects on, the simulator (a `Sink<Filed>`) carries them
+//! out, and the explorer (`crate::explore::protocol`) implements the same
+//! trait on its explored state.
 
 use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::any::Any;
-use core::fmt::Debug;
 
 use crate::id::{NodeId, RequestId};
 use crate::protocol::{
@@ -104,9 +104,14 @@ pub struct Filed {
     pub digest: u64,
 }
 
+/// A handler call's effects on their way to the engine.
+pub type Effects = Vec<Effect<Filed>>;
+
 /// A protocol's cluster as the engine sees it: nodes addressed by id,
 /// messages by [`MsgRef`]. One implementation, [`Nodes<P>`], per protocol.
-pub trait Cluster: Debug {
+/// Not `Debug`: a vtable entry for it would link every protocol's debug
+/// formatting into the page.
+pub trait Cluster {
     fn len(&self) -> usize;
     fn is_empty(&self) -> bool {
         self.len() == 0
@@ -114,15 +119,9 @@ pub trait Cluster: Debug {
     fn is_up(&self, node: NodeId) -> bool;
 
     /// Runs `input` through `node`'s handler (nothing, if it is down) and
-    /// appends its effects, messages filed, to `effects`. A delivered
+    /// appends its effects, messages filed, to `out`. A delivered
     /// message leaves the cluster's files. Returns whether the node ran.
-    fn react(
-        &mut self,
-        node: NodeId,
-        now: Time,
-        input: Input<MsgRef>,
-        effects: &mut Vec<Effect<Filed>>,
-    ) -> bool;
+    fn react(&mut self, node: NodeId, now: Time, input: Input<MsgRef>, out: &mut Effects) -> bool;
     /// The invariants, after `changed` handled an input.
     fn check(&mut self, changed: NodeId) -> Result<(), Violation>;
     /// Crashes `node`, keeping its durable state. False if it was down.
@@ -305,13 +304,7 @@ impl<P: Protocol> Cluster for Nodes<P> {
         self.slots[node.index()].up().is_some()
     }
 
-    fn react(
-        &mut self,
-        node: NodeId,
-        now: Time,
-        input: Input<MsgRef>,
-        effects: &mut Vec<Effect<Filed>>,
-    ) -> bool {
+    fn react(&mut self, node: NodeId, now: Time, input: Input<MsgRef>, out: &mut Effects) -> bool {
         let input = match input {
             Input::Message { from, msg } => Input::Message {
                 from,
@@ -332,7 +325,7 @@ impl<P: Protocol> Cluster for Nodes<P> {
         }
         let mut filing = Filing::<P> {
             files: &mut self.files,
-            effects,
+            effects: out,
         };
         route(node, self.out.drain(), &mut filing);
         true

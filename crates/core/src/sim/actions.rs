@@ -93,7 +93,7 @@ impl Sim {
             }
             Action::DropMessage { id } => {
                 let found = self.queued_message(*id).and_then(|q| match q.item {
-                    Item::Deliver { from, to, kind, .. } => Some((from, to, kind)),
+                    Item::Deliver(d) => Some((d.from, d.to, d.kind)),
                     _ => None,
                 });
                 if let Some((from, to, kind)) = found {

@@ -4,7 +4,7 @@
 
 use alloc::string::String;
 
-use super::queue::Item;
+use super::queue::{Delivery, Item};
 use super::{event, Flight, Sim};
 use crate::cluster::{Filed, Input, MsgRef};
 use crate::id::{MessageId, NodeId};
@@ -54,7 +54,7 @@ impl Sim {
         let delay = self.network.delay(from, to, &mut self.rng_network);
         self.push(
             self.now + delay,
-            Item::Deliver {
+            Item::Deliver(Delivery {
                 id,
                 from,
                 to,
@@ -62,66 +62,58 @@ impl Sim {
                 msg,
                 kind,
                 doomed,
-            },
+            }),
         );
     }
 
-    /// A message is due at `to`: it arrives, unless it was doomed when
-    /// sent, its link is cut now or its receiver is down.
-    pub(super) fn arrive_message(
-        &mut self,
-        id: MessageId,
-        from: NodeId,
-        to: NodeId,
-        msg: MsgRef,
-        kind: u8,
-        doomed: Option<DropReason>,
-    ) {
-        if self.user_dropped.contains(&id) {
-            self.cluster.discard(msg);
+    /// A message is due at its receiver: it arrives, unless it was doomed
+    /// when sent, its link is cut now or its receiver is down.
+    pub(super) fn arrive_message(&mut self, d: Delivery) {
+        if self.user_dropped.contains(&d.id) {
+            self.cluster.discard(d.msg);
             return;
         }
-        let reason = if let Some(reason) = doomed {
+        let reason = if let Some(reason) = d.doomed {
             Some(reason)
-        } else if !self.network.connected(from, to) {
+        } else if !self.network.connected(d.from, d.to) {
             Some(DropReason::Partition)
-        } else if !self.cluster.is_up(to) {
+        } else if !self.cluster.is_up(d.to) {
             Some(DropReason::NodeDown)
         } else {
             None
         };
         if let Some(reason) = reason {
-            self.drop_message(id, from, to, msg, kind, reason);
+            self.drop_message(&d, reason);
             return;
         }
         self.stats.delivered += 1;
-        let label = self.label(msg);
+        let label = self.label(d.msg);
         self.record(
-            event(EventKind::Deliver, self.now, to, from, id.0, kind),
+            event(EventKind::Deliver, self.now, d.to, d.from, d.id.0, d.kind),
             0,
             label,
         );
-        self.call(to, Input::Message { from, msg });
+        let (from, msg) = (d.from, d.msg);
+        self.call(d.to, Input::Message { from, msg });
     }
 
     /// Loses a message that was due, for `reason`.
-    pub(super) fn drop_message(
-        &mut self,
-        id: MessageId,
-        from: NodeId,
-        to: NodeId,
-        msg: MsgRef,
-        kind: u8,
-        reason: DropReason,
-    ) {
+    pub(super) fn drop_message(&mut self, d: &Delivery, reason: DropReason) {
         self.stats.dropped += 1;
-        let label = self.label(msg);
+        let label = self.label(d.msg);
         self.record(
-            event(EventKind::Drop, self.now, to, from, id.0, reason as u8),
-            u64::from(kind),
+            event(
+                EventKind::Drop,
+                self.now,
+                d.to,
+                d.from,
+                d.id.0,
+                reason as u8,
+            ),
+            u64::from(d.kind),
             label,
         );
-        self.cluster.discard(msg);
+        self.cluster.discard(d.msg);
     }
 
     /// The message's label, when an event log keeps recent events.
@@ -132,27 +124,18 @@ impl Sim {
     /// Visits every message in flight (not yet delivered or dropped).
     pub fn for_each_in_flight(&self, f: &mut dyn FnMut(&Flight)) {
         for q in self.queue.iter() {
-            if let Item::Deliver {
-                id,
-                from,
-                to,
-                sent_at,
-                kind,
-                doomed,
-                ..
-            } = q.item
-            {
-                if self.user_dropped.contains(&id) {
+            if let Item::Deliver(d) = q.item {
+                if self.user_dropped.contains(&d.id) {
                     continue;
                 }
                 f(&Flight {
-                    id,
-                    from,
-                    to,
-                    sent_at,
+                    id: d.id,
+                    from: d.from,
+                    to: d.to,
+                    sent_at: d.sent_at,
                     deliver_at: q.time,
-                    kind,
-                    doomed: doomed.is_some() || !self.network.connected(from, to),
+                    kind: d.kind,
+                    doomed: d.doomed.is_some() || !self.network.connected(d.from, d.to),
                 });
             }
         }
@@ -160,7 +143,7 @@ impl Sim {
 
     pub fn message_label(&self, id: MessageId) -> Option<String> {
         match self.queued_message(id)?.item {
-            Item::Deliver { msg, .. } => Some(self.cluster.msg_label(msg)),
+            Item::Deliver(d) => Some(self.cluster.msg_label(d.msg)),
             _ => None,
         }
     }

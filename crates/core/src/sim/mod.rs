@@ -120,7 +120,6 @@ pub fn build(scenario: &Scenario, options: RunOptions) -> Result<Sim, ScenarioEr
 }
 
 /// A simulation of one scenario, whatever its protocol.
-#[derive(Debug)]
 pub struct Sim {
     scenario: Scenario,
     protocol: &'static Descriptor,
@@ -153,6 +152,20 @@ pub struct Sim {
     script_next: usize,
 }
 
+/// Where the run stands, not the nodes: formatting them would link every
+/// protocol's debug formatting into the page.
+impl core::fmt::Debug for Sim {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Sim")
+            .field("protocol", &self.protocol.id)
+            .field("nodes", &self.cluster.len())
+            .field("now", &self.now)
+            .field("events", &self.trace.len())
+            .field("violation", &self.violation)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Sim {
     /// Builds the simulation of a valid scenario ([`Scenario::validate`];
     /// [`build`] checks first).
@@ -165,7 +178,7 @@ impl Sim {
 
     /// Builds a simulation of `scenario` over `cluster`, freshly made for
     /// its nodes.
-    pub fn with_cluster(scenario: &Scenario, cluster: Box<dyn Cluster>, keep_trace: bool) -> Sim {
+    fn with_cluster(scenario: &Scenario, cluster: Box<dyn Cluster>, keep_trace: bool) -> Sim {
         let n = usize::from(scenario.nodes);
         debug_assert_eq!(cluster.len(), n, "a cluster of the scenario's size");
         let seed = scenario.seed;
@@ -376,15 +389,7 @@ impl Sim {
 
     fn process(&mut self, item: Item) {
         match item {
-            Item::Deliver {
-                id,
-                from,
-                to,
-                msg,
-                kind,
-                doomed,
-                ..
-            } => self.arrive_message(id, from, to, msg, kind, doomed),
+            Item::Deliver(delivery) => self.arrive_message(delivery),
             Item::Timer {
                 node,
                 timer,

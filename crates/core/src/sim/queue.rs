@@ -12,20 +12,24 @@ use crate::protocol::TimerId;
 use crate::time::Time;
 use crate::trace::DropReason;
 
+/// A message on its way: what the queue holds of it.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Delivery {
+    pub id: MessageId,
+    pub from: NodeId,
+    pub to: NodeId,
+    pub sent_at: Time,
+    pub msg: MsgRef,
+    /// The message's kind, kept here so that drawing the messages in
+    /// flight asks the protocol nothing.
+    pub kind: u8,
+    /// Why it will be dropped on arrival, if it will.
+    pub doomed: Option<DropReason>,
+}
+
 #[derive(Clone, Copy, Debug)]
 pub(super) enum Item {
-    Deliver {
-        id: MessageId,
-        from: NodeId,
-        to: NodeId,
-        sent_at: Time,
-        msg: MsgRef,
-        /// The message's kind, kept here so that drawing the messages in
-        /// flight asks the protocol nothing.
-        kind: u8,
-        /// Why it will be dropped on arrival, if it will.
-        doomed: Option<DropReason>,
-    },
+    Deliver(Delivery),
     Timer {
         node: NodeId,
         timer: TimerId,
@@ -84,6 +88,6 @@ impl Sim {
     pub(super) fn queued_message(&self, id: MessageId) -> Option<&Queued> {
         self.queue
             .iter()
-            .find(|q| matches!(q.item, Item::Deliver { id: m, .. } if m == id))
+            .find(|q| matches!(q.item, Item::Deliver(d) if d.id == id))
     }
 }

@@ -9,6 +9,7 @@
 
 use alloc::collections::BinaryHeap;
 
+use super::queue::Delivery;
 use super::{Item, Queued, Sim};
 use crate::id::{MessageId, NodeId};
 use crate::scenario::Scripted;
@@ -53,42 +54,14 @@ impl Sim {
                 }
             }
             Scripted::Drop { id } => {
-                if let Some(q) = self.take_message(id) {
-                    if let Item::Deliver {
-                        from,
-                        to,
-                        msg,
-                        kind,
-                        ..
-                    } = q.item
-                    {
-                        self.drop_message(id, from, to, msg, kind, DropReason::User);
-                    }
+                if let Some(Item::Deliver(d)) = self.take_message(id).map(|q| q.item) {
+                    self.drop_message(&d, DropReason::User);
                 }
             }
             Scripted::Duplicate { id } => {
-                let copy = self.queued_message(id).map(|q| q.item);
-                if let Some(Item::Deliver {
-                    id,
-                    from,
-                    to,
-                    sent_at,
-                    msg,
-                    kind,
-                    doomed,
-                }) = copy
-                {
-                    let msg = self.cluster.copy_msg(msg);
-                    let item = Item::Deliver {
-                        id,
-                        from,
-                        to,
-                        sent_at,
-                        msg,
-                        kind,
-                        doomed,
-                    };
-                    self.push(self.now, item);
+                if let Some(Item::Deliver(d)) = self.queued_message(id).map(|q| q.item) {
+                    let msg = self.cluster.copy_msg(d.msg);
+                    self.push(self.now, Item::Deliver(Delivery { msg, ..d }));
                 }
             }
             Scripted::Fire { node, timer } => self.fire_scripted(node, timer),
@@ -105,7 +78,7 @@ impl Sim {
         let mut items = core::mem::take(&mut self.queue).into_vec();
         let at = items
             .iter()
-            .position(|q| matches!(&q.item, Item::Deliver { id: m, .. } if *m == id));
+            .position(|q| matches!(q.item, Item::Deliver(d) if d.id == id));
         let taken = at.map(|i| items.swap_remove(i));
         self.queue = BinaryHeap::from(items);
         taken
