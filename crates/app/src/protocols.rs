@@ -61,13 +61,14 @@ pub fn all() -> Vec<ProtocolChoice> {
 }
 
 /// Every entry's label, in the interface's language, as a list in a
-/// sentence: `Raft, Two-phase commit, ...`.
+/// sentence (labels may hold commas and colons): `Raft; Two-phase commit;
+/// ...`.
 pub fn menu_labels() -> String {
     let labels: Vec<&str> = all()
         .into_iter()
         .map(|c| crate::i18n::t_dyn(c.label()))
         .collect();
-    labels.join(crate::i18n::t(", "))
+    labels.join(crate::i18n::t("; "))
 }
 
 /// The entry a scenario's protocol falls under.
@@ -212,6 +213,16 @@ mod tests {
         }
         assert_eq!(seen, ProtocolChoice::ALL.to_vec());
         assert_eq!(c.next(), first());
+    }
+
+    /// The help dialog names every entry, not a list of its own.
+    #[test]
+    fn the_help_lists_every_menu_entry() {
+        let list = menu_labels();
+        for c in all() {
+            assert!(list.contains(c.label()), "{} missing from {list}", c.id());
+        }
+        assert_eq!(list.matches("; ").count(), all().len() - 1);
     }
 
     /// The menu as people knew it: the registry's order, with naive Paxos

@@ -17,7 +17,7 @@ use alloc::vec::Vec;
 
 use serde::Serialize;
 
-use crate::cluster::{route, Cluster, Filed, Input, Sink};
+use crate::cluster::{route, Cluster, Filed, Input, MsgRef, Sink};
 use crate::id::{MessageId, NodeId, RequestId};
 use crate::net::Network;
 use crate::protocol::{Effect, NodeDetail, NodeView, OpDetail, Outcome, TimerId, Violation};
@@ -247,7 +247,7 @@ impl Sim {
 
     /// Runs one handler of `node` and carries out its effects, then checks
     /// the invariants.
-    fn call(&mut self, node: NodeId, input: Input<crate::cluster::MsgRef>) {
+    fn call(&mut self, node: NodeId, input: Input<MsgRef>) {
         // Take the buffer out so effects can be applied to `self` while it
         // drains; it goes back with its capacity kept.
         let mut effects = core::mem::take(&mut self.effects);

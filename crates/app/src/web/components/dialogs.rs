@@ -63,7 +63,8 @@ pub fn help_dialog(props: &SendProps) -> Html {
     html! {
         <DialogFrame title={t("Splitbrain: help")} send={props.send.clone()}>
             <p>
-                {tf("A cluster runs here ({0}: pick the protocol in the top bar, or press P), simulated step by step from a seed: the same seed and the same actions give the same run, in the browser and in the CLI. ", &[&crate::protocols::menu_labels()])}
+                {t("A cluster runs here (pick the protocol in the top bar, or press P), simulated step by step from a seed: the same seed and the same actions give the same run, in the browser and in the CLI. ")}
+                {tf("The protocols: {0}. ", &[&crate::protocols::menu_labels()])}
                 {t("Drag nodes apart to partition the network, draw a line across links to cut them, crash nodes, send requests, and watch the invariants.")}
             </p>
             <p class="note">
