@@ -1,5 +1,6 @@
 //! What the page tells its tests: the state behind the picture as JSON
-//! (`window.splitbrain.state()`), and a headless run of a scenario that
+//! (`window.splitbrain.state()`), the protocol menu
+//! (`window.splitbrain.protocols()`), and a headless run of a scenario that
 //! must give the CLI's trace hash (`window.splitbrain.runScenario`). Read
 //! only: tests act through the page like a person, with pointer and keys.
 
@@ -38,7 +39,6 @@ pub struct ProbeState {
     pub steady_load: bool,
     pub frames: ProfileSummary,
     pub lagging: bool,
-    // --- protocols and gallery ---
     /// The protocol menu's id for this run (`two-phase`, `naive-paxos`, ...).
     pub protocol: &'static str,
     /// Decisions, messages and bytes, for the cost per decision.
@@ -47,6 +47,31 @@ pub struct ProbeState {
     pub bytes: u64,
     /// The gallery entry this run came from, if any.
     pub gallery: Option<String>,
+}
+
+/// One entry of the protocol menu, as the registry gives it: what the
+/// browser tests walk through (`window.splitbrain.protocols()`), so they
+/// never keep a list of their own.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProbeProtocol {
+    /// The menu's id (`naive-paxos`).
+    pub id: &'static str,
+    pub label: &'static str,
+    /// The scenario name of its protocol (`paxos`).
+    pub protocol: &'static str,
+}
+
+/// Every menu entry, in order.
+pub fn protocols() -> Vec<ProbeProtocol> {
+    crate::protocols::all()
+        .into_iter()
+        .map(|c| ProbeProtocol {
+            id: c.id(),
+            label: c.label(),
+            protocol: c.protocol.id,
+        })
+        .collect()
 }
 
 #[derive(Serialize)]
@@ -65,7 +90,6 @@ pub struct ProbeNode {
     pub y: f64,
     /// Radius in CSS pixels.
     pub r: f64,
-    // --- protocols and gallery ---
     /// The protocol's word for its state: `leader`, `in doubt`, ...
     pub role_label: &'static str,
     /// How long it has been in doubt (2PC), in simulated microseconds.
@@ -131,7 +155,6 @@ impl ProbeState {
                 Overlay::Settings => "settings",
                 Overlay::Scenario => "scenario",
                 Overlay::Gallery => "gallery",
-                // --- explorer ---
                 Overlay::Explorer => "explorer",
             },
             menu: model.menu.map(|m| match m {
@@ -208,8 +231,6 @@ mod tests {
         assert!(json.contains("\"traceHash\""));
     }
 }
-
-// --- history view ---
 
 /// The history view's state for the browser tests
 /// (`window.splitbrain.historyState()`).

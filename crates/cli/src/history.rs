@@ -9,7 +9,7 @@ use splitbrain_core::check::{
     self, CheckOptions, Explanation, FailReading, Format, History, Model, Outcome, ParseOptions,
     PropertyVerdict, Scope, TimeBase, Verdict,
 };
-use splitbrain_core::Simulation;
+use splitbrain_core::Sim;
 
 use crate::{bad_input, Failure};
 
@@ -303,7 +303,7 @@ fn print_property(name: &str, v: &PropertyVerdict, history: &History) {
 /// For `splitbrain run`: prints `linearizable: yes|no|unknown` for the
 /// run's own history (with the reason when not), and writes the history as
 /// EDN to `export` if asked. Returns the verdict.
-pub(crate) fn report_run(sim: &dyn Simulation, export: Option<&Path>) -> Result<Verdict, Failure> {
+pub(crate) fn report_run(sim: &Sim, export: Option<&Path>) -> Result<Verdict, Failure> {
     let client_ops = sim.history();
     let history = History::from_client_ops(client_ops);
     let result = check::linearizability(&history, &CheckOptions::default());

@@ -28,7 +28,7 @@ use std::process::ExitCode;
 
 use splitbrain_core::time::parse_micros;
 use splitbrain_core::trace::{DropReason, EventKind, TraceEvent};
-use splitbrain_core::{build, RunOptions, Scenario, Simulation, Time};
+use splitbrain_core::{build, RunOptions, Scenario, Sim, Time};
 
 const USAGE: &str = "\
 usage: splitbrain run SCENARIO.json [--until TIME] [--seed N] [--trace OUT.jsonl] [--history OUT.edn] [--reads]
@@ -179,7 +179,7 @@ fn trace_line(out: &mut String, index: u64, e: &TraceEvent, kinds: &[&str]) {
     out.push('}');
 }
 
-fn write_trace(path: &Path, sim: &dyn Simulation) -> Result<(), Failure> {
+fn write_trace(path: &Path, sim: &Sim) -> Result<(), Failure> {
     let file = std::fs::File::create(path)
         .map_err(|e| bad_input(format!("{}: cannot write: {e}", path.display())))?;
     let mut w = std::io::BufWriter::new(file);
@@ -236,7 +236,7 @@ fn run(args: &[String]) -> Result<u8, Failure> {
         "client requests: {} ({} ok, {} failed, {} unknown)",
         stats.requests, stats.ok, stats.failed, stats.unknown
     );
-    cap::report(sim.as_ref(), until, args.reads);
+    cap::report(&sim, until, args.reads);
     println!("invariants:");
     let violation = sim.violation();
     for (i, name) in sim.invariant_names().iter().enumerate() {
@@ -250,12 +250,12 @@ fn run(args: &[String]) -> Result<u8, Failure> {
             None => println!("  {name}: holds"),
         }
     }
-    history::report_run(sim.as_ref(), args.history.as_deref())?;
+    history::report_run(&sim, args.history.as_deref())?;
     if args.logs {
-        logs::report(sim.as_ref());
+        logs::report(&sim);
     }
     if let Some(path) = &args.trace {
-        write_trace(path, sim.as_ref())?;
+        write_trace(path, &sim)?;
         println!("trace written to {}", path.display());
     }
     Ok(if violation.is_some() { 1 } else { 0 })

@@ -27,7 +27,7 @@ fn load(path: &str) -> Scenario {
     serde_json::from_str(&text).expect("the scenario parses")
 }
 
-fn run_to_end(s: &Scenario) -> Box<dyn Simulation> {
+fn run_to_end(s: &Scenario) -> Sim {
     let mut sim = build(
         s,
         RunOptions {

@@ -16,10 +16,7 @@ fn two_phase_participants_block_in_doubt_until_coordinator_returns() {
     let s = example("two-phase-blocking.json");
     let mut sim = build(&s, RunOptions::default()).unwrap();
     sim.run_until(secs(2.9), u64::MAX);
-    assert_eq!(
-        labels(sim.as_ref()),
-        ["down", "in doubt", "in doubt", "in doubt"]
-    );
+    assert_eq!(labels(&sim), ["down", "in doubt", "in doubt", "in doubt"]);
     let detail = sim.node_detail(NodeId(1));
     assert!(
         detail
@@ -31,7 +28,7 @@ fn two_phase_participants_block_in_doubt_until_coordinator_returns() {
     );
     sim.run_until(secs(3.5), u64::MAX);
     assert_eq!(
-        labels(sim.as_ref()),
+        labels(&sim),
         ["coordinator", "aborted", "aborted", "aborted"]
     );
     assert!(sim.violation().is_none());
@@ -41,7 +38,7 @@ fn two_phase_participants_block_in_doubt_until_coordinator_returns() {
 #[test]
 fn two_phase_one_no_vote_aborts_everywhere() {
     let sim = run(&example("two-phase-no-vote.json"), secs(1.0));
-    assert_eq!(labels(sim.as_ref())[1..], ["aborted", "aborted", "aborted"]);
+    assert_eq!(labels(&sim)[1..], ["aborted", "aborted", "aborted"]);
     assert!(matches!(
         &sim.history()[0].result,
         Some((_, OpResult::Fail { reason })) if reason.contains("n2 voted no")
@@ -54,7 +51,7 @@ fn two_phase_one_no_vote_aborts_everywhere() {
 fn three_phase_participants_finish_without_the_coordinator() {
     let sim = run(&example("three-phase-coordinator-crash.json"), secs(2.0));
     assert_eq!(
-        labels(sim.as_ref()),
+        labels(&sim),
         ["down", "committed", "committed", "committed"]
     );
     assert!(sim.violation().is_none());
@@ -68,7 +65,7 @@ fn three_phase_partition_breaks_atomicity() {
     let v = sim.violation().expect("atomicity must break");
     assert_eq!(v.invariant, "atomicity");
     assert_eq!(
-        labels(sim.as_ref()),
+        labels(&sim),
         ["coordinator", "committed", "aborted", "aborted"]
     );
 }
@@ -80,7 +77,7 @@ fn two_phase_under_the_same_partition_blocks_instead() {
     s.protocol = ProtocolConfig::TwoPhase(Default::default());
     let sim = run(&s, secs(2.0));
     assert!(sim.violation().is_none());
-    let l = labels(sim.as_ref());
+    let l = labels(&sim);
     assert_eq!(l[2], "in doubt", "{l:?}");
 }
 
@@ -202,5 +199,5 @@ fn three_phase_recovering_participant_learns_the_commit() {
     s.until = Some(secs(2.0));
     let sim = run(&s, secs(2.0));
     assert!(sim.violation().is_none(), "{:?}", sim.violation());
-    assert_eq!(labels(sim.as_ref()), ["coordinator", "down", "committed"]);
+    assert_eq!(labels(&sim), ["coordinator", "down", "committed"]);
 }

@@ -4,9 +4,10 @@
 
 use splitbrain_core::explore::protocol::{to_scenario, Bounds, ProtocolModel, Step};
 use splitbrain_core::explore::{explore, Options, Report, Strategy, Verdict};
-use splitbrain_core::protocol::{Op, Protocol, Slot};
+use splitbrain_core::protocol::{Protocol, Slot};
 use splitbrain_core::protocols::commit::three_phase::{ThreePhase, ThreePhaseConfig};
 use splitbrain_core::protocols::paxos::{Paxos, PaxosConfig, PaxosVariant};
+use splitbrain_core::registry::{self, Variant};
 use splitbrain_core::scenario::{ScriptStep, Scripted};
 use splitbrain_core::sim::Sim;
 use splitbrain_core::*;
@@ -19,32 +20,26 @@ const FIRST: Options = Options {
     stop_at_violation: true,
 };
 
+/// The explorer preset `id` (the one the CLI and the app start from), with
+/// its protocol's config.
+fn preset<C: Variant + Clone>(id: &str) -> (Scenario, C) {
+    let (_, preset) = registry::explore_presets()
+        .find(|(_, p)| p.id == id)
+        .unwrap_or_else(|| panic!("no explorer preset {id}"));
+    let scenario = (preset.scenario)();
+    let config = C::of(&scenario.protocol).expect("its protocol").clone();
+    (scenario, config)
+}
+
 fn paxos(variant: PaxosVariant) -> (Scenario, PaxosConfig) {
-    let config = PaxosConfig {
-        variant,
-        ..PaxosConfig::default()
-    };
-    (
-        Scenario::new(ProtocolConfig::Paxos(config.clone()), 3, 0),
-        config,
-    )
+    preset(match variant {
+        PaxosVariant::NaiveNoPromise => "naive-paxos",
+        _ => "paxos",
+    })
 }
 
 fn three_phase() -> (Scenario, ThreePhaseConfig) {
-    let config = ThreePhaseConfig::default();
-    let mut s = Scenario::new(ProtocolConfig::ThreePhase(config.clone()), 3, 0);
-    s.actions.push(TimedAction {
-        at: Time::ZERO,
-        action: Action::Request {
-            node: NodeId(0),
-            client: None,
-            op: Op::Put {
-                key: "x".into(),
-                value: "1".into(),
-            },
-        },
-    });
-    (s, config)
+    preset("three-phase")
 }
 
 fn violated(report: &Report<Step>) -> Option<(&'static str, &Vec<Step>)> {
@@ -59,7 +54,6 @@ fn violated(report: &Report<Step>) -> Option<(&'static str, &Vec<Step>)> {
 fn replays<P: Protocol>(
     model: &ProtocolModel<P>,
     base: &Scenario,
-    config: P::Config,
     path: &[Step],
     invariant: &str,
 ) -> Scenario {
@@ -68,7 +62,7 @@ fn replays<P: Protocol>(
     let json = serde_json::to_string(&scenario).unwrap();
     let back: Scenario = serde_json::from_str(&json).unwrap();
     assert_eq!(back, scenario, "round-trips through JSON");
-    let mut sim = Sim::<P>::new(&scenario, config, true);
+    let mut sim = Sim::new(&scenario, RunOptions::default());
     while sim.script_position() < path.len() {
         assert!(
             sim.violation().is_none(),
@@ -111,7 +105,7 @@ fn naive_paxos_agreement_violation() {
             "deliver n1 → n2: Accept b7 \"v1\"",
         ]
     );
-    replays(&model, &scenario, config, path, name);
+    replays(&model, &scenario, path, name);
 }
 
 /// 3PC assumes a synchronous network. Here messages may wait arbitrarily
@@ -155,7 +149,7 @@ fn three_phase_atomicity_violation_under_asynchrony() {
             "n0: timer 0 fires",
         ]
     );
-    replays(&model, &scenario, config, path, name);
+    replays(&model, &scenario, path, name);
 }
 
 /// On the network 3PC assumes (every message arrives before the next

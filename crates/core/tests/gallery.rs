@@ -158,8 +158,8 @@ fn pacelc_raft_pays_in_latency_what_the_store_pays_in_staleness() {
         (10.0..12.0).contains(&factor),
         "raft {rm} store {sm} ({factor:.2}x)"
     );
-    assert!(stale_reads(&*s).unwrap() > 0);
-    assert_eq!(stale_reads(&*r), None);
+    assert!(stale_reads(&s).unwrap() > 0);
+    assert_eq!(stale_reads(&r), None);
 
     let mut swapped = store.expect.clone();
     swapped.min_stale_reads = None;

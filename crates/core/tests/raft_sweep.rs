@@ -113,7 +113,7 @@ fn check_seed(base: &Scenario, seed: u64) -> Result<(), String> {
             ));
         }
     }
-    if current_leader(sim.as_ref()).is_none() {
+    if current_leader(&sim).is_none() {
         return Err(format!(
             "seed {seed}: no leader at {until}\n  reproduce: {}",
             reproduce(seed)

@@ -84,7 +84,8 @@ pub const TABLE: &[(&str, &str)] = &[
     // ---- dialogs ----
     ("Close", "关闭"),
     ("Splitbrain: help", "Splitbrain：帮助"),
-    ("A cluster runs here (Raft, two- or three-phase commit, Paxos or Multi-Paxos: pick the protocol in the top bar, or press P), simulated step by step from a seed: the same seed and the same actions give the same run, in the browser and in the CLI. ", "这里运行着一个集群（Raft、两阶段或三阶段提交、Paxos 或 Multi-Paxos：在顶栏选择协议，或按 P），由一个随机种子逐步模拟：相同的种子加上相同的操作，在浏览器和命令行里都得到相同的运行。"),
+    ("A cluster runs here (pick the protocol in the top bar, or press P), simulated step by step from a seed: the same seed and the same actions give the same run, in the browser and in the CLI. ", "这里运行着一个集群（在顶栏选择协议，或按 P），由一个随机种子逐步模拟：相同的种子加上相同的操作，在浏览器和命令行里都得到相同的运行。"),
+    ("The protocols: {0}. ", "协议：{0}。"),
     ("Drag nodes apart to partition the network, draw a line across links to cut them, crash nodes, send requests, and watch the invariants.", "把节点拖开即可造成网络分区，划线穿过链路即可切断它们；还可以让节点崩溃、发送请求，并观察各项不变式。"),
     ("Shapes: follower ○, candidate ◇, leader ▢ with a double outline; a crashed node is dashed with ✕. ", "形状：跟随者 ○，候选人 ◇，领导者 ▢（双线边框）；崩溃的节点以虚线加 ✕ 表示。"),
     ("The ring around a node is its election timer. Squares under it are its last log entries (number = term; filled = committed).", "节点周围的圆环是它的选举计时器。下方的小方块是它最近的日志条目（数字为任期；实心表示已提交）。"),

@@ -5,6 +5,8 @@
 //! - `state()`: the [`ProbeState`] as an object, plus `canvas`, the
 //!   canvas's client rectangle (add it to node positions for page
 //!   coordinates).
+//! - `protocols()`: the protocol menu, `[{id, label, protocol}]`, from the
+//!   core's registry.
 //! - `runScenario(json, untilMicros?)`: runs a scenario headless in this
 //!   page and returns its trace hash, as the CLI prints it.
 //! - `frameStats()` / `resetFrameStats()`: frame work percentiles.
@@ -56,6 +58,9 @@ pub fn install(model: ModelRef, _send: Callback<Msg>) {
         })
     };
     set(&hook, "state", &state.into_js_value());
+
+    let protocols = Closure::<dyn Fn() -> JsValue>::new(|| to_js(&crate::probe::protocols()));
+    set(&hook, "protocols", &protocols.into_js_value());
 
     let run = Closure::<dyn Fn(String, JsValue) -> Result<String, JsValue>>::new(
         |json: String, until: JsValue| {
@@ -165,10 +170,10 @@ fn bench_seek(json: &str, events: u64, samples: usize) -> Result<SeekBench, Stri
         },
     )
     .map_err(|e| e.to_string())?;
-    let mut tl = Timeline::new(&mut *cursor, DEFAULT_INTERVAL);
+    let mut tl = Timeline::new(&mut cursor, DEFAULT_INTERVAL);
     while tl.head_len() < events {
         let until = tl.head_time() + Span::from_millis(100);
-        tl.advance(&mut *cursor, until, events - tl.head_len());
+        tl.advance(&mut cursor, until, events - tl.head_len());
         if cursor.next_event_time().is_none() {
             break;
         }
@@ -189,7 +194,7 @@ fn bench_seek(json: &str, events: u64, samples: usize) -> Result<SeekBench, Stri
         let sim = tl.seek_index((len as f64 * f) as u64);
         by_index.push(dom::now_ms() - t0);
         let t0 = dom::now_ms();
-        let prev = tl.step_back(&*sim);
+        let prev = tl.step_back(&sim);
         back.push(dom::now_ms() - t0);
         drop(prev);
     }

@@ -771,10 +771,7 @@ mod tests {
 
     /// Busy clients on two keys, puts, appends and reads from the same
     /// processes, with partitions and crashes for 8 s.
-    fn busy(
-        protocol: crate::scenario::ProtocolConfig,
-        seed: u64,
-    ) -> alloc::boxed::Box<dyn crate::Simulation> {
+    fn busy(protocol: crate::scenario::ProtocolConfig, seed: u64) -> crate::sim::Sim {
         use crate::scenario::{Faults, Scenario, Workload};
         let mut s = Scenario::new(protocol, 5, seed);
         s.workload = Some(Workload {

@@ -409,6 +409,43 @@ impl Checker<Gossip> for GossipChecker {
     }
 }
 
+/// The gossip cache, as the registry lists it.
+impl crate::registry::Registered for Gossip {
+    const DESCRIPTOR: crate::registry::Descriptor = crate::registry::Descriptor {
+        id: "gossip",
+        facts: crate::registry::Facts::of::<Gossip>(),
+        presets: &[crate::registry::Preset {
+            id: "gossip",
+            label: "Gossip cache (no quorum)",
+            board_title: "Replicas",
+            nodes: 5,
+            config: || GossipConfig::default().into(),
+            claims: |_| false,
+        }],
+        can: crate::registry::Capabilities {
+            versions: Some(|c| {
+                <GossipConfig as crate::registry::Variant>::of(c).map(|g| g.versioning)
+            }),
+            ..crate::registry::Capabilities::NONE
+        },
+        words: crate::registry::Words {
+            legend: "Every node is a cache that answers from what it holds and gossips its entries to a peer at intervals: always available, converging once gossip gets through. The number under a node counts the writes it stored.",
+            progress: "writes stored",
+            log: "log length",
+            in_charge: "leader",
+            in_charge_clock: crate::registry::Clock::Ballot,
+            clock_prefix: "t",
+            decision: "write",
+        },
+        board: super::quorum::REPLICA_BOARD,
+        explore: None,
+    };
+
+    fn validate(config: &GossipConfig, _nodes: u16) -> Result<(), ScenarioError> {
+        config.validate().map_err(crate::scenario::in_protocol)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,6 +14,7 @@
 //! [`three_phase`] differ in how they recover from a node that stops
 //! answering.
 
+mod descriptor;
 pub mod three_phase;
 pub mod two_phase;
 
