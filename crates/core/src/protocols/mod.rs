@@ -20,4 +20,5 @@ crate::registry::registry! {
     mod quorum { Quorum("quorum") => Quorum }
     mod gossip { Gossip("gossip") => Gossip }
     mod lock { LockService("lock-service") => LockService }
+    mod chain { Chain("chain") => Chain }
 }
