@@ -391,9 +391,11 @@ impl Chain {
     /// As the tail: acknowledges to clients every update it holds that it
     /// has not, and tells its predecessor.
     fn acknowledge(&mut self, out: &mut Out<ChainMsg>) {
-        if !self.synced {
-            // Catching up: what it holds is acknowledged by the old tail
-            // or not yet safe to be; only the flow upstream goes on.
+        // Without a lease the master may have replaced this tail (or never
+        // told it of a later chain): it holds what it acknowledges, but its
+        // chain may no longer be the master's.
+        if !self.synced || out.now() >= self.lease_until {
+            // Only the flow upstream goes on.
             if let Some(pred) = self.predecessor() {
                 out.send(
                     pred,
@@ -441,7 +443,7 @@ impl Chain {
                 self.kv.clear();
             }
             self.acked = 0;
-            self.replied = self.len();
+            self.replied = 0;
         }
         self.acked = self.acked.min(self.len());
         if let Some(succ) = self.successor() {
@@ -490,6 +492,17 @@ impl Chain {
         if self.is_tail() {
             self.acknowledge(out);
         } else {
+            if self.acked > start {
+                // A resend of what the tail already holds: the sender has
+                // lost track (it restarted), so tell it again.
+                out.send(
+                    from,
+                    ChainMsg::Ack {
+                        epoch: self.epoch,
+                        upto: self.acked,
+                    },
+                );
+            }
             self.pump(out);
         }
     }
@@ -737,7 +750,6 @@ impl Protocol for Chain {
         };
         node.replay();
         node.succ_next = node.len();
-        node.replied = node.len();
         node
     }
 
