@@ -64,6 +64,7 @@ fn the_gallery_covers_the_textbook_failures() {
         "lock-fencing",
         "lock-no-fencing",
         "lock-replicated",
+        "chain-middle-failure",
     ] {
         assert!(ids.contains(&id), "missing {id}");
     }
@@ -167,4 +168,48 @@ fn pacelc_raft_pays_in_latency_what_the_store_pays_in_staleness() {
     let mut swapped = raft.expect.clone();
     swapped.leaders = None;
     assert!(swapped.check(&scenario(store), store.moment).is_err());
+}
+
+/// The chain replication tour says what happens: the write on its way to
+/// the crashed n2 is acknowledged after the master removes n2 (not lost),
+/// the read at the tail returns it, and n2 comes back as the tail in a
+/// later epoch. Without the restart, the entry's claim fails.
+#[test]
+fn the_chain_tour_loses_no_write_and_takes_the_server_back() {
+    use splitbrain_core::sim::OpResult;
+    let gallery = gallery();
+    let entry = gallery
+        .entries
+        .iter()
+        .find(|e| e.id == "chain-middle-failure")
+        .unwrap();
+    let s = scenario(entry);
+    let crash = Time(1_001_000);
+    let mut sim = build(&s, RunOptions::default()).unwrap();
+    sim.run_until(Time(1_450_000), u64::MAX);
+    assert_eq!(sim.node_view(NodeId(2)).role_label, "down");
+    assert!(sim.node_view(NodeId(1)).term >= 2, "a new epoch by 1.45 s");
+    sim.run_until(entry.moment, u64::MAX);
+    let history = sim.history();
+    let write = history
+        .iter()
+        .find(|op| op.op.to_string() == "append x+=2")
+        .unwrap();
+    assert!(
+        matches!(write.result, Some((done, OpResult::Ok { .. })) if done > crash),
+        "{write:?}"
+    );
+    let read = history.iter().find(|op| op.op.is_read()).unwrap();
+    assert!(
+        matches!(&read.result, Some((_, OpResult::Ok { value: Some(v) })) if v == "12"),
+        "{read:?}"
+    );
+    assert_eq!(sim.node_view(NodeId(2)).role_label, "tail");
+    assert_eq!(sim.node_view(NodeId(2)).term, 3, "removed in epoch 2, taken back in 3");
+    assert_eq!(sim.node_detail(NodeId(2)).log, sim.node_detail(NodeId(1)).log);
+
+    let mut no_restart = s.clone();
+    no_restart.actions.pop();
+    let err = entry.expect.check(&no_restart, entry.moment).unwrap_err();
+    assert!(err.contains("n2") || err.contains('2'), "{err}");
 }
