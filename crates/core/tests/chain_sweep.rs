@@ -96,7 +96,12 @@ fn check_seed(base: &Scenario, seed: u64) -> Result<(), String> {
     s.seed = seed;
     let faults_end = s.faults.as_ref().unwrap().until;
     let until = s.until.unwrap();
-    let fail = |what: String| Err(format!("seed {seed}: {what}\n  reproduce: {}", reproduce(seed)));
+    let fail = |what: String| {
+        Err(format!(
+            "seed {seed}: {what}\n  reproduce: {}",
+            reproduce(seed)
+        ))
+    };
     let sim = run(&s);
     if let Some(v) = sim.violation() {
         return fail(format!(
@@ -221,7 +226,10 @@ fn rejoining_with_a_stale_history_breaks_update_propagation() {
         caught.len(),
         caught.first()
     );
-    assert!(!caught.is_empty(), "the broken variant survived {BOUND} seeds");
+    assert!(
+        !caught.is_empty(),
+        "the broken variant survived {BOUND} seeds"
+    );
     for (seed, v) in &caught {
         assert!(
             v.starts_with("Each node's history is a prefix of its predecessor's"),
@@ -229,6 +237,9 @@ fn rejoining_with_a_stale_history_breaks_update_propagation() {
         );
         let mut s = base.clone();
         s.seed = *seed;
-        assert!(run(&s).violation().is_none(), "correct chain violated on seed {seed}");
+        assert!(
+            run(&s).violation().is_none(),
+            "correct chain violated on seed {seed}"
+        );
     }
 }

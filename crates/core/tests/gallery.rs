@@ -205,8 +205,15 @@ fn the_chain_tour_loses_no_write_and_takes_the_server_back() {
         "{read:?}"
     );
     assert_eq!(sim.node_view(NodeId(2)).role_label, "tail");
-    assert_eq!(sim.node_view(NodeId(2)).term, 3, "removed in epoch 2, taken back in 3");
-    assert_eq!(sim.node_detail(NodeId(2)).log, sim.node_detail(NodeId(1)).log);
+    assert_eq!(
+        sim.node_view(NodeId(2)).term,
+        3,
+        "removed in epoch 2, taken back in 3"
+    );
+    assert_eq!(
+        sim.node_detail(NodeId(2)).log,
+        sim.node_detail(NodeId(1)).log
+    );
 
     let mut no_restart = s.clone();
     no_restart.actions.pop();
