@@ -263,11 +263,14 @@ pub struct Chain {
     pub(crate) read_at: u64,
 }
 
-fn op_wire_size(op: &Op) -> usize {
-    1 + match op {
-        Op::Get { key } => 4 + key.len(),
-        Op::Put { key, value } | Op::Append { key, value } => 8 + key.len() + value.len(),
-    }
+/// An update on the wire: request id, a kind byte, the key and the value,
+/// each with a two-byte length.
+fn update_wire_size(update: &Update) -> usize {
+    let (key, value) = match &update.op {
+        Op::Get { key } => (key, ""),
+        Op::Put { key, value } | Op::Append { key, value } => (key, value.as_str()),
+    };
+    8 + 1 + 2 + key.len() + 2 + value.len()
 }
 
 fn first_chain(nodes: usize) -> Arc<[Member]> {
@@ -394,24 +397,15 @@ impl Chain {
         // Without a lease the master may have replaced this tail (or never
         // told it of a later chain): it holds what it acknowledges, but its
         // chain may no longer be the master's.
-        if !self.synced || out.now() >= self.lease_until {
-            // Only the flow upstream goes on.
-            if let Some(pred) = self.predecessor() {
-                out.send(
-                    pred,
-                    ChainMsg::Ack {
-                        epoch: self.epoch,
-                        upto: self.len(),
-                    },
-                );
+        // Unsynced or unleased, only the flow upstream goes on.
+        if self.synced && out.now() < self.lease_until {
+            for i in self.replied.max(self.acked)..self.len() {
+                let request = self.history[i as usize].update.request;
+                out.reply(request, Outcome::Ok { value: None });
             }
-            return;
+            self.replied = self.replied.max(self.len());
+            self.acked = self.len();
         }
-        for i in self.replied.max(self.acked)..self.len() {
-            out.reply(self.history[i as usize].update.request, Outcome::Ok { value: None });
-        }
-        self.replied = self.replied.max(self.len());
-        self.acked = self.len();
         if let Some(pred) = self.predecessor() {
             out.send(
                 pred,
@@ -891,11 +885,7 @@ impl Protocol for Chain {
         }
         NodeDetail {
             log: self.entry_views(1),
-            kv: self
-                .kv
-                .iter()
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
+            kv: self.kv.clone().into_iter().collect(),
             fields,
         }
     }
@@ -925,7 +915,7 @@ impl Protocol for Chain {
                 24 + 4
                     + entries
                         .iter()
-                        .map(|e| 8 + 8 + 8 + op_wire_size(&e.update.op))
+                        .map(|e| 8 + 8 + update_wire_size(&e.update))
                         .sum::<usize>()
             }
             ChainMsg::Ack { .. } | ChainMsg::Nack { .. } => 16,
