@@ -102,6 +102,10 @@ pub const FILES: &[(&str, &str)] = &[
         "lock-service-replicated-leader-crash.json",
         include_str!("../../../web/scenarios/lock-service-replicated-leader-crash.json"),
     ),
+    (
+        "chain-middle-failure.json",
+        include_str!("../../../web/scenarios/chain-middle-failure.json"),
+    ),
 ];
 
 /// The parsed gallery. An unreadable file gives an empty gallery rather

@@ -241,7 +241,8 @@ mod tests {
                 "multi-paxos",
                 "quorum",
                 "gossip",
-                "lock-service"
+                "lock-service",
+                "chain"
             ]
         );
     }

@@ -95,7 +95,7 @@ impl Registered for Chain {
             ("history", Column::LogLength),
         ],
         // One write at the head and one read at the tail, with a probe
-        // round: every order of their messages.
+        // round: every order of their messages, 1,635 states.
         explore: Some(&[
             ExplorePreset {
                 id: "chain",
