@@ -1,5 +1,6 @@
 //! Chain replication, as the registry lists it.
 
+use alloc::format;
 use alloc::string::String;
 use alloc::vec;
 
@@ -117,7 +118,17 @@ impl Registered for Chain {
     };
 
     fn validate(config: &ChainConfig, nodes: u16) -> Result<(), ScenarioError> {
-        config.validate(nodes).map_err(in_protocol)
+        // n0 is the master; the chain's members are a bitset of 64.
+        if !(2..=64).contains(&nodes) {
+            return Err(ScenarioError::new(
+                "nodes",
+                format!(
+                    "chain replication needs the master and 1 to 63 servers (2 to 64 nodes), \
+                     got {nodes}"
+                ),
+            ));
+        }
+        config.validate().map_err(in_protocol)
     }
 
     const SEARCH: Option<NewSearch> = Some(new_search::<Chain>);

@@ -230,3 +230,50 @@ fn a_tail_without_a_lease_answers_no_read() {
     ));
     assert_eq!(nodes[3].reads, 0);
 }
+
+/// Bad settings are refused with the field named as the scenario file
+/// names it.
+#[test]
+fn bad_settings_are_refused_naming_the_field() {
+    use crate::registry::ProtocolConfig;
+    let with = |c: ChainConfig, nodes| ProtocolConfig::from(c).validate(nodes);
+    let ok = ChainConfig::default;
+    with(ok(), 2).unwrap();
+    with(ok(), 64).unwrap();
+    for nodes in [0, 1, 65] {
+        assert_eq!(with(ok(), nodes).unwrap_err().path, "nodes");
+    }
+    let cases = [
+        (
+            ChainConfig {
+                heartbeat: Span(0),
+                ..ok()
+            },
+            "protocol.heartbeat",
+        ),
+        (
+            ChainConfig {
+                lease: Span::from_millis(50),
+                ..ok()
+            },
+            "protocol.lease",
+        ),
+        (
+            ChainConfig {
+                failure_timeout: Span::from_millis(150),
+                ..ok()
+            },
+            "protocol.failure_timeout",
+        ),
+        (
+            ChainConfig {
+                max_batch: 0,
+                ..ok()
+            },
+            "protocol.max_batch",
+        ),
+    ];
+    for (config, path) in cases {
+        assert_eq!(with(config, 5).unwrap_err().path, path);
+    }
+}
