@@ -85,7 +85,9 @@ impl Registered for Chain {
             progress: "updates at the tail",
             log: "history length",
             in_charge: "head",
-            in_charge_clock: Clock::Term,
+            // The registry's clocks are terms and ballots; the epoch is
+            // under every node instead.
+            in_charge_clock: Clock::None,
             clock_prefix: "e",
             decision: "update",
         },
