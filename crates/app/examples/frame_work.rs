@@ -110,7 +110,9 @@ fn measure(label: &str, m: &mut Model, frames: usize, diagram_open: bool) {
                         marks: &view.markers,
                         pending: &pending,
                     };
-                    spacetime::svg(m.branch_events(), &spec).0.len()
+                    let fetched = m.diagram_events(spec.window);
+                    let stretch = fetched.stretch(m.travel().timeline.node_events());
+                    spacetime::svg(&stretch, &spec).0.len()
                 });
             }
         }
@@ -133,7 +135,7 @@ fn measure(label: &str, m: &mut Model, frames: usize, diagram_open: bool) {
         (m.sim().now() - start_time).0,
         wall,
         in_flight(m),
-        m.branch_events().len()
+        m.travel().timeline.head_len()
     );
     for s in [
         &frame, &scene_s, &panel_s, &travel_s, &diagram_s, &sync_s, &check_s, &picture_s, &link_s,

@@ -13,7 +13,9 @@
 use serde::Serialize;
 use splitbrain_core::protocol::NodeDetail;
 use splitbrain_core::sim::Flight;
-use splitbrain_core::timeline::{BranchInfo, MarkKind, Marker, Timeline, DEFAULT_INTERVAL};
+use splitbrain_core::timeline::{
+    BranchInfo, MarkKind, Marker, Timeline, CHUNK, DEFAULT_INTERVAL,
+};
 use splitbrain_core::trace::{EventKind, TraceEvent};
 use splitbrain_core::{Action, MessageId, NodeId, Simulation, Time};
 
@@ -74,6 +76,9 @@ pub struct TimeTravel {
 
 /// Default width of the space-time diagram's window.
 pub const DEFAULT_WINDOW: u64 = 400_000;
+/// How long after its send a selected message's delivery is looked for
+/// (simulated microseconds): far longer than any latency a scenario sets.
+const FATE_HORIZON: u64 = 60_000_000;
 
 impl TimeTravel {
     pub fn new(cursor: &mut dyn Simulation) -> TimeTravel {
@@ -287,7 +292,7 @@ impl Model {
     /// is selected.
     pub fn selected_message(&self) -> Option<(String, u64)> {
         let index = self.travel.selected_event?;
-        let e = self.travel.timeline.events().get(index as usize)?;
+        let e = self.travel.timeline.event(index)?;
         if e.kind != splitbrain_core::trace::EventKind::Send {
             return None;
         }
@@ -297,16 +302,8 @@ impl Model {
             .get(usize::from(e.tag))
             .copied()
             .unwrap_or("message");
-        let fate = self.travel.timeline.events()[index as usize..]
-            .iter()
-            .find(|d| {
-                d.arg == e.arg
-                    && matches!(
-                        d.kind,
-                        splitbrain_core::trace::EventKind::Deliver
-                            | splitbrain_core::trace::EventKind::Drop
-                    )
-            })
+        let fate = self
+            .fate_of(index, &e)
             .map(|d| match d.kind {
                 splitbrain_core::trace::EventKind::Drop => {
                     tf("dropped at {0}", &[&crate::panel::format_time(d.time)])
@@ -339,10 +336,31 @@ impl Model {
         ))
     }
 
+    /// The delivery or drop of the message sent at `index`, looked for a
+    /// chunk of events at a time and no further than [`FATE_HORIZON`] of
+    /// simulated time after its send.
+    fn fate_of(&self, index: u64, send: &TraceEvent) -> Option<TraceEvent> {
+        let timeline = &self.travel.timeline;
+        let mut from = index + 1;
+        while from < timeline.head_len() {
+            let batch = timeline.events_in(from..from + CHUNK as u64);
+            for d in &batch {
+                if d.time.0 > send.time.0.saturating_add(FATE_HORIZON) {
+                    return None;
+                }
+                if d.arg == send.arg && matches!(d.kind, EventKind::Deliver | EventKind::Drop) {
+                    return Some(*d);
+                }
+            }
+            from += batch.len().max(1) as u64;
+        }
+        None
+    }
+
     /// The selected message's id, when the selection is a message send.
     pub fn selected_message_id(&self) -> Option<MessageId> {
         let index = self.travel.selected_event?;
-        let e = self.travel.timeline.events().get(index as usize)?;
+        let e = self.travel.timeline.event(index)?;
         (e.kind == EventKind::Send).then_some(MessageId(e.arg))
     }
 
@@ -394,14 +412,15 @@ impl Model {
 
     /// The trace index of the send of message `id`, sent at `sent_at`.
     fn send_index(&self, id: MessageId, sent_at: Time) -> Option<u64> {
-        let events = self.travel.timeline.events();
+        let timeline = &self.travel.timeline;
         // Events are in time order: look only among those of its instant.
-        let from = events.partition_point(|e| e.time < sent_at);
-        events[from..]
+        let from = timeline.index_at(sent_at, false);
+        let until = timeline.index_at(sent_at, true);
+        timeline
+            .events_in(from..until)
             .iter()
-            .take_while(|e| e.time == sent_at)
             .position(|e| e.kind == EventKind::Send && e.arg == id.0)
-            .map(|p| (from + p) as u64)
+            .map(|p| from + p as u64)
     }
 
     /// Selects a message in flight, as the cluster shows it: the diagram
@@ -450,7 +469,7 @@ impl Model {
             return;
         };
         let timeline = &self.travel.timeline;
-        let node = match timeline.events().get(index as usize) {
+        let node = match timeline.event(index) {
             Some(e) if matches!(e.kind, EventKind::Crash | EventKind::Restart) => Some(e.node),
             _ => timeline
                 .markers()
@@ -496,9 +515,9 @@ impl Model {
         out
     }
 
-    /// The trace events of the current branch, for the diagram and export.
-    pub fn branch_events(&self) -> &[TraceEvent] {
-        self.travel.timeline.events()
+    /// The trace events the space-time diagram needs for `window`.
+    pub fn diagram_events(&self, window: (Time, Time)) -> crate::spacetime::Fetched {
+        crate::spacetime::Fetched::fetch(&self.travel.timeline, window)
     }
 
     /// The selected node's log against the leader's, if there is another
@@ -600,17 +619,13 @@ impl Model {
                 if id == t.current_branch() {
                     return;
                 }
-                let picked = self
-                    .travel
-                    .selected_event
-                    .and_then(|i| t.events().get(i as usize).copied());
+                let picked = self.travel.selected_event.and_then(|i| t.event(i));
                 match self.travel.timeline.switch(id, &*self.sim) {
                     Some(sim) => {
                         // The selection survives if the other branch has
                         // the same event there (before the fork).
-                        let events = self.travel.timeline.events();
                         if let (Some(i), Some(e)) = (self.travel.selected_event, picked) {
-                            if events.get(i as usize) != Some(&e) {
+                            if self.travel.timeline.event(i) != Some(e) {
                                 self.travel.selected_event = None;
                             }
                         }
@@ -754,8 +769,8 @@ mod tests {
     #[test]
     fn a_message_picked_in_the_diagram_shows_in_flight_in_the_cluster() {
         let mut m = played(2);
-        let (index, id) = m
-            .branch_events()
+        let all = m.travel.timeline.events_in(0..m.travel.timeline.head_len());
+        let (index, id) = all
             .iter()
             .enumerate()
             .filter(|(_, e)| e.kind == splitbrain_core::trace::EventKind::Send)
@@ -857,7 +872,7 @@ mod tests {
         assert!(m.selected_in_flight());
         assert!(m.menu.is_none(), "no link menu over a message");
         let index = m.travel.selected_event.unwrap();
-        let send = m.branch_events()[index as usize];
+        let send = m.travel.timeline.event(index).unwrap();
         assert_eq!((send.kind, send.arg), (EventKind::Send, flight.id.0));
         // The diagram draws its arrow (towards a delivery still to come)
         // highlighted; the cluster rings its dot.
@@ -873,7 +888,9 @@ mod tests {
             marks: &view.markers,
             pending: &m.pending_flights(),
         };
-        let (svg, drawn) = crate::spacetime::svg(m.branch_events(), &spec);
+        let fetched = m.diagram_events(spec.window);
+        let (svg, drawn) =
+            crate::spacetime::svg(&fetched.stretch(m.travel.timeline.node_events()), &spec);
         assert!(drawn.pending > 0);
         assert!(
             svg.contains(&format!(
@@ -963,10 +980,13 @@ mod tests {
         m.update(Msg::Node(NodeId(3), crate::model::NodeCommand::ToggleCrash));
         m.update(Msg::Step);
         let crash = m
-            .branch_events()
+            .travel
+            .timeline
+            .node_events()
             .iter()
-            .rposition(|e| e.kind == EventKind::Crash)
-            .unwrap() as u64;
+            .rfind(|(_, e)| e.kind == EventKind::Crash)
+            .unwrap()
+            .0;
         m.update(Msg::Select(None));
         m.travel_update(TravelMsg::SelectEvent(Some(crash)));
         assert_eq!(m.selected, Some(NodeId(3)));
@@ -992,7 +1012,9 @@ mod tests {
             marks: m.travel.timeline.markers(),
             pending: &[],
         };
-        let (svg, drawn) = crate::spacetime::svg(m.branch_events(), &spec);
+        let fetched = m.diagram_events(spec.window);
+        let (svg, drawn) =
+            crate::spacetime::svg(&fetched.stretch(m.travel.timeline.node_events()), &spec);
         assert!(drawn.node_events >= 2, "{drawn:?}");
         assert!(svg.contains(&format!(
             r#"class="node-event leader-event selected" data-event="{}""#,
@@ -1006,7 +1028,7 @@ mod tests {
     #[test]
     fn a_branch_drops_a_selection_from_the_future_it_leaves() {
         let mut m = played(3);
-        let late = m.branch_events().len() as u64 - 5;
+        let late = m.travel.timeline.head_len() - 5;
         m.travel_update(TravelMsg::SelectEvent(Some(late)));
         m.travel_update(TravelMsg::SeekTime(1_000_000));
         m.update(Msg::Node(NodeId(0), crate::model::NodeCommand::ToggleCrash));

@@ -228,8 +228,13 @@ pub struct Sim<P: Protocol> {
     rng_network: Rng,
     rng_timers: Rng,
     rng_workload: Rng,
+    /// What is scheduled from `next_action` on; what came before it has
+    /// been applied and is let go now and then ([`Sim::take_scheduled`]),
+    /// so a long run's thousands of recorded requests are not kept twice.
     schedule: Vec<Scheduled>,
     next_action: usize,
+    /// User actions applied so far (the scenario's first this many).
+    applied_user: usize,
     out: Out<P::Msg>,
     checker: P::Checker,
     violation: Option<FoundViolation>,
@@ -288,6 +293,7 @@ impl<P: Protocol> Sim<P> {
             rng_workload: Rng::stream(seed, Stream::Workload),
             schedule,
             next_action: 0,
+            applied_user: 0,
             out: Out::new(NodeId(0), scenario.nodes),
             checker,
             violation: None,
@@ -752,8 +758,7 @@ impl<P: Protocol> Sim<P> {
             (None, Some(_)) => false,
         };
         if take_action {
-            let scheduled = self.schedule[self.next_action].clone();
-            self.next_action += 1;
+            let scheduled = self.take_scheduled();
             self.now = self.now.max(scheduled.at);
             self.apply_action(&scheduled.action);
         } else {
@@ -764,6 +769,22 @@ impl<P: Protocol> Sim<P> {
             self.process(q.item);
         }
         true
+    }
+
+    /// The next scheduled action, which is due (the caller checked).
+    /// Applied entries are dropped in batches, so the schedule holds what
+    /// is still to come and never a long run's whole past.
+    fn take_scheduled(&mut self) -> Scheduled {
+        let scheduled = self.schedule[self.next_action].clone();
+        self.next_action += 1;
+        if scheduled.user {
+            self.applied_user += 1;
+        }
+        if self.next_action >= 1024 && self.next_action * 2 >= self.schedule.len() {
+            self.schedule.drain(..self.next_action);
+            self.next_action = 0;
+        }
+        scheduled
     }
 
     // --- exact stops ---
@@ -1063,15 +1084,8 @@ impl<P: Protocol> Sim<P> {
                 action: action.clone(),
             },
         );
-        self.schedule.insert(
-            self.next_action,
-            Scheduled {
-                at: now,
-                action: action.clone(),
-                user: true,
-            },
-        );
-        self.next_action += 1;
+        // Applied at once: it joins the scenario, not the schedule.
+        self.applied_user += 1;
         self.apply_action(&action);
         Ok(())
     }
@@ -1336,10 +1350,30 @@ impl<P: Protocol> Sim<P> {
     // --- time travel ---
 
     /// A copy of this simulation that keeps the trace's count and hash but
-    /// not its events: a timeline holds the events once and many snapshots.
+    /// not its events, nor the client history or the scenario's action
+    /// list: a timeline holds those once and many snapshots, and gives
+    /// them back to the copy it restores (`attach_history`,
+    /// `set_future_actions`), which is then the same as the original.
     pub fn snapshot(&self) -> Sim<P> {
+        let s = &self.scenario;
         Sim {
-            scenario: self.scenario.clone(),
+            // Without its action list, which grows with every request a
+            // long run records: the timeline holds one copy per branch and
+            // gives it back on restoring (`set_future_actions`).
+            scenario: Scenario {
+                title: s.title.clone(),
+                protocol: s.protocol.clone(),
+                nodes: s.nodes,
+                seed: s.seed,
+                network: s.network.clone(),
+                clients: s.clients.clone(),
+                workload: s.workload.clone(),
+                faults: s.faults.clone(),
+                actions: Vec::new(),
+                until: s.until,
+                script: s.script.clone(),
+                captions: s.captions.clone(),
+            },
             config: self.config.clone(),
             now: self.now,
             nodes: self.nodes.clone(),
@@ -1352,8 +1386,11 @@ impl<P: Protocol> Sim<P> {
             rng_network: self.rng_network.clone(),
             rng_timers: self.rng_timers.clone(),
             rng_workload: self.rng_workload.clone(),
-            schedule: self.schedule.clone(),
-            next_action: self.next_action,
+            // What is still to come; the past and the scenario's action
+            // list are the timeline's to give back (`set_future_actions`).
+            schedule: self.schedule[self.next_action..].to_vec(),
+            next_action: 0,
+            applied_user: self.applied_user,
             out: Out::new(NodeId(0), self.scenario.nodes),
             checker: self.checker.clone(),
             violation: self.violation.clone(),
@@ -1382,10 +1419,10 @@ impl<P: Protocol> Sim<P> {
     /// Gives a snapshot its client history back: `head` is the history of
     /// a later state of the same run (or branch); operations invoked after
     /// this state are cut off and those still pending lose their results.
-    pub fn attach_history(&mut self, head: &[ClientOp]) {
+    pub fn attach_history(&mut self, head: &crate::pvec::PVec<ClientOp>) {
         let n = self.next_request as usize;
         debug_assert!(head.len() >= n, "the head's history is shorter");
-        self.history = head[..n.min(head.len())].to_vec();
+        self.history = head.range(0..n).cloned().collect();
         for id in self.pending.keys() {
             if let Some(op) = self.history.get_mut(id.0 as usize) {
                 op.result = None;
@@ -1396,10 +1433,7 @@ impl<P: Protocol> Sim<P> {
 
     /// How many of the scenario's user actions have been applied.
     pub fn applied_user_actions(&self) -> usize {
-        self.schedule[..self.next_action]
-            .iter()
-            .filter(|s| s.user)
-            .count()
+        self.applied_user
     }
 
     /// Replaces the user actions still to come: `actions` is a whole action

@@ -79,7 +79,7 @@ pub trait Simulation {
     fn set_future_actions(&mut self, actions: &[TimedAction]);
     fn leads(&self, node: NodeId) -> Option<u64>;
     fn trace_mut(&mut self) -> &mut Trace;
-    fn attach_history(&mut self, head: &[ClientOp]);
+    fn attach_history(&mut self, head: &crate::pvec::PVec<ClientOp>);
     // --- quorum stores ---
     /// The versions a node stores, for stores that keep versions.
     fn stored_versions(&self, _node: NodeId) -> Vec<crate::version::KeyVersions> {
@@ -181,7 +181,7 @@ impl<P: Protocol> Simulation for Sim<P> {
     fn trace_mut(&mut self) -> &mut Trace {
         Sim::trace_mut(self)
     }
-    fn attach_history(&mut self, head: &[ClientOp]) {
+    fn attach_history(&mut self, head: &crate::pvec::PVec<ClientOp>) {
         Sim::attach_history(self, head)
     }
 

@@ -738,6 +738,10 @@ pub const TABLE: &[(&str, &str)] = &[
     // ---- space-time diagram tooltips ----
     ("Space-time diagram from {0} to {1}", "时空图：{0} 至 {1}"),
     ("network split {0} – {1}", "网络分区 {0} – {1}"),
+    (
+        "{0} earlier events in view are not drawn: zoom in to see them",
+        "视图中较早的 {0} 个事件未绘制：放大以查看",
+    ),
     ("{0} down {1} – {2}", "{0} 宕机 {1} – {2}"),
     ("{0} m{1}: {2} → {3}, sent {4}, delivered {5}", "{0} m{1}：{2} → {3}，{4} 发送，{5} 送达"),
     ("{0} m{1}: {2} → {3}, sent {4}, dropped {5}", "{0} m{1}：{2} → {3}，{4} 发送，{5} 被丢弃"),

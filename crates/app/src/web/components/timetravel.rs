@@ -133,8 +133,9 @@ pub fn time_travel_panel(props: &TimeTravelProps) -> Html {
             pending: &pending,
         };
         let key = (model.run << 32) | u64::from(view.branch);
-        let (svg, _) =
-            spacetime::svg_cached(model.branch_events(), &spec, &mut bands.borrow_mut(), key);
+        let fetched = model.diagram_events(window);
+        let stretch = fetched.stretch(model.travel().timeline.node_events());
+        let (svg, _) = spacetime::svg_cached(&stretch, &spec, &mut bands.borrow_mut(), key);
         Html::from_html_unchecked(AttrValue::from(svg))
     } else {
         Html::default()
@@ -201,7 +202,8 @@ pub fn time_travel_panel(props: &TimeTravelProps) -> Html {
                 marks: &v.markers,
                 pending: &pending,
             };
-            let file = spacetime::export(m.branch_events(), &spec);
+            let fetched = m.diagram_events(spec.window);
+            let file = spacetime::export(&fetched.stretch(m.travel().timeline.node_events()), &spec);
             let href = format!(
                 "data:image/svg+xml;charset=utf-8,{}",
                 String::from(js_sys::encode_uri_component(&file))
