@@ -164,7 +164,7 @@ fn check_parts(m: &Model) {
     use splitbrain_core::check::{self, CheckOptions, History};
     let ops = m.sim().history();
     let mut convert = Series::new("history from ops");
-    let history = convert.time(|| History::from_client_ops(ops));
+    let history = convert.time(|| History::from_client_ops(&ops.to_vec()));
     let options = CheckOptions { max_steps: 10_000 };
     let mut lin = Series::new("linearizable");
     let l = lin.time(|| check::linearizability(&history, &options));

@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 
 use splitbrain_core::check::{self, CheckOptions, History, Verdict};
 use splitbrain_core::protocol::Op;
+use splitbrain_core::pvec::PVec;
 use splitbrain_core::sim::{ClientOp, OpResult};
 use splitbrain_core::version::{audit, KeyVersions, Versioning};
 use splitbrain_core::{Action, NodeId, ProtocolConfig, Scenario, Simulation, Time};
@@ -73,7 +74,7 @@ pub fn partition_window(scenario: &Scenario, until: Time) -> Option<(Time, Time)
 }
 
 /// `(ok, total)` among requests invoked in `[from, to)` that have ended.
-pub fn availability(history: &[ClientOp], from: Time, to: Time) -> (usize, usize) {
+pub fn availability(history: &PVec<ClientOp>, from: Time, to: Time) -> (usize, usize) {
     let mut out = (0, 0);
     for o in history
         .iter()
@@ -107,7 +108,7 @@ pub fn measure(sim: &dyn Simulation, check_steps: u64) -> CapNumbers {
         let surviving: Vec<KeyVersions> = (0..sim.node_count())
             .flat_map(|n| sim.stored_versions(NodeId(n as u16)))
             .collect();
-        let a = audit(history, &surviving, mode);
+        let a = audit(&history.to_vec(), &surviving, mode);
         Consistency {
             reads: a.reads,
             stale: a.stale.len(),
@@ -122,7 +123,7 @@ pub fn measure(sim: &dyn Simulation, check_steps: u64) -> CapNumbers {
         let options = CheckOptions {
             max_steps: check_steps,
         };
-        check::check(&History::from_client_ops(history), &options)
+        check::check(&History::from_client_ops(&history.to_vec()), &options)
             .linearizable
             .verdict
     };
@@ -158,7 +159,7 @@ pub fn counterpart(scenario: &Scenario) -> Option<Scenario> {
 /// answered and, for a successful read, whether it was stale: whether
 /// some write to the key completed before the read began and the read
 /// returned nothing that supersedes it (the audit's definition).
-pub fn read_note(history: &[ClientOp], i: usize, mode: Versioning) -> Option<String> {
+pub fn read_note(history: &PVec<ClientOp>, i: usize, mode: Versioning) -> Option<String> {
     let op = history.get(i)?;
     let d = op.detail.as_ref()?;
     let names = |ns: &[NodeId]| -> String {

@@ -12,6 +12,7 @@
 //! replica and pays in stale reads instead.
 
 use splitbrain_core::check::Verdict;
+use splitbrain_core::pvec::PVec;
 use splitbrain_core::scenario::Regions;
 use splitbrain_core::sim::{ClientOp, OpResult};
 use splitbrain_core::{Scenario, Simulation, Span, Time};
@@ -75,7 +76,7 @@ pub struct PacelcNumbers {
 
 /// Successful requests' latencies, `(all, reads, writes)`.
 pub fn latencies(
-    history: &[ClientOp],
+    history: &PVec<ClientOp>,
 ) -> (Option<Latencies>, Option<Latencies>, Option<Latencies>) {
     let (mut all, mut reads, mut writes) = (Vec::new(), Vec::new(), Vec::new());
     for o in history {

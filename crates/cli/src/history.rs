@@ -202,7 +202,7 @@ fn print_property(name: &str, v: &PropertyVerdict, history: &History) {
 /// run's own history (with the reason when not), and writes the history as
 /// EDN to `export` if asked. Returns the verdict.
 pub(crate) fn report_run(sim: &dyn Simulation, export: Option<&Path>) -> Result<Verdict, Failure> {
-    let client_ops = sim.history();
+    let client_ops = &sim.history().to_vec();
     let history = History::from_client_ops(client_ops);
     let result = check::linearizability(&history, &CheckOptions::default());
     let word = match result.verdict {

@@ -20,6 +20,7 @@ use crate::protocol::{
 use crate::rng::{Rng, Stream};
 use crate::scenario::{Action, Faults, Scenario, ScenarioError, TimedAction};
 use crate::time::{Span, Time};
+use crate::pvec::PVec;
 use crate::trace::{stable_hash, DropReason, EventKind, NetChange, OutcomeTag, Trace, TraceEvent};
 
 // --- explore: scripted schedules ---
@@ -239,7 +240,9 @@ pub struct Sim<P: Protocol> {
     checker: P::Checker,
     violation: Option<FoundViolation>,
     trace: Trace,
-    history: Vec<ClientOp>,
+    /// In shared chunks: a snapshot shares all but the chunks written
+    /// after it, so a long run's history is held once.
+    history: PVec<ClientOp>,
     pending: BTreeMap<RequestId, Pending>,
     workload: Vec<WorkloadClient>,
     user_dropped: BTreeSet<MessageId>,
@@ -298,7 +301,7 @@ impl<P: Protocol> Sim<P> {
             checker,
             violation: None,
             trace: Trace::new(keep_trace),
-            history: Vec::new(),
+            history: PVec::new(),
             pending: BTreeMap::new(),
             workload: Vec::new(),
             user_dropped: BTreeSet::new(),
@@ -433,7 +436,9 @@ impl<P: Protocol> Sim<P> {
             // --- quorum stores ---
             Effect::Detail { request, detail } => {
                 if let Some(p) = self.pending.get(&request) {
-                    self.history[p.history].detail = Some(detail);
+                    if let Some(op) = self.history.get_mut(p.history) {
+                        op.detail = Some(detail);
+                    }
                 }
             }
         }
@@ -633,7 +638,10 @@ impl<P: Protocol> Sim<P> {
             OpResult::Ok { value } => value.as_deref(),
             _ => None,
         });
-        let entry = &mut self.history[pending.history];
+        let entry = self
+            .history
+            .get_mut(pending.history)
+            .expect("a pending operation is in the history");
         entry.result = Some((self.now, result));
         entry.served_by = Some(by);
         self.record(
@@ -1166,7 +1174,7 @@ impl<P: Protocol> Sim<P> {
         self.violation.as_ref()
     }
 
-    pub fn history(&self) -> &[ClientOp] {
+    pub fn history(&self) -> &PVec<ClientOp> {
         &self.history
     }
 
@@ -1350,10 +1358,10 @@ impl<P: Protocol> Sim<P> {
     // --- time travel ---
 
     /// A copy of this simulation that keeps the trace's count and hash but
-    /// not its events, nor the client history or the scenario's action
-    /// list: a timeline holds those once and many snapshots, and gives
-    /// them back to the copy it restores (`attach_history`,
-    /// `set_future_actions`), which is then the same as the original.
+    /// not its events, nor the scenario's action list: a timeline holds
+    /// those once for many snapshots, and gives the list back to the copy
+    /// it restores (`set_future_actions`), which is then the same as the
+    /// original.
     pub fn snapshot(&self) -> Sim<P> {
         let s = &self.scenario;
         Sim {
@@ -1395,11 +1403,9 @@ impl<P: Protocol> Sim<P> {
             checker: self.checker.clone(),
             violation: self.violation.clone(),
             trace: self.trace.without_events(),
-            // The client history only grows, and an entry changes once,
-            // when its operation completes: a timeline keeps the head's
-            // and hands the prefix back (`attach_history`), so snapshots
-            // of a long run do not each hold their own copy.
-            history: Vec::new(),
+            // Shares its chunks: cheap, and the copy keeps the results of
+            // the operations pending now unset, as they are in this state.
+            history: self.history.clone(),
             pending: self.pending.clone(),
             workload: self.workload.clone(),
             user_dropped: self.user_dropped.clone(),
@@ -1408,26 +1414,6 @@ impl<P: Protocol> Sim<P> {
             stats: self.stats,
             // A scripted run restored mid-script goes on from the same step.
             script_next: self.script_next,
-        }
-    }
-
-    /// Whether this is a snapshot whose client history is held elsewhere.
-    pub fn history_detached(&self) -> bool {
-        self.history.len() as u64 != self.next_request
-    }
-
-    /// Gives a snapshot its client history back: `head` is the history of
-    /// a later state of the same run (or branch); operations invoked after
-    /// this state are cut off and those still pending lose their results.
-    pub fn attach_history(&mut self, head: &crate::pvec::PVec<ClientOp>) {
-        let n = self.next_request as usize;
-        debug_assert!(head.len() >= n, "the head's history is shorter");
-        self.history = head.range(0..n).cloned().collect();
-        for id in self.pending.keys() {
-            if let Some(op) = self.history.get_mut(id.0 as usize) {
-                op.result = None;
-                op.served_by = None;
-            }
         }
     }
 

@@ -65,7 +65,8 @@ pub trait Simulation {
 
     fn violation(&self) -> Option<&FoundViolation>;
     fn trace(&self) -> &Trace;
-    fn history(&self) -> &[ClientOp];
+    /// The client history, in shared chunks ([`crate::pvec::PVec`]).
+    fn history(&self) -> &crate::pvec::PVec<ClientOp>;
     fn stats(&self) -> Stats;
     /// The most decisions any running node has learned.
     fn decided(&self) -> u64;
@@ -79,7 +80,6 @@ pub trait Simulation {
     fn set_future_actions(&mut self, actions: &[TimedAction]);
     fn leads(&self, node: NodeId) -> Option<u64>;
     fn trace_mut(&mut self) -> &mut Trace;
-    fn attach_history(&mut self, head: &crate::pvec::PVec<ClientOp>);
     // --- quorum stores ---
     /// The versions a node stores, for stores that keep versions.
     fn stored_versions(&self, _node: NodeId) -> Vec<crate::version::KeyVersions> {
@@ -152,7 +152,7 @@ impl<P: Protocol> Simulation for Sim<P> {
     fn trace(&self) -> &Trace {
         Sim::trace(self)
     }
-    fn history(&self) -> &[ClientOp] {
+    fn history(&self) -> &crate::pvec::PVec<ClientOp> {
         Sim::history(self)
     }
     fn stats(&self) -> Stats {
@@ -180,9 +180,6 @@ impl<P: Protocol> Simulation for Sim<P> {
     }
     fn trace_mut(&mut self) -> &mut Trace {
         Sim::trace_mut(self)
-    }
-    fn attach_history(&mut self, head: &crate::pvec::PVec<ClientOp>) {
-        Sim::attach_history(self, head)
     }
 
     // --- quorum stores ---

@@ -22,9 +22,7 @@ use core::ops::Range;
 use serde::Serialize;
 
 use crate::id::NodeId;
-use crate::pvec::PVec;
 use crate::scenario::{Action, Scenario, ScenarioError, TimedAction};
-use crate::sim::ClientOp;
 use crate::simulation::Simulation;
 use crate::time::Time;
 use crate::trace::{EventKind, TraceEvent};
@@ -117,9 +115,6 @@ pub struct Branch {
     actions: Vec<TimedAction>,
     snaps: Vec<Snap>,
     events: EventLog,
-    /// The client history at the head, in shared chunks; snapshots take
-    /// their prefix of it.
-    history: PVec<ClientOp>,
     markers: Vec<Marker>,
     /// Every crash, restart and network change (trace index, event): few,
     /// and what the space-time diagram's bands are made of, so it never
@@ -222,7 +217,6 @@ impl Timeline {
             actions: cursor.scenario().actions.clone(),
             snaps: alloc::vec![snap],
             events,
-            history: cursor.history().iter().cloned().collect(),
             markers: Vec::new(),
             node_events: Vec::new(),
             head_time: cursor.now(),
@@ -398,18 +392,6 @@ impl Timeline {
         self.make_resident(self.current, fork_len as usize / CHUNK);
         let parent = &mut self.branches[self.current];
         parent.left_at = (fork_len, fork_time);
-        // The parent's history, sharing its chunks, as it stood at the fork:
-        // cut to length, and the operations then pending without results.
-        let mut history = parent.history.clone();
-        let ops = cursor.history();
-        history.truncate(ops.len());
-        for (i, op) in ops.iter().enumerate() {
-            if history.get(i) != Some(op) {
-                if let Some(mine) = history.get_mut(i) {
-                    mine.clone_from(op);
-                }
-            }
-        }
         let branch = Branch {
             id,
             parent: Some(parent.id),
@@ -422,7 +404,6 @@ impl Timeline {
                 .cloned()
                 .collect(),
             events: parent.events.truncated(fork_len),
-            history,
             markers: parent
                 .markers
                 .iter()
@@ -464,25 +445,14 @@ impl Timeline {
         let kept = cursor.trace().events();
         let new = &kept[(head.saturating_sub(first) as usize).min(kept.len())..];
         b.events.push(new);
-        let ops = cursor.history();
-        if ops.len() > b.history.len() {
-            b.history.extend(ops[b.history.len()..].iter().cloned());
-        }
         let mut touched: Vec<NodeId> = Vec::new();
         for (i, e) in new.iter().enumerate() {
             let index = head + i as u64;
-            match e.kind {
-                EventKind::ClientReturn => {
-                    if let (Some(mine), Some(theirs)) =
-                        (b.history.get_mut(e.arg as usize), ops.get(e.arg as usize))
-                    {
-                        mine.clone_from(theirs);
-                    }
-                }
-                EventKind::Crash | EventKind::Restart | EventKind::Network => {
-                    b.node_events.push((index, *e));
-                }
-                _ => {}
+            if matches!(
+                e.kind,
+                EventKind::Crash | EventKind::Restart | EventKind::Network
+            ) {
+                b.node_events.push((index, *e));
             }
             if let Some(kind) = MarkKind::of_event(e.kind) {
                 if kind != MarkKind::ClientReply {
@@ -586,7 +556,6 @@ impl Timeline {
     fn restore_in(b: &Branch, snap: &Snap) -> Box<dyn Simulation> {
         let mut sim = snap.sim.snapshot();
         sim.set_future_actions(&b.actions);
-        sim.attach_history(&b.history);
         // Replaying known ground: keep nothing until the caller moves on.
         sim.trace_mut().set_keep(false);
         sim
@@ -662,7 +631,6 @@ impl Timeline {
             Some(mut near) if near.trace().len() <= previous => {
                 // A snapshot leaves out what the timeline gives back.
                 near.set_future_actions(&b.actions);
-                near.attach_history(&b.history);
                 near
             }
             _ => return Some(self.seek_index(previous)),
