@@ -36,6 +36,10 @@ export async function setSpeed(page, speed) {
   assert.fail(`could not set the speed to ${speed}`);
 }
 
+export async function assertNotStopped(app) {
+  assert.equal(await app.fatal(), null, 'the app stopped with a fatal error');
+}
+
 export function assertClean(app) {
   assert.deepEqual(app.consoleErrors, [], 'console errors');
   assert.deepEqual(app.failedRequests, [], 'failed requests');

@@ -798,7 +798,11 @@ mod tests {
                 (0, 2_000_000),
                 (1_600_000, 2_500_000),
             ] {
-                let known: Vec<_> = nodes.iter().filter(|(i, _)| (*i as usize) < cut).copied().collect();
+                let known: Vec<_> = nodes
+                    .iter()
+                    .filter(|(i, _)| (*i as usize) < cut)
+                    .copied()
+                    .collect();
                 let part = stretch(&events[..cut], &known);
                 let fresh = svg(&part, &spec(window));
                 let kept = svg_cached(&part, &spec(window), &mut bands, 7);
@@ -806,7 +810,12 @@ mod tests {
             }
         }
         // Another key starts over.
-        let (_, drawn) = svg_cached(&stretch(&events[..10], &[]), &spec((0, 2_000_000)), &mut bands, 8);
+        let (_, drawn) = svg_cached(
+            &stretch(&events[..10], &[]),
+            &spec((0, 2_000_000)),
+            &mut bands,
+            8,
+        );
         assert_eq!(drawn.crash_bands, 0);
     }
 

@@ -13,9 +13,7 @@
 use serde::Serialize;
 use splitbrain_core::protocol::NodeDetail;
 use splitbrain_core::sim::Flight;
-use splitbrain_core::timeline::{
-    BranchInfo, MarkKind, Marker, Timeline, CHUNK, DEFAULT_INTERVAL,
-};
+use splitbrain_core::timeline::{BranchInfo, MarkKind, Marker, Timeline, CHUNK, DEFAULT_INTERVAL};
 use splitbrain_core::trace::{EventKind, TraceEvent};
 use splitbrain_core::{Action, MessageId, NodeId, Simulation, Time};
 
@@ -72,10 +70,16 @@ pub struct TimeTravel {
     /// Bumped when the cluster selects a message, so the diagram unfolds
     /// to show it.
     pub reveal: u64,
+    /// A far seek waiting for the page to show that it is working: the
+    /// time to go to, and frames to wait first.
+    pub pending_seek: Option<(u64, u8)>,
 }
 
 /// Default width of the space-time diagram's window.
 pub const DEFAULT_WINDOW: u64 = 400_000;
+/// A seek that replays more events than this says so first (with the
+/// page's clock only: the page needs a frame to show it).
+const FAR_SEEK_EVENTS: u64 = 300_000;
 /// How long after its send a selected message's delivery is looked for
 /// (simulated microseconds): far longer than any latency a scenario sets.
 const FATE_HORIZON: u64 = 60_000_000;
@@ -89,6 +93,7 @@ impl TimeTravel {
             window: None,
             last_seek_ms: None,
             reveal: 0,
+            pending_seek: None,
         }
     }
 
@@ -561,6 +566,21 @@ impl Model {
         let t = &self.travel.timeline;
         match msg {
             TravelMsg::SeekTime(micros) => {
+                let cost = t.replay_cost(Time(micros));
+                if self.clock.is_some() && cost > FAR_SEEK_EVENTS {
+                    self.playing = false;
+                    // Two frames: one to paint the notice, then the work.
+                    self.travel.pending_seek = Some((micros, 2));
+                    self.say(
+                        crate::i18n::tf(
+                            "Going to {0}: replaying about {1} events from the nearest kept snapshot…",
+                            &[&crate::panel::format_time(Time(micros)), &cost],
+                        ),
+                        false,
+                    );
+                    return;
+                }
+                self.travel.pending_seek = None;
                 let sim = t.seek_time(Time(micros));
                 self.show(sim);
             }
@@ -656,6 +676,23 @@ impl Model {
             }
             TravelMsg::CycleMessage(forward) => self.cycle_message(forward),
         }
+    }
+
+    /// The start of a frame: a far seek asked for earlier goes ahead once
+    /// the page has had a frame to say it is working.
+    pub(super) fn pending_seek_tick(&mut self) {
+        let Some((micros, wait)) = self.travel.pending_seek else {
+            return;
+        };
+        if wait > 0 {
+            self.travel.pending_seek = Some((micros, wait - 1));
+            return;
+        }
+        self.travel.pending_seek = None;
+        let sim = self.travel.timeline.seek_time(Time(micros));
+        self.show(sim);
+        self.notice = None;
+        self.version += 1;
     }
 
     /// Applies a user action through the timeline: at the head it extends

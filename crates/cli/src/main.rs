@@ -178,19 +178,32 @@ fn trace_line(out: &mut String, index: u64, e: &TraceEvent, kinds: &[&str]) {
     out.push('}');
 }
 
-fn write_trace(path: &Path, sim: &dyn Simulation) -> Result<(), Failure> {
+/// Events run between two writes of a streamed trace: the run holds at
+/// most this many (1.5 MB) whatever its length.
+const TRACE_SLICE: u64 = 65_536;
+
+/// Runs `sim` to `until`, writing its trace to `path` as it goes (one JSON
+/// line per event) instead of holding it: memory stays flat for any run.
+fn run_streaming(path: &Path, sim: &mut dyn Simulation, until: Time) -> Result<(), Failure> {
+    let failed = |e: std::io::Error| bad_input(format!("{}: write failed: {e}", path.display()));
     let file = std::fs::File::create(path)
         .map_err(|e| bad_input(format!("{}: cannot write: {e}", path.display())))?;
     let mut w = std::io::BufWriter::new(file);
     let mut line = String::new();
     let kinds = sim.msg_kinds();
-    for (i, e) in sim.trace().events().iter().enumerate() {
-        trace_line(&mut line, i as u64, e, kinds);
-        writeln!(w, "{line}")
-            .map_err(|e| bad_input(format!("{}: write failed: {e}", path.display())))?;
+    loop {
+        let done = sim.run_until(until, TRACE_SLICE);
+        let first = sim.trace().first_kept();
+        for (i, e) in sim.trace().events().iter().enumerate() {
+            trace_line(&mut line, first + i as u64, e, kinds);
+            writeln!(w, "{line}").map_err(failed)?;
+        }
+        sim.trace_mut().drain_events(None);
+        if done {
+            break;
+        }
     }
-    w.flush()
-        .map_err(|e| bad_input(format!("{}: write failed: {e}", path.display())))
+    w.flush().map_err(failed)
 }
 
 fn run(args: &[String]) -> Result<u8, Failure> {
@@ -206,7 +219,12 @@ fn run(args: &[String]) -> Result<u8, Failure> {
     };
     let mut sim = build(&scenario, options)
         .map_err(|e| bad_input(format!("{}: {e}", args.scenario.display())))?;
-    sim.run_until(until, u64::MAX);
+    match &args.trace {
+        Some(path) => run_streaming(path, sim.as_mut(), until)?,
+        None => {
+            sim.run_until(until, u64::MAX);
+        }
+    }
 
     println!(
         "scenario: {} ({}, {} nodes, seed {})",
@@ -254,7 +272,6 @@ fn run(args: &[String]) -> Result<u8, Failure> {
         logs::report(sim.as_ref());
     }
     if let Some(path) = &args.trace {
-        write_trace(path, sim.as_ref())?;
         println!("trace written to {}", path.display());
     }
     Ok(if violation.is_some() { 1 } else { 0 })

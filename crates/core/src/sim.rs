@@ -17,10 +17,10 @@ use crate::protocol::{
     Checker, ClientRequest, Effect, NodeDetail, NodeView, Op, OpDetail, Out, Outcome, Protocol,
     RoleKind, Slot, TimerId, Violation,
 };
+use crate::pvec::PVec;
 use crate::rng::{Rng, Stream};
 use crate::scenario::{Action, Faults, Scenario, ScenarioError, TimedAction};
 use crate::time::{Span, Time};
-use crate::pvec::PVec;
 use crate::trace::{stable_hash, DropReason, EventKind, NetChange, OutcomeTag, Trace, TraceEvent};
 
 // --- explore: scripted schedules ---

@@ -29,8 +29,8 @@ use crate::trace::{EventKind, TraceEvent};
 
 mod events;
 
-pub use events::CHUNK;
 use events::EventLog;
+pub use events::CHUNK;
 
 /// Events between snapshots. Replaying this many events bounds a seek;
 /// the benchmark (`benches/timeline.rs`) prints what it costs in time and
@@ -178,6 +178,9 @@ const KEEP_RECENT_SNAPS: usize = 8;
 /// Replayed chunks kept for the next read (the diagram asks every frame).
 const CACHED_CHUNKS: usize = 8;
 
+/// A replayed chunk: branch id, chunk index, its events.
+type Replayed = (u32, usize, Rc<[TraceEvent]>);
+
 /// A run's branches, snapshots and trace; see the module docs.
 pub struct Timeline {
     branches: Vec<Branch>,
@@ -186,8 +189,8 @@ pub struct Timeline {
     /// Snapshots wait for [`Timeline::take_due_snapshot`] instead of being
     /// taken inside [`Timeline::sync`].
     deferred: bool,
-    /// Replayed chunks (branch id, chunk, events), most recent last.
-    cache: RefCell<Vec<(u32, usize, Rc<[TraceEvent]>)>>,
+    /// Replayed chunks, most recent last.
+    cache: RefCell<Vec<Replayed>>,
     replayed: core::cell::Cell<u64>,
 }
 
@@ -253,7 +256,6 @@ impl Timeline {
     pub fn head_hash(&self) -> u64 {
         self.branch().head_hash
     }
-
 
     /// The sparse markers of the current branch (not client replies), in
     /// trace order.
@@ -566,6 +568,16 @@ impl Timeline {
         sim
     }
 
+    /// About how many events a seek to `t` replays: from the snapshot it
+    /// starts at to the chunk holding `t` (a lower bound, read from
+    /// what the timeline holds without replaying anything).
+    pub fn replay_cost(&self, t: Time) -> u64 {
+        let b = self.branch();
+        let i = b.snaps.partition_point(|s| s.time <= t).max(1) - 1;
+        let reach = (b.events.chunk_reaching(t) * CHUNK) as u64;
+        reach.min(b.events.len()).saturating_sub(b.snaps[i].len)
+    }
+
     /// The state at simulated time `t` (clamped to the head): everything
     /// due at or before `t` has run, as after `run_until(t)`.
     pub fn seek_time(&self, t: Time) -> Box<dyn Simulation> {
@@ -869,7 +881,8 @@ impl Timeline {
             }
         }
         let current = self.current;
-        let order = core::iter::once(current).chain((0..self.branches.len()).filter(|i| *i != current));
+        let order =
+            core::iter::once(current).chain((0..self.branches.len()).filter(|i| *i != current));
         for bi in order.collect::<Vec<_>>() {
             let snaps = &mut self.branches[bi].snaps;
             let n = snaps.len();
@@ -878,7 +891,8 @@ impl Timeline {
             }
             // Drop the one whose neighbours are closest: the spacing of
             // the older ones evens out as they thin.
-            let Some(drop) = (1..n - KEEP_RECENT_SNAPS).min_by_key(|&i| snaps[i + 1].len - snaps[i - 1].len)
+            let Some(drop) =
+                (1..n - KEEP_RECENT_SNAPS).min_by_key(|&i| snaps[i + 1].len - snaps[i - 1].len)
             else {
                 continue;
             };

@@ -389,13 +389,20 @@ fn letting_old_detail_go_changes_no_answer() {
         }
     }
     let st = tl.stats();
-    assert!(chunks >= 16 && snaps > 10, "{chunks} chunks, {snaps} snapshots");
+    assert!(
+        chunks >= 16 && snaps > 10,
+        "{chunks} chunks, {snaps} snapshots"
+    );
     assert!(st.evicted_chunks >= 16, "{st:?}");
     assert_eq!(st.snapshots, snapshots - snaps);
     assert!(st.snapshots <= 10, "{st:?}");
 
     assert_eq!(tl.events_in(0..tl.head_len()), all);
-    for (a, b) in [(0, 10), (4_000, 9_000), (CHUNK as u64 * 3 - 1, CHUNK as u64 * 7 + 5)] {
+    for (a, b) in [
+        (0, 10),
+        (4_000, 9_000),
+        (CHUNK as u64 * 3 - 1, CHUNK as u64 * 7 + 5),
+    ] {
         assert_eq!(tl.events_in(a..b), all[a as usize..b as usize]);
     }
     assert!(tl.stats().replayed_chunks > 0);
@@ -406,7 +413,11 @@ fn letting_old_detail_go_changes_no_answer() {
         assert_eq!(tl.index_at(t, true), want);
     }
     for t in [0.3, 12.5, 71.0, 147.25, 199.0] {
-        assert_eq!(state(&*tl.seek_time(secs(t))), state(&*run(&s, secs(t))), "at {t}s");
+        assert_eq!(
+            state(&*tl.seek_time(secs(t))),
+            state(&*run(&s, secs(t))),
+            "at {t}s"
+        );
     }
     // Client replies are found through chunks let go too.
     let mut from = 0;
@@ -422,7 +433,11 @@ fn letting_old_detail_go_changes_no_answer() {
     tl.advance(&mut *cursor, secs(202.0), u64::MAX);
     assert_eq!(tl.head_hash(), run(&s, secs(202.0)).trace().hash());
     let mut past = tl.seek_time(secs(5.0));
-    assert!(tl.act(&mut *past, Action::Crash { node: NodeId(1) }).unwrap() || !past.is_up(NodeId(1)));
+    assert!(
+        tl.act(&mut *past, Action::Crash { node: NodeId(1) })
+            .unwrap()
+            || !past.is_up(NodeId(1))
+    );
     tl.advance(&mut *past, secs(9.0), u64::MAX);
     let fresh = run(&tl.scenario(&s), secs(9.0));
     assert_eq!(state(&*past), state(&*fresh));

@@ -739,6 +739,19 @@ pub const TABLE: &[(&str, &str)] = &[
     ("Space-time diagram from {0} to {1}", "时空图：{0} 至 {1}"),
     ("network split {0} – {1}", "网络分区 {0} – {1}"),
     (
+        "Memory: {0} MB in use of a {1} MB budget; {2} older stretches of events are let go and replayed when needed.",
+        "内存：已用 {0} MB，预算 {1} MB；{2} 段较早的事件已释放，需要时重放。",
+    ),
+    ("Memory budget (MB)", "内存预算（MB）"),
+    (
+        "Going to {0}: replaying about {1} events from the nearest kept snapshot…",
+        "前往 {0}：正从最近保留的快照重放约 {1} 个事件…",
+    ),
+    (
+        "Paused: this run has reached its memory budget of {0} MB. Everything that can be replayed was let go; what is left is the simulation itself. Raise the budget under Timeline, or start over.",
+        "已暂停：本次运行已达到 {0} MB 的内存预算。可以重放的内容都已释放，剩下的是模拟本身。请在时间线中提高预算，或重新开始。",
+    ),
+    (
         "{0} earlier events in view are not drawn: zoom in to see them",
         "视图中较早的 {0} 个事件未绘制：放大以查看",
     ),

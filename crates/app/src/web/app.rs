@@ -34,7 +34,11 @@ pub fn app() -> Html {
     // --- i18n --- (the language first: opening a link may say something)
     let store = use_reducer_eq(|| {
         super::lang::preset();
-        Store::new(super::permalink::initial_model(entropy()))
+        let mut model = super::permalink::initial_model(entropy());
+        if let Some(mb) = super::memory::saved_budget() {
+            model.update(Msg::SetMemoryBudget(mb));
+        }
+        Store::new(model)
     });
     let send: Callback<Msg> = {
         let dispatcher = store.dispatcher();

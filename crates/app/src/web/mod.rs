@@ -8,6 +8,7 @@ mod components;
 mod dom;
 mod hook;
 mod icons;
+pub(crate) mod memory;
 mod panic;
 // --- permalinks ---
 mod permalink;
