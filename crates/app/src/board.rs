@@ -5,7 +5,7 @@
 //! (`NodeView`, `NodeDetail`) and the run's counters.
 
 use splitbrain_core::protocol::RoleKind;
-use splitbrain_core::{Action, NodeId, ProtocolConfig, Simulation, Span};
+use splitbrain_core::{Action, NodeId, ProtocolConfig, Simulation, Span, TimedAction};
 
 use crate::protocols::ProtocolChoice;
 
@@ -76,7 +76,9 @@ pub struct Board {
 }
 
 impl Board {
-    pub fn of(sim: &dyn Simulation) -> Board {
+    /// `actions` is the run's action list (the timeline's: a cursor it
+    /// drives keeps none), where the user's votes are.
+    pub fn of(sim: &dyn Simulation, actions: &[TimedAction]) -> Board {
         let choice = ProtocolChoice::of(&sim.scenario().protocol);
         let now = sim.now();
         let stats = sim.stats();
@@ -145,7 +147,7 @@ impl Board {
                             view.role_label.to_owned(),
                             latest,
                             if votes {
-                                vote_text(sim, node)
+                                vote_text(sim, actions, node)
                             } else {
                                 "—".to_owned()
                             },
@@ -207,7 +209,11 @@ impl Board {
                     role_label: view.role_label,
                     cells,
                     votes: votes && up,
-                    vote: if votes { known_vote(sim, node) } else { None },
+                    vote: if votes {
+                        known_vote(sim, actions, node)
+                    } else {
+                        None
+                    },
                     in_doubt_for,
                 }
             })
@@ -226,20 +232,16 @@ impl Board {
 
 /// The vote the user last chose for `node` in this run, read back from the
 /// run's recorded actions (where a replay reads it too).
-pub fn user_vote(sim: &dyn Simulation, node: NodeId) -> Option<bool> {
-    sim.scenario()
-        .actions
-        .iter()
-        .rev()
-        .find_map(|a| match a.action {
-            Action::Vote { node: n, yes } if n == node && a.at <= sim.now() => Some(yes),
-            _ => None,
-        })
+pub fn user_vote(sim: &dyn Simulation, actions: &[TimedAction], node: NodeId) -> Option<bool> {
+    actions.iter().rev().find_map(|a| match a.action {
+        Action::Vote { node: n, yes } if n == node && a.at <= sim.now() => Some(yes),
+        _ => None,
+    })
 }
 
 /// How `node` will vote, if that is certain.
-fn known_vote(sim: &dyn Simulation, node: NodeId) -> Option<bool> {
-    user_vote(sim, node).or_else(|| {
+fn known_vote(sim: &dyn Simulation, actions: &[TimedAction], node: NodeId) -> Option<bool> {
+    user_vote(sim, actions, node).or_else(|| {
         let policy = match &sim.scenario().protocol {
             ProtocolConfig::TwoPhase(c) => &c.votes,
             ProtocolConfig::ThreePhase(c) => &c.votes,
@@ -256,8 +258,8 @@ fn known_vote(sim: &dyn Simulation, node: NodeId) -> Option<bool> {
 }
 
 /// How `node` will vote: the user's choice, else the scenario's policy.
-fn vote_text(sim: &dyn Simulation, node: NodeId) -> String {
-    if let Some(yes) = user_vote(sim, node) {
+fn vote_text(sim: &dyn Simulation, actions: &[TimedAction], node: NodeId) -> String {
+    if let Some(yes) = user_vote(sim, actions, node) {
         return if yes {
             crate::i18n::t("yes (your choice)")
         } else {
@@ -308,7 +310,7 @@ mod tests {
             "../../../web/scenarios/two-phase-blocking.json"
         ));
         sim.run_until(Time(2_000_000), u64::MAX);
-        let board = Board::of(sim.as_ref());
+        let board = Board::of(sim.as_ref(), &sim.scenario().actions);
         assert_eq!(board.title, "Transactions");
         let n1 = &board.rows[1];
         assert_eq!(n1.role_label, "in doubt");
@@ -318,7 +320,7 @@ mod tests {
         assert!(n1.votes && board.rows[0].cells[2] == "—");
         sim.run_until(Time(2_500_000), u64::MAX);
         assert_eq!(
-            Board::of(sim.as_ref()).rows[1].in_doubt_for,
+            Board::of(sim.as_ref(), &sim.scenario().actions).rows[1].in_doubt_for,
             Some(Span(2_390_000)),
             "live, not as of the node's last event"
         );
@@ -330,7 +332,7 @@ mod tests {
             "../../../web/scenarios/paxos-late-proposer.json"
         ));
         sim.run_until(Time(2_000_000), u64::MAX);
-        let board = Board::of(sim.as_ref());
+        let board = Board::of(sim.as_ref(), &sim.scenario().actions);
         assert_eq!(board.columns, ["role", "promised", "accepted", "chosen"]);
         for row in &board.rows {
             assert!(row.cells[1].starts_with('b'), "{row:?}");

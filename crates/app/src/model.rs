@@ -447,7 +447,8 @@ impl Model {
     pub fn scenario_json(&self) -> String {
         // --- tours ---
         // Captions written on this run live in the tour, not the sim.
-        let mut scenario = self.sim.scenario().clone();
+        // The timeline holds the action list (the cursor does not).
+        let mut scenario = self.travel.timeline.scenario(self.sim.scenario());
         scenario.captions = self.tour.captions.clone();
         serde_json::to_string_pretty(&scenario).unwrap_or_default()
     }

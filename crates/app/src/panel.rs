@@ -205,7 +205,7 @@ impl Panel {
             notice: model.notice.clone(),
             theme: model.theme,
             settings: model.settings.clone(),
-            board: Board::of(sim),
+            board: Board::of(sim, model.travel().timeline.actions()),
             story: model.story.clone(),
             // --- ring view and CAP ---
             ring_view: model.ring_view,

@@ -2,6 +2,7 @@
 //! the network, the clients, and the nodes' timers. It owns time and
 //! randomness; the protocol only reacts.
 
+use alloc::boxed::Box;
 use alloc::collections::{BTreeMap, BTreeSet, BinaryHeap, VecDeque};
 use alloc::format;
 use alloc::string::String;
@@ -60,7 +61,7 @@ pub struct ClientOp {
     // --- quorum stores ---
     /// Replicas and versions behind the answer, from stores that report them.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub detail: Option<OpDetail>,
+    pub detail: Option<Box<OpDetail>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -236,6 +237,9 @@ pub struct Sim<P: Protocol> {
     next_action: usize,
     /// User actions applied so far (the scenario's first this many).
     applied_user: usize,
+    /// The scenario's action list is kept elsewhere (by a timeline), so
+    /// acting does not add to `scenario.actions` ([`Sim::forget_actions`]).
+    actions_elsewhere: bool,
     out: Out<P::Msg>,
     checker: P::Checker,
     violation: Option<FoundViolation>,
@@ -297,6 +301,7 @@ impl<P: Protocol> Sim<P> {
             schedule,
             next_action: 0,
             applied_user: 0,
+            actions_elsewhere: false,
             out: Out::new(NodeId(0), scenario.nodes),
             checker,
             violation: None,
@@ -437,7 +442,7 @@ impl<P: Protocol> Sim<P> {
             Effect::Detail { request, detail } => {
                 if let Some(p) = self.pending.get(&request) {
                     if let Some(op) = self.history.get_mut(p.history) {
-                        op.detail = Some(detail);
+                        op.detail = Some(Box::new(detail));
                     }
                 }
             }
@@ -1084,14 +1089,16 @@ impl<P: Protocol> Sim<P> {
         self.check_applicable(&action)?;
         let now = self.now;
         self.run_until(now, u64::MAX);
-        let at_or_before = self.scenario.actions.partition_point(|a| a.at <= now);
-        self.scenario.actions.insert(
-            at_or_before,
-            TimedAction {
-                at: now,
-                action: action.clone(),
-            },
-        );
+        if !self.actions_elsewhere {
+            let at_or_before = self.scenario.actions.partition_point(|a| a.at <= now);
+            self.scenario.actions.insert(
+                at_or_before,
+                TimedAction {
+                    at: now,
+                    action: action.clone(),
+                },
+            );
+        }
         // Applied at once: it joins the scenario, not the schedule.
         self.applied_user += 1;
         self.apply_action(&action);
@@ -1399,6 +1406,7 @@ impl<P: Protocol> Sim<P> {
             schedule: self.schedule[self.next_action..].to_vec(),
             next_action: 0,
             applied_user: self.applied_user,
+            actions_elsewhere: self.actions_elsewhere,
             out: Out::new(NodeId(0), self.scenario.nodes),
             checker: self.checker.clone(),
             violation: self.violation.clone(),
@@ -1442,7 +1450,18 @@ impl<P: Protocol> Sim<P> {
         sort_schedule(&mut rest);
         self.schedule.truncate(self.next_action);
         self.schedule.extend(rest);
-        self.scenario.actions = actions.to_vec();
+        if !self.actions_elsewhere {
+            self.scenario.actions = actions.to_vec();
+        }
+    }
+
+    /// Stops keeping the scenario's action list (and drops it): the caller
+    /// keeps it, as a timeline does for every branch. The run is the same;
+    /// only [`Sim::scenario`]'s `actions` is then empty. A long run of
+    /// steady requests would otherwise hold each of them twice.
+    pub fn forget_actions(&mut self) {
+        self.actions_elsewhere = true;
+        self.scenario.actions = Vec::new();
     }
 
     /// The term `node` leads in, if it is up and leads.

@@ -78,6 +78,8 @@ pub trait Simulation {
     fn snapshot(&self) -> Box<dyn Simulation>;
     fn applied_user_actions(&self) -> usize;
     fn set_future_actions(&mut self, actions: &[TimedAction]);
+    /// [`Sim::forget_actions`]: the caller keeps the action list.
+    fn forget_actions(&mut self);
     fn leads(&self, node: NodeId) -> Option<u64>;
     fn trace_mut(&mut self) -> &mut Trace;
     // --- quorum stores ---
@@ -174,6 +176,9 @@ impl<P: Protocol> Simulation for Sim<P> {
     }
     fn set_future_actions(&mut self, actions: &[TimedAction]) {
         Sim::set_future_actions(self, actions)
+    }
+    fn forget_actions(&mut self) {
+        Sim::forget_actions(self)
     }
     fn leads(&self, node: NodeId) -> Option<u64> {
         Sim::leads(self, node)

@@ -208,6 +208,10 @@ impl Timeline {
         // Built without keeping events, the few start-up events are gone.
         // A fresh build keeps them; the app builds that way.
         trace.drain_events(None);
+        // The branch keeps the action list; the cursor and every copy of
+        // it stop keeping their own (a long run's requests are many).
+        let actions = cursor.scenario().actions.clone();
+        cursor.forget_actions();
         let snap = Snap {
             len: cursor.trace().len(),
             time: cursor.now(),
@@ -217,7 +221,7 @@ impl Timeline {
             id: 0,
             parent: None,
             fork: None,
-            actions: cursor.scenario().actions.clone(),
+            actions,
             snaps: alloc::vec![snap],
             events,
             markers: Vec::new(),
@@ -358,19 +362,10 @@ impl Timeline {
     ) -> Result<bool, ScenarioError> {
         if !self.is_behind(cursor) {
             let now = cursor.now();
-            cursor.act(action)?;
-            // The cursor inserted the action after those at or before
-            // `now`; do the same rather than copy every action so far.
-            let theirs = &cursor.scenario().actions;
-            let mine = &mut self.branches[self.current].actions;
-            let k = mine.partition_point(|a| a.at <= now);
-            let same_so_far = theirs.len() == mine.len() + 1
-                && k.checked_sub(1).is_none_or(|j| theirs[j] == mine[j]);
-            if same_so_far {
-                mine.insert(k, theirs[k].clone());
-            } else {
-                mine.clone_from(theirs);
-            }
+            cursor.act(action.clone())?;
+            // Where a rebuilt scenario schedules it: after the actions at
+            // or before `now` (as `Sim::act` records it).
+            Self::record(&mut self.branches[self.current].actions, now, action);
             self.sync(cursor);
             return Ok(false);
         }
@@ -385,10 +380,12 @@ impl Timeline {
             .collect();
         let violation_seen = cursor.violation().is_some();
         let fork_hash = cursor.trace().hash();
-        if let Err(e) = cursor.act(action) {
+        if let Err(e) = cursor.act(action.clone()) {
             cursor.set_future_actions(&old_actions);
             return Err(e);
         }
+        let mut actions = prefix.to_vec();
+        Self::record(&mut actions, fork_time, action);
         let id = self.branches.iter().map(|b| b.id).max().unwrap_or(0) + 1;
         // The fork's own chunk is copied, so it must be here.
         self.make_resident(self.current, fork_len as usize / CHUNK);
@@ -398,7 +395,7 @@ impl Timeline {
             id,
             parent: Some(parent.id),
             fork: Some((fork_len, fork_time)),
-            actions: cursor.scenario().actions.clone(),
+            actions,
             snaps: parent
                 .snaps
                 .iter()
@@ -428,6 +425,12 @@ impl Timeline {
         self.current = self.branches.len() - 1;
         self.sync(cursor);
         Ok(true)
+    }
+
+    /// Inserts `action`, applied at `now`, into an action list.
+    fn record(actions: &mut Vec<TimedAction>, now: Time, action: Action) {
+        let k = actions.partition_point(|a| a.at <= now);
+        actions.insert(k, TimedAction { at: now, action });
     }
 
     /// Records what `cursor` computed past the head: its events, markers,

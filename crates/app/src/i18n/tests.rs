@@ -315,7 +315,7 @@ fn dynamic_texts() -> std::collections::BTreeSet<String> {
                 }
             }
         }
-        let board = Board::of(&*sim);
+        let board = Board::of(&*sim, &sim.scenario().actions);
         add(board.title);
         add(board.decision);
         for column in board.columns {

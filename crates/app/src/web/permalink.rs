@@ -90,7 +90,7 @@ pub fn install(model: ModelRef, send: Callback<Msg>) -> impl FnOnce() {
             show_title(&model.0.borrow());
             // Past the most actions a link may carry, no link would open:
             // do not encode hundreds of thousands of them to find out.
-            if model.0.borrow().sim().scenario().actions.len() > crate::link::MAX_ACTIONS {
+            if model.0.borrow().travel().timeline.actions().len() > crate::link::MAX_ACTIONS {
                 return;
             }
             let text = model.0.borrow().link_text();
