@@ -877,10 +877,8 @@ impl Timeline {
             // A chunk before the first snapshot could not be replayed.
             let first_snap = b.snaps.first().map_or(u64::MAX, |s| s.len);
             let replayable = (first_snap as usize).div_ceil(CHUNK);
-            for c in replayable..keep_from {
-                if b.events.resident(c).is_some() {
-                    return Shed::Events(b.events.evict(c));
-                }
+            if let Some(c) = b.events.oldest_resident(replayable, keep_from) {
+                return Shed::Events(b.events.evict(c));
             }
         }
         let current = self.current;

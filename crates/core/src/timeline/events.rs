@@ -31,6 +31,9 @@ struct Sealed {
 #[derive(Clone, Default)]
 pub struct EventLog {
     sealed: Vec<Sealed>,
+    /// Every sealed chunk before this one was let go: where the search
+    /// for the oldest resident chunk starts.
+    evicted_below: usize,
     /// The chunk being filled (never more than [`CHUNK`]).
     open: Vec<TraceEvent>,
 }
@@ -86,6 +89,7 @@ impl EventLog {
         }
         EventLog {
             sealed: self.sealed[..whole].to_vec(),
+            evicted_below: self.evicted_below.min(whole),
             open,
         }
     }
@@ -109,6 +113,7 @@ impl EventLog {
     pub fn restore(&mut self, c: usize, events: Rc<[TraceEvent]>) {
         if let Some(s) = self.sealed.get_mut(c) {
             s.events = Some(events);
+            self.evicted_below = self.evicted_below.min(c);
         }
     }
 
@@ -122,6 +127,16 @@ impl EventLog {
             Some(rc) if Rc::strong_count(&rc) == 1 => core::mem::size_of_val(&*rc),
             _ => 0,
         }
+    }
+
+    /// The oldest resident sealed chunk at or after `from`, before `to`.
+    pub fn oldest_resident(&mut self, from: usize, to: usize) -> Option<usize> {
+        let start = from.max(self.evicted_below);
+        let found = (start..to.min(self.sealed.len())).find(|&c| self.sealed[c].events.is_some());
+        if from <= self.evicted_below {
+            self.evicted_below = found.unwrap_or(to.max(start).min(self.sealed.len()));
+        }
+        found
     }
 
     /// Sealed chunks that are resident.
