@@ -1,7 +1,31 @@
 // Steps the browser tests share: read the app's probe, wait for a state,
-// set the speed by keyboard, and assert a page stayed clean.
+// set the speed by keyboard, ask the CLI for a trace hash, and assert a
+// page stayed clean.
 
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+let scratch;
+
+/** The trace hash the CLI prints for scenario `json` run to `micros`. */
+export function cliHash(json, micros, name) {
+  scratch ??= mkdtempSync(join(tmpdir(), 'splitbrain-cli-'));
+  const file = join(scratch, `${name}.json`);
+  writeFileSync(file, json);
+  const run = spawnSync(
+    'cargo',
+    ['run', '--quiet', '--release', '-p', 'splitbrain-cli', '--', 'run', file, '--until', `${micros}us`],
+    { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+  );
+  const match = /^trace hash: ([0-9a-f]{16})$/m.exec(run.stdout ?? '');
+  assert.ok(match, `the CLI printed no hash: ${run.stdout} ${run.stderr}`);
+  return match[1];
+}
 
 export function state(page) {
   return page.evaluate(() => window.splitbrain.state());

@@ -7,8 +7,8 @@
 //! snapshots where they are closest), which it replays when asked. The
 //! share leaves room for the allocator's slack and one frame's growth:
 //! the budget is for the wasm memory in all, which never shrinks (the
-//! soak test, `web/e2e/longrun.test.mjs`, saw it at about 1.1 times the
-//! heap).
+//! soak test, `web/e2e/longrun.test.mjs`, saw it at 1.1 times the heap
+//! at 51 nodes and 1.3 times with the default cluster's many actions).
 //!
 //! What cannot be let go is the simulation itself (its logs, its client
 //! history, the action list that replays it). If that alone outgrows the
@@ -25,7 +25,7 @@ pub const DEFAULT_BUDGET_MB: u32 = 256;
 pub const MIN_BUDGET_MB: u32 = 64;
 pub const MAX_BUDGET_MB: u32 = 4_000;
 /// The heap is kept under this share of the budget.
-const HEAP_SHARE: f64 = 0.8;
+const HEAP_SHARE: f64 = 0.75;
 /// Pieces let go at most per frame (each a chunk of events or a snapshot).
 const SHED_PER_FRAME: usize = 64;
 
