@@ -203,11 +203,17 @@ fn long_run(frames: usize) {
     m.heap = Some(heap);
     m.update(Msg::ToggleSteadyLoad);
     m.update(Msg::SetSpeed(1000.0));
+    // Natively every pointer is twice the size it is in wasm, and so is
+    // the simulation's own state: twice the page's default budget.
+    m.update(Msg::SetMemoryBudget(
+        2 * splitbrain_app::model::DEFAULT_BUDGET_MB,
+    ));
     let mut at = Vec::new();
     for target in [30_000u64, 30_000_000] {
         let t = Instant::now();
         while m.sim().trace().len() < target {
             m.frame(16.7);
+            assert!(!m.budget().exhausted, "{:?}", m.budget());
         }
         println!(
             "reached {} events in {:.1} s; heap {:.0} MB",
