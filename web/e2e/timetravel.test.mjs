@@ -135,7 +135,10 @@ test('acting in the past starts a branch; the earlier branch can be returned to'
     const head = await travel(page);
 
     // Back to 2 s and crash a node there (select it, press C).
-    const past = await scrubTo(page, 2_000_000);
+    await scrubTo(page, 2_000_000);
+    // Filling the scrubber may have scrolled the cluster out of view.
+    await page.locator('#cluster').scrollIntoViewIfNeeded();
+    const past = await state(page);
     const victim = past.nodes.find((n) => n.up).id;
     const at = past.nodes[victim];
     await page.mouse.click(past.canvas.left + at.x, past.canvas.top + at.y);
