@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! splitbrain run SCENARIO.json [--until TIME] [--seed N] [--trace OUT.jsonl] [--history OUT.edn]
-//! splitbrain check-history FILE [--format jepsen-etcd|porcupine-kv]
+//! splitbrain check-history FILE [--format F] [--model M] [--fail R] [--initial V] [--all-keys]
 //! splitbrain ring [--nodes N] [--vnodes 1,8,64,256] [--keys K]
 //! ```
 //!
@@ -28,11 +28,12 @@ use std::process::ExitCode;
 
 use splitbrain_core::time::parse_micros;
 use splitbrain_core::trace::{DropReason, EventKind, TraceEvent};
-use splitbrain_core::{build, RunOptions, Scenario, Simulation, Time};
+use splitbrain_core::{build, RunOptions, Scenario, Sim, Time};
 
 const USAGE: &str = "\
 usage: splitbrain run SCENARIO.json [--until TIME] [--seed N] [--trace OUT.jsonl] [--history OUT.edn] [--reads]
-       splitbrain check-history FILE [--format jepsen-etcd|porcupine-kv] [--max-steps N]
+       splitbrain check-history FILE [--format F] [--model M] [--fail R] [--initial V]
+                                [--all-keys] [--max-steps N]   (see check-history --help)
        splitbrain explore --model two-phase --rms N [--symmetry] [--dfs]
        splitbrain ring [--nodes N] [--vnodes 1,8,64,256] [--keys K] [--key NAME]
        splitbrain explore --protocol P [bounds] [--swarm RUNS] [--out FILE]
@@ -184,7 +185,7 @@ const TRACE_SLICE: u64 = 65_536;
 
 /// Runs `sim` to `until`, writing its trace to `path` as it goes (one JSON
 /// line per event) instead of holding it: memory stays flat for any run.
-fn run_streaming(path: &Path, sim: &mut dyn Simulation, until: Time) -> Result<(), Failure> {
+fn run_streaming(path: &Path, sim: &mut Sim, until: Time) -> Result<(), Failure> {
     let failed = |e: std::io::Error| bad_input(format!("{}: write failed: {e}", path.display()));
     let file = std::fs::File::create(path)
         .map_err(|e| bad_input(format!("{}: cannot write: {e}", path.display())))?;
@@ -220,7 +221,7 @@ fn run(args: &[String]) -> Result<u8, Failure> {
     let mut sim = build(&scenario, options)
         .map_err(|e| bad_input(format!("{}: {e}", args.scenario.display())))?;
     match &args.trace {
-        Some(path) => run_streaming(path, sim.as_mut(), until)?,
+        Some(path) => run_streaming(path, &mut sim, until)?,
         None => {
             sim.run_until(until, u64::MAX);
         }
@@ -253,7 +254,7 @@ fn run(args: &[String]) -> Result<u8, Failure> {
         "client requests: {} ({} ok, {} failed, {} unknown)",
         stats.requests, stats.ok, stats.failed, stats.unknown
     );
-    cap::report(sim.as_ref(), until, args.reads);
+    cap::report(&sim, until, args.reads);
     println!("invariants:");
     let violation = sim.violation();
     for (i, name) in sim.invariant_names().iter().enumerate() {
@@ -267,9 +268,9 @@ fn run(args: &[String]) -> Result<u8, Failure> {
             None => println!("  {name}: holds"),
         }
     }
-    history::report_run(sim.as_ref(), args.history.as_deref())?;
+    history::report_run(&sim, args.history.as_deref())?;
     if args.logs {
-        logs::report(sim.as_ref());
+        logs::report(&sim);
     }
     if let Some(path) = &args.trace {
         println!("trace written to {}", path.display());
@@ -277,7 +278,21 @@ fn run(args: &[String]) -> Result<u8, Failure> {
     Ok(if violation.is_some() { 1 } else { 0 })
 }
 
+/// Rust ignores SIGPIPE, which turns a write to a closed pipe
+/// (`splitbrain ... | head -1`) into an error that `println!` panics on.
+/// With the default action back, the process ends quietly instead, as
+/// other Unix tools do, whichever command was writing.
+fn end_quietly_on_closed_pipes() {
+    #[cfg(unix)]
+    // SAFETY: called first thing in `main`, before any thread exists;
+    // SIG_DFL is a valid action for SIGPIPE.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 fn main() -> ExitCode {
+    end_quietly_on_closed_pipes();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("run") => run(&args[1..]),

@@ -50,13 +50,13 @@ fn live() -> usize {
 fn a_hundred_million_events_keep_memory_flat() {
     let scenario = Scenario::new(ProtocolConfig::Raft(Default::default()), 5, 7);
     let mut cursor = build(&scenario, RunOptions::default()).unwrap();
-    let mut tl = Timeline::new(&mut *cursor, DEFAULT_INTERVAL);
+    let mut tl = Timeline::new(&mut cursor, DEFAULT_INTERVAL);
     let mut samples: Vec<(u64, usize)> = Vec::new();
     let mut next = 10_000_000;
     let mut peak = 0;
     while tl.head_len() < EVENTS {
         let until = tl.head_time() + Span::from_millis(30_000);
-        tl.advance(&mut *cursor, until, u64::MAX);
+        tl.advance(&mut cursor, until, u64::MAX);
         while live() > BUDGET && tl.shed() != Shed::Nothing {}
         peak = peak.max(live());
         if tl.head_len() >= next {

@@ -9,6 +9,7 @@ mod dom;
 mod hook;
 mod icons;
 pub(crate) mod memory;
+mod palette;
 mod panic;
 // --- permalinks ---
 mod permalink;
