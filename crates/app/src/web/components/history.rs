@@ -37,6 +37,8 @@ pub struct HistoryProps {
     // --- i18n --- (a language switch re-renders the panel)
     #[prop_or_default]
     pub lang: crate::i18n::Lang,
+    #[prop_or_default]
+    pub text_ready: bool,
 }
 
 /// What the HTML part shows; the component re-renders when it changes.
