@@ -110,6 +110,16 @@ pub struct LogLine {
 }
 
 impl Panel {
+    /// The language of the text on the page: the one asked for once its
+    /// text is here, English until then.
+    pub fn shown_lang(&self) -> crate::i18n::Lang {
+        if self.text_ready {
+            self.lang
+        } else {
+            crate::i18n::Lang::En
+        }
+    }
+
     pub fn of(model: &Model) -> Panel {
         let sim = model.sim();
         let found = sim.violation();

@@ -131,11 +131,11 @@ pub fn app() -> Html {
     {
         let refresh = refresh.clone();
         use_effect_with(
-            (store.panel.lang, store.panel.text_ready),
-            move |(lang, ready)| {
-                super::lang::show(if *ready { *lang } else { crate::i18n::Lang::En });
-                if !*ready {
-                    super::lang::fetch(*lang, move || refresh.emit(()));
+            (store.panel.lang, store.panel.shown_lang()),
+            move |(asked, shown)| {
+                super::lang::show(*shown);
+                if shown != asked {
+                    super::lang::fetch(*asked, move || refresh.emit(()));
                 }
             },
         );
@@ -187,7 +187,7 @@ pub fn app() -> Html {
                     <Inspector panel={panel.clone()} send={send.clone()} />
                     <Invariants panel={panel.clone()} />
                     // --- history view ---
-                    <HistoryPanel model={store.model.clone()} lang={panel.lang} text_ready={panel.text_ready} />
+                    <HistoryPanel model={store.model.clone()} lang={panel.shown_lang()} />
                     <EventLog panel={panel.clone()} />
                 </aside>
             </main>
