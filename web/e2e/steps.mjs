@@ -31,8 +31,14 @@ export function state(page) {
   return page.evaluate(() => window.splitbrain.state());
 }
 
+// The page is up and speaks the language it was asked to: `<html lang>`
+// follows the text on the page, and Chinese text is fetched on first use.
 export async function ready(page) {
-  await page.waitForFunction(() => window.splitbrain?.state, null, { timeout: 30_000 });
+  await page.waitForFunction(
+    () => window.splitbrain?.state && document.documentElement.lang === window.splitbrain.state().lang,
+    null,
+    { timeout: 30_000 },
+  );
 }
 
 export async function until(page, predicate, what, timeout = 20_000) {

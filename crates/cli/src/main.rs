@@ -55,6 +55,23 @@ pub(crate) fn bad_input(message: impl Into<String>) -> Failure {
     Failure(message.into(), 2)
 }
 
+/// An argument that is no known option: the command's one input file
+/// (a `what`), unless it looks like an option.
+pub(crate) fn operand(
+    arg: &str,
+    file: &mut Option<PathBuf>,
+    what: &str,
+    usage: &str,
+) -> Result<(), Failure> {
+    if arg.starts_with('-') {
+        return Err(bad_input(format!("unknown option `{arg}`\n\n{usage}")));
+    }
+    if file.replace(PathBuf::from(arg)).is_some() {
+        return Err(bad_input(format!("one {what} at a time\n\n{usage}")));
+    }
+    Ok(())
+}
+
 struct RunArgs {
     scenario: PathBuf,
     until: Option<Time>,
@@ -99,14 +116,7 @@ fn parse_run_args(args: &[String]) -> Result<RunArgs, Failure> {
             "--reads" => reads = true,
             "--logs" => logs = true,
             "-h" | "--help" => return Err(Failure(USAGE.to_string(), 0)),
-            flag if flag.starts_with('-') => {
-                return Err(bad_input(format!("unknown option `{flag}`\n\n{USAGE}")))
-            }
-            path => {
-                if scenario.replace(PathBuf::from(path)).is_some() {
-                    return Err(bad_input(format!("one scenario at a time\n\n{USAGE}")));
-                }
-            }
+            other => operand(other, &mut scenario, "scenario", USAGE)?,
         }
     }
     let scenario = scenario.ok_or_else(|| bad_input(format!("no scenario given\n\n{USAGE}")))?;

@@ -6,6 +6,7 @@ mod app;
 mod cluster;
 mod components;
 mod dom;
+pub(crate) mod fetch;
 mod hook;
 mod icons;
 pub(crate) mod memory;
