@@ -64,6 +64,7 @@ use crate::id::{NodeId, RequestId};
 use crate::protocol::{
     ClientRequest, EntryView, NodeDetail, NodeView, Op, Out, Outcome, Protocol, RoleKind, TimerId,
 };
+use crate::protocols::state_machine::{self, Store};
 use crate::pvec::PVec;
 use crate::scenario::ScenarioError;
 use crate::time::{Span, Time};
@@ -215,6 +216,22 @@ pub struct ChainDurable {
     caught_up: u64,
 }
 
+/// The engine asks every protocol for a first-boot durable state; the
+/// chain's depends on the cluster's size, so [`Chain::new`] builds it and
+/// this one (no members, nothing held) only satisfies the bound.
+impl Default for ChainDurable {
+    fn default() -> ChainDurable {
+        ChainDurable {
+            history: PVec::new(),
+            epoch: FIRST_EPOCH,
+            chain: Arc::from([]),
+            joined: FIRST_EPOCH,
+            synced: true,
+            caught_up: 0,
+        }
+    }
+}
+
 /// One node: the master (`n0`) or a server of the chain.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Chain {
@@ -232,7 +249,7 @@ pub struct Chain {
     synced: bool,
     caught_up: u64,
     // Volatile: a server.
-    kv: BTreeMap<String, String>,
+    kv: Store,
     /// The tail is known to hold the first `acked` updates; what follows
     /// is the sent list.
     acked: u64,
@@ -325,14 +342,8 @@ impl Chain {
     /// Applies `update` as the next entry of the history.
     fn apply(&mut self, update: Arc<Update>, epoch: Epoch) {
         let before = self.history.last().map_or(0, |e| e.digest);
-        match &update.op {
-            Op::Put { key, value } => {
-                self.kv.insert(key.clone(), value.clone());
-            }
-            Op::Append { key, value } => self.kv.entry(key.clone()).or_default().push_str(value),
-            // Reads never enter the chain.
-            Op::Get { .. } => {}
-        }
+        // Reads never enter the chain, so nothing is answered from here.
+        state_machine::apply(&mut self.kv, &update.op);
         let digest = stable_hash(&(before, &*update));
         self.history.push(Entry {
             update,
@@ -697,12 +708,9 @@ impl Protocol for Chain {
             nodes,
             config,
             ChainDurable {
-                history: PVec::new(),
-                epoch: FIRST_EPOCH,
                 chain,
-                joined: FIRST_EPOCH,
-                synced: true,
                 caught_up: (1..nodes as u16).fold(0, |m, n| m | bit(NodeId(n))),
+                ..ChainDurable::default()
             },
         )
     }
@@ -875,7 +883,7 @@ impl Protocol for Chain {
         }
         NodeDetail {
             log: self.entry_views(1),
-            kv: self.kv.clone().into_iter().collect(),
+            kv: state_machine::view(&self.kv),
             fields,
         }
     }
