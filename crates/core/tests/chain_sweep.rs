@@ -87,7 +87,7 @@ fn with_variant(base: &Scenario, variant: ChainVariant) -> Scenario {
 }
 
 fn linearizable(sim: &Sim) -> Verdict {
-    let history = History::from_client_ops(sim.history());
+    let history = History::from_client_ops(&sim.history().to_vec());
     check::linearizability(&history, &CheckOptions::default()).verdict
 }
 
