@@ -10,50 +10,20 @@ use std::time::Instant;
 
 use splitbrain_core::explore::protocol::{to_scenario, Bounds, ProtocolModel};
 use splitbrain_core::explore::swarm::swarm;
-use splitbrain_core::explore::{explore, Options, Strategy, Verdict};
+use splitbrain_core::explore::{Options, Verdict};
 use splitbrain_core::protocol::{Op, Protocol};
 use splitbrain_core::protocols::commit::three_phase::{ThreePhase, ThreePhaseConfig};
 use splitbrain_core::protocols::paxos::{Paxos, PaxosConfig, PaxosVariant};
 use splitbrain_core::protocols::raft::{Raft, RaftConfig};
 use splitbrain_core::{Action, NodeId, ProtocolConfig, Scenario, Time, TimedAction};
 
+use crate::explore::{number, print_summary, search, SearchArgs, USAGE};
 use crate::{bad_input, load_scenario, Failure};
-
-pub const USAGE: &str = "\
-usage: splitbrain explore --protocol P [--scenario FILE] [--bfs|--dfs]
-                          [--max-depth N] [--max-states N] [--max-crashes N]
-                          [--max-drops N] [--max-duplicates N] [--max-partitions N]
-                          [--max-in-flight N] [--max-timers N] [--out FILE]
-       splitbrain explore --protocol P --swarm RUNS [--seed N] [--out FILE]
-
-  --protocol P       paxos, naive-paxos (no promise phase: broken on purpose),
-                     three-phase or raft
-  --scenario FILE    start from this scenario (its protocol, cluster and
-                     client requests) instead of the protocol's default:
-                     3 nodes; three-phase with one transaction at 0s
-  --bfs              breadth-first: the shortest counterexample (default)
-  --dfs              depth-first: less memory
-  --max-timers N     timer firings in all (bounds ballots, ticks); default 4
-  --max-in-flight N  messages in flight at once; default 16
-  --out FILE         write the (shortest) counterexample as a scenario
-  --swarm RUNS       instead of exploring, simulate RUNS seeded runs with
-                     random faults and report the failing seeds
-
-exit status: 0 no violation within the bounds, 1 a violation, 2 bad input";
-
-fn number<T: std::str::FromStr>(flag: &str, value: Option<&String>) -> Result<T, Failure> {
-    let text = value.ok_or_else(|| bad_input(format!("{flag} needs a value\n\n{USAGE}")))?;
-    text.parse().map_err(|_| {
-        bad_input(format!(
-            "{flag} `{text}`: expected a small non-negative integer"
-        ))
-    })
-}
 
 struct Args {
     protocol: String,
     scenario: Option<PathBuf>,
-    options: Options,
+    search: SearchArgs,
     bounds: Bounds,
     out: Option<PathBuf>,
     swarm: Option<usize>,
@@ -64,10 +34,10 @@ fn parse(args: &[String]) -> Result<Args, Failure> {
     let mut a = Args {
         protocol: String::new(),
         scenario: None,
-        options: Options {
+        search: SearchArgs::new(Options {
             stop_at_violation: true,
             ..Options::default()
-        },
+        }),
         bounds: Bounds::default(),
         out: None,
         swarm: None,
@@ -75,6 +45,9 @@ fn parse(args: &[String]) -> Result<Args, Failure> {
     };
     let mut it = args.iter();
     while let Some(arg) = it.next() {
+        if a.search.take(arg, &mut it)? {
+            continue;
+        }
         match arg.as_str() {
             "--protocol" => {
                 a.protocol = it
@@ -83,16 +56,12 @@ fn parse(args: &[String]) -> Result<Args, Failure> {
                     .ok_or_else(|| bad_input(format!("--protocol needs a value\n\n{USAGE}")))?
             }
             "--scenario" => a.scenario = it.next().map(PathBuf::from),
-            "--bfs" => a.options.strategy = Strategy::BreadthFirst,
-            "--dfs" => a.options.strategy = Strategy::DepthFirst,
             "--symmetry" => {
                 return Err(bad_input(
                     "--symmetry: not offered for protocols, whose node ids carry meaning \
                      (ballot numbers, the coordinator); it applies to --model two-phase",
                 ))
             }
-            "--max-depth" => a.options.max_depth = Some(number(arg, it.next())?),
-            "--max-states" => a.options.max_states = Some(number(arg, it.next())?),
             "--max-crashes" => a.bounds.max_crashes = number(arg, it.next())?,
             "--max-drops" => a.bounds.max_drops = number(arg, it.next())?,
             "--max-duplicates" => a.bounds.max_duplicates = number(arg, it.next())?,
@@ -136,7 +105,6 @@ fn base(a: &Args) -> Result<Scenario, Failure> {
             };
             Scenario::new(ProtocolConfig::Paxos(config), 3, 0)
         }
-        // --- explorer: Raft ---
         "raft" => Scenario::new(ProtocolConfig::Raft(RaftConfig::default()), 3, 0),
         "three-phase" => {
             let mut s = Scenario::new(
@@ -189,7 +157,6 @@ pub fn run(args: &[String]) -> Result<u8, Failure> {
     match &scenario.protocol {
         ProtocolConfig::Paxos(c) => exhaustive::<Paxos>(&a, &scenario, c.clone()),
         ProtocolConfig::ThreePhase(c) => exhaustive::<ThreePhase>(&a, &scenario, c.clone()),
-        // --- explorer: Raft ---
         ProtocolConfig::Raft(c) => exhaustive::<Raft>(&a, &scenario, c.clone()),
         other => Err(bad_input(format!(
             "{} cannot be explored exhaustively yet (try --swarm RUNS)",
@@ -200,29 +167,17 @@ pub fn run(args: &[String]) -> Result<u8, Failure> {
 
 fn exhaustive<P>(a: &Args, scenario: &Scenario, config: P::Config) -> Result<u8, Failure>
 where
-    P: Protocol + Hash + Eq,
-    P::Durable: Hash + Eq,
-    P::Msg: Eq,
-    P::Checker: Hash + Eq,
+    P: Protocol + Hash + Eq + Send + Sync,
+    P::Config: Sync,
+    P::Durable: Hash + Eq + Send + Sync,
+    P::Msg: Eq + Send + Sync,
+    P::Checker: Hash + Eq + Send + Sync,
 {
     let model = ProtocolModel::<P>::new(scenario, config, a.bounds)
         .map_err(|e| bad_input(format!("scenario: {e}")))?;
-    let start = Instant::now();
-    let report = explore(&model, a.options);
-    let seconds = start.elapsed().as_secs_f64();
-    println!("unique states: {}", report.unique_states);
-    println!(
-        "explored in {:.1} ms ({:.0} states/s), depth {}, {} bytes/state{}",
-        seconds * 1e3,
-        report.unique_states as f64 / seconds.max(1e-9),
-        report.depth,
-        report.bytes_per_state,
-        if report.complete {
-            ""
-        } else {
-            ", stopped at a bound: verdicts cover the states visited"
-        }
-    );
+    let ran = search(&model, &a.search);
+    print_summary::<ProtocolModel<P>>(&ran, &a.search);
+    let report = &ran.report;
     let mut failed = false;
     for (name, _, verdict) in &report.verdicts {
         match verdict {
