@@ -224,7 +224,9 @@ fn expand<M: Model>(cx: &Context<'_, M>, range: Range<u32>, job: &mut Job<M>) {
             }
             let next = canon(model, options.symmetry, next);
             let fp = fingerprint(&next);
-            if cx.seen.contains(fp) || !local.insert(fp) {
+            // The task's own set first: it is small and at hand, and
+            // most successors are found again within a slice.
+            if !local.insert(fp) || cx.seen.contains(fp) {
                 return;
             }
             let link = Link::new(i, position);
