@@ -3,14 +3,14 @@
 //! be split among workers:
 //!
 //! 1. Expand: each task takes a contiguous part of the slice and lists the
-//!    successors not seen before (nor earlier in its own part) as
+//!    successors not seen before (nor just before in its own part) as
 //!    candidates: fingerprint and link, plus the state itself if the
 //!    frontier is kept, with the properties checked in it. Candidates go
 //!    into one bucket per merger, by fingerprint shard.
 //! 2. Settle: each merger owns some shards of the fingerprint set and
 //!    inserts its buckets' candidates in the order one thread would have
 //!    found them (task by task, each in order); those that were new
-//!    survive. The survivors are then stored in that same order.
+//!    survive, the first of any repeats. The survivors are then stored in that same order.
 //!
 //! So which state is stored, at which index and with which parent, never
 //! depends on how the slice was split.
@@ -26,7 +26,7 @@ use alloc::vec;
 use alloc::vec::Vec;
 use core::ops::Range;
 
-use super::store::{fingerprint, shard_of, Link, Links, Local, Seen, Shard, ROOT};
+use super::store::{fingerprint, shard_of, Link, Links, Recent, Seen, Shard, ROOT};
 use super::{
     Expectation, Model, Options, Progress, Property, Report, Stop, Strategy, Verdict, Workers,
 };
@@ -84,7 +84,7 @@ struct Context<'a, M: Model> {
 /// One task's share of a step, and what it keeps between steps.
 struct Job<M: Model> {
     scratch: Vec<M::Action>,
-    local: Local,
+    recent: Recent,
     rebuild: Rebuild<M::State>,
     /// By merger.
     found: Vec<Found<M::State>>,
@@ -99,7 +99,7 @@ impl<M: Model> Job<M> {
     fn new() -> Self {
         Job {
             scratch: Vec::new(),
-            local: Local::default(),
+            recent: Recent::default(),
             rebuild: Rebuild { path: Vec::new() },
             found: Vec::new(),
             events: Vec::new(),
@@ -198,13 +198,12 @@ fn check<M: Model>(
 fn expand<M: Model>(cx: &Context<'_, M>, range: Range<u32>, job: &mut Job<M>) {
     let Job {
         scratch,
-        local,
+        recent,
         rebuild,
         found,
         events,
         stop,
     } = job;
-    local.clear();
     found.clear();
     found.resize_with(cx.mergers, Found::default);
     events.clear();
@@ -224,9 +223,7 @@ fn expand<M: Model>(cx: &Context<'_, M>, range: Range<u32>, job: &mut Job<M>) {
             }
             let next = canon(model, options.symmetry, next);
             let fp = fingerprint(&next);
-            // The task's own set first: it is small and at hand, and
-            // most successors are found again within a slice.
-            if !local.insert(fp) || cx.seen.contains(fp) {
+            if !recent.insert(fp) || cx.seen.contains(fp) {
                 return;
             }
             let link = Link::new(i, position);
@@ -428,7 +425,7 @@ impl<M: Model> Search<M> {
         let jobs: usize = self
             .jobs
             .iter()
-            .map(|j| j.local.bytes() + j.rebuild.path.capacity() * (state + 8))
+            .map(|j| j.recent.bytes() + j.rebuild.path.capacity() * (state + 8))
             .sum();
         self.seen.bytes()
             + self.links.bytes()

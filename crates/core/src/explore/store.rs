@@ -267,46 +267,37 @@ impl Links {
     }
 }
 
-/// A small set of fingerprints, for a search job to skip successors it
-/// has already found in its own slice. Cleared and reused slice by slice.
-#[derive(Debug, Default)]
-pub(super) struct Local {
+/// The fingerprints a search task met last, in a small direct-mapped
+/// table that stays in cache: most successors are found again by the
+/// next few states (two orders of the same two steps), and this answers
+/// for them without a look into the shared set. A fingerprint in here is
+/// in the shared set or among the task's candidates already; one pushed
+/// out is only looked up again.
+#[derive(Debug)]
+pub(super) struct Recent {
     slots: Vec<u64>,
-    len: usize,
 }
 
-impl Local {
-    pub(super) fn clear(&mut self) {
-        if self.len > 0 {
-            self.slots.iter_mut().for_each(|s| *s = 0);
-            self.len = 0;
+/// 4096 slots: 32 KiB, within a core's first-level cache.
+const RECENT: usize = 1 << 12;
+
+impl Default for Recent {
+    fn default() -> Self {
+        Recent {
+            slots: vec![0; RECENT],
         }
     }
+}
 
-    /// Adds `fp`; false if it was already there.
+impl Recent {
+    /// Notes `fp`; false if it was met recently.
     pub(super) fn insert(&mut self, fp: u64) -> bool {
-        if (self.len + 1) * 2 > self.slots.len() {
-            let bigger = vec![0; (self.slots.len() * 2).max(256)];
-            let old = core::mem::replace(&mut self.slots, bigger);
-            self.len = 0;
-            for fp in old.into_iter().filter(|&fp| fp != 0) {
-                self.insert(fp);
-            }
+        let slot = &mut self.slots[fp as usize & (RECENT - 1)];
+        if *slot == fp {
+            return false;
         }
-        let mask = self.slots.len() - 1;
-        let mut at = fp as usize & mask;
-        loop {
-            let slot = self.slots[at];
-            if slot == fp {
-                return false;
-            }
-            if slot == 0 {
-                self.slots[at] = fp;
-                self.len += 1;
-                return true;
-            }
-            at = (at + 1) & mask;
-        }
+        *slot = fp;
+        true
     }
 
     pub(super) fn bytes(&self) -> usize {
@@ -364,14 +355,11 @@ mod tests {
     }
 
     #[test]
-    fn local_sets_forget_on_clear() {
-        let mut local = Local::default();
-        assert!(local.insert(5));
-        assert!(!local.insert(5));
-        for fp in 1..1000 {
-            local.insert(fp);
-        }
-        local.clear();
-        assert!(local.insert(5));
+    fn recent_fingerprints_are_recognised_until_pushed_out() {
+        let mut recent = Recent::default();
+        assert!(recent.insert(5));
+        assert!(!recent.insert(5));
+        assert!(recent.insert(5 + RECENT as u64)); // the same slot
+        assert!(recent.insert(5));
     }
 }
