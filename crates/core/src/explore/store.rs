@@ -14,16 +14,21 @@ use alloc::vec;
 use alloc::vec::Vec;
 use core::hash::{Hash, Hasher};
 
-/// A fingerprint hasher: each word is mixed in by a folded 64×64→128-bit
-/// multiply, and the result finished by an avalanche. 0 is never
-/// returned: it marks an empty slot.
+/// A fingerprint hasher. Words are mixed into two lanes in turn, each by
+/// a folded 64×64→128-bit multiply, so that the multiplies of consecutive
+/// words overlap instead of waiting on each other (hashing a protocol's
+/// state is a long chain of small writes); `finish` folds the lanes
+/// together and avalanches. 0 is never returned: it marks an empty slot.
 pub(super) struct Fingerprinter {
-    state: u64,
+    /// The lane the next word goes into, and the other.
+    next: u64,
+    other: u64,
 }
 
 const K0: u64 = 0x243F_6A88_85A3_08D3;
 const K1: u64 = 0x9E37_79B9_7F4A_7C15;
 const K2: u64 = 0xD6E8_FEB8_6659_FD93;
+const K3: u64 = 0x1319_8A2E_0370_7344;
 
 fn fold(a: u64, b: u64) -> u64 {
     let p = u128::from(a) * u128::from(b);
@@ -32,7 +37,7 @@ fn fold(a: u64, b: u64) -> u64 {
 
 impl Hasher for Fingerprinter {
     fn finish(&self) -> u64 {
-        let mut x = self.state;
+        let mut x = fold(self.next ^ K2, self.other ^ K3);
         x ^= x >> 33;
         x = x.wrapping_mul(0xFF51_AFD7_ED55_8CCD);
         x ^= x >> 33;
@@ -63,7 +68,9 @@ impl Hasher for Fingerprinter {
         self.write_u64(u64::from(i));
     }
     fn write_u64(&mut self, i: u64) {
-        self.state = fold(self.state ^ i, K1).wrapping_add(K2);
+        let mixed = fold(self.next ^ i, K1);
+        self.next = self.other;
+        self.other = mixed;
     }
     fn write_usize(&mut self, i: usize) {
         self.write_u64(i as u64);
@@ -72,7 +79,10 @@ impl Hasher for Fingerprinter {
 
 /// The fingerprint of `state`: never 0.
 pub(super) fn fingerprint<S: Hash>(state: &S) -> u64 {
-    let mut h = Fingerprinter { state: K0 };
+    let mut h = Fingerprinter {
+        next: K0,
+        other: K0.rotate_left(32),
+    };
     state.hash(&mut h);
     h.finish()
 }
