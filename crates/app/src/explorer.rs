@@ -105,8 +105,9 @@ pub struct Form {
 /// The largest reference model the dialog offers: 10 RMs is already
 /// tens of millions of states.
 pub const MAX_FORM_RMS: usize = 10;
-/// The most states a browser search stores (each takes tens to hundreds
-/// of bytes; a tab has a few GiB at most).
+/// The most states a browser search stores: a fingerprint and a link
+/// each, about 24 bytes, so under half a GiB (a tab has a few GiB at
+/// most).
 pub const MAX_FORM_STATES: usize = 20_000_000;
 
 impl Default for Form {
@@ -291,6 +292,7 @@ pub fn job(request: &Request) -> Result<Box<dyn Running>, String> {
         symmetry: request.symmetry && request.target.has_symmetry(),
         max_depth: request.max_depth,
         max_states: Some(request.max_states),
+        max_memory: None,
         stop_at_violation: true,
     };
     let bounds = Bounds {

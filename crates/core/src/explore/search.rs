@@ -86,6 +86,8 @@ struct Job<M: Model> {
     scratch: Vec<M::Action>,
     recent: Recent,
     rebuild: Rebuild<M::State>,
+    /// Successors not yet looked up in the shared set.
+    pending: Found<M::State>,
     /// By merger.
     found: Vec<Found<M::State>>,
     /// Per property: the first state found in the task's part where it
@@ -101,6 +103,7 @@ impl<M: Model> Job<M> {
             scratch: Vec::new(),
             recent: Recent::default(),
             rebuild: Rebuild { path: Vec::new() },
+            pending: Found::default(),
             found: Vec::new(),
             events: Vec::new(),
             stop: None,
@@ -200,6 +203,7 @@ fn expand<M: Model>(cx: &Context<'_, M>, range: Range<u32>, job: &mut Job<M>) {
         scratch,
         recent,
         rebuild,
+        pending,
         found,
         events,
         stop,
@@ -223,23 +227,51 @@ fn expand<M: Model>(cx: &Context<'_, M>, range: Range<u32>, job: &mut Job<M>) {
             }
             let next = canon(model, options.symmetry, next);
             let fp = fingerprint(&next);
-            if !recent.insert(fp) || cx.seen.contains(fp) {
+            if !recent.insert(fp) {
                 return;
             }
+            // Checked before knowing it is new: a state seen before was
+            // checked when it was found, so it decides no open property.
             let link = Link::new(i, position);
             if check(model, cx.properties, cx.open, events, &next, link)
                 && options.stop_at_violation
             {
                 *stop = Some(link);
             }
-            let bucket = &mut found[shard_of(fp) % cx.mergers];
-            bucket.candidates.push(Candidate { fp, link });
+            pending.candidates.push(Candidate { fp, link });
             if !M::REBUILD_FRONTIER {
-                bucket.states.push(next);
+                pending.states.push(next);
             }
         });
+        if pending.candidates.len() >= PENDING || stop.is_some() {
+            sift(cx, pending, found);
+        }
         if stop.is_some() {
             return;
+        }
+    }
+    sift(cx, pending, found);
+}
+
+/// Successors looked up in the shared set together rather than one by one
+/// as they are made: their lookups then wait on memory at the same time.
+const PENDING: usize = 64;
+
+/// Moves the pending successors not in the shared set into their
+/// mergers' buckets.
+fn sift<M: Model>(
+    cx: &Context<'_, M>,
+    pending: &mut Found<M::State>,
+    found: &mut [Found<M::State>],
+) {
+    cx.seen.touch(pending.candidates.iter().map(|c| c.fp));
+    let mut states = pending.states.drain(..);
+    for c in pending.candidates.drain(..) {
+        let state = states.next();
+        if !cx.seen.contains(c.fp) {
+            let bucket = &mut found[shard_of(c.fp) % cx.mergers];
+            bucket.candidates.push(c);
+            bucket.states.extend(state);
         }
     }
 }
@@ -257,14 +289,21 @@ fn settle<S>(
     let mut out = Found::default();
     for found in inputs {
         let mut states = found.states.into_iter();
-        for c in found.candidates {
-            let state = states.next();
-            if stop.is_some_and(|v| c.link > v) {
-                break;
+        for batch in found.candidates.chunks(PENDING) {
+            let mut any = 0;
+            for c in batch {
+                any ^= shards[shard_of(c.fp) / mergers].touch(c.fp);
             }
-            if shards[shard_of(c.fp) / mergers].insert(c.fp) {
-                out.candidates.push(c);
-                out.states.extend(state);
+            core::hint::black_box(any);
+            for c in batch {
+                let state = states.next();
+                if stop.is_some_and(|v| c.link > v) {
+                    return out;
+                }
+                if shards[shard_of(c.fp) / mergers].insert(c.fp) {
+                    out.candidates.push(*c);
+                    out.states.extend(state);
+                }
             }
         }
     }

@@ -123,6 +123,12 @@ impl Shard {
         ((u128::from(fp << SHARD_BITS) * slots as u128) >> 64) as usize
     }
 
+    /// The slot `fp` is looked up in first, read so that it is in cache
+    /// when the lookup comes (see [`Seen::touch`]).
+    pub(super) fn touch(&self, fp: u64) -> u64 {
+        self.slots[Self::home(fp, self.slots.len())]
+    }
+
     pub(super) fn contains(&self, fp: u64) -> bool {
         let n = self.slots.len();
         let mut at = Self::home(fp, n);
@@ -205,6 +211,17 @@ impl Seen {
 
     pub(super) fn insert(&mut self, fp: u64) -> bool {
         self.shards[shard_of(fp)].insert(fp)
+    }
+
+    /// Reads the first slot each of `fps` would be looked up in, all
+    /// before any is needed: the reads go out to memory together, and the
+    /// lookups that follow find their slots in cache.
+    pub(super) fn touch(&self, fps: impl Iterator<Item = u64>) {
+        let mut any = 0;
+        for fp in fps {
+            any ^= self.shards[shard_of(fp)].touch(fp);
+        }
+        core::hint::black_box(any);
     }
 
     pub(super) fn bytes(&self) -> usize {
