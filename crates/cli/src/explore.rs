@@ -5,6 +5,7 @@
 //! every core, within a memory bound, with a progress line on stderr.
 
 use std::io::{IsTerminal, Write};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use splitbrain_core::explore::two_phase::{TwoPhaseSpec, MAX_RMS};
@@ -159,8 +160,8 @@ impl SearchArgs {
     }
 }
 
-/// Threads for the core's search: each step's tasks on scoped threads,
-/// the first on the caller's.
+/// Threads for the core's search: the caller's and `count - 1` scoped
+/// ones, each taking the next task until none is left.
 struct Threads(usize);
 
 impl Workers for Threads {
@@ -169,15 +170,22 @@ impl Workers for Threads {
     }
 
     fn join<'a>(&self, tasks: Vec<Box<dyn FnOnce() + Send + 'a>>) {
-        let mut tasks = tasks.into_iter();
-        let Some(first) = tasks.next() else {
-            return;
+        let helpers = self.0.min(tasks.len()).saturating_sub(1);
+        let queue = Mutex::new(tasks.into_iter());
+        let work = || loop {
+            // The lock is held only to take a task, never while one runs,
+            // so a panicking task cannot poison it for the others.
+            let next = queue.lock().expect("never poisoned").next();
+            match next {
+                Some(task) => task(),
+                None => break,
+            }
         };
         std::thread::scope(|scope| {
-            for task in tasks {
-                scope.spawn(task);
+            for _ in 0..helpers {
+                scope.spawn(work);
             }
-            first();
+            work();
         });
     }
 }

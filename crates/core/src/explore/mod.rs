@@ -211,10 +211,12 @@ pub struct Progress {
 /// Threads to spread a breadth-first search over. The core starts none
 /// itself: a caller that has threads (the command line) implements this.
 pub trait Workers {
-    /// How many tasks to split each step into.
+    /// How many threads run tasks. A step is split into a few tasks per
+    /// thread, so that a thread held up (by another process, or by a
+    /// slower part) leaves its remaining tasks to the others.
     fn count(&self) -> usize;
-    /// Runs every task, possibly at the same time, and returns once all
-    /// have finished.
+    /// Runs every task, any number at the same time, in any order, and
+    /// returns once all have finished.
     fn join<'a>(&self, tasks: Vec<Box<dyn FnOnce() + Send + 'a>>);
 }
 

@@ -38,6 +38,9 @@ const MAX_STATES: usize = u32::MAX as usize - 1;
 /// Fewer states than this per task are not worth a task of their own.
 const MIN_PER_TASK: u32 = 32;
 
+/// Tasks per thread in a step split among threads.
+const TASKS_PER_THREAD: usize = 2;
+
 const DETERMINISTIC: &str =
     "a stored link names an action its parent enables: models are deterministic";
 
@@ -558,14 +561,15 @@ impl<M: Model> Search<M> {
     }
 
     /// Breadth-first: expands up to `budget` states of the current level
-    /// (and the levels after it), in steps of up to `tasks` parts, handing
-    /// the parts to `fan_expand` and the mergers' work to `fan_settle`.
+    /// (and the levels after it), in steps split for `threads` threads,
+    /// handing the parts to `fan_expand` and the mergers' work to
+    /// `fan_settle`.
     #[allow(clippy::type_complexity)]
     fn breadth_first(
         &mut self,
         model: &M,
         budget: usize,
-        tasks: usize,
+        threads: usize,
         fan_expand: &mut dyn FnMut(&Context<'_, M>, &mut [Job<M>], &[Range<u32>]),
         fan_settle: &mut dyn FnMut(
             Vec<(Vec<Found<M::State>>, Vec<&mut Shard>)>,
@@ -596,7 +600,12 @@ impl<M: Model> Search<M> {
             let start = self.cursor;
             let end = self.level_end.min(start.saturating_add(left as u32));
             let n = end - start;
-            let parts = tasks.min(n.div_ceil(MIN_PER_TASK) as usize).max(1);
+            let wanted = if threads > 1 {
+                threads * TASKS_PER_THREAD
+            } else {
+                1
+            };
+            let parts = wanted.min(n.div_ceil(MIN_PER_TASK) as usize).max(1);
             let ranges: Vec<Range<u32>> = (0..parts as u64)
                 .map(|p| {
                     let at = |p: u64| start + (u64::from(n) * p / parts as u64) as u32;
