@@ -10,7 +10,8 @@
 //! 2. Settle: each merger owns some shards of the fingerprint set and
 //!    inserts its buckets' candidates in the order one thread would have
 //!    found them (task by task, each in order); those that were new
-//!    survive, the first of any repeats. The survivors are then stored in that same order.
+//!    survive, the first of any repeats. The survivors are then stored in
+//!    that same order.
 //!
 //! So which state is stored, at which index and with which parent, never
 //! depends on how the slice was split.
@@ -105,7 +106,10 @@ impl<M: Model> Job<M> {
         Job {
             scratch: Vec::new(),
             recent: Recent::default(),
-            rebuild: Rebuild { path: Vec::new() },
+            rebuild: Rebuild {
+                path: Vec::new(),
+                missing: Vec::new(),
+            },
             pending: Found::default(),
             found: Vec::new(),
             events: Vec::new(),
@@ -127,6 +131,8 @@ fn canon<M: Model>(model: &M, symmetry: bool, state: M::State) -> M::State {
 /// share their ancestors, so rebuilding a state costs about one step.
 struct Rebuild<S> {
     path: Vec<Option<(u32, S)>>,
+    /// The (level, index) pairs to rebuild, deepest first: kept to reuse.
+    missing: Vec<(usize, u32)>,
 }
 
 impl<S: Clone> Rebuild<S> {
@@ -141,7 +147,7 @@ impl<S: Clone> Rebuild<S> {
             self.path.resize_with(level + 1, || None);
         }
         // Up to the nearest ancestor rebuilt already, or an initial state.
-        let mut missing = Vec::new();
+        let missing = &mut self.missing;
         let (mut l, mut i) = (level, index);
         loop {
             if matches!(&self.path[l], Some((j, _)) if *j == i) {
@@ -734,6 +740,7 @@ impl<M: Model> Search<M> {
     fn depth_first(&mut self, model: &M, budget: usize) -> bool {
         let options = self.options;
         let mut events = vec![None; self.properties.len()];
+        let mut open: Vec<bool> = self.verdicts.iter().map(Option::is_none).collect();
         for _ in 0..budget {
             if self.done {
                 break;
@@ -747,7 +754,6 @@ impl<M: Model> Search<M> {
                 self.depth_cut = true;
                 continue;
             }
-            let open: Vec<bool> = self.verdicts.iter().map(Option::is_none).collect();
             events.iter_mut().for_each(|e| *e = None);
             let mut stop = false;
             let mut deepest = self.max_depth;
@@ -782,7 +788,10 @@ impl<M: Model> Search<M> {
                 stack.push((next, i, depth + 1));
             });
             self.max_depth = deepest;
-            self.decide(model, &events);
+            if events.iter().any(Option::is_some) {
+                self.decide(model, &events);
+                open = self.verdicts.iter().map(Option::is_none).collect();
+            }
             if self.full {
                 self.fill();
                 self.done = true;
