@@ -278,7 +278,11 @@ test('a broken invariant pauses the run and is shown in red', { timeout: 90_000 
   }
 });
 
-/** The CLI's trace hash for a scenario, or null if the CLI refuses it. */
+/**
+ * The CLI's trace hash for a scenario. A CLI that fails (a status other
+ * than 0, or 1 for a broken invariant) or prints no hash fails the test:
+ * a skipped scenario would be a comparison that silently did not happen.
+ */
 function cliHash(file, until) {
   const args = ['run', fileURLToPath(new URL(file, SCENARIOS)), '--until', until];
   // Through cargo, so a binary left over from an older build can never be
@@ -287,29 +291,34 @@ function cliHash(file, until) {
     cwd: ROOT,
     encoding: 'utf8',
   });
+  assert.ok(!run.error, `${file}: the CLI did not start: ${run.error}`);
+  assert.ok(run.status === 0 || run.status === 1, `${file}: the CLI failed (status ${run.status}): ${run.stderr}`);
   const match = /^trace hash: ([0-9a-f]{16})$/m.exec(run.stdout ?? '');
-  return match ? match[1] : null;
+  assert.ok(match, `${file}: the CLI printed no trace hash: ${run.stdout} ${run.stderr}`);
+  return match[1];
 }
 
-test('a scenario gives the same trace hash in the browser as in the CLI', { timeout: 300_000 }, async () => {
+test('every shipped scenario gives the same trace hash in the browser as in the CLI', { timeout: 600_000 }, async () => {
   const app = await openApp();
   try {
     const { page } = app;
     await ready(page);
+    // Every file but the gallery's index is a scenario, of any protocol.
+    const files = readdirSync(SCENARIOS)
+      .filter((f) => f.endsWith('.json') && f !== 'gallery.json')
+      .sort();
+    assert.ok(files.length >= 30, `only ${files.length} scenario files found`);
     let compared = 0;
-    for (const file of readdirSync(SCENARIOS).filter((f) => f.endsWith('.json')).sort()) {
+    for (const file of files) {
       const json = readFileSync(new URL(file, SCENARIOS), 'utf8');
-      const scenario = JSON.parse(json);
-      // Every protocol runs in the page; the gallery index is no scenario.
-      if (!scenario?.protocol?.name) continue;
+      assert.ok(JSON.parse(json)?.protocol?.name, `${file}: no protocol`);
       const native = cliHash(file, '3s');
-      if (native === null) continue;
       const browser = await page.evaluate(([json, until]) => window.splitbrain.runScenario(json, until), [json, 3_000_000]);
       assert.equal(browser, native, `${file}: browser and CLI disagree`);
       console.log(`# ${file}: trace hash ${browser} in both`);
       compared++;
     }
-    assert.ok(compared >= 2, `only ${compared} scenarios compared`);
+    assert.equal(compared, files.length, 'every scenario compared');
     assertClean(app);
   } finally {
     await app.close();

@@ -28,8 +28,12 @@ test('ring view: removing a node moves its keys, far fewer than modulo hashing',
     const m = moved.match(/^(\d+)% on the ring \((\d+) of (\d+)\) vs (\d+)% with modulo hashing, when n4 left/);
     assert.ok(m, moved);
     const [ring, , , modulo] = [Number(m[1]), m[2], m[3], Number(m[4])];
-    assert.ok(ring > 0 && ring < 45, `ring moved ${ring}%`);
-    assert.ok(modulo > ring, `modulo ${modulo}% vs ring ${ring}%`);
+    // One node of five leaving should move about a fifth of the keys. The
+    // default ring (8 virtual nodes each, 96 sample keys) is deterministic:
+    // measured 17% (16 of 96) on the ring, 83% with modulo hashing
+    // (crates/app/src/ringview.rs, the_default_ring_moves_about_a_fifth).
+    assert.ok(ring >= 15 && ring <= 20, `ring moved ${ring}%`);
+    assert.ok(modulo >= 80, `modulo ${modulo}% vs ring ${ring}%`);
     assert.equal(await page.locator('.ring-legend li').count(), 4);
 
     // More virtual nodes: the spread is reported for the new count.

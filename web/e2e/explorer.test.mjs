@@ -115,7 +115,6 @@ test('explorer: a big search shows rising progress, keeps the page responsive, a
 
     // The page stays responsive while the worker searches: animation
     // frames keep coming, queued tasks run promptly, Cancel answers.
-    // Printed, not asserted tightly (the machine is shared).
     const frames = await page.evaluate(countFrames);
     // How long a task queued on the page waits to run (worst of 20).
     const taskMs = await page.evaluate(async () => {
@@ -135,7 +134,11 @@ test('explorer: a big search shows rising progress, keeps the page responsive, a
         `${frames.n} during it (worst gap ${frames.worst.toFixed(1)} ms); ` +
         `a queued task waits at most ${taskMs.toFixed(1)} ms; a focus round trip from the test takes ${focusMs} ms`,
     );
-    assert.ok(frames.n >= 2, `animation frames keep coming (${frames.n} in 1 s)`);
+    // Headless Chromium draws at 60 Hz: measured 59 frames in 1 s before
+    // the search and 61 during it (the search runs in a worker). A search
+    // that cost the page half its frames would be a regression; half, not
+    // all, because the machine is shared with builds.
+    assert.ok(frames.n >= idle.n / 2, `animation frames keep coming (${frames.n} in 1 s, ${idle.n} idle)`);
     assert.ok((await state(page)).overlay === 'explorer', 'the app still answers');
 
     const before = Date.now();

@@ -163,7 +163,10 @@ fn check_parts(m: &Model) {
     let ops = m.sim().history();
     let mut convert = Series::new("history from ops");
     let history = convert.time(|| History::from_client_ops(ops));
-    let options = CheckOptions { max_steps: 10_000 };
+    let options = CheckOptions {
+        max_steps: 10_000,
+        ..CheckOptions::default()
+    };
     let mut lin = Series::new("linearizable");
     let l = lin.time(|| check::linearizability(&history, &options));
     let mut all = Series::new("check (all)");

@@ -4,8 +4,9 @@
 //! decision. Built only from what the protocol exposes for display
 //! (`NodeView`, `NodeDetail`) and the run's counters.
 
-use splitbrain_core::protocol::RoleKind;
-use splitbrain_core::{Action, NodeId, ProtocolConfig, Simulation, Span};
+use splitbrain_core::protocol::{NodeView, RoleKind};
+use splitbrain_core::registry::Column;
+use splitbrain_core::{Action, NodeId, Sim, Span};
 
 use crate::protocols::ProtocolChoice;
 
@@ -48,7 +49,6 @@ impl Cost {
     /// `12.5 msgs · 410 B per decision`, or why there is no figure yet.
     pub fn summary(&self) -> String {
         match (self.messages_per_decision(), self.bytes_per_decision()) {
-            // --- i18n ---
             (Some(m), Some(b)) => {
                 crate::i18n::tf("{0} msgs · {1} B", &[&one_decimal(m), &(b.round() as u64)])
             }
@@ -68,16 +68,19 @@ pub struct Board {
     /// The panel's heading: "Transactions", "Paxos", ...
     pub title: &'static str,
     pub legend: &'static str,
-    pub columns: &'static [&'static str],
+    pub columns: Vec<&'static str>,
     pub rows: Vec<BoardRow>,
     pub cost: Cost,
     /// What a decision is called here: `transaction`, `value`, `entry`.
     pub decision: &'static str,
+    /// Users may choose participants' votes (the vote column is buttons).
+    pub votes: bool,
 }
 
 impl Board {
-    pub fn of(sim: &dyn Simulation) -> Board {
-        let choice = ProtocolChoice::of(&sim.scenario().protocol);
+    pub fn of(sim: &Sim) -> Board {
+        let choice = crate::protocols::of(&sim.scenario().protocol);
+        let protocol = choice.protocol;
         let now = sim.now();
         let stats = sim.stats();
         let cost = Cost {
@@ -85,122 +88,19 @@ impl Board {
             sent: stats.sent,
             bytes: stats.bytes,
         };
-        let (title, columns, decision): (_, &'static [&'static str], _) = match choice {
-            ProtocolChoice::Raft => ("Raft", &["role", "term", "commit", "log"], "entry"),
-            ProtocolChoice::TwoPhase => (
-                "Transactions",
-                &["state", "txn", "vote", "in doubt for"],
-                "transaction",
-            ),
-            ProtocolChoice::ThreePhase => {
-                ("Transactions", &["state", "txn", "vote"], "transaction")
-            }
-            ProtocolChoice::Paxos | ProtocolChoice::NaivePaxos => (
-                if choice == ProtocolChoice::Paxos {
-                    "Paxos"
-                } else {
-                    "Naive Paxos: no promise phase"
-                },
-                &["role", "promised", "accepted", "chosen"],
-                "value",
-            ),
-            ProtocolChoice::MultiPaxos => (
-                "Multi-Paxos",
-                &["role", "ballot", "chosen slots", "log"],
-                "value",
-            ),
-            ProtocolChoice::Quorum | ProtocolChoice::Gossip => (
-                "Replicas",
-                &["role", "writes", "keys", "siblings", "hints"],
-                "write",
-            ),
-            ProtocolChoice::LockService => (
-                "Locks and the file",
-                // Replicas show their term and lock log; storage its highest
-                // token and the file's versions; workers their token.
-                &["role", "term or token", "log or file versions"],
-                "write",
-            ),
-        };
         let rows = (0..sim.node_count() as u16)
             .map(NodeId)
             .map(|node| {
                 let view = sim.node_view(node);
                 let up = sim.is_up(node);
                 let in_doubt_for = view.in_doubt_since.map(|since| now.since(since));
-                let votes = choice.is_commit() && node.0 != 0;
-                let cells = match choice {
-                    ProtocolChoice::Raft => vec![
-                        view.role_label.to_owned(),
-                        view.term.to_string(),
-                        view.commit_index.to_string(),
-                        view.log_len.to_string(),
-                    ],
-                    ProtocolChoice::TwoPhase | ProtocolChoice::ThreePhase => {
-                        let latest = view
-                            .log_tail
-                            .last()
-                            .map_or_else(|| "—".to_owned(), |e| format!("T{}", e.index));
-                        let mut cells = vec![
-                            view.role_label.to_owned(),
-                            latest,
-                            if votes {
-                                vote_text(sim, node)
-                            } else {
-                                "—".to_owned()
-                            },
-                        ];
-                        if choice == ProtocolChoice::TwoPhase {
-                            cells.push(in_doubt_for.map_or_else(String::new, format_span));
-                        }
-                        cells
-                    }
-                    ProtocolChoice::Paxos | ProtocolChoice::NaivePaxos => {
-                        let detail = sim.node_detail(node);
-                        let field = |name: &str| {
-                            detail
-                                .fields
-                                .iter()
-                                .find(|(k, _)| *k == name)
-                                .map_or_else(|| "—".to_owned(), |(_, v)| v.clone())
-                        };
-                        vec![
-                            view.role_label.to_owned(),
-                            field("promised"),
-                            field("accepted"),
-                            field("chosen"),
-                        ]
-                    }
-                    ProtocolChoice::MultiPaxos => vec![
-                        view.role_label.to_owned(),
-                        format!("b{}", view.term),
-                        view.commit_index.to_string(),
-                        view.log_len.to_string(),
-                    ],
-                    ProtocolChoice::LockService => vec![
-                        view.role_label.to_owned(),
-                        view.term.to_string(),
-                        view.log_len.to_string(),
-                    ],
-                    ProtocolChoice::Quorum | ProtocolChoice::Gossip => {
-                        let stored = sim.stored_versions(node);
-                        let own = stored.iter().filter(|k| k.hint_for.is_none());
-                        // A key holding more than one version has siblings:
-                        // concurrent writes nobody has merged yet.
-                        let siblings = own.clone().filter(|k| k.versions.len() > 1).count();
-                        vec![
-                            view.role_label.to_owned(),
-                            view.term.to_string(),
-                            own.count().to_string(),
-                            siblings.to_string(),
-                            stored
-                                .iter()
-                                .filter(|k| k.hint_for.is_some())
-                                .count()
-                                .to_string(),
-                        ]
-                    }
-                };
+                // Every node but the coordinator, n0, casts a vote.
+                let votes = protocol.can.votes.is_some() && node.0 != 0;
+                let cells = protocol
+                    .board
+                    .iter()
+                    .map(|(_, column)| cell(sim, node, &view, *column, votes, in_doubt_for))
+                    .collect();
                 BoardRow {
                     node,
                     role: view.role,
@@ -214,19 +114,73 @@ impl Board {
             .collect();
         Board {
             choice,
-            title,
+            title: choice.preset.board_title,
             legend: choice.legend(),
-            columns,
+            columns: protocol.board.iter().map(|(heading, _)| *heading).collect(),
             rows,
             cost,
-            decision,
+            decision: protocol.words.decision,
+            votes: protocol.can.votes.is_some(),
+        }
+    }
+
+    /// Where the vote column is, if the protocol has one.
+    pub fn vote_column(&self) -> Option<usize> {
+        self.choice
+            .protocol
+            .board
+            .iter()
+            .position(|(_, c)| *c == Column::Vote)
+    }
+}
+
+/// What one column shows of `node`.
+fn cell(
+    sim: &Sim,
+    node: NodeId,
+    view: &NodeView,
+    column: Column,
+    votes: bool,
+    in_doubt_for: Option<Span>,
+) -> String {
+    let dash = || "—".to_owned();
+    match column {
+        Column::Role => view.role_label.to_owned(),
+        Column::Term => view.term.to_string(),
+        Column::Ballot => format!("b{}", view.term),
+        Column::CommitIndex => view.commit_index.to_string(),
+        Column::LogLength => view.log_len.to_string(),
+        Column::Transaction => view
+            .log_tail
+            .last()
+            .map_or_else(dash, |e| format!("T{}", e.index)),
+        Column::Vote if votes => vote_text(sim, node),
+        Column::Vote => dash(),
+        Column::InDoubtFor => in_doubt_for.map_or_else(String::new, format_span),
+        Column::Field(name) => sim
+            .node_detail(node)
+            .fields
+            .into_iter()
+            .find(|(k, _)| *k == name)
+            .map_or_else(dash, |(_, v)| v),
+        Column::Keys | Column::Siblings | Column::Hints => {
+            let stored = sim.stored_versions(node);
+            let own = stored.iter().filter(|k| k.hint_for.is_none());
+            let count = match column {
+                Column::Keys => own.count(),
+                // A key holding more than one version has siblings:
+                // concurrent writes nobody has merged yet.
+                Column::Siblings => own.filter(|k| k.versions.len() > 1).count(),
+                _ => stored.iter().filter(|k| k.hint_for.is_some()).count(),
+            };
+            count.to_string()
         }
     }
 }
 
 /// The vote the user last chose for `node` in this run, read back from the
 /// run's recorded actions (where a replay reads it too).
-pub fn user_vote(sim: &dyn Simulation, node: NodeId) -> Option<bool> {
+pub fn user_vote(sim: &Sim, node: NodeId) -> Option<bool> {
     sim.scenario()
         .actions
         .iter()
@@ -238,13 +192,9 @@ pub fn user_vote(sim: &dyn Simulation, node: NodeId) -> Option<bool> {
 }
 
 /// How `node` will vote, if that is certain.
-fn known_vote(sim: &dyn Simulation, node: NodeId) -> Option<bool> {
+fn known_vote(sim: &Sim, node: NodeId) -> Option<bool> {
     user_vote(sim, node).or_else(|| {
-        let policy = match &sim.scenario().protocol {
-            ProtocolConfig::TwoPhase(c) => &c.votes,
-            ProtocolConfig::ThreePhase(c) => &c.votes,
-            _ => return None,
-        };
+        let policy = sim.scenario().protocol.vote_policy()?;
         if policy.always_no.contains(&node) {
             Some(false)
         } else if policy.no_probability == 0.0 {
@@ -256,7 +206,7 @@ fn known_vote(sim: &dyn Simulation, node: NodeId) -> Option<bool> {
 }
 
 /// How `node` will vote: the user's choice, else the scenario's policy.
-fn vote_text(sim: &dyn Simulation, node: NodeId) -> String {
+fn vote_text(sim: &Sim, node: NodeId) -> String {
     if let Some(yes) = user_vote(sim, node) {
         return if yes {
             crate::i18n::t("yes (your choice)")
@@ -265,10 +215,8 @@ fn vote_text(sim: &dyn Simulation, node: NodeId) -> String {
         }
         .to_owned();
     }
-    let policy = match &sim.scenario().protocol {
-        ProtocolConfig::TwoPhase(c) => &c.votes,
-        ProtocolConfig::ThreePhase(c) => &c.votes,
-        _ => return "—".to_owned(),
+    let Some(policy) = sim.scenario().protocol.vote_policy() else {
+        return "—".to_owned();
     };
     if policy.always_no.contains(&node) {
         crate::i18n::t("no (always)").to_owned()
@@ -297,7 +245,7 @@ mod tests {
     use super::*;
     use splitbrain_core::{build, RunOptions, Scenario, Time};
 
-    fn load(json: &str) -> Box<dyn Simulation> {
+    fn load(json: &str) -> Sim {
         let scenario: Scenario = serde_json::from_str(json).unwrap();
         build(&scenario, RunOptions::default()).unwrap()
     }
@@ -308,7 +256,7 @@ mod tests {
             "../../../web/scenarios/two-phase-blocking.json"
         ));
         sim.run_until(Time(2_000_000), u64::MAX);
-        let board = Board::of(sim.as_ref());
+        let board = Board::of(&sim);
         assert_eq!(board.title, "Transactions");
         let n1 = &board.rows[1];
         assert_eq!(n1.role_label, "in doubt");
@@ -318,7 +266,7 @@ mod tests {
         assert!(n1.votes && board.rows[0].cells[2] == "—");
         sim.run_until(Time(2_500_000), u64::MAX);
         assert_eq!(
-            Board::of(sim.as_ref()).rows[1].in_doubt_for,
+            Board::of(&sim).rows[1].in_doubt_for,
             Some(Span(2_390_000)),
             "live, not as of the node's last event"
         );
@@ -330,7 +278,7 @@ mod tests {
             "../../../web/scenarios/paxos-late-proposer.json"
         ));
         sim.run_until(Time(2_000_000), u64::MAX);
-        let board = Board::of(sim.as_ref());
+        let board = Board::of(&sim);
         assert_eq!(board.columns, ["role", "promised", "accepted", "chosen"]);
         for row in &board.rows {
             assert!(row.cells[1].starts_with('b'), "{row:?}");

@@ -15,7 +15,7 @@ use splitbrain_core::check::{self, CheckOptions, History, Verdict};
 use splitbrain_core::protocol::Op;
 use splitbrain_core::sim::{ClientOp, OpResult};
 use splitbrain_core::version::{audit, KeyVersions, Versioning};
-use splitbrain_core::{Action, NodeId, ProtocolConfig, Scenario, Simulation, Time};
+use splitbrain_core::{Action, NodeId, Scenario, Sim, Time};
 
 /// The two halves of the comparison, as shipped (and in the gallery).
 pub const CAP_FILES: [&str; 2] = ["cap-raft-partition.json", "cap-quorum-partition.json"];
@@ -89,16 +89,12 @@ pub fn availability(history: &[ClientOp], from: Time, to: Time) -> (usize, usize
 
 /// The versioning of a store that keeps versions.
 pub fn versioning(scenario: &Scenario) -> Option<Versioning> {
-    match &scenario.protocol {
-        ProtocolConfig::Quorum(c) => Some(c.versioning),
-        ProtocolConfig::Gossip(c) => Some(c.versioning),
-        _ => None,
-    }
+    scenario.protocol.versioning()
 }
 
 /// Measures a run as it stands now. The linearizability check gets
 /// `check_steps` search steps (0 skips it: `Unknown`).
-pub fn measure(sim: &dyn Simulation, check_steps: u64) -> CapNumbers {
+pub fn measure(sim: &Sim, check_steps: u64) -> CapNumbers {
     let now = sim.now();
     let history = sim.history();
     let window = partition_window(sim.scenario(), now).filter(|(from, _)| *from <= now);
@@ -121,6 +117,7 @@ pub fn measure(sim: &dyn Simulation, check_steps: u64) -> CapNumbers {
     } else {
         let options = CheckOptions {
             max_steps: check_steps,
+            ..CheckOptions::default()
         };
         check::check(&History::from_client_ops(history), &options)
             .linearizable
@@ -139,6 +136,15 @@ pub fn measure(sim: &dyn Simulation, check_steps: u64) -> CapNumbers {
 
 fn shipped(name: &str) -> Option<Scenario> {
     serde_json::from_str(crate::gallery::file(name)?).ok()
+}
+
+/// Whether the comparison has a half running `scenario`'s protocol: the
+/// panel offers to load it there.
+pub fn compares(scenario: &Scenario) -> bool {
+    CAP_FILES
+        .iter()
+        .filter_map(|f| shipped(f))
+        .any(|s| s.protocol.name() == scenario.protocol.name())
 }
 
 /// If `scenario` is one half of the CAP comparison (the same title as a
@@ -215,7 +221,7 @@ pub fn read_note(history: &[ClientOp], i: usize, mode: Versioning) -> Option<Str
 /// Fills in notes for the operations of `history` that have ended and
 /// have none yet. A read's note is final once it ends: the writes it is
 /// judged against all ended before it began.
-pub fn fill_notes(notes: &mut BTreeMap<usize, String>, sim: &dyn Simulation) {
+pub fn fill_notes(notes: &mut BTreeMap<usize, String>, sim: &Sim) {
     let Some(mode) = versioning(sim.scenario()) else {
         return;
     };
@@ -238,7 +244,7 @@ mod tests {
         Time(s * 1_000_000)
     }
 
-    fn run(name: &str, until: Time) -> Box<dyn Simulation> {
+    fn run(name: &str, until: Time) -> Sim {
         let s = shipped(name).unwrap();
         let mut sim = build(&s, RunOptions::default()).unwrap();
         sim.run_until(until, u64::MAX);
@@ -260,8 +266,8 @@ mod tests {
     #[test]
     fn raft_is_less_available_during_the_partition_and_the_store_less_consistent() {
         let t = secs(16);
-        let raft = measure(&*run(CAP_FILES[0], t), CHECK_STEPS);
-        let store = measure(&*run(CAP_FILES[1], t), CHECK_STEPS);
+        let raft = measure(&run(CAP_FILES[0], t), CHECK_STEPS);
+        let store = measure(&run(CAP_FILES[1], t), CHECK_STEPS);
         assert_eq!(raft.window, Some((secs(2), secs(12))));
         let (r, s) = (
             percent(raft.during).unwrap(),
@@ -286,8 +292,8 @@ mod tests {
     fn at_the_gallery_moment_raft_already_shows_lost_availability() {
         // The gallery entries open at 7 s: the panel must already tell
         // the two sides apart there.
-        let raft = measure(&*run(CAP_FILES[0], secs(7)), 0);
-        let store = measure(&*run(CAP_FILES[1], secs(7)), 0);
+        let raft = measure(&run(CAP_FILES[0], secs(7)), 0);
+        let store = measure(&run(CAP_FILES[1], secs(7)), 0);
         let (r, s) = (
             percent(raft.during).unwrap(),
             percent(store.during).unwrap(),
@@ -298,11 +304,11 @@ mod tests {
 
     #[test]
     fn before_the_partition_there_is_no_window_yet() {
-        let n = measure(&*run(CAP_FILES[1], secs(1)), 0);
+        let n = measure(&run(CAP_FILES[1], secs(1)), 0);
         assert_eq!(n.window, None);
         assert_eq!(n.during, (0, 0));
         assert_eq!(n.linearizable, Verdict::Unknown);
-        let n = measure(&*run(CAP_FILES[1], secs(5)), 0);
+        let n = measure(&run(CAP_FILES[1], secs(5)), 0);
         assert_eq!(n.window, Some((secs(2), secs(5))));
     }
 
@@ -310,7 +316,7 @@ mod tests {
     fn reads_say_who_answered_and_whether_they_were_stale() {
         let sim = run(CAP_FILES[1], secs(16));
         let mut notes = BTreeMap::new();
-        fill_notes(&mut notes, &*sim);
+        fill_notes(&mut notes, &sim);
         assert!(!notes.is_empty());
         let stale = notes.values().filter(|n| n.contains("STALE")).count();
         let fresh = notes.values().filter(|n| n.contains("up to date")).count();
@@ -319,11 +325,11 @@ mod tests {
             .values()
             .any(|n| n.contains("replicas that answered: n")));
         // Agrees with the core's audit on how many reads were stale.
-        let a = measure(&*sim, 0).consistency.unwrap();
+        let a = measure(&sim, 0).consistency.unwrap();
         assert_eq!(stale, a.stale);
         // Raft keeps no versions: no notes.
         let mut none = BTreeMap::new();
-        fill_notes(&mut none, &*run(CAP_FILES[0], secs(4)));
+        fill_notes(&mut none, &run(CAP_FILES[0], secs(4)));
         assert!(none.is_empty());
     }
 }

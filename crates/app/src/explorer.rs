@@ -10,51 +10,83 @@
 use serde::{Deserialize, Serialize};
 
 use crate::i18n::{t, t_dyn, tf};
-use splitbrain_core::explore::protocol::{to_scenario, Bounds, ProtocolModel};
+use splitbrain_core::explore::protocol::{Bounds, ProtocolSearch};
 use splitbrain_core::explore::two_phase::TwoPhaseSpec;
 use splitbrain_core::explore::{Model, Options, Progress, Search, Strategy, Verdict};
-use splitbrain_core::protocol::{Op, Protocol};
-use splitbrain_core::protocols::commit::three_phase::{ThreePhase, ThreePhaseConfig};
-use splitbrain_core::protocols::paxos::{Paxos, PaxosConfig, PaxosVariant};
-use splitbrain_core::protocols::raft::{Raft, RaftConfig};
-use splitbrain_core::{Action, NodeId, ProtocolConfig, Scenario, Time, TimedAction};
+use splitbrain_core::registry::{self, ExplorePreset};
 
-/// What can be explored: the two-phase commit reference model and the
-/// protocols whose state can be hashed and compared.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+/// What can be explored: a registered protocol, from one of its explorer
+/// presets, or the two-phase commit reference model.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+#[serde(into = "String", try_from = "String")]
 pub enum Target {
+    /// The Gray–Lamport TwoPhase specification: an abstract model, not a
+    /// protocol run in the simulator.
     TwoPhaseModel,
-    NaivePaxos,
-    Paxos,
-    ThreePhase,
-    Raft,
+    Protocol(&'static ExplorePreset),
 }
 
-/// The menu, in order: value (for the `<select>`), label.
-pub const TARGETS: [(Target, &str, &str); 5] = [
-    (
-        Target::NaivePaxos,
-        "naive-paxos",
-        "Naive Paxos (no promise phase)",
-    ),
-    (Target::Paxos, "paxos", "Paxos (3 acceptors)"),
-    (Target::ThreePhase, "three-phase", "Three-phase commit"),
-    (Target::Raft, "raft", "Raft (3 nodes)"),
-    (
-        Target::TwoPhaseModel,
-        "two-phase-model",
-        "Two-phase commit model (Gray–Lamport)",
-    ),
-];
+/// The reference model's value and label in the menu.
+const MODEL: (&str, &str) = ("two-phase-model", "Two-phase commit model (Gray–Lamport)");
+
+impl PartialEq for Target {
+    fn eq(&self, other: &Self) -> bool {
+        self.value() == other.value()
+    }
+}
+
+impl Eq for Target {}
+
+impl From<Target> for String {
+    fn from(target: Target) -> String {
+        target.value().to_owned()
+    }
+}
+
+impl TryFrom<String> for Target {
+    type Error = String;
+
+    fn try_from(value: String) -> Result<Target, String> {
+        Target::from_value(&value).ok_or_else(|| format!("nothing to explore is called {value}"))
+    }
+}
 
 impl Target {
-    pub fn from_value(value: &str) -> Option<Target> {
-        TARGETS.iter().find(|t| t.1 == value).map(|t| t.0)
+    /// The menu, in order: the registry's explorer presets, then the
+    /// reference model.
+    pub fn all() -> Vec<Target> {
+        registry::explore_presets()
+            .map(|(_, preset)| Target::Protocol(preset))
+            .chain([Target::TwoPhaseModel])
+            .collect()
     }
 
+    /// What the dialog offers first.
+    pub fn first() -> Target {
+        registry::explore_presets()
+            .find(|(_, preset)| preset.first)
+            .map_or(Target::TwoPhaseModel, |(_, preset)| {
+                Target::Protocol(preset)
+            })
+    }
+
+    pub fn from_value(value: &str) -> Option<Target> {
+        Target::all().into_iter().find(|t| t.value() == value)
+    }
+
+    /// The value of its `<option>`, also the CLI's `--protocol` name.
     pub fn value(self) -> &'static str {
-        TARGETS.iter().find(|t| t.0 == self).map_or("", |t| t.1)
+        match self {
+            Target::TwoPhaseModel => MODEL.0,
+            Target::Protocol(preset) => preset.id,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Target::TwoPhaseModel => MODEL.1,
+            Target::Protocol(preset) => preset.label,
+        }
     }
 
     /// Only the reference model's resource managers are interchangeable;
@@ -112,23 +144,17 @@ pub const MAX_FORM_STATES: usize = 20_000_000;
 
 impl Default for Form {
     fn default() -> Self {
-        Form::for_target(Target::NaivePaxos)
+        Form::for_target(Target::first())
     }
 }
 
 impl Form {
-    /// Defaults that finish in seconds (the bounds of the core's explorer
-    /// tests): naive Paxos breaks with two timer firings (one ballot per
-    /// proposer); real Paxos holds in all 19,050 states with 5 messages in
-    /// flight; 3PC breaks in 19 steps with 4 in flight and 10 firings.
+    /// Defaults that finish in seconds: a protocol's preset says its
+    /// bounds (the core's explorer tests use the same).
     pub fn for_target(target: Target) -> Form {
         let (timers, in_flight) = match target {
-            Target::ThreePhase => (10, 4),
-            Target::Paxos => (2, 5),
-            // An election, a leader and its first AppendEntries: 7,852
-            // states; each more firing or message multiplies that.
-            Target::Raft => (2, 4),
-            _ => (2, 16),
+            Target::Protocol(preset) => (preset.max_timers, preset.max_in_flight),
+            Target::TwoPhaseModel => (2, 16),
         };
         Form {
             target,
@@ -315,58 +341,19 @@ pub fn job(request: &Request) -> Result<Box<dyn Running>, String> {
                 search,
             })
         }
-        Target::NaivePaxos | Target::Paxos => {
-            let (scenario, config) = paxos(request.target == Target::NaivePaxos);
-            Box::new(ProtocolJob::<Paxos>::new(
-                scenario, config, bounds, options,
-            )?)
-        }
-        Target::Raft => {
-            let config = RaftConfig::default();
-            let scenario = Scenario::new(ProtocolConfig::Raft(config.clone()), 3, 0);
-            Box::new(ProtocolJob::<Raft>::new(scenario, config, bounds, options)?)
-        }
-        Target::ThreePhase => {
-            let (scenario, config) = three_phase();
-            Box::new(ProtocolJob::<ThreePhase>::new(
-                scenario, config, bounds, options,
-            )?)
+        Target::Protocol(preset) => {
+            let scenario = (preset.scenario)();
+            let new_search = scenario
+                .protocol
+                .search()
+                .ok_or_else(|| format!("{} cannot be explored", scenario.protocol.name()))?;
+            let search = new_search(&scenario, bounds, options).map_err(|e| e.to_string())?;
+            Box::new(ProtocolJob {
+                breadth_first: !request.dfs,
+                search,
+            })
         }
     })
-}
-
-/// The scenario the CLI explores by default: 3 nodes, each proposing.
-fn paxos(naive: bool) -> (Scenario, PaxosConfig) {
-    let config = PaxosConfig {
-        variant: if naive {
-            PaxosVariant::NaiveNoPromise
-        } else {
-            PaxosVariant::Classic
-        },
-        ..PaxosConfig::default()
-    };
-    (
-        Scenario::new(ProtocolConfig::Paxos(config.clone()), 3, 0),
-        config,
-    )
-}
-
-/// Three nodes, one transaction at time zero.
-fn three_phase() -> (Scenario, ThreePhaseConfig) {
-    let config = ThreePhaseConfig::default();
-    let mut s = Scenario::new(ProtocolConfig::ThreePhase(config.clone()), 3, 0);
-    s.actions.push(TimedAction {
-        at: Time::ZERO,
-        action: Action::Request {
-            node: NodeId(0),
-            client: None,
-            op: Op::Put {
-                key: "x".into(),
-                value: "1".into(),
-            },
-        },
-    });
-    (s, config)
 }
 
 struct SpecJob {
@@ -409,52 +396,15 @@ impl Running for SpecJob {
     }
 }
 
-struct ProtocolJob<P>
-where
-    P: Protocol + core::hash::Hash + Eq,
-    P::Durable: core::hash::Hash + Eq,
-    P::Msg: Eq,
-    P::Checker: core::hash::Hash + Eq,
-{
+/// A search over a protocol, through its registration.
+struct ProtocolJob {
     breadth_first: bool,
-    model: ProtocolModel<P>,
-    base: Scenario,
-    search: Search<ProtocolModel<P>>,
+    search: Box<dyn ProtocolSearch>,
 }
 
-impl<P> ProtocolJob<P>
-where
-    P: Protocol + core::hash::Hash + Eq,
-    P::Durable: core::hash::Hash + Eq,
-    P::Msg: Eq,
-    P::Checker: core::hash::Hash + Eq,
-{
-    fn new(
-        base: Scenario,
-        config: P::Config,
-        bounds: Bounds,
-        options: Options,
-    ) -> Result<Self, String> {
-        let model = ProtocolModel::<P>::new(&base, config, bounds).map_err(|e| e.to_string())?;
-        let search = Search::new(&model, options);
-        Ok(ProtocolJob {
-            breadth_first: options.strategy == Strategy::BreadthFirst,
-            model,
-            base,
-            search,
-        })
-    }
-}
-
-impl<P> Running for ProtocolJob<P>
-where
-    P: Protocol + core::hash::Hash + Eq,
-    P::Durable: core::hash::Hash + Eq,
-    P::Msg: Eq,
-    P::Checker: core::hash::Hash + Eq,
-{
+impl Running for ProtocolJob {
     fn run(&mut self, budget: usize) -> bool {
-        self.search.run(&self.model, budget)
+        self.search.run(budget)
     }
 
     fn progress(&self) -> Progress {
@@ -471,17 +421,9 @@ where
             if violation.is_some() {
                 break;
             }
-            let states = self.model.replay(path);
-            let steps = states
-                .iter()
-                .zip(path)
-                .map(|(w, s)| self.model.describe_in(w, *s))
-                .collect::<Vec<_>>();
-            let message = states
-                .last()
-                .and_then(|w| w.violation.as_ref())
-                .map(|v| v.1.clone());
-            let mut scenario = to_scenario(&self.model, &self.base, path);
+            let steps = self.search.describe(path);
+            let message = self.search.violation(path);
+            let mut scenario = self.search.scenario(path);
             scenario.title = Some(format!(
                 "Counterexample: {name} broken in {} steps",
                 path.len()
@@ -550,9 +492,14 @@ pub fn drive(request: &Request, clock: &mut dyn FnMut() -> f64, post: &mut dyn F
 mod tests {
     use super::*;
     use splitbrain_core::sim::Sim;
+    use splitbrain_core::Scenario;
 
     fn request(target: Target) -> Request {
         Form::for_target(target).request().unwrap()
+    }
+
+    fn target(value: &str) -> Target {
+        Target::from_value(value).unwrap()
     }
 
     fn run(request: &Request) -> (Outcome, usize) {
@@ -600,16 +547,18 @@ mod tests {
         let mut m = Form::for_target(Target::TwoPhaseModel);
         m.symmetry = true;
         assert!(m.request().unwrap().symmetry);
-        for (t, value, _) in TARGETS {
-            assert_eq!(Target::from_value(value), Some(t));
+        for t in Target::all() {
+            assert_eq!(Target::from_value(t.value()), Some(t));
         }
+        assert_eq!(Target::first().value(), "naive-paxos");
+        assert_eq!(Form::default().target, Target::first());
     }
 
     /// Naive Paxos: the 4-step agreement violation, as a scenario that
     /// breaks the same invariant when the simulator plays it.
     #[test]
     fn naive_paxos_counterexample_plays_in_the_simulator() {
-        let (outcome, _) = run(&request(Target::NaivePaxos));
+        let (outcome, _) = run(&request(target("naive-paxos")));
         let v = outcome.violation.clone().expect("a violation");
         assert_eq!((v.property.as_str(), v.steps.len()), ("agreement", 4));
         assert!(outcome
@@ -617,10 +566,8 @@ mod tests {
             .starts_with("Violated: agreement, after 4 steps (no shorter path exists; "));
         let scenario: Scenario = serde_json::from_str(&v.scenario.unwrap()).unwrap();
         assert_eq!(scenario.script.len(), 4);
-        let ProtocolConfig::Paxos(config) = scenario.protocol.clone() else {
-            panic!("a Paxos scenario")
-        };
-        let mut sim = Sim::<Paxos>::new(&scenario, config, true);
+        assert_eq!(scenario.protocol.name(), "paxos");
+        let mut sim = Sim::new(&scenario, splitbrain_core::RunOptions::default());
         while sim.violation().is_none() {
             assert!(sim.step(), "the replay ends without the violation");
         }
@@ -629,7 +576,7 @@ mod tests {
 
     #[test]
     fn real_paxos_holds_within_its_bounds() {
-        let (outcome, _) = run(&request(Target::Paxos));
+        let (outcome, _) = run(&request(target("paxos")));
         assert!(outcome.violation.is_none());
         assert!(outcome.complete);
         assert_eq!(outcome.unique_states, 19_050);
@@ -638,7 +585,7 @@ mod tests {
 
     #[test]
     fn raft_holds_within_its_default_bounds() {
-        let (outcome, _) = run(&request(Target::Raft));
+        let (outcome, _) = run(&request(target("raft")));
         assert!(outcome.violation.is_none());
         assert_eq!(
             outcome.summary(),
@@ -684,7 +631,7 @@ mod tests {
         let json = serde_json::to_string(&m).unwrap();
         assert!(json.contains("\"kind\":\"progress\""));
         assert_eq!(serde_json::from_str::<FromWorker>(&json).unwrap(), m);
-        let r = request(Target::ThreePhase);
+        let r = request(target("three-phase"));
         let back: Request = serde_json::from_str(&serde_json::to_string(&r).unwrap()).unwrap();
         assert_eq!(back, r);
         assert_eq!(thousands(1234567), "1,234,567");

@@ -48,6 +48,10 @@ pub const FILES: &[(&str, &str)] = &[
         include_str!("../../../web/scenarios/three-phase-partition-broken.json"),
     ),
     (
+        "three-phase-slow-message-broken.json",
+        include_str!("../../../web/scenarios/three-phase-slow-message-broken.json"),
+    ),
+    (
         "paxos-naive-broken.json",
         include_str!("../../../web/scenarios/paxos-naive-broken.json"),
     ),

@@ -465,7 +465,7 @@ impl HistoryView {
         };
         self.run = None;
         self.time_base = history.time_base;
-        for op in &history.ops {
+        for (i, op) in history.ops.iter().enumerate() {
             let shown = match op.outcome {
                 check::Outcome::Ok { .. } => Shown::Ok,
                 check::Outcome::Fail => Shown::Fail,
@@ -479,10 +479,11 @@ impl HistoryView {
                 complete: op.complete,
                 shown,
                 // Without the leading `pN `: the lane says it.
-                label: op
-                    .describe()
-                    .split_once(' ')
-                    .map_or_else(|| op.describe(), |(_, rest)| rest.to_owned()),
+                label: {
+                    let text = history.describe(i);
+                    text.split_once(' ')
+                        .map_or_else(|| text.clone(), |(_, rest)| rest.to_owned())
+                },
                 asked: None,
                 answered_by: None,
             });
@@ -490,6 +491,7 @@ impl HistoryView {
         self.settled = self.ops.len();
         let options = CheckOptions {
             max_steps: IMPORT_STEPS,
+            ..CheckOptions::default()
         };
         self.run_check(history.clone(), &options);
         self.imported = Some(history);
@@ -538,6 +540,7 @@ impl HistoryView {
         }
         let options = CheckOptions {
             max_steps: self.live_steps,
+            ..CheckOptions::default()
         };
         self.run_check(History::from_client_ops(history), &options);
     }
@@ -731,9 +734,11 @@ impl HistoryView {
                     let Some(e) = &key.explanation else {
                         continue;
                     };
-                    let name = match &e.key {
-                        Some(k) => tf("Key {0}", &[&check::Value::Str(k.clone())]),
-                        None => t("The register").to_owned(),
+                    let name = match (&e.key, history.semantics.model) {
+                        (Some(k), _) => tf("Key {0}", &[&check::Value::Str(k.clone())]),
+                        (None, check::Model::Mutex) => t("The mutex").to_owned(),
+                        (None, check::Model::MultiRegister) => t("The registers").to_owned(),
+                        (None, _) => t("The register").to_owned(),
                     };
                     lines.push(if e.prefix.len() == 1 {
                         tf(
@@ -850,7 +855,7 @@ impl HistoryView {
         match self.time_base {
             TimeBase::Micros => format!("{}.{:03} s", t / 1_000_000, (t / 1000) % 1000),
             TimeBase::Nanos => format!("{:.1} ms", t as f64 / 1e6),
-            TimeBase::Lines => format!("line {t}"),
+            TimeBase::Positions => format!("#{t}"),
         }
     }
 
@@ -1311,6 +1316,27 @@ mod tests {
         assert!(v.sync_live(1, &linearizable_run()));
         assert_eq!(v.lane_count(), 2);
         assert_eq!(v.lane_label(0), "c0");
+    }
+
+    #[test]
+    fn a_jepsen_mutex_history_is_imported_with_its_model() {
+        // Knossos's shape: a vector, maps across lines, a comment, a
+        // failed release that did not happen, a second acquire while held.
+        let text = "; two clients, one lock\n\
+            [{:process 0, :type :invoke, :f :acquire}\n\
+             {:process 0, :type :ok, :f :acquire}\n\
+             {:process 1, :type :invoke, :f :release}\n\
+             {:process 1, :type :fail, :f :release, :error :not-held}\n\
+             {:process 1, :type :invoke, :f :acquire}\n\
+             {:process 1, :type :ok, :f :acquire}]";
+        let mut v = HistoryView::new();
+        v.import("lock.edn", check::parse(text, None).unwrap());
+        assert_eq!(v.badges()[0].verdict, Verdict::Violated);
+        v.toggle(Property::Linearizable);
+        let why = v.explanation().join("\n");
+        assert!(why.contains("The mutex: the longest linearizable prefix has 1 operation, leaving the value held."), "{why}");
+        assert!(why.contains("p1: acquire ok"), "{why}");
+        assert_eq!(v.picture(452.0, 118.0, None).bars.len(), 3);
     }
 
     #[test]

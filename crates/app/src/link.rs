@@ -32,14 +32,7 @@ use std::fmt;
 
 use splitbrain_core::id::ClientId;
 use splitbrain_core::protocol::Op;
-use splitbrain_core::protocols::commit::three_phase::ThreePhaseConfig;
-use splitbrain_core::protocols::commit::two_phase::TwoPhaseConfig;
-use splitbrain_core::protocols::gossip::GossipConfig;
-use splitbrain_core::protocols::lock::LockConfig;
-use splitbrain_core::protocols::multi_paxos::MultiPaxosConfig;
-use splitbrain_core::protocols::paxos::PaxosConfig;
-use splitbrain_core::protocols::quorum::QuorumConfig;
-use splitbrain_core::protocols::raft::RaftConfig;
+use splitbrain_core::registry;
 use splitbrain_core::{Action, MessageId, NodeId, ProtocolConfig, Scenario, Time, TimedAction};
 
 // --- tours ---
@@ -124,29 +117,19 @@ const FLAG_STEADY: u64 = 2;
 const EMBED_AUTOPLAY: u64 = 1;
 const EMBED_LOOP: u64 = 2;
 
-/// The protocols in the order of their tag. Append only.
-const PROTOCOLS: [&str; 8] = [
-    "raft",
-    "two-phase",
-    "three-phase",
-    "paxos",
-    "multi-paxos",
-    "quorum",
-    "gossip",
-    "lock-service",
-];
+/// A protocol's tag is its place in the core's registry, which only grows
+/// at the end, so old links keep their numbers.
+fn protocol_tag(config: &ProtocolConfig) -> usize {
+    registry::protocols()
+        .iter()
+        .position(|d| d.id == config.name())
+        .expect("a config's protocol is registered")
+}
 
-fn default_config(index: usize) -> ProtocolConfig {
-    match index {
-        0 => ProtocolConfig::Raft(RaftConfig::default()),
-        1 => ProtocolConfig::TwoPhase(TwoPhaseConfig::default()),
-        2 => ProtocolConfig::ThreePhase(ThreePhaseConfig::default()),
-        3 => ProtocolConfig::Paxos(PaxosConfig::default()),
-        4 => ProtocolConfig::MultiPaxos(MultiPaxosConfig::default()),
-        5 => ProtocolConfig::Quorum(QuorumConfig::default()),
-        6 => ProtocolConfig::Gossip(GossipConfig::default()),
-        _ => ProtocolConfig::LockService(LockConfig::default()),
-    }
+/// The protocol tagged `tag`, every field at its default; `None` for a tag
+/// no protocol has.
+fn default_config(tag: usize) -> Option<ProtocolConfig> {
+    registry::default_config(tag)
 }
 
 /// Where a run stood when the link was made.
@@ -320,11 +303,8 @@ fn body(link: &Link) -> Vec<u8> {
     let s = &link.scenario;
     let base = Settings::default().scenario();
     let mut out = Vec::new();
-    let index = PROTOCOLS
-        .iter()
-        .position(|n| *n == s.protocol.name())
-        .expect("every protocol has a link tag");
-    if s.protocol != default_config(index) {
+    let index = protocol_tag(&s.protocol);
+    if default_config(index).as_ref() != Some(&s.protocol) {
         record(&mut out, T_PROTOCOL_JSON, &json(&s.protocol));
     } else if index != 0 {
         record(&mut out, T_PROTOCOL, &[index as u8]);
@@ -697,10 +677,8 @@ fn read_body(body: &[u8]) -> Result<Link, LinkError> {
         match tag {
             T_PROTOCOL => {
                 let i = p.byte()? as usize;
-                if i >= PROTOCOLS.len() {
-                    return Err(LinkError::Corrupt(format!("unknown protocol {i}")));
-                }
-                s.protocol = default_config(i);
+                s.protocol = default_config(i)
+                    .ok_or_else(|| LinkError::Corrupt(format!("unknown protocol {i}")))?;
             }
             T_PROTOCOL_JSON => {
                 s.protocol = from_json(payload, "protocol")?;

@@ -8,9 +8,7 @@ use splitbrain_core::gallery::GalleryEntry;
 use splitbrain_core::id::ClientId;
 use splitbrain_core::protocol::{Op, RoleKind};
 use splitbrain_core::rng::Rng;
-use splitbrain_core::{
-    Action, NodeId, RunOptions, Scenario, ScenarioError, Simulation, Span, Time,
-};
+use splitbrain_core::{Action, NodeId, RunOptions, Scenario, ScenarioError, Sim, Span, Time};
 
 use crate::frames::FrameProfile;
 use crate::geometry::{link_at, links_crossed, node_at, node_radius, Vec2, Viewport};
@@ -45,10 +43,7 @@ pub const RECENT_EVENTS: usize = 80;
 /// Builds a scenario's simulation. The page carries every protocol the
 /// core has (Raft, 2PC, 3PC, Paxos, Multi-Paxos), so it links them all
 /// through the core's `build`; `cargo xtask size` keeps the cost in view.
-pub fn build_sim(
-    scenario: &Scenario,
-    options: RunOptions,
-) -> Result<Box<dyn Simulation>, ScenarioError> {
+pub fn build_sim(scenario: &Scenario, options: RunOptions) -> Result<Sim, ScenarioError> {
     splitbrain_core::build(scenario, options)
 }
 
@@ -267,7 +262,7 @@ pub struct Model {
     pub settings: Settings,
     /// The scenario the current run started from (what Reset replays).
     base: Scenario,
-    sim: Box<dyn Simulation>,
+    sim: Sim,
     seeds: Rng,
     pub playing: bool,
     pub speed: f64,
@@ -334,7 +329,7 @@ impl Model {
         let settings = Settings::default();
         let base = settings.scenario();
         let mut sim = Self::build_live(&base).expect("the default scenario is valid");
-        let travel = TimeTravel::new(&mut *sim);
+        let travel = TimeTravel::new(&mut sim);
         Model {
             layout: Layout::ring(usize::from(settings.nodes)),
             settings,
@@ -380,7 +375,7 @@ impl Model {
 
     /// A live run hands its events to the timeline as it goes (so the sim
     /// itself holds none), and keeps recent events for the log.
-    fn build_live(scenario: &Scenario) -> Result<Box<dyn Simulation>, String> {
+    fn build_live(scenario: &Scenario) -> Result<Sim, String> {
         let options = RunOptions {
             keep_trace: true,
             recent_events: RECENT_EVENTS,
@@ -388,8 +383,8 @@ impl Model {
         build_sim(scenario, options).map_err(|e| format!("Scenario error at {e}."))
     }
 
-    pub fn sim(&self) -> &dyn Simulation {
-        self.sim.as_ref()
+    pub fn sim(&self) -> &Sim {
+        &self.sim
     }
 
     pub fn version(&self) -> u64 {
@@ -454,7 +449,7 @@ impl Model {
         self.layout = Layout::ring(usize::from(scenario.nodes));
         self.base = scenario;
         self.sim = sim;
-        self.travel = TimeTravel::new(&mut *self.sim);
+        self.travel = TimeTravel::new(&mut self.sim);
         self.carry = 0.0;
         self.lagging = false;
         let on = self.steady.on;
@@ -523,7 +518,7 @@ impl Model {
             Msg::Pause => self.playing = false,
             Msg::Step => {
                 self.playing = false;
-                if !self.travel.timeline.step(&mut *self.sim) {
+                if !self.travel.timeline.step(&mut self.sim) {
                     self.say(
                         crate::i18n::t("Nothing left to happen: the run is idle."),
                         false,
@@ -704,7 +699,7 @@ impl Model {
 
     /// The protocol of the current run, as the menu names it.
     pub fn protocol(&self) -> ProtocolChoice {
-        ProtocolChoice::of(&self.sim.scenario().protocol)
+        crate::protocols::of(&self.sim.scenario().protocol)
     }
 
     fn set_protocol(&mut self, choice: ProtocolChoice) {
@@ -770,7 +765,7 @@ impl Model {
         // waits there, paused, for the person to look and then play on.
         self.travel
             .timeline
-            .advance(&mut *self.sim, entry.moment, u64::MAX);
+            .advance(&mut self.sim, entry.moment, u64::MAX);
         self.check_violation();
         self.playing = false;
         if self.violation_seen {
@@ -1164,7 +1159,7 @@ impl Model {
             // run halts on the very event that broke an invariant.
             while self.sim.next_event_time().is_some_and(|t| t <= stop) {
                 // --- exact stops --- (a caption or request time is never passed)
-                self.travel.timeline.step_within(&mut *self.sim, stop);
+                self.travel.timeline.step_within(&mut self.sim, stop);
                 steps += 1;
                 if checking && self.sim.violation().is_some() {
                     self.carry = 0.0;
@@ -1178,9 +1173,9 @@ impl Model {
                 }
             }
             // Nothing else is due before `stop`: the clock moves there.
-            self.travel.timeline.advance(&mut *self.sim, stop, u64::MAX);
+            self.travel.timeline.advance(&mut self.sim, stop, u64::MAX);
             // Behind the timeline's end the recorded requests replay.
-            let live = !self.travel.timeline.is_behind(&*self.sim);
+            let live = !self.travel.timeline.is_behind(&self.sim);
             if self.steady.on && live && stop >= self.steady.next_at {
                 self.steady_tick();
             }
@@ -1218,7 +1213,7 @@ impl Model {
             client: Some(STEADY_CLIENT),
             op,
         };
-        if self.travel.timeline.act(&mut *self.sim, action).is_ok() {
+        if self.travel.timeline.act(&mut self.sim, action).is_ok() {
             self.steady.waiting = Some(index);
         }
         self.steady.next_at = now + STEADY_EVERY;
@@ -1597,7 +1592,7 @@ mod tests {
         );
         let notice = m.notice.as_ref().unwrap();
         assert!(
-            notice.error && notice.text.contains("leader completeness"),
+            notice.error && notice.text.contains("state machine safety"),
             "{notice:?}"
         );
         // Stepping on is allowed, but the run stays paused.

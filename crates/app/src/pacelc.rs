@@ -14,7 +14,7 @@
 use splitbrain_core::check::Verdict;
 use splitbrain_core::scenario::Regions;
 use splitbrain_core::sim::{ClientOp, OpResult};
-use splitbrain_core::{Scenario, Simulation, Span, Time};
+use splitbrain_core::{Scenario, Sim, Span, Time};
 
 use crate::cap::{measure, Consistency};
 use crate::i18n::{t, tf};
@@ -98,7 +98,7 @@ pub fn latencies(
 
 /// Measures a run as it stands now; `check_steps` as for
 /// [`crate::cap::measure`] (0 skips the linearizability check).
-pub fn measure_latency(sim: &dyn Simulation, check_steps: u64) -> PacelcNumbers {
+pub fn measure_latency(sim: &Sim, check_steps: u64) -> PacelcNumbers {
     let cap = measure(sim, check_steps);
     let (all, reads, writes) = latencies(sim.history());
     PacelcNumbers {
@@ -213,7 +213,7 @@ mod tests {
         Time(s * 1_000_000)
     }
 
-    fn run(name: &str, until: Time) -> Box<dyn Simulation> {
+    fn run(name: &str, until: Time) -> Sim {
         let s = shipped(name).unwrap();
         let mut sim = build(&s, RunOptions::default()).unwrap();
         sim.run_until(until, u64::MAX);
@@ -256,8 +256,8 @@ mod tests {
     #[test]
     fn without_a_partition_raft_is_slower_and_the_store_is_stale() {
         let t = secs(10);
-        let raft = measure_latency(&*run(PACELC_FILES[0], t), crate::cap::CHECK_STEPS);
-        let store = measure_latency(&*run(PACELC_FILES[1], t), crate::cap::CHECK_STEPS);
+        let raft = measure_latency(&run(PACELC_FILES[0], t), crate::cap::CHECK_STEPS);
+        let store = measure_latency(&run(PACELC_FILES[1], t), crate::cap::CHECK_STEPS);
         let ms = |l: Option<Latencies>| l.map(|l| l.mean.0 as f64 / 1e3).unwrap();
         println!(
             "means: raft writes {:.1} ms reads {:.1} ms; store writes {:.1} ms reads {:.1} ms; \

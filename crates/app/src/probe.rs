@@ -1,5 +1,6 @@
 //! What the page tells its tests: the state behind the picture as JSON
-//! (`window.splitbrain.state()`), and a headless run of a scenario that
+//! (`window.splitbrain.state()`), the protocol menu
+//! (`window.splitbrain.protocols()`), and a headless run of a scenario that
 //! must give the CLI's trace hash (`window.splitbrain.runScenario`). Read
 //! only: tests act through the page like a person, with pointer and keys.
 
@@ -38,7 +39,6 @@ pub struct ProbeState {
     pub steady_load: bool,
     pub frames: ProfileSummary,
     pub lagging: bool,
-    // --- protocols and gallery ---
     /// The protocol menu's id for this run (`two-phase`, `naive-paxos`, ...).
     pub protocol: &'static str,
     /// Decisions, messages and bytes, for the cost per decision.
@@ -47,6 +47,31 @@ pub struct ProbeState {
     pub bytes: u64,
     /// The gallery entry this run came from, if any.
     pub gallery: Option<String>,
+}
+
+/// One entry of the protocol menu, as the registry gives it: what the
+/// browser tests walk through (`window.splitbrain.protocols()`), so they
+/// never keep a list of their own.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProbeProtocol {
+    /// The menu's id (`naive-paxos`).
+    pub id: &'static str,
+    pub label: &'static str,
+    /// The scenario name of its protocol (`paxos`).
+    pub protocol: &'static str,
+}
+
+/// Every menu entry, in order.
+pub fn protocols() -> Vec<ProbeProtocol> {
+    crate::protocols::all()
+        .into_iter()
+        .map(|c| ProbeProtocol {
+            id: c.id(),
+            label: c.label(),
+            protocol: c.protocol.id,
+        })
+        .collect()
 }
 
 #[derive(Serialize)]
@@ -65,7 +90,6 @@ pub struct ProbeNode {
     pub y: f64,
     /// Radius in CSS pixels.
     pub r: f64,
-    // --- protocols and gallery ---
     /// The protocol's word for its state: `leader`, `in doubt`, ...
     pub role_label: &'static str,
     /// How long it has been in doubt (2PC), in simulated microseconds.
@@ -131,7 +155,6 @@ impl ProbeState {
                 Overlay::Settings => "settings",
                 Overlay::Scenario => "scenario",
                 Overlay::Gallery => "gallery",
-                // --- explorer ---
                 Overlay::Explorer => "explorer",
             },
             menu: model.menu.map(|m| match m {
@@ -208,8 +231,6 @@ mod tests {
         assert!(json.contains("\"traceHash\""));
     }
 }
-
-// --- history view ---
 
 /// The history view's state for the browser tests
 /// (`window.splitbrain.historyState()`).
@@ -308,12 +329,15 @@ impl HistoryProbe {
     }
 }
 
-/// What `window.splitbrain.checkHistory(text, format?)` returns: the
+/// What `window.splitbrain.checkHistory(text, format?, repeat?, initial?)`
+/// returns: the
 /// linearizability verdict on a history file, checked in this page.
 #[derive(Serialize, Debug)]
 #[serde(rename_all = "camelCase")]
 pub struct HistoryCheck {
     pub format: &'static str,
+    /// The model the history was checked against (`cas-register`, ...).
+    pub model: &'static str,
     pub ops: usize,
     pub verdict: &'static str,
     pub steps: u64,
@@ -322,26 +346,37 @@ pub struct HistoryCheck {
     pub check_ms: f64,
 }
 
-/// Parses and checks `text` for linearizability (the CLI's default step
-/// budget), timing each half with `clock` (milliseconds). The check runs
-/// `repeat` times (at least once) and `check_ms` is the mean, so that a
-/// coarse browser clock can still time a sub-millisecond check.
+/// Parses and checks `text` for linearizability as an import does (the
+/// CLI's reader, every key, the CLI's default step budget), timing each
+/// half with `clock` (milliseconds). The check runs `repeat` times (at
+/// least once) and `check_ms` is the mean, so that a coarse browser clock
+/// can still time a sub-millisecond check.
 pub fn check_history(
     text: &str,
     format: Option<&str>,
+    initial: Option<&str>,
     repeat: u32,
     clock: &dyn Fn() -> f64,
 ) -> Result<HistoryCheck, String> {
-    use splitbrain_core::check::{self, CheckOptions, Format};
+    use splitbrain_core::check::{self, CheckOptions, Format, ParseOptions};
     let format = match format {
         None | Some("") | Some("detect") => None,
         Some(name) => Some(
             Format::from_name(name)
-                .ok_or_else(|| format!("unknown format `{name}`: jepsen-etcd or porcupine-kv"))?,
+                .ok_or_else(|| format!("unknown format `{name}`: jepsen-etcd or edn"))?,
         ),
     };
+    let mut options = ParseOptions {
+        format,
+        ..ParseOptions::default()
+    };
+    if let Some(initial) = initial.filter(|i| !i.is_empty()) {
+        options
+            .set_initial(initial)
+            .map_err(|e| format!("initial value `{initial}`: {e}"))?;
+    }
     let t0 = clock();
-    let history = check::parse(text, format).map_err(|e| e.to_string())?;
+    let history = check::parse_with(text, &options).map_err(|e| e.to_string())?;
     let t1 = clock();
     let repeat = repeat.max(1);
     let mut result = check::linearizability(&history, &CheckOptions::default());
@@ -353,6 +388,7 @@ pub fn check_history(
         format: format
             .or_else(|| Format::detect(text))
             .map_or("?", |f| f.name()),
+        model: history.semantics.model.name(),
         ops: history.ops.len(),
         verdict: result.verdict.name(),
         steps: result.steps,
@@ -371,21 +407,33 @@ mod history_tests {
                    {:process 0, :type :ok, :f :write, :value 1}\n\
                    {:process 1, :type :invoke, :f :read, :value nil}\n\
                    {:process 1, :type :ok, :f :read, :value 2}\n";
-        let r = check_history(bad, None, 1, &|| 0.0).unwrap();
+        let r = check_history(bad, None, None, 1, &|| 0.0).unwrap();
         assert_eq!(
-            (r.verdict, r.ops, r.format),
-            ("violated", 2, "porcupine-kv")
+            (r.verdict, r.ops, r.format, r.model),
+            ("violated", 2, "edn", "register")
         );
         let good = bad.replace(":value 2}", ":value 1}");
         assert_eq!(
-            check_history(&good, Some("edn"), 3, &|| 0.0)
+            check_history(&good, Some("edn"), None, 3, &|| 0.0)
                 .unwrap()
                 .verdict,
             "holds"
         );
         let broken = "{:process 0, :type :invoke, :f :write, :value 1}\n{:process 0 :type";
-        let e = check_history(broken, None, 1, &|| 0.0).unwrap_err();
-        assert!(e.starts_with("line 2:"), "{e}");
-        assert!(check_history(bad, Some("xml"), 1, &|| 0.0).is_err());
+        let e = check_history(broken, None, None, 1, &|| 0.0).unwrap_err();
+        assert!(e.starts_with("2:18: "), "{e}");
+        assert!(check_history(bad, Some("xml"), None, 1, &|| 0.0).is_err());
+        // A first value of 2 makes the read of 2 fine.
+        let r = check_history(
+            &bad.replace(":value 1}", ":value 2}")
+                .replace("write", "read"),
+            None,
+            Some("2"),
+            1,
+            &|| 0.0,
+        )
+        .unwrap();
+        assert_eq!(r.verdict, "holds");
+        assert!(check_history(bad, None, Some("{:x"), 1, &|| 0.0).is_err());
     }
 }

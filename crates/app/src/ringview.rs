@@ -263,6 +263,21 @@ mod tests {
         assert!(v.summary().contains("n4 left"), "{}", v.summary());
     }
 
+    /// What the page shows for the quorum store's default ring (five
+    /// nodes, 8 virtual nodes each, the 96 sample keys) when n4 leaves:
+    /// measured 16 keys (17%), near the fifth a leaving node of five
+    /// should own; modulo hashing moves 80 (83%). The ring and the keys
+    /// are deterministic, so the bounds are tight.
+    #[test]
+    fn the_default_ring_moves_about_a_fifth() {
+        let mut v = RingView::new(5, 8);
+        v.remove_node().unwrap();
+        let c = v.change.clone().unwrap();
+        assert_eq!((c.moved.len(), SAMPLE_KEYS), (16, 96));
+        assert!((0.15..=0.20).contains(&c.fraction), "{}", c.fraction);
+        assert!(c.modulo > 0.8, "{}", c.modulo);
+    }
+
     #[test]
     fn joining_moves_keys_only_to_the_new_node() {
         let mut v = RingView::new(4, 16);

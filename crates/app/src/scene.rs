@@ -149,6 +149,7 @@ impl Scene {
             .collect();
 
         let violation = sim.violation().map(|v| &v.violation);
+        let clock = sim.protocol().words.clock_prefix;
         self.nodes.clear();
         self.cells.clear();
         for (i, at) in screen.iter().enumerate() {
@@ -184,7 +185,7 @@ impl Scene {
                 dragged: model.dragging() == Some(i),
                 flagged,
                 served: model.served.as_ref().is_some_and(|s| s.nodes.contains(&id)),
-                clock: crate::protocols::ProtocolChoice::clock_prefix(view.term_label),
+                clock,
                 in_doubt: view.in_doubt_since.map(|since| now.since(since)),
             });
         }

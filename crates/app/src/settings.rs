@@ -5,7 +5,6 @@
 //! through the core's own validation, so the app refuses exactly what the
 //! CLI refuses, in the same words.
 
-use splitbrain_core::protocols::raft::{RaftConfig, RaftVariant};
 use splitbrain_core::scenario::{Latency, Workload, MAX_NODES};
 use splitbrain_core::{ProtocolConfig, Scenario, Span, Time};
 
@@ -24,7 +23,6 @@ pub const EXAMPLES: &[(&str, &str)] = &[
         "Broken Raft (Figure 8)",
         include_str!("../../../web/scenarios/raft-broken-figure8.json"),
     ),
-    // --- protocols and gallery ---
     // The rest of web/scenarios that the gallery does not list.
     (
         "Raft under random faults",
@@ -53,8 +51,8 @@ pub const EXAMPLES: &[(&str, &str)] = &[
 pub struct Settings {
     pub nodes: u16,
     pub seed: u64,
-    /// The protocol and its parameters. The form edits Raft's; a scenario
-    /// loaded with another protocol keeps its own.
+    /// The protocol and its parameters. The form edits its election
+    /// timing, where it has one; the rest stays as it is.
     pub protocol: ProtocolConfig,
     pub latency: Latency,
     /// Probability that a message is lost.
@@ -65,11 +63,13 @@ pub struct Settings {
 }
 
 impl Default for Settings {
+    /// A fresh page: the menu's first protocol.
     fn default() -> Self {
+        let first = crate::protocols::first().preset;
         Settings {
-            nodes: 5,
+            nodes: first.nodes,
             seed: 1,
-            protocol: ProtocolConfig::Raft(RaftConfig::default()),
+            protocol: (first.config)(),
             latency: Latency::default(),
             loss: 0.0,
             clients: 0,
@@ -116,21 +116,23 @@ impl Settings {
     /// The form's fields, filled in from these settings.
     pub fn form(&self) -> SettingsForm {
         let ms = |s: Span| format_ms(s);
-        let raft = match &self.protocol {
-            ProtocolConfig::Raft(raft) => Some(raft),
-            _ => None,
-        };
+        let can = self.protocol.descriptor().can;
+        let mut protocol = self.protocol.clone();
+        let timing = can
+            .election
+            .and_then(|timing| timing(&mut protocol))
+            .map(|(election, heartbeat)| (*election, *heartbeat));
         SettingsForm {
             nodes: self.nodes.to_string(),
             seed: self.seed.to_string(),
-            election_min: raft.map(|r| ms(r.election_timeout.min)).unwrap_or_default(),
-            election_max: raft.map(|r| ms(r.election_timeout.max)).unwrap_or_default(),
-            heartbeat: raft.map(|r| ms(r.heartbeat)).unwrap_or_default(),
+            election_min: timing.map(|t| ms(t.0.min)).unwrap_or_default(),
+            election_max: timing.map(|t| ms(t.0.max)).unwrap_or_default(),
+            heartbeat: timing.map(|t| ms(t.1)).unwrap_or_default(),
             latency_min: ms(self.latency.min),
             latency_max: ms(self.latency.max),
             loss_percent: format_number(self.loss * 100.0),
             clients: self.clients.to_string(),
-            buggy: raft.is_some_and(|r| r.variant == RaftVariant::CommitOldTermByCount),
+            buggy: can.broken.is_some_and(|b| (b.get)(&self.protocol)),
             protocol: self.protocol.clone(),
         }
     }
@@ -149,11 +151,11 @@ pub struct SettingsForm {
     pub latency_max: String,
     pub loss_percent: String,
     pub clients: String,
-    /// Run the deliberately broken Raft (Figure 8), to watch the checker
-    /// catch it.
+    /// Run the protocol's deliberately broken variant (Raft's Figure 8),
+    /// to watch the checker catch it.
     pub buggy: bool,
-    /// The protocol as it was: the Raft fields above replace Raft's
-    /// timing; any other protocol is kept as it is.
+    /// The protocol as it was: the timing fields above replace its
+    /// election timing, if it has one; the rest is kept as it is.
     pub protocol: ProtocolConfig,
 }
 
@@ -168,7 +170,6 @@ pub fn parse_nodes(text: &str) -> Result<u16, String> {
     let text = text.trim();
     match text.parse::<u32>() {
         Ok(n) if (1..=u32::from(MAX_NODES)).contains(&n) => Ok(n as u16),
-        // --- i18n ---
         _ => Err(crate::i18n::tf(
             "Cluster size must be a whole number from 1 to {0}, not \u{201c}{1}\u{201d}.",
             &[&MAX_NODES, &text],
@@ -177,11 +178,18 @@ pub fn parse_nodes(text: &str) -> Result<u16, String> {
 }
 
 impl SettingsForm {
-    /// Parses every field; the first bad one is reported by its label.
-    pub fn is_raft(&self) -> bool {
-        matches!(self.protocol, ProtocolConfig::Raft(_))
+    /// Whether the protocol has an election timing to edit.
+    pub fn has_timing(&self) -> bool {
+        self.protocol.descriptor().can.election.is_some()
     }
 
+    /// The label of the switch to the protocol's broken variant, if it
+    /// has one.
+    pub fn broken_label(&self) -> Option<&'static str> {
+        self.protocol.descriptor().can.broken.map(|b| b.label)
+    }
+
+    /// Parses every field; the first bad one is reported by its label.
     pub fn parse(&self) -> Result<Settings, String> {
         let nodes = parse_nodes(&self.nodes)?;
         let seed = self.seed.trim().parse::<u64>().map_err(|_| {
@@ -190,22 +198,21 @@ impl SettingsForm {
                 &[&u64::MAX, &self.seed.trim()],
             )
         })?;
-        let protocol = match &self.protocol {
-            ProtocolConfig::Raft(base) => ProtocolConfig::Raft(RaftConfig {
-                election_timeout: Latency {
-                    min: parse_ms(crate::i18n::t("Election timeout (min)"), &self.election_min)?,
-                    max: parse_ms(crate::i18n::t("Election timeout (max)"), &self.election_max)?,
-                },
-                heartbeat: parse_ms(crate::i18n::t("Heartbeat"), &self.heartbeat)?,
-                variant: if self.buggy {
-                    RaftVariant::CommitOldTermByCount
-                } else {
-                    RaftVariant::Correct
-                },
-                ..base.clone()
-            }),
-            other => other.clone(),
-        };
+        let mut protocol = self.protocol.clone();
+        let can = protocol.descriptor().can;
+        if let Some(timing) = can.election {
+            let election_timeout = Latency {
+                min: parse_ms(crate::i18n::t("Election timeout (min)"), &self.election_min)?,
+                max: parse_ms(crate::i18n::t("Election timeout (max)"), &self.election_max)?,
+            };
+            let heartbeat = parse_ms(crate::i18n::t("Heartbeat"), &self.heartbeat)?;
+            if let Some((election, beat)) = timing(&mut protocol) {
+                (*election, *beat) = (election_timeout, heartbeat);
+            }
+        }
+        if let Some(broken) = can.broken {
+            (broken.set)(&mut protocol, self.buggy);
+        }
         let latency = Latency {
             min: parse_ms(crate::i18n::t("Latency (min)"), &self.latency_min)?,
             max: parse_ms(crate::i18n::t("Latency (max)"), &self.latency_max)?,

@@ -582,10 +582,10 @@ pub fn export(events: &[TraceEvent], spec: &DiagramSpec<'_>) -> String {
 mod tests {
     use super::*;
     use splitbrain_core::timeline::Timeline;
-    use splitbrain_core::{build, Action, NodeId, RunOptions, Scenario, Simulation};
+    use splitbrain_core::{build, Action, NodeId, RunOptions, Scenario, Sim};
     use std::collections::BTreeMap;
 
-    fn recorded() -> (Timeline, Box<dyn Simulation>) {
+    fn recorded() -> (Timeline, Sim) {
         let mut s = Scenario::new(
             splitbrain_core::ProtocolConfig::Raft(Default::default()),
             3,
@@ -593,20 +593,19 @@ mod tests {
         );
         s.network.loss = 0.2;
         let mut sim = build(&s, RunOptions::default()).unwrap();
-        let mut tl = Timeline::new(&mut *sim, 1_000);
-        tl.advance(&mut *sim, Time(1_000_000), u64::MAX);
-        tl.act(&mut *sim, Action::Crash { node: NodeId(2) })
-            .unwrap();
+        let mut tl = Timeline::new(&mut sim, 1_000);
+        tl.advance(&mut sim, Time(1_000_000), u64::MAX);
+        tl.act(&mut sim, Action::Crash { node: NodeId(2) }).unwrap();
         tl.act(
-            &mut *sim,
+            &mut sim,
             Action::Partition {
                 groups: vec![vec![NodeId(0)]],
             },
         )
         .unwrap();
-        tl.advance(&mut *sim, Time(1_500_000), u64::MAX);
-        tl.act(&mut *sim, Action::Heal).unwrap();
-        tl.advance(&mut *sim, Time(2_000_000), u64::MAX);
+        tl.advance(&mut sim, Time(1_500_000), u64::MAX);
+        tl.act(&mut sim, Action::Heal).unwrap();
+        tl.advance(&mut sim, Time(2_000_000), u64::MAX);
         (tl, sim)
     }
 
@@ -721,8 +720,8 @@ mod tests {
             ..Default::default()
         });
         let mut sim = build(&s, RunOptions::default()).unwrap();
-        let mut tl = Timeline::new(&mut *sim, 100_000);
-        tl.advance(&mut *sim, Time(3_000_000), u64::MAX);
+        let mut tl = Timeline::new(&mut sim, 100_000);
+        tl.advance(&mut sim, Time(3_000_000), u64::MAX);
         let mut busy = spec((1_000_000, 3_000_000));
         busy.nodes = 15;
         let (_, all) = svg(tl.events(), &busy);

@@ -15,7 +15,7 @@ use splitbrain_core::protocol::NodeDetail;
 use splitbrain_core::sim::Flight;
 use splitbrain_core::timeline::{BranchInfo, MarkKind, Marker, Timeline, DEFAULT_INTERVAL};
 use splitbrain_core::trace::{EventKind, TraceEvent};
-use splitbrain_core::{Action, MessageId, NodeId, Simulation, Time};
+use splitbrain_core::{Action, MessageId, NodeId, Sim, Time};
 
 use crate::geometry::{message_position, node_radius, Vec2};
 use crate::i18n::{t, tf};
@@ -76,7 +76,7 @@ pub struct TimeTravel {
 pub const DEFAULT_WINDOW: u64 = 400_000;
 
 impl TimeTravel {
-    pub fn new(cursor: &mut dyn Simulation) -> TimeTravel {
+    pub fn new(cursor: &mut Sim) -> TimeTravel {
         TimeTravel {
             timeline: Timeline::new(cursor, DEFAULT_INTERVAL),
             kind: MarkKind::LeaderChange,
@@ -142,7 +142,7 @@ impl TravelView {
             head_micros: t.head_time().0,
             events: model.sim.trace().len(),
             head_events: t.head_len(),
-            behind: t.is_behind(&*model.sim),
+            behind: t.is_behind(&model.sim),
             kind: model.travel.kind,
             markers: t.markers().to_vec(),
             branches: t.branches(),
@@ -489,7 +489,7 @@ impl Model {
     /// at the end of the run, every one in flight.
     pub fn pending_flights(&self) -> Vec<(u64, Time)> {
         let mut out = Vec::new();
-        if !self.travel.timeline.is_behind(&*self.sim) {
+        if !self.travel.timeline.is_behind(&self.sim) {
             self.sim
                 .for_each_in_flight(&mut |f| out.push((f.id.0, f.deliver_at)));
         }
@@ -524,7 +524,7 @@ impl Model {
     }
 
     /// Puts `sim` on screen in place of the cursor.
-    fn show(&mut self, sim: Box<dyn Simulation>) {
+    fn show(&mut self, sim: Sim) {
         self.sim = sim;
         self.playing = false;
         self.carry = 0.0;
@@ -549,13 +549,13 @@ impl Model {
                 let sim = t.seek_time(t.head_time());
                 self.show(sim);
             }
-            TravelMsg::StepBack => match t.step_back(&*self.sim) {
+            TravelMsg::StepBack => match t.step_back(&self.sim) {
                 Some(sim) => self.show(sim),
                 None => self.say(crate::i18n::t("This is the start of the run."), false),
             },
             TravelMsg::StepForward => {
                 self.playing = false;
-                if !self.travel.timeline.step(&mut *self.sim) {
+                if !self.travel.timeline.step(&mut self.sim) {
                     self.say(
                         crate::i18n::t("Nothing left to happen: the run is idle."),
                         false,
@@ -565,7 +565,7 @@ impl Model {
             }
             TravelMsg::Jump(forward) => {
                 let kind = self.travel.kind;
-                match t.jump(kind, &*self.sim, forward) {
+                match t.jump(kind, &self.sim, forward) {
                     Some(sim) => self.show(sim),
                     None => self.say(
                         if forward {
@@ -604,7 +604,7 @@ impl Model {
                     .travel
                     .selected_event
                     .and_then(|i| t.events().get(i as usize).copied());
-                match self.travel.timeline.switch(id, &*self.sim) {
+                match self.travel.timeline.switch(id, &self.sim) {
                     Some(sim) => {
                         // The selection survives if the other branch has
                         // the same event there (before the fork).
@@ -648,7 +648,7 @@ impl Model {
     pub(super) fn travel_act(&mut self, action: Action) -> bool {
         let now = self.sim.now();
         let fork = self.sim.trace().len();
-        match self.travel.timeline.act(&mut *self.sim, action) {
+        match self.travel.timeline.act(&mut self.sim, action) {
             Ok(branched) => {
                 if branched && self.travel.selected_event.is_some_and(|i| i >= fork) {
                     // That event belonged to the branch just left.
@@ -1029,7 +1029,7 @@ mod tests {
         m.update(Msg::LoadScenario(json));
         m.travel
             .timeline
-            .advance(&mut *m.sim, Time(5_000_000), u64::MAX);
+            .advance(&mut m.sim, Time(5_000_000), u64::MAX);
         // During the partition, the stale leader n0's side has an entry
         // the majority's leader overwrites later.
         m.travel_update(TravelMsg::SeekTime(2_500_000));

@@ -4,7 +4,7 @@
 use splitbrain_app::board::Board;
 use splitbrain_app::geometry::Viewport;
 use splitbrain_app::model::{Model, Msg, Overlay};
-use splitbrain_app::protocols::ProtocolChoice;
+use splitbrain_app::protocols::{self, ProtocolChoice};
 use splitbrain_core::{build, NodeId, RunOptions, Scenario, Time};
 
 fn model() -> Model {
@@ -29,6 +29,11 @@ fn labels(m: &Model) -> Vec<&'static str> {
         .collect()
 }
 
+/// The menu entry `id`.
+fn entry(id: &str) -> ProtocolChoice {
+    protocols::from_id(id).unwrap_or_else(|| panic!("no menu entry {id}"))
+}
+
 #[test]
 fn switching_protocol_starts_a_fresh_run_with_its_defaults() {
     let mut m = model();
@@ -43,7 +48,7 @@ fn switching_protocol_starts_a_fresh_run_with_its_defaults() {
         // storage node and two workers; five nodes for the rest.
         let nodes = if choice.is_commit() {
             4
-        } else if choice == ProtocolChoice::LockService {
+        } else if choice == entry("lock-service") {
             6
         } else {
             5
@@ -56,7 +61,7 @@ fn switching_protocol_starts_a_fresh_run_with_its_defaults() {
             m.notice
         );
         run(&mut m, 300);
-        assert!(m.sim().violation().is_none() || choice == ProtocolChoice::NaivePaxos);
+        assert!(m.sim().violation().is_none() || choice == entry("naive-paxos"));
     }
 }
 
@@ -74,7 +79,7 @@ fn the_p_key_cycles_through_every_protocol() {
 #[test]
 fn a_transaction_commits_and_a_chosen_no_vote_aborts_the_next_one() {
     let mut m = model();
-    m.update(Msg::SetProtocol(ProtocolChoice::TwoPhase));
+    m.update(Msg::SetProtocol(entry("two-phase")));
     m.update(Msg::StartTransaction);
     run(&mut m, 500);
     assert_eq!(labels(&m)[1..], ["committed", "committed", "committed"]);
@@ -105,7 +110,7 @@ fn a_transaction_commits_and_a_chosen_no_vote_aborts_the_next_one() {
         yes: false,
     });
     assert!(m.notice.as_ref().unwrap().error);
-    m.update(Msg::SetProtocol(ProtocolChoice::Raft));
+    m.update(Msg::SetProtocol(entry("raft")));
     m.update(Msg::StartTransaction);
     assert!(m.notice.as_ref().unwrap().error);
 }
@@ -116,7 +121,7 @@ fn a_gallery_entry_opens_paused_at_its_moment() {
     m.update(Msg::ShowOverlay(Overlay::Gallery));
     m.update(Msg::OpenGallery("two-phase-blocking".into()));
     assert_eq!(m.overlay, Overlay::None);
-    assert_eq!(m.protocol(), ProtocolChoice::TwoPhase);
+    assert_eq!(m.protocol(), entry("two-phase"));
     assert_eq!(m.sim().now(), Time(2_000_000));
     assert!(!m.playing);
     assert_eq!(m.story.as_ref().unwrap().id, "two-phase-blocking");
@@ -125,7 +130,7 @@ fn a_gallery_entry_opens_paused_at_its_moment() {
     assert_eq!(board.rows[1].cells[3], "1.89 s");
 
     m.update(Msg::OpenGallery("paxos-naive".into()));
-    assert_eq!(m.protocol(), ProtocolChoice::NaivePaxos);
+    assert_eq!(m.protocol(), entry("naive-paxos"));
     let notice = m.notice.as_ref().unwrap();
     assert!(
         notice.error && notice.text.contains("agreement"),
@@ -134,7 +139,7 @@ fn a_gallery_entry_opens_paused_at_its_moment() {
 
     m.update(Msg::OpenGallery("no-such-entry".into()));
     assert!(m.notice.as_ref().unwrap().error);
-    assert_eq!(m.protocol(), ProtocolChoice::NaivePaxos, "unchanged");
+    assert_eq!(m.protocol(), entry("naive-paxos"), "unchanged");
 }
 
 #[test]
@@ -166,7 +171,7 @@ fn replicated_lock_configs_survive_a_link() {
     use splitbrain_app::link::{decode, encode, Link};
     use splitbrain_core::protocols::lock::LockConfig;
     use splitbrain_core::ProtocolConfig;
-    let menu = ProtocolChoice::LockService
+    let menu = entry("lock-service")
         .settings(&splitbrain_app::settings::Settings::default())
         .scenario();
     let file: splitbrain_core::Scenario = serde_json::from_str(include_str!(
@@ -180,11 +185,11 @@ fn replicated_lock_configs_survive_a_link() {
             matches!(&back.scenario.protocol, ProtocolConfig::LockService(c) if c.replicas == 3)
         );
     }
-    let mut single = ProtocolChoice::LockService
+    let mut single = entry("lock-service")
         .settings(&splitbrain_app::settings::Settings::default())
         .scenario();
     single.protocol = ProtocolConfig::LockService(LockConfig::default());
-    let replicated = ProtocolChoice::LockService
+    let replicated = entry("lock-service")
         .settings(&splitbrain_app::settings::Settings::default())
         .scenario();
     assert!(encode(&Link::new(single)).len() < encode(&Link::new(replicated)).len());

@@ -6,7 +6,7 @@
 use splitbrain_core::protocol::Op;
 use splitbrain_core::sim::{ClientOp, OpResult};
 use splitbrain_core::version::{audit, Audit, KeyVersions, Versioning};
-use splitbrain_core::{Action, NodeId, ProtocolConfig, Scenario, Simulation, Time};
+use splitbrain_core::{Action, NodeId, Scenario, Sim, Time};
 
 /// When the scenario's first partition starts and heals (or the run ends).
 pub fn partition_window(scenario: &Scenario, until: Time) -> Option<(Time, Time)> {
@@ -111,15 +111,11 @@ pub fn latency(history: &[ClientOp]) -> Option<Latency> {
 /// The versioning the scenario's store resolves conflicts with, if it is a
 /// store that keeps versions.
 pub fn versioning(scenario: &Scenario) -> Option<Versioning> {
-    match &scenario.protocol {
-        ProtocolConfig::Quorum(c) => Some(c.versioning),
-        ProtocolConfig::Gossip(c) => Some(c.versioning),
-        _ => None,
-    }
+    scenario.protocol.versioning()
 }
 
 /// The consistency audit of a run of a versioned store.
-pub fn audit_run(sim: &dyn Simulation) -> Option<Audit> {
+pub fn audit_run(sim: &Sim) -> Option<Audit> {
     let mode = versioning(sim.scenario())?;
     let surviving: Vec<KeyVersions> = (0..sim.node_count())
         .flat_map(|n| sim.stored_versions(NodeId(n as u16)))
@@ -129,7 +125,7 @@ pub fn audit_run(sim: &dyn Simulation) -> Option<Audit> {
 
 /// Prints the availability and consistency lines; with `reads`, one line
 /// per read saying who answered and whether it was stale.
-pub fn report(sim: &dyn Simulation, until: Time, reads: bool) {
+pub fn report(sim: &Sim, until: Time, reads: bool) {
     let history = sim.history();
     let (ok, total) = availability(history, Time::ZERO, Time::MAX);
     println!("availability: {}", share(ok, total));

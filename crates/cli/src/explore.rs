@@ -8,16 +8,24 @@ use std::io::{IsTerminal, Write};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use splitbrain_core::explore::protocol::{ProtocolSearch, Step};
 use splitbrain_core::explore::two_phase::{TwoPhaseSpec, MAX_RMS};
 use splitbrain_core::explore::{
     Expectation, Model, Options, Progress, Report, Search, Stop, Strategy, Verdict, Workers,
 };
+use splitbrain_core::registry;
 use splitbrain_core::time::parse_micros;
 
 use crate::memory;
 use crate::{bad_input, Failure};
 
-pub const USAGE: &str = "\
+/// The usage text; the explorable protocols come from the registry.
+pub fn usage() -> String {
+    let presets: Vec<String> = registry::explore_presets()
+        .map(|(_, p)| format!("{} ({})", p.id, p.label))
+        .collect();
+    format!(
+        "\
 usage: splitbrain explore --model two-phase [--rms N] [--symmetry] [search options]
        splitbrain explore --protocol P [--scenario FILE] [protocol bounds]
                           [search options] [--out FILE]
@@ -33,15 +41,15 @@ the reference model:
 
 a protocol, over the simulator's nondeterminism (which message arrives,
 which timer fires, who crashes, where the network splits):
-  --protocol P       paxos, naive-paxos (no promise phase: broken on purpose),
-                     three-phase or raft
+  --protocol P       {}
   --scenario FILE    start from this scenario (its protocol, cluster and
-                     client requests) instead of the protocol's default:
-                     3 nodes; three-phase with one transaction at 0s
+                     client requests) instead of the preset's own
   --max-timers N     timer firings in all (bounds ballots, ticks); default 4
   --max-in-flight N  messages in flight at once; default 16
   --max-crashes N, --max-drops N, --max-duplicates N, --max-partitions N
                      faults the explorer may inject; default 0 each
+  --synchronous      every message arrives before the next timeout (and one
+                     sent to a crashed node is lost): the network 3PC assumes
   --out FILE         write the (shortest) counterexample as a scenario that
                      `splitbrain run FILE` and the app replay
   --swarm RUNS       instead of exploring, simulate RUNS seeded runs with
@@ -63,7 +71,10 @@ search options:
 A search cut short by a bound says which; its verdicts then cover the states
 visited. Memory is what the process allocated at its peak, measured.
 
-exit status: 0 every property as expected, 1 a property failed, 2 bad input";
+exit status: 0 every property as expected, 1 a property failed, 2 bad input",
+        presets.join(",\n                     ")
+    )
+}
 
 /// The default for `--max-memory`: a search that is not told otherwise
 /// stops long before it troubles the machine, and says so.
@@ -78,7 +89,7 @@ pub(crate) fn number<T: std::str::FromStr>(
     flag: &str,
     value: Option<&String>,
 ) -> Result<T, Failure> {
-    let text = value.ok_or_else(|| bad_input(format!("{flag} needs a value\n\n{USAGE}")))?;
+    let text = value.ok_or_else(|| bad_input(format!("{flag} needs a value\n\n{}", usage())))?;
     text.parse().map_err(|_| {
         bad_input(format!(
             "{flag} `{text}`: expected a small non-negative integer"
@@ -122,7 +133,7 @@ impl SearchArgs {
             "--max-memory" => {
                 let text = it
                     .next()
-                    .ok_or_else(|| bad_input(format!("{arg} needs a value\n\n{USAGE}")))?;
+                    .ok_or_else(|| bad_input(format!("{arg} needs a value\n\n{}", usage())))?;
                 let size = memory::parse_bytes(text).ok_or_else(|| {
                     bad_input(format!(
                         "{arg} `{text}`: expected a size such as 512M or 4G"
@@ -133,7 +144,7 @@ impl SearchArgs {
             "--max-time" => {
                 let text = it
                     .next()
-                    .ok_or_else(|| bad_input(format!("{arg} needs a value\n\n{USAGE}")))?;
+                    .ok_or_else(|| bad_input(format!("{arg} needs a value\n\n{}", usage())))?;
                 let micros = if text.trim().bytes().all(|b| b.is_ascii_digit()) {
                     None // a bare number would be microseconds: ask for a unit
                 } else {
@@ -190,6 +201,77 @@ impl Workers for Threads {
     }
 }
 
+/// A search the command runs a slice at a time: the reference model's or,
+/// behind the registry, a protocol's.
+pub(crate) trait Driven {
+    type Action;
+    /// Expands at most `budget` states on `workers`; true when done.
+    fn run_on(&mut self, budget: usize, workers: &dyn Workers) -> bool;
+    fn progress(&self) -> Progress;
+    fn stop(&mut self);
+    fn report(&self) -> Report<Self::Action>;
+    /// What `--max-memory` is counted in.
+    fn bytes_per_state_bound(&self) -> usize;
+}
+
+/// A model with its search.
+pub(crate) struct Modelled<'m, M: Model> {
+    model: &'m M,
+    search: Search<M>,
+}
+
+impl<'m, M: Model> Modelled<'m, M> {
+    pub fn new(model: &'m M, options: Options) -> Self {
+        Modelled {
+            model,
+            search: Search::new(model, options),
+        }
+    }
+}
+
+impl<M> Driven for Modelled<'_, M>
+where
+    M: Model + Sync,
+    M::State: Send + Sync,
+    M::Action: Send,
+{
+    type Action = M::Action;
+    fn run_on(&mut self, budget: usize, workers: &dyn Workers) -> bool {
+        self.search.run_on(self.model, budget, workers)
+    }
+    fn progress(&self) -> Progress {
+        self.search.progress()
+    }
+    fn stop(&mut self) {
+        self.search.stop()
+    }
+    fn report(&self) -> Report<M::Action> {
+        self.search.report()
+    }
+    fn bytes_per_state_bound(&self) -> usize {
+        Search::<M>::bytes_per_state_bound()
+    }
+}
+
+impl Driven for dyn ProtocolSearch + '_ {
+    type Action = Step;
+    fn run_on(&mut self, budget: usize, workers: &dyn Workers) -> bool {
+        ProtocolSearch::run_on(self, budget, workers)
+    }
+    fn progress(&self) -> Progress {
+        ProtocolSearch::progress(self)
+    }
+    fn stop(&mut self) {
+        ProtocolSearch::stop(self)
+    }
+    fn report(&self) -> Report<Step> {
+        ProtocolSearch::report(self)
+    }
+    fn bytes_per_state_bound(&self) -> usize {
+        ProtocolSearch::bytes_per_state_bound(self)
+    }
+}
+
 /// A finished search, with what the command measured around it.
 pub(crate) struct Ran<A> {
     pub report: Report<A>,
@@ -198,6 +280,8 @@ pub(crate) struct Ran<A> {
     /// The most bytes the process had allocated during the search.
     pub peak_bytes: usize,
     pub timed_out: bool,
+    /// The search's own cost bound per state ([`Driven::bytes_per_state_bound`]).
+    pub bytes_per_state_bound: usize,
 }
 
 /// The progress line: states, rate, depth, frontier and memory.
@@ -228,12 +312,7 @@ pub(crate) fn thousands(n: u64) -> String {
 /// Runs the search on `args.threads` threads, printing progress to stderr
 /// on long runs (rewritten in place on a terminal, a line every ten
 /// seconds otherwise), and stopping at `--max-time`.
-pub(crate) fn search<M>(model: &M, args: &SearchArgs) -> Ran<M::Action>
-where
-    M: Model + Sync,
-    M::State: Send + Sync,
-    M::Action: Send,
-{
+pub(crate) fn search<D: Driven + ?Sized>(search: &mut D, args: &SearchArgs) -> Ran<D::Action> {
     memory::reset_peak();
     let start = Instant::now();
     let threads = Threads(args.threads);
@@ -242,8 +321,7 @@ where
     let mut last_shown = start;
     let mut shown = false;
     let mut timed_out = false;
-    let mut search = Search::new(model, args.options);
-    while !search.run_on(model, SLICE_PER_THREAD * args.threads, &threads) {
+    while !search.run_on(SLICE_PER_THREAD * args.threads, &threads) {
         let now = Instant::now();
         let elapsed = now - start;
         if args.max_time.is_some_and(|t| elapsed >= t) {
@@ -282,12 +360,13 @@ where
         },
         peak_bytes: memory::peak(),
         timed_out,
+        bytes_per_state_bound: search.bytes_per_state_bound(),
     }
 }
 
 /// The lines every search prints: the state count, speed, memory and, if
 /// a bound cut it short, which.
-pub(crate) fn print_summary<M: Model>(ran: &Ran<M::Action>, args: &SearchArgs) {
+pub(crate) fn print_summary<A>(ran: &Ran<A>, args: &SearchArgs) {
     let r = &ran.report;
     println!("unique states: {}", r.unique_states);
     println!(
@@ -314,7 +393,7 @@ pub(crate) fn print_summary<M: Model>(ran: &Ran<M::Action>, args: &SearchArgs) {
             "--max-memory {} ({} states at up to {} bytes each)",
             memory::bytes(o.max_memory.unwrap_or(0)),
             thousands(r.unique_states as u64),
-            Search::<M>::bytes_per_state_bound()
+            ran.bytes_per_state_bound
         )),
         Some(Stop::Cancelled) if ran.timed_out => bounds.push(format!(
             "--max-time {:?}",
@@ -353,8 +432,13 @@ pub fn run(args: &[String]) -> Result<u8, Failure> {
             "--model" => model = it.next().cloned(),
             "--rms" => rms = number("--rms", it.next())?,
             "--symmetry" => search_args.options.symmetry = true,
-            "-h" | "--help" => return Err(Failure(USAGE.to_string(), 0)),
-            other => return Err(bad_input(format!("unknown option `{other}`\n\n{USAGE}"))),
+            "-h" | "--help" => return Err(Failure(usage(), 0)),
+            other => {
+                return Err(bad_input(format!(
+                    "unknown option `{other}`\n\n{}",
+                    usage()
+                )))
+            }
         }
     }
     match model.as_deref() {
@@ -365,7 +449,7 @@ pub fn run(args: &[String]) -> Result<u8, Failure> {
                  (for a protocol, use --protocol P)"
             )))
         }
-        None => return Err(bad_input(format!("which model?\n\n{USAGE}"))),
+        None => return Err(bad_input(format!("which model?\n\n{}", usage()))),
     }
     if !(1..=MAX_RMS).contains(&rms) {
         return Err(bad_input(format!(
@@ -373,8 +457,8 @@ pub fn run(args: &[String]) -> Result<u8, Failure> {
         )));
     }
     let spec = TwoPhaseSpec::new(rms);
-    let ran = search(&spec, &search_args);
-    print_summary::<TwoPhaseSpec>(&ran, &search_args);
+    let ran = search(&mut Modelled::new(&spec, search_args.options), &search_args);
+    print_summary(&ran, &search_args);
     let mut failed = false;
     for (name, expectation, verdict) in &ran.report.verdicts {
         let kind = match expectation {

@@ -2,22 +2,18 @@
 //! real protocol over the simulator's nondeterminism, or (`--swarm RUNS`)
 //! many seeded random runs with randomly chosen faults. A violation is
 //! written as an ordinary scenario that `splitbrain run` (and the app)
-//! replays.
+//! replays. `P` is one of the registry's explorer presets.
 
-use std::hash::Hash;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use splitbrain_core::explore::protocol::{to_scenario, Bounds, ProtocolModel};
+use splitbrain_core::explore::protocol::Bounds;
 use splitbrain_core::explore::swarm::swarm;
 use splitbrain_core::explore::{Options, Verdict};
-use splitbrain_core::protocol::{Op, Protocol};
-use splitbrain_core::protocols::commit::three_phase::{ThreePhase, ThreePhaseConfig};
-use splitbrain_core::protocols::paxos::{Paxos, PaxosConfig, PaxosVariant};
-use splitbrain_core::protocols::raft::{Raft, RaftConfig};
-use splitbrain_core::{Action, NodeId, ProtocolConfig, Scenario, Time, TimedAction};
+use splitbrain_core::registry::{self, Descriptor, ExplorePreset};
+use splitbrain_core::Scenario;
 
-use crate::explore::{number, print_summary, search, SearchArgs, USAGE};
+use crate::explore::{number, print_summary, search, usage, SearchArgs};
 use crate::{bad_input, load_scenario, Failure};
 
 struct Args {
@@ -53,7 +49,7 @@ fn parse(args: &[String]) -> Result<Args, Failure> {
                 a.protocol = it
                     .next()
                     .cloned()
-                    .ok_or_else(|| bad_input(format!("--protocol needs a value\n\n{USAGE}")))?
+                    .ok_or_else(|| bad_input(format!("--protocol needs a value\n\n{}", usage())))?
             }
             "--scenario" => a.scenario = it.next().map(PathBuf::from),
             "--symmetry" => {
@@ -68,78 +64,55 @@ fn parse(args: &[String]) -> Result<Args, Failure> {
             "--max-partitions" => a.bounds.max_partitions = number(arg, it.next())?,
             "--max-in-flight" => a.bounds.max_in_flight = number(arg, it.next())?,
             "--max-timers" => a.bounds.max_timer_fires = number(arg, it.next())?,
+            "--synchronous" => a.bounds.synchronous = true,
             "--out" => a.out = it.next().map(PathBuf::from),
             "--swarm" => a.swarm = Some(number(arg, it.next())?),
             "--seed" => a.seed = number(arg, it.next())?,
-            "-h" | "--help" => return Err(Failure(USAGE.to_string(), 0)),
-            other => return Err(bad_input(format!("unknown option `{other}`\n\n{USAGE}"))),
+            "-h" | "--help" => return Err(Failure(usage(), 0)),
+            other => {
+                return Err(bad_input(format!(
+                    "unknown option `{other}`\n\n{}",
+                    usage()
+                )))
+            }
         }
     }
     Ok(a)
 }
 
-/// The scenario to start from: the file's, or the protocol's default.
-fn base(a: &Args) -> Result<Scenario, Failure> {
-    if let Some(path) = &a.scenario {
-        let s = load_scenario(path)?;
-        if s.protocol.name() != protocol_name(&a.protocol) {
-            return Err(bad_input(format!(
-                "{}: is a {} scenario, not {}",
-                path.display(),
-                s.protocol.name(),
-                a.protocol
-            )));
-        }
-        return Ok(s);
+/// The explorer preset `--protocol` names, with its protocol.
+fn preset(a: &Args) -> Result<(&'static Descriptor, &'static ExplorePreset), Failure> {
+    if a.protocol.is_empty() {
+        return Err(bad_input(format!("which protocol?\n\n{}", usage())));
     }
-    Ok(match a.protocol.as_str() {
-        "paxos" | "naive-paxos" => {
-            let variant = if a.protocol == "paxos" {
-                PaxosVariant::Classic
-            } else {
-                PaxosVariant::NaiveNoPromise
-            };
-            let config = PaxosConfig {
-                variant,
-                ..PaxosConfig::default()
-            };
-            Scenario::new(ProtocolConfig::Paxos(config), 3, 0)
-        }
-        "raft" => Scenario::new(ProtocolConfig::Raft(RaftConfig::default()), 3, 0),
-        "three-phase" => {
-            let mut s = Scenario::new(
-                ProtocolConfig::ThreePhase(ThreePhaseConfig::default()),
-                3,
-                0,
-            );
-            s.actions.push(TimedAction {
-                at: Time::ZERO,
-                action: Action::Request {
-                    node: NodeId(0),
-                    client: None,
-                    op: Op::Put {
-                        key: "x".into(),
-                        value: "1".into(),
-                    },
-                },
-            });
-            s
-        }
-        "" => return Err(bad_input(format!("which protocol?\n\n{USAGE}"))),
-        other => {
-            return Err(bad_input(format!(
-                "unknown protocol `{other}`: the explorable protocols are paxos, \
-                 naive-paxos, three-phase and raft"
-            )))
-        }
-    })
+    registry::explore_presets()
+        .find(|(_, p)| p.id == a.protocol)
+        .ok_or_else(|| {
+            let ids: Vec<&str> = registry::explore_presets().map(|(_, p)| p.id).collect();
+            bad_input(format!(
+                "unknown protocol `{}`: the explorable protocols are {}",
+                a.protocol,
+                ids.join(", ")
+            ))
+        })
 }
 
-fn protocol_name(arg: &str) -> &str {
-    match arg {
-        "naive-paxos" => "paxos",
-        other => other,
+/// The scenario to start from: the file's, or the preset's.
+fn base(a: &Args) -> Result<Scenario, Failure> {
+    let (protocol, preset) = preset(a)?;
+    let Some(path) = &a.scenario else {
+        return Ok((preset.scenario)());
+    };
+    let s = load_scenario(path)?;
+    if s.protocol.name() != protocol.id {
+        return Err(bad_input(format!(
+            "{}: is a {} scenario, not {}",
+            path.display(),
+            s.protocol.name(),
+            a.protocol
+        )));
     }
+    Ok(s)
 }
 
 fn write_scenario(path: &PathBuf, scenario: &Scenario) -> Result<(), Failure> {
@@ -154,45 +127,35 @@ pub fn run(args: &[String]) -> Result<u8, Failure> {
     if let Some(runs) = a.swarm {
         return run_swarm(&a, &scenario, runs);
     }
-    match &scenario.protocol {
-        ProtocolConfig::Paxos(c) => exhaustive::<Paxos>(&a, &scenario, c.clone()),
-        ProtocolConfig::ThreePhase(c) => exhaustive::<ThreePhase>(&a, &scenario, c.clone()),
-        ProtocolConfig::Raft(c) => exhaustive::<Raft>(&a, &scenario, c.clone()),
-        other => Err(bad_input(format!(
-            "{} cannot be explored exhaustively yet (try --swarm RUNS)",
-            other.name()
-        ))),
-    }
+    exhaustive(&a, &scenario)
 }
 
-fn exhaustive<P>(a: &Args, scenario: &Scenario, config: P::Config) -> Result<u8, Failure>
-where
-    P: Protocol + Hash + Eq + Send + Sync,
-    P::Config: Sync,
-    P::Durable: Hash + Eq + Send + Sync,
-    P::Msg: Eq + Send + Sync,
-    P::Checker: Hash + Eq + Send + Sync,
-{
-    let model = ProtocolModel::<P>::new(scenario, config, a.bounds)
+fn exhaustive(a: &Args, scenario: &Scenario) -> Result<u8, Failure> {
+    let Some(new_search) = scenario.protocol.search() else {
+        return Err(bad_input(format!(
+            "{} cannot be explored exhaustively yet (try --swarm RUNS)",
+            scenario.protocol.name()
+        )));
+    };
+    let mut explorer = new_search(scenario, a.bounds, a.search.options)
         .map_err(|e| bad_input(format!("scenario: {e}")))?;
-    let ran = search(&model, &a.search);
-    print_summary::<ProtocolModel<P>>(&ran, &a.search);
+    let ran = search(explorer.as_mut(), &a.search);
+    print_summary(&ran, &a.search);
     let report = &ran.report;
     let mut failed = false;
     for (name, _, verdict) in &report.verdicts {
         match verdict {
             Verdict::Violated { path } => {
                 println!("always {name}: VIOLATED after {} steps:", path.len());
-                let states = model.replay(path);
-                for (i, (w, step)) in states.iter().zip(path).enumerate() {
-                    println!("  {}. {}", i + 1, model.describe_in(w, *step));
+                for (i, step) in explorer.describe(path).iter().enumerate() {
+                    println!("  {}. {step}", i + 1);
                 }
-                if let Some((_, message)) = states.last().and_then(|w| w.violation.as_ref()) {
+                if let Some(message) = explorer.violation(path) {
                     println!("  => {message}");
                 }
                 if !failed {
                     if let Some(out) = &a.out {
-                        let mut s = to_scenario(&model, scenario, path);
+                        let mut s = explorer.scenario(path);
                         s.title = Some(format!(
                             "Counterexample: {name} broken in {} steps",
                             path.len()

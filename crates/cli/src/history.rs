@@ -6,35 +6,81 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use splitbrain_core::check::{
-    self, CheckOptions, Explanation, Format, History, Outcome, PropertyVerdict, TimeBase, Verdict,
+    self, CheckOptions, Explanation, FailReading, Format, History, Model, Outcome, ParseOptions,
+    PropertyVerdict, Scope, TimeBase, Verdict,
 };
-use splitbrain_core::Simulation;
+use splitbrain_core::Sim;
 
 use crate::{bad_input, Failure};
 
 pub(crate) const USAGE: &str = "\
-usage: splitbrain check-history FILE [--format jepsen-etcd|porcupine-kv] [--max-steps N]
+usage: splitbrain check-history FILE [--format F] [--model M] [--fail R] [--initial V]
+                                [--all-keys] [--max-steps N]
 
-  --format F      the history's format (default: detected from the first line)
-                  jepsen-etcd: Jepsen's etcd log lines
-                  porcupine-kv: Jepsen EDN maps, one per line (also what
-                  `splitbrain run --history` writes)
-  --max-steps N   search steps before giving up with `unknown` (default 5000000)
+Checks a history recorded by Jepsen (or written by `splitbrain run --history`)
+for linearizability, sequential consistency and the session guarantees.
 
-prints `linearizable`, `not linearizable` or `unknown` first, then why.
-exit status: 0 linearizable, 1 not linearizable, 2 bad input (FILE:LINE: reason),
-3 unknown (the step budget ran out)";
+  --format F      jepsen-etcd: Jepsen's etcd log lines
+                  edn: Jepsen EDN, a vector or list of operation maps (what
+                  Jepsen and Knossos write, and `run --history`) or one map
+                  per line (Porcupine's key-value files; `porcupine-kv`)
+                  (default: detected)
+  --model M       register, cas-register, kv, mutex or multi-register
+                  (default: from the operations: :txn multi-register,
+                  :acquire/:release mutex, :get/:put/:append kv (Porcupine's
+                  key-value store), otherwise a register); keys come from
+                  :key or from jepsen.independent's [key value] tuples
+  --fail R        what an operation that completed with :fail means:
+                  did-not-happen (Jepsen, Knossos) or cas-observed (a failed
+                  cas saw another value: Porcupine's etcd model)
+                  (default: cas-observed for jepsen-etcd, else did-not-happen)
+  --initial V     every register's value before the first write, in EDN
+                  (0), or a map of registers ({:x 0 :y 0}) (default: unset)
+  --all-keys      decide every key, each with its own explanation (default:
+                  stop at the first key that is not linearizable)
+  --max-steps N   search steps per property before giving up with `unknown`
+                  (default 5000000)
+
+:info operations, and invocations that never completed, may take effect at
+any later time or never; nemesis events are skipped; a read of nil says
+nothing in Jepsen's register models. prints `linearizable`, `not linearizable`
+or `unknown` first, then why.
+exit status: 0 linearizable, 1 not linearizable, 2 bad input
+(FILE:LINE:COLUMN: reason), 3 unknown (the step budget ran out)";
 
 struct Args {
     file: PathBuf,
-    format: Option<Format>,
+    parse: ParseOptions,
     options: CheckOptions,
+}
+
+/// `name`'s value among `choices`, or an error listing them.
+fn choice<T: Copy>(
+    flag: &str,
+    name: &str,
+    choices: &[T],
+    name_of: fn(T) -> &'static str,
+) -> Result<T, Failure> {
+    choices
+        .iter()
+        .copied()
+        .find(|c| name_of(*c) == name)
+        .ok_or_else(|| {
+            let names: Vec<&str> = choices.iter().map(|c| name_of(*c)).collect();
+            bad_input(format!(
+                "{flag} `{name}`: expected one of {}",
+                names.join(", ")
+            ))
+        })
 }
 
 fn parse_args(args: &[String]) -> Result<Args, Failure> {
     let mut file = None;
-    let mut format = None;
-    let mut options = CheckOptions::default();
+    let mut parse = ParseOptions::default();
+    let mut options = CheckOptions {
+        scope: Scope::FirstViolation,
+        ..CheckOptions::default()
+    };
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         let mut value = |name: &str| {
@@ -45,13 +91,36 @@ fn parse_args(args: &[String]) -> Result<Args, Failure> {
         match arg.as_str() {
             "--format" => {
                 let name = value("--format")?;
-                format = Some(Format::from_name(&name).ok_or_else(|| {
+                parse.format = Some(Format::from_name(&name).ok_or_else(|| {
                     bad_input(format!(
-                        "--format `{name}`: expected one of {}",
+                        "--format `{name}`: expected one of {} (porcupine-kv is edn)",
                         Format::ALL.map(Format::name).join(", ")
                     ))
                 })?);
             }
+            "--model" => {
+                parse.model = Some(choice(
+                    "--model",
+                    &value("--model")?,
+                    &Model::ALL,
+                    Model::name,
+                )?)
+            }
+            "--fail" => {
+                parse.fail = Some(choice(
+                    "--fail",
+                    &value("--fail")?,
+                    &FailReading::ALL,
+                    FailReading::name,
+                )?)
+            }
+            "--initial" => {
+                let text = value("--initial")?;
+                parse
+                    .set_initial(&text)
+                    .map_err(|e| bad_input(format!("--initial `{text}`: {e}")))?;
+            }
+            "--all-keys" => options.scope = Scope::EveryKey,
             "--max-steps" => {
                 let text = value("--max-steps")?;
                 options.max_steps = text.parse().map_err(|_| {
@@ -72,7 +141,7 @@ fn parse_args(args: &[String]) -> Result<Args, Failure> {
     let file = file.ok_or_else(|| bad_input(format!("no history file given\n\n{USAGE}")))?;
     Ok(Args {
         file,
-        format,
+        parse,
         options,
     })
 }
@@ -83,15 +152,17 @@ pub(crate) fn check_history(args: &[String]) -> Result<u8, Failure> {
     let path = &args.file;
     let text = std::fs::read_to_string(path)
         .map_err(|e| bad_input(format!("{}: cannot read: {e}", path.display())))?;
-    let format = args.format.or_else(|| Format::detect(&text));
-    let history = check::parse(&text, format)
-        .map_err(|e| bad_input(format!("{}:{}: {}", path.display(), e.line, e.message)))?;
+    let format = args.parse.format.or_else(|| Format::detect(&text));
+    let history = check::parse_with(&text, &args.parse)
+        .map_err(|e| bad_input(format!("{}:{e}", path.display())))?;
 
+    // Linearizability first, printed before the other properties are
+    // searched: a reader (or `| head -1`) has the verdict at once.
     let start = Instant::now();
-    let report = check::check(&history, &args.options);
+    let linearizable = check::linearizability(&history, &args.options);
     let elapsed = start.elapsed();
 
-    let lin = &report.linearizable;
+    let lin = &linearizable;
     println!(
         "{}",
         match lin.verdict {
@@ -102,9 +173,10 @@ pub(crate) fn check_history(args: &[String]) -> Result<u8, Failure> {
     );
     let count = |f: fn(&Outcome) -> bool| history.ops.iter().filter(|o| f(&o.outcome)).count();
     println!(
-        "history: {} ({}; {} operations: {} ok, {} failed, {} unknown; {} key{})",
+        "history: {} ({}; {}; {} operations: {} ok, {} failed, {} unknown; {} key{})",
         path.display(),
         format.map_or("?", Format::name),
+        history.semantics.describe(),
         history.ops.len(),
         count(|o| matches!(o, Outcome::Ok { .. })),
         count(|o| matches!(o, Outcome::Fail)),
@@ -117,15 +189,28 @@ pub(crate) fn check_history(args: &[String]) -> Result<u8, Failure> {
         elapsed.as_secs_f64() * 1e3,
         lin.steps
     );
+    let place = |i: usize| {
+        let op = &history.ops[i];
+        match (history.time_base, op.complete) {
+            // Positions count every map of the file, as Jepsen's :index
+            // and Knossos's reports do.
+            (TimeBase::Positions, Some(done)) if format == Some(Format::Edn) => {
+                format!("line {} (completed at #{done})", op.source)
+            }
+            _ => format!("line {}", op.source),
+        }
+    };
+    let model = history.semantics.model;
     for key in &lin.keys {
-        if key.verdict == Verdict::Holds {
+        // After an early stop, keys not decided are only counted.
+        if key.verdict == Verdict::Holds || (lin.stopped_early && key.verdict == Verdict::Unknown) {
             continue;
         }
-        let name = key_name(key.key.as_deref());
+        let name = key_name(model, key.key.as_deref());
         match (key.verdict, &key.explanation) {
             (Verdict::Violated, Some(e)) => {
                 println!("{name}: not linearizable");
-                explain(&history, e, &|i| format!("line {}", history.ops[i].source));
+                explain(&history, e, &place);
             }
             (Verdict::Unknown, _) => println!(
                 "{name}: unknown: gave up after {} steps (raise --max-steps)",
@@ -134,28 +219,45 @@ pub(crate) fn check_history(args: &[String]) -> Result<u8, Failure> {
             _ => println!("{name}: {}", key.verdict.name()),
         }
     }
+    if lin.stopped_early {
+        let unchecked = lin
+            .keys
+            .iter()
+            .filter(|k| k.verdict == Verdict::Unknown)
+            .count();
+        if unchecked > 0 {
+            println!(
+                "stopped at the first key that is not linearizable; {unchecked} of {} keys not decided (--all-keys decides every key)",
+                lin.keys.len()
+            );
+        }
+    }
+    let verdict = lin.verdict;
+    let report = check::check_after(&history, &args.options, linearizable);
     print_property("sequential consistency", &report.sequential, &history);
     print_property("read-your-writes", &report.read_your_writes, &history);
     print_property("monotonic reads", &report.monotonic_reads, &history);
     print_property("convergence", &report.convergence, &history);
-    Ok(match lin.verdict {
+    Ok(match verdict {
         Verdict::Holds => 0,
         Verdict::Violated => 1,
         Verdict::Unknown => 3,
     })
 }
 
-fn key_name(key: Option<&str>) -> String {
-    match key {
-        Some(k) => format!("key {k:?}"),
-        None => "the register".to_string(),
+fn key_name(model: Model, key: Option<&str>) -> String {
+    match (key, model) {
+        (Some(k), _) => format!("key {k:?}"),
+        (None, Model::Mutex) => "the mutex".to_string(),
+        (None, Model::MultiRegister) => "the registers".to_string(),
+        (None, _) => "the register".to_string(),
     }
 }
 
 /// Prints an explanation; `name` says where an operation came from.
 fn explain(history: &History, e: &Explanation, name: &dyn Fn(usize) -> String) {
     const SHOWN: usize = 5;
-    let op = |i: usize| format!("{}: {}", name(i), history.ops[i].describe());
+    let op = |i: usize| format!("{}: {}", name(i), history.describe(i));
     println!(
         "  longest linearizable prefix: {} operation{}{}",
         e.prefix.len(),
@@ -193,7 +295,7 @@ fn print_property(name: &str, v: &PropertyVerdict, history: &History) {
                 TimeBase::Micros => format!("op {i}"),
                 _ => format!("line {}", op.source),
             };
-            println!("    {place}: {}", op.describe());
+            println!("    {place}: {}", history.describe(i));
         }
     }
 }
@@ -201,7 +303,7 @@ fn print_property(name: &str, v: &PropertyVerdict, history: &History) {
 /// For `splitbrain run`: prints `linearizable: yes|no|unknown` for the
 /// run's own history (with the reason when not), and writes the history as
 /// EDN to `export` if asked. Returns the verdict.
-pub(crate) fn report_run(sim: &dyn Simulation, export: Option<&Path>) -> Result<Verdict, Failure> {
+pub(crate) fn report_run(sim: &Sim, export: Option<&Path>) -> Result<Verdict, Failure> {
     let client_ops = sim.history();
     let history = History::from_client_ops(client_ops);
     let result = check::linearizability(&history, &CheckOptions::default());
@@ -222,7 +324,10 @@ pub(crate) fn report_run(sim: &dyn Simulation, export: Option<&Path>) -> Result<
         format!("{id} at t={}", splitbrain_core::Time(op.invoke))
     };
     for e in result.explanations() {
-        println!("{}: not linearizable", key_name(e.key.as_deref()));
+        println!(
+            "{}: not linearizable",
+            key_name(history.semantics.model, e.key.as_deref())
+        );
         explain(&history, e, &request);
     }
     if let Some(path) = export {

@@ -4,9 +4,9 @@
 //! run.
 
 use splitbrain_core::protocol::RoleKind;
-use splitbrain_core::{NodeId, Simulation};
+use splitbrain_core::{NodeId, Sim};
 
-pub fn report(sim: &dyn Simulation) {
+pub fn report(sim: &Sim) {
     let nodes = (0..sim.node_count() as u16).map(NodeId);
     let leader = nodes
         .clone()

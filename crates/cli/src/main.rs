@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! splitbrain run SCENARIO.json [--until TIME] [--seed N] [--trace OUT.jsonl] [--history OUT.edn]
-//! splitbrain check-history FILE [--format jepsen-etcd|porcupine-kv]
+//! splitbrain check-history FILE [--format F] [--model M] [--fail R] [--initial V] [--all-keys]
 //! splitbrain ring [--nodes N] [--vnodes 1,8,64,256] [--keys K]
 //! ```
 //!
@@ -28,7 +28,7 @@ use std::process::ExitCode;
 
 use splitbrain_core::time::parse_micros;
 use splitbrain_core::trace::{DropReason, EventKind, TraceEvent};
-use splitbrain_core::{build, RunOptions, Scenario, Simulation, Time};
+use splitbrain_core::{build, RunOptions, Scenario, Sim, Time};
 
 /// Counts every allocation, so `explore` can say how much memory it held.
 #[global_allocator]
@@ -36,7 +36,8 @@ static ALLOCATOR: memory::Counting = memory::Counting;
 
 const USAGE: &str = "\
 usage: splitbrain run SCENARIO.json [--until TIME] [--seed N] [--trace OUT.jsonl] [--history OUT.edn] [--reads]
-       splitbrain check-history FILE [--format jepsen-etcd|porcupine-kv] [--max-steps N]
+       splitbrain check-history FILE [--format F] [--model M] [--fail R] [--initial V]
+                                [--all-keys] [--max-steps N]   (see check-history --help)
        splitbrain explore --model two-phase --rms N [--symmetry] [--dfs]
        splitbrain ring [--nodes N] [--vnodes 1,8,64,256] [--keys K] [--key NAME]
        splitbrain explore --protocol P [bounds] [--swarm RUNS] [--out FILE]
@@ -182,7 +183,7 @@ fn trace_line(out: &mut String, index: u64, e: &TraceEvent, kinds: &[&str]) {
     out.push('}');
 }
 
-fn write_trace(path: &Path, sim: &dyn Simulation) -> Result<(), Failure> {
+fn write_trace(path: &Path, sim: &Sim) -> Result<(), Failure> {
     let file = std::fs::File::create(path)
         .map_err(|e| bad_input(format!("{}: cannot write: {e}", path.display())))?;
     let mut w = std::io::BufWriter::new(file);
@@ -239,7 +240,7 @@ fn run(args: &[String]) -> Result<u8, Failure> {
         "client requests: {} ({} ok, {} failed, {} unknown)",
         stats.requests, stats.ok, stats.failed, stats.unknown
     );
-    cap::report(sim.as_ref(), until, args.reads);
+    cap::report(&sim, until, args.reads);
     println!("invariants:");
     let violation = sim.violation();
     for (i, name) in sim.invariant_names().iter().enumerate() {
@@ -253,18 +254,32 @@ fn run(args: &[String]) -> Result<u8, Failure> {
             None => println!("  {name}: holds"),
         }
     }
-    history::report_run(sim.as_ref(), args.history.as_deref())?;
+    history::report_run(&sim, args.history.as_deref())?;
     if args.logs {
-        logs::report(sim.as_ref());
+        logs::report(&sim);
     }
     if let Some(path) = &args.trace {
-        write_trace(path, sim.as_ref())?;
+        write_trace(path, &sim)?;
         println!("trace written to {}", path.display());
     }
     Ok(if violation.is_some() { 1 } else { 0 })
 }
 
+/// Rust ignores SIGPIPE, which turns a write to a closed pipe
+/// (`splitbrain ... | head -1`) into an error that `println!` panics on.
+/// With the default action back, the process ends quietly instead, as
+/// other Unix tools do, whichever command was writing.
+fn end_quietly_on_closed_pipes() {
+    #[cfg(unix)]
+    // SAFETY: called first thing in `main`, before any thread exists;
+    // SIG_DFL is a valid action for SIGPIPE.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 fn main() -> ExitCode {
+    end_quietly_on_closed_pipes();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("run") => run(&args[1..]),

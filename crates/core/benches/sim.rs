@@ -61,7 +61,7 @@ fn run_seeds(base: &Scenario, seeds: u64) -> (u64, u64) {
     (events, hash)
 }
 
-fn run(s: &Scenario, until: Time, keep_trace: bool) -> Box<dyn Simulation> {
+fn run(s: &Scenario, until: Time, keep_trace: bool) -> Sim {
     let mut sim = build(
         s,
         RunOptions {
@@ -207,7 +207,6 @@ fn cost_report() {
     }
 }
 
-// --- quorum stores ---
 /// A 9-node store (or gossip cache) under the same steady load.
 fn steady_store(protocol: ProtocolConfig) -> Scenario {
     let mut s = steady(9, 10);
@@ -266,7 +265,6 @@ fn benches(c: &mut Criterion) {
     cost_report();
     events_per_second(c);
     paxos_events_per_second(c);
-    // --- quorum stores ---
     store_events_per_second(c);
 }
 

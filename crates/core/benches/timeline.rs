@@ -88,10 +88,10 @@ fn main() {
     let without_snapshots = {
         let base = LIVE.load(Ordering::Relaxed);
         let mut cursor = build(&s, RunOptions::default()).unwrap();
-        let mut tl = Timeline::new(&mut *cursor, u64::MAX);
+        let mut tl = Timeline::new(&mut cursor, u64::MAX);
         while tl.head_len() < EVENTS {
             let until = tl.head_time() + Span::from_millis(100);
-            tl.advance(&mut *cursor, until, EVENTS - tl.head_len());
+            tl.advance(&mut cursor, until, EVENTS - tl.head_len());
         }
         LIVE.load(Ordering::Relaxed) - base
     };
@@ -103,10 +103,10 @@ fn main() {
         let base = LIVE.load(Ordering::Relaxed);
         let start = Instant::now();
         let mut cursor = build(&s, RunOptions::default()).unwrap();
-        let mut tl = Timeline::new(&mut *cursor, interval);
+        let mut tl = Timeline::new(&mut cursor, interval);
         while tl.head_len() < EVENTS {
             let until = tl.head_time() + Span::from_millis(100);
-            tl.advance(&mut *cursor, until, EVENTS - tl.head_len());
+            tl.advance(&mut cursor, until, EVENTS - tl.head_len());
         }
         let record = ms(start);
         let with_all = LIVE.load(Ordering::Relaxed) - base;
@@ -163,7 +163,7 @@ fn main() {
             let sim = tl.seek_index(k);
             by_index.push(ms(now));
             let now = Instant::now();
-            let prev = tl.step_back(&*sim);
+            let prev = tl.step_back(&sim);
             back.push(ms(now));
             std::hint::black_box(prev.map(|p| p.trace().hash()));
         }
@@ -182,7 +182,7 @@ fn main() {
         for kind in MarkKind::ALL {
             for forward in [true, false] {
                 let now = Instant::now();
-                let sim = tl.jump(kind, &*mid, forward);
+                let sim = tl.jump(kind, &mid, forward);
                 jumps.push(ms(now));
                 std::hint::black_box(sim.map(|p| p.trace().hash()));
             }

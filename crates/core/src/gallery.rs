@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use crate::id::NodeId;
 use crate::protocol::RoleKind;
 use crate::scenario::Scenario;
-use crate::simulation::{build, RunOptions, Simulation};
+use crate::sim::{build, RunOptions, Sim};
 use crate::time::{Span, Time};
 
 /// The whole gallery file.
@@ -43,7 +43,6 @@ pub struct GalleryEntry {
     pub title: String,
     /// A few sentences: what happens, and why it matters.
     pub explanation: String,
-    // --- i18n ---
     /// The title in Simplified Chinese, for the app's Chinese interface
     /// (optional: without it the English title shows).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -83,7 +82,6 @@ pub struct Expect {
     /// Decisions learned by the moment (the most any running node has).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub min_decided: Option<u64>,
-    // --- PACELC ---
     /// The mean latency of successful writes by the moment is at least
     /// this (the price of consistency across regions).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -107,7 +105,7 @@ impl Expect {
         };
         let mut sim = build(scenario, options).map_err(|e| format!("invalid scenario: {e}"))?;
         sim.run_until(moment, u64::MAX);
-        self.check_moment(sim.as_ref())?;
+        self.check_moment(&sim)?;
         match (&self.violation, sim.violation()) {
             (Some(want), Some(found)) if found.invariant == want.as_str() => return Ok(()),
             (Some(want), found) => {
@@ -129,7 +127,7 @@ impl Expect {
         }
     }
 
-    fn check_moment(&self, sim: &dyn Simulation) -> Result<(), String> {
+    fn check_moment(&self, sim: &Sim) -> Result<(), String> {
         let nodes: Vec<NodeId> = (0..sim.node_count() as u16).map(NodeId).collect();
         let now = sim.now();
         if let Some(want) = self.leaders {
@@ -188,12 +186,10 @@ impl Expect {
                 return Err(format!("expected {want} decisions by {now}, saw {decided}"));
             }
         }
-        // --- PACELC ---
         self.check_latency_and_staleness(sim)
     }
 
-    // --- PACELC ---
-    fn check_latency_and_staleness(&self, sim: &dyn Simulation) -> Result<(), String> {
+    fn check_latency_and_staleness(&self, sim: &Sim) -> Result<(), String> {
         let now = sim.now();
         if self.min_write_mean.is_some() || self.max_write_mean.is_some() {
             let mean = mean_write_latency(sim.history())
@@ -221,7 +217,6 @@ impl Expect {
     }
 }
 
-// --- PACELC ---
 /// The mean time successful writes took, `None` without any.
 pub fn mean_write_latency(history: &[crate::sim::ClientOp]) -> Option<Span> {
     let took: Vec<u64> = history
@@ -237,12 +232,8 @@ pub fn mean_write_latency(history: &[crate::sim::ClientOp]) -> Option<Span> {
 
 /// How many reads the version audit calls stale, for stores that keep
 /// versions.
-pub fn stale_reads(sim: &dyn Simulation) -> Option<usize> {
-    let mode = match &sim.scenario().protocol {
-        crate::ProtocolConfig::Quorum(c) => c.versioning,
-        crate::ProtocolConfig::Gossip(c) => c.versioning,
-        _ => return None,
-    };
+pub fn stale_reads(sim: &Sim) -> Option<usize> {
+    let mode = sim.scenario().protocol.versioning()?;
     let surviving: Vec<crate::version::KeyVersions> = (0..sim.node_count())
         .flat_map(|n| sim.stored_versions(NodeId(n as u16)))
         .collect();
@@ -257,6 +248,12 @@ impl GalleryEntry {
     /// The scenario's protocol must be the one the entry names: the app
     /// files entries under it.
     pub fn check_protocol(&self, scenario: &Scenario) -> Result<(), String> {
+        if crate::registry::find(&self.protocol).is_none() {
+            return Err(format!(
+                "{}: no protocol is registered as {}",
+                self.id, self.protocol
+            ));
+        }
         let name = scenario.protocol.name();
         if name == self.protocol {
             Ok(())

@@ -10,11 +10,12 @@
 //!   [`protocol::Out`]. It exposes a [`protocol::NodeView`] for display.
 //! - [`protocol::Checker`]: a protocol's safety invariants, checked after
 //!   every event.
-//! - [`sim::Sim`]: the discrete-event simulator. It owns time, the
-//!   [`net::Network`], the seeded [`rng::Rng`] streams, the clients and the
-//!   [`trace::Trace`].
-//! - [`simulation::Simulation`]: the same, behind a trait object, so the app
-//!   and the CLI drive any protocol without naming its types.
+//! - [`cluster::Cluster`]: a protocol's nodes, their messages in flight
+//!   and their checker, behind one object-safe trait ([`cluster::Nodes`]
+//!   for protocol `P`).
+//! - [`sim::Sim`]: the discrete-event simulator, compiled once for every
+//!   protocol. It owns time, the [`net::Network`], the seeded [`rng::Rng`]
+//!   streams, the clients and the [`trace::Trace`].
 //!
 //! ```
 //! use splitbrain_core::{build, RunOptions, Scenario, ProtocolConfig, Time};
@@ -40,19 +41,19 @@ extern crate alloc;
 extern crate std;
 
 pub mod check;
+pub mod cluster;
 pub mod explore;
 pub mod gallery;
 pub mod id;
 pub mod net;
 pub mod protocol;
 pub mod protocols;
-// --- time travel: snapshots share what only grows ---
 pub mod pvec;
+pub mod registry;
 pub mod ring;
 pub mod rng;
 pub mod scenario;
 pub mod sim;
-pub mod simulation;
 pub mod time;
 pub mod timeline;
 pub mod trace;
@@ -60,7 +61,6 @@ pub mod version;
 
 pub use id::{ClientId, MessageId, NodeId, RequestId};
 pub use scenario::{Action, ProtocolConfig, Scenario, ScenarioError, TimedAction};
-// --- tours ---
 pub use scenario::{Caption, MAX_CAPTIONS, MAX_CAPTION_CHARS};
-pub use simulation::{build, RunOptions, Simulation};
+pub use sim::{build, RunOptions, Sim};
 pub use time::{Span, Time};

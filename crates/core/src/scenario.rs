@@ -10,15 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::id::{ClientId, MessageId, NodeId};
 use crate::protocol::Op;
-use crate::protocols::commit::three_phase::ThreePhaseConfig;
-use crate::protocols::commit::two_phase::TwoPhaseConfig;
-use crate::protocols::multi_paxos::MultiPaxosConfig;
-use crate::protocols::paxos::PaxosConfig;
-use crate::protocols::raft::RaftConfig;
-// --- quorum stores ---
-use crate::protocols::gossip::GossipConfig;
-use crate::protocols::lock::LockConfig;
-use crate::protocols::quorum::QuorumConfig;
+pub use crate::registry::ProtocolConfig;
 use crate::time::{Span, Time};
 
 /// The largest cluster the simulator accepts. Node sets are `u64` bitsets,
@@ -50,20 +42,16 @@ pub struct Scenario {
     /// `--until`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub until: Option<Time>,
-    // --- explore: scripted schedules ---
     /// A forced schedule, as the explorer finds one: when present, the
     /// simulator takes these steps in order instead of drawing delivery
     /// and timer times from the seed, then carries on as usual.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub script: Vec<ScriptStep>,
-    // --- tours ---
     /// Words pinned to simulated times, for a guided tour: playback pauses
     /// at each. They are not actions and never change the run or its hash.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub captions: Vec<Caption>,
 }
-
-// --- explore: scripted schedules ---
 
 /// One forced step of a scripted run, at simulated time `at`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -91,7 +79,6 @@ pub enum Scripted {
     Act { action: Action },
 }
 
-// --- tours ---
 /// The most captions a scenario may carry, and the longest caption text
 /// (in characters). A tour is a handful of short notes; the bounds keep a
 /// hand-edited file or link from filling the page.
@@ -104,41 +91,6 @@ pub const MAX_CAPTION_CHARS: usize = 500;
 pub struct Caption {
     pub at: Time,
     pub text: String,
-}
-
-/// Which protocol, with its parameters.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "name", rename_all = "lowercase")]
-pub enum ProtocolConfig {
-    Raft(RaftConfig),
-    #[serde(rename = "two-phase")]
-    TwoPhase(TwoPhaseConfig),
-    #[serde(rename = "three-phase")]
-    ThreePhase(ThreePhaseConfig),
-    Paxos(PaxosConfig),
-    #[serde(rename = "multi-paxos")]
-    MultiPaxos(MultiPaxosConfig),
-    // --- quorum stores ---
-    Quorum(QuorumConfig),
-    Gossip(GossipConfig),
-    #[serde(rename = "lock-service")]
-    LockService(LockConfig),
-}
-
-impl ProtocolConfig {
-    pub fn name(&self) -> &'static str {
-        match self {
-            ProtocolConfig::Raft(_) => "raft",
-            ProtocolConfig::TwoPhase(_) => "two-phase",
-            ProtocolConfig::ThreePhase(_) => "three-phase",
-            ProtocolConfig::Paxos(_) => "paxos",
-            ProtocolConfig::MultiPaxos(_) => "multi-paxos",
-            // --- quorum stores ---
-            ProtocolConfig::Quorum(_) => "quorum",
-            ProtocolConfig::Gossip(_) => "gossip",
-            ProtocolConfig::LockService(_) => "lock-service",
-        }
-    }
 }
 
 /// A latency range in simulated time, drawn uniformly per message.
@@ -169,14 +121,12 @@ pub struct NetworkConfig {
     /// Per-link latency overrides (one direction each).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub links: Vec<LinkLatency>,
-    // --- regions ---
     /// Nodes placed in regions, with latencies by region pair. Overrides
     /// `latency`; `links` override it in turn.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub regions: Option<Regions>,
 }
 
-// --- regions ---
 /// Where nodes are, and how far apart regions are.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -239,7 +189,6 @@ pub struct ClientConfig {
     pub timeout: Span,
     /// How many redirects a client follows before giving up.
     pub redirects: u8,
-    // --- pinned clients ---
     /// Workload clients sit next to a home node (client `i` at node
     /// `i mod nodes`) and reach only the nodes it reaches: they ask a known
     /// leader only if it is within reach, else their home node, and a
@@ -372,7 +321,6 @@ pub enum Action {
     DropMessage {
         id: MessageId,
     },
-    // --- user votes (atomic commit) ---
     /// From now on, participant `node` votes `yes` (or no) on every
     /// transaction it is asked about, whatever the vote policy says.
     Vote {
@@ -405,7 +353,7 @@ impl fmt::Display for ScenarioError {
 }
 
 /// Prefixes a protocol config's error path with `protocol.`.
-fn in_protocol(mut e: ScenarioError) -> ScenarioError {
+pub(crate) fn in_protocol(mut e: ScenarioError) -> ScenarioError {
     e.path = format!("protocol.{}", e.path);
     e
 }
@@ -436,7 +384,6 @@ fn check_probability(path: &str, p: f64) -> Result<(), ScenarioError> {
     Ok(())
 }
 
-// --- tours ---
 /// Captions are few, short, non-empty and in time order, at most one per
 /// instant (playback pauses once per caption, so two at one time would
 /// show as one).
@@ -504,24 +451,7 @@ impl Scenario {
                 format!("must be between 1 and {MAX_NODES}, got {}", self.nodes),
             ));
         }
-        match &self.protocol {
-            ProtocolConfig::Raft(c) => c.validate().map_err(in_protocol)?,
-            ProtocolConfig::TwoPhase(c) => {
-                c.validate().map_err(in_protocol)?;
-                crate::protocols::commit::validate_cluster(self.nodes, &c.votes)?;
-            }
-            ProtocolConfig::ThreePhase(c) => {
-                c.validate().map_err(in_protocol)?;
-                crate::protocols::commit::validate_cluster(self.nodes, &c.votes)?;
-            }
-            ProtocolConfig::Paxos(c) => c.validate(self.nodes).map_err(in_protocol)?,
-            ProtocolConfig::MultiPaxos(c) => c.validate().map_err(in_protocol)?,
-            // --- quorum stores ---
-            ProtocolConfig::Quorum(c) => c.validate(self.nodes).map_err(in_protocol)?,
-            ProtocolConfig::Gossip(c) => c.validate().map_err(in_protocol)?,
-            ProtocolConfig::LockService(c) => c.validate(self.nodes).map_err(in_protocol)?,
-        }
-        // --- regions ---
+        self.protocol.validate(self.nodes)?;
         if let Some(r) = &self.network.regions {
             if r.of.len() != usize::from(self.nodes) {
                 return Err(ScenarioError::new(
@@ -626,12 +556,10 @@ impl Scenario {
             self.check_action(&format!("{path}.action"), &timed.action)?;
         }
         self.check_script()?;
-        // --- tours ---
         check_captions(&self.captions)?;
         Ok(())
     }
 
-    // --- explore: scripted schedules ---
     fn check_script(&self) -> Result<(), ScenarioError> {
         if !self.script.is_empty() && self.faults.is_some() {
             return Err(ScenarioError::new(

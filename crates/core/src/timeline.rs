@@ -13,7 +13,6 @@
 //! Branches are kept (sharing the snapshots before their fork) and can be
 //! returned to.
 
-use alloc::boxed::Box;
 use alloc::rc::Rc;
 use alloc::vec::Vec;
 
@@ -22,7 +21,7 @@ use serde::Serialize;
 use crate::id::NodeId;
 use crate::scenario::{Action, Scenario, ScenarioError, TimedAction};
 use crate::sim::ClientOp;
-use crate::simulation::Simulation;
+use crate::sim::Sim;
 use crate::time::Time;
 use crate::trace::{EventKind, TraceEvent};
 
@@ -97,7 +96,7 @@ pub struct Marker {
 struct Snap {
     len: u64,
     time: Time,
-    sim: Rc<dyn Simulation>,
+    sim: Rc<Sim>,
 }
 
 /// One line of history: a scenario's action list and what it computed.
@@ -158,7 +157,7 @@ pub struct Timeline {
 impl Timeline {
     /// Starts a timeline at `cursor`, a freshly built simulation, taking a
     /// snapshot every `interval` events.
-    pub fn new(cursor: &mut dyn Simulation, interval: u64) -> Timeline {
+    pub fn new(cursor: &mut Sim, interval: u64) -> Timeline {
         let nodes = cursor.node_count();
         let mut events = Vec::new();
         let trace = cursor.trace_mut();
@@ -246,7 +245,7 @@ impl Timeline {
     }
 
     /// Whether `cursor` is behind the head, where acting starts a branch.
-    pub fn is_behind(&self, cursor: &dyn Simulation) -> bool {
+    pub fn is_behind(&self, cursor: &Sim) -> bool {
         cursor.trace().len() < self.head_len()
             || (cursor.trace().len() == self.head_len() && cursor.now() < self.head_time())
     }
@@ -270,9 +269,9 @@ impl Timeline {
 
     // ---- moving forward --------------------------------------------------
 
-    /// Runs `cursor` one event forward (see [`Simulation::step`]),
+    /// Runs `cursor` one event forward (see [`Sim::step`]),
     /// recording it if it extends the branch.
-    pub fn step(&mut self, cursor: &mut dyn Simulation) -> bool {
+    pub fn step(&mut self, cursor: &mut Sim) -> bool {
         let stepped = cursor.step();
         self.sync(cursor);
         stepped
@@ -280,17 +279,17 @@ impl Timeline {
 
     // --- exact stops ---
     /// [`Timeline::step`] that never passes `limit` (see
-    /// [`Simulation::step_within`]).
-    pub fn step_within(&mut self, cursor: &mut dyn Simulation, limit: Time) -> bool {
+    /// [`Sim::step_within`]).
+    pub fn step_within(&mut self, cursor: &mut Sim, limit: Time) -> bool {
         let stepped = cursor.step_within(limit);
         self.sync(cursor);
         stepped
     }
 
-    /// [`Simulation::run_until`], one event at a time so that every step
+    /// [`Sim::run_until`], one event at a time so that every step
     /// past the head is recorded (and snapshotted on the interval). The
     /// clock ends exactly at `until`, never past it.
-    pub fn advance(&mut self, cursor: &mut dyn Simulation, until: Time, max_events: u64) -> bool {
+    pub fn advance(&mut self, cursor: &mut Sim, until: Time, max_events: u64) -> bool {
         let start = cursor.trace().len();
         while let Some(next) = cursor.next_event_time() {
             if next > until {
@@ -312,11 +311,7 @@ impl Timeline {
     /// branch; behind it, it starts a new branch (the current one is kept).
     /// Returns whether a branch was started. An invalid action changes
     /// nothing.
-    pub fn act(
-        &mut self,
-        cursor: &mut dyn Simulation,
-        action: Action,
-    ) -> Result<bool, ScenarioError> {
+    pub fn act(&mut self, cursor: &mut Sim, action: Action) -> Result<bool, ScenarioError> {
         if !self.is_behind(cursor) {
             let now = cursor.now();
             cursor.act(action)?;
@@ -388,7 +383,7 @@ impl Timeline {
     /// Records what `cursor` computed past the head: its events, markers,
     /// and a snapshot when one is due. Behind the head, only drops the
     /// events the cursor kept (the branch has them).
-    pub fn sync(&mut self, cursor: &mut dyn Simulation) {
+    pub fn sync(&mut self, cursor: &mut Sim) {
         let interval = self.interval;
         let b = &mut self.branches[self.current];
         let head = b.events.len() as u64;
@@ -493,7 +488,7 @@ impl Timeline {
     /// Takes a snapshot of `cursor` if it is at the head and the head is
     /// at least the interval past the branch's last snapshot. Returns
     /// whether it took one.
-    pub fn take_due_snapshot(&mut self, cursor: &dyn Simulation) -> bool {
+    pub fn take_due_snapshot(&mut self, cursor: &Sim) -> bool {
         let len = cursor.trace().len();
         let b = &mut self.branches[self.current];
         let at_head = len == b.events.len() as u64 && cursor.now() == b.head_time;
@@ -512,7 +507,7 @@ impl Timeline {
     // ---- seeking ---------------------------------------------------------
 
     /// A fresh cursor restored from `snap` with this branch's future.
-    fn restore(&self, snap: &Snap) -> Box<dyn Simulation> {
+    fn restore(&self, snap: &Snap) -> Sim {
         let mut sim = snap.sim.snapshot();
         sim.set_future_actions(&self.branch().actions);
         sim.attach_history(&self.branch().history);
@@ -521,14 +516,14 @@ impl Timeline {
         sim
     }
 
-    fn finish(mut sim: Box<dyn Simulation>) -> Box<dyn Simulation> {
+    fn finish(mut sim: Sim) -> Sim {
         sim.trace_mut().set_keep(true);
         sim
     }
 
     /// The state at simulated time `t` (clamped to the head): everything
     /// due at or before `t` has run, as after `run_until(t)`.
-    pub fn seek_time(&self, t: Time) -> Box<dyn Simulation> {
+    pub fn seek_time(&self, t: Time) -> Sim {
         if t >= self.head_time() {
             let mut sim = self.seek_index(self.head_len());
             // --- exact stops --- Short of the head's time, every event
@@ -549,7 +544,7 @@ impl Timeline {
     /// The state just after event `index - 1` (the end of the step that
     /// recorded it), so the trace has at least `index` events; clamped to
     /// the head.
-    pub fn seek_index(&self, index: u64) -> Box<dyn Simulation> {
+    pub fn seek_index(&self, index: u64) -> Sim {
         let index = index.min(self.head_len());
         let b = self.branch();
         let i = b.snaps.partition_point(|s| s.len <= index).max(1) - 1;
@@ -564,7 +559,7 @@ impl Timeline {
 
     /// The state one event before `cursor`'s (the end of the previous
     /// step), or `None` at the start.
-    pub fn step_back(&self, cursor: &dyn Simulation) -> Option<Box<dyn Simulation>> {
+    pub fn step_back(&self, cursor: &Sim) -> Option<Sim> {
         let here = cursor.trace().len();
         let b = self.branch();
         let i = b.snaps.partition_point(|s| s.len < here);
@@ -576,7 +571,7 @@ impl Timeline {
         // one, so keep one copy from shortly before `here` and finish from
         // it: one replay plus a short one, not two replays.
         const NEAR: u64 = 64;
-        let mut near: Option<Box<dyn Simulation>> = None;
+        let mut near: Option<Sim> = None;
         let mut previous = sim.trace().len();
         loop {
             if near.is_none() && sim.trace().len() + NEAR >= here {
@@ -641,12 +636,7 @@ impl Timeline {
     /// if there is one on the branch. An event lands at the end of the
     /// step that recorded it, so going back skips events of the cursor's
     /// own step.
-    pub fn jump(
-        &self,
-        kind: MarkKind,
-        cursor: &dyn Simulation,
-        forward: bool,
-    ) -> Option<Box<dyn Simulation>> {
+    pub fn jump(&self, kind: MarkKind, cursor: &Sim, forward: bool) -> Option<Sim> {
         let here = cursor.trace().len();
         if forward {
             return self.next_mark(kind, here).map(|at| self.seek_index(at));
@@ -688,7 +678,7 @@ impl Timeline {
     /// Switches to branch `id`, returning a cursor where the user left it;
     /// `cursor` is where they leave the current one. `None` if there is no
     /// such branch.
-    pub fn switch(&mut self, id: u32, cursor: &dyn Simulation) -> Option<Box<dyn Simulation>> {
+    pub fn switch(&mut self, id: u32, cursor: &Sim) -> Option<Sim> {
         let to = self.branches.iter().position(|b| b.id == id)?;
         self.branches[self.current].left_at = (cursor.trace().len(), cursor.now());
         self.current = to;

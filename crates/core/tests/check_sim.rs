@@ -27,7 +27,7 @@ fn load(path: &str) -> Scenario {
     serde_json::from_str(&text).expect("the scenario parses")
 }
 
-fn run_to_end(s: &Scenario) -> Box<dyn Simulation> {
+fn run_to_end(s: &Scenario) -> Sim {
     let mut sim = build(
         s,
         RunOptions {
@@ -164,7 +164,16 @@ fn a_tampered_read_is_caught_and_explained() {
 fn the_edn_export_reads_back_as_the_same_history() {
     let history = history_of(&load("web/scenarios/raft-sweep.json"));
     let edn = check::to_edn(&history);
-    assert!(edn.starts_with("{:process "), "{}", &edn[..80]);
+    assert!(
+        edn.starts_with("; splitbrain semantics {:model :kv"),
+        "{}",
+        &edn[..80]
+    );
+    assert!(
+        edn.contains("\n[{:process "),
+        "a vector of maps: {}",
+        &edn[..200]
+    );
     let mut again = check::parse(&edn, None).unwrap();
     assert_eq!(again.ops.len(), history.ops.len());
     // Times come back in nanoseconds, sources as line numbers.

@@ -56,11 +56,11 @@ fn stepping_within_a_limit_never_passes_it_and_changes_nothing() {
 fn timeline_advance_ends_exactly_at_its_limit() {
     let s = scenario("raft-minority-leader");
     let mut cursor = build(&s, RunOptions::default()).unwrap();
-    let mut tl = Timeline::new(&mut *cursor, 64);
+    let mut tl = Timeline::new(&mut cursor, 64);
     let mut t = Time::ZERO;
     while t < Time(3_000_000) {
         t = Time(t.0 + 4_321);
-        tl.advance(&mut *cursor, t, u64::MAX);
+        tl.advance(&mut cursor, t, u64::MAX);
         assert_eq!(cursor.now(), t);
     }
     let mut plain = build(&s, RunOptions::default()).unwrap();

@@ -4,9 +4,10 @@
 
 use splitbrain_core::explore::protocol::{to_scenario, Bounds, ProtocolModel, Step};
 use splitbrain_core::explore::{explore, Options, Report, Strategy, Verdict};
-use splitbrain_core::protocol::{Op, Protocol};
+use splitbrain_core::protocol::{Protocol, Slot};
 use splitbrain_core::protocols::commit::three_phase::{ThreePhase, ThreePhaseConfig};
 use splitbrain_core::protocols::paxos::{Paxos, PaxosConfig, PaxosVariant};
+use splitbrain_core::registry::{self, Variant};
 use splitbrain_core::scenario::{ScriptStep, Scripted};
 use splitbrain_core::sim::Sim;
 use splitbrain_core::*;
@@ -20,32 +21,26 @@ const FIRST: Options = Options {
     stop_at_violation: true,
 };
 
+/// The explorer preset `id` (the one the CLI and the app start from), with
+/// its protocol's config.
+fn preset<C: Variant + Clone>(id: &str) -> (Scenario, C) {
+    let (_, preset) = registry::explore_presets()
+        .find(|(_, p)| p.id == id)
+        .unwrap_or_else(|| panic!("no explorer preset {id}"));
+    let scenario = (preset.scenario)();
+    let config = C::of(&scenario.protocol).expect("its protocol").clone();
+    (scenario, config)
+}
+
 fn paxos(variant: PaxosVariant) -> (Scenario, PaxosConfig) {
-    let config = PaxosConfig {
-        variant,
-        ..PaxosConfig::default()
-    };
-    (
-        Scenario::new(ProtocolConfig::Paxos(config.clone()), 3, 0),
-        config,
-    )
+    preset(match variant {
+        PaxosVariant::NaiveNoPromise => "naive-paxos",
+        _ => "paxos",
+    })
 }
 
 fn three_phase() -> (Scenario, ThreePhaseConfig) {
-    let config = ThreePhaseConfig::default();
-    let mut s = Scenario::new(ProtocolConfig::ThreePhase(config.clone()), 3, 0);
-    s.actions.push(TimedAction {
-        at: Time::ZERO,
-        action: Action::Request {
-            node: NodeId(0),
-            client: None,
-            op: Op::Put {
-                key: "x".into(),
-                value: "1".into(),
-            },
-        },
-    });
-    (s, config)
+    preset("three-phase")
 }
 
 fn violated(report: &Report<Step>) -> Option<(&'static str, &Vec<Step>)> {
@@ -60,7 +55,6 @@ fn violated(report: &Report<Step>) -> Option<(&'static str, &Vec<Step>)> {
 fn replays<P: Protocol>(
     model: &ProtocolModel<P>,
     base: &Scenario,
-    config: P::Config,
     path: &[Step],
     invariant: &str,
 ) -> Scenario {
@@ -69,7 +63,7 @@ fn replays<P: Protocol>(
     let json = serde_json::to_string(&scenario).unwrap();
     let back: Scenario = serde_json::from_str(&json).unwrap();
     assert_eq!(back, scenario, "round-trips through JSON");
-    let mut sim = Sim::<P>::new(&scenario, config, true);
+    let mut sim = Sim::new(&scenario, RunOptions::default());
     while sim.script_position() < path.len() {
         assert!(
             sim.violation().is_none(),
@@ -112,16 +106,15 @@ fn naive_paxos_agreement_violation() {
             "deliver n1 → n2: Accept b7 \"v1\"",
         ]
     );
-    replays(&model, &scenario, config, path, name);
+    replays(&model, &scenario, path, name);
 }
 
 /// 3PC assumes a synchronous network. Here messages may wait arbitrarily
-/// long, which to a participant looks like a partition, and the explorer
-/// finds atomicity broken in 19 steps without needing a partition: n1
-/// times out while uncertain and starts the termination protocol with a
-/// snapshot of its own state; PreCommit then reaches it, n2 and the
-/// coordinator commit, and n1, still deciding from its stale "uncertain"
-/// snapshot and hearing from nobody, aborts.
+/// long, and the explorer finds atomicity broken in 11 steps without a
+/// crash or a partition: the coordinator's CanCommit to n2 is slower than
+/// n1's timeout, so n1, uncertain and hearing from no one who knows,
+/// terminates alone and aborts; n2's vote then arrives, the coordinator
+/// pre-commits, and its acknowledgement timeout commits.
 #[test]
 fn three_phase_atomicity_violation_under_asynchrony() {
     let (scenario, config) = three_phase();
@@ -134,8 +127,114 @@ fn three_phase_atomicity_violation_under_asynchrony() {
     let model = ProtocolModel::<ThreePhase>::new(&scenario, config.clone(), bounds).unwrap();
     let report = explore(&model, FIRST);
     let (name, path) = violated(&report).expect("a violation");
-    assert_eq!((name, path.len()), ("atomicity", 19), "{path:?}");
-    replays(&model, &scenario, config, path, name);
+    let states = model.replay(path);
+    let words: Vec<String> = states
+        .iter()
+        .zip(path)
+        .map(|(w, s)| model.describe_in(w, *s))
+        .collect();
+    assert_eq!(name, "atomicity");
+    assert_eq!(
+        words,
+        [
+            "deliver n0 → n1: CanCommit? T0",
+            "deliver n1 → n0: Yes T0",
+            "n1: timer 0 fires",
+            "deliver n1 → n0: State? T0",
+            "deliver n1 → n2: State? T0",
+            "deliver n0 → n2: CanCommit? T0",
+            "deliver n2 → n0: Yes T0",
+            "n1: timer 0 fires",
+            "deliver n0 → n1: PreCommit T0",
+            "deliver n1 → n2: Abort T0",
+            "n0: timer 0 fires",
+        ]
+    );
+    replays(&model, &scenario, path, name);
+}
+
+/// On the network 3PC assumes (every message arrives before the next
+/// timeout), crashes and restarts of any site, coordinator and
+/// participants alike, never break atomicity: every reachable state with
+/// up to two crashes holds. The same bounds without synchrony do break.
+#[test]
+fn three_phase_holds_with_crashes_on_a_synchronous_network() {
+    let (scenario, config) = three_phase();
+    let bounds = Bounds {
+        synchronous: true,
+        max_crashes: 2,
+        max_timer_fires: 12,
+        max_in_flight: 6,
+        ..Bounds::default()
+    };
+    let model = ProtocolModel::<ThreePhase>::new(&scenario, config.clone(), bounds).unwrap();
+    let report = explore(&model, Options::default());
+    assert!(report.complete);
+    assert!(violated(&report).is_none(), "{:?}", violated(&report));
+    assert_eq!(report.unique_states, 11_279);
+
+    let asynchronous = Bounds {
+        synchronous: false,
+        ..bounds
+    };
+    let model = ProtocolModel::<ThreePhase>::new(&scenario, config, asynchronous).unwrap();
+    assert!(violated(&explore(&model, FIRST)).is_some());
+}
+
+/// The crash-only run that broke 3PC before participants recovered by
+/// asking (issue 16): n2 crashes before PreCommit reaches it, the
+/// coordinator's acknowledgement timeout commits, n1 commits and crashes,
+/// and n2 restarts. The explorer takes exactly these steps, and n2, now
+/// recovering, asks the coordinator and commits.
+#[test]
+fn three_phase_crash_only_run_keeps_atomicity() {
+    let (scenario, config) = three_phase();
+    let bounds = Bounds {
+        synchronous: true,
+        max_crashes: 2,
+        max_timer_fires: 12,
+        ..Bounds::default()
+    };
+    let model = ProtocolModel::<ThreePhase>::new(&scenario, config, bounds).unwrap();
+    let mut w = model.replay(&[]).pop().unwrap();
+    let mut take = |want: &str| {
+        let step = (0..8u16)
+            .flat_map(|i| [Step::Deliver(i)])
+            .chain((0..3).map(|n| Step::Fire {
+                node: NodeId(n),
+                timer: 0,
+            }))
+            .chain((0..3).flat_map(|n| [Step::Crash(NodeId(n)), Step::Restart(NodeId(n))]))
+            .find(|s| model.apply(&w, *s).is_some() && model.describe_in(&w, *s) == want)
+            .unwrap_or_else(|| panic!("no step `{want}`"));
+        w = model.apply(&w, step).unwrap();
+        assert!(w.violation.is_none(), "after `{want}`: {:?}", w.violation);
+    };
+    for step in [
+        "deliver n0 → n1: CanCommit? T0",
+        "deliver n0 → n2: CanCommit? T0",
+        "deliver n1 → n0: Yes T0",
+        "deliver n2 → n0: Yes T0",
+        "n2 crashes",
+        "deliver n0 → n1: PreCommit T0",
+        "deliver n1 → n0: Ack T0",
+        "n0: timer 0 fires",
+        "deliver n0 → n1: DoCommit T0",
+        "n1 crashes",
+        "n2 restarts",
+        "deliver n2 → n0: State? T0",
+        "deliver n0 → n2: T0 committed",
+    ] {
+        take(step);
+    }
+    let stage = |n: usize| match &w.nodes[n] {
+        Slot::Up(p) => p.view().role_label,
+        Slot::Down(_) => "down",
+    };
+    assert_eq!(
+        [stage(0), stage(1), stage(2)],
+        ["coordinator", "down", "committed"]
+    );
 }
 
 /// Real Paxos with 3 acceptors, 2 proposers and one ballot each (two

@@ -50,6 +50,7 @@ fn the_gallery_covers_the_textbook_failures() {
         "two-phase-no-vote",
         "three-phase-coordinator-crash",
         "three-phase-partition",
+        "three-phase-slow-message",
         "paxos-naive",
         "paxos-duel",
         "multi-paxos-vs-raft",
@@ -126,8 +127,8 @@ fn a_claim_that_does_not_hold_is_reported() {
 
 // --- PACELC ---
 /// The two PACELC entries run the same load on the same regions; at their
-/// moment Raft's writes take several times as long as the store's, and the
-/// latency claims can fail (swapped, they do).
+/// moment Raft's writes take about 11 times as long as the store's (the
+/// README's claim), and the latency claims can fail (swapped, they do).
 #[test]
 fn pacelc_raft_pays_in_latency_what_the_store_pays_in_staleness() {
     use splitbrain_core::gallery::{mean_write_latency, stale_reads};
@@ -150,9 +151,15 @@ fn pacelc_raft_pays_in_latency_what_the_store_pays_in_staleness() {
         "mean write latency at {}: raft {rm}, store {sm} ({factor:.1}x)",
         raft.moment
     );
-    assert!(factor > 3.0, "raft {rm} store {sm}");
-    assert!(stale_reads(&*s).unwrap() > 0);
-    assert_eq!(stale_reads(&*r), None);
+    // The README says Raft's writes take "about 11 times as long". The run
+    // is deterministic: measured 11.0x (161.8 ms against 14.7 ms); within
+    // a tenth of that it is still "about 11".
+    assert!(
+        (10.0..12.0).contains(&factor),
+        "raft {rm} store {sm} ({factor:.2}x)"
+    );
+    assert!(stale_reads(&s).unwrap() > 0);
+    assert_eq!(stale_reads(&r), None);
 
     let mut swapped = store.expect.clone();
     swapped.min_stale_reads = None;

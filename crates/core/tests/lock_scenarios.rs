@@ -9,7 +9,7 @@ use splitbrain_core::protocols::lock::{LockConfig, STORAGE};
 use splitbrain_core::sim::OpResult;
 use splitbrain_core::*;
 
-fn run_example(name: &str) -> Box<dyn Simulation> {
+fn run_example(name: &str) -> Sim {
     let s = example(name);
     let mut sim = build(&s, RunOptions::default()).unwrap();
     sim.run_until(s.until.unwrap(), u64::MAX);
@@ -91,7 +91,7 @@ fn lock_service_validation_names_the_field() {
 
 // --- replicated lock service ---
 
-fn storage_rows(sim: &dyn Simulation, storage: NodeId) -> Vec<(u64, bool)> {
+fn storage_rows(sim: &Sim, storage: NodeId) -> Vec<(u64, bool)> {
     let log = sim.node_detail(storage).log;
     log.iter().map(|e| (e.term, e.committed)).collect()
 }
@@ -124,7 +124,7 @@ fn a_new_lock_leader_grants_larger_tokens_and_fencing_still_holds() {
     );
     // The file's history: n5's write with the new leader's token 4, then
     // n4's rejected one with the old leader's token 2.
-    assert_eq!(storage_rows(&*sim, NodeId(3)), [(4, true), (2, false)]);
+    assert_eq!(storage_rows(&sim, NodeId(3)), [(4, true), (2, false)]);
 
     // Every replica, the restarted old leader included, ends with the same
     // committed log: token 2 granted in term 1, token 4 in term 2.

@@ -30,7 +30,7 @@ fn multi_paxos(nodes: u16, seed: u64) -> Scenario {
 }
 
 /// What each node learned, as the inspector shows it.
-fn learned(sim: &dyn Simulation) -> Vec<Option<String>> {
+fn learned(sim: &Sim) -> Vec<Option<String>> {
     (0..sim.node_count() as u16)
         .map(|n| {
             sim.node_detail(NodeId(n))
@@ -55,7 +55,7 @@ fn two_proposers_one_value_learned_everywhere() {
     for seed in 0..50 {
         let sim = run(&paxos(5, seed), secs(2.0));
         assert!(sim.violation().is_none(), "seed {seed}");
-        let learned = learned(sim.as_ref());
+        let learned = learned(&sim);
         let first = learned[0].clone().expect("n0 learned");
         assert!(first == "v0" || first == "v1", "seed {seed}: {first}");
         assert!(
@@ -73,7 +73,7 @@ fn two_proposers_one_value_learned_everywhere() {
 fn a_late_proposer_adopts_the_chosen_value() {
     let sim = run(&load("paxos-late-proposer.json"), secs(2.0));
     assert!(sim.violation().is_none());
-    assert_eq!(learned(sim.as_ref())[1].as_deref(), Some("v0"));
+    assert_eq!(learned(&sim)[1].as_deref(), Some("v0"));
     assert!(
         sim.node_view(NodeId(1)).term > 3,
         "n1 went to a higher ballot"
@@ -116,7 +116,7 @@ fn dueling_proposers_take_many_ballots_to_decide() {
 #[test]
 fn chosen_value_survives_crashes_and_later_proposals() {
     let mut sim = run(&paxos(3, 4), secs(1.0));
-    let value = learned(sim.as_ref())[0].clone().expect("decided by 1s");
+    let value = learned(&sim)[0].clone().expect("decided by 1s");
     for n in 0..3 {
         sim.act(Action::Crash { node: NodeId(n) }).unwrap();
     }
@@ -130,9 +130,7 @@ fn chosen_value_survives_crashes_and_later_proposals() {
     sim.run_until(secs(2.0), u64::MAX);
     assert!(sim.node_view(NodeId(2)).term > 3, "n2 ran a new ballot");
     assert!(sim.violation().is_none());
-    assert!(learned(sim.as_ref())
-        .iter()
-        .all(|v| v.as_deref() == Some(&*value)));
+    assert!(learned(&sim).iter().all(|v| v.as_deref() == Some(&*value)));
 }
 
 /// A client's put to a proposer proposes its pair: the first put wins, a
@@ -200,12 +198,9 @@ fn one_uncontended_ballot_costs_32_messages_on_five_nodes() {
 fn multi_paxos_elects_one_leader_and_serves_clients() {
     for seed in 0..20 {
         let mut sim = build(&multi_paxos(5, seed), RunOptions::default()).unwrap();
-        assert!(
-            await_leader(sim.as_mut(), secs(3.0)).is_some(),
-            "seed {seed}"
-        );
+        assert!(await_leader(&mut sim, secs(3.0)).is_some(), "seed {seed}");
         sim.run_until(secs(2.0), u64::MAX);
-        let l = leaders(sim.as_ref());
+        let l = leaders(&sim);
         assert_eq!(l.len(), 1, "seed {seed}: {l:?}");
         let leader = l[0].0;
         sim.act(put(leader.0, "x", "1")).unwrap();
@@ -220,12 +215,12 @@ fn multi_paxos_elects_one_leader_and_serves_clients() {
 #[test]
 fn multi_paxos_leader_crash_keeps_the_log() {
     let mut sim = run(&multi_paxos(5, 3), secs(2.0));
-    let (old, ballot) = leaders(sim.as_ref())[0];
+    let (old, ballot) = leaders(&sim)[0];
     sim.act(put(old.0, "a", "1")).unwrap();
     sim.run_until(secs(2.5), u64::MAX);
     sim.act(Action::Crash { node: old }).unwrap();
     sim.run_until(secs(5.0), u64::MAX);
-    let (new, new_ballot) = leaders(sim.as_ref())[0];
+    let (new, new_ballot) = leaders(&sim)[0];
     assert_ne!(new, old);
     assert!(new_ballot > ballot);
     sim.act(put(new.0, "a", "2")).unwrap();
@@ -243,7 +238,7 @@ fn multi_paxos_leader_crash_keeps_the_log() {
 fn multi_paxos_minority_leader_cannot_commit() {
     for seed in 0..10 {
         let mut sim = run(&multi_paxos(5, seed), secs(2.0));
-        let old = current_leader(sim.as_ref()).expect("a leader by 2s");
+        let old = current_leader(&sim).expect("a leader by 2s");
         let other = NodeId((old.0 + 1) % 5);
         sim.act(Action::Partition {
             groups: vec![vec![old, other]],
@@ -251,7 +246,7 @@ fn multi_paxos_minority_leader_cannot_commit() {
         .unwrap();
         sim.act(put(old.0, "x", "minority")).unwrap();
         sim.run_until(secs(3.0), u64::MAX);
-        let majority_leader = leaders(sim.as_ref())
+        let majority_leader = leaders(&sim)
             .into_iter()
             .find(|(n, _)| *n != old && *n != other)
             .map(|(n, _)| n)
@@ -287,7 +282,7 @@ fn multi_paxos_restarted_follower_catches_up() {
         ..scenario::Workload::default()
     });
     let mut sim = run(&s, secs(1.0));
-    let leader = current_leader(sim.as_ref()).unwrap();
+    let leader = current_leader(&sim).unwrap();
     let follower = NodeId((leader.0 + 1) % 3);
     sim.act(Action::Crash { node: follower }).unwrap();
     sim.run_until(secs(2.5), u64::MAX);

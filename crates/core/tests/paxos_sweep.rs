@@ -63,7 +63,7 @@ fn par_seeds<T: Send>(count: u64, f: impl Fn(u64) -> T + Sync) -> Vec<(u64, T)> 
     results
 }
 
-fn run_seed(base: &Scenario, seed: u64) -> Box<dyn Simulation> {
+fn run_seed(base: &Scenario, seed: u64) -> Sim {
     let mut s = base.clone();
     s.seed = seed;
     let mut sim = build(
@@ -78,7 +78,7 @@ fn run_seed(base: &Scenario, seed: u64) -> Box<dyn Simulation> {
     sim
 }
 
-fn violated(file: &str, seed: u64, sim: &dyn Simulation) -> Result<(), String> {
+fn violated(file: &str, seed: u64, sim: &Sim) -> Result<(), String> {
     match sim.violation() {
         Some(v) => Err(format!(
             "seed {seed}: {} violated at event {} (t={}): {}\n  reproduce: {}",
@@ -115,7 +115,7 @@ fn report(name: &str, count: u64, start: std::time::Instant, failures: &[String]
 /// network heals, every proposer learns the value, and it is one value.
 fn check_paxos_seed(base: &Scenario, seed: u64) -> Result<(), String> {
     let sim = run_seed(base, seed);
-    violated(PAXOS_SWEEP, seed, sim.as_ref())?;
+    violated(PAXOS_SWEEP, seed, &sim)?;
     let ProtocolConfig::Paxos(config) = &base.protocol else {
         unreachable!("the Paxos sweep runs Paxos")
     };
@@ -137,7 +137,7 @@ fn check_paxos_seed(base: &Scenario, seed: u64) -> Result<(), String> {
 /// stop, every node has chosen the same prefix and holds the same map).
 fn check_multi_seed(base: &Scenario, seed: u64) -> Result<(), String> {
     let sim = run_seed(base, seed);
-    violated(MULTI_SWEEP, seed, sim.as_ref())?;
+    violated(MULTI_SWEEP, seed, &sim)?;
     let faults_end = base.faults.as_ref().unwrap().until;
     let until = base.until.unwrap();
     let bound = faults_end + Span::from_secs(3);

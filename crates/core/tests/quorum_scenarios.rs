@@ -12,7 +12,7 @@ use splitbrain_core::sim::{ClientOp, OpResult};
 use splitbrain_core::version::{audit, Audit, KeyVersions, Versioning};
 use splitbrain_core::*;
 
-fn run_example(name: &str) -> Box<dyn Simulation> {
+fn run_example(name: &str) -> Sim {
     let s = example(name);
     let mut sim = build(&s, RunOptions::default()).unwrap();
     sim.run_until(s.until.unwrap(), u64::MAX);
@@ -20,13 +20,13 @@ fn run_example(name: &str) -> Box<dyn Simulation> {
     sim
 }
 
-fn surviving(sim: &dyn Simulation) -> Vec<KeyVersions> {
+fn surviving(sim: &Sim) -> Vec<KeyVersions> {
     (0..sim.node_count() as u16)
         .flat_map(|n| sim.stored_versions(NodeId(n)))
         .collect()
 }
 
-fn audit_of(sim: &dyn Simulation, mode: Versioning) -> Audit {
+fn audit_of(sim: &Sim, mode: Versioning) -> Audit {
     audit(sim.history(), &surviving(sim), mode)
 }
 
@@ -48,7 +48,7 @@ fn r_plus_w_at_most_n_shows_a_stale_read() {
     assert_eq!(value(&h[2]).as_deref(), Some("1"));
     // After the heal, anti-entropy has brought n1 up to date.
     assert_eq!(value(&h[3]).as_deref(), Some("1"));
-    let a = audit_of(sim.as_ref(), Versioning::VectorClock);
+    let a = audit_of(&sim, Versioning::VectorClock);
     assert_eq!(a.stale, [h[1].id], "{a:?}");
 
     // The same script with R+W>N: the cut-off read fails instead of lying.
@@ -62,9 +62,7 @@ fn r_plus_w_at_most_n_shows_a_stale_read() {
         "{:?}",
         h[1]
     );
-    assert!(audit_of(strict.as_ref(), Versioning::VectorClock)
-        .stale
-        .is_empty());
+    assert!(audit_of(&strict, Versioning::VectorClock).stale.is_empty());
 }
 
 #[test]
@@ -72,7 +70,7 @@ fn vector_clocks_keep_both_concurrent_writes_where_lww_loses_one() {
     let vc = run_example("quorum-siblings.json");
     let read = &vc.history()[2];
     assert_eq!(value(read).as_deref(), Some("left | right"));
-    let a = audit_of(vc.as_ref(), Versioning::VectorClock);
+    let a = audit_of(&vc, Versioning::VectorClock);
     assert_eq!(a.siblings, [read.id]);
     assert!(a.lost.is_empty(), "{a:?}");
 
@@ -83,7 +81,7 @@ fn vector_clocks_keep_both_concurrent_writes_where_lww_loses_one() {
         Some("right"),
         "the later stamp wins"
     );
-    let a = audit_of(lww.as_ref(), Versioning::LastWriterWins);
+    let a = audit_of(&lww, Versioning::LastWriterWins);
     assert!(a.siblings.is_empty());
     // The write of "left" was acknowledged, and is gone everywhere.
     assert_eq!(a.lost, [lww.history()[0].id], "{a:?}");
@@ -103,7 +101,7 @@ fn the_raft_cap_scenario_partitions_off_the_leader() {
     let s = example("cap-raft-partition.json");
     let mut sim = build(&s, RunOptions::default()).unwrap();
     sim.run_until(secs(1.99), u64::MAX);
-    let leader = current_leader(sim.as_ref()).expect("a leader by 2s");
+    let leader = current_leader(&sim).expect("a leader by 2s");
     assert!([NodeId(1), NodeId(4)].contains(&leader), "leader {leader}");
     assert_eq!(sim.node_view(leader).role, RoleKind::Leader);
 }
@@ -148,7 +146,7 @@ fn the_gossip_cache_is_always_available_and_converges() {
         assert!(sim.violation().is_none());
         let stats = sim.stats();
         assert_eq!(stats.ok, stats.requests, "every request answered at once");
-        let a = audit_of(sim.as_ref(), mode);
+        let a = audit_of(&sim, mode);
         assert!(!a.stale.is_empty(), "reads miss writes made elsewhere");
         if mode == Versioning::LastWriterWins {
             assert!(!a.lost.is_empty(), "concurrent writes lose all but one");
@@ -221,7 +219,7 @@ fn regions_set_latencies_deterministically() {
     again.run_until(secs(3.0), u64::MAX);
     assert_eq!(again.trace().hash(), sim.trace().hash());
     // Slower links make the same workload's requests slower.
-    let mean = |sim: &dyn Simulation| {
+    let mean = |sim: &Sim| {
         let done: Vec<u64> = sim
             .history()
             .iter()
@@ -233,7 +231,7 @@ fn regions_set_latencies_deterministically() {
     flat.network.regions = None;
     let mut near = build(&flat, RunOptions::default()).unwrap();
     near.run_until(secs(3.0), u64::MAX);
-    assert!(mean(sim.as_ref()) > mean(near.as_ref()));
+    assert!(mean(&sim) > mean(&near));
     let _ = flights;
 }
 

@@ -14,10 +14,10 @@ use splitbrain_core::*;
 fn s5_2_a_fresh_cluster_elects_one_leader() {
     for seed in 0..50 {
         let mut sim = build(&raft(5, seed), RunOptions::default()).unwrap();
-        let at = await_leader(sim.as_mut(), secs(3.0));
+        let at = await_leader(&mut sim, secs(3.0));
         assert!(at.is_some(), "seed {seed}: no leader within 3s");
         sim.run_until(secs(3.0), u64::MAX);
-        let l = leaders(sim.as_ref());
+        let l = leaders(&sim);
         assert_eq!(l.len(), 1, "seed {seed}: leaders {l:?}");
         assert!(sim.violation().is_none());
     }
@@ -28,10 +28,10 @@ fn s5_2_a_fresh_cluster_elects_one_leader() {
 #[test]
 fn s5_2_leader_crash_leads_to_new_leader() {
     let mut sim = run(&raft(5, 3), secs(2.0));
-    let (old, old_term) = leaders(sim.as_ref())[0];
+    let (old, old_term) = leaders(&sim)[0];
     sim.act(Action::Crash { node: old }).unwrap();
     sim.run_until(secs(5.0), u64::MAX);
-    let (new, new_term) = leaders(sim.as_ref())[0];
+    let (new, new_term) = leaders(&sim)[0];
     assert_ne!(new, old);
     assert!(new_term > old_term);
 }
@@ -43,7 +43,7 @@ fn s5_2_leader_crash_leads_to_new_leader() {
 fn s5_3_leader_isolated_in_minority_cannot_commit() {
     for seed in 0..20 {
         let mut sim = run(&raft(5, seed), secs(2.0));
-        let old = current_leader(sim.as_ref()).expect("a leader by 2s");
+        let old = current_leader(&sim).expect("a leader by 2s");
         let other = NodeId(((old.0 as usize + 1) % 5) as u16);
         sim.act(Action::Partition {
             groups: vec![vec![old, other]],
@@ -51,7 +51,7 @@ fn s5_3_leader_isolated_in_minority_cannot_commit() {
         .unwrap();
         sim.act(put(old.0, "x", "minority")).unwrap();
         sim.run_until(secs(3.0), u64::MAX);
-        let majority_leader = leaders(sim.as_ref())
+        let majority_leader = leaders(&sim)
             .into_iter()
             .find(|(n, _)| *n != old && *n != other)
             .map(|(n, _)| n)
@@ -82,7 +82,7 @@ fn s5_3_leader_isolated_in_minority_cannot_commit() {
 #[test]
 fn s5_1_after_heal_stale_leader_steps_down_and_logs_converge() {
     let mut sim = run(&raft(5, 11), secs(2.0));
-    let old = current_leader(sim.as_ref()).unwrap();
+    let old = current_leader(&sim).unwrap();
     let other = NodeId(((old.0 as usize + 1) % 5) as u16);
     sim.act(Action::Partition {
         groups: vec![vec![old, other]],
@@ -90,7 +90,7 @@ fn s5_1_after_heal_stale_leader_steps_down_and_logs_converge() {
     .unwrap();
     sim.act(put(old.0, "x", "lost")).unwrap();
     sim.run_until(secs(3.0), u64::MAX);
-    let new = leaders(sim.as_ref())
+    let new = leaders(&sim)
         .into_iter()
         .find(|(n, _)| *n != old && *n != other)
         .unwrap()
@@ -120,7 +120,7 @@ fn s5_1_after_heal_stale_leader_steps_down_and_logs_converge() {
 #[test]
 fn fig2_restarted_node_keeps_its_log_and_catches_up() {
     let mut sim = run(&raft(3, 5), secs(2.0));
-    let leader = current_leader(sim.as_ref()).unwrap();
+    let leader = current_leader(&sim).unwrap();
     let follower = NodeId((leader.0 + 1) % 3);
     sim.act(put(leader.0, "a", "1")).unwrap();
     sim.run_until(secs(2.5), u64::MAX);
@@ -200,7 +200,7 @@ fn pointless_actions_are_refused() {
 #[test]
 fn forced_timeout_starts_an_election() {
     let mut sim = run(&raft(5, 2), secs(2.0));
-    let leader = current_leader(sim.as_ref()).unwrap();
+    let leader = current_leader(&sim).unwrap();
     let term = sim.node_view(leader).term;
     let follower = NodeId((leader.0 + 1) % 5);
     sim.act(Action::Timeout { node: follower }).unwrap();

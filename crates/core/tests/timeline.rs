@@ -28,7 +28,7 @@ type State = (
 );
 
 /// Everything the UI shows of a state, to compare two states.
-fn state(sim: &dyn Simulation) -> State {
+fn state(sim: &Sim) -> State {
     let n = sim.node_count() as u16;
     (
         sim.trace().len(),
@@ -43,20 +43,20 @@ fn state(sim: &dyn Simulation) -> State {
 
 /// A timeline of `s` run to `until`, with a small snapshot interval so that
 /// seeks cross many snapshots.
-fn recorded(s: &Scenario, until: Time, interval: u64) -> (Timeline, Box<dyn Simulation>) {
+fn recorded(s: &Scenario, until: Time, interval: u64) -> (Timeline, Sim) {
     let mut cursor = build(s, RunOptions::default()).unwrap();
-    let mut tl = Timeline::new(&mut *cursor, interval);
+    let mut tl = Timeline::new(&mut cursor, interval);
     // In uneven slices, like animation frames.
     let mut t = Time::ZERO;
     while t < until {
         t = Time((t.0 + 37_123).min(until.0));
-        tl.advance(&mut *cursor, t, u64::MAX);
+        tl.advance(&mut cursor, t, u64::MAX);
     }
     (tl, cursor)
 }
 
 /// A fresh run stepped until its trace has `index` events.
-fn fresh_to_index(s: &Scenario, index: u64) -> Box<dyn Simulation> {
+fn fresh_to_index(s: &Scenario, index: u64) -> Sim {
     let mut sim = build(s, RunOptions::default()).unwrap();
     while sim.trace().len() < index && sim.step() {}
     sim
@@ -67,7 +67,7 @@ fn the_head_is_the_run() {
     let s = scenario("raft-sweep");
     let (tl, cursor) = recorded(&s, secs(6.0), 700);
     let fresh = run(&s, secs(6.0));
-    assert_eq!(state(&*cursor), state(&*fresh));
+    assert_eq!(state(&cursor), state(&fresh));
     assert_eq!(tl.head_hash(), fresh.trace().hash());
     assert_eq!(tl.head_len(), fresh.trace().len());
     assert_eq!(tl.events(), fresh.trace().events());
@@ -81,12 +81,12 @@ fn seeking_by_time_gives_a_fresh_runs_state() {
     for t in [0.0, 0.0004, 0.3, 1.234567, 2.5, 3.9, 5.5, 6.0] {
         let at = tl.seek_time(secs(t));
         let fresh = run(&s, secs(t));
-        assert_eq!(state(&*at), state(&*fresh), "at {t}s");
+        assert_eq!(state(&at), state(&fresh), "at {t}s");
     }
     // Back and forth: each seek is independent of the last.
-    let a = state(&*tl.seek_time(secs(4.0)));
+    let a = state(&tl.seek_time(secs(4.0)));
     let _ = tl.seek_time(secs(1.0));
-    assert_eq!(state(&*tl.seek_time(secs(4.0))), a);
+    assert_eq!(state(&tl.seek_time(secs(4.0))), a);
 }
 
 #[test]
@@ -107,7 +107,7 @@ fn seeking_by_index_gives_a_fresh_runs_state() {
         let at = tl.seek_index(k);
         let fresh = fresh_to_index(&s, k);
         assert!(at.trace().len() >= k);
-        assert_eq!(state(&*at), state(&*fresh), "at event {k}");
+        assert_eq!(state(&at), state(&fresh), "at event {k}");
     }
 }
 
@@ -116,33 +116,30 @@ fn stepping_back_then_forward_returns_to_the_same_state() {
     let s = scenario("raft-sweep");
     let (mut tl, _) = recorded(&s, secs(3.0), 400);
     let mut cursor = tl.seek_time(secs(2.0));
-    let here = state(&*cursor);
-    let mut back = tl.step_back(&*cursor).expect("not at the start");
+    let here = state(&cursor);
+    let mut back = tl.step_back(&cursor).expect("not at the start");
     assert!(back.trace().len() < here.0);
     // It is the state a fresh run has one step earlier.
-    assert_eq!(
-        state(&*back),
-        state(&*fresh_to_index(&s, back.trace().len()))
-    );
-    tl.step(&mut *back);
-    assert_eq!(state(&*back).0, here.0);
-    assert_eq!(state(&*back).1, here.1);
-    assert_eq!(state(&*back).3, here.3);
+    assert_eq!(state(&back), state(&fresh_to_index(&s, back.trace().len())));
+    tl.step(&mut back);
+    assert_eq!(state(&back).0, here.0);
+    assert_eq!(state(&back).1, here.1);
+    assert_eq!(state(&back).3, here.3);
     // Many steps back, across a snapshot, then as many forward.
-    let start = state(&*cursor);
+    let start = state(&cursor);
     let mut path = vec![start.1];
     for _ in 0..60 {
-        cursor = tl.step_back(&*cursor).unwrap();
+        cursor = tl.step_back(&cursor).unwrap();
         path.push(cursor.trace().hash());
     }
     for _ in 0..60 {
-        tl.step(&mut *cursor);
+        tl.step(&mut cursor);
     }
-    assert_eq!(state(&*cursor).1, start.1);
-    assert_eq!(state(&*cursor).3, start.3);
+    assert_eq!(state(&cursor).1, start.1);
+    assert_eq!(state(&cursor).3, start.3);
     // Stepping back stops at the start.
     let first = tl.seek_index(0);
-    assert!(tl.step_back(&*first).is_none());
+    assert!(tl.step_back(&first).is_none());
 }
 
 #[test]
@@ -161,13 +158,13 @@ fn jumps_land_on_events_of_each_kind() {
             assert!(at > from);
             let sim = tl.seek_index(at);
             assert!(sim.trace().len() >= at, "{kind:?} lands on its step's end");
-            assert!(tl.step_back(&*sim).unwrap().trace().len() < at);
+            assert!(tl.step_back(&sim).unwrap().trace().len() < at);
             // Jumping gets there too, and back.
-            let prev = tl.jump(kind, &*sim, false);
+            let prev = tl.jump(kind, &sim, false);
             let prev_len = prev.as_ref().map(|p| p.trace().len());
             assert!(prev_len.is_none_or(|l| l < sim.trace().len()), "{kind:?}");
             if let Some(prev) = prev {
-                let next = tl.jump(kind, &*prev, true).unwrap();
+                let next = tl.jump(kind, &prev, true).unwrap();
                 assert_eq!(next.trace().len(), sim.trace().len(), "{kind:?}");
             }
             match kind {
@@ -188,7 +185,7 @@ fn jumps_land_on_events_of_each_kind() {
                         .find(|m| m.at == at && m.kind == kind)
                         .unwrap();
                     assert_eq!(sim.leads(m.node), Some(m.arg), "{m:?}");
-                    let before = tl.step_back(&*sim).unwrap();
+                    let before = tl.step_back(&sim).unwrap();
                     assert_ne!(before.leads(m.node), Some(m.arg), "{m:?}");
                 }
                 MarkKind::Violation => unreachable!(),
@@ -216,7 +213,7 @@ fn the_violation_is_marked() {
         .clone();
     let at = tl.next_mark(MarkKind::Violation, 0).unwrap();
     assert!(tl.seek_index(at).violation().is_some());
-    let before = tl.step_back(&*tl.seek_index(at)).unwrap();
+    let before = tl.step_back(&tl.seek_index(at)).unwrap();
     assert!(before.violation().is_none());
     assert_eq!(tl.seek_index(at).violation(), Some(&v));
     assert_eq!(
@@ -231,27 +228,27 @@ fn the_violation_is_marked() {
 fn replaying_from_before_live_actions_runs_them() {
     let s = scenario("raft-election");
     let mut cursor = build(&s, RunOptions::default()).unwrap();
-    let mut tl = Timeline::new(&mut *cursor, 300);
-    tl.advance(&mut *cursor, secs(1.5), u64::MAX);
+    let mut tl = Timeline::new(&mut cursor, 300);
+    tl.advance(&mut cursor, secs(1.5), u64::MAX);
     tl.act(
-        &mut *cursor,
+        &mut cursor,
         Action::Partition {
             groups: vec![vec![NodeId(0), NodeId(1)]],
         },
     )
     .unwrap();
-    tl.advance(&mut *cursor, secs(3.0), u64::MAX);
-    assert!(!tl.act(&mut *cursor, Action::Heal).unwrap(), "at the head");
-    tl.advance(&mut *cursor, secs(4.0), u64::MAX);
+    tl.advance(&mut cursor, secs(3.0), u64::MAX);
+    assert!(!tl.act(&mut cursor, Action::Heal).unwrap(), "at the head");
+    tl.advance(&mut cursor, secs(4.0), u64::MAX);
     assert_eq!(tl.actions().len(), s.actions.len() + 2);
-    let head = state(&*cursor);
+    let head = state(&cursor);
 
     let mut again = tl.seek_time(secs(0.5));
-    tl.advance(&mut *again, secs(4.0), u64::MAX);
-    assert_eq!(state(&*again), head);
+    tl.advance(&mut again, secs(4.0), u64::MAX);
+    assert_eq!(state(&again), head);
     // And the recorded scenario replays it natively.
     let fresh = run(&tl.scenario(&s), secs(4.0));
-    assert_eq!(state(&*fresh), head);
+    assert_eq!(state(&fresh), head);
 }
 
 #[test]
@@ -266,7 +263,7 @@ fn acting_in_the_past_branches_and_the_old_branch_stays() {
     let groups = vec![vec![NodeId(0), NodeId(1)]];
     let branched = tl
         .act(
-            &mut *past,
+            &mut past,
             Action::Partition {
                 groups: groups.clone(),
             },
@@ -278,41 +275,41 @@ fn acting_in_the_past_branches_and_the_old_branch_stays() {
     let last = tl.actions().last().unwrap().clone();
     assert_eq!(last.at, secs(3.0));
     assert_eq!(last.action, Action::Partition { groups });
-    tl.advance(&mut *past, secs(5.0), u64::MAX);
+    tl.advance(&mut past, secs(5.0), u64::MAX);
 
     // The branch's scenario, run natively, is the branch.
     let fresh = run(&tl.scenario(&s), secs(5.0));
-    assert_eq!(state(&*past), state(&*fresh));
+    assert_eq!(state(&past), state(&fresh));
     assert_eq!(tl.head_hash(), fresh.trace().hash());
     assert_ne!(tl.head_hash(), old_head.1);
     // Seeking within the new branch, before and after the fork.
     for t in [1.0, 2.9, 3.0, 3.5, 4.5] {
         assert_eq!(
-            state(&*tl.seek_time(secs(t))),
-            state(&*run(&tl.scenario(&s), secs(t))),
+            state(&tl.seek_time(secs(t))),
+            state(&run(&tl.scenario(&s), secs(t))),
             "at {t}s"
         );
     }
 
     // Return to the first branch: its run is intact, and the cursor is
     // where the user left it (the fork point).
-    let back = tl.switch(0, &*past).unwrap();
+    let back = tl.switch(0, &past).unwrap();
     assert_eq!(tl.current_branch(), 0);
     assert_eq!((tl.head_len(), tl.head_hash()), old_head);
-    assert_eq!(state(&*back), state(&*run(&s, secs(3.0))));
-    assert_eq!(state(&*tl.seek_time(secs(6.0))), state(&*cursor));
+    assert_eq!(state(&back), state(&run(&s, secs(3.0))));
+    assert_eq!(state(&tl.seek_time(secs(6.0))), state(&cursor));
     // And to the second again.
-    let branch = tl.switch(1, &*back).unwrap();
-    assert_eq!(state(&*branch), state(&*fresh));
+    let branch = tl.switch(1, &back).unwrap();
+    assert_eq!(state(&branch), state(&fresh));
 
     // A bad action in the past starts no branch.
     let mut past = tl.seek_time(secs(1.0));
     let crashed = (0..5u16).map(NodeId).find(|n| !past.is_up(*n));
     if let Some(node) = crashed {
-        assert!(tl.act(&mut *past, Action::Crash { node }).is_err());
+        assert!(tl.act(&mut past, Action::Crash { node }).is_err());
     }
     assert!(tl
-        .act(&mut *past, Action::Crash { node: NodeId(9) })
+        .act(&mut past, Action::Crash { node: NodeId(9) })
         .is_err());
     assert_eq!(tl.branches().len(), 2);
     assert_eq!(tl.current_branch(), 1);
@@ -324,7 +321,7 @@ fn acting_in_the_past_branches_and_the_old_branch_stays() {
 fn deferred_snapshots_at_uneven_spacing_still_seek_exactly() {
     let s = scenario("raft-sweep");
     let mut cursor = build(&s, RunOptions::default()).unwrap();
-    let mut tl = Timeline::new(&mut *cursor, 400);
+    let mut tl = Timeline::new(&mut cursor, 400);
     tl.defer_snapshots(true);
     let mut t = Time::ZERO;
     let mut taken = 0;
@@ -332,26 +329,26 @@ fn deferred_snapshots_at_uneven_spacing_still_seek_exactly() {
     while t < secs(5.0) {
         // As a page does: the snapshot at the start of a frame, the
         // spacing changed on the way.
-        if tl.take_due_snapshot(&*cursor) {
+        if tl.take_due_snapshot(&cursor) {
             taken += 1;
         }
         frame += 1;
         tl.set_interval(if frame < 60 { 400 } else { 1_500 });
         t = Time((t.0 + 37_123).min(secs(5.0).0));
-        tl.advance(&mut *cursor, t, u64::MAX);
+        tl.advance(&mut cursor, t, u64::MAX);
     }
     assert!(taken > 3, "{taken} snapshots");
     assert_eq!(tl.stats().snapshots, taken + 1, "none taken while deferred");
     // Not behind the head: nothing taken.
     let behind = tl.seek_time(secs(2.0));
-    assert!(!tl.take_due_snapshot(&*behind));
+    assert!(!tl.take_due_snapshot(&behind));
     for t in [0.0, 0.3, 1.234567, 2.5, 3.9, 4.99, 5.0] {
         let at = tl.seek_time(secs(t));
         let fresh = run(&s, secs(t));
-        assert_eq!(state(&*at), state(&*fresh), "at {t}s");
+        assert_eq!(state(&at), state(&fresh), "at {t}s");
     }
     for k in [0, 401, 2_345, tl.head_len() - 1, tl.head_len()] {
         let at = tl.seek_index(k);
-        assert_eq!(state(&*at), state(&*fresh_to_index(&s, k)), "at event {k}");
+        assert_eq!(state(&at), state(&fresh_to_index(&s, k)), "at event {k}");
     }
 }

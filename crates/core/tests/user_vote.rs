@@ -20,7 +20,7 @@ fn put(node: u16) -> Action {
     }
 }
 
-fn labels(sim: &dyn Simulation) -> Vec<&'static str> {
+fn labels(sim: &Sim) -> Vec<&'static str> {
     (0..sim.node_count() as u16)
         .map(|n| sim.node_view(NodeId(n)).role_label)
         .collect()
@@ -32,7 +32,7 @@ fn a_chosen_no_vote_aborts_and_the_choice_survives_a_crash() {
     let mut sim = build(&s, RunOptions::default()).unwrap();
     sim.act(put(0)).unwrap();
     sim.run_until(secs(0.2), u64::MAX);
-    assert_eq!(labels(sim.as_ref())[1..], ["committed", "committed"]);
+    assert_eq!(labels(&sim)[1..], ["committed", "committed"]);
 
     sim.act(Action::Vote {
         node: NodeId(2),
@@ -43,7 +43,7 @@ fn a_chosen_no_vote_aborts_and_the_choice_survives_a_crash() {
     sim.act(Action::Restart { node: NodeId(2) }).unwrap();
     sim.act(put(0)).unwrap();
     sim.run_until(secs(0.4), u64::MAX);
-    assert_eq!(labels(sim.as_ref())[1..], ["aborted", "aborted"]);
+    assert_eq!(labels(&sim)[1..], ["aborted", "aborted"]);
 
     sim.act(Action::Vote {
         node: NodeId(2),
@@ -52,7 +52,7 @@ fn a_chosen_no_vote_aborts_and_the_choice_survives_a_crash() {
     .unwrap();
     sim.act(put(0)).unwrap();
     sim.run_until(secs(0.6), u64::MAX);
-    assert_eq!(labels(sim.as_ref())[1..], ["committed", "committed"]);
+    assert_eq!(labels(&sim)[1..], ["committed", "committed"]);
     assert!(sim.violation().is_none());
 
     // Recorded like any action: the scenario replays the run to the hash.
@@ -119,5 +119,5 @@ fn three_phase_takes_the_chosen_vote_too() {
     .unwrap();
     sim.act(put(0)).unwrap();
     sim.run_until(secs(0.5), u64::MAX);
-    assert_eq!(labels(sim.as_ref())[1..], ["aborted", "aborted", "aborted"]);
+    assert_eq!(labels(&sim)[1..], ["aborted", "aborted", "aborted"]);
 }

@@ -251,8 +251,18 @@ fn dynamic_texts() -> std::collections::BTreeSet<String> {
         add(verdict.name());
     }
     add(crate::history::SERVED_LEGEND);
-    for (_, _, label) in crate::explorer::TARGETS {
-        add(label);
+    for target in crate::explorer::Target::all() {
+        add(target.label());
+    }
+    // Words a protocol's registration gives that no run shows by itself.
+    for protocol in splitbrain_core::registry::protocols() {
+        if let Some(broken) = protocol.can.broken {
+            add(broken.label);
+        }
+        for preset in protocol.presets {
+            add(preset.label);
+            add(preset.board_title);
+        }
     }
     for choice in ProtocolChoice::ALL {
         add(choice.label());
@@ -315,7 +325,7 @@ fn dynamic_texts() -> std::collections::BTreeSet<String> {
                 }
             }
         }
-        let board = Board::of(&*sim);
+        let board = Board::of(&sim);
         add(board.title);
         add(board.decision);
         for column in board.columns {

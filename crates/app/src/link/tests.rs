@@ -172,9 +172,9 @@ fn every_part_of_a_link_round_trips() {
         }),
     };
     assert_eq!(decode(&encode(&link)).unwrap(), link);
-    for protocol in 0..PROTOCOLS.len() {
+    for protocol in 0..registry::protocols().len() {
         let mut plain = Link::new(default_scenario());
-        plain.scenario.protocol = default_config(protocol);
+        plain.scenario.protocol = default_config(protocol).unwrap();
         plain.view.speed = 1000.0;
         assert_eq!(decode(&encode(&plain)).unwrap(), plain, "{protocol}");
     }
@@ -209,7 +209,7 @@ fn pinned_two_actions() -> Link {
 
 fn pinned_paxos_embed() -> Link {
     // An embed of a titled 3-node Paxos run with a request, looping, dark.
-    let mut paxos = Scenario::new(default_config(3), 3, 42);
+    let mut paxos = Scenario::new(default_config(3).unwrap(), 3, 42);
     paxos.title = Some("Duel <b>".into());
     paxos.actions = vec![TimedAction {
         at: Time(50_000),
@@ -353,6 +353,42 @@ fn bad_links_say_what_is_wrong() {
     record(&mut body, T_NETWORK, br#"{"lossy":1}"#);
     let e = decode(&wrap(CODEC_RAW, &body)).unwrap_err();
     assert!(e.to_string().contains("unknown field `lossy`"), "{e}");
+}
+
+/// A protocol's tag is its place in the registry: the tags links were
+/// written with keep their protocols, and a tag no protocol has is an
+/// error, never some protocol.
+#[test]
+fn protocol_tags_keep_their_numbers_and_unknown_ones_are_refused() {
+    let tagged: Vec<&str> = (0..registry::protocols().len())
+        .map(|tag| default_config(tag).unwrap().name())
+        .collect();
+    assert_eq!(
+        tagged[..8],
+        [
+            "raft",
+            "two-phase",
+            "three-phase",
+            "paxos",
+            "multi-paxos",
+            "quorum",
+            "gossip",
+            "lock-service"
+        ]
+    );
+    for (tag, name) in tagged.iter().enumerate() {
+        let mut body = Vec::new();
+        record(&mut body, T_PROTOCOL, &[tag as u8]);
+        let opened = decode(&wrap(CODEC_RAW, &body)).unwrap();
+        assert_eq!(opened.scenario.protocol.name(), *name);
+    }
+    let unknown = registry::protocols().len() as u8;
+    let mut body = Vec::new();
+    record(&mut body, T_PROTOCOL, &[unknown]);
+    assert_eq!(
+        decode(&wrap(CODEC_RAW, &body)).unwrap_err(),
+        LinkError::Corrupt(format!("unknown protocol {unknown}"))
+    );
 }
 
 #[test]
@@ -535,7 +571,7 @@ proptest! {
         time in 0u64..1_000_000_000,
         speed in 0usize..SPEEDS.len(),
     ) {
-        let mut scenario = Scenario::new(default_config(0), nodes, seed);
+        let mut scenario = Scenario::new(default_config(0).unwrap(), nodes, seed);
         scenario.title = title;
         let mut at = 0;
         for (delta, tag, a, b) in steps {
@@ -730,7 +766,9 @@ fn the_language_round_trips_and_costs_three_bytes() {
 /// counterexample" loads it: a scenario with a 4-step script.
 fn counterexample() -> Scenario {
     use crate::explorer::{drive, Form, FromWorker, Target};
-    let request = Form::for_target(Target::NaivePaxos).request().unwrap();
+    let request = Form::for_target(Target::from_value("naive-paxos").unwrap())
+        .request()
+        .unwrap();
     let mut json = None;
     drive(&request, &mut || 0.0, &mut |m| {
         if let FromWorker::Done { outcome, .. } = m {

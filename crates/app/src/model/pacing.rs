@@ -68,7 +68,7 @@ impl Model {
         let timeline = &mut self.travel.timeline;
         timeline.set_interval(self.pacing.interval);
         let started = clock();
-        if timeline.take_due_snapshot(&*self.sim) {
+        if timeline.take_due_snapshot(&self.sim) {
             let took = clock() - started;
             let p = &mut self.pacing;
             p.interval = Pacing::next_interval(p.interval, took, p.simulated_ms);

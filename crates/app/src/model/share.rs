@@ -122,7 +122,7 @@ impl Model {
         // and markers like one played live.
         self.travel
             .timeline
-            .advance(&mut *self.sim, time, MAX_OPEN_EVENTS);
+            .advance(&mut self.sim, time, MAX_OPEN_EVENTS);
         self.sim.now() >= time
     }
 

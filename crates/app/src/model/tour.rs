@@ -229,7 +229,7 @@ impl Model {
             // Past the end of what was computed: run on to it.
             self.travel
                 .timeline
-                .advance(&mut *self.sim, at, share::MAX_OPEN_EVENTS);
+                .advance(&mut self.sim, at, share::MAX_OPEN_EVENTS);
             self.check_violation();
             self.playing = false;
             self.carry = 0.0;
@@ -355,7 +355,7 @@ mod tests {
         plain
             .travel
             .timeline
-            .advance(&mut *plain.sim, toured.sim().now(), u64::MAX);
+            .advance(&mut plain.sim, toured.sim().now(), u64::MAX);
         assert_eq!(toured.sim().trace().hash(), plain.sim().trace().hash());
     }
 
@@ -475,10 +475,7 @@ mod tests {
             let mut plain = Model::new(7);
             plain.update(Msg::LoadScenario((*text).to_owned()));
             plain.tour.captions.clear();
-            plain
-                .travel
-                .timeline
-                .advance(&mut *plain.sim, end, u64::MAX);
+            plain.travel.timeline.advance(&mut plain.sim, end, u64::MAX);
             assert_eq!(
                 plain.sim().now(),
                 end,

@@ -5,11 +5,14 @@
 //! - `state()`: the [`ProbeState`] as an object, plus `canvas`, the
 //!   canvas's client rectangle (add it to node positions for page
 //!   coordinates).
+//! - `protocols()`: the protocol menu, `[{id, label, protocol}]`, from the
+//!   core's registry.
 //! - `runScenario(json, untilMicros?)`: runs a scenario headless in this
 //!   page and returns its trace hash, as the CLI prints it.
 //! - `frameStats()` / `resetFrameStats()`: frame work percentiles.
-//! - `checkHistory(text, format?, repeat?)`: a history file's
-//!   linearizability verdict and the parse and check times, in wasm.
+//! - `checkHistory(text, format?, repeat?, initial?)`: a history file's
+//!   linearizability verdict and the parse and check times, in wasm
+//!   (`initial`: the registers' first value, EDN, as `--initial` takes).
 //! - `historyState()`: the history view (added by that component).
 //! - `travel()`: the time-travel view (cursor, end, branches, markers);
 //!   `branchScenario()`: the current branch as scenario JSON;
@@ -56,6 +59,9 @@ pub fn install(model: ModelRef, _send: Callback<Msg>) {
     };
     set(&hook, "state", &state.into_js_value());
 
+    let protocols = Closure::<dyn Fn() -> JsValue>::new(|| to_js(&crate::probe::protocols()));
+    set(&hook, "protocols", &protocols.into_js_value());
+
     let run = Closure::<dyn Fn(String, JsValue) -> Result<String, JsValue>>::new(
         |json: String, until: JsValue| {
             let until = until.as_f64().map(|u| u as u64);
@@ -94,17 +100,25 @@ pub fn install(model: ModelRef, _send: Callback<Msg>) {
     set(&hook, "resetFrameStats", &reset.into_js_value());
 
     // --- history view ---
-    // `checkHistory(text, format?, repeat?)`: parse and check a history
-    // file in this page; `{format, ops, verdict, steps, parseMs, checkMs}`
-    // (checkMs the mean of `repeat` checks). (`historyState()` is added by
-    // the history view itself.)
-    let check = Closure::<dyn Fn(String, JsValue, JsValue) -> Result<JsValue, JsValue>>::new(
-        |text: String, format: JsValue, repeat: JsValue| {
+    // `checkHistory(text, format?, repeat?, initial?)`: parse and check a
+    // history file in this page; `{format, model, ops, verdict, steps,
+    // parseMs, checkMs}` (checkMs the mean of `repeat` checks).
+    // (`historyState()` is added by the history view itself.)
+    type CheckFn = dyn Fn(String, JsValue, JsValue, JsValue) -> Result<JsValue, JsValue>;
+    let check = Closure::<CheckFn>::new(
+        |text: String, format: JsValue, repeat: JsValue, initial: JsValue| {
             let format = format.as_string();
+            let initial = initial.as_string();
             let repeat = repeat.as_f64().map_or(1, |r| r.clamp(1.0, 10_000.0) as u32);
-            crate::probe::check_history(&text, format.as_deref(), repeat, &dom::now_ms)
-                .map(|r| to_js(&r))
-                .map_err(|e| js_sys::Error::new(&e).into())
+            crate::probe::check_history(
+                &text,
+                format.as_deref(),
+                initial.as_deref(),
+                repeat,
+                &dom::now_ms,
+            )
+            .map(|r| to_js(&r))
+            .map_err(|e| js_sys::Error::new(&e).into())
         },
     );
     set(&hook, "checkHistory", &check.into_js_value());
@@ -156,10 +170,10 @@ fn bench_seek(json: &str, events: u64, samples: usize) -> Result<SeekBench, Stri
         },
     )
     .map_err(|e| e.to_string())?;
-    let mut tl = Timeline::new(&mut *cursor, DEFAULT_INTERVAL);
+    let mut tl = Timeline::new(&mut cursor, DEFAULT_INTERVAL);
     while tl.head_len() < events {
         let until = tl.head_time() + Span::from_millis(100);
-        tl.advance(&mut *cursor, until, events - tl.head_len());
+        tl.advance(&mut cursor, until, events - tl.head_len());
         if cursor.next_event_time().is_none() {
             break;
         }
@@ -180,7 +194,7 @@ fn bench_seek(json: &str, events: u64, samples: usize) -> Result<SeekBench, Stri
         let sim = tl.seek_index((len as f64 * f) as u64);
         by_index.push(dom::now_ms() - t0);
         let t0 = dom::now_ms();
-        let prev = tl.step_back(&*sim);
+        let prev = tl.step_back(&sim);
         back.push(dom::now_ms() - t0);
         drop(prev);
     }

@@ -8,6 +8,7 @@ mod components;
 mod dom;
 mod hook;
 mod icons;
+mod palette;
 mod panic;
 // --- permalinks ---
 mod permalink;

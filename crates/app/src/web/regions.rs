@@ -4,7 +4,6 @@
 
 use web_sys::CanvasRenderingContext2d;
 
-use super::dom;
 use crate::regions::padding;
 use crate::scene::Scene;
 
@@ -18,18 +17,8 @@ pub struct RegionStyle {
 
 impl RegionStyle {
     pub fn read() -> RegionStyle {
-        let style = dom::document()
-            .document_element()
-            .and_then(|root| dom::window().get_computed_style(&root).ok().flatten());
-        let get = |name: &str, fallback: &str| -> String {
-            let value = style
-                .as_ref()
-                .and_then(|s| s.get_property_value(name).ok())
-                .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty())
-                .unwrap_or_else(|| fallback.to_owned());
-            value
-        };
+        let styles = crate::web::palette::Styles::read();
+        let get = |name: &str, fallback: &str| styles.get(name, fallback);
         RegionStyle {
             fill: get("--surface-2", "#eef1f5"),
             edge: get("--faint", "#c9d0d9"),

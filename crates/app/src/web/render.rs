@@ -79,18 +79,8 @@ struct Palette {
 
 impl Palette {
     fn read() -> Palette {
-        let style = dom::document()
-            .document_element()
-            .and_then(|root| dom::window().get_computed_style(&root).ok().flatten());
-        let get = |name: &str| -> JsValue {
-            let value = style
-                .as_ref()
-                .and_then(|s| s.get_property_value(name).ok())
-                .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty())
-                .unwrap_or_else(|| "#888".to_owned());
-            JsValue::from_str(&value)
-        };
+        let styles = crate::web::palette::Styles::read();
+        let get = |name: &str| styles.colour(name);
         Palette {
             surface: get("--surface"),
             text: get("--text"),

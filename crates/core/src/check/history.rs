@@ -76,25 +76,79 @@ pub enum Call {
     Cas { from: Value, to: Value },
     /// String concatenation onto the current value.
     Append { value: Value },
+    /// Take the mutex: allowed when nobody holds it.
+    Acquire,
+    /// Give the mutex back: allowed when it is held.
+    Release,
+    /// A transaction over several registers, its micro-operations in
+    /// order. For one that returned `:ok` the reads carry the values read;
+    /// otherwise they carry what was invoked (usually nil).
+    Txn { ops: Vec<MicroOp> },
+}
+
+/// One read or write inside a [`Call::Txn`]: Jepsen's `[:read :x 1]`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct MicroOp {
+    pub write: bool,
+    /// The register's name as the history writes it, such as `:x`.
+    pub register: String,
+    pub value: Value,
+}
+
+impl fmt::Display for MicroOp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let f_name = if self.write { ":write" } else { ":read" };
+        write!(f, "[{f_name} {} {}]", self.register, self.value)
+    }
 }
 
 impl Call {
-    /// Whether the call can change the state.
+    /// Whether the call is a plain read (`:read` or `:get`).
     pub fn is_read(&self) -> bool {
         matches!(self, Call::Read)
     }
 
-    /// Jepsen's name for it: register names for histories without keys,
-    /// key-value names (`get`, `put`) for histories with keys.
-    pub fn name(&self, keyed: bool) -> &'static str {
-        match (self, keyed) {
+    /// Jepsen's name for it: `get` and `put` in key-value histories
+    /// (`kv`, Porcupine's names), `read` and `write` otherwise.
+    pub fn name(&self, kv: bool) -> &'static str {
+        match (self, kv) {
             (Call::Read, false) => "read",
             (Call::Read, true) => "get",
             (Call::Write { .. }, false) => "write",
             (Call::Write { .. }, true) => "put",
             (Call::Cas { .. }, _) => "cas",
             (Call::Append { .. }, _) => "append",
+            (Call::Acquire, _) => "acquire",
+            (Call::Release, _) => "release",
+            (Call::Txn { .. }, _) => "txn",
         }
+    }
+
+    /// The argument as Jepsen writes it in `:value`, if the call has one:
+    /// `3`, `[1 2]`, `[[:read :x nil] [:write :y 2]]`.
+    pub fn argument(&self) -> Option<String> {
+        use core::fmt::Write as _;
+        let mut s = String::new();
+        match self {
+            Call::Read | Call::Acquire | Call::Release => return None,
+            Call::Write { value } | Call::Append { value } => {
+                let _ = write!(s, "{value}");
+            }
+            Call::Cas { from, to } => {
+                let _ = write!(s, "[{from} {to}]");
+            }
+            Call::Txn { ops } => {
+                s.push('[');
+                for (i, op) in ops.iter().enumerate() {
+                    if i > 0 {
+                        s.push(' ');
+                    }
+                    let _ = write!(s, "{op}");
+                }
+                s.push(']');
+            }
+        }
+        Some(s)
     }
 }
 
@@ -139,21 +193,20 @@ impl Operation {
     /// The operation in Jepsen's words, such as `write 3`, `cas [1 2]` or
     /// `get "k1"`, and what it returned.
     pub fn describe(&self) -> String {
+        self.describe_as(self.key.is_some())
+    }
+
+    /// [`Operation::describe`], naming reads and writes `get` and `put`
+    /// when `kv`.
+    pub fn describe_as(&self, kv: bool) -> String {
         use core::fmt::Write as _;
         let mut s = String::new();
-        let keyed = self.key.is_some();
-        let _ = write!(s, "p{} {}", self.process, self.call.name(keyed));
+        let _ = write!(s, "p{} {}", self.process, self.call.name(kv));
         if let Some(key) = &self.key {
             let _ = write!(s, " {}", Value::Str(key.clone()));
         }
-        match &self.call {
-            Call::Read => {}
-            Call::Write { value } | Call::Append { value } => {
-                let _ = write!(s, " {value}");
-            }
-            Call::Cas { from, to } => {
-                let _ = write!(s, " [{from} {to}]");
-            }
+        if let Some(argument) = self.call.argument() {
+            let _ = write!(s, " {argument}");
         }
         match &self.outcome {
             Outcome::Ok { value } if self.call.is_read() => {
@@ -180,15 +233,229 @@ pub enum TimeBase {
     Micros,
     /// Nanoseconds, from an EDN history's `:time` fields.
     Nanos,
-    /// Line numbers of a file without times: only the order means anything.
-    Lines,
+    /// Positions of the events in a file without usable times (0-based,
+    /// Jepsen's `:index` when every map is counted): only the order means
+    /// anything.
+    Positions,
 }
 
-/// A whole history, operations in invocation order.
+/// The sequential specification a history is checked against: Jepsen's
+/// models, by the names Jepsen gives them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Model {
+    /// Jepsen's `register`: reads and writes.
+    Register,
+    /// Jepsen's `cas-register`: reads, writes and compare-and-set.
+    CasRegister,
+    /// Porcupine's key-value store: `get`, `put` and `append` (string
+    /// concatenation) on string keys that start empty; a missing value and
+    /// the empty string are the same.
+    Kv,
+    /// Jepsen's `mutex`: `acquire` and `release`.
+    Mutex,
+    /// Jepsen's `multi-register`: `:txn`s of reads and writes over
+    /// several registers.
+    MultiRegister,
+}
+
+impl Model {
+    pub const ALL: [Model; 5] = [
+        Model::Register,
+        Model::CasRegister,
+        Model::Kv,
+        Model::Mutex,
+        Model::MultiRegister,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Model::Register => "register",
+            Model::CasRegister => "cas-register",
+            Model::Kv => "kv",
+            Model::Mutex => "mutex",
+            Model::MultiRegister => "multi-register",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Model> {
+        Model::ALL.into_iter().find(|m| m.name() == name)
+    }
+
+    /// Whether the model has an operation like `call`.
+    pub fn allows(self, call: &Call) -> bool {
+        match self {
+            Model::Register => matches!(call, Call::Read | Call::Write { .. }),
+            Model::CasRegister => {
+                matches!(call, Call::Read | Call::Write { .. } | Call::Cas { .. })
+            }
+            Model::Kv => matches!(
+                call,
+                Call::Read | Call::Write { .. } | Call::Append { .. } | Call::Cas { .. }
+            ),
+            Model::Mutex => matches!(call, Call::Acquire | Call::Release),
+            Model::MultiRegister => matches!(call, Call::Txn { .. }),
+        }
+    }
+
+    /// Whether single-value properties (read-your-writes, monotonic reads,
+    /// convergence) mean anything for it.
+    pub fn has_values(self) -> bool {
+        matches!(self, Model::Register | Model::CasRegister | Model::Kv)
+    }
+}
+
+/// What an operation that completed with `:fail` tells.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FailReading {
+    /// It did not happen, and constrains nothing (Jepsen, Knossos).
+    DidNotHappen,
+    /// A failed compare-and-set saw a value other than its expected one;
+    /// other failures did not happen (Porcupine's etcd model, the reading
+    /// the jepsen-etcd logs' verdicts come from).
+    CasObserved,
+}
+
+impl FailReading {
+    pub const ALL: [FailReading; 2] = [FailReading::DidNotHappen, FailReading::CasObserved];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            FailReading::DidNotHappen => "did-not-happen",
+            FailReading::CasObserved => "cas-observed",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<FailReading> {
+        FailReading::ALL.into_iter().find(|f| f.name() == name)
+    }
+}
+
+/// What a read that returned `nil` tells.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NilRead {
+    /// Nothing: Jepsen's register models accept it in any state (Knossos:
+    /// "we don't know what the read was").
+    SaysNothing,
+    /// The register held nil, the unset value (Porcupine's etcd model; in
+    /// the key-value model nil is the empty string).
+    IsAValue,
+}
+
+impl NilRead {
+    pub fn name(self) -> &'static str {
+        match self {
+            NilRead::SaysNothing => "says-nothing",
+            NilRead::IsAValue => "is-a-value",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<NilRead> {
+        [NilRead::SaysNothing, NilRead::IsAValue]
+            .into_iter()
+            .find(|n| n.name() == name)
+    }
+}
+
+/// How a history is to be read: the model, and the parts of Jepsen's and
+/// Porcupine's conventions that differ.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Semantics {
+    pub model: Model,
+    pub fail: FailReading,
+    pub nil_read: NilRead,
+    /// Every register's (or key's) value before its first write; `Nil`
+    /// means unset, a value distinct from every integer and string (the
+    /// key-value model equates it with the empty string).
+    pub initial: Value,
+    /// Multi-register: particular registers' first values, overriding
+    /// `initial`.
+    pub registers: BTreeMap<String, Value>,
+}
+
+impl Semantics {
+    /// The given model, read the Jepsen way: `:fail` did not happen,
+    /// everything starts unset, a read of nil says nothing (the key-value
+    /// model, Porcupine's, reads nil as the empty string).
+    pub fn jepsen(model: Model) -> Semantics {
+        Semantics {
+            model,
+            fail: FailReading::DidNotHappen,
+            nil_read: if model == Model::Kv {
+                NilRead::IsAValue
+            } else {
+                NilRead::SaysNothing
+            },
+            initial: Value::Nil,
+            registers: BTreeMap::new(),
+        }
+    }
+
+    /// Porcupine's etcd model: a compare-and-set register that starts
+    /// unset, whose failed compares are observations and whose reads of
+    /// nil mean it was still unset.
+    pub fn etcd() -> Semantics {
+        Semantics {
+            fail: FailReading::CasObserved,
+            nil_read: NilRead::IsAValue,
+            ..Semantics::jepsen(Model::CasRegister)
+        }
+    }
+
+    /// Whether a read that returned `nil` says nothing.
+    pub fn nil_read_says_nothing(&self) -> bool {
+        self.model != Model::Kv && self.nil_read == NilRead::SaysNothing
+    }
+
+    /// The first value of `register` (`None`: a single register, or a key).
+    pub fn initial_of(&self, register: Option<&str>) -> &Value {
+        register
+            .and_then(|r| self.registers.get(r))
+            .unwrap_or(&self.initial)
+    }
+
+    /// One line for people: `cas-register, :fail did not happen, starting
+    /// unset`.
+    pub fn describe(&self) -> String {
+        use core::fmt::Write as _;
+        let mut s = String::from(self.model.name());
+        let _ = match self.fail {
+            FailReading::DidNotHappen => write!(s, ", a :fail did not happen"),
+            FailReading::CasObserved => write!(s, ", a failed cas saw another value"),
+        };
+        if self.model != Model::Mutex && self.nil_read_says_nothing() {
+            s.push_str(", a read of nil says nothing");
+        }
+        if self.model == Model::Mutex {
+            s.push_str(", starting free");
+            return s;
+        }
+        if self.registers.is_empty() {
+            match &self.initial {
+                Value::Nil => s.push_str(", starting unset"),
+                v => {
+                    let _ = write!(s, ", starting at {v}");
+                }
+            }
+        } else {
+            s.push_str(", starting at {");
+            for (i, (r, v)) in self.registers.iter().enumerate() {
+                let _ = write!(s, "{}{r} {v}", if i > 0 { ", " } else { "" });
+            }
+            s.push('}');
+        }
+        s
+    }
+}
+
+/// A whole history, operations in invocation order, and how to read it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct History {
     pub ops: Vec<Operation>,
     pub time_base: TimeBase,
+    pub semantics: Semantics,
 }
 
 impl History {
@@ -273,7 +540,13 @@ impl History {
         History {
             ops,
             time_base: TimeBase::Micros,
+            semantics: Semantics::jepsen(Model::Kv),
         }
+    }
+
+    /// Operation `i` in Jepsen's words, by the model's names.
+    pub fn describe(&self, i: usize) -> String {
+        self.ops[i].describe_as(self.semantics.model == Model::Kv)
     }
 
     /// The distinct keys, in order (`None` for a register history).

@@ -31,6 +31,7 @@
 //! Everything here is `no_std` and deterministic; searches are bounded by a
 //! step budget, not a clock, and say `Unknown` when it runs out.
 
+pub mod edn;
 mod history;
 mod linear;
 mod model;
@@ -47,9 +48,12 @@ use alloc::vec::Vec;
 
 use serde::Serialize;
 
-pub use history::{Call, History, Operation, Outcome, TimeBase, Value};
+pub use history::{
+    Call, FailReading, History, MicroOp, Model, NilRead, Operation, Outcome, Semantics, TimeBase,
+    Value,
+};
 pub use linear::{Explanation, KeyVerdict, Linearizability};
-pub use parse::{parse, to_edn, Format, ParseError};
+pub use parse::{parse, parse_with, to_edn, Format, ParseError, ParseOptions};
 
 /// A property's verdict.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -71,6 +75,19 @@ impl Verdict {
     }
 }
 
+/// How much of a history to decide.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// Every key: a verdict and an explanation or order for each, and
+    /// sequential consistency searched across keys too.
+    EveryKey,
+    /// The cheapest verdicts: linearizability until a key is found not
+    /// linearizable (that key's explanation; keys not decided say
+    /// `Unknown`), sequential consistency key by key with a tenth of the
+    /// budget.
+    FirstViolation,
+}
+
 /// Bounds on the searches.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CheckOptions {
@@ -78,12 +95,14 @@ pub struct CheckOptions {
     /// its verdict becomes `Unknown`. Natively a million steps take well
     /// under a second.
     pub max_steps: u64,
+    pub scope: Scope,
 }
 
 impl Default for CheckOptions {
     fn default() -> Self {
         CheckOptions {
             max_steps: 5_000_000,
+            scope: Scope::EveryKey,
         }
     }
 }
@@ -178,12 +197,42 @@ pub fn linearizability(history: &History, options: &CheckOptions) -> Linearizabi
 /// its own search runs only when linearizability is violated or unknown.
 pub fn check(history: &History, options: &CheckOptions) -> Report {
     let linearizable = linear::check(history, options);
+    check_after(history, options, linearizable)
+}
+
+/// Every property, given the linearizability verdict already found (by
+/// [`linearizability`] with the same options): for callers that show that
+/// verdict before the rest is worked out.
+pub fn check_after(
+    history: &History,
+    options: &CheckOptions,
+    linearizable: Linearizability,
+) -> Report {
     let sequential = match linearizable.verdict {
         Verdict::Holds => {
             PropertyVerdict::new(Verdict::Holds, Vec::new(), "follows from linearizability")
         }
         _ => sequential::check(history, options, Some(&linearizable)),
     };
+    if !history.semantics.model.has_values() {
+        let none = || {
+            PropertyVerdict::new(
+                Verdict::Unknown,
+                Vec::new(),
+                alloc::format!(
+                    "not defined for the {} model",
+                    history.semantics.model.name()
+                ),
+            )
+        };
+        return Report {
+            linearizable,
+            sequential,
+            read_your_writes: none(),
+            monotonic_reads: none(),
+            convergence: none(),
+        };
+    }
     Report {
         linearizable,
         sequential,

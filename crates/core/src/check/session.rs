@@ -1,15 +1,29 @@
 //! Guarantees for systems weaker than linearizable: read-your-writes and
 //! monotonic reads (Terry et al., "Session Guarantees for Weakly Consistent
-//! Replicated Data", 1994), and convergence.
+//! Replicated Data", 1994), and convergence. Convergence's final value
+//! must not be older, in the same sense, than any acknowledged write.
 //!
-//! Without a version order, "newer" is judged by what the history's writes
-//! could produce: a value `b` is *reachable* from `a` when some sequence of
-//! the key's writes (each any number of times) turns `a` into `b`; for
-//! appends, `b` is `a` followed by appended values, or a put value followed
-//! by appended values. A read that is not reachable from what the session
-//! already knew is a definite violation; the converse is not guaranteed, so
-//! these checks never cry wolf but can miss a violation that only a version
-//! order would reveal.
+//! Both session guarantees are about the order of a key's writes: reading
+//! a value older than one the process already wrote or read is a
+//! violation. Two sources say which value is older:
+//!
+//! - **The version order** ([`WriteOrder`]). For puts, each read value is
+//!   mapped to the writes that wrote it; write `a` is older than `b` when
+//!   `a` was acknowledged before `b` was invoked. Every linearization
+//!   orders them so, whatever the system, so this is the part of the
+//!   version order the history alone fixes; a store that versions its
+//!   writes may supply its own order (its versions) instead. The initial
+//!   value is older than every write. A value several writes wrote counts
+//!   as older only if every one of them is.
+//! - **Reachability**, for appends, whose values carry their own history:
+//!   `b` is reachable from `a` when some sequence of the key's writes (each
+//!   any number of times) turns `a` into `b`, that is `a` followed by
+//!   appended values, or a put value followed by appended values.
+//!
+//! A read value that appends could have built is judged by reachability
+//! alone; one that only a put could have written, by both. Either way a
+//! violation is definite: these checks never cry wolf on a linearizable
+//! history.
 
 use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::format;
@@ -40,6 +54,10 @@ struct Shape<'v> {
     tail: Vec<bool>,
     /// Some put value followed by appends gives it: it may follow anything.
     from_set: bool,
+    /// Where a put value (or the empty start) followed by at least one
+    /// append could end: some `cut < len` with `tail[cut]` and a put of
+    /// `text[..cut]` (or `cut == 0`).
+    appended: bool,
 }
 
 fn text(v: &Value) -> Option<&str> {
@@ -79,7 +97,7 @@ impl<'h> KeyWrites<'h> {
                         w.appends.insert(s);
                     }
                 }
-                Call::Read => {}
+                Call::Read | Call::Acquire | Call::Release | Call::Txn { .. } => {}
             }
         }
         w.append_lengths = w.appends.iter().map(|a| a.len()).collect();
@@ -94,6 +112,7 @@ impl<'h> KeyWrites<'h> {
                 value,
                 tail: Vec::new(),
                 from_set: self.sets.iter().any(|v| same(v, value)),
+                appended: false,
             };
         };
         let mut tail = vec![false; s.len() + 1];
@@ -111,10 +130,17 @@ impl<'h> KeyWrites<'h> {
                 && s.get(..cut)
                     .is_some_and(|prefix| self.set_texts.contains(prefix))
         });
+        let appended = (0..s.len()).any(|cut| {
+            tail[cut]
+                && (cut == 0
+                    || s.get(..cut)
+                        .is_some_and(|prefix| self.set_texts.contains(prefix)))
+        });
         Shape {
             value,
             tail,
             from_set,
+            appended,
         }
     }
 
@@ -134,7 +160,7 @@ impl<'h> KeyWrites<'h> {
     /// from some value the write could have left.
     fn reflects(&self, seen: &Shape, write: &Call) -> bool {
         match write {
-            Call::Read => true,
+            Call::Read | Call::Acquire | Call::Release | Call::Txn { .. } => true,
             Call::Write { value } | Call::Cas { to: value, .. } => self.reachable(value, seen),
             Call::Append { value } => {
                 if seen.from_set {
@@ -150,6 +176,120 @@ impl<'h> KeyWrites<'h> {
     }
 }
 
+/// Which of a key's writes are older than which. Implemented by the order
+/// real time fixes ([`RealTime`]) and, in tests, by a store's versions.
+pub trait WriteOrder {
+    /// Whether write `a` (an index into the history) is older than write
+    /// `b` in every order the system could have given them.
+    fn older(&self, history: &History, a: usize, b: usize) -> bool;
+}
+
+/// The order of acknowledgement: a write acknowledged before another was
+/// invoked is older. Equal times count as concurrent.
+pub struct RealTime;
+
+impl WriteOrder for RealTime {
+    fn older(&self, history: &History, a: usize, b: usize) -> bool {
+        let (a, b) = (&history.ops[a], &history.ops[b]);
+        a.returned() && a.complete.is_some_and(|done| done < b.invoke)
+    }
+}
+
+/// The writes a read value may have come from: the initial state (`None`)
+/// and every put of that value that may have happened.
+struct Sources(Vec<Option<usize>>);
+
+/// A key's puts by value, for the version order.
+struct Puts<'h> {
+    by_value: BTreeMap<&'h Value, Vec<usize>>,
+    empty: Vec<usize>,
+    /// The key's value before any write (the semantics may give one).
+    initial: &'h Value,
+}
+
+impl<'h> Puts<'h> {
+    fn new(history: &'h History, ops: &[usize]) -> Puts<'h> {
+        let mut p = Puts {
+            by_value: BTreeMap::new(),
+            empty: Vec::new(),
+            initial: history.semantics.initial_of(None),
+        };
+        for &i in ops {
+            let op = &history.ops[i];
+            if op.outcome == Outcome::Fail {
+                continue;
+            }
+            match &op.call {
+                Call::Write { value } | Call::Cas { to: value, .. } => {
+                    if value.is_empty() {
+                        p.empty.push(i);
+                    } else {
+                        p.by_value.entry(value).or_default().push(i);
+                    }
+                }
+                Call::Append { .. }
+                | Call::Read
+                | Call::Acquire
+                | Call::Release
+                | Call::Txn { .. } => {}
+            }
+        }
+        p
+    }
+
+    /// Where a read shaped `seen` may have come from; `None` when the
+    /// version order cannot judge it: appends could have built it, or no
+    /// put wrote it.
+    fn sources(&self, seen: &Shape) -> Option<Sources> {
+        if seen.appended {
+            return None;
+        }
+        let value = seen.value;
+        // A read of the first value may have seen no write at all.
+        let initial = if value.is_empty() {
+            self.initial.is_empty()
+        } else {
+            value == self.initial
+        };
+        let writes = if value.is_empty() {
+            Some(&self.empty)
+        } else {
+            self.by_value.get(value)
+        };
+        if !initial && writes.is_none() {
+            return None;
+        }
+        let mut s = Vec::new();
+        if initial {
+            s.push(None);
+        }
+        s.extend(writes.into_iter().flatten().map(|i| Some(*i)));
+        Some(Sources(s))
+    }
+}
+
+impl Sources {
+    /// Whether every source is older than every one of `newer`'s.
+    fn older_than(&self, newer: &Sources, history: &History, order: &dyn WriteOrder) -> bool {
+        self.0.iter().all(|a| {
+            newer.0.iter().all(|b| match (a, b) {
+                (_, None) => false,
+                (None, Some(_)) => true,
+                (Some(a), Some(b)) => order.older(history, *a, *b),
+            })
+        })
+    }
+}
+
+/// Each key's writes, for reachability and for the version order.
+fn writes_by_key(history: &History) -> BTreeMap<Option<&str>, (KeyWrites<'_>, Puts<'_>)> {
+    history
+        .by_key()
+        .iter()
+        .map(|(k, ops)| (*k, (KeyWrites::new(history, ops), Puts::new(history, ops))))
+        .collect()
+}
+
 /// Per process and key, the process's operations in order.
 fn sessions(history: &History) -> BTreeMap<(u64, Option<&str>), Vec<usize>> {
     let mut s: BTreeMap<(u64, Option<&str>), Vec<usize>> = BTreeMap::new();
@@ -161,8 +301,14 @@ fn sessions(history: &History) -> BTreeMap<(u64, Option<&str>), Vec<usize>> {
     s
 }
 
-fn ok_read(op: &Operation) -> Option<&Value> {
+/// What a read that returned saw, if it says anything.
+fn ok_read<'h>(history: &History, op: &'h Operation) -> Option<&'h Value> {
     match (&op.call, &op.outcome) {
+        (Call::Read, Outcome::Ok { value: Value::Nil })
+            if history.semantics.nil_read_says_nothing() =>
+        {
+            None
+        }
         (Call::Read, Outcome::Ok { value }) => Some(value),
         _ => None,
     }
@@ -185,8 +331,8 @@ fn summarise(
         let detail = format!(
             "{} case(s); first: {} then {}",
             violations.len(),
-            history.ops[*first].describe(),
-            history.ops[*second].describe()
+            history.describe(*first),
+            history.describe(*second)
         );
         PropertyVerdict::new(Verdict::Violated, offending, detail)
     } else if checked == 0 {
@@ -201,25 +347,31 @@ fn summarise(
 }
 
 /// Read-your-writes: every read by a process reflects that process's own
-/// earlier successful writes to the key.
+/// earlier successful writes to the key, in the order acknowledgements fix.
 pub fn read_your_writes(history: &History) -> PropertyVerdict {
-    let by_key = history.by_key();
-    let writes: BTreeMap<Option<&str>, KeyWrites> = by_key
-        .iter()
-        .map(|(k, ops)| (*k, KeyWrites::new(history, ops)))
-        .collect();
+    read_your_writes_in(history, &RealTime)
+}
+
+/// Read-your-writes under a given version order: no read by a process
+/// returns a value older than one of its own earlier successful writes.
+pub fn read_your_writes_in(history: &History, order: &dyn WriteOrder) -> PropertyVerdict {
+    let writes = writes_by_key(history);
     let mut violations = Vec::new();
     let mut checked = 0;
     for ((_, key), ops) in sessions(history) {
-        let w = &writes[&key];
+        let (w, puts) = &writes[&key];
         let mut own: Vec<usize> = Vec::new();
         for &i in &ops {
             let op = &history.ops[i];
-            if let Some(seen) = ok_read(op) {
-                let seen = w.shape(seen);
+            if let Some(value) = ok_read(history, op) {
+                let seen = w.shape(value);
+                let sources = puts.sources(&seen);
                 for &mine in &own {
                     checked += 1;
-                    if !w.reflects(&seen, &history.ops[mine].call) {
+                    let stale = sources
+                        .as_ref()
+                        .is_some_and(|s| s.older_than(&Sources(vec![Some(mine)]), history, order));
+                    if stale || !w.reflects(&seen, &history.ops[mine].call) {
                         violations.push((mine, i));
                         break;
                     }
@@ -232,24 +384,30 @@ pub fn read_your_writes(history: &History) -> PropertyVerdict {
     summarise("reads after own writes", checked, violations, history)
 }
 
-/// Monotonic reads: each read by a process is reachable from the value its
-/// previous read of the key returned.
+/// Monotonic reads: no read by a process returns a value older than its
+/// previous read of the key, in the order acknowledgements fix.
 pub fn monotonic_reads(history: &History) -> PropertyVerdict {
-    let by_key = history.by_key();
-    let writes: BTreeMap<Option<&str>, KeyWrites> = by_key
-        .iter()
-        .map(|(k, ops)| (*k, KeyWrites::new(history, ops)))
-        .collect();
+    monotonic_reads_in(history, &RealTime)
+}
+
+/// Monotonic reads under a given version order.
+pub fn monotonic_reads_in(history: &History, order: &dyn WriteOrder) -> PropertyVerdict {
+    let writes = writes_by_key(history);
     let mut violations = Vec::new();
     let mut checked = 0;
     for ((_, key), ops) in sessions(history) {
-        let w = &writes[&key];
+        let (w, puts) = &writes[&key];
         let mut last: Option<(usize, &Value)> = None;
         for &i in &ops {
-            if let Some(seen) = ok_read(&history.ops[i]) {
+            if let Some(seen) = ok_read(history, &history.ops[i]) {
                 if let Some((before, earlier)) = last {
                     checked += 1;
-                    if !w.reachable(earlier, &w.shape(seen)) {
+                    let now = w.shape(seen);
+                    let stale = match (puts.sources(&now), puts.sources(&w.shape(earlier))) {
+                        (Some(now), Some(then)) => now.older_than(&then, history, order),
+                        _ => false,
+                    };
+                    if stale || !w.reachable(earlier, &now) {
                         violations.push((before, i));
                     }
                 }
@@ -271,6 +429,7 @@ pub fn convergence(history: &History) -> PropertyVerdict {
     let mut unsettled = 0;
     for (key, ops) in history.by_key() {
         let w = KeyWrites::new(history, &ops);
+        let puts = Puts::new(history, &ops);
         let mut quiet = 0u64;
         let mut pending_writes = false;
         for &i in &ops {
@@ -290,7 +449,7 @@ pub fn convergence(history: &History) -> PropertyVerdict {
         let mut last: BTreeMap<u64, usize> = BTreeMap::new();
         for &i in &ops {
             let op = &history.ops[i];
-            if op.invoke > quiet && ok_read(op).is_some() {
+            if op.invoke > quiet && ok_read(history, op).is_some() {
                 last.insert(op.process, i);
             }
         }
@@ -298,11 +457,16 @@ pub fn convergence(history: &History) -> PropertyVerdict {
         let Some(&first) = finals.first() else {
             continue;
         };
-        let value = ok_read(&history.ops[first]).unwrap_or(&Value::Nil);
+        let value = ok_read(history, &history.ops[first]).unwrap_or(&Value::Nil);
         let disagree: Vec<usize> = finals
             .iter()
             .copied()
-            .filter(|i| !same(ok_read(&history.ops[*i]).unwrap_or(&Value::Nil), value))
+            .filter(|i| {
+                !same(
+                    ok_read(history, &history.ops[*i]).unwrap_or(&Value::Nil),
+                    value,
+                )
+            })
             .collect();
         let key_name = key.map_or(String::from("the register"), |k| format!("key {k:?}"));
         if !disagree.is_empty() {
@@ -315,24 +479,28 @@ pub fn convergence(history: &History) -> PropertyVerdict {
             first_problem.get_or_insert_with(|| {
                 format!(
                     "{key_name}: final reads disagree: {} vs {}",
-                    history.ops[first].describe(),
-                    history.ops[disagree[0]].describe()
+                    history.describe(first),
+                    history.describe(disagree[0])
                 )
             });
             continue;
         }
         let shape = w.shape(value);
-        let lost = ops
-            .iter()
-            .copied()
-            .find(|&i| ok_write(&history.ops[i]) && !w.reflects(&shape, &history.ops[i].call));
+        let sources = puts.sources(&shape);
+        let lost = ops.iter().copied().find(|&i| {
+            ok_write(&history.ops[i])
+                && (!w.reflects(&shape, &history.ops[i].call)
+                    || sources
+                        .as_ref()
+                        .is_some_and(|s| s.older_than(&Sources(vec![Some(i)]), history, &RealTime)))
+        });
         if let Some(lost) = lost {
             offending.push(lost);
             offending.extend(&finals);
             first_problem.get_or_insert_with(|| {
                 format!(
                     "{key_name}: final value {value} does not reflect {}",
-                    history.ops[lost].describe()
+                    history.describe(lost)
                 )
             });
             continue;
@@ -367,7 +535,7 @@ pub fn convergence(history: &History) -> PropertyVerdict {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::history::TimeBase;
+    use crate::check::history::{Model, Semantics, TimeBase};
 
     /// `(process, call, invoke, complete, read value)`; `read` is `None`
     /// for writes; everything succeeds; one key `k`.
@@ -388,7 +556,8 @@ mod tests {
                     source: i,
                 })
                 .collect(),
-            time_base: TimeBase::Lines,
+            time_base: TimeBase::Positions,
+            semantics: Semantics::jepsen(Model::Kv),
         }
     }
 
@@ -442,6 +611,67 @@ mod tests {
         assert_eq!(monotonic_reads(&h).verdict, Verdict::Holds);
     }
 
+    /// The case reachability alone cannot see: a process puts 1, then 2,
+    /// then reads 1. The put of 1 was acknowledged before the put of 2 was
+    /// invoked, so 1 is older in every linearization.
+    #[test]
+    fn reading_a_put_older_than_your_own_breaks_read_your_writes() {
+        let h = history(&[
+            (0, put("1"), 0, 1, None),
+            (0, put("2"), 2, 3, None),
+            (0, Call::Read, 4, 5, Some("1")),
+        ]);
+        let v = read_your_writes(&h);
+        assert_eq!(v.verdict, Verdict::Violated, "{}", v.detail);
+        assert_eq!(v.offending, vec![1, 2]);
+        // Nothing at all after your own put: the initial value is older.
+        let h = history(&[(0, put("1"), 0, 1, None), (0, Call::Read, 2, 3, None)]);
+        assert_eq!(read_your_writes(&h).verdict, Verdict::Violated);
+        // Another process's put of 1 overlapped ours: it may have come
+        // second, so reading 1 is no violation.
+        let h = history(&[
+            (1, put("1"), 0, 10, None),
+            (0, put("2"), 2, 3, None),
+            (0, Call::Read, 4, 5, Some("1")),
+        ]);
+        assert_eq!(read_your_writes(&h).verdict, Verdict::Holds);
+    }
+
+    #[test]
+    fn reading_an_older_put_after_a_newer_one_breaks_monotonic_reads() {
+        let h = history(&[
+            (1, put("1"), 0, 1, None),
+            (1, put("2"), 2, 3, None),
+            (0, Call::Read, 4, 5, Some("2")),
+            (0, Call::Read, 6, 7, Some("1")),
+        ]);
+        let v = monotonic_reads(&h);
+        assert_eq!(v.verdict, Verdict::Violated, "{}", v.detail);
+        assert_eq!(v.offending, vec![2, 3]);
+        let forward = history(&[
+            (1, put("1"), 0, 1, None),
+            (1, put("2"), 2, 3, None),
+            (0, Call::Read, 4, 5, Some("1")),
+            (0, Call::Read, 6, 7, Some("2")),
+        ]);
+        assert_eq!(monotonic_reads(&forward).verdict, Verdict::Holds);
+        // Back to nothing after a value: older than any put.
+        let h = history(&[
+            (1, put("1"), 0, 1, None),
+            (0, Call::Read, 2, 3, Some("1")),
+            (0, Call::Read, 4, 5, None),
+        ]);
+        assert_eq!(monotonic_reads(&h).verdict, Verdict::Violated);
+        // Two overlapping puts: either may be the newer one.
+        let h = history(&[
+            (1, put("1"), 0, 9, None),
+            (2, put("2"), 0, 9, None),
+            (0, Call::Read, 4, 5, Some("2")),
+            (0, Call::Read, 6, 7, Some("1")),
+        ]);
+        assert_eq!(monotonic_reads(&h).verdict, Verdict::Holds);
+    }
+
     #[test]
     fn final_reads_must_agree_and_keep_every_acknowledged_write() {
         let agree = history(&[
@@ -463,17 +693,30 @@ mod tests {
         ]);
         let v = convergence(&lost);
         assert_eq!(v.verdict, Verdict::Violated, "{}", v.detail);
+        // Everyone ends on a put older than an acknowledged one.
+        let overwritten = history(&[
+            (0, put("1"), 0, 1, None),
+            (0, put("2"), 2, 3, None),
+            (1, Call::Read, 4, 5, Some("1")),
+            (2, Call::Read, 4, 5, Some("1")),
+        ]);
+        let v = convergence(&overwritten);
+        assert_eq!(v.verdict, Verdict::Violated, "{}", v.detail);
         let nothing = history(&[(0, append("a;"), 0, 1, None)]);
         assert_eq!(convergence(&nothing).verdict, Verdict::Unknown);
     }
 
     #[test]
     fn linearizable_histories_never_break_the_weaker_guarantees() {
-        use crate::check::testkit::{brute_force, random_history, Order};
+        use crate::check::testkit::{brute_force, random_history, semantics_for, Order};
         let mut rng = crate::rng::Rng::new(5);
         let mut linearizable = 0;
-        for round in 0..4000 {
-            let h = random_history(&mut rng, round % 2 == 1);
+        for round in 0..6000 {
+            let (kind, semantics) = semantics_for(round);
+            if !semantics.model.has_values() {
+                continue;
+            }
+            let h = random_history(&mut rng, kind, &semantics);
             if !brute_force(&h, Order::RealTime) {
                 continue;
             }
@@ -496,5 +739,144 @@ mod tests {
             }
         }
         assert!(linearizable > 1000, "{linearizable}");
+    }
+
+    /// A store's own version order: the version each write reports. With
+    /// vector clocks, `a` is older when `b`'s clock dominates it; with
+    /// last-writer-wins, when its stamp is lower.
+    struct Versions<'a> {
+        ops: &'a [crate::sim::ClientOp],
+        mode: crate::version::Versioning,
+    }
+
+    impl WriteOrder for Versions<'_> {
+        fn older(&self, history: &History, a: usize, b: usize) -> bool {
+            let version = |i: usize| {
+                self.ops[history.ops[i].source]
+                    .detail
+                    .as_ref()
+                    .and_then(|d| d.versions.first())
+            };
+            let (Some(a), Some(b)) = (version(a), version(b)) else {
+                return false;
+            };
+            match self.mode {
+                crate::version::Versioning::VectorClock => {
+                    b.clock.dominates(&a.clock) && a.clock != b.clock
+                }
+                crate::version::Versioning::LastWriterWins => a.stamp < b.stamp,
+            }
+        }
+    }
+
+    /// Busy clients on two keys, puts, appends and reads from the same
+    /// processes, with partitions and crashes for 8 s.
+    fn busy(protocol: crate::scenario::ProtocolConfig, seed: u64) -> crate::sim::Sim {
+        use crate::scenario::{Faults, Scenario, Workload};
+        let mut s = Scenario::new(protocol, 5, seed);
+        s.workload = Some(Workload {
+            clients: 3,
+            keys: 2,
+            reads: 0.5,
+            ..Workload::default()
+        });
+        s.faults = Some(Faults {
+            until: crate::time::Time(8_000_000),
+            ..Faults::default()
+        });
+        let mut sim = crate::build(&s, crate::RunOptions::default()).expect("a valid scenario");
+        sim.run_until(crate::time::Time(10_000_000), u64::MAX);
+        sim
+    }
+
+    /// The run's puts and the reads of single put values (the workload's
+    /// appends end in `;`, siblings are joined by ` | `), as if the clients
+    /// had only put and every read had found one version: reachability
+    /// then judges nothing, and only the version order can find a
+    /// violation.
+    fn puts_only(h: &History) -> History {
+        let ops = h
+            .ops
+            .iter()
+            .filter(|o| match (&o.call, &o.outcome) {
+                (Call::Write { .. }, _) => true,
+                (
+                    Call::Read,
+                    Outcome::Ok {
+                        value: Value::Str(v),
+                    },
+                ) => !v.contains(';') && !v.contains(" | "),
+                (Call::Read, Outcome::Ok { value: Value::Nil }) => true,
+                _ => false,
+            })
+            .cloned()
+            .collect();
+        History {
+            ops,
+            time_base: h.time_base,
+            semantics: h.semantics.clone(),
+        }
+    }
+
+    /// The quorum store with R + W <= N lets a process read older than it
+    /// wrote or read: both badges turn red on the run and on its puts
+    /// alone, by acknowledgement order and by the store's own versions.
+    #[test]
+    fn a_sloppy_quorum_store_breaks_both_session_guarantees() {
+        use crate::protocols::quorum::QuorumConfig;
+        use crate::scenario::ProtocolConfig;
+        // Last-writer-wins: one version per read, no siblings to set aside.
+        let config = QuorumConfig {
+            n: 3,
+            r: 1,
+            w: 1,
+            versioning: crate::version::Versioning::LastWriterWins,
+            ..QuorumConfig::default()
+        };
+        let mut red = [0; 4];
+        for seed in 0..20 {
+            let sim = busy(ProtocolConfig::Quorum(config.clone()), seed);
+            let h = puts_only(&History::from_client_ops(sim.history()));
+            let versions = Versions {
+                ops: sim.history(),
+                mode: config.versioning,
+            };
+            for (n, v) in [
+                read_your_writes(&h),
+                monotonic_reads(&h),
+                read_your_writes_in(&h, &versions),
+                monotonic_reads_in(&h, &versions),
+            ]
+            .iter()
+            .enumerate()
+            {
+                red[n] += usize::from(v.verdict == Verdict::Violated);
+            }
+        }
+        assert!(red.iter().all(|n| *n > 0), "{red:?}");
+    }
+
+    /// Raft serves every read through its leader's committed log: under the
+    /// same load and faults, both guarantees hold, and there was something
+    /// to check.
+    #[test]
+    fn raft_keeps_both_session_guarantees() {
+        use crate::scenario::ProtocolConfig;
+        let mut checked = 0;
+        for seed in 0..20 {
+            let sim = busy(ProtocolConfig::Raft(Default::default()), seed);
+            let all = History::from_client_ops(sim.history());
+            let puts = puts_only(&all);
+            for v in [
+                read_your_writes(&all),
+                monotonic_reads(&all),
+                read_your_writes(&puts),
+                monotonic_reads(&puts),
+            ] {
+                assert_ne!(v.verdict, Verdict::Violated, "seed {seed}: {}", v.detail);
+                checked += usize::from(v.verdict == Verdict::Holds);
+            }
+        }
+        assert!(checked >= 60, "{checked}");
     }
 }

@@ -208,7 +208,6 @@ impl<T: Hash + Eq> Interner<T> {
         &self.items[id as usize]
     }
 
-    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.items.len()
     }

@@ -27,20 +27,23 @@
 //! ([`to_scenario`]): the simulator replays it step for step, so it plays
 //! in the app like any other run.
 
+use alloc::boxed::Box;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec;
 use alloc::vec::Vec;
 use core::hash::{Hash, Hasher};
 
+use crate::cluster::{react, route, Input, Sink};
 use crate::id::{ClientId, MessageId, NodeId, RequestId};
-use crate::protocol::{Checker, ClientRequest, Effect, Out, Protocol, Slot, TimerId};
+use crate::protocol::{Checker, ClientRequest, OpDetail, Out, Outcome, Protocol, Slot, TimerId};
 use crate::scenario::{Action, Scenario, ScenarioError, ScriptStep, Scripted};
 use crate::sim::USER_CLIENT;
 use crate::time::{Span, Time};
 use crate::trace::stable_hash;
 
-use super::{Expectation, Model, Property};
+use super::{Expectation, Model, Options, Progress, Property, Report, Search, Workers};
+use crate::registry::Variant;
 
 /// How much of each kind of nondeterminism the explorer may use. Depth and
 /// state-count bounds are in [`super::Options`].
@@ -57,6 +60,12 @@ pub struct Bounds {
     /// How many timers may fire in all (bounds Paxos's ballots and 3PC's
     /// ticks).
     pub max_timer_fires: u8,
+    /// The synchronous network 3PC assumes: every message arrives before
+    /// the next timeout, so a timer fires only when no message can be
+    /// delivered, and a message to a crashed node is lost (it would have
+    /// arrived while the node was down). Off: any message may wait past
+    /// any number of timeouts.
+    pub synchronous: bool,
 }
 
 impl Default for Bounds {
@@ -68,6 +77,7 @@ impl Default for Bounds {
             max_partitions: 0,
             max_in_flight: 16,
             max_timer_fires: 4,
+            synchronous: false,
         }
     }
 }
@@ -111,6 +121,9 @@ pub struct World<P: Protocol> {
     pub violation: Option<(usize, String)>,
     /// The id the next send gets (bookkeeping, not identity).
     next_message: u64,
+    /// The model's `Bounds::synchronous`, copied here so that sends can
+    /// see it; the same in every state, so not part of a state's identity.
+    synchronous: bool,
 }
 
 impl<P> PartialEq for World<P>
@@ -185,6 +198,51 @@ where
         }
         self.checker.hash(h);
     }
+}
+
+/// A handler's effects on an explored state. Time does not pass between
+/// steps, so a timer set for `min..=max` is due `max` later.
+impl<P: Protocol> Sink<P::Msg> for World<P> {
+    fn send(&mut self, from: NodeId, to: NodeId, msg: P::Msg) {
+        let id = MessageId(self.next_message);
+        self.next_message += 1;
+        // Sent into a partition: the simulator loses it on arrival, so it
+        // never enters the state. Nor, on a synchronous network, does one
+        // sent to a crashed node.
+        let lost = self.synchronous && self.nodes[to.index()].up().is_none();
+        if connected(self.isolated, from, to) && !lost {
+            let key = stable_hash(&(from, to, &msg));
+            let at = self.flight.partition_point(|m| m.key <= key);
+            self.flight.insert(
+                at,
+                InFlight {
+                    from,
+                    to,
+                    msg,
+                    id,
+                    key,
+                },
+            );
+        }
+    }
+
+    fn set_timer(&mut self, node: NodeId, timer: TimerId, _min: Span, max: Span) {
+        let at = self.now + Span(max.0.max(1));
+        let timers = &mut self.timers[node.index()];
+        match timers.binary_search_by_key(&timer, |t| t.0) {
+            Ok(i) => timers[i].1 = at,
+            Err(i) => timers.insert(i, (timer, at)),
+        }
+    }
+
+    fn cancel_timer(&mut self, node: NodeId, timer: TimerId) {
+        self.timers[node.index()].retain(|t| t.0 != timer);
+    }
+
+    // What a client is told is not part of the explored state.
+    fn reply(&mut self, _node: NodeId, _request: RequestId, _outcome: Outcome) {}
+
+    fn detail(&mut self, _node: NodeId, _request: RequestId, _detail: OpDetail) {}
 }
 
 /// One nondeterministic choice. Messages are named by their position in
@@ -267,57 +325,14 @@ impl<P: Protocol> ProtocolModel<P> {
         })
     }
 
-    /// Runs one handler of `node` and carries out its effects, as the
-    /// simulator does, then asks the checker.
-    fn call(
-        &self,
-        w: &mut World<P>,
-        node: NodeId,
-        f: impl FnOnce(&mut P, &mut Out<P::Msg>),
-    ) -> bool {
-        let Slot::Up(state) = &mut w.nodes[node.index()] else {
-            return true;
-        };
+    /// Runs one handler of `node` and carries out its effects, through the
+    /// simulator's own [`route`], then asks the checker.
+    fn call(&self, w: &mut World<P>, node: NodeId, input: Input<P::Msg>) -> bool {
         let mut out = Out::new(node, self.nodes as u16);
-        out.reset(node, w.now);
-        f(state, &mut out);
-        for effect in out.drain() {
-            match effect {
-                Effect::Send { to, msg } => {
-                    let id = MessageId(w.next_message);
-                    w.next_message += 1;
-                    // Sent into a partition: the simulator loses it on
-                    // arrival, so it never enters the state.
-                    if connected(w.isolated, node, to) {
-                        let key = stable_hash(&(node, to, &msg));
-                        let at = w.flight.partition_point(|m| m.key <= key);
-                        w.flight.insert(
-                            at,
-                            InFlight {
-                                from: node,
-                                to,
-                                msg,
-                                id,
-                                key,
-                            },
-                        );
-                    }
-                }
-                Effect::SetTimer { timer, max, .. } => {
-                    let at = w.now + Span(max.0.max(1));
-                    let timers = &mut w.timers[node.index()];
-                    match timers.binary_search_by_key(&timer, |t| t.0) {
-                        Ok(i) => timers[i].1 = at,
-                        Err(i) => timers.insert(i, (timer, at)),
-                    }
-                }
-                Effect::CancelTimer { timer } => {
-                    w.timers[node.index()].retain(|t| t.0 != timer);
-                }
-                // What a client is told is not part of the explored state.
-                Effect::Reply { .. } | Effect::Detail { .. } => {}
-            }
+        if !react(&mut w.nodes[node.index()], &mut out, node, w.now, input) {
+            return true;
         }
+        route(node, out.drain(), w);
         if w.violation.is_none() {
             if let Err(v) = w.checker.check(&w.nodes, node) {
                 w.violation = Some((v.invariant, v.message));
@@ -350,9 +365,10 @@ impl<P: Protocol> ProtocolModel<P> {
             spent: Spent::default(),
             violation: None,
             next_message: 0,
+            synchronous: self.bounds.synchronous,
         };
         for i in 0..n {
-            self.call(&mut w, NodeId(i as u16), |p, out| p.on_start(out));
+            self.call(&mut w, NodeId(i as u16), Input::Start);
         }
         for (i, (at, node, client, op)) in self.requests.iter().enumerate() {
             w.now = w.now.max(*at);
@@ -361,7 +377,7 @@ impl<P: Protocol> ProtocolModel<P> {
                 client: client.unwrap_or(USER_CLIENT),
                 op: op.clone(),
             };
-            self.call(&mut w, *node, |p, out| p.on_client_request(request, out));
+            self.call(&mut w, *node, Input::Request(request));
         }
         w
     }
@@ -374,11 +390,18 @@ impl<P: Protocol> ProtocolModel<P> {
         let ok = match step {
             Step::Deliver(i) => {
                 let m = w.flight.get(usize::from(i))?;
-                if w.nodes[m.to.index()].up().is_none() || !connected(w.isolated, m.from, m.to) {
+                if !deliverable(&w, m) {
                     return None;
                 }
                 let m = w.flight.remove(usize::from(i));
-                self.call(&mut w, m.to, |p, out| p.on_message(m.from, m.msg, out))
+                self.call(
+                    &mut w,
+                    m.to,
+                    Input::Message {
+                        from: m.from,
+                        msg: m.msg,
+                    },
+                )
             }
             Step::Drop(i) => {
                 if w.spent.drops >= b.max_drops || usize::from(i) >= w.flight.len() {
@@ -408,10 +431,13 @@ impl<P: Protocol> ProtocolModel<P> {
                 if Some(deadline) != Self::next_deadline(&w) {
                     return None; // another timer is due first
                 }
+                if b.synchronous && w.flight.iter().any(|m| deliverable(&w, m)) {
+                    return None; // a message arrives before any timeout
+                }
                 w.timers[node.index()].remove(at);
                 w.spent.timer_fires += 1;
                 w.now = w.now.max(deadline);
-                self.call(&mut w, node, |p, out| p.on_timer(timer, out))
+                self.call(&mut w, node, Input::Timer(timer))
             }
             Step::Crash(node) => {
                 if w.spent.crashes >= b.max_crashes {
@@ -422,6 +448,9 @@ impl<P: Protocol> ProtocolModel<P> {
                 };
                 w.nodes[node.index()] = Slot::Down(p.durable());
                 w.timers[node.index()].clear();
+                if b.synchronous {
+                    w.flight.retain(|m| m.to != node);
+                }
                 w.checker.on_crash(node);
                 w.spent.crashes += 1;
                 true
@@ -432,7 +461,7 @@ impl<P: Protocol> ProtocolModel<P> {
                 };
                 let p = P::recover(node, self.nodes, &self.config, d.clone());
                 w.nodes[node.index()] = Slot::Up(p);
-                self.call(&mut w, node, |p, out| p.on_start(out))
+                self.call(&mut w, node, Input::Start)
             }
             Step::Partition(set) => {
                 if w.spent.partitions >= b.max_partitions || w.isolated != 0 {
@@ -498,6 +527,11 @@ fn list(set: u64) -> String {
 
 fn connected(isolated: u64, a: NodeId, b: NodeId) -> bool {
     (isolated >> a.0) & 1 == (isolated >> b.0) & 1
+}
+
+/// Whether `m` could be delivered now: its node is up and reachable.
+fn deliverable<P: Protocol>(w: &World<P>, m: &InFlight<P::Msg>) -> bool {
+    w.nodes[m.to.index()].up().is_some() && connected(w.isolated, m.from, m.to)
 }
 
 /// `holds::<P, I>`: invariant `I` of `P`'s checker is not broken. One
@@ -670,4 +704,126 @@ pub fn to_scenario<P: Protocol>(
     let end = scenario.script.last().map_or(Time::ZERO, |s| s.at);
     scenario.until = Some(end + Span::from_secs(1));
     scenario
+}
+
+/// An exhaustive search of some protocol, whatever the protocol: what the
+/// CLI, the browser's explorer worker and tests drive through a
+/// protocol's registration ([`crate::registry::Registered::SEARCH`]).
+pub trait ProtocolSearch {
+    /// Expands at most `budget` states; true when the search is over.
+    fn run(&mut self, budget: usize) -> bool;
+    /// Expands at most `budget` states like [`ProtocolSearch::run`], each
+    /// step split among `workers`; the same states come out in the same
+    /// order ([`Search::run_on`]).
+    fn run_on(&mut self, budget: usize, workers: &dyn Workers) -> bool;
+    /// Gives up: the report will say the search is incomplete.
+    fn stop(&mut self);
+    /// What [`Options::max_memory`] is counted in
+    /// ([`Search::bytes_per_state_bound`]).
+    fn bytes_per_state_bound(&self) -> usize;
+    fn progress(&self) -> Progress;
+    fn report(&self) -> Report<Step>;
+    /// Each step of `path` in words, in the state it is taken from.
+    fn describe(&self, path: &[Step]) -> Vec<String>;
+    /// The checker's explanation, if the state `path` leads to broke an
+    /// invariant.
+    fn violation(&self, path: &[Step]) -> Option<String>;
+    /// `path` as a scenario the simulator replays ([`to_scenario`]).
+    fn scenario(&self, path: &[Step]) -> Scenario;
+}
+
+/// Starts a search of a scenario's protocol within `bounds`.
+pub type NewSearch =
+    fn(&Scenario, Bounds, Options) -> Result<Box<dyn ProtocolSearch>, ScenarioError>;
+
+/// The [`NewSearch`] of protocol `P`.
+pub fn new_search<P>(
+    scenario: &Scenario,
+    bounds: Bounds,
+    options: Options,
+) -> Result<Box<dyn ProtocolSearch>, ScenarioError>
+where
+    P: Protocol + Hash + Eq + Send + Sync,
+    P::Config: Variant + Sync,
+    P::Durable: Hash + Eq + Send + Sync,
+    P::Msg: Eq + Send + Sync,
+    P::Checker: Hash + Eq + Send + Sync,
+{
+    let config = P::Config::of(&scenario.protocol).cloned().ok_or_else(|| {
+        ScenarioError::new(
+            "protocol.name",
+            format!("{} is not a {} scenario", scenario.protocol.name(), P::NAME),
+        )
+    })?;
+    let model = ProtocolModel::<P>::new(scenario, config, bounds)?;
+    let search = Search::new(&model, options);
+    Ok(Box::new(Searching {
+        model,
+        base: scenario.clone(),
+        search,
+    }))
+}
+
+struct Searching<P>
+where
+    P: Protocol + Hash + Eq + Send + Sync,
+    P::Config: Sync,
+    P::Durable: Hash + Eq + Send + Sync,
+    P::Msg: Eq + Send + Sync,
+    P::Checker: Hash + Eq + Send + Sync,
+{
+    model: ProtocolModel<P>,
+    base: Scenario,
+    search: Search<ProtocolModel<P>>,
+}
+
+impl<P> ProtocolSearch for Searching<P>
+where
+    P: Protocol + Hash + Eq + Send + Sync,
+    P::Config: Sync,
+    P::Durable: Hash + Eq + Send + Sync,
+    P::Msg: Eq + Send + Sync,
+    P::Checker: Hash + Eq + Send + Sync,
+{
+    fn run(&mut self, budget: usize) -> bool {
+        self.search.run(&self.model, budget)
+    }
+
+    fn run_on(&mut self, budget: usize, workers: &dyn Workers) -> bool {
+        self.search.run_on(&self.model, budget, workers)
+    }
+
+    fn stop(&mut self) {
+        self.search.stop()
+    }
+
+    fn bytes_per_state_bound(&self) -> usize {
+        Search::<ProtocolModel<P>>::bytes_per_state_bound()
+    }
+
+    fn progress(&self) -> Progress {
+        self.search.progress()
+    }
+
+    fn report(&self) -> Report<Step> {
+        self.search.report()
+    }
+
+    fn describe(&self, path: &[Step]) -> Vec<String> {
+        self.model
+            .replay(path)
+            .iter()
+            .zip(path)
+            .map(|(w, s)| self.model.describe_in(w, *s))
+            .collect()
+    }
+
+    fn violation(&self, path: &[Step]) -> Option<String> {
+        let states = self.model.replay(path);
+        states.last()?.violation.as_ref().map(|v| v.1.clone())
+    }
+
+    fn scenario(&self, path: &[Step]) -> Scenario {
+        to_scenario(&self.model, &self.base, path)
+    }
 }

@@ -10,7 +10,7 @@ use alloc::vec::Vec;
 use crate::rng::Rng;
 use crate::scenario::{Faults, Scenario, ScenarioError};
 use crate::sim::FoundViolation;
-use crate::simulation::{build, RunOptions};
+use crate::sim::{build, RunOptions};
 use crate::time::{Span, Time};
 
 /// A run that broke an invariant.

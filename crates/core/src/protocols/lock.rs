@@ -375,7 +375,7 @@ impl LockService {
     }
 
     fn majority(&self) -> usize {
-        usize::from(self.config.replicas) / 2 + 1
+        crate::protocols::quorums::majority(usize::from(self.config.replicas))
     }
 
     fn send_replicas(&self, msg: &LockMsg, out: &mut Out<LockMsg>) {
@@ -1222,6 +1222,53 @@ impl Checker<LockService> for LockChecker {
     }
 }
 
+/// The lock service, as the registry lists it.
+impl crate::registry::Registered for LockService {
+    const DESCRIPTOR: crate::registry::Descriptor = crate::registry::Descriptor {
+        id: "lock-service",
+        facts: crate::registry::Facts::of::<LockService>(),
+        presets: &[crate::registry::Preset {
+            id: "lock-service",
+            label: "Lock service: leases and fencing",
+            board_title: "Locks and the file",
+            // Three lock replicas (n0–n2), the storage node (n3), two
+            // workers: the lock table survives a replica's crash.
+            nodes: 6,
+            config: || {
+                LockConfig {
+                    replicas: 3,
+                    ..LockConfig::default()
+                }
+                .into()
+            },
+            claims: |_| false,
+        }],
+        can: crate::registry::Capabilities::NONE,
+        words: crate::registry::Words {
+            legend: "n0–n2 replicate the lock table in a Raft-style log (▢ leads; t is the term; squares are grants and releases, filled once committed, and a grant's fencing token is its log index), n3 is the storage node holding the file; the others are workers that take a lease, write with its token, and let it go. The storage node's number is the highest token it accepted, its squares the file's versions, hollow when a stale token was rejected. A single lock server (n0, storage n1) is replicas: 1.",
+            progress: "file versions",
+            log: "file versions",
+            in_charge: "lock leader",
+            // A single server's number is its last token, not a term.
+            in_charge_clock: crate::registry::Clock::None,
+            clock_prefix: "t",
+            decision: "write",
+        },
+        // Replicas show their term and lock log; storage its highest token
+        // and the file's versions; workers their token.
+        board: &[
+            ("role", crate::registry::Column::Role),
+            ("term or token", crate::registry::Column::Term),
+            ("log or file versions", crate::registry::Column::LogLength),
+        ],
+        explore: None,
+    };
+
+    fn validate(config: &LockConfig, nodes: u16) -> Result<(), ScenarioError> {
+        config.validate(nodes).map_err(crate::scenario::in_protocol)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1274,7 +1321,10 @@ mod tests {
         checker.check(&nodes, NodeId(1)).unwrap();
         nodes[2] = replica(2, vec![noop, grant(2, 5)], 2);
         let v = checker.check(&nodes, NodeId(2)).unwrap_err();
-        assert_eq!(v.invariant, 1);
+        assert_eq!(
+            LockChecker::INVARIANTS[v.invariant],
+            "A fencing token is granted once"
+        );
         assert!(v.message.contains("token 2"), "{}", v.message);
     }
 

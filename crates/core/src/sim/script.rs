@@ -9,14 +9,14 @@
 
 use alloc::collections::BinaryHeap;
 
+use super::queue::Delivery;
 use super::{Item, Queued, Sim};
 use crate::id::{MessageId, NodeId};
-use crate::protocol::Protocol;
 use crate::scenario::Scripted;
 use crate::time::Time;
-use crate::trace::{DropReason, EventKind};
+use crate::trace::DropReason;
 
-impl<P: Protocol> Sim<P> {
+impl Sim {
     /// How many script steps have been taken.
     pub fn script_position(&self) -> usize {
         self.script_next
@@ -54,29 +54,14 @@ impl<P: Protocol> Sim<P> {
                 }
             }
             Scripted::Drop { id } => {
-                if let Some(q) = self.take_message(id) {
-                    if let Item::Deliver { from, to, msg, .. } = &q.item {
-                        self.stats.dropped += 1;
-                        let kind = P::msg_kind(msg);
-                        let event = Self::event(
-                            EventKind::Drop,
-                            self.now,
-                            *to,
-                            *from,
-                            id.0,
-                            DropReason::User as u8,
-                        );
-                        self.record(event, u64::from(kind), Some(msg));
-                    }
+                if let Some(Item::Deliver(d)) = self.take_message(id).map(|q| q.item) {
+                    self.drop_message(&d, DropReason::User);
                 }
             }
             Scripted::Duplicate { id } => {
-                let copy = self.queue.iter().find_map(|q| match &q.item {
-                    Item::Deliver { id: m, .. } if *m == id => Some(q.item.clone()),
-                    _ => None,
-                });
-                if let Some(item) = copy {
-                    self.push(self.now, item);
+                if let Some(Item::Deliver(d)) = self.queued_message(id).map(|q| q.item) {
+                    let msg = self.cluster.copy_msg(d.msg);
+                    self.push(self.now, Item::Deliver(Delivery { msg, ..d }));
                 }
             }
             Scripted::Fire { node, timer } => self.fire_scripted(node, timer),
@@ -86,21 +71,21 @@ impl<P: Protocol> Sim<P> {
     }
 
     /// Removes one queued copy of message `id`.
-    fn take_message(&mut self, id: MessageId) -> Option<Queued<P::Msg>> {
+    fn take_message(&mut self, id: MessageId) -> Option<Queued> {
         if self.user_dropped.contains(&id) {
             return None;
         }
         let mut items = core::mem::take(&mut self.queue).into_vec();
         let at = items
             .iter()
-            .position(|q| matches!(&q.item, Item::Deliver { id: m, .. } if *m == id));
+            .position(|q| matches!(q.item, Item::Deliver(d) if d.id == id));
         let taken = at.map(|i| items.swap_remove(i));
         self.queue = BinaryHeap::from(items);
         taken
     }
 
     fn fire_scripted(&mut self, node: NodeId, timer: u8) {
-        if self.nodes[node.index()].up().is_none() {
+        if !self.cluster.is_up(node) {
             return;
         }
         let Some(slot) = self.timers[node.index()].get_mut(usize::from(timer)) else {

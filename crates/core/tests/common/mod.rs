@@ -9,7 +9,7 @@ pub fn raft(nodes: u16, seed: u64) -> Scenario {
     Scenario::new(ProtocolConfig::Raft(RaftConfig::default()), nodes, seed)
 }
 
-pub fn run(scenario: &Scenario, until: Time) -> Box<dyn Simulation> {
+pub fn run(scenario: &Scenario, until: Time) -> Sim {
     let mut sim = build(scenario, RunOptions::default()).expect("valid scenario");
     sim.run_until(until, u64::MAX);
     sim
@@ -20,7 +20,7 @@ pub fn secs(s: f64) -> Time {
 }
 
 /// The running leaders, with their terms.
-pub fn leaders(sim: &dyn Simulation) -> Vec<(NodeId, u64)> {
+pub fn leaders(sim: &Sim) -> Vec<(NodeId, u64)> {
     (0..sim.node_count() as u16)
         .map(NodeId)
         .filter(|n| sim.is_up(*n))
@@ -32,7 +32,7 @@ pub fn leaders(sim: &dyn Simulation) -> Vec<(NodeId, u64)> {
 }
 
 /// The leader of the highest term, if any node leads.
-pub fn current_leader(sim: &dyn Simulation) -> Option<NodeId> {
+pub fn current_leader(sim: &Sim) -> Option<NodeId> {
     leaders(sim)
         .into_iter()
         .max_by_key(|(_, t)| *t)
@@ -40,7 +40,7 @@ pub fn current_leader(sim: &dyn Simulation) -> Option<NodeId> {
 }
 
 /// Runs until a leader appears or `limit` passes; the time it appeared.
-pub fn await_leader(sim: &mut dyn Simulation, limit: Time) -> Option<Time> {
+pub fn await_leader(sim: &mut Sim, limit: Time) -> Option<Time> {
     while sim.now() < limit {
         if current_leader(sim).is_some() {
             return Some(sim.now());
@@ -73,7 +73,7 @@ pub fn example(name: &str) -> Scenario {
 }
 
 /// The role label each node shows.
-pub fn labels(sim: &dyn Simulation) -> Vec<&'static str> {
+pub fn labels(sim: &Sim) -> Vec<&'static str> {
     (0..sim.node_count() as u16)
         .map(|n| sim.node_view(NodeId(n)).role_label)
         .collect()

@@ -7,14 +7,13 @@
 use std::rc::Rc;
 
 use splitbrain_core::check::Verdict;
-use splitbrain_core::{RunOptions, Simulation, Time};
+use splitbrain_core::{RunOptions, Sim, Time};
 use yew::prelude::*;
 
 use crate::cap::{counterpart, measure, percent, CapNumbers, CHECK_STEPS};
 use crate::i18n::{t, t_dyn, tf};
 use crate::model::Msg;
 use crate::panel::{format_time, Panel};
-use crate::protocols::ProtocolChoice;
 use crate::web::store::ModelRef;
 
 #[derive(Properties, PartialEq)]
@@ -28,7 +27,7 @@ pub struct CapProps {
 /// part, so it runs once per simulated second, not every frame).
 struct Other {
     run: u64,
-    sim: Option<Box<dyn Simulation>>,
+    sim: Option<Sim>,
     checked_at: Option<u64>,
     verdicts: (Verdict, Verdict),
 }
@@ -97,13 +96,11 @@ pub fn cap_panel(props: &CapProps) -> Html {
         o.checked_at = None;
         o.verdicts = (Verdict::Unknown, Verdict::Unknown);
         o.sim = counterpart(live.scenario())
-            // --- PACELC ---
             .or_else(|| crate::pacelc::counterpart(live.scenario()))
             .and_then(|s| splitbrain_core::build(&s, RunOptions::default()).ok());
     }
     let Some(sim) = o.sim.as_mut() else {
-        let choice = ProtocolChoice::of(&live.scenario().protocol);
-        if !matches!(choice, ProtocolChoice::Raft | ProtocolChoice::Quorum) {
+        if !crate::cap::compares(live.scenario()) {
             return html! {};
         }
         let send = props.send.clone();
@@ -112,7 +109,6 @@ pub fn cap_panel(props: &CapProps) -> Html {
         return html! {
             <section class="panel cap" aria-labelledby="cap-title">
                 <h2 id="cap-title">{t("CAP comparison")}</h2>
-                // --- PACELC ---
                 { super::pacelc::mode_switch(false, &props.send) }
                 <p class="note">{t("Run the same partition against Raft (CP) and the quorum store (AP) and compare availability and consistency side by side.")}</p>
                 <div class="actions">
@@ -125,18 +121,17 @@ pub fn cap_panel(props: &CapProps) -> Html {
     // The linearizability check, at most once per simulated second.
     let second = now.0 / 1_000_000;
     let check = o.checked_at != Some(second);
-    // --- PACELC ---
     if crate::pacelc::is_pacelc(live.scenario()) {
         let o = &mut *o;
         let sim = o.sim.as_ref().expect("checked above");
         if check {
             o.checked_at = Some(second);
         }
-        return super::pacelc::view(live, &**sim, &mut o.verdicts, check, &props.send);
+        return super::pacelc::view(live, sim, &mut o.verdicts, check, &props.send);
     }
     let mut mine = measure(live, if check { CHECK_STEPS } else { 0 });
     let sim = o.sim.as_ref().expect("checked above");
-    let mut theirs = measure(&**sim, if check { CHECK_STEPS } else { 0 });
+    let mut theirs = measure(sim, if check { CHECK_STEPS } else { 0 });
     if check {
         o.checked_at = Some(second);
         o.verdicts = (mine.linearizable, theirs.linearizable);
@@ -157,7 +152,6 @@ pub fn cap_panel(props: &CapProps) -> Html {
     html! {
         <section class="panel cap" id="cap-panel" aria-labelledby="cap-title">
             <h2 id="cap-title">{t("CAP comparison")}</h2>
-                // --- PACELC ---
                 { super::pacelc::mode_switch(false, &props.send) }
             <p class="note">{tf("Both sides at {0}. {1} Availability: of the requests sent in that window and already answered or timed out, the share that succeeded.", &[&format_time(now), &window])}</p>
             <div class="cap-columns">

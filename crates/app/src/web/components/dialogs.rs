@@ -2,7 +2,7 @@
 
 use yew::prelude::*;
 
-use crate::i18n::{t, t_dyn};
+use crate::i18n::{t, t_dyn, tf};
 use crate::keys::SHORTCUTS;
 use crate::model::{Msg, Notice, Overlay};
 use crate::settings::{Settings, SettingsForm, EXAMPLES};
@@ -63,7 +63,8 @@ pub fn help_dialog(props: &SendProps) -> Html {
     html! {
         <DialogFrame title={t("Splitbrain: help")} send={props.send.clone()}>
             <p>
-                {t("A cluster runs here (Raft, two- or three-phase commit, Paxos or Multi-Paxos: pick the protocol in the top bar, or press P), simulated step by step from a seed: the same seed and the same actions give the same run, in the browser and in the CLI. ")}
+                {t("A cluster runs here (pick the protocol in the top bar, or press P), simulated step by step from a seed: the same seed and the same actions give the same run, in the browser and in the CLI. ")}
+                {tf("The protocols: {0}. ", &[&crate::protocols::menu_labels()])}
                 {t("Drag nodes apart to partition the network, draw a line across links to cut them, crash nodes, send requests, and watch the invariants.")}
             </p>
             <p class="note">
@@ -138,7 +139,7 @@ pub fn settings_dialog(props: &SettingsProps) -> Html {
                 <div class="form-grid">
                     {input(t("Nodes (1–51)"), &form.nodes, |f| &mut f.nodes)}
                     {input(t("Seed"), &form.seed, |f| &mut f.seed)}
-                    if form.is_raft() {
+                    if form.has_timing() {
                         {input(t("Election timeout min (ms)"), &form.election_min, |f| &mut f.election_min)}
                         {input(t("Election timeout max (ms)"), &form.election_max, |f| &mut f.election_max)}
                         {input(t("Heartbeat (ms)"), &form.heartbeat, |f| &mut f.heartbeat)}
@@ -147,10 +148,10 @@ pub fn settings_dialog(props: &SettingsProps) -> Html {
                     {input(t("Latency min (ms)"), &form.latency_min, |f| &mut f.latency_min)}
                     {input(t("Latency max (ms)"), &form.latency_max, |f| &mut f.latency_max)}
                     {input(t("Simulated clients (0–1000, for load)"), &form.clients, |f| &mut f.clients)}
-                    if form.is_raft() {
+                    if let Some(label) = form.broken_label() {
                         <label class="check">
                             <input type="checkbox" checked={form.buggy} onchange={onbuggy} />
-                            {t("Run the broken Raft that commits old-term entries by counting (Figure 8)")}
+                            {t_dyn(label)}
                         </label>
                     }
                 </div>

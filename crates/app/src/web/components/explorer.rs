@@ -13,7 +13,7 @@ use web_sys::{ErrorEvent, MessageEvent, Worker};
 use yew::prelude::*;
 
 use super::dialogs::DialogFrame;
-use crate::explorer::{thousands, Form, FromWorker, Outcome, Target, TARGETS};
+use crate::explorer::{thousands, Form, FromWorker, Outcome, Target};
 use crate::i18n::{t, t_dyn, tf};
 use crate::model::Msg;
 use crate::web::dom;
@@ -206,8 +206,8 @@ impl Component for ExplorerDialog {
                     <div class="form-grid">
                         <label class="wide">{t("What to explore")}
                             <select id="explore-target" onchange={ontarget} disabled={busy}>
-                                { for TARGETS.iter().map(|(t, value, label)| html! {
-                                    <option value={*value} selected={*t == target}>{t_dyn(label)}</option>
+                                { for Target::all().into_iter().map(|t| html! {
+                                    <option value={t.value()} selected={t == target}>{t_dyn(t.label())}</option>
                                 }) }
                             </select>
                         </label>

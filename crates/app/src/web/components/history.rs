@@ -14,7 +14,7 @@ use std::f64::consts::TAU;
 use std::rc::Rc;
 
 use gloo::render::{request_animation_frame, AnimationFrame};
-use splitbrain_core::check::{self, Format, Verdict};
+use splitbrain_core::check::{self, Format, Model, ParseOptions, Verdict};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, HtmlInputElement, ResizeObserver};
@@ -120,18 +120,8 @@ struct Palette {
 
 impl Palette {
     fn read() -> Palette {
-        let style = dom::document()
-            .document_element()
-            .and_then(|root| dom::window().get_computed_style(&root).ok().flatten());
-        let get = |name: &str| -> JsValue {
-            let value = style
-                .as_ref()
-                .and_then(|s| s.get_property_value(name).ok())
-                .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty())
-                .unwrap_or_else(|| "#888".to_owned());
-            JsValue::from_str(&value)
-        };
+        let styles = crate::web::palette::Styles::read();
+        let get = |name: &str| styles.colour(name);
         Palette {
             ok: get("--ok"),
             bad: get("--bad"),
@@ -745,6 +735,8 @@ fn import_dialog(props: &ImportProps) -> Html {
     let text = use_state(String::new);
     let name = use_state(|| t("pasted history").to_owned());
     let format = use_state(|| None::<Format>);
+    let model = use_state(|| None::<Model>);
+    let initial = use_state(String::new);
     let error = use_state(|| None::<String>);
     let area_ref = use_node_ref();
     {
@@ -794,11 +786,21 @@ fn import_dialog(props: &ImportProps) -> Html {
         let format = format.clone();
         Callback::from(move |e: Event| format.set(Format::from_name(&dom::target_value(&e))))
     };
+    let onmodel = {
+        let model = model.clone();
+        Callback::from(move |e: Event| model.set(Model::from_name(&dom::target_value(&e))))
+    };
+    let oninitial = {
+        let initial = initial.clone();
+        Callback::from(move |e: InputEvent| initial.set(dom::target_value(&e)))
+    };
     let check = {
-        let (text, name, format, error, on_imported) = (
+        let (text, name, format, model, initial, error, on_imported) = (
             text.clone(),
             name.clone(),
             format.clone(),
+            model.clone(),
+            initial.clone(),
             error.clone(),
             props.on_imported.clone(),
         );
@@ -809,15 +811,24 @@ fn import_dialog(props: &ImportProps) -> Html {
                 ));
                 return;
             }
-            match check::parse(&text, *format) {
-                Ok(history) if history.ops.is_empty() => {
-                    error.set(Some(tf("{0}: no operations in it.", &[&*name])))
+            // The command line's reader, with the same choices.
+            let mut options = ParseOptions {
+                format: *format,
+                model: *model,
+                ..ParseOptions::default()
+            };
+            if !initial.trim().is_empty() {
+                if let Err(e) = options.set_initial(&initial) {
+                    error.set(Some(tf("First value: {0}", &[&e])));
+                    return;
                 }
+            }
+            match check::parse_with(&text, &options) {
                 Ok(history) => {
                     error.set(None);
                     on_imported.emit(((*name).clone(), history));
                 }
-                Err(e) => error.set(Some(format!("{}:{}: {}", *name, e.line, e.message))),
+                Err(e) => error.set(Some(format!("{}:{e}", *name))),
             }
         })
     };
@@ -842,8 +853,9 @@ fn import_dialog(props: &ImportProps) -> Html {
                     <button type="button" class="btn icon" aria-label={t("Close")} onclick={close.clone()}>{"✕"}</button>
                 </header>
                 <p class="note">
-                    {t("A Jepsen etcd log (INFO  jepsen.util - 0\t:invoke\t:read\tnil) or Jepsen EDN maps ")}
-                    {"({:process 0, :type :invoke, :f :put, :key \"k\", :value \"v\"}), as exported here. "}
+                    {t("Jepsen EDN, as Jepsen and Knossos write it (a vector of operation maps) or one map per line as exported here, or a Jepsen etcd log. ")}
+                    {"[{:process 0, :type :invoke, :f :cas, :value [1 2]} …]. "}
+                    {t("The model comes from the operations unless you choose one; a :fail did not happen, except in an etcd log (Porcupine's reading). ")}
                     {t("Its verdicts replace the live run's until you go back to it.")}
                 </p>
                 <div class="import-row">
@@ -853,9 +865,19 @@ fn import_dialog(props: &ImportProps) -> Html {
                     <label class="field-inline">{t("Format")}
                         <select aria-label={t("Format")} onchange={onformat}>
                             <option value="detect" selected=true>{t("detect")}</option>
+                            <option value="edn">{"edn"}</option>
                             <option value="jepsen-etcd">{"jepsen-etcd"}</option>
-                            <option value="porcupine-kv">{"porcupine-kv (EDN)"}</option>
                         </select>
+                    </label>
+                    <label class="field-inline">{t("Model")}
+                        <select aria-label={t("Model")} onchange={onmodel}>
+                            <option value="detect" selected=true>{t("from the operations")}</option>
+                            { for Model::ALL.iter().map(|m| html! { <option value={m.name()}>{m.name()}</option> }) }
+                        </select>
+                    </label>
+                    <label class="field-inline">{t("First value")}
+                        <input type="text" size="10" aria-label={t("First value")} spellcheck="false"
+                            placeholder={t("unset")} value={(*initial).clone()} oninput={oninitial} />
                     </label>
                 </div>
                 <textarea ref={area_ref} aria-label={t("History text")} spellcheck="false"

@@ -6,7 +6,7 @@
 //! [`mode_switch`] sits on top of both modes.
 
 use splitbrain_core::check::Verdict;
-use splitbrain_core::{Simulation, Span};
+use splitbrain_core::{Sim, Span};
 use yew::prelude::*;
 
 use crate::i18n::{t, t_dyn, tf};
@@ -103,8 +103,8 @@ fn column(n: &PacelcNumbers, live: bool) -> Html {
 /// the same time; `verdicts` are the last linearizability verdicts
 /// (live, other), `check` says whether to check again now.
 pub fn view(
-    live: &dyn Simulation,
-    other: &dyn Simulation,
+    live: &Sim,
+    other: &Sim,
     verdicts: &mut (Verdict, Verdict),
     check: bool,
     send: &Callback<Msg>,

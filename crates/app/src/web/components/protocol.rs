@@ -11,7 +11,6 @@ use crate::board::format_span;
 use crate::i18n::{t, t_dyn, tf};
 use crate::model::{Msg, Overlay};
 use crate::panel::{format_time, Panel};
-use crate::protocols::ProtocolChoice;
 use crate::web::dom;
 
 #[derive(Properties, PartialEq)]
@@ -27,7 +26,7 @@ pub fn protocol_picker(props: &ProtocolProps) -> Html {
     let onchange = {
         let send = props.send.clone();
         Callback::from(move |e: Event| {
-            if let Some(choice) = ProtocolChoice::from_id(&dom::target_value(&e)) {
+            if let Some(choice) = crate::protocols::from_id(&dom::target_value(&e)) {
                 send.emit(Msg::SetProtocol(choice));
             }
         })
@@ -35,8 +34,8 @@ pub fn protocol_picker(props: &ProtocolProps) -> Html {
     html! {
         <label class="field-inline protocol-pick" title={t("The protocol to simulate (P: next)")}>
             <select id="protocol" aria-label={t("Protocol")} {onchange}>
-                { for ProtocolChoice::ALL.iter().map(|c| html! {
-                    <option value={c.id()} selected={*c == current}>{t_dyn(c.label())}</option>
+                { for crate::protocols::all().into_iter().map(|c| html! {
+                    <option value={c.id()} selected={c == current}>{t_dyn(c.label())}</option>
                 }) }
             </select>
         </label>
@@ -59,6 +58,7 @@ pub fn board_panel(props: &ProtocolProps) -> Html {
     let board = &props.panel.board;
     let send = &props.send;
     let commit = board.choice.is_commit();
+    let vote_column = board.vote_column();
     let start = {
         let send = send.clone();
         Callback::from(move |_: MouseEvent| send.emit(Msg::StartTransaction))
@@ -98,7 +98,7 @@ pub fn board_panel(props: &ProtocolProps) -> Html {
                                     { for row.cells.iter().enumerate().map(|(i, cell)| {
                                         if i == 0 {
                                             html! { <td class={role_class(row.role)}>{t_dyn(cell)}</td> }
-                                        } else if commit && i == 2 && row.votes {
+                                        } else if vote_column == Some(i) && row.votes {
                                             // The vote, as a choice: pressed is how it will vote.
                                             html! {
                                                 <td class="vote">
@@ -172,7 +172,7 @@ pub fn gallery_dialog(props: &GalleryProps) -> Html {
                 { for gallery.entries.iter().map(|e| {
                     let send = props.send.clone();
                     let id = e.id.clone();
-                    let label = ProtocolChoice::from_id(&e.protocol).map_or(e.protocol.as_str(), |c| t_dyn(c.label()));
+                    let label = crate::protocols::from_id(&e.protocol).map_or(e.protocol.as_str(), |c| t_dyn(c.label()));
                     html! {
                         <li>
                             <button type="button" class="gallery-entry" data-gallery={e.id.clone()}

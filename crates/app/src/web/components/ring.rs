@@ -8,7 +8,6 @@
 use std::f64::consts::TAU;
 use std::rc::Rc;
 
-use splitbrain_core::ProtocolConfig;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
@@ -40,14 +39,7 @@ extern "C" {
 
 /// A page colour by CSS variable name.
 fn colour(name: &str) -> JsValue {
-    let value = dom::document()
-        .document_element()
-        .and_then(|root| dom::window().get_computed_style(&root).ok().flatten())
-        .and_then(|s| s.get_property_value(name).ok())
-        .map(|v| v.trim().to_owned())
-        .filter(|v| !v.is_empty())
-        .unwrap_or_else(|| "#888".to_owned());
-    JsValue::from_str(&value)
+    crate::web::palette::Styles::read().colour(name)
 }
 
 /// Node `i`'s colour: the cluster view's message palette, so a node reads
@@ -61,10 +53,8 @@ fn node_var(i: u16) -> String {
 fn initial(model: &ModelRef) -> RingView {
     let m = model.0.borrow();
     let scenario = m.sim().scenario();
-    let vnodes = match &scenario.protocol {
-        ProtocolConfig::Quorum(c) => c.vnodes,
-        _ => 8,
-    };
+    // Protocols without a ring of their own show the store's default.
+    let vnodes = scenario.protocol.vnodes().unwrap_or(8);
     RingView::new(usize::from(scenario.nodes), vnodes)
 }
 
@@ -181,7 +171,7 @@ pub fn ring_panel(props: &RingProps) -> Html {
     {
         let (view, canvas_ref) = (view.clone(), canvas_ref.clone());
         let dark = dom::page_is_dark();
-        // --- i18n --- (the language too: the text in the middle)
+        // And when the language changes: the text in the middle is translated.
         use_effect_with(
             (*version, dark, props.panel.theme, props.panel.lang),
             move |_| {

@@ -8,10 +8,13 @@
 //! answers the client `ok`; abort answers `fail` (it definitely did not
 //! happen).
 //!
-//! Both protocols share the vote policy, the transaction vocabulary and the
-//! invariant checker here; [`two_phase`] and [`three_phase`] differ in how
-//! they recover from a coordinator that stops answering.
+//! Both protocols share the vote policy, the transaction vocabulary, the
+//! stable storage ([`Ledger`]), how a request becomes a transaction, how a
+//! node shows, and the invariant checker here; [`two_phase`] and
+//! [`three_phase`] differ in how they recover from a node that stops
+//! answering.
 
+mod descriptor;
 pub mod three_phase;
 pub mod two_phase;
 
@@ -25,8 +28,12 @@ use core::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::id::NodeId;
-use crate::protocol::{Checker, Protocol, Slot, Violation};
+use crate::protocol::{
+    Checker, ClientRequest, EntryView, NodeView, Out, Outcome, Protocol, RoleKind, Slot, Violation,
+};
+use crate::pvec::PVec;
 use crate::scenario::ScenarioError;
+use crate::time::Time;
 use crate::trace::stable_hash;
 
 /// A transaction, numbered by the client request that started it.
@@ -114,18 +121,178 @@ pub fn validate_cluster(nodes: u16, votes: &VotePolicy) -> Result<(), ScenarioEr
     Ok(())
 }
 
-/// Something a handler did to a transaction that the checker must see.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Change {
-    Voted { yes: bool },
-    Decided { commit: bool },
+/// Where a node stands on one transaction, as its stable storage records
+/// it. The checker reads only this; the protocols' own words for each stage
+/// differ.
+pub trait Stage: Copy + PartialEq + fmt::Debug {
+    /// A participant at this stage has voted yes (and not decided yet).
+    fn voted_yes(self) -> bool;
+    /// `Some(commit)` once the transaction is decided here.
+    fn outcome(self) -> Option<bool>;
 }
 
-/// What the shared checker needs from a commit protocol's node.
+/// A node's stable storage: the stage of every transaction it has seen and
+/// every write in order, as a node that logs before it acts would have
+/// forced them to disk. Handlers change a transaction's stage only through
+/// [`Ledger::write`], so the checker, which reads the writes, sees every
+/// change whether or not the handler meant to report one.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Ledger<S> {
+    stages: BTreeMap<Txn, S>,
+    writes: PVec<(Txn, S)>,
+}
+
+impl<S> Default for Ledger<S> {
+    fn default() -> Self {
+        Ledger {
+            stages: BTreeMap::new(),
+            writes: PVec::new(),
+        }
+    }
+}
+
+impl<S: Stage> Ledger<S> {
+    pub fn get(&self, txn: Txn) -> Option<S> {
+        self.stages.get(&txn).copied()
+    }
+
+    pub fn write(&mut self, txn: Txn, stage: S) {
+        self.stages.insert(txn, stage);
+        self.writes.push((txn, stage));
+    }
+
+    /// Every transaction and its stage, by transaction.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = (Txn, S)> + '_ {
+        self.stages.iter().map(|(t, s)| (*t, *s))
+    }
+
+    /// Transactions still undecided here.
+    pub fn undecided(&self) -> impl Iterator<Item = Txn> + '_ {
+        self.iter()
+            .filter(|(_, s)| s.outcome().is_none())
+            .map(|(t, _)| t)
+    }
+
+    /// How many transactions are decided here.
+    pub fn decided(&self) -> u64 {
+        self.stages
+            .values()
+            .filter(|s| s.outcome().is_some())
+            .count() as u64
+    }
+
+    /// The writes from the `from`-th on.
+    pub fn writes_from(&self, from: usize) -> impl Iterator<Item = &(Txn, S)> + '_ {
+        self.writes.range(from..self.writes.len())
+    }
+
+    pub fn write_count(&self) -> usize {
+        self.writes.len()
+    }
+}
+
+/// What the shared checker and views need from a commit protocol's node.
 pub trait CommitNode {
-    fn id(&self) -> NodeId;
-    /// What the last handler did, in order.
-    fn changes(&self) -> &[(Txn, Change)];
+    type Stage: Stage;
+    /// The node's stable storage.
+    fn ledger(&self) -> &Ledger<Self::Stage>;
+}
+
+/// The participants (every node but the coordinator) as a bitset.
+pub fn participants(nodes: usize) -> u64 {
+    let all = if nodes >= 64 {
+        u64::MAX
+    } else {
+        (1u64 << nodes) - 1
+    };
+    all & !1
+}
+
+/// The vote of participant `node` on `txn`: the user's choice if there is
+/// one, else the policy's.
+pub fn vote(chosen: Option<bool>, policy: &VotePolicy, txn: Txn, node: NodeId) -> bool {
+    chosen.unwrap_or_else(|| policy.votes_yes(txn, node))
+}
+
+/// The transaction a client request starts, if this node coordinates and
+/// has participants; otherwise answers the client itself (a redirect to the
+/// coordinator, or `ok` in a cluster of one).
+pub fn admit<M>(
+    me: NodeId,
+    nodes: usize,
+    request: &ClientRequest,
+    out: &mut Out<M>,
+) -> Option<Txn> {
+    if me != COORDINATOR {
+        out.reply(
+            request.id,
+            Outcome::Redirect {
+                leader: Some(COORDINATOR),
+            },
+        );
+        return None;
+    }
+    if nodes == 1 {
+        out.reply(request.id, Outcome::Ok { value: None });
+        return None;
+    }
+    Some(Txn(request.id.0))
+}
+
+/// What the client hears once its transaction is decided.
+pub fn answer(commit: bool, why: String) -> Outcome {
+    if commit {
+        Outcome::Ok { value: None }
+    } else {
+        Outcome::Fail { reason: why }
+    }
+}
+
+/// Transactions as log entries, the same for both protocols: index is the
+/// transaction, `committed` whether it committed, the label what this node
+/// knows. `pending` adds or relabels the coordinator's undecided ones.
+pub fn log_entries<S: Stage>(
+    ledger: &Ledger<S>,
+    label: impl Fn(S) -> &'static str,
+    pending: impl Iterator<Item = (Txn, &'static str)>,
+) -> Vec<EntryView> {
+    let mut all: BTreeMap<Txn, (&'static str, bool)> = ledger
+        .iter()
+        .map(|(t, s)| (t, (label(s), s.outcome() == Some(true))))
+        .collect();
+    for (t, l) in pending {
+        all.insert(t, (l, false));
+    }
+    all.into_iter()
+        .map(|(t, (label, committed))| EntryView {
+            index: t.0,
+            term: 0,
+            committed,
+            label: format!("{t} {label}"),
+        })
+        .collect()
+}
+
+/// A commit node's view: the coordinator leads, everyone names it, and the
+/// log strip shows the latest transactions.
+pub fn node_view(
+    role: RoleKind,
+    role_label: &'static str,
+    log: &[EntryView],
+    in_doubt_since: Option<Time>,
+) -> NodeView {
+    const TAIL: usize = 8;
+    NodeView {
+        role,
+        role_label,
+        term: log.last().map_or(0, |e| e.index),
+        term_label: "txn",
+        log_len: log.len() as u64,
+        commit_index: log.iter().filter(|e| e.committed).count() as u64,
+        log_tail: log[log.len().saturating_sub(TAIL)..].to_vec(),
+        leader: Some(COORDINATOR),
+        in_doubt_since,
+    }
 }
 
 const ATOMICITY: usize = 0;
@@ -134,50 +301,51 @@ const VALIDITY: usize = 1;
 // Hash and Eq: the explorer stores the checker with each state.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 struct TxnRecord {
-    /// Participants that voted yes, and no (bitsets).
+    /// Participants that voted yes (a bitset).
     yes: u64,
-    no: u64,
     /// The first commit and the first abort seen, by whom.
     committed: Option<NodeId>,
     aborted: Option<NodeId>,
 }
 
-/// Atomicity and validity, from the changes each handler reports.
+/// Atomicity and validity, from what each node wrote to stable storage.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct CommitChecker {
     participants: u64,
     txns: BTreeMap<Txn, TxnRecord>,
+    /// How many of each node's writes have been read.
+    read: Vec<usize>,
 }
 
 impl CommitChecker {
     pub const INVARIANTS: &'static [&'static str] = &["atomicity", "validity"];
 
     pub fn new(nodes: usize) -> CommitChecker {
-        let all = if nodes >= 64 {
-            u64::MAX
-        } else {
-            (1u64 << nodes) - 1
-        };
         CommitChecker {
-            participants: all & !1,
+            participants: participants(nodes),
             txns: BTreeMap::new(),
+            read: vec![0; nodes],
         }
     }
 
-    pub fn check<N: CommitNode>(&mut self, node: &N) -> Result<(), Violation> {
-        let id = node.id();
-        for &(txn, change) in node.changes() {
+    /// Reads what node `id` wrote since the last look. A ledger shorter
+    /// than what was read (a node restored from other storage) is read
+    /// again from the start: the records are sets, so reading twice is
+    /// harmless.
+    pub fn check<S: Stage>(&mut self, id: NodeId, ledger: &Ledger<S>) -> Result<(), Violation> {
+        let from = match self.read[id.index()] {
+            n if n > ledger.write_count() => 0,
+            n => n,
+        };
+        self.read[id.index()] = ledger.write_count();
+        for &(txn, stage) in ledger.writes_from(from) {
             let record = self.txns.entry(txn).or_default();
-            match change {
-                Change::Voted { yes } => {
-                    let bit = 1u64 << id.0;
-                    if yes {
-                        record.yes |= bit;
-                    } else {
-                        record.no |= bit;
-                    }
-                }
-                Change::Decided { commit: true } => {
+            if stage.voted_yes() {
+                record.yes |= 1u64 << id.0;
+            }
+            match stage.outcome() {
+                None => {}
+                Some(true) => {
                     record.committed.get_or_insert(id);
                     if let Some(other) = record.aborted {
                         return Err(violation(
@@ -200,7 +368,7 @@ impl CommitChecker {
                         ));
                     }
                 }
-                Change::Decided { commit: false } => {
+                Some(false) => {
                     record.aborted.get_or_insert(id);
                     if let Some(other) = record.committed {
                         return Err(violation(
@@ -248,7 +416,7 @@ where
 
     fn check(&mut self, nodes: &[Slot<P>], changed: NodeId) -> Result<(), Violation> {
         match nodes[changed.index()].up() {
-            Some(node) => self.0.check(node),
+            Some(node) => self.0.check(changed, node.ledger()),
             None => Ok(()),
         }
     }
@@ -268,10 +436,6 @@ mod tests {
             .filter(|t| !p.votes_yes(Txn(*t), NodeId(1)))
             .count();
         assert!((200..400).contains(&noes), "{noes}");
-        assert_eq!(
-            p.votes_yes(Txn(5), NodeId(2)),
-            p.votes_yes(Txn(5), NodeId(2))
-        );
         let never = VotePolicy {
             always_no: vec![NodeId(2)],
             ..VotePolicy::default()

@@ -1,31 +1,44 @@
 //! # Three-phase commit
 //!
-//! Skeen's protocol ("Nonblocking Commit Protocols", SIGMOD 1981) adds a
-//! round between the vote and the commit so that no participant can be
-//! left unable to decide when the coordinator fails:
+//! Skeen's protocol ("Nonblocking Commit Protocols", SIGMOD 1981; the
+//! termination and recovery rules as in Bernstein, Hadzilacos and Goodman,
+//! "Concurrency Control and Recovery in Database Systems", §7.5) adds a
+//! round between the vote and the commit so that no participant that stays
+//! up is left unable to decide when the coordinator fails:
 //!
 //! 1. `CanCommit(T)`: participants vote; a yes voter is *uncertain*.
 //! 2. `PreCommit(T)` once every vote is yes: participants become
 //!    *pre-committed* and acknowledge. No one commits before everyone has at
 //!    least voted yes, and no one aborts after anyone is pre-committed.
 //! 3. `DoCommit(T)` once the acknowledgements are in (or their timeout
-//!    passes).
+//!    passes: a silent participant has crashed and will ask on recovery).
 //!
 //! Timeouts at every phase. The coordinator aborts if votes are missing,
 //! and commits if acknowledgements are. A participant that hears nothing
-//! runs the **termination protocol**: it asks the other participants for
-//! their state; the lowest-numbered participant that answered leads, and
-//! decides by the rule: anyone aborted → abort; anyone committed or
+//! runs the **termination protocol**: it asks every other site for its
+//! state; a site that knows the outcome ends it at once, and otherwise the
+//! lowest-numbered participant that answered leads and decides from the
+//! states it holds *at that moment*, its own included: anyone
 //! pre-committed → commit; everyone uncertain → abort. Alone, this is the
 //! standard timeout action: a pre-committed participant commits, an
-//! uncertain one aborts. (The new leader sends `DoCommit` directly rather
-//! than a fresh pre-commit round; the difference matters only for further
-//! failures during termination.)
+//! uncertain one aborts. (The leader sends `DoCommit` directly rather than
+//! a fresh pre-commit round; a handler's messages leave together, so no
+//! site can see half of them.)
 //!
-//! The famous failure: 3PC assumes a synchronous network where silence
-//! means a crash. Partition the participants during the pre-commit round
-//! and each side terminates on its own: the side that saw `PreCommit`
-//! commits, the side that did not aborts, and atomicity is gone.
+//! **Recovery.** A participant that restarts with an undecided transaction
+//! does not know what the others decided while it was down: it stays
+//! uncertain (or pre-committed), takes no part in termination, and asks
+//! every site, the coordinator included, again and again until one that
+//! knows the outcome answers. The coordinator answers from its decisions,
+//! which it logs, including those it learns from a termination leader.
+//! A crash of every site can therefore block, as Skeen proved it must.
+//!
+//! The famous failure: 3PC assumes a synchronous network, where a message
+//! arrives before any timeout and silence means a crash. Partition the
+//! participants during the pre-commit round, or delay a message past a
+//! timeout, and a site decides alone from what it sees: the side that saw
+//! `PreCommit` commits, the side that did not aborts, and atomicity is
+//! gone.
 
 use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::format;
@@ -34,10 +47,13 @@ use alloc::vec::Vec;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Change, CommitInvariants, CommitNode, Txn, VotePolicy, COORDINATOR};
+use super::{
+    admit, answer, log_entries, node_view, participants, vote, CommitInvariants, CommitNode,
+    Ledger, Stage, Txn, VotePolicy, COORDINATOR,
+};
 use crate::id::{NodeId, RequestId};
 use crate::protocol::{
-    ClientRequest, EntryView, NodeDetail, NodeView, Out, Outcome, Protocol, RoleKind, TimerId,
+    ClientRequest, EntryView, NodeDetail, NodeView, Out, Protocol, RoleKind, TimerId,
 };
 use crate::scenario::ScenarioError;
 use crate::time::{Span, Time};
@@ -71,7 +87,8 @@ impl ThreePhaseConfig {
     }
 }
 
-/// A participant's state in one transaction.
+/// A node's stage in one transaction. The coordinator's ledger holds only
+/// its decisions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Local {
     /// Voted yes; may still abort.
@@ -80,6 +97,19 @@ pub enum Local {
     PreCommitted,
     Committed,
     Aborted,
+}
+
+impl Stage for Local {
+    fn voted_yes(self) -> bool {
+        matches!(self, Local::Uncertain | Local::PreCommitted)
+    }
+    fn outcome(self) -> Option<bool> {
+        match self {
+            Local::Uncertain | Local::PreCommitted => None,
+            Local::Committed => Some(true),
+            Local::Aborted => Some(false),
+        }
+    }
 }
 
 impl Local {
@@ -93,7 +123,15 @@ impl Local {
     }
 
     fn is_final(self) -> bool {
-        matches!(self, Local::Committed | Local::Aborted)
+        self.outcome().is_some()
+    }
+
+    fn decided(commit: bool) -> Local {
+        if commit {
+            Local::Committed
+        } else {
+            Local::Aborted
+        }
     }
 }
 
@@ -118,7 +156,7 @@ pub enum ThreePhaseMsg {
     Abort {
         txn: Txn,
     },
-    /// Termination protocol: what is your state?
+    /// Termination and recovery: what is your state?
     StateReq {
         txn: Txn,
     },
@@ -142,24 +180,16 @@ struct Coordinating {
     deadline: Time,
 }
 
-/// A participant's transaction: its state and when it last heard of it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct Held {
-    pub state: Local,
-    pub since: Time,
-}
-
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 struct Terminating {
-    /// States reported by other participants (and our own, at the start).
+    /// Undecided states reported by other participants.
     states: BTreeMap<NodeId, Local>,
     deadline: Time,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct ThreePhaseDurable {
-    decisions: BTreeMap<Txn, bool>,
-    local: BTreeMap<Txn, Held>,
+    ledger: Ledger<Local>,
     /// The vote a user chose for this participant, overriding the policy.
     vote: Option<bool>,
 }
@@ -171,24 +201,26 @@ pub struct ThreePhase {
     config: ThreePhaseConfig,
     durable: ThreePhaseDurable,
     coordinating: BTreeMap<Txn, Coordinating>,
+    /// Undecided transactions and when this participant last heard of
+    /// each, so timers need not scan every transaction it ever saw.
+    waiting: BTreeMap<Txn, Time>,
     terminating: BTreeMap<Txn, Terminating>,
-    /// Undecided transactions, so timers need not scan every transaction
-    /// this node ever saw.
-    open: BTreeSet<Txn>,
-    changes: Vec<(Txn, Change)>,
+    /// Undecided transactions this participant held when it restarted: it
+    /// cannot tell what was decided while it was down, so it only asks.
+    recovering: BTreeSet<Txn>,
 }
 
-// The explorer stores node states and merges equal ones. Identity, cluster
-// size and configuration are the same in every state of one exploration,
-// and the configuration holds a float, so they are left out.
+// The explorer stores node states and merges equal ones. Cluster size and
+// configuration are the same in every state of one exploration, and the
+// configuration holds a float, so they are left out.
 impl PartialEq for ThreePhase {
     fn eq(&self, other: &Self) -> bool {
         self.id == other.id
             && self.durable == other.durable
             && self.coordinating == other.coordinating
+            && self.waiting == other.waiting
             && self.terminating == other.terminating
-            && self.open == other.open
-            && self.changes == other.changes
+            && self.recovering == other.recovering
     }
 }
 impl Eq for ThreePhase {}
@@ -197,9 +229,9 @@ impl core::hash::Hash for ThreePhase {
         self.id.hash(h);
         self.durable.hash(h);
         self.coordinating.hash(h);
+        self.waiting.hash(h);
         self.terminating.hash(h);
-        self.open.hash(h);
-        self.changes.hash(h);
+        self.recovering.hash(h);
     }
 }
 
@@ -208,13 +240,8 @@ impl ThreePhase {
         self.id == COORDINATOR
     }
 
-    fn participants(&self) -> u64 {
-        let all = if self.nodes >= 64 {
-            u64::MAX
-        } else {
-            (1u64 << self.nodes) - 1
-        };
-        all & !1
+    fn stage(&self, txn: Txn) -> Option<Local> {
+        self.durable.ledger.get(txn)
     }
 
     fn broadcast_participants(&self, msg: ThreePhaseMsg, out: &mut Out<ThreePhaseMsg>) {
@@ -225,37 +252,56 @@ impl ThreePhase {
         }
     }
 
+    /// Sets the one timer for the earliest deadline: a phase's, a silent
+    /// wait's, or a termination's. Exact deadlines, rather than a periodic
+    /// tick, make each timeout one timer event, which keeps runs short and
+    /// the explorer's search small.
     fn arm(&self, out: &mut Out<ThreePhaseMsg>) {
-        let busy = !self.coordinating.is_empty() || !self.open.is_empty();
-        if busy {
-            let period = Span(self.config.timeout.0 / 4);
-            out.set_timer(TICK, period, period);
+        let timeout = self.config.timeout;
+        let next = self
+            .coordinating
+            .values()
+            .map(|c| c.deadline)
+            .chain(
+                self.waiting
+                    .iter()
+                    .filter(|(t, _)| !self.terminating.contains_key(t))
+                    .map(|(_, since)| *since + timeout),
+            )
+            .chain(self.terminating.values().map(|t| t.deadline))
+            .min();
+        match next {
+            Some(at) => {
+                let delay = Span(at.since(out.now()).0.max(1));
+                out.set_timer(TICK, delay, delay);
+            }
+            None => out.cancel_timer(TICK),
         }
     }
 
-    /// Moves a participant's transaction to `state`, telling the checker
-    /// about votes and decisions.
+    /// Moves a participant's transaction to `state`. A decided transaction
+    /// stays decided, and a pre-committed one never aborts: every
+    /// participant voted yes, and someone may already have committed.
     fn set(&mut self, txn: Txn, state: Local, now: Time) {
-        let old = self.durable.local.get(&txn).map(|h| h.state);
-        if old.is_some_and(Local::is_final) || old == Some(state) {
+        let old = self.stage(txn);
+        if old.is_some_and(Local::is_final)
+            || old == Some(state)
+            || (old == Some(Local::PreCommitted) && state == Local::Aborted)
+        {
             return;
         }
-        self.durable.local.insert(txn, Held { state, since: now });
+        self.durable.ledger.write(txn, state);
         if state.is_final() {
-            self.open.remove(&txn);
-        } else {
-            self.open.insert(txn);
-        }
-        match state {
-            Local::Committed => self.changes.push((txn, Change::Decided { commit: true })),
-            Local::Aborted => self.changes.push((txn, Change::Decided { commit: false })),
-            _ => {}
-        }
-        if state.is_final() {
+            self.waiting.remove(&txn);
             self.terminating.remove(&txn);
+            self.recovering.remove(&txn);
+        } else {
+            self.waiting.insert(txn, now);
         }
     }
 
+    /// The coordinator logs `commit` (its own decision, or one a
+    /// termination leader made without it) and tells everyone.
     fn coordinator_decide(
         &mut self,
         txn: Txn,
@@ -263,8 +309,10 @@ impl ThreePhase {
         why: &str,
         out: &mut Out<ThreePhaseMsg>,
     ) {
-        self.durable.decisions.insert(txn, commit);
-        self.changes.push((txn, Change::Decided { commit }));
+        if self.stage(txn).is_some() {
+            return;
+        }
+        self.durable.ledger.write(txn, Local::decided(commit));
         let msg = if commit {
             ThreePhaseMsg::DoCommit { txn }
         } else {
@@ -272,14 +320,7 @@ impl ThreePhase {
         };
         self.broadcast_participants(msg, out);
         if let Some(c) = self.coordinating.remove(&txn) {
-            let outcome = if commit {
-                Outcome::Ok { value: None }
-            } else {
-                Outcome::Fail {
-                    reason: String::from(why),
-                }
-            };
-            out.reply(c.request, outcome);
+            out.reply(c.request, answer(commit, String::from(why)));
         }
     }
 
@@ -306,27 +347,34 @@ impl ThreePhase {
         }
     }
 
+    /// Asks every other site, the coordinator included, for its state.
+    fn ask_everyone(&self, txn: Txn, out: &mut Out<ThreePhaseMsg>) {
+        out.send(COORDINATOR, ThreePhaseMsg::StateReq { txn });
+        self.broadcast_participants(ThreePhaseMsg::StateReq { txn }, out);
+    }
+
     fn participant_tick(&mut self, out: &mut Out<ThreePhaseMsg>) {
         let now = out.now();
         let timeout = self.config.timeout;
-        let stalled: Vec<(Txn, Local)> = self
-            .open
+        let stalled: Vec<Txn> = self
+            .waiting
             .iter()
-            .filter_map(|t| self.durable.local.get(t).map(|h| (t, h)))
-            .filter(|(t, h)| now.since(h.since) >= timeout && !self.terminating.contains_key(t))
-            .map(|(t, h)| (*t, h.state))
+            .filter(|(t, since)| now.since(**since) >= timeout && !self.terminating.contains_key(t))
+            .map(|(t, _)| *t)
             .collect();
-        for (txn, state) in stalled {
-            let mut states = BTreeMap::new();
-            states.insert(self.id, state);
-            self.terminating.insert(
-                txn,
-                Terminating {
-                    states,
-                    deadline: now + timeout,
-                },
-            );
-            self.broadcast_participants(ThreePhaseMsg::StateReq { txn }, out);
+        for txn in stalled {
+            if self.recovering.contains(&txn) {
+                self.waiting.insert(txn, now);
+            } else {
+                self.terminating.insert(
+                    txn,
+                    Terminating {
+                        states: BTreeMap::new(),
+                        deadline: now + timeout,
+                    },
+                );
+            }
+            self.ask_everyone(txn, out);
         }
         let due: Vec<Txn> = self
             .terminating
@@ -338,30 +386,21 @@ impl ThreePhase {
             let Some(term) = self.terminating.remove(&txn) else {
                 continue;
             };
-            let leader = term.states.keys().next().copied();
-            if leader != Some(self.id) {
+            // Decided or recovering since: the states no longer matter.
+            let Some(own) = self.stage(txn).filter(|s| !s.is_final()) else {
+                continue;
+            };
+            if term.states.keys().next().is_some_and(|n| *n < self.id) {
                 // A lower-numbered participant answered: it leads. Wait a
                 // full timeout for its decision before trying again.
-                if let Some(h) = self.durable.local.get_mut(&txn) {
-                    h.since = now;
-                }
+                self.waiting.insert(txn, now);
                 continue;
             }
-            let any = |s: Local| term.states.values().any(|x| *x == s);
-            let commit = if any(Local::Aborted) {
-                false
-            } else {
-                any(Local::Committed) || any(Local::PreCommitted)
-            };
-            self.set(
-                txn,
-                if commit {
-                    Local::Committed
-                } else {
-                    Local::Aborted
-                },
-                now,
-            );
+            // Decide from the states now: our own as it is (a PreCommit
+            // may have arrived since termination began), and the reports.
+            let commit = own == Local::PreCommitted
+                || term.states.values().any(|s| *s == Local::PreCommitted);
+            self.set(txn, Local::decided(commit), now);
             let msg = if commit {
                 ThreePhaseMsg::DoCommit { txn }
             } else {
@@ -371,14 +410,122 @@ impl ThreePhase {
             out.send(COORDINATOR, msg);
         }
     }
+
+    fn on_coordinator_message(
+        &mut self,
+        from: NodeId,
+        msg: ThreePhaseMsg,
+        out: &mut Out<ThreePhaseMsg>,
+    ) {
+        let now = out.now();
+        let everyone = participants(self.nodes);
+        match msg {
+            ThreePhaseMsg::Vote { txn, yes } => {
+                let Some(c) = self.coordinating.get_mut(&txn) else {
+                    return;
+                };
+                if c.phase != Phase::Votes {
+                    return;
+                }
+                if !yes {
+                    let why = format!("aborted: {from} voted no");
+                    self.coordinator_decide(txn, false, &why, out);
+                    return;
+                }
+                c.got |= 1u64 << from.0;
+                if c.got == everyone {
+                    c.phase = Phase::Acks;
+                    c.got = 0;
+                    c.deadline = now + self.config.timeout;
+                    self.broadcast_participants(ThreePhaseMsg::PreCommit { txn }, out);
+                }
+            }
+            ThreePhaseMsg::Ack { txn } => {
+                let Some(c) = self.coordinating.get_mut(&txn) else {
+                    return;
+                };
+                c.got |= 1u64 << from.0;
+                if c.phase == Phase::Acks && c.got == everyone {
+                    self.coordinator_decide(txn, true, "", out);
+                }
+            }
+            // A termination leader decided without us.
+            ThreePhaseMsg::DoCommit { txn } => self.coordinator_decide(txn, true, "", out),
+            ThreePhaseMsg::Abort { txn } => {
+                let why = format!("aborted: {from} terminated it");
+                self.coordinator_decide(txn, false, &why, out);
+            }
+            ThreePhaseMsg::StateReq { txn } => {
+                if let Some(state) = self.stage(txn) {
+                    out.send(from, ThreePhaseMsg::State { txn, state });
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn on_participant_message(
+        &mut self,
+        from: NodeId,
+        msg: ThreePhaseMsg,
+        out: &mut Out<ThreePhaseMsg>,
+    ) {
+        let now = out.now();
+        match msg {
+            ThreePhaseMsg::CanCommit { txn } => {
+                let yes = match self.stage(txn) {
+                    Some(s) => s != Local::Aborted,
+                    None => {
+                        let yes = vote(self.durable.vote, &self.config.votes, txn, self.id);
+                        let state = if yes {
+                            Local::Uncertain
+                        } else {
+                            Local::Aborted
+                        };
+                        self.set(txn, state, now);
+                        yes
+                    }
+                };
+                out.send(from, ThreePhaseMsg::Vote { txn, yes });
+            }
+            ThreePhaseMsg::PreCommit { txn } => {
+                if self.stage(txn) == Some(Local::Uncertain) {
+                    self.set(txn, Local::PreCommitted, now);
+                }
+                if self.stage(txn) != Some(Local::Aborted) {
+                    out.send(from, ThreePhaseMsg::Ack { txn });
+                }
+            }
+            ThreePhaseMsg::DoCommit { txn } => self.set(txn, Local::Committed, now),
+            ThreePhaseMsg::Abort { txn } => self.set(txn, Local::Aborted, now),
+            ThreePhaseMsg::StateReq { txn } => {
+                // A recovering participant knows only what it is told: it
+                // answers once it knows the outcome, so it is never taken
+                // for a site that can lead termination.
+                if let Some(state) = self.stage(txn) {
+                    if state.is_final() || !self.recovering.contains(&txn) {
+                        out.send(from, ThreePhaseMsg::State { txn, state });
+                    }
+                }
+            }
+            ThreePhaseMsg::State { txn, state } => {
+                if state.is_final() {
+                    self.set(txn, state, now);
+                } else if from != COORDINATOR {
+                    if let Some(t) = self.terminating.get_mut(&txn) {
+                        t.states.insert(from, state);
+                    }
+                }
+            }
+            ThreePhaseMsg::Vote { .. } | ThreePhaseMsg::Ack { .. } => {}
+        }
+    }
 }
 
 impl CommitNode for ThreePhase {
-    fn id(&self) -> NodeId {
-        self.id
-    }
-    fn changes(&self) -> &[(Txn, Change)] {
-        &self.changes
+    type Stage = Local;
+    fn ledger(&self) -> &Ledger<Local> {
+        &self.durable.ledger
     }
 }
 
@@ -411,21 +558,18 @@ impl Protocol for ThreePhase {
         config: &ThreePhaseConfig,
         durable: ThreePhaseDurable,
     ) -> ThreePhase {
-        let open = durable
-            .local
-            .iter()
-            .filter(|(_, h)| !h.state.is_final())
-            .map(|(t, _)| *t)
-            .collect();
+        // Every undecided transaction a participant comes back with was
+        // undecided when it went down: it recovers by asking.
+        let recovering: BTreeSet<Txn> = durable.ledger.undecided().collect();
         ThreePhase {
             id,
             nodes,
             config: config.clone(),
-            open,
+            waiting: recovering.iter().map(|t| (*t, Time::ZERO)).collect(),
+            recovering,
             durable,
             coordinating: BTreeMap::new(),
             terminating: BTreeMap::new(),
-            changes: Vec::new(),
         }
     }
 
@@ -434,115 +578,26 @@ impl Protocol for ThreePhase {
     }
 
     fn on_start(&mut self, out: &mut Out<ThreePhaseMsg>) {
-        self.changes.clear();
-        // Undecided transactions restart their wait from now; if nothing
-        // arrives, termination runs as after any other timeout.
+        // A recovering participant asks at once, then after every timeout.
         let now = out.now();
-        for t in &self.open {
-            if let Some(h) = self.durable.local.get_mut(t) {
-                h.since = now;
-            }
+        let open: Vec<Txn> = self.waiting.keys().copied().collect();
+        for txn in open {
+            self.waiting.insert(txn, now);
+            self.ask_everyone(txn, out);
         }
         self.arm(out);
     }
 
     fn on_message(&mut self, from: NodeId, msg: ThreePhaseMsg, out: &mut Out<ThreePhaseMsg>) {
-        self.changes.clear();
-        let now = out.now();
         if self.is_coordinator() {
-            let everyone = self.participants();
-            match msg {
-                ThreePhaseMsg::Vote { txn, yes } => {
-                    let Some(c) = self.coordinating.get_mut(&txn) else {
-                        return;
-                    };
-                    if c.phase != Phase::Votes {
-                        return;
-                    }
-                    if !yes {
-                        let why = format!("aborted: {from} voted no");
-                        self.coordinator_decide(txn, false, &why, out);
-                        return;
-                    }
-                    c.got |= 1u64 << from.0;
-                    if c.got == everyone {
-                        c.phase = Phase::Acks;
-                        c.got = 0;
-                        c.deadline = now + self.config.timeout;
-                        self.broadcast_participants(ThreePhaseMsg::PreCommit { txn }, out);
-                    }
-                }
-                ThreePhaseMsg::Ack { txn } => {
-                    let Some(c) = self.coordinating.get_mut(&txn) else {
-                        return;
-                    };
-                    c.got |= 1u64 << from.0;
-                    if c.phase == Phase::Acks && c.got == everyone {
-                        self.coordinator_decide(txn, true, "", out);
-                    }
-                }
-                _ => {}
-            }
-            self.arm(out);
-            return;
-        }
-        match msg {
-            ThreePhaseMsg::CanCommit { txn } => {
-                let yes = match self.durable.local.get(&txn) {
-                    Some(h) => h.state != Local::Aborted,
-                    None => {
-                        let yes = self
-                            .durable
-                            .vote
-                            .unwrap_or_else(|| self.config.votes.votes_yes(txn, self.id));
-                        self.changes.push((txn, Change::Voted { yes }));
-                        self.set(
-                            txn,
-                            if yes {
-                                Local::Uncertain
-                            } else {
-                                Local::Aborted
-                            },
-                            now,
-                        );
-                        yes
-                    }
-                };
-                out.send(from, ThreePhaseMsg::Vote { txn, yes });
-            }
-            ThreePhaseMsg::PreCommit { txn } => {
-                if self.durable.local.get(&txn).map(|h| h.state) == Some(Local::Uncertain) {
-                    self.set(txn, Local::PreCommitted, now);
-                }
-                if self.durable.local.get(&txn).map(|h| h.state) != Some(Local::Aborted) {
-                    out.send(from, ThreePhaseMsg::Ack { txn });
-                }
-            }
-            ThreePhaseMsg::DoCommit { txn } => self.set(txn, Local::Committed, now),
-            ThreePhaseMsg::Abort { txn } => self.set(txn, Local::Aborted, now),
-            ThreePhaseMsg::StateReq { txn } => {
-                if let Some(h) = self.durable.local.get(&txn) {
-                    out.send(
-                        from,
-                        ThreePhaseMsg::State {
-                            txn,
-                            state: h.state,
-                        },
-                    );
-                }
-            }
-            ThreePhaseMsg::State { txn, state } => {
-                if let Some(t) = self.terminating.get_mut(&txn) {
-                    t.states.insert(from, state);
-                }
-            }
-            ThreePhaseMsg::Vote { .. } | ThreePhaseMsg::Ack { .. } => {}
+            self.on_coordinator_message(from, msg, out);
+        } else {
+            self.on_participant_message(from, msg, out);
         }
         self.arm(out);
     }
 
     fn on_timer(&mut self, _timer: TimerId, out: &mut Out<ThreePhaseMsg>) {
-        self.changes.clear();
         if self.is_coordinator() {
             self.coordinator_tick(out);
         } else {
@@ -552,21 +607,9 @@ impl Protocol for ThreePhase {
     }
 
     fn on_client_request(&mut self, request: ClientRequest, out: &mut Out<ThreePhaseMsg>) {
-        self.changes.clear();
-        if !self.is_coordinator() {
-            out.reply(
-                request.id,
-                Outcome::Redirect {
-                    leader: Some(COORDINATOR),
-                },
-            );
+        let Some(txn) = admit(self.id, self.nodes, &request, out) else {
             return;
-        }
-        if self.nodes == 1 {
-            out.reply(request.id, Outcome::Ok { value: None });
-            return;
-        }
-        let txn = Txn(request.id.0);
+        };
         self.coordinating.insert(
             txn,
             Coordinating {
@@ -581,32 +624,22 @@ impl Protocol for ThreePhase {
     }
 
     fn view(&self) -> NodeView {
-        const TAIL: usize = 8;
-        let log = self.log_views();
         let (role, role_label) = if self.is_coordinator() {
             (RoleKind::Leader, "coordinator")
         } else if !self.terminating.is_empty() {
             (RoleKind::Candidate, "terminating")
+        } else if !self.recovering.is_empty() {
+            (RoleKind::Follower, "recovering")
         } else {
             let label = self
                 .durable
-                .local
-                .values()
+                .ledger
+                .iter()
                 .next_back()
-                .map_or("working", |h| h.state.name());
+                .map_or("working", |(_, s)| s.name());
             (RoleKind::Follower, label)
         };
-        NodeView {
-            role,
-            role_label,
-            term: log.last().map_or(0, |e| e.index),
-            term_label: "txn",
-            log_len: log.len() as u64,
-            commit_index: log.iter().filter(|e| e.committed).count() as u64,
-            log_tail: log[log.len().saturating_sub(TAIL)..].to_vec(),
-            leader: Some(COORDINATOR),
-            in_doubt_since: None,
-        }
+        node_view(role, role_label, &self.log_views(), None)
     }
 
     fn detail(&self) -> NodeDetail {
@@ -629,6 +662,12 @@ impl Protocol for ThreePhase {
                 .collect();
             fields.push(("terminating", format!("{txn}: {}", states.join(", "))));
         }
+        for txn in &self.recovering {
+            fields.push((
+                "recovering",
+                format!("{txn}: asking every site until one knows the outcome"),
+            ));
+        }
         NodeDetail {
             log: self.log_views(),
             kv: Vec::new(),
@@ -637,15 +676,7 @@ impl Protocol for ThreePhase {
     }
 
     fn decided(&self) -> u64 {
-        if self.is_coordinator() {
-            self.durable.decisions.len() as u64
-        } else {
-            self.durable
-                .local
-                .values()
-                .filter(|h| h.state.is_final())
-                .count() as u64
-        }
+        self.durable.ledger.decided()
     }
 
     fn msg_kind(msg: &ThreePhaseMsg) -> u8 {
@@ -695,38 +726,20 @@ impl Protocol for ThreePhase {
 impl ThreePhase {
     fn log_views(&self) -> Vec<EntryView> {
         if self.is_coordinator() {
-            let mut all: BTreeMap<Txn, &'static str> = BTreeMap::new();
-            for (t, commit) in &self.durable.decisions {
-                all.insert(*t, if *commit { "commit" } else { "abort" });
-            }
-            for (t, c) in &self.coordinating {
-                all.insert(
-                    *t,
-                    match c.phase {
-                        Phase::Votes => "voting",
-                        Phase::Acks => "pre-commit",
-                    },
-                );
-            }
-            all.into_iter()
-                .map(|(t, label)| EntryView {
-                    index: t.0,
-                    term: 0,
-                    committed: label == "commit",
-                    label: format!("{t} {label}"),
-                })
-                .collect()
+            let label = |s: Local| match s {
+                Local::Committed => "commit",
+                _ => "abort",
+            };
+            let pending = self.coordinating.iter().map(|(t, c)| {
+                let label = match c.phase {
+                    Phase::Votes => "voting",
+                    Phase::Acks => "pre-commit",
+                };
+                (*t, label)
+            });
+            log_entries(&self.durable.ledger, label, pending)
         } else {
-            self.durable
-                .local
-                .iter()
-                .map(|(t, h)| EntryView {
-                    index: t.0,
-                    term: 0,
-                    committed: h.state == Local::Committed,
-                    label: format!("{t} {}", h.state.name()),
-                })
-                .collect()
+            log_entries(&self.durable.ledger, Local::name, core::iter::empty())
         }
     }
 }
@@ -734,8 +747,10 @@ impl ThreePhase {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::protocol::{Checker, Effect, Slot};
+    use alloc::vec;
 
-    fn participant(id: u16) -> (ThreePhase, Out<ThreePhaseMsg>) {
+    fn node(id: u16) -> (ThreePhase, Out<ThreePhaseMsg>) {
         let mut p = ThreePhase::new(NodeId(id), 4, &ThreePhaseConfig::default());
         let mut out = Out::new(NodeId(id), 4);
         p.on_start(&mut out);
@@ -747,64 +762,210 @@ mod tests {
         p.on_timer(TICK, out);
     }
 
+    /// Delivers `msg` at the time of the last input; `out` then holds only
+    /// what this delivery did.
+    fn deliver(p: &mut ThreePhase, out: &mut Out<ThreePhaseMsg>, from: u16, msg: ThreePhaseMsg) {
+        out.reset(p.id, out.now());
+        p.on_message(NodeId(from), msg, out);
+    }
+
+    fn sent(out: &Out<ThreePhaseMsg>) -> Vec<(NodeId, ThreePhaseMsg)> {
+        out.effects()
+            .iter()
+            .filter_map(|e| match e {
+                Effect::Send { to, msg } => Some((*to, msg.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn state(p: &ThreePhase) -> Option<Local> {
+        p.stage(T1)
+    }
+
+    const T1: Txn = Txn(1);
+
+    fn uncertain(id: u16) -> (ThreePhase, Out<ThreePhaseMsg>) {
+        let (mut p, mut out) = node(id);
+        deliver(&mut p, &mut out, 0, ThreePhaseMsg::CanCommit { txn: T1 });
+        (p, out)
+    }
+
     /// Alone, a pre-committed participant commits on timeout.
     #[test]
     fn lone_precommitted_participant_commits_on_timeout() {
-        let (mut p, mut out) = participant(1);
-        p.on_message(
-            COORDINATOR,
-            ThreePhaseMsg::CanCommit { txn: Txn(1) },
-            &mut out,
-        );
-        p.on_message(
-            COORDINATOR,
-            ThreePhaseMsg::PreCommit { txn: Txn(1) },
-            &mut out,
-        );
+        let (mut p, mut out) = uncertain(1);
+        deliver(&mut p, &mut out, 0, ThreePhaseMsg::PreCommit { txn: T1 });
         tick_at(&mut p, &mut out, 400); // timeout: termination starts
         tick_at(&mut p, &mut out, 800); // nobody answered: decide alone
-        assert_eq!(p.durable.local[&Txn(1)].state, Local::Committed);
+        assert_eq!(state(&p), Some(Local::Committed));
     }
 
     /// Alone, an uncertain participant aborts on timeout.
     #[test]
     fn lone_uncertain_participant_aborts_on_timeout() {
-        let (mut p, mut out) = participant(1);
-        p.on_message(
-            COORDINATOR,
-            ThreePhaseMsg::CanCommit { txn: Txn(1) },
-            &mut out,
-        );
+        let (mut p, mut out) = uncertain(1);
         tick_at(&mut p, &mut out, 400);
         tick_at(&mut p, &mut out, 800);
-        assert_eq!(p.durable.local[&Txn(1)].state, Local::Aborted);
+        assert_eq!(state(&p), Some(Local::Aborted));
     }
 
-    /// In termination, one pre-committed report is enough to commit, and a
-    /// participant defers to a lower-numbered one that answered.
+    /// Termination asks every site, the coordinator included; one
+    /// pre-committed report is enough to commit, and a participant defers
+    /// to a lower-numbered one that answered.
     #[test]
     fn termination_rule_and_leader() {
-        let (mut p, mut out) = participant(1);
-        p.on_message(
-            COORDINATOR,
-            ThreePhaseMsg::CanCommit { txn: Txn(1) },
-            &mut out,
-        );
+        let (mut p, mut out) = uncertain(1);
         tick_at(&mut p, &mut out, 400);
-        let report = |state| ThreePhaseMsg::State { txn: Txn(1), state };
-        p.on_message(NodeId(3), report(Local::PreCommitted), &mut out);
+        let asked: Vec<NodeId> = sent(&out).into_iter().map(|(to, _)| to).collect();
+        assert_eq!(asked, [NodeId(0), NodeId(2), NodeId(3)]);
+        let report = |state| ThreePhaseMsg::State { txn: T1, state };
+        deliver(&mut p, &mut out, 3, report(Local::PreCommitted));
         tick_at(&mut p, &mut out, 800);
-        assert_eq!(p.durable.local[&Txn(1)].state, Local::Committed);
+        assert_eq!(state(&p), Some(Local::Committed));
 
-        let (mut q, mut out) = participant(3);
-        q.on_message(
-            COORDINATOR,
-            ThreePhaseMsg::CanCommit { txn: Txn(1) },
-            &mut out,
-        );
+        let (mut q, mut out) = uncertain(3);
         tick_at(&mut q, &mut out, 400);
-        q.on_message(NodeId(1), report(Local::Uncertain), &mut out);
+        deliver(&mut q, &mut out, 1, report(Local::Uncertain));
         tick_at(&mut q, &mut out, 800);
-        assert_eq!(q.durable.local[&Txn(1)].state, Local::Uncertain, "n1 leads");
+        assert_eq!(state(&q), Some(Local::Uncertain), "n1 leads");
+    }
+
+    /// The leader decides from its state when it decides, not when it
+    /// began: a PreCommit that arrives during termination makes it commit.
+    #[test]
+    fn termination_decides_from_the_current_state() {
+        let (mut p, mut out) = uncertain(1);
+        tick_at(&mut p, &mut out, 400);
+        deliver(&mut p, &mut out, 0, ThreePhaseMsg::PreCommit { txn: T1 });
+        tick_at(&mut p, &mut out, 800);
+        assert_eq!(state(&p), Some(Local::Committed));
+    }
+
+    /// Once pre-committed, a participant does not abort, whoever says so.
+    #[test]
+    fn a_precommitted_participant_never_aborts() {
+        let (mut p, mut out) = uncertain(2);
+        deliver(&mut p, &mut out, 0, ThreePhaseMsg::PreCommit { txn: T1 });
+        deliver(&mut p, &mut out, 1, ThreePhaseMsg::Abort { txn: T1 });
+        let aborted = ThreePhaseMsg::State {
+            txn: T1,
+            state: Local::Aborted,
+        };
+        deliver(&mut p, &mut out, 1, aborted);
+        assert_eq!(state(&p), Some(Local::PreCommitted));
+    }
+
+    /// A participant that restarts undecided asks every site, the
+    /// coordinator included, takes no part in termination and never
+    /// decides alone; the first site that knows the outcome settles it.
+    #[test]
+    fn a_recovering_participant_asks_until_someone_knows() {
+        let (p, _) = uncertain(2);
+        let mut r = ThreePhase::recover(NodeId(2), 4, &p.config, p.durable());
+        let mut out = Out::new(NodeId(2), 4);
+        r.on_start(&mut out);
+        let asked: Vec<NodeId> = sent(&out).into_iter().map(|(to, _)| to).collect();
+        assert_eq!(asked, [NodeId(0), NodeId(1), NodeId(3)]);
+        for ms in (400..=4000).step_by(75) {
+            tick_at(&mut r, &mut out, ms);
+        }
+        assert_eq!(state(&r), Some(Local::Uncertain), "it never decides alone");
+        assert!(r.terminating.is_empty());
+        assert!(
+            sent(&out).iter().any(|(to, _)| *to == COORDINATOR),
+            "it keeps asking the coordinator"
+        );
+        // It does not pass for a site that could lead termination...
+        deliver(&mut r, &mut out, 1, ThreePhaseMsg::StateReq { txn: T1 });
+        assert!(sent(&out).is_empty());
+        // ...and an uncertain answer teaches it nothing; a decided one does.
+        let answer = |state| ThreePhaseMsg::State { txn: T1, state };
+        deliver(&mut r, &mut out, 1, answer(Local::Uncertain));
+        assert_eq!(state(&r), Some(Local::Uncertain));
+        deliver(&mut r, &mut out, 0, answer(Local::Committed));
+        assert_eq!(state(&r), Some(Local::Committed));
+        assert_eq!(r.view().role_label, "committed");
+    }
+
+    /// The coordinator answers a state request once it has decided (or has
+    /// learnt a termination leader's decision), and not before.
+    #[test]
+    fn the_coordinator_answers_after_its_decision() {
+        let (mut c, mut out) = node(0);
+        deliver(&mut c, &mut out, 2, ThreePhaseMsg::StateReq { txn: T1 });
+        assert!(sent(&out).is_empty());
+        deliver(&mut c, &mut out, 1, ThreePhaseMsg::DoCommit { txn: T1 });
+        deliver(&mut c, &mut out, 2, ThreePhaseMsg::StateReq { txn: T1 });
+        assert_eq!(
+            sent(&out),
+            [(
+                NodeId(2),
+                ThreePhaseMsg::State {
+                    txn: T1,
+                    state: Local::Committed
+                }
+            )]
+        );
+        let back = ThreePhase::recover(NodeId(0), 4, &c.config, c.durable());
+        assert_eq!(back.stage(T1), Some(Local::Committed), "logged");
+    }
+
+    fn check(
+        checker: &mut CommitInvariants,
+        nodes: &[Slot<ThreePhase>],
+        n: u16,
+    ) -> Result<(), crate::protocol::Violation> {
+        <CommitInvariants as Checker<ThreePhase>>::check(checker, nodes, NodeId(n))
+    }
+
+    /// The checker reads what each node holds in stable storage, not what
+    /// a handler says it did: a stage written behind the handlers' backs,
+    /// or one a node comes back with from a crash, is seen all the same.
+    #[test]
+    fn the_checker_observes_stable_storage() {
+        let config = ThreePhaseConfig::default();
+        let mut checker = <CommitInvariants as Checker<ThreePhase>>::new(4, &config);
+        let mut nodes: Vec<Slot<ThreePhase>> = (0..4)
+            .map(|i| Slot::Up(ThreePhase::new(NodeId(i), 4, &config)))
+            .collect();
+        for i in 1..4 {
+            let Slot::Up(p) = &mut nodes[usize::from(i)] else {
+                unreachable!("every node starts up")
+            };
+            let mut out = Out::new(NodeId(i), 4);
+            p.on_message(COORDINATOR, ThreePhaseMsg::CanCommit { txn: T1 }, &mut out);
+            check(&mut checker, &nodes, i).unwrap();
+        }
+        // n1 commits without any message saying so.
+        if let Slot::Up(p) = &mut nodes[1] {
+            p.durable.ledger.write(T1, Local::Committed);
+        }
+        check(&mut checker, &nodes, 1).unwrap();
+        // n2 crashes and comes back from storage that says it aborted.
+        let mut durable = nodes[2].up().map(ThreePhase::durable).unwrap();
+        durable.ledger.write(T1, Local::Aborted);
+        nodes[2] = Slot::Up(ThreePhase::recover(NodeId(2), 4, &config, durable));
+        let v = check(&mut checker, &nodes, 2).expect_err("atomicity is broken");
+        assert_eq!(v.invariant, 0, "{v:?}");
+        assert_eq!(v.nodes, vec![NodeId(1), NodeId(2)]);
+
+        // Validity: a commit written while n3 never voted.
+        let mut checker = <CommitInvariants as Checker<ThreePhase>>::new(4, &config);
+        let mut fresh: Vec<Slot<ThreePhase>> = (0..4)
+            .map(|i| Slot::Up(ThreePhase::new(NodeId(i), 4, &config)))
+            .collect();
+        for i in 1..3 {
+            if let Slot::Up(p) = &mut fresh[i] {
+                p.durable.ledger.write(T1, Local::Uncertain);
+            }
+            check(&mut checker, &fresh, i as u16).unwrap();
+        }
+        if let Slot::Up(c) = &mut fresh[0] {
+            c.durable.ledger.write(T1, Local::Committed);
+        }
+        let v = check(&mut checker, &fresh, 0).expect_err("validity is broken");
+        assert_eq!(v.invariant, 1, "{v:?}");
+        assert!(v.message.contains("without a yes vote from n3"), "{v:?}");
     }
 }

@@ -25,10 +25,13 @@ use alloc::vec::Vec;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Change, CommitInvariants, CommitNode, Txn, VotePolicy, COORDINATOR};
+use super::{
+    admit, answer, log_entries, node_view, participants, vote, CommitInvariants, CommitNode,
+    Ledger, Stage, Txn, VotePolicy, COORDINATOR,
+};
 use crate::id::{NodeId, RequestId};
 use crate::protocol::{
-    ClientRequest, EntryView, NodeDetail, NodeView, Out, Outcome, Protocol, RoleKind, TimerId,
+    ClientRequest, EntryView, NodeDetail, NodeView, Out, Protocol, RoleKind, TimerId,
 };
 use crate::scenario::ScenarioError;
 use crate::time::{Span, Time};
@@ -90,7 +93,8 @@ pub enum TwoPhaseMsg {
     },
 }
 
-/// A participant's view of one transaction.
+/// A node's stage in one transaction. The coordinator's ledger holds only
+/// its decisions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Local {
     /// Voted yes; waiting for the decision. `since` is when it voted.
@@ -101,6 +105,29 @@ pub enum Local {
     Aborted,
 }
 
+impl Stage for Local {
+    fn voted_yes(self) -> bool {
+        matches!(self, Local::Prepared { .. })
+    }
+    fn outcome(self) -> Option<bool> {
+        match self {
+            Local::Prepared { .. } => None,
+            Local::Committed => Some(true),
+            Local::Aborted => Some(false),
+        }
+    }
+}
+
+impl Local {
+    fn decided(commit: bool) -> Local {
+        if commit {
+            Local::Committed
+        } else {
+            Local::Aborted
+        }
+    }
+}
+
 /// What the coordinator is doing with a transaction it has not decided.
 #[derive(Clone, Debug)]
 struct Collecting {
@@ -109,12 +136,11 @@ struct Collecting {
     deadline: Time,
 }
 
-/// What survives a crash: the coordinator's decision log, and each
+/// What survives a crash: the coordinator's decisions, and each
 /// participant's votes and outcomes.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct TwoPhaseDurable {
-    decisions: BTreeMap<Txn, bool>,
-    local: BTreeMap<Txn, Local>,
+    ledger: Ledger<Local>,
     /// The vote a user chose for this participant, overriding the policy.
     vote: Option<bool>,
 }
@@ -131,7 +157,6 @@ pub struct TwoPhase {
     open: BTreeSet<Txn>,
     /// The last instant this node handled anything, for "in doubt for".
     seen: Time,
-    changes: Vec<(Txn, Change)>,
 }
 
 impl TwoPhase {
@@ -139,56 +164,37 @@ impl TwoPhase {
         self.id == COORDINATOR
     }
 
-    fn participants(&self) -> u64 {
-        let all = if self.nodes >= 64 {
-            u64::MAX
-        } else {
-            (1u64 << self.nodes) - 1
-        };
-        all & !1
-    }
-
     fn begin(&mut self, out: &Out<TwoPhaseMsg>) {
-        self.changes.clear();
         self.seen = out.now();
     }
 
     fn decide(&mut self, txn: Txn, commit: bool, why: String, out: &mut Out<TwoPhaseMsg>) {
         // Log first, then send: the decision must survive a crash.
-        self.durable.decisions.insert(txn, commit);
-        self.changes.push((txn, Change::Decided { commit }));
+        self.durable.ledger.write(txn, Local::decided(commit));
         out.broadcast(TwoPhaseMsg::Decision { txn, commit });
         if let Some(c) = self.collecting.remove(&txn) {
-            let outcome = if commit {
-                Outcome::Ok { value: None }
-            } else {
-                Outcome::Fail { reason: why }
-            };
-            out.reply(c.request, outcome);
+            out.reply(c.request, answer(commit, why));
         }
     }
 
     fn learn(&mut self, txn: Txn, commit: bool) {
-        let done = if commit {
-            Local::Committed
-        } else {
-            Local::Aborted
-        };
-        match self.durable.local.get(&txn) {
-            Some(Local::Committed | Local::Aborted) => {}
-            _ => {
-                self.open.remove(&txn);
-                self.durable.local.insert(txn, done);
-                self.changes.push((txn, Change::Decided { commit }));
-            }
+        if self
+            .durable
+            .ledger
+            .get(txn)
+            .and_then(Stage::outcome)
+            .is_none()
+        {
+            self.open.remove(&txn);
+            self.durable.ledger.write(txn, Local::decided(commit));
         }
     }
 
     fn in_doubt(&self) -> impl Iterator<Item = (Txn, Time)> + '_ {
         self.open
             .iter()
-            .filter_map(|t| match self.durable.local.get(t) {
-                Some(Local::Prepared { since }) => Some((*t, *since)),
+            .filter_map(|t| match self.durable.ledger.get(*t) {
+                Some(Local::Prepared { since }) => Some((*t, since)),
                 _ => None,
             })
     }
@@ -212,12 +218,12 @@ impl TwoPhase {
 
     /// How a participant's state of the latest transaction reads.
     fn participant_label(&self) -> &'static str {
-        match self.durable.local.iter().next_back() {
+        match self.durable.ledger.iter().next_back() {
             None => "working",
             Some((_, Local::Committed)) => "committed",
             Some((_, Local::Aborted)) => "aborted",
             Some((_, Local::Prepared { since })) => {
-                if self.seen.since(*since) >= self.config.retry {
+                if self.seen.since(since) >= self.config.retry {
                     "in doubt"
                 } else {
                     "prepared"
@@ -228,11 +234,9 @@ impl TwoPhase {
 }
 
 impl CommitNode for TwoPhase {
-    fn id(&self) -> NodeId {
-        self.id
-    }
-    fn changes(&self) -> &[(Txn, Change)] {
-        &self.changes
+    type Stage = Local;
+    fn ledger(&self) -> &Ledger<Local> {
+        &self.durable.ledger
     }
 }
 
@@ -256,12 +260,7 @@ impl Protocol for TwoPhase {
         config: &TwoPhaseConfig,
         durable: TwoPhaseDurable,
     ) -> TwoPhase {
-        let open = durable
-            .local
-            .iter()
-            .filter(|(_, l)| matches!(l, Local::Prepared { .. }))
-            .map(|(t, _)| *t)
-            .collect();
+        let open = durable.ledger.undecided().collect();
         TwoPhase {
             id,
             nodes,
@@ -270,7 +269,6 @@ impl Protocol for TwoPhase {
             open,
             collecting: BTreeMap::new(),
             seen: Time::ZERO,
-            changes: Vec::new(),
         }
     }
 
@@ -292,26 +290,19 @@ impl Protocol for TwoPhase {
         self.begin(out);
         match msg {
             TwoPhaseMsg::Prepare { txn } if !self.is_coordinator() => {
-                let yes = match self.durable.local.get(&txn) {
+                let yes = match self.durable.ledger.get(txn) {
                     // Already voted: say the same again.
                     Some(Local::Prepared { .. } | Local::Committed) => true,
                     Some(Local::Aborted) => false,
                     None => {
-                        let yes = self
-                            .durable
-                            .vote
-                            .unwrap_or_else(|| self.config.votes.votes_yes(txn, self.id));
+                        let yes = vote(self.durable.vote, &self.config.votes, txn, self.id);
                         let local = if yes {
                             self.open.insert(txn);
                             Local::Prepared { since: out.now() }
                         } else {
                             Local::Aborted
                         };
-                        self.durable.local.insert(txn, local);
-                        self.changes.push((txn, Change::Voted { yes }));
-                        if !yes {
-                            self.changes.push((txn, Change::Decided { commit: false }));
-                        }
+                        self.durable.ledger.write(txn, local);
                         yes
                     }
                 };
@@ -327,7 +318,7 @@ impl Protocol for TwoPhase {
                     return;
                 }
                 c.yes |= 1u64 << from.0;
-                if c.yes == self.participants() {
+                if c.yes == participants(self.nodes) {
                     self.decide(txn, true, String::new(), out);
                 }
             }
@@ -335,12 +326,11 @@ impl Protocol for TwoPhase {
                 self.learn(txn, commit);
             }
             TwoPhaseMsg::Query { txn } if self.is_coordinator() => {
-                if let Some(&commit) = self.durable.decisions.get(&txn) {
+                if let Some(commit) = self.durable.ledger.get(txn).and_then(Stage::outcome) {
                     out.send(from, TwoPhaseMsg::Decision { txn, commit });
                 } else if !self.collecting.contains_key(&txn) {
                     // Presumed abort: no logged decision means no commit.
-                    self.durable.decisions.insert(txn, false);
-                    self.changes.push((txn, Change::Decided { commit: false }));
+                    self.durable.ledger.write(txn, Local::Aborted);
                     out.send(from, TwoPhaseMsg::Decision { txn, commit: false });
                 }
             }
@@ -373,20 +363,9 @@ impl Protocol for TwoPhase {
 
     fn on_client_request(&mut self, request: ClientRequest, out: &mut Out<TwoPhaseMsg>) {
         self.begin(out);
-        if !self.is_coordinator() {
-            out.reply(
-                request.id,
-                Outcome::Redirect {
-                    leader: Some(COORDINATOR),
-                },
-            );
+        let Some(txn) = admit(self.id, self.nodes, &request, out) else {
             return;
-        }
-        let txn = Txn(request.id.0);
-        if self.nodes == 1 {
-            out.reply(request.id, Outcome::Ok { value: None });
-            return;
-        }
+        };
         self.collecting.insert(
             txn,
             Collecting {
@@ -400,25 +379,13 @@ impl Protocol for TwoPhase {
     }
 
     fn view(&self) -> NodeView {
-        const TAIL: usize = 8;
         let (role, role_label) = if self.is_coordinator() {
             (RoleKind::Leader, "coordinator")
         } else {
             (RoleKind::Follower, self.participant_label())
         };
-        let log = self.log_views();
-        let decided = log.iter().filter(|e| e.committed).count() as u64;
-        NodeView {
-            role,
-            role_label,
-            term: log.last().map_or(0, |e| e.index),
-            term_label: "txn",
-            log_len: log.len() as u64,
-            commit_index: decided,
-            log_tail: log[log.len().saturating_sub(TAIL)..].to_vec(),
-            leader: Some(COORDINATOR),
-            in_doubt_since: self.in_doubt().map(|(_, since)| since).min(),
-        }
+        let in_doubt_since = self.in_doubt().map(|(_, since)| since).min();
+        node_view(role, role_label, &self.log_views(), in_doubt_since)
     }
 
     fn detail(&self) -> NodeDetail {
@@ -446,15 +413,7 @@ impl Protocol for TwoPhase {
     }
 
     fn decided(&self) -> u64 {
-        if self.is_coordinator() {
-            self.durable.decisions.len() as u64
-        } else {
-            self.durable
-                .local
-                .values()
-                .filter(|l| !matches!(l, Local::Prepared { .. }))
-                .count() as u64
-        }
+        self.durable.ledger.decided()
     }
 
     fn msg_kind(msg: &TwoPhaseMsg) -> u8 {
@@ -497,43 +456,21 @@ impl Protocol for TwoPhase {
 }
 
 impl TwoPhase {
-    /// Transactions as log entries: index is the transaction, `committed`
-    /// whether it committed, the label its state here.
     fn log_views(&self) -> Vec<EntryView> {
         if self.is_coordinator() {
-            let mut all: BTreeMap<Txn, &'static str> = BTreeMap::new();
-            for (t, commit) in &self.durable.decisions {
-                all.insert(*t, if *commit { "commit" } else { "abort" });
-            }
-            for t in self.collecting.keys() {
-                all.insert(*t, "collecting");
-            }
-            all.into_iter()
-                .map(|(t, label)| EntryView {
-                    index: t.0,
-                    term: 0,
-                    committed: label == "commit",
-                    label: format!("{t} {label}"),
-                })
-                .collect()
+            let label = |s: Local| match s {
+                Local::Committed => "commit",
+                _ => "abort",
+            };
+            let collecting = self.collecting.keys().map(|t| (*t, "collecting"));
+            log_entries(&self.durable.ledger, label, collecting)
         } else {
-            self.durable
-                .local
-                .iter()
-                .map(|(t, l)| EntryView {
-                    index: t.0,
-                    term: 0,
-                    committed: *l == Local::Committed,
-                    label: format!(
-                        "{t} {}",
-                        match l {
-                            Local::Prepared { .. } => "prepared",
-                            Local::Committed => "committed",
-                            Local::Aborted => "aborted",
-                        }
-                    ),
-                })
-                .collect()
+            let label = |s: Local| match s {
+                Local::Prepared { .. } => "prepared",
+                Local::Committed => "committed",
+                Local::Aborted => "aborted",
+            };
+            log_entries(&self.durable.ledger, label, core::iter::empty())
         }
     }
 }
@@ -542,7 +479,8 @@ impl TwoPhase {
 mod tests {
     use super::*;
     use crate::id::ClientId;
-    use crate::protocol::{Effect, Op};
+    use crate::protocol::{Effect, Op, Outcome};
+    use crate::protocols::commit::CommitChecker;
     use alloc::vec;
 
     fn request(id: u64) -> ClientRequest {
@@ -587,7 +525,7 @@ mod tests {
             },
             &mut out,
         );
-        assert!(c.durable.decisions.is_empty());
+        assert!(c.durable.ledger.get(Txn(1)).is_none());
         c.on_message(
             NodeId(2),
             TwoPhaseMsg::Vote {
@@ -596,7 +534,7 @@ mod tests {
             },
             &mut out,
         );
-        assert_eq!(c.durable().decisions.get(&Txn(1)), Some(&true));
+        assert_eq!(c.durable().ledger.get(Txn(1)), Some(Local::Committed));
         assert_eq!(replies(&out), vec![Outcome::Ok { value: None }]);
     }
 
@@ -613,7 +551,7 @@ mod tests {
             },
             &mut out,
         );
-        assert_eq!(c.durable.decisions.get(&Txn(1)), Some(&false));
+        assert_eq!(c.durable.ledger.get(Txn(1)), Some(Local::Aborted));
     }
 
     /// A participant that voted yes stays prepared across a crash and asks
@@ -643,6 +581,31 @@ mod tests {
         let mut back = TwoPhase::recover(NodeId(0), 3, &TwoPhaseConfig::default(), c.durable());
         let mut out = Out::new(NodeId(0), 3);
         back.on_message(NodeId(1), TwoPhaseMsg::Query { txn: Txn(1) }, &mut out);
-        assert_eq!(back.durable.decisions.get(&Txn(1)), Some(&false));
+        assert_eq!(back.durable.ledger.get(Txn(1)), Some(Local::Aborted));
+    }
+
+    /// Atomicity, broken in a crafted state: a participant that logged a
+    /// commit the coordinator aborted. The checker names atomicity.
+    #[test]
+    fn a_commit_against_the_coordinators_abort_breaks_atomicity() {
+        use crate::protocol::{Checker, Slot};
+        let config = TwoPhaseConfig::default();
+        let mut checker = <CommitInvariants as Checker<TwoPhase>>::new(3, &config);
+        let mut nodes: Vec<Slot<TwoPhase>> = (0..3)
+            .map(|i| Slot::Up(TwoPhase::new(NodeId(i), 3, &config)))
+            .collect();
+        let mut write = |nodes: &mut Vec<Slot<TwoPhase>>, i: usize, stage: Local| {
+            if let Slot::Up(n) = &mut nodes[i] {
+                n.durable.ledger.write(Txn(1), stage);
+            }
+            <CommitInvariants as Checker<TwoPhase>>::check(&mut checker, nodes, NodeId(i as u16))
+        };
+        for i in 1..3 {
+            write(&mut nodes, i, Local::Prepared { since: Time::ZERO }).unwrap();
+        }
+        write(&mut nodes, 0, Local::Aborted).unwrap();
+        let v = write(&mut nodes, 2, Local::Committed).unwrap_err();
+        assert_eq!(CommitChecker::INVARIANTS[v.invariant], "atomicity");
+        assert_eq!(v.nodes, vec![NodeId(0), NodeId(2)]);
     }
 }

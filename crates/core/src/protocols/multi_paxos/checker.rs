@@ -271,7 +271,7 @@ impl Checker<MultiPaxos> for MultiPaxosChecker {
 
     fn new(nodes: usize, _config: &MultiPaxosConfig) -> MultiPaxosChecker {
         MultiPaxosChecker {
-            majority: nodes / 2 + 1,
+            majority: crate::protocols::quorums::majority(nodes),
             votes: BTreeMap::new(),
             chosen: Vec::new(),
             learned: Vec::new(),

@@ -59,6 +59,7 @@
 //! adopting what the promises carried, overwriting commands already chosen.
 
 mod checker;
+mod descriptor;
 #[cfg(test)]
 mod tests;
 
@@ -74,11 +75,10 @@ use serde::{Deserialize, Serialize};
 pub use checker::MultiPaxosChecker;
 
 use crate::id::{NodeId, RequestId};
+use crate::protocols::election::ElectionConfig;
 use crate::protocol::{
     ClientRequest, EntryView, NodeDetail, NodeView, Op, Out, Outcome, Protocol, RoleKind, TimerId,
 };
-use crate::scenario::{Latency, ScenarioError};
-use crate::time::Span;
 
 /// A ballot number: `round * nodes + node`. 0 means none.
 pub type Ballot = u64;
@@ -100,60 +100,8 @@ pub enum MultiPaxosVariant {
     IgnorePromisedValues,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct MultiPaxosConfig {
-    /// Drawn anew each time the timer is reset.
-    pub election_timeout: Latency,
-    /// How often a leader sends heartbeats and resends unanswered accepts.
-    pub heartbeat: Span,
-    /// The most commands one `Accept` or `Chosen` carries.
-    pub max_batch: u32,
-    pub variant: MultiPaxosVariant,
-}
-
-impl Default for MultiPaxosConfig {
-    fn default() -> Self {
-        MultiPaxosConfig {
-            election_timeout: Latency {
-                min: Span::from_millis(150),
-                max: Span::from_millis(300),
-            },
-            heartbeat: Span::from_millis(50),
-            max_batch: 64,
-            variant: MultiPaxosVariant::Correct,
-        }
-    }
-}
-
-impl MultiPaxosConfig {
-    pub fn validate(&self) -> Result<(), ScenarioError> {
-        let e = &self.election_timeout;
-        if e.min.0 == 0 || e.min > e.max {
-            return Err(ScenarioError::new(
-                "election_timeout",
-                format!("needs 0 < min <= max, got min {} and max {}", e.min, e.max),
-            ));
-        }
-        if self.heartbeat.0 == 0 {
-            return Err(ScenarioError::new("heartbeat", "must be greater than zero"));
-        }
-        if self.heartbeat >= e.min {
-            return Err(ScenarioError::new(
-                "heartbeat",
-                format!(
-                    "must be shorter than the minimum election timeout ({}), or followers \
-                     will start elections against a healthy leader",
-                    e.min
-                ),
-            ));
-        }
-        if self.max_batch == 0 {
-            return Err(ScenarioError::new("max_batch", "must be at least 1"));
-        }
-        Ok(())
-    }
-}
+/// The election timing, batching and variant to run.
+pub type MultiPaxosConfig = ElectionConfig<MultiPaxosVariant>;
 
 /// What a slot asks the state machine to do.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -345,7 +293,7 @@ fn put<T>(v: &mut Vec<Option<T>>, slot: LogSlot, value: T) {
 
 impl MultiPaxos {
     fn majority(&self) -> usize {
-        self.nodes / 2 + 1
+        crate::protocols::quorums::majority(self.nodes)
     }
 
     pub fn role(&self) -> Role {

@@ -176,7 +176,7 @@ impl Checker<Paxos> for PaxosChecker {
 
     fn new(nodes: usize, _config: &PaxosConfig) -> PaxosChecker {
         PaxosChecker {
-            majority: nodes / 2 + 1,
+            majority: crate::protocols::quorums::majority(nodes),
             proposed: BTreeSet::new(),
             votes: BTreeMap::new(),
             chosen: None,

@@ -98,6 +98,7 @@
 //! pair is for `k`, and nothing for any other key.
 
 mod checker;
+mod descriptor;
 #[cfg(test)]
 mod tests;
 mod value;
@@ -348,7 +349,7 @@ fn value_size(v: &str) -> usize {
 
 impl Paxos {
     fn majority(&self) -> usize {
-        self.nodes / 2 + 1
+        crate::protocols::quorums::majority(self.nodes)
     }
 
     pub fn promised(&self) -> Ballot {

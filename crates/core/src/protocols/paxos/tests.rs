@@ -372,3 +372,68 @@ fn message_labels() {
         "Prepare b3"
     );
 }
+
+/// Agreement and validity, each broken in a crafted cluster state: the
+/// checker names exactly that invariant.
+mod invariants_fire {
+    use super::*;
+    use crate::protocol::{Checker, Slot};
+    use checker::PaxosChecker;
+
+    /// Three nodes whose own proposals are v0, v1, v2.
+    fn cluster() -> Vec<Slot<Paxos>> {
+        (0..3)
+            .map(|i| {
+                let (mut p, _) = node(i, PaxosVariant::Classic);
+                p.proposal = value(&alloc::format!("v{i}"));
+                Slot::Up(p)
+            })
+            .collect()
+    }
+
+    fn set(nodes: &mut [Slot<Paxos>], i: usize, f: impl FnOnce(&mut Paxos)) {
+        if let Slot::Up(p) = &mut nodes[i] {
+            f(p);
+        }
+    }
+
+    fn first_violation(c: &mut PaxosChecker, nodes: &[Slot<Paxos>]) -> Option<&'static str> {
+        (0..nodes.len()).find_map(|i| {
+            c.check(nodes, NodeId(i as u16))
+                .err()
+                .map(|v| PaxosChecker::INVARIANTS[v.invariant])
+        })
+    }
+
+    fn checker() -> PaxosChecker {
+        <PaxosChecker as Checker<Paxos>>::new(3, &PaxosConfig::default())
+    }
+
+    /// v0 chosen in ballot 3 by n0 and n1, then v1 in ballot 7 by n1 and
+    /// n2: two values chosen.
+    #[test]
+    fn two_values_chosen_break_agreement() {
+        let mut nodes = cluster();
+        let mut c = checker();
+        set(&mut nodes, 0, |p| p.accepted = Some((3, value("v0"))));
+        set(&mut nodes, 1, |p| p.accepted = Some((3, value("v0"))));
+        assert_eq!(first_violation(&mut c, &nodes), None);
+        set(&mut nodes, 1, |p| p.accepted = Some((7, value("v1"))));
+        set(&mut nodes, 2, |p| p.accepted = Some((7, value("v1"))));
+        assert_eq!(first_violation(&mut c, &nodes), Some("agreement"));
+    }
+
+    /// An acceptor accepts a value nobody proposed; in a fresh run, a
+    /// learner learns a value no majority accepted.
+    #[test]
+    fn a_value_nobody_proposed_or_chose_breaks_validity() {
+        let mut nodes = cluster();
+        set(&mut nodes, 2, |p| p.accepted = Some((3, value("forged"))));
+        assert_eq!(first_violation(&mut checker(), &nodes), Some("validity"));
+
+        let mut nodes = cluster();
+        set(&mut nodes, 0, |p| p.accepted = Some((3, value("v0"))));
+        set(&mut nodes, 2, |p| p.chosen = Some(value("v0")));
+        assert_eq!(first_violation(&mut checker(), &nodes), Some("validity"));
+    }
+}

@@ -42,6 +42,8 @@
 //! or a version superseding it. With `r + w <= n` it may not.
 
 mod checker;
+mod descriptor;
+pub use descriptor::REPLICA_BOARD;
 #[cfg(test)]
 mod tests;
 

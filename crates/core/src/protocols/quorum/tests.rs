@@ -223,3 +223,61 @@ fn the_checker_catches_dominated_siblings_and_lost_versions() {
     let e = checker.check(&[Slot::Up(q)], NodeId(0)).unwrap_err();
     assert_eq!(e.invariant, 0, "{e:?}");
 }
+
+/// The store's two invariants, each broken in a crafted replica state: the
+/// checker names exactly that one.
+mod invariants_fire {
+    use super::*;
+    use crate::protocol::{Checker, Slot};
+    use crate::version::{Stamp, VClock, Version};
+    use checker::QuorumChecker;
+
+    fn version(value: &str, count: u64, micros: u64) -> Version {
+        let mut clock = VClock::default();
+        clock.set(NodeId(0), count);
+        Version {
+            value: value.into(),
+            clock,
+            stamp: Stamp { micros, node: 0 },
+        }
+    }
+
+    fn check(c: &mut QuorumChecker, nodes: &[Slot<Quorum>]) -> Option<&'static str> {
+        c.check(nodes, NodeId(0))
+            .err()
+            .map(|v| QuorumChecker::INVARIANTS[v.invariant])
+    }
+
+    fn replica(store: Vec<Version>, changes: u64) -> Vec<Slot<Quorum>> {
+        let (mut q, _) = node(0, QuorumConfig::default());
+        q.d.store.insert("x".into(), store);
+        q.changes = changes;
+        alloc::vec![Slot::Up(q)]
+    }
+
+    /// Under vector clocks, a sibling the other supersedes should have
+    /// been dropped.
+    #[test]
+    fn a_superseded_sibling_breaks_siblings_are_concurrent() {
+        let config = QuorumConfig::default();
+        let mut c = <QuorumChecker as Checker<Quorum>>::new(1, &config);
+        let nodes = replica(alloc::vec![version("1", 1, 10), version("2", 2, 20)], 1);
+        assert_eq!(check(&mut c, &nodes), Some("Siblings are concurrent"));
+    }
+
+    /// A replica that stored a version and then holds nothing newer.
+    #[test]
+    fn a_dropped_version_breaks_no_regression() {
+        let config = QuorumConfig::default();
+        let mut c = <QuorumChecker as Checker<Quorum>>::new(1, &config);
+        assert_eq!(
+            check(&mut c, &replica(alloc::vec![version("2", 2, 20)], 1)),
+            None
+        );
+        let older = replica(alloc::vec![version("1", 1, 10)], 2);
+        assert_eq!(
+            check(&mut c, &older),
+            Some("A replica never loses a version it stored, unless a newer one replaces it")
+        );
+    }
+}

@@ -3,6 +3,17 @@
 //! (new log entries, a commit or apply advance, a new leader), against a
 //! record of everything seen so far, so checking costs little per event
 //! however long the run.
+//!
+//! Two words mean what the paper means, not what a node believes:
+//! - *Committed* (§5.3, §5.4.2): an entry of the current term that its
+//!   leader has replicated on a majority, and everything before it. When a
+//!   leader's commit index advances, the checker counts the logs that
+//!   actually hold the entry (crashed nodes' logs included) rather than
+//!   taking the commit index on trust; a leader that counts an old-term
+//!   entry (Figure 8) has not committed it.
+//! - *Applied* (state machine safety): what a node's key-value state holds
+//!   after applying up to an index. Nodes that stop applying at the same
+//!   index must hold the same state there.
 
 use alloc::collections::BTreeMap;
 use alloc::format;
@@ -66,8 +77,9 @@ pub struct RaftChecker {
     more_entries: BTreeMap<(LogIndex, Term), EntrySeen>,
     /// The entry known committed at each index (`committed[i - 1]`).
     committed: PVec<Option<Seen>>,
-    /// The entry first applied at each index.
-    applied: PVec<Option<Seen>>,
+    /// The key-value state first seen applied up to each index, as a
+    /// digest, with the node that held it.
+    applied: PVec<Option<(u64, NodeId)>>,
     /// Per node: `(term, log length)` while it leads, for append-only.
     leading: Vec<Option<(Term, LogIndex)>>,
     /// The nodes leading now (rarely more than two), so a commit is checked
@@ -83,13 +95,43 @@ fn fingerprint(node: &Raft, index: LogIndex) -> Fingerprint {
     }
 }
 
-fn record(slots: &mut PVec<Option<Seen>>, index: LogIndex, seen: Seen) -> Result<(), Seen> {
+/// Values only grow at their end (appends) or are replaced whole (puts), so
+/// a difference anywhere shows in the tail at the index that made it; the
+/// digest reads at most this much of each value, to keep long runs cheap.
+const VALUE_TAIL: usize = 4096;
+
+/// A digest of a node's key-value state: every key, each value's length
+/// and its last [`VALUE_TAIL`] bytes.
+fn kv_digest(node: &Raft) -> u64 {
+    let parts: Vec<(&str, usize, &[u8])> = node
+        .kv()
+        .iter()
+        .map(|(k, v)| {
+            let bytes = v.as_bytes();
+            (
+                k.as_str(),
+                bytes.len(),
+                &bytes[bytes.len().saturating_sub(VALUE_TAIL)..],
+            )
+        })
+        .collect();
+    stable_hash(&parts)
+}
+
+/// Records `seen` at `index` unless another is there; returns the other
+/// if `same` says it differs.
+fn record<T: Clone>(
+    slots: &mut PVec<Option<T>>,
+    index: LogIndex,
+    seen: T,
+    same: impl Fn(&T, &T) -> bool,
+) -> Result<(), T> {
     let i = index as usize - 1;
     if slots.len() <= i {
         slots.resize(i + 1, None);
     }
     match &slots[i] {
-        Some(old) if old.fingerprint != seen.fingerprint => Err(old.clone()),
+        Some(old) if !same(old, &seen) => Err(old.clone()),
         Some(_) => Ok(()),
         None => {
             // Only a new slot is written: shared chunks are left alone.
@@ -99,6 +141,40 @@ fn record(slots: &mut PVec<Option<Seen>>, index: LogIndex, seen: Seen) -> Result
             Ok(())
         }
     }
+}
+
+/// How many nodes' logs (a crashed node's durable one included) hold the
+/// entry of `term` at `index`.
+fn holders(nodes: &[Slot<Raft>], index: LogIndex, term: Term) -> usize {
+    nodes
+        .iter()
+        .filter(|slot| {
+            let log = match slot {
+                Slot::Up(n) => &n.log,
+                Slot::Down(d) => &d.log,
+            };
+            index >= 1 && log.get(index as usize - 1).is_some_and(|e| e.term == term)
+        })
+        .count()
+}
+
+/// How far `leader`'s log is committed in the paper's sense, looking no
+/// further than its commit index nor back past `from`: up to the last entry
+/// of its own term that a majority of logs hold.
+fn truly_committed(nodes: &[Slot<Raft>], leader: &Raft, from: LogIndex) -> LogIndex {
+    let majority = nodes.len() / 2 + 1;
+    let mut index = leader.commit.min(leader.last_index());
+    while index > from {
+        let term = leader.term_at(index);
+        if term < leader.term {
+            break; // the entries before it are of older terms too
+        }
+        if holders(nodes, index, term) >= majority {
+            return index;
+        }
+        index -= 1;
+    }
+    from
 }
 
 impl RaftChecker {
@@ -281,21 +357,26 @@ impl Checker<Raft> for RaftChecker {
             self.leaders_now.retain(|n| *n != id);
         }
 
-        // Newly committed entries: no index commits two different entries,
-        // and every current leader of a later term must hold them.
-        if node.commit > node.commit_before {
-            for index in node.commit_before + 1..=node.commit.min(node.last_index()) {
+        // Newly committed entries, counted by the logs that hold them: no
+        // index commits two different entries, and every current leader of
+        // a later term must hold them.
+        let known = self.committed.len() as LogIndex;
+        if node.role == Role::Leader && node.commit > node.commit_before {
+            let from = node.commit_before.min(known);
+            for index in from + 1..=truly_committed(nodes, node, from) {
                 let seen = Seen {
                     fingerprint: fingerprint(node, index),
                     node: id,
                     term: node.term,
                 };
-                if let Err(old) = record(&mut self.committed, index, seen) {
+                if let Err(old) = record(&mut self.committed, index, seen, |a, b| {
+                    a.fingerprint == b.fingerprint
+                }) {
                     return Err(Self::violation(
-                        STATE_MACHINE_SAFETY,
+                        LEADER_COMPLETENESS,
                         format!(
-                            "index {index} was committed with an entry of term {} on {} and \
-                             with a different entry of term {} on {id}",
+                            "index {index} was committed with an entry of term {} by {} and \
+                             with a different entry of term {} by {id}",
                             old.fingerprint.term,
                             old.node,
                             fingerprint(node, index).term
@@ -307,34 +388,29 @@ impl Checker<Raft> for RaftChecker {
             }
             for &other in &self.leaders_now {
                 if let Some(leader) = nodes[other.index()].up() {
-                    self.check_completeness(other, leader, node.commit_before)?;
+                    self.check_completeness(other, leader, from)?;
                 }
             }
         }
 
-        // State machine safety: what this node applied matches what every
-        // node applied at the same index.
+        // State machine safety: the state this node reached by applying up
+        // to its applied index is the state every node reached there.
         if node.applied > node.applied_before {
-            for index in node.applied_before + 1..=node.applied {
-                let seen = Seen {
-                    fingerprint: fingerprint(node, index),
-                    node: id,
-                    term: node.term,
-                };
-                if let Err(old) = record(&mut self.applied, index, seen) {
-                    return Err(Self::violation(
-                        STATE_MACHINE_SAFETY,
-                        format!(
-                            "{} applied an entry of term {} at index {index}, but {id} applied \
-                             a different one of term {}",
-                            old.node,
-                            old.fingerprint.term,
-                            fingerprint(node, index).term
-                        ),
-                        vec![old.node, id],
-                        vec![(old.node, index), (id, index)],
-                    ));
-                }
+            let index = node.applied;
+            if let Err((_, other)) =
+                record(&mut self.applied, index, (kv_digest(node), id), |a, b| {
+                    a.0 == b.0
+                })
+            {
+                return Err(Self::violation(
+                    STATE_MACHINE_SAFETY,
+                    format!(
+                        "{other} and {id} applied the log up to index {index} but hold \
+                         different key-value states"
+                    ),
+                    vec![other, id],
+                    vec![(other, index), (id, index)],
+                ));
             }
         }
         Ok(())

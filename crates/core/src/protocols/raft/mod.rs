@@ -28,6 +28,7 @@
 //! rule, to prove the invariant checker catches the bug.
 
 mod checker;
+mod descriptor;
 #[cfg(test)]
 mod tests;
 
@@ -45,11 +46,10 @@ use serde::{Deserialize, Serialize};
 pub use checker::RaftChecker;
 
 use crate::id::{NodeId, RequestId};
+use crate::protocols::election::ElectionConfig;
 use crate::protocol::{
     ClientRequest, EntryView, NodeDetail, NodeView, Op, Out, Outcome, Protocol, RoleKind, TimerId,
 };
-use crate::scenario::{Latency, ScenarioError};
-use crate::time::Span;
 
 pub type Term = u64;
 /// Log positions start at 1; 0 means "before the first entry".
@@ -69,60 +69,8 @@ pub enum RaftVariant {
     CommitOldTermByCount,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct RaftConfig {
-    /// Drawn anew each time the timer is reset.
-    pub election_timeout: Latency,
-    /// How often a leader sends AppendEntries when it has nothing new.
-    pub heartbeat: Span,
-    /// The most entries one AppendEntries carries.
-    pub max_batch: u32,
-    pub variant: RaftVariant,
-}
-
-impl Default for RaftConfig {
-    fn default() -> Self {
-        RaftConfig {
-            election_timeout: Latency {
-                min: Span::from_millis(150),
-                max: Span::from_millis(300),
-            },
-            heartbeat: Span::from_millis(50),
-            max_batch: 64,
-            variant: RaftVariant::Correct,
-        }
-    }
-}
-
-impl RaftConfig {
-    pub fn validate(&self) -> Result<(), ScenarioError> {
-        let e = &self.election_timeout;
-        if e.min.0 == 0 || e.min > e.max {
-            return Err(ScenarioError::new(
-                "election_timeout",
-                format!("needs 0 < min <= max, got min {} and max {}", e.min, e.max),
-            ));
-        }
-        if self.heartbeat.0 == 0 {
-            return Err(ScenarioError::new("heartbeat", "must be greater than zero"));
-        }
-        if self.heartbeat >= e.min {
-            return Err(ScenarioError::new(
-                "heartbeat",
-                format!(
-                    "must be shorter than the minimum election timeout ({}), or followers \
-                     will start elections against a healthy leader",
-                    e.min
-                ),
-            ));
-        }
-        if self.max_batch == 0 {
-            return Err(ScenarioError::new("max_batch", "must be at least 1"));
-        }
-        Ok(())
-    }
-}
+/// The election timing, batching and variant to run.
+pub type RaftConfig = ElectionConfig<RaftVariant>;
 
 fn op_wire_size(op: &Op) -> usize {
     1 + match op {
@@ -252,7 +200,7 @@ pub struct Raft {
 
 impl Raft {
     fn majority(&self) -> usize {
-        self.nodes / 2 + 1
+        crate::protocols::quorums::majority(self.nodes)
     }
 
     pub fn role(&self) -> Role {

@@ -279,3 +279,174 @@ fn follower_redirects_clients() {
         }
     )));
 }
+
+/// Each of Figure 3's five invariants, broken on purpose in a crafted
+/// cluster state: the checker names exactly that one.
+mod invariants_fire {
+    use super::*;
+    use crate::protocol::{Checker, Slot};
+    use checker::RaftChecker;
+
+    fn put(key: &str, value: &str) -> Entry {
+        Entry {
+            term: 1,
+            command: Arc::new(Command::Client {
+                request: RequestId(0),
+                op: Op::Put {
+                    key: key.into(),
+                    value: value.into(),
+                },
+            }),
+        }
+    }
+
+    /// Five servers with these logs, started, with nothing marked changed.
+    fn cluster(logs: [Vec<Entry>; 5]) -> Vec<Slot<Raft>> {
+        logs.into_iter()
+            .enumerate()
+            .map(|(i, log)| {
+                let (mut r, _) = server(i as u16, 1, log, RaftVariant::Correct);
+                settle(&mut r);
+                Slot::Up(r)
+            })
+            .collect()
+    }
+
+    /// Marks that no handler has changed anything yet.
+    fn settle(r: &mut Raft) {
+        r.changed_from = LogIndex::MAX;
+        r.commit_before = r.commit;
+        r.applied_before = r.applied;
+    }
+
+    fn node(nodes: &mut [Slot<Raft>], i: usize) -> &mut Raft {
+        match &mut nodes[i] {
+            Slot::Up(r) => r,
+            Slot::Down(_) => unreachable!("every crafted node is up"),
+        }
+    }
+
+    fn lead(r: &mut Raft, term: Term) {
+        r.role = Role::Leader;
+        r.term = term;
+    }
+
+    /// Checks every node in turn; the first violation's invariant name.
+    fn first_violation(checker: &mut RaftChecker, nodes: &[Slot<Raft>]) -> Option<&'static str> {
+        (0..nodes.len()).find_map(|i| {
+            checker
+                .check(nodes, NodeId(i as u16))
+                .err()
+                .map(|v| RaftChecker::INVARIANTS[v.invariant])
+        })
+    }
+
+    fn checker() -> RaftChecker {
+        <RaftChecker as Checker<Raft>>::new(5, &RaftConfig::default())
+    }
+
+    #[test]
+    fn two_leaders_in_one_term_break_election_safety() {
+        let mut nodes = cluster(Default::default());
+        lead(node(&mut nodes, 0), 2);
+        lead(node(&mut nodes, 3), 2);
+        assert_eq!(
+            first_violation(&mut checker(), &nodes),
+            Some("election safety")
+        );
+    }
+
+    #[test]
+    fn a_leader_dropping_its_own_entry_breaks_leader_append_only() {
+        let mut nodes = cluster([vec![entry(1), entry(1)], vec![], vec![], vec![], vec![]]);
+        lead(node(&mut nodes, 0), 1);
+        let mut c = checker();
+        assert_eq!(first_violation(&mut c, &nodes), None);
+        let leader = node(&mut nodes, 0);
+        leader.log.truncate(1);
+        leader.changed_from = 2;
+        assert_eq!(first_violation(&mut c, &nodes), Some("leader append-only"));
+    }
+
+    #[test]
+    fn one_index_and_term_with_two_commands_breaks_log_matching() {
+        let nodes = cluster([
+            vec![put("x", "1")],
+            vec![put("x", "2")],
+            vec![],
+            vec![],
+            vec![],
+        ]);
+        let mut c = checker();
+        for (i, slot) in nodes.iter().enumerate() {
+            let Slot::Up(r) = slot else { unreachable!() };
+            let mut r = r.clone();
+            r.changed_from = 1;
+            let mut one = nodes.clone();
+            one[i] = Slot::Up(r);
+            if let Err(v) = c.check(&one, NodeId(i as u16)) {
+                assert_eq!(RaftChecker::INVARIANTS[v.invariant], "log matching");
+                return;
+            }
+        }
+        panic!("log matching did not fire");
+    }
+
+    /// Committed means held by a majority in the leader's term, not a
+    /// commit index: n0's entry is on three of five logs when its commit
+    /// index moves, so it is committed, and n4 leading term 2 without it
+    /// breaks leader completeness. The same commit index over one log
+    /// commits nothing, and n4 may lead.
+    #[test]
+    fn a_leader_without_a_committed_entry_breaks_leader_completeness() {
+        for (holders, expected) in [(3, Some("leader completeness")), (1, None)] {
+            let logs: [Vec<Entry>; 5] = core::array::from_fn(|i| {
+                if i < holders {
+                    vec![put("x", "1")]
+                } else {
+                    vec![]
+                }
+            });
+            let mut nodes = cluster(logs);
+            lead(node(&mut nodes, 0), 1);
+            let mut c = checker();
+            assert_eq!(first_violation(&mut c, &nodes), None);
+            let n0 = node(&mut nodes, 0);
+            n0.commit = 1;
+            assert_eq!(first_violation(&mut c, &nodes), None);
+            settle(node(&mut nodes, 0));
+            lead(node(&mut nodes, 4), 2);
+            assert_eq!(
+                first_violation(&mut c, &nodes),
+                expected,
+                "{holders} holders"
+            );
+        }
+    }
+
+    /// The same log applied, two different key-value states: state machine
+    /// safety compares what the nodes hold, not the entries.
+    #[test]
+    fn different_applied_states_break_state_machine_safety() {
+        let mut nodes = cluster([
+            vec![put("x", "1")],
+            vec![put("x", "1")],
+            vec![],
+            vec![],
+            vec![],
+        ]);
+        for (i, value) in [(0, "1"), (1, "2")] {
+            let r = node(&mut nodes, i);
+            r.commit = 1;
+            r.applied = 1;
+            r.kv.insert("x".into(), value.into());
+        }
+        assert_eq!(
+            first_violation(&mut checker(), &nodes),
+            Some("state machine safety")
+        );
+        // The same state at the same index is fine.
+        node(&mut nodes, 1).kv.insert("x".into(), "1".into());
+        assert_eq!(first_violation(&mut checker(), &nodes), None);
+    }
+}

@@ -1,0 +1,74 @@
+//! The configuration shared by the protocols that elect a leader to run a
+//! replicated log (Raft, Multi-Paxos): election timing, batching, and which
+//! variant to run. One struct, so the defaults and the checks of a timing
+//! a person wrote are written once; each protocol names its own variants.
+
+use alloc::format;
+
+use serde::{Deserialize, Serialize};
+
+use crate::scenario::{Latency, ScenarioError};
+use crate::time::Span;
+
+/// A leader-based log's configuration; `V` is the protocol's variants.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ElectionConfig<V> {
+    /// Drawn anew each time the timer is reset.
+    pub election_timeout: Latency,
+    /// How often a leader speaks when it has nothing new (heartbeats,
+    /// resent accepts).
+    pub heartbeat: Span,
+    /// The most entries (commands) one message carries.
+    pub max_batch: u32,
+    pub variant: V,
+}
+
+impl<V: Default> Default for ElectionConfig<V> {
+    fn default() -> Self {
+        ElectionConfig {
+            election_timeout: Latency {
+                min: Span::from_millis(150),
+                max: Span::from_millis(300),
+            },
+            heartbeat: Span::from_millis(50),
+            max_batch: 64,
+            variant: V::default(),
+        }
+    }
+}
+
+impl<V> ElectionConfig<V> {
+    pub fn validate(&self) -> Result<(), ScenarioError> {
+        let e = &self.election_timeout;
+        if e.min.0 == 0 || e.min > e.max {
+            return Err(ScenarioError::new(
+                "election_timeout",
+                format!("needs 0 < min <= max, got min {} and max {}", e.min, e.max),
+            ));
+        }
+        if self.heartbeat.0 == 0 {
+            return Err(ScenarioError::new("heartbeat", "must be greater than zero"));
+        }
+        if self.heartbeat >= e.min {
+            return Err(ScenarioError::new(
+                "heartbeat",
+                format!(
+                    "must be shorter than the minimum election timeout ({}), or followers \
+                     will start elections against a healthy leader",
+                    e.min
+                ),
+            ));
+        }
+        if self.max_batch == 0 {
+            return Err(ScenarioError::new("max_batch", "must be at least 1"));
+        }
+        Ok(())
+    }
+
+    /// The timing a settings form edits: the timeout range and the
+    /// heartbeat.
+    pub fn timing_mut(&mut self) -> (&mut Latency, &mut Span) {
+        (&mut self.election_timeout, &mut self.heartbeat)
+    }
+}

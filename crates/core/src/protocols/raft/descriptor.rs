@@ -1,0 +1,74 @@
+//! Raft, as the registry lists it.
+
+use super::{Raft, RaftConfig, RaftVariant};
+use crate::explore::protocol::{new_search, NewSearch};
+use crate::registry::{
+    Broken, Capabilities, Clock, Column, Descriptor, ExplorePreset, Facts, Preset, Registered,
+    Variant, Words,
+};
+use crate::scenario::{in_protocol, Scenario, ScenarioError};
+
+impl Registered for Raft {
+    const DESCRIPTOR: Descriptor = Descriptor {
+        id: "raft",
+        facts: Facts::of::<Raft>(),
+        presets: &[Preset {
+            id: "raft",
+            label: "Raft",
+            board_title: "Raft",
+            nodes: 5,
+            config: || RaftConfig::default().into(),
+            claims: |_| false,
+        }],
+        can: Capabilities {
+            election: Some(|c| RaftConfig::of_mut(c).map(RaftConfig::timing_mut)),
+            broken: Some(Broken {
+                label: "Run the broken Raft that commits old-term entries by counting (Figure 8)",
+                get: |c| {
+                    RaftConfig::of(c).is_some_and(|r| r.variant == RaftVariant::CommitOldTermByCount)
+                },
+                set: |c, broken| {
+                    if let Some(r) = RaftConfig::of_mut(c) {
+                        r.variant = if broken {
+                            RaftVariant::CommitOldTermByCount
+                        } else {
+                            RaftVariant::Correct
+                        };
+                    }
+                },
+            }),
+            ..Capabilities::NONE
+        },
+        words: Words {
+            legend: "Follower ○, candidate ◇, leader ▢ (double outline). The label under a node is its role and term (t); squares are its last log entries, filled once committed.",
+            progress: "commit index",
+            log: "log length",
+            in_charge: "leader",
+            in_charge_clock: Clock::Term,
+            clock_prefix: "t",
+            decision: "entry",
+        },
+        board: &[
+            ("role", Column::Role),
+            ("term", Column::Term),
+            ("commit", Column::CommitIndex),
+            ("log", Column::LogLength),
+        ],
+        // An election, a leader and its first AppendEntries: 7,852 states;
+        // each more firing or message multiplies that.
+        explore: Some(&[ExplorePreset {
+            id: "raft",
+            label: "Raft (3 nodes)",
+            scenario: || Scenario::new(RaftConfig::default().into(), 3, 0),
+            max_timers: 2,
+            max_in_flight: 4,
+            first: false,
+        }]),
+    };
+
+    fn validate(config: &RaftConfig, _nodes: u16) -> Result<(), ScenarioError> {
+        config.validate().map_err(in_protocol)
+    }
+
+    const SEARCH: Option<NewSearch> = Some(new_search::<Raft>);
+}
