@@ -594,6 +594,18 @@ mod tests {
         assert_eq!(outcome.properties.len(), 5);
     }
 
+    /// Raft with a client write the explorer makes when it chooses: the
+    /// log holds a command, and every state keeps the five properties.
+    #[test]
+    fn raft_with_a_write_holds_within_its_default_bounds() {
+        let (outcome, _) = run(&request(target("raft-write")));
+        assert!(outcome.violation.is_none());
+        assert_eq!(
+            outcome.summary(),
+            "No violation in all 74,640 reachable states within these bounds."
+        );
+    }
+
     #[test]
     fn the_reference_model_has_288_states_at_3_rms() {
         let mut form = Form::for_target(Target::TwoPhaseModel);

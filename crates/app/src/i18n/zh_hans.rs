@@ -817,4 +817,5 @@ pub const TABLE: &[(&str, &str)] = &[
     ("log or file versions", "日志或文件版本"),
     ("term or token", "任期或令牌"),
     ("Raft (3 nodes)", "Raft（3 个节点）"),
+    ("Raft with a client write (3 nodes)", "Raft，带一次客户端写入（3 个节点）"),
 ];
