@@ -278,6 +278,24 @@ pub struct TimedAction {
     pub action: Action,
 }
 
+impl TimedAction {
+    /// A user's `put key=value` to `node` at `at`: the one request the
+    /// explorer presets make.
+    pub fn put(at: Time, node: NodeId, key: &str, value: &str) -> TimedAction {
+        TimedAction {
+            at,
+            action: Action::Request {
+                node,
+                client: None,
+                op: Op::Put {
+                    key: key.into(),
+                    value: value.into(),
+                },
+            },
+        }
+    }
+}
+
 /// Something a user does to the cluster.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]

@@ -10,11 +10,10 @@ use splitbrain_core::explore::two_phase::TwoPhaseSpec;
 use splitbrain_core::explore::{
     explore, explore_on, Model, Options, Report, Search, Stop, Verdict, Workers,
 };
-use splitbrain_core::protocol::Op;
 use splitbrain_core::protocols::commit::three_phase::{ThreePhase, ThreePhaseConfig};
 use splitbrain_core::protocols::paxos::{Paxos, PaxosConfig, PaxosVariant};
 use splitbrain_core::protocols::raft::{Raft, RaftConfig};
-use splitbrain_core::{Action, NodeId, ProtocolConfig, Scenario, Time, TimedAction};
+use splitbrain_core::{NodeId, ProtocolConfig, Scenario, Time, TimedAction};
 
 /// Real threads, as the command line runs them.
 struct Threads(usize);
@@ -209,17 +208,9 @@ fn protocols_agree_on_any_number_of_threads() {
 fn three_phase_counterexample_agrees_on_any_number_of_threads() {
     let config = ThreePhaseConfig::default();
     let mut scenario = Scenario::new(ProtocolConfig::ThreePhase(config.clone()), 3, 0);
-    scenario.actions.push(TimedAction {
-        at: Time::ZERO,
-        action: Action::Request {
-            node: NodeId(0),
-            client: None,
-            op: Op::Put {
-                key: "x".into(),
-                value: "1".into(),
-            },
-        },
-    });
+    scenario
+        .actions
+        .push(TimedAction::put(Time::ZERO, NodeId(0), "x", "1"));
     let model = ProtocolModel::<ThreePhase>::new(
         &scenario,
         config,

@@ -15,14 +15,15 @@
 //! counterexample replays in the simulator, while correct Raft takes the
 //! same schedule and breaks nothing.
 
-use splitbrain_core::explore::protocol::{to_scenario, Bounds, ProtocolModel, Step};
+mod common;
+
+use splitbrain_core::explore::protocol::{Bounds, ProtocolModel, Step};
 use splitbrain_core::explore::{explore, Model, Options, Strategy, Verdict};
 use splitbrain_core::protocol::{Checker, Protocol};
 use splitbrain_core::protocols::raft::{Raft, RaftConfig, RaftVariant};
 use splitbrain_core::registry::{self, Variant};
 use splitbrain_core::scenario::Scripted;
-use splitbrain_core::sim::Sim;
-use splitbrain_core::{Action, ProtocolConfig, RunOptions, Scenario};
+use splitbrain_core::{Action, ProtocolConfig, Scenario};
 
 fn model(bounds: Bounds) -> ProtocolModel<Raft> {
     let config = RaftConfig::default();
@@ -198,7 +199,7 @@ fn figure_8_breaks_raft_that_commits_old_terms_by_counting() {
         "state machine safety",
         "{message}"
     );
-    let replay = replays(&model, &scenario, &path, "state machine safety");
+    let replay = common::replays(&model, &scenario, &path, "state machine safety");
     assert!(
         replay.actions.is_empty(),
         "the write is made where the script makes it: {:?}",
@@ -270,31 +271,4 @@ fn raft_with_a_client_write_is_safe_within_small_bounds() {
     let n0 = last.nodes[0].up().expect("n0 runs");
     assert_eq!(n0.commit_index(), 2);
     assert_eq!(n0.kv().get("x").map(String::as_str), Some("1"));
-}
-
-/// Replays `path` as a scenario in the simulator: no violation before its
-/// last step, `invariant` broken at it.
-fn replays(
-    model: &ProtocolModel<Raft>,
-    base: &Scenario,
-    path: &[Step],
-    invariant: &str,
-) -> Scenario {
-    let scenario = to_scenario(model, base, path);
-    scenario.validate().expect("a valid scenario");
-    let json = serde_json::to_string(&scenario).unwrap();
-    let back: Scenario = serde_json::from_str(&json).unwrap();
-    assert_eq!(back, scenario, "round-trips through JSON");
-    let mut sim = Sim::new(&scenario, RunOptions::default());
-    while sim.script_position() < path.len() {
-        assert!(
-            sim.violation().is_none(),
-            "broke early, at script step {}",
-            sim.script_position()
-        );
-        assert!(sim.step());
-    }
-    let found = sim.violation().expect("the replay breaks the invariant");
-    assert_eq!(found.invariant, invariant);
-    scenario
 }

@@ -7,8 +7,7 @@ use crate::registry::{
     Variant, Words,
 };
 use crate::id::NodeId;
-use crate::protocol::Op;
-use crate::scenario::{in_protocol, Action, Scenario, ScenarioError, TimedAction};
+use crate::scenario::{in_protocol, Scenario, ScenarioError, TimedAction};
 use crate::time::{Span, Time};
 
 impl Registered for Raft {
@@ -99,16 +98,11 @@ fn one_write(variant: RaftVariant) -> Scenario {
         ..RaftConfig::default()
     };
     let mut s = Scenario::new(config.into(), 3, 0);
-    s.actions.push(TimedAction {
-        at: Time::ZERO + Span::from_millis(1),
-        action: Action::Request {
-            node: NodeId(0),
-            client: None,
-            op: Op::Put {
-                key: "x".into(),
-                value: "1".into(),
-            },
-        },
-    });
+    s.actions.push(TimedAction::put(
+        Time::ZERO + Span::from_millis(1),
+        NodeId(0),
+        "x",
+        "1",
+    ));
     s
 }
