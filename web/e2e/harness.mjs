@@ -2,7 +2,8 @@
 // opens the app at $SPLITBRAIN_URL and records what a test needs to assert
 // on: console errors, uncaught exceptions, failed requests (network errors
 // and HTTP statuses >= 400), and every request URL (so a test can check that
-// nothing leaves the page's origin).
+// nothing leaves the page's origin). Closing fails the test if the app
+// showed its fatal card (a panic or a wasm trap), whatever else passed.
 //
 // Run the tests with `cargo xtask test --only browser`: it builds the app,
 // serves dist/ on a free local port and sets SPLITBRAIN_URL. By hand:
@@ -153,11 +154,31 @@ export async function openApp({
       await page.screenshot({ path: file, fullPage: true });
       return file;
     },
+    /**
+     * The page's fatal message (its `#fatal` card: a panic, or a wasm trap
+     * such as an allocation failure), or null while the app runs.
+     */
+    async fatal() {
+      if (page.isClosed()) return null;
+      return page
+        .evaluate(() => {
+          const card = document.getElementById('fatal');
+          if (!card || card.hidden) return null;
+          return document.getElementById('fatal-message')?.textContent || 'the fatal card is shown';
+        })
+        .catch(() => null);
+    },
+    /** Closes the browser; fails if the app stopped with a fatal message. */
     async close() {
+      let fatal = null;
       try {
+        fatal = await this.fatal();
         await context.close();
       } finally {
         await rm(userDataDir, { recursive: true, force: true });
+      }
+      if (fatal && !this.fatalExpected) {
+        throw new Error(`the app stopped with a fatal error: ${fatal}`);
       }
     },
   };

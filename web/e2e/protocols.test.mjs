@@ -158,6 +158,8 @@ test('every protocol runs in the page, and every gallery entry loads', { timeout
       await until(page, (s) => s.protocol === id, id);
     }
     await page.getByRole('button', { name: 'Gallery' }).click();
+    // The gallery file is fetched the first time the gallery opens.
+    await page.locator('[data-gallery]').first().waitFor();
     const entries = await page.locator('[data-gallery]').evaluateAll((es) => es.map((e) => e.dataset.gallery));
     assert.ok(entries.length >= 10, `${entries.length} entries`);
     await page.getByRole('button', { name: 'Close' }).click();

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { openApp } from './harness.mjs';
-import { blur, setSpeed } from './steps.mjs';
+import { blur, cliHash, setSpeed } from './steps.mjs';
 
 function assertNoErrors(app) {
   assert.deepEqual(app.consoleErrors, [], 'console errors');
@@ -39,19 +39,6 @@ async function until(page, predicate, what, timeout = 30_000) {
   assert.fail(`timed out waiting for ${what}; last: ${JSON.stringify(last).slice(0, 600)}`);
 }
 
-/** The trace hash the CLI prints for scenario `json` run to `micros`. */
-function cliHash(json, micros, name) {
-  const file = join(TMP, `${name}.json`);
-  writeFileSync(file, json);
-  const run = spawnSync(
-    'cargo',
-    ['run', '--quiet', '--release', '-p', 'splitbrain-cli', '--', 'run', file, '--until', `${micros}us`],
-    { cwd: ROOT, encoding: 'utf8' },
-  );
-  const match = /^trace hash: ([0-9a-f]{16})$/m.exec(run.stdout ?? '');
-  assert.ok(match, `the CLI printed no hash: ${run.stdout} ${run.stderr}`);
-  return match[1];
-}
 
 /** Drags the scrubber to `micros` (a person's drag ends in this value). */
 async function scrubTo(page, micros) {
@@ -148,7 +135,10 @@ test('acting in the past starts a branch; the earlier branch can be returned to'
     const head = await travel(page);
 
     // Back to 2 s and crash a node there (select it, press C).
-    const past = await scrubTo(page, 2_000_000);
+    await scrubTo(page, 2_000_000);
+    // Filling the scrubber may have scrolled the cluster out of view.
+    await page.locator('#cluster').scrollIntoViewIfNeeded();
+    const past = await state(page);
     const victim = past.nodes.find((n) => n.up).id;
     const at = past.nodes[victim];
     await page.mouse.click(past.canvas.left + at.x, past.canvas.top + at.y);

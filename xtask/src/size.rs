@@ -8,7 +8,7 @@ use std::process::{Command, ExitCode, Stdio};
 use crate::util::{header, thousands, Result};
 use crate::web;
 
-/// Gzipped wasm + js must stay under this, what a page can load quickly
+/// The page's weight over time, and what it must get under to load quickly
 /// on a slow connection.
 ///
 /// 250 KiB was set when the page shipped Raft alone (it measured 247.3
@@ -40,9 +40,30 @@ use crate::web;
 /// per-protocol layer (110 KB, the handlers and checkers themselves).
 /// `twiggy top` on `target/wasm32-unknown-unknown/wasm-release/
 /// splitbrain-app.wasm` shows each `splitbrain_core::sim::` function once.
-pub const BUDGET_GZIP_BYTES: u64 = 560 * 1024;
+///
+/// What the page fetches before its first frame, gzipped: index.html,
+/// the css, the js and the page's wasm (`web/e2e/first-frame.test.mjs`
+/// counts the same files in a browser). Issue 14's target: 350 KB.
+/// `cargo xtask size` fails while the page is over it.
+///
+/// On 2026-12-03, counted this way: 685,475 B (wasm 665,502 B); with the
+/// Chinese text and gallery.json fetched on first use
+/// (`crates/app/src/web/fetch.rs`) 669,349 B (wasm 649,164 B).
+///
+/// Where the next bytes are: the consistency checker (`check::check`,
+/// `check::parse_with`: the history view's badges and Import, the CAP
+/// verdict, the test hook's `checkHistory`) is 46.7 KB of the page's
+/// gzipped wasm (650,082 B with it, 603,370 B with those four calls
+/// stubbed out, same build, 2026-12-03). It can run in a worker as the
+/// explorer does, the page posting the history and drawing the report.
+pub const FIRST_LOAD_TARGET: u64 = 350_000;
 
-// --- explorer ---
+/// What `cargo xtask test` holds the first load to while it is over its
+/// target: no growth. It is what the page weighed when the check was
+/// added, rounded up to the next 5 KB; lower it whenever bytes leave,
+/// never raise it (a feature that needs bytes makes room first).
+pub const FIRST_LOAD_CEILING: u64 = 675_000;
+
 /// The explorer's Web Worker (`explorer_worker*` in dist/): the core's
 /// explorer, the explorable protocols (Paxos, 3PC, Raft, the TwoPhase
 /// model) and JSON: 125.3 KiB on 2026-11-26. Fetched only when a search
@@ -50,100 +71,169 @@ pub const BUDGET_GZIP_BYTES: u64 = 560 * 1024;
 const WORKER_PREFIX: &str = "explorer_worker";
 pub const WORKER_BUDGET_GZIP_BYTES: u64 = 200 * 1024;
 
+/// When a file in dist/ is fetched.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Part {
+    /// Before the first frame: html, css, js, the page's wasm.
+    FirstLoad,
+    /// The explorer's worker, when a search starts.
+    Worker,
+    /// Data the page fetches on first use (the Chinese text, the gallery).
+    OnDemand,
+}
+
+/// Which part a file in dist/ belongs to, by its name.
+fn part(name: &str) -> Part {
+    let ext = name.rsplit('.').next().unwrap_or("");
+    if name.starts_with(WORKER_PREFIX) {
+        Part::Worker
+    } else if matches!(ext, "wasm" | "js" | "mjs" | "css" | "html") {
+        Part::FirstLoad
+    } else {
+        Part::OnDemand
+    }
+}
+
+/// Every file in dist/, raw and gzipped, by part.
+pub struct Sizes {
+    files: Vec<(String, Part, u64, u64)>,
+}
+
+impl Sizes {
+    fn total(&self, which: Part) -> (u64, u64) {
+        self.files
+            .iter()
+            .filter(|(_, p, _, _)| *p == which)
+            .fold((0, 0), |(r, g), (_, _, raw, gz)| (r + raw, g + gz))
+    }
+
+    /// The page's wasm alone, gzipped.
+    fn page_wasm(&self) -> u64 {
+        self.files
+            .iter()
+            .filter(|(n, p, _, _)| *p == Part::FirstLoad && n.ends_with(".wasm"))
+            .map(|(_, _, _, gz)| gz)
+            .sum()
+    }
+}
+
 pub fn run(args: &[String]) -> Result<ExitCode> {
     if !args.is_empty() {
         return Err("usage: cargo xtask size".to_owned());
     }
     header("trunk build --release");
     web::trunk_build()?;
+    header("size of the files in dist/");
+    Ok(match check_built() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(_) => ExitCode::FAILURE,
+    })
+}
 
-    header("size of the wasm and js in dist/");
-    let dist = web::dist_dir();
+/// Measures what the last build put in dist/, prints it, and fails when
+/// the page's first load or the worker is over its budget (`cargo xtask
+/// test` runs this after its Trunk build).
+pub fn check_built() -> Result<()> {
+    let sizes = measure(&web::dist_dir())?;
+    print(&sizes);
+    verdict(&sizes, FIRST_LOAD_TARGET)
+}
+
+/// What `cargo xtask test` runs after its Trunk build: the worker against
+/// its budget and the page against its no-growth ceiling.
+pub fn check_ceiling() -> Result<()> {
+    let sizes = measure(&web::dist_dir())?;
+    print(&sizes);
+    verdict(&sizes, FIRST_LOAD_CEILING)
+}
+
+fn measure(dist: &Path) -> Result<Sizes> {
+    let mut paths = Vec::new();
+    collect(dist, &mut paths)?;
+    paths.sort();
     let mut files = Vec::new();
-    collect(&dist, &mut files)?;
-    files.retain(|p| {
-        matches!(
-            p.extension().and_then(|e| e.to_str()),
-            Some("wasm" | "js" | "mjs")
-        )
-    });
-    files.sort();
-
-    let (mut raw_total, mut gzip_total) = (0, 0);
-    // --- explorer ---
-    // The explorer's worker is fetched only when a search starts, so it is
-    // not part of the page's download: counted apart, with its own budget.
-    let (mut worker_raw, mut worker_gzip) = (0, 0);
-    println!("{:<52} {:>12} {:>12}", "file", "raw (B)", "gzip -9 (B)");
-    for file in &files {
-        let raw = fs::metadata(file).map_err(|e| e.to_string())?.len();
-        let gzipped = gzip_size(file)?;
-        let is_worker = file
-            .file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| n.starts_with(WORKER_PREFIX));
-        if is_worker {
-            worker_raw += raw;
-            worker_gzip += gzipped;
-        } else {
-            raw_total += raw;
-            gzip_total += gzipped;
-        }
-        let name = file
-            .strip_prefix(&dist)
-            .unwrap_or(file)
+    for path in &paths {
+        let name = path
+            .strip_prefix(dist)
+            .unwrap_or(path)
             .display()
             .to_string();
-        println!(
-            "{name:<52} {:>12} {:>12}",
-            thousands(raw),
-            thousands(gzipped)
-        );
+        let raw = fs::metadata(path).map_err(|e| e.to_string())?.len();
+        files.push((name.clone(), part(&name), raw, gzip_size(path)?));
     }
-    if files.is_empty() {
-        println!(
-            "(no .wasm or .js in {}: is index.html still the placeholder?)",
+    if !files
+        .iter()
+        .any(|(n, p, _, _)| *p == Part::FirstLoad && n.ends_with(".wasm"))
+    {
+        return Err(format!(
+            "no page wasm in {}: did the Trunk build run?",
             dist.display()
-        );
+        ));
     }
-    println!(
-        "{:<52} {:>12} {:>12}",
-        "total (the page)",
-        thousands(raw_total),
-        thousands(gzip_total)
-    );
-    println!(
-        "{:<52} {:>12} {:>12}",
-        "explorer worker (loaded on demand)",
-        thousands(worker_raw),
-        thousands(worker_gzip)
-    );
+    Ok(Sizes { files })
+}
 
-    let worker_pass = worker_gzip <= WORKER_BUDGET_GZIP_BYTES;
+fn print(sizes: &Sizes) {
+    let row = |name: &str, raw: u64, gz: u64| {
+        println!("{name:<52} {:>12} {:>12}", thousands(raw), thousands(gz));
+    };
+    println!("{:<52} {:>12} {:>12}", "file", "raw (B)", "gzip -9 (B)");
+    for (title, which) in [
+        ("before the first frame", Part::FirstLoad),
+        ("explorer worker (when a search starts)", Part::Worker),
+        ("fetched on first use", Part::OnDemand),
+    ] {
+        println!("-- {title}");
+        for (name, _, raw, gz) in sizes.files.iter().filter(|(_, p, _, _)| *p == which) {
+            row(name, *raw, *gz);
+        }
+        let (raw, gz) = sizes.total(which);
+        row("   total", raw, gz);
+    }
     println!();
     println!(
-        "worker budget: {} B gzipped of {} B allowed ({:.1} KiB of {} KiB): {}",
-        thousands(worker_gzip),
-        thousands(WORKER_BUDGET_GZIP_BYTES),
-        worker_gzip as f64 / 1024.0,
-        WORKER_BUDGET_GZIP_BYTES / 1024,
-        if worker_pass { "PASS" } else { "FAIL" }
+        "page wasm: {} B gzipped; first load (html, css, js, wasm): {} B gzipped",
+        thousands(sizes.page_wasm()),
+        thousands(sizes.total(Part::FirstLoad).1)
     );
-    let pass = gzip_total <= BUDGET_GZIP_BYTES && worker_pass;
-    println!();
-    println!(
-        "size budget: {} B gzipped of {} B allowed ({:.1} KiB of {} KiB): {}",
-        thousands(gzip_total),
-        thousands(BUDGET_GZIP_BYTES),
-        gzip_total as f64 / 1024.0,
-        BUDGET_GZIP_BYTES / 1024,
-        if pass { "PASS" } else { "FAIL" }
+}
+
+fn verdict(sizes: &Sizes, first_load: u64) -> Result<()> {
+    let line = |what: &str, have: u64, budget: u64| {
+        let pass = have <= budget;
+        println!(
+            "{what}: {} B gzipped of {} B allowed ({:.1} KiB of {:.1} KiB): {}",
+            thousands(have),
+            thousands(budget),
+            have as f64 / 1024.0,
+            budget as f64 / 1024.0,
+            if pass { "PASS" } else { "FAIL" }
+        );
+        pass
+    };
+    let worker = line(
+        "worker budget",
+        sizes.total(Part::Worker).1,
+        WORKER_BUDGET_GZIP_BYTES,
     );
-    Ok(if pass {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    })
+    let page = line(
+        "first-load budget",
+        sizes.total(Part::FirstLoad).1,
+        first_load,
+    );
+    match (page, worker) {
+        (true, true) => Ok(()),
+        (false, _) => Err(format!(
+            "the page's first load is {} B gzipped, over its {} B budget",
+            thousands(sizes.total(Part::FirstLoad).1),
+            thousands(first_load)
+        )),
+        (true, false) => Err(format!(
+            "the explorer worker is {} B gzipped, over its {} B budget",
+            thousands(sizes.total(Part::Worker).1),
+            thousands(WORKER_BUDGET_GZIP_BYTES)
+        )),
+    }
 }
 
 /// All files under `dir`, skipping Trunk's hidden staging directory.
@@ -178,4 +268,24 @@ fn gzip_size(path: &Path) -> Result<u64> {
         return Err(format!("gzip failed on {}", path.display()));
     }
     Ok(output.stdout.len() as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_are_counted_where_they_are_fetched() {
+        assert_eq!(part("index.html"), Part::FirstLoad);
+        assert_eq!(part("app-935f4dd1804a2fc0.css"), Part::FirstLoad);
+        assert_eq!(part("splitbrain-app-714703d282a3e518.js"), Part::FirstLoad);
+        assert_eq!(
+            part("splitbrain-app-714703d282a3e518_bg.wasm"),
+            Part::FirstLoad
+        );
+        assert_eq!(part("explorer_worker_bg.wasm"), Part::Worker);
+        assert_eq!(part("explorer_worker_loader.js"), Part::Worker);
+        assert_eq!(part("zh-Hans.txt"), Part::OnDemand);
+        assert_eq!(part("gallery.json"), Part::OnDemand);
+    }
 }

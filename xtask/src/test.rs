@@ -156,7 +156,7 @@ pub fn run(args: &[String]) -> Result<ExitCode> {
 
     let mut report = Report {
         steps: Vec::new(),
-        total: 8,
+        total: 9,
     };
 
     // Release: the simulation seed sweeps are far too slow in debug builds.
@@ -248,7 +248,17 @@ pub fn run(args: &[String]) -> Result<ExitCode> {
         browser_skip.clone(),
         web::trunk_build,
     );
-    // --- docs ---
+    // What the build weighs: the page before its first frame against its
+    // no-growth ceiling, the explorer's worker against its budget.
+    let size_skip = match &browser_skip {
+        None if !built => Some("the Trunk build failed".to_owned()),
+        other => other.clone(),
+    };
+    report.step(
+        "size budgets (the page before its first frame, the worker)",
+        size_skip,
+        crate::size::check_ceiling,
+    );
     // The book is quick to build and the e2e tests open one of its pages.
     let book_skip = match &browser_skip {
         None if !built => Some("the Trunk build failed".to_owned()),

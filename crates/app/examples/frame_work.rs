@@ -6,8 +6,15 @@
 //! open), the history view's sync, check and picture, and the permalink.
 //! Prints percentiles; asserts nothing (the numbers depend on the machine).
 //!
-//! `cargo run --release -p splitbrain-app --example frame_work [frames] [--no-diagram]`
+//! With `--long`, instead: the default cluster at 1000x with steady
+//! requests, a frame's parts at 30 thousand and at 30 million events side
+//! by side (with the page's memory budget, measured by a counting
+//! allocator), to show that a frame costs the same however long the run.
+//!
+//! `cargo run --release -p splitbrain-app --example frame_work [frames] [--no-diagram] [--long]`
 
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use splitbrain_app::history::HistoryView;
@@ -16,6 +23,36 @@ use splitbrain_app::panel::Panel;
 use splitbrain_app::scene::Scene;
 use splitbrain_app::settings::Settings;
 use splitbrain_app::spacetime::{self, Colors, DiagramSpec};
+
+/// Counts the heap, for the model's memory budget as the page has it.
+struct Counting;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: every call goes straight to the system allocator; the counting
+// is an atomic add on the side.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        LIVE.fetch_add(layout.size(), Ordering::Relaxed);
+        System.alloc(layout)
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+        System.dealloc(ptr, layout)
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new: usize) -> *mut u8 {
+        LIVE.fetch_add(new, Ordering::Relaxed);
+        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+        System.realloc(ptr, layout, new)
+    }
+}
+
+#[global_allocator]
+static COUNTING: Counting = Counting;
+
+fn heap() -> usize {
+    LIVE.load(Ordering::Relaxed)
+}
 
 #[derive(Default)]
 struct Series {
@@ -36,6 +73,17 @@ impl Series {
         let out = f();
         self.ms.push(t.elapsed().as_secs_f64() * 1000.0);
         out
+    }
+
+    /// Mean and 95th percentile, in milliseconds.
+    fn summary(&self) -> (f64, f64) {
+        if self.ms.is_empty() {
+            return (0.0, 0.0);
+        }
+        let mut s = self.ms.clone();
+        s.sort_by(f64::total_cmp);
+        let p95 = s[((0.95 * s.len() as f64).ceil() as usize).clamp(1, s.len()) - 1];
+        (s.iter().sum::<f64>() / s.len() as f64, p95)
     }
 
     fn print(&self) {
@@ -70,7 +118,7 @@ fn in_flight(m: &Model) -> usize {
     n
 }
 
-fn measure(label: &str, m: &mut Model, frames: usize, diagram_open: bool) {
+fn measure(label: &str, m: &mut Model, frames: usize, diagram_open: bool) -> Vec<Series> {
     let mut frame = Series::new("model frame");
     let mut scene_s = Series::new("scene rebuild");
     let mut panel_s = Series::new("panel data (1/12)");
@@ -110,11 +158,14 @@ fn measure(label: &str, m: &mut Model, frames: usize, diagram_open: bool) {
                         marks: &view.markers,
                         pending: &pending,
                     };
-                    spacetime::svg(m.branch_events(), &spec).0.len()
+                    let fetched = m.diagram_events(spec.window);
+                    let stretch = fetched.stretch(m.travel().timeline.node_events());
+                    spacetime::svg(&stretch, &spec).0.len()
                 });
             }
         }
-        if i % 60 == 0 {
+        // As the page does: past the most actions a link carries, none.
+        if i % 60 == 0 && m.travel().timeline.actions().len() <= splitbrain_app::link::MAX_ACTIONS {
             link_s.time(|| m.link_text().len());
         }
     }
@@ -133,13 +184,63 @@ fn measure(label: &str, m: &mut Model, frames: usize, diagram_open: bool) {
         (m.sim().now() - start_time).0,
         wall,
         in_flight(m),
-        m.branch_events().len()
+        m.travel().timeline.head_len()
     );
-    for s in [
-        &frame, &scene_s, &panel_s, &travel_s, &diagram_s, &sync_s, &check_s, &picture_s, &link_s,
-    ] {
+    let all = vec![
+        frame, scene_s, panel_s, travel_s, diagram_s, sync_s, check_s, picture_s, link_s,
+    ];
+    for s in &all {
         s.print();
     }
+    all
+}
+
+/// The default cluster at 1000x with steady requests: a frame's parts at
+/// 30 thousand and at 30 million events, side by side.
+fn long_run(frames: usize) {
+    let mut m = Model::new(1);
+    m.clock = Some(clock);
+    m.heap = Some(heap);
+    m.update(Msg::ToggleSteadyLoad);
+    m.update(Msg::SetSpeed(1000.0));
+    // Natively every pointer is twice the size it is in wasm, and so is
+    // the simulation's own state: twice the page's default budget.
+    m.update(Msg::SetMemoryBudget(
+        2 * splitbrain_app::model::DEFAULT_BUDGET_MB,
+    ));
+    let mut at = Vec::new();
+    for target in [30_000u64, 30_000_000] {
+        let t = Instant::now();
+        while m.sim().trace().len() < target {
+            m.frame(16.7);
+            assert!(!m.budget().exhausted, "{:?}", m.budget());
+        }
+        println!(
+            "reached {} events in {:.1} s; heap {:.0} MB",
+            m.sim().trace().len(),
+            t.elapsed().as_secs_f64(),
+            heap() as f64 / 1e6
+        );
+        let label = format!("default run at {target} events, 1000x");
+        at.push(measure(&label, &mut m, frames, true));
+    }
+    println!("frame work, mean / p95 ms: at 30 thousand events | at 30 million events");
+    for (a, b) in at[0].iter().zip(&at[1]) {
+        let ((am, ap), (bm, bp)) = (a.summary(), b.summary());
+        println!(
+            "  {:<22} {am:>7.3} / {ap:>7.3}  |  {bm:>7.3} / {bp:>7.3}",
+            a.name
+        );
+    }
+    let b = m.budget();
+    println!(
+        "memory at the end: heap {:.0} MB (peak {:.0} MB) of a {} MB budget; {} chunks and {} snapshots let go",
+        b.heap_bytes as f64 / 1e6,
+        b.peak_heap_bytes as f64 / 1e6,
+        b.budget_mb,
+        b.shed_chunks,
+        b.shed_snapshots
+    );
 }
 
 fn history_step(
@@ -162,7 +263,7 @@ fn check_parts(m: &Model) {
     use splitbrain_core::check::{self, CheckOptions, History};
     let ops = m.sim().history();
     let mut convert = Series::new("history from ops");
-    let history = convert.time(|| History::from_client_ops(ops));
+    let history = convert.time(|| History::from_client_ops(&ops.to_vec()));
     let options = CheckOptions {
         max_steps: 10_000,
         ..CheckOptions::default()
@@ -188,6 +289,10 @@ fn main() {
         .skip(1)
         .find_map(|a| a.parse().ok())
         .unwrap_or(180);
+    if std::env::args().any(|a| a == "--long") {
+        long_run(frames);
+        return;
+    }
 
     let mut m = Model::new(1);
     m.clock = Some(clock);

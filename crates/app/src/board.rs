@@ -6,7 +6,7 @@
 
 use splitbrain_core::protocol::{NodeView, RoleKind};
 use splitbrain_core::registry::Column;
-use splitbrain_core::{Action, NodeId, Sim, Span};
+use splitbrain_core::{Action, NodeId, Sim, Span, TimedAction};
 
 use crate::protocols::ProtocolChoice;
 
@@ -78,7 +78,9 @@ pub struct Board {
 }
 
 impl Board {
-    pub fn of(sim: &Sim) -> Board {
+    /// `actions` is the run's action list (the timeline's: a cursor it
+    /// drives keeps none), where the user's votes are.
+    pub fn of(sim: &Sim, actions: &[TimedAction]) -> Board {
         let choice = crate::protocols::of(&sim.scenario().protocol);
         let protocol = choice.protocol;
         let now = sim.now();
@@ -99,7 +101,9 @@ impl Board {
                 let cells = protocol
                     .board
                     .iter()
-                    .map(|(_, column)| cell(sim, node, &view, *column, votes, in_doubt_for))
+                    .map(|(_, column)| {
+                        cell(sim, actions, node, &view, *column, votes, in_doubt_for)
+                    })
                     .collect();
                 BoardRow {
                     node,
@@ -107,7 +111,11 @@ impl Board {
                     role_label: view.role_label,
                     cells,
                     votes: votes && up,
-                    vote: if votes { known_vote(sim, node) } else { None },
+                    vote: if votes {
+                        known_vote(sim, actions, node)
+                    } else {
+                        None
+                    },
                     in_doubt_for,
                 }
             })
@@ -137,6 +145,7 @@ impl Board {
 /// What one column shows of `node`.
 fn cell(
     sim: &Sim,
+    actions: &[TimedAction],
     node: NodeId,
     view: &NodeView,
     column: Column,
@@ -154,7 +163,7 @@ fn cell(
             .log_tail
             .last()
             .map_or_else(dash, |e| format!("T{}", e.index)),
-        Column::Vote if votes => vote_text(sim, node),
+        Column::Vote if votes => vote_text(sim, actions, node),
         Column::Vote => dash(),
         Column::InDoubtFor => in_doubt_for.map_or_else(String::new, format_span),
         Column::Field(name) => sim
@@ -180,20 +189,16 @@ fn cell(
 
 /// The vote the user last chose for `node` in this run, read back from the
 /// run's recorded actions (where a replay reads it too).
-pub fn user_vote(sim: &Sim, node: NodeId) -> Option<bool> {
-    sim.scenario()
-        .actions
-        .iter()
-        .rev()
-        .find_map(|a| match a.action {
-            Action::Vote { node: n, yes } if n == node && a.at <= sim.now() => Some(yes),
-            _ => None,
-        })
+pub fn user_vote(sim: &Sim, actions: &[TimedAction], node: NodeId) -> Option<bool> {
+    actions.iter().rev().find_map(|a| match a.action {
+        Action::Vote { node: n, yes } if n == node && a.at <= sim.now() => Some(yes),
+        _ => None,
+    })
 }
 
 /// How `node` will vote, if that is certain.
-fn known_vote(sim: &Sim, node: NodeId) -> Option<bool> {
-    user_vote(sim, node).or_else(|| {
+fn known_vote(sim: &Sim, actions: &[TimedAction], node: NodeId) -> Option<bool> {
+    user_vote(sim, actions, node).or_else(|| {
         let policy = sim.scenario().protocol.vote_policy()?;
         if policy.always_no.contains(&node) {
             Some(false)
@@ -206,8 +211,8 @@ fn known_vote(sim: &Sim, node: NodeId) -> Option<bool> {
 }
 
 /// How `node` will vote: the user's choice, else the scenario's policy.
-fn vote_text(sim: &Sim, node: NodeId) -> String {
-    if let Some(yes) = user_vote(sim, node) {
+fn vote_text(sim: &Sim, actions: &[TimedAction], node: NodeId) -> String {
+    if let Some(yes) = user_vote(sim, actions, node) {
         return if yes {
             crate::i18n::t("yes (your choice)")
         } else {
@@ -256,7 +261,7 @@ mod tests {
             "../../../web/scenarios/two-phase-blocking.json"
         ));
         sim.run_until(Time(2_000_000), u64::MAX);
-        let board = Board::of(&sim);
+        let board = Board::of(&sim, &sim.scenario().actions);
         assert_eq!(board.title, "Transactions");
         let n1 = &board.rows[1];
         assert_eq!(n1.role_label, "in doubt");
@@ -266,7 +271,7 @@ mod tests {
         assert!(n1.votes && board.rows[0].cells[2] == "—");
         sim.run_until(Time(2_500_000), u64::MAX);
         assert_eq!(
-            Board::of(&sim).rows[1].in_doubt_for,
+            Board::of(&sim, &sim.scenario().actions).rows[1].in_doubt_for,
             Some(Span(2_390_000)),
             "live, not as of the node's last event"
         );
@@ -278,7 +283,7 @@ mod tests {
             "../../../web/scenarios/paxos-late-proposer.json"
         ));
         sim.run_until(Time(2_000_000), u64::MAX);
-        let board = Board::of(&sim);
+        let board = Board::of(&sim, &sim.scenario().actions);
         assert_eq!(board.columns, ["role", "promised", "accepted", "chosen"]);
         for row in &board.rows {
             assert!(row.cells[1].starts_with('b'), "{row:?}");

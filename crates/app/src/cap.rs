@@ -13,9 +13,10 @@ use std::collections::BTreeMap;
 
 use splitbrain_core::check::{self, CheckOptions, History, Verdict};
 use splitbrain_core::protocol::Op;
+use splitbrain_core::pvec::PVec;
 use splitbrain_core::sim::{ClientOp, OpResult};
 use splitbrain_core::version::{audit, KeyVersions, Versioning};
-use splitbrain_core::{Action, NodeId, Scenario, Sim, Time};
+use splitbrain_core::{Action, NodeId, Scenario, Sim, Time, TimedAction};
 
 /// The two halves of the comparison, as shipped (and in the gallery).
 pub const CAP_FILES: [&str; 2] = ["cap-raft-partition.json", "cap-quorum-partition.json"];
@@ -56,16 +57,14 @@ pub fn percent((ok, total): (usize, usize)) -> Option<f64> {
     (total > 0).then(|| ok as f64 * 100.0 / total as f64)
 }
 
-/// The scenario's first partition, as `(start, heal)`; an unhealed one
-/// (or one healing after `until`) ends at `until`.
-pub fn partition_window(scenario: &Scenario, until: Time) -> Option<(Time, Time)> {
-    let start = scenario
-        .actions
+/// The run's first partition among its `actions`, as `(start, heal)`; an
+/// unhealed one (or one healing after `until`) ends at `until`.
+pub fn partition_window(actions: &[TimedAction], until: Time) -> Option<(Time, Time)> {
+    let start = actions
         .iter()
         .find(|a| matches!(a.action, Action::Partition { .. }))?
         .at;
-    let end = scenario
-        .actions
+    let end = actions
         .iter()
         .find(|a| a.at >= start && matches!(a.action, Action::Heal))
         .map_or(until, |a| a.at.min(until));
@@ -73,7 +72,7 @@ pub fn partition_window(scenario: &Scenario, until: Time) -> Option<(Time, Time)
 }
 
 /// `(ok, total)` among requests invoked in `[from, to)` that have ended.
-pub fn availability(history: &[ClientOp], from: Time, to: Time) -> (usize, usize) {
+pub fn availability(history: &PVec<ClientOp>, from: Time, to: Time) -> (usize, usize) {
     let mut out = (0, 0);
     for o in history
         .iter()
@@ -92,18 +91,20 @@ pub fn versioning(scenario: &Scenario) -> Option<Versioning> {
     scenario.protocol.versioning()
 }
 
-/// Measures a run as it stands now. The linearizability check gets
-/// `check_steps` search steps (0 skips it: `Unknown`).
-pub fn measure(sim: &Sim, check_steps: u64) -> CapNumbers {
+/// Measures a run as it stands now; `actions` is its action list (a
+/// timeline's, whose cursor keeps none; else the scenario's). The
+/// linearizability check gets `check_steps` search steps (0 skips it:
+/// `Unknown`).
+pub fn measure(sim: &Sim, actions: &[TimedAction], check_steps: u64) -> CapNumbers {
     let now = sim.now();
     let history = sim.history();
-    let window = partition_window(sim.scenario(), now).filter(|(from, _)| *from <= now);
+    let window = partition_window(actions, now).filter(|(from, _)| *from <= now);
     let during = window.map_or((0, 0), |(from, to)| availability(history, from, to));
     let consistency = versioning(sim.scenario()).map(|mode| {
         let surviving: Vec<KeyVersions> = (0..sim.node_count())
             .flat_map(|n| sim.stored_versions(NodeId(n as u16)))
             .collect();
-        let a = audit(history, &surviving, mode);
+        let a = audit(&history.to_vec(), &surviving, mode);
         Consistency {
             reads: a.reads,
             stale: a.stale.len(),
@@ -119,7 +120,7 @@ pub fn measure(sim: &Sim, check_steps: u64) -> CapNumbers {
             max_steps: check_steps,
             ..CheckOptions::default()
         };
-        check::check(&History::from_client_ops(history), &options)
+        check::check(&History::from_client_ops(&history.to_vec()), &options)
             .linearizable
             .verdict
     };
@@ -164,7 +165,7 @@ pub fn counterpart(scenario: &Scenario) -> Option<Scenario> {
 /// answered and, for a successful read, whether it was stale: whether
 /// some write to the key completed before the read began and the read
 /// returned nothing that supersedes it (the audit's definition).
-pub fn read_note(history: &[ClientOp], i: usize, mode: Versioning) -> Option<String> {
+pub fn read_note(history: &PVec<ClientOp>, i: usize, mode: Versioning) -> Option<String> {
     let op = history.get(i)?;
     let d = op.detail.as_ref()?;
     let names = |ns: &[NodeId]| -> String {
@@ -251,6 +252,11 @@ mod tests {
         sim
     }
 
+    fn measure_run(name: &str, until: Time, check_steps: u64) -> CapNumbers {
+        let sim = run(name, until);
+        measure(&sim, &sim.scenario().actions, check_steps)
+    }
+
     #[test]
     fn the_two_cap_scenarios_point_at_each_other() {
         let raft = shipped(CAP_FILES[0]).unwrap();
@@ -266,8 +272,8 @@ mod tests {
     #[test]
     fn raft_is_less_available_during_the_partition_and_the_store_less_consistent() {
         let t = secs(16);
-        let raft = measure(&run(CAP_FILES[0], t), CHECK_STEPS);
-        let store = measure(&run(CAP_FILES[1], t), CHECK_STEPS);
+        let raft = measure_run(CAP_FILES[0], t, CHECK_STEPS);
+        let store = measure_run(CAP_FILES[1], t, CHECK_STEPS);
         assert_eq!(raft.window, Some((secs(2), secs(12))));
         let (r, s) = (
             percent(raft.during).unwrap(),
@@ -292,8 +298,8 @@ mod tests {
     fn at_the_gallery_moment_raft_already_shows_lost_availability() {
         // The gallery entries open at 7 s: the panel must already tell
         // the two sides apart there.
-        let raft = measure(&run(CAP_FILES[0], secs(7)), 0);
-        let store = measure(&run(CAP_FILES[1], secs(7)), 0);
+        let raft = measure_run(CAP_FILES[0], secs(7), 0);
+        let store = measure_run(CAP_FILES[1], secs(7), 0);
         let (r, s) = (
             percent(raft.during).unwrap(),
             percent(store.during).unwrap(),
@@ -302,13 +308,29 @@ mod tests {
         assert!(r < s, "raft {r} store {s}");
     }
 
+    /// The page's run is a timeline's cursor, which keeps no action list:
+    /// the partition is found in the timeline's.
+    #[test]
+    fn a_timeline_s_cursor_finds_its_partition_in_the_timeline_s_actions() {
+        use splitbrain_core::timeline::{Timeline, DEFAULT_INTERVAL};
+        let s = shipped(CAP_FILES[0]).unwrap();
+        let mut cursor = build(&s, RunOptions::default()).unwrap();
+        let mut tl = Timeline::new(&mut cursor, DEFAULT_INTERVAL);
+        tl.advance(&mut cursor, secs(7), u64::MAX);
+        assert!(cursor.scenario().actions.is_empty());
+        assert_eq!(measure(&cursor, &cursor.scenario().actions, 0).window, None);
+        let n = measure(&cursor, tl.actions(), 0);
+        assert_eq!(n.window, Some((secs(2), secs(7))));
+        assert_eq!(n.during, measure_run(CAP_FILES[0], secs(7), 0).during);
+    }
+
     #[test]
     fn before_the_partition_there_is_no_window_yet() {
-        let n = measure(&run(CAP_FILES[1], secs(1)), 0);
+        let n = measure_run(CAP_FILES[1], secs(1), 0);
         assert_eq!(n.window, None);
         assert_eq!(n.during, (0, 0));
         assert_eq!(n.linearizable, Verdict::Unknown);
-        let n = measure(&run(CAP_FILES[1], secs(5)), 0);
+        let n = measure_run(CAP_FILES[1], secs(5), 0);
         assert_eq!(n.window, Some((secs(2), secs(5))));
     }
 
@@ -325,7 +347,9 @@ mod tests {
             .values()
             .any(|n| n.contains("replicas that answered: n")));
         // Agrees with the core's audit on how many reads were stale.
-        let a = measure(&sim, 0).consistency.unwrap();
+        let a = measure(&sim, &sim.scenario().actions, 0)
+            .consistency
+            .unwrap();
         assert_eq!(stale, a.stale);
         // Raft keeps no versions: no notes.
         let mut none = BTreeMap::new();

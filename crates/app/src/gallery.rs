@@ -1,12 +1,23 @@
-//! The gallery as the page carries it: `web/scenarios/gallery.json` and
-//! every scenario file it names, compiled in, so an entry loads without a
-//! request to the server.
+//! The gallery as the page has it: `web/scenarios/gallery.json` (the
+//! entries, their texts and tours), fetched on first use (`web/fetch.rs`:
+//! opening the gallery or an entry) so that the first load does not carry
+//! it, and every scenario file it names, compiled in, so that the CAP and
+//! PACELC panels can recognise and run their pairs without a request.
+//! Natively the gallery file is compiled in too.
+
+use std::sync::OnceLock;
 
 use splitbrain_core::gallery::{Gallery, GalleryEntry};
 use splitbrain_core::Scenario;
 
-/// The gallery file, as shipped.
+/// The gallery file's name next to the page.
+pub const GALLERY_FILE: &str = "gallery.json";
+
+/// The gallery file, as shipped, where there is no server to fetch it from.
+#[cfg(not(target_arch = "wasm32"))]
 pub const GALLERY_JSON: &str = include_str!("../../../web/scenarios/gallery.json");
+
+static GALLERY: OnceLock<Gallery> = OnceLock::new();
 
 /// The scenario files the gallery names. A test checks that none is
 /// missing.
@@ -104,13 +115,38 @@ pub const FILES: &[(&str, &str)] = &[
     ),
 ];
 
-/// The parsed gallery. An unreadable file gives an empty gallery rather
-/// than a broken page; the test below keeps that from shipping.
-pub fn gallery() -> Gallery {
-    serde_json::from_str(GALLERY_JSON).unwrap_or(Gallery {
-        about: String::new(),
-        entries: Vec::new(),
-    })
+/// The parsed gallery, once at hand (natively: always). An unreadable
+/// file gives an empty gallery rather than a broken page; the test below
+/// keeps that from shipping.
+pub fn gallery() -> Option<&'static Gallery> {
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        Some(GALLERY.get_or_init(|| {
+            parse(GALLERY_JSON).unwrap_or(Gallery {
+                about: String::new(),
+                entries: Vec::new(),
+            })
+        }))
+    }
+    #[cfg(target_arch = "wasm32")]
+    {
+        GALLERY.get()
+    }
+}
+
+/// Whether the gallery is at hand; the page fetches it first.
+pub fn ready() -> bool {
+    gallery().is_some()
+}
+
+fn parse(text: &str) -> Result<Gallery, String> {
+    serde_json::from_str(text).map_err(|e| format!("{GALLERY_FILE}: {e}"))
+}
+
+/// Installs the gallery file's text, fetched by the page.
+pub fn install(text: String) -> Result<(), String> {
+    let _ = GALLERY.set(parse(&text)?);
+    Ok(())
 }
 
 // --- i18n ---
@@ -134,9 +170,11 @@ pub fn file(name: &str) -> Option<&'static str> {
 /// An entry by id, with its scenario.
 pub fn entry(id: &str) -> Result<(GalleryEntry, Scenario), String> {
     let entry = gallery()
+        .ok_or_else(|| "The gallery has not loaded yet.".to_owned())?
         .entries
-        .into_iter()
+        .iter()
         .find(|e| e.id == id)
+        .cloned()
         .ok_or_else(|| format!("No gallery entry is called \u{201c}{id}\u{201d}."))?;
     let text = file(&entry.scenario)
         .ok_or_else(|| format!("The page does not carry {}.", entry.scenario))?;
@@ -163,7 +201,7 @@ mod tests {
     #[test]
     fn chinese_texts_show_in_chinese_and_are_never_empty() {
         use crate::i18n::{self, Lang};
-        let gallery = gallery();
+        let gallery = gallery().expect("compiled in natively");
         let translated: Vec<_> = gallery
             .entries
             .iter()

@@ -16,6 +16,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use splitbrain_core::check::{self, CheckOptions, History, OpMark, Report, TimeBase, Verdict};
+use splitbrain_core::pvec::PVec;
 use splitbrain_core::sim::{ClientOp, OpResult};
 use splitbrain_core::{NodeId, Time};
 
@@ -42,6 +43,11 @@ pub const IMPORT_STEPS: u64 = 2_000_000;
 pub const LIVE_CHECK_LIMIT: usize = 10_000;
 /// The most bars one picture draws.
 pub const MAX_BARS: usize = 8_000;
+/// Operations of a live run the view keeps, the most recent ones: past
+/// twice this many, the older half is let go, so a run of hours costs a
+/// frame what a run of minutes does. (More than [`LIVE_CHECK_LIMIT`]: a
+/// history still checked live is never cut.)
+pub const LIVE_KEEP: usize = 20_000;
 /// Operations of one lane that overlap in time are stacked on up to this
 /// many tracks; more overlap the last track.
 pub const MAX_TRACKS: usize = 3;
@@ -278,6 +284,9 @@ impl Picture {
 pub struct HistoryView {
     pub source: Source,
     ops: Vec<ViewOp>,
+    /// Live: the index in the run's history of `ops[0]` (older operations
+    /// were let go, see [`LIVE_KEEP`]).
+    offset: usize,
     lanes: BTreeSet<u64>,
     /// Live: every operation before this index has completed, so syncing
     /// starts here.
@@ -343,6 +352,7 @@ impl HistoryView {
         HistoryView {
             source: Source::Live,
             ops: Vec::new(),
+            offset: 0,
             lanes: BTreeSet::new(),
             settled: 0,
             run: None,
@@ -387,6 +397,7 @@ impl HistoryView {
 
     fn clear(&mut self) {
         self.ops.clear();
+        self.offset = 0;
         self.lanes.clear();
         self.settled = 0;
         self.report = None;
@@ -415,17 +426,22 @@ impl HistoryView {
     /// `run` identifies the run: a new one starts the view afresh. Does
     /// nothing while an imported history is shown. Returns whether
     /// anything changed.
-    pub fn sync_live(&mut self, run: u64, history: &[ClientOp]) -> bool {
+    pub fn sync_live(&mut self, run: u64, history: &PVec<ClientOp>) -> bool {
         if !self.is_live() {
             return false;
         }
-        if self.run != Some(run) || history.len() < self.ops.len() {
+        if self.run != Some(run) || history.len() < self.offset + self.ops.len() {
             self.clear();
             self.run = Some(run);
         }
+        if self.ops.is_empty() && history.len() > self.offset + 2 * LIVE_KEEP {
+            // Opened on a long run: start from its recent operations.
+            self.offset = history.len() - LIVE_KEEP;
+        }
         let mut changed = false;
-        for (i, c) in history.iter().enumerate().skip(self.settled) {
-            match self.ops.get_mut(i) {
+        let from = self.offset + self.settled;
+        for (i, c) in (from..).zip(history.range(from..history.len())) {
+            match self.ops.get_mut(i - self.offset) {
                 // Only the outcome of a pending operation can change; a
                 // label is built only when it did, so a frame that finds
                 // nothing new allocates nothing.
@@ -450,10 +466,27 @@ impl HistoryView {
         {
             self.settled += 1;
         }
+        let old = self.ops.len().saturating_sub(LIVE_KEEP).min(self.settled);
+        if self.ops.len() > 2 * LIVE_KEEP && old > 0 {
+            self.ops.drain(..old);
+            self.offset += old;
+            self.settled -= old;
+            self.focused = None;
+            self.marks.clear();
+            let offset = self.offset;
+            self.notes.retain(|i, _| *i >= offset);
+            changed = true;
+        }
         if changed {
             self.changes += 1;
         }
         changed
+    }
+
+    /// Operations of a live run that were let go (the view shows the
+    /// rest, see [`LIVE_KEEP`]).
+    pub fn let_go(&self) -> usize {
+        self.offset
     }
 
     /// Shows an imported history and checks it at once (with
@@ -521,7 +554,7 @@ impl HistoryView {
 
     /// Checks a live run's history (the same operations [`Self::sync_live`]
     /// saw) with [`LIVE_STEPS`].
-    pub fn check_live(&mut self, history: &[ClientOp], now_ms: f64) {
+    pub fn check_live(&mut self, history: &PVec<ClientOp>, now_ms: f64) {
         self.last_check_ms = Some(now_ms);
         self.checked_changes = Some(self.changes);
         if !self.is_live() {
@@ -542,7 +575,7 @@ impl HistoryView {
             max_steps: self.live_steps,
             ..CheckOptions::default()
         };
-        self.run_check(History::from_client_ops(history), &options);
+        self.run_check(History::from_client_ops(&history.to_vec()), &options);
     }
 
     fn run_check(&mut self, history: History, options: &CheckOptions) {
@@ -554,10 +587,10 @@ impl HistoryView {
     }
 
     /// The history to export: the imported one, or the live run's.
-    pub fn export_edn(&self, live: &[ClientOp]) -> String {
+    pub fn export_edn(&self, live: &PVec<ClientOp>) -> String {
         match &self.imported {
             Some(h) => check::to_edn(h),
-            None => check::to_edn(&History::from_client_ops(live)),
+            None => check::to_edn(&History::from_client_ops(&live.to_vec())),
         }
     }
 
@@ -832,7 +865,7 @@ impl HistoryView {
             }
         }
         // --- ring view and CAP ---
-        if let Some(note) = self.notes.get(&op) {
+        if let Some(note) = self.notes.get(&(op + self.offset)) {
             s.push_str(note);
         }
         s
@@ -1133,6 +1166,10 @@ mod tests {
         }
     }
 
+    fn ops(list: &[ClientOp]) -> PVec<ClientOp> {
+        list.iter().cloned().collect()
+    }
+
     fn put(v: &str) -> Op {
         Op::Put {
             key: "x".into(),
@@ -1171,7 +1208,7 @@ mod tests {
         let mut v = HistoryView::new();
         let mut run = linearizable_run();
         run.push(op(1000, 50, None, get()));
-        assert!(v.sync_live(1, &run));
+        assert!(v.sync_live(1, &ops(&run)));
         assert_eq!(v.lane_count(), 3);
         let p = v.picture(462.0, 118.0, Some(100));
         let labels: Vec<&str> = p.lanes.iter().map(|l| l.label.as_str()).collect();
@@ -1195,11 +1232,11 @@ mod tests {
     fn syncing_updates_pending_operations_and_a_new_run_starts_afresh() {
         let mut v = HistoryView::new();
         let mut run = vec![op(0, 10, None, put("1"))];
-        v.sync_live(1, &run);
+        v.sync_live(1, &ops(&run));
         assert_eq!(v.ops()[0].shown, Shown::Pending);
-        assert!(!v.sync_live(1, &run), "nothing changed");
+        assert!(!v.sync_live(1, &ops(&run)), "nothing changed");
         run[0].result = Some((Time(30), OpResult::Unknown));
-        assert!(v.sync_live(1, &run));
+        assert!(v.sync_live(1, &ops(&run)));
         assert_eq!(v.ops()[0].shown, Shown::Unknown);
         assert_eq!(v.ops()[0].complete, Some(30));
         run.push(op(
@@ -1213,10 +1250,10 @@ mod tests {
             )),
             get(),
         ));
-        v.sync_live(1, &run);
+        v.sync_live(1, &ops(&run));
         assert_eq!(v.ops()[1].shown, Shown::Fail);
         assert!(v.ops()[1].label.contains("n1 is down"));
-        v.sync_live(2, &run[..1]);
+        v.sync_live(2, &ops(&run[..1]));
         assert_eq!(v.ops().len(), 1, "a new run");
     }
 
@@ -1224,13 +1261,13 @@ mod tests {
     fn checks_are_throttled_and_only_when_the_history_changed() {
         let mut v = HistoryView::new();
         let run = linearizable_run();
-        v.sync_live(1, &run);
+        v.sync_live(1, &ops(&run));
         assert!(v.check_due(0.0));
-        v.check_live(&run, 0.0);
+        v.check_live(&ops(&run), 0.0);
         assert!(!v.check_due(10_000.0), "nothing new");
         let mut more = run.clone();
         more.push(op(0, 50, Some((60, ok(None))), put("2")));
-        v.sync_live(1, &more);
+        v.sync_live(1, &ops(&more));
         assert!(!v.check_due(CHECK_EVERY_MS - 1.0), "too soon");
         assert!(v.check_due(CHECK_EVERY_MS));
         // A slow check spaces out the next one and shrinks its budget; fast
@@ -1251,10 +1288,10 @@ mod tests {
     fn a_linearizable_run_has_every_badge_holding() {
         let mut v = HistoryView::new();
         let run = linearizable_run();
-        v.sync_live(1, &run);
+        v.sync_live(1, &ops(&run));
         let before = v.badges();
         assert!(before.iter().all(|b| b.verdict == Verdict::Unknown));
-        v.check_live(&run, 0.0);
+        v.check_live(&ops(&run), 0.0);
         let badges = v.badges();
         assert_eq!(badges.len(), 5);
         assert_eq!(badges[0].property, Property::Linearizable);
@@ -1271,8 +1308,8 @@ mod tests {
             op(0, 10, Some((20, ok(None))), put("1")),
             op(1, 30, Some((40, ok(None))), get()),
         ];
-        v.sync_live(1, &run);
-        v.check_live(&run, 0.0);
+        v.sync_live(1, &ops(&run));
+        v.check_live(&ops(&run), 0.0);
         let lin = &v.badges()[0];
         assert_eq!(lin.verdict, Verdict::Violated);
         assert_eq!(v.offending(Property::Linearizable), vec![1]);
@@ -1311,9 +1348,9 @@ mod tests {
         assert_eq!(p.bars.len(), 2);
         assert!(p.now_x.is_none());
         // A live sync does not touch it; going back to live does.
-        assert!(!v.sync_live(1, &linearizable_run()));
+        assert!(!v.sync_live(1, &ops(&linearizable_run())));
         v.show_live();
-        assert!(v.sync_live(1, &linearizable_run()));
+        assert!(v.sync_live(1, &ops(&linearizable_run())));
         assert_eq!(v.lane_count(), 2);
         assert_eq!(v.lane_label(0), "c0");
     }
@@ -1346,7 +1383,7 @@ mod tests {
         let run: Vec<ClientOp> = (0..5000)
             .map(|i| op(0, i * 10, Some((i * 10 + 5, ok(None))), put("1")))
             .collect();
-        v.sync_live(1, &run);
+        v.sync_live(1, &ops(&run));
         let p = v.picture(LABEL_WIDTH + 310.0, 100.0, Some(50_000));
         assert!(p.bars.len() <= 320, "{} bars", p.bars.len());
         assert_eq!(p.bars.len() + p.thinned, 5000);
@@ -1372,7 +1409,7 @@ mod tests {
             op(1000, 20, Some((60, ok(None))), put("2")),
             op(1000, 70, Some((80, ok(None))), put("3")),
         ];
-        v.sync_live(1, &run);
+        v.sync_live(1, &ops(&run));
         let p = v.picture(452.0, 118.0, Some(100));
         let y: Vec<f64> = p.bars.iter().map(|b| b.y).collect();
         assert!(y[1] > y[0], "the second overlaps the first: {y:?}");
@@ -1383,7 +1420,7 @@ mod tests {
     fn the_picture_finds_the_operation_under_the_pointer_and_the_keyboard_walks_them() {
         let mut v = HistoryView::new();
         let run = linearizable_run();
-        v.sync_live(1, &run);
+        v.sync_live(1, &ops(&run));
         let p = v.picture(452.0, 118.0, Some(100));
         let b = p.bars[1];
         assert_eq!(p.op_at(b.x + b.w / 2.0, b.y + b.h / 2.0), Some(1));
@@ -1398,7 +1435,7 @@ mod tests {
     fn an_operation_is_served_by_the_node_asked_and_the_one_that_answered() {
         let mut v = HistoryView::new();
         let run = linearizable_run();
-        v.sync_live(1, &run);
+        v.sync_live(1, &ops(&run));
         let s = v.served(0).unwrap();
         assert_eq!(s.nodes, vec![NodeId(1), NodeId(0)]);
         assert!(s.covers(NodeId(0), Time(15)));
@@ -1415,8 +1452,8 @@ mod tests {
         let run: Vec<ClientOp> = (0..LIVE_CHECK_LIMIT as u64 + 1)
             .map(|i| op(0, i * 10, Some((i * 10 + 5, ok(None))), put("1")))
             .collect();
-        v.sync_live(1, &run);
-        v.check_live(&run, 0.0);
+        v.sync_live(1, &ops(&run));
+        v.check_live(&ops(&run), 0.0);
         let b = &v.badges()[0];
         assert_eq!(b.verdict, Verdict::Unknown);
         assert!(b.detail.contains("too many to check live"), "{}", b.detail);
@@ -1425,7 +1462,7 @@ mod tests {
     #[test]
     fn the_live_history_exports_as_edn_that_reads_back() {
         let v = HistoryView::new();
-        let edn = v.export_edn(&linearizable_run());
+        let edn = v.export_edn(&ops(&linearizable_run()));
         let back = check::parse(&edn, None).unwrap();
         assert_eq!(back.ops.len(), 2);
         assert!(edn.contains(":type :invoke"));

@@ -11,13 +11,17 @@
 //! single-threaded. The web layer sets it at start (link, else local
 //! storage, else the browser's language) and on [`crate::model::Msg::SetLanguage`];
 //! a native test thread starts in English.
+//!
+//! The Chinese text is data, not code: `crates/app/assets/zh-Hans.txt`
+//! (English, a tab, Chinese; one entry a line). Natively it is compiled in;
+//! the page fetches it only when it speaks Chinese (`web/lang.rs`), so
+//! the first load of an English page does not carry it. Until it arrives
+//! the page speaks English, and [`ready`] says so.
 
 use std::cell::Cell;
 use std::collections::HashMap;
 use std::fmt::Display;
 use std::sync::OnceLock;
-
-mod zh_hans;
 
 /// A language the interface speaks.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -94,16 +98,82 @@ pub fn set(lang: Lang) {
     CURRENT.with(|c| c.set(lang));
 }
 
-fn zh_table() -> &'static HashMap<&'static str, &'static str> {
-    static TABLE: OnceLock<HashMap<&'static str, &'static str>> = OnceLock::new();
-    TABLE.get_or_init(|| zh_hans::TABLE.iter().copied().collect())
+/// The Simplified Chinese text file, as shipped next to the page.
+pub const ZH_HANS_FILE: &str = "zh-Hans.txt";
+
+/// The file's text, compiled in where there is no server to fetch it from.
+#[cfg(not(target_arch = "wasm32"))]
+const ZH_HANS_TEXT: &str = include_str!("../assets/zh-Hans.txt");
+
+static ZH_TABLE: OnceLock<HashMap<&'static str, &'static str>> = OnceLock::new();
+
+fn zh_table() -> Option<&'static HashMap<&'static str, &'static str>> {
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        // The shipped file parses (`the_table_is_well_formed`); a broken
+        // one would fail that test rather than this lookup.
+        Some(ZH_TABLE.get_or_init(|| parse_table(ZH_HANS_TEXT).unwrap_or_default()))
+    }
+    #[cfg(target_arch = "wasm32")]
+    {
+        ZH_TABLE.get()
+    }
+}
+
+/// Reads a text file in the format of `zh-Hans.txt`: one `english\tchinese`
+/// entry a line, `#` comment lines and blank lines skipped. Spaces at the
+/// ends of either side are part of the text. An error names the line.
+pub fn parse_table(text: &'static str) -> Result<HashMap<&'static str, &'static str>, String> {
+    let mut table = HashMap::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let mut parts = line.split('\t');
+        match (parts.next(), parts.next(), parts.next()) {
+            (Some(en), Some(zh), None) if !en.is_empty() && !zh.trim().is_empty() => {
+                if table.insert(en, zh).is_some() {
+                    return Err(format!("line {}: {en:?} is in the table twice", i + 1));
+                }
+            }
+            _ => {
+                return Err(format!(
+                    "line {}: expected the English text, one tab and the translation",
+                    i + 1
+                ))
+            }
+        }
+    }
+    Ok(table)
+}
+
+/// Installs `lang`'s text, fetched by the page. The text lives as long as
+/// the page (it is leaked once: one language file per page load).
+pub fn install(lang: Lang, text: String) -> Result<(), String> {
+    match lang {
+        Lang::En => Ok(()),
+        Lang::ZhHans => {
+            let table = parse_table(Box::leak(text.into_boxed_str()))?;
+            let _ = ZH_TABLE.set(table);
+            Ok(())
+        }
+    }
+}
+
+/// Whether `lang`'s text is at hand (English always; Chinese once
+/// installed, or natively). Until it is, [`t`] answers in English.
+pub fn ready(lang: Lang) -> bool {
+    match lang {
+        Lang::En => true,
+        Lang::ZhHans => zh_table().is_some(),
+    }
 }
 
 /// The translation of `english` into `lang`, if the table has one.
 pub fn lookup(lang: Lang, english: &str) -> Option<&'static str> {
     match lang {
         Lang::En => None,
-        Lang::ZhHans => zh_table().get(english).copied(),
+        Lang::ZhHans => zh_table()?.get(english).copied(),
     }
 }
 

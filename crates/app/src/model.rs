@@ -245,6 +245,8 @@ pub enum Msg {
     // --- i18n ---
     /// The person picked an interface language.
     SetLanguage(crate::i18n::Lang),
+    /// The memory budget for what a run keeps, in megabytes.
+    SetMemoryBudget(u32),
 }
 
 /// How the closed loop of steady requests stands.
@@ -320,6 +322,13 @@ pub struct Model {
     /// snapshots are paced by their cost (see `model/pacing.rs`).
     pub clock: Option<fn() -> f64>,
     pacing: Pacing,
+    /// The page's heap in bytes, if it can tell: then what the timeline
+    /// keeps stays within [`Model::budget`] (see `model/budget.rs`).
+    pub heap: Option<fn() -> usize>,
+    budget: Budget,
+    /// Frames' worth of simulation per animation frame: 1 but in a soak
+    /// test, which plays hours of a run in minutes (`window.splitbrain`).
+    pub turbo: u32,
 }
 
 impl Model {
@@ -370,6 +379,9 @@ impl Model {
             // --- snapshot pacing ---
             clock: None,
             pacing: Pacing::default(),
+            heap: None,
+            budget: Budget::new(),
+            turbo: 1,
         }
     }
 
@@ -430,7 +442,8 @@ impl Model {
     pub fn scenario_json(&self) -> String {
         // --- tours ---
         // Captions written on this run live in the tour, not the sim.
-        let mut scenario = self.sim.scenario().clone();
+        // The timeline holds the action list (the cursor does not).
+        let mut scenario = self.travel.timeline.scenario(self.sim.scenario());
         scenario.captions = self.tour.captions.clone();
         serde_json::to_string_pretty(&scenario).unwrap_or_default()
     }
@@ -462,6 +475,10 @@ impl Model {
         self.hover = Hover::Nothing;
         self.violation_seen = false;
         self.frame_times.clear();
+        self.budget = Budget {
+            budget_mb: self.budget.budget_mb,
+            ..Budget::new()
+        };
         // --- history view ---
         self.run += 1;
         self.served = None;
@@ -692,6 +709,7 @@ impl Model {
                 self.lang = Some(lang);
                 crate::i18n::set(lang);
             }
+            Msg::SetMemoryBudget(mb) => self.set_memory_budget(mb),
         }
     }
 
@@ -1108,6 +1126,7 @@ impl Model {
         // catching up on the time it was away.
         let wall_ms = wall_ms.clamp(0.0, 100.0);
         let mut events = 0;
+        self.pending_seek_tick();
         // --- snapshot pacing ---
         let clock = self.clock;
         if let Some(clock) = clock {
@@ -1129,6 +1148,7 @@ impl Model {
         if clock.is_some() {
             self.paced(simulated_ms);
         }
+        self.keep_within_budget();
         // --- permalinks ---
         self.embed_tick();
         let moved_by_network = self.layout.follow(self.sim.network().groups());
@@ -1632,3 +1652,5 @@ pub use tour::{Tour, TourMsg, TourView};
 // --- snapshot pacing ---
 mod pacing;
 pub use pacing::Pacing;
+mod budget;
+pub use budget::{Budget, DEFAULT_BUDGET_MB, MAX_BUDGET_MB, MIN_BUDGET_MB};

@@ -12,9 +12,10 @@
 //! replica and pays in stale reads instead.
 
 use splitbrain_core::check::Verdict;
+use splitbrain_core::pvec::PVec;
 use splitbrain_core::scenario::Regions;
 use splitbrain_core::sim::{ClientOp, OpResult};
-use splitbrain_core::{Scenario, Sim, Span, Time};
+use splitbrain_core::{Scenario, Sim, Span, Time, TimedAction};
 
 use crate::cap::{measure, Consistency};
 use crate::i18n::{t, tf};
@@ -75,7 +76,7 @@ pub struct PacelcNumbers {
 
 /// Successful requests' latencies, `(all, reads, writes)`.
 pub fn latencies(
-    history: &[ClientOp],
+    history: &PVec<ClientOp>,
 ) -> (Option<Latencies>, Option<Latencies>, Option<Latencies>) {
     let (mut all, mut reads, mut writes) = (Vec::new(), Vec::new(), Vec::new());
     for o in history {
@@ -96,10 +97,10 @@ pub fn latencies(
     )
 }
 
-/// Measures a run as it stands now; `check_steps` as for
+/// Measures a run as it stands now; `actions` and `check_steps` as for
 /// [`crate::cap::measure`] (0 skips the linearizability check).
-pub fn measure_latency(sim: &Sim, check_steps: u64) -> PacelcNumbers {
-    let cap = measure(sim, check_steps);
+pub fn measure_latency(sim: &Sim, actions: &[TimedAction], check_steps: u64) -> PacelcNumbers {
+    let cap = measure(sim, actions, check_steps);
     let (all, reads, writes) = latencies(sim.history());
     PacelcNumbers {
         protocol: cap.protocol,
@@ -220,6 +221,11 @@ mod tests {
         sim
     }
 
+    fn measure_run(name: &str, until: Time) -> PacelcNumbers {
+        let sim = run(name, until);
+        measure_latency(&sim, &sim.scenario().actions, crate::cap::CHECK_STEPS)
+    }
+
     #[test]
     fn the_two_pacelc_scenarios_point_at_each_other_and_differ_only_in_protocol() {
         let raft = shipped(PACELC_FILES[0]).unwrap();
@@ -256,8 +262,8 @@ mod tests {
     #[test]
     fn without_a_partition_raft_is_slower_and_the_store_is_stale() {
         let t = secs(10);
-        let raft = measure_latency(&run(PACELC_FILES[0], t), crate::cap::CHECK_STEPS);
-        let store = measure_latency(&run(PACELC_FILES[1], t), crate::cap::CHECK_STEPS);
+        let raft = measure_run(PACELC_FILES[0], t);
+        let store = measure_run(PACELC_FILES[1], t);
         let ms = |l: Option<Latencies>| l.map(|l| l.mean.0 as f64 / 1e3).unwrap();
         println!(
             "means: raft writes {:.1} ms reads {:.1} ms; store writes {:.1} ms reads {:.1} ms; \

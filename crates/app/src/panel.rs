@@ -55,6 +55,9 @@ pub struct Panel {
     // --- i18n ---
     /// The language the page speaks; a switch re-renders every panel.
     pub lang: crate::i18n::Lang,
+    /// Whether `lang`'s text has arrived (the page fetches Chinese on
+    /// first use and speaks English until then); its arrival re-renders.
+    pub text_ready: bool,
     // --- time travel ---
     /// The selected message or event (trace index): the cluster and the
     /// diagram show one shared selection.
@@ -107,6 +110,16 @@ pub struct LogLine {
 }
 
 impl Panel {
+    /// The language of the text on the page: the one asked for once its
+    /// text is here, English until then.
+    pub fn shown_lang(&self) -> crate::i18n::Lang {
+        if self.text_ready {
+            self.lang
+        } else {
+            crate::i18n::Lang::En
+        }
+    }
+
     pub fn of(model: &Model) -> Panel {
         let sim = model.sim();
         let found = sim.violation();
@@ -205,12 +218,13 @@ impl Panel {
             notice: model.notice.clone(),
             theme: model.theme,
             settings: model.settings.clone(),
-            board: Board::of(sim),
+            board: Board::of(sim, model.travel().timeline.actions()),
             story: model.story.clone(),
             // --- ring view and CAP ---
             ring_view: model.ring_view,
             // --- i18n ---
             lang: crate::i18n::current(),
+            text_ready: crate::i18n::ready(crate::i18n::current()),
             // --- time travel ---
             selected_event: model.travel().selected_event,
         }

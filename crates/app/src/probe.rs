@@ -47,6 +47,10 @@ pub struct ProbeState {
     pub bytes: u64,
     /// The gallery entry this run came from, if any.
     pub gallery: Option<String>,
+    /// The interface language asked for (`en`, `zh-Hans`). `<html lang>`
+    /// equals it once that language's text is on the page (Chinese is
+    /// fetched on first use).
+    pub lang: &'static str,
 }
 
 /// One entry of the protocol menu, as the registry gives it: what the
@@ -174,6 +178,7 @@ impl ProbeState {
             sent: sim.stats().sent,
             bytes: sim.stats().bytes,
             gallery: model.story.as_ref().map(|e| e.id.clone()),
+            lang: crate::i18n::current().code(),
         }
     }
 }

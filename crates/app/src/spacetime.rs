@@ -5,12 +5,15 @@
 //!
 //! Built as SVG text, natively, from the timeline's trace: the page shows
 //! it inline (colours from the theme's CSS variables) and exports it as a
-//! standalone file (fixed light colours). Only the visible window is drawn:
-//! the events are ordered by time, so the window is found by binary search.
+//! standalone file (fixed light colours). Only the visible window is drawn,
+//! from the stretch of events around it ([`Stretch::fetch`]; a long run's
+//! older events are replayed for it), and the crash and split bands come
+//! from the timeline's short list of node events, never a scan from the
+//! start.
 
 use std::fmt::Write;
 
-use splitbrain_core::timeline::{MarkKind, Marker};
+use splitbrain_core::timeline::{MarkKind, Marker, Timeline};
 use splitbrain_core::trace::{EventKind, TraceEvent};
 use splitbrain_core::Time;
 
@@ -21,6 +24,56 @@ use crate::i18n::tf;
 const LOOKBACK: u64 = 2_000_000;
 /// Message arrows drawn at most; more are sampled evenly.
 pub const MAX_ARROWS: usize = 1_200;
+/// Events read for one drawing at most: a window zoomed out over a long
+/// run shows its last this many (and says so) instead of replaying all.
+pub const MAX_EVENTS: u64 = 150_000;
+
+/// The events a diagram is drawn from: the stretch of a branch's trace
+/// around the window, where it starts, and the branch's node events.
+#[derive(Clone, Copy, Debug)]
+pub struct Stretch<'a> {
+    /// Trace index of `events[0]`.
+    pub first: u64,
+    pub events: &'a [TraceEvent],
+    /// Every crash, restart and network change of the branch, with its
+    /// trace index ([`Timeline::node_events`]).
+    pub node_events: &'a [(u64, TraceEvent)],
+    /// Events in the window left out by [`MAX_EVENTS`] (drawn from the
+    /// part after them).
+    pub left_out: u64,
+}
+
+/// The events [`Stretch`] needs for a window, read from the timeline.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Fetched {
+    pub first: u64,
+    pub events: Vec<TraceEvent>,
+    pub left_out: u64,
+}
+
+impl Fetched {
+    /// The events from a little before `window` to a little after it
+    /// (messages crossing its edges), at most [`MAX_EVENTS`] of them.
+    pub fn fetch(timeline: &Timeline, window: (Time, Time)) -> Fetched {
+        let from = timeline.index_at(Time(window.0 .0.saturating_sub(LOOKBACK)), false);
+        let until = timeline.index_at(Time(window.1 .0.saturating_add(LOOKBACK)), true);
+        let start = from.max(until.saturating_sub(MAX_EVENTS));
+        Fetched {
+            first: start,
+            events: timeline.events_in(start..until),
+            left_out: start - from,
+        }
+    }
+
+    pub fn stretch<'a>(&'a self, node_events: &'a [(u64, TraceEvent)]) -> Stretch<'a> {
+        Stretch {
+            first: self.first,
+            events: &self.events,
+            node_events,
+            left_out: self.left_out,
+        }
+    }
+}
 
 /// Where the colours come from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -125,18 +178,22 @@ pub struct Bands {
 }
 
 impl Bands {
-    /// Scans what `events` gained since the last call. `key` names the
-    /// list; another key, a shorter list or another cluster size starts
+    /// Scans what `node_events` (a branch's crashes, restarts and
+    /// network changes) gained since the last call. `key` names the
+    /// branch; another key, a shorter list or another cluster size starts
     /// over.
-    pub fn update(&mut self, key: u64, nodes: usize, events: &[TraceEvent]) {
-        if self.key != Some(key) || events.len() < self.scanned || self.down_since.len() != nodes {
+    pub fn update(&mut self, key: u64, nodes: usize, node_events: &[(u64, TraceEvent)]) {
+        if self.key != Some(key)
+            || node_events.len() < self.scanned
+            || self.down_since.len() != nodes
+        {
             *self = Bands {
                 key: Some(key),
                 down_since: vec![None; nodes],
                 ..Bands::default()
             };
         }
-        for e in &events[self.scanned..] {
+        for (_, e) in &node_events[self.scanned..] {
             match e.kind {
                 EventKind::Crash => {
                     if let Some(d) = self.down_since.get_mut(e.node.index()) {
@@ -173,7 +230,7 @@ impl Bands {
                 _ => {}
             }
         }
-        self.scanned = events.len();
+        self.scanned = node_events.len();
     }
 
     /// The bands that touch `[t0, t1]` as they stood at `t1`: those that
@@ -217,29 +274,30 @@ impl Bands {
     }
 }
 
-/// The diagram of `events` (a whole branch's trace, in order) in the
-/// spec's window, as an `<svg>` element.
-pub fn svg(events: &[TraceEvent], spec: &DiagramSpec<'_>) -> (String, Drawn) {
-    draw(events, spec, None)
+/// The diagram of a stretch of a branch's trace in the spec's window, as
+/// an `<svg>` element.
+pub fn svg(stretch: &Stretch<'_>, spec: &DiagramSpec<'_>) -> (String, Drawn) {
+    draw(stretch, spec, None)
 }
 
 /// [`svg`], with the crash and split bands kept in `bands` between calls:
-/// only events appended since the last call are scanned. `key` names the
-/// event list (a run and branch); a new key starts over.
+/// only node events added since the last call are scanned. `key` names the
+/// branch (a run and branch); a new key starts over.
 pub fn svg_cached(
-    events: &[TraceEvent],
+    stretch: &Stretch<'_>,
     spec: &DiagramSpec<'_>,
     bands: &mut Bands,
     key: u64,
 ) -> (String, Drawn) {
-    draw(events, spec, Some((bands, key)))
+    draw(stretch, spec, Some((bands, key)))
 }
 
 fn draw(
-    events: &[TraceEvent],
+    stretch: &Stretch<'_>,
     spec: &DiagramSpec<'_>,
     cached: Option<(&mut Bands, u64)>,
 ) -> (String, Drawn) {
+    let (first, events) = (stretch.first as usize, stretch.events);
     let (t0, t1) = (spec.window.0 .0, spec.window.1 .0.max(spec.window.0 .0 + 1));
     let height = TOP + LANE * spec.nodes as f64 + 8.0;
     let plot = (spec.width - LEFT - RIGHT).max(10.0);
@@ -272,16 +330,17 @@ fn draw(
 
     // Crashes and network splits, from the start (state at the window's
     // left edge) to its right edge.
-    let end = events.partition_point(|e| e.time.0 <= t1);
+    let node_events = stretch.node_events;
+    let end = node_events.partition_point(|(_, e)| e.time.0 <= t1);
     let scratch;
     let bands = match cached {
         Some((bands, key)) => {
-            bands.update(key, spec.nodes, events);
+            bands.update(key, spec.nodes, node_events);
             &*bands
         }
         None => {
             let mut b = Bands::default();
-            b.update(0, spec.nodes, &events[..end]);
+            b.update(0, spec.nodes, &node_events[..end]);
             scratch = b;
             &scratch
         }
@@ -335,6 +394,7 @@ fn draw(
     // deliveries and drops up to a little after it. Message ids grow in
     // send order, so the sends are sorted by id and a delivery finds its
     // send by binary search.
+    // Indices below are into `events`; `first` makes them trace indices.
     let from = events.partition_point(|e| e.time.0 < t0.saturating_sub(LOOKBACK));
     let until = events.partition_point(|e| e.time.0 <= t1.saturating_add(LOOKBACK));
     let mut sends: Vec<(u64, usize)> = events[from..until]
@@ -376,12 +436,12 @@ fn draw(
     drawn.thinned = if stride > 1 { arrows.len() } else { 0 };
     out.push_str(r#"<g clip-path="url(#st-clip)">"#);
     for (n, &(send_index, at)) in arrows.iter().enumerate() {
-        let selected = spec.selected == Some(send_index as u64);
+        let selected = spec.selected == Some((first + send_index) as u64);
         if n % stride != 0 && !selected {
             continue;
         }
         let (s, e) = (&events[send_index], &events[at]);
-        let send_index = send_index as u64;
+        let send_index = (first + send_index) as u64;
         let dropped = e.kind == EventKind::Drop;
         let kind = usize::from(s.tag);
         let stroke = c(&format!("msg-{}", kind.min(7)));
@@ -439,7 +499,7 @@ fn draw(
         let Some(&(_, at)) = sends[..end].last().filter(|s| s.0 == *id) else {
             continue;
         };
-        let (send_index, s) = (at as u64, &events[at]);
+        let (send_index, s) = ((first + at) as u64, &events[at]);
         if due.0 < t0 || s.time.0 > t1 {
             continue;
         }
@@ -467,15 +527,14 @@ fn draw(
     out.push_str("</g>");
 
     // Node events, selectable like messages: crashes, restarts, new leaders.
-    let first = events.partition_point(|e| e.time.0 < t0);
+    let start = node_events.partition_point(|(_, e)| e.time.0 < t0);
     out.push_str(r#"<g clip-path="url(#st-clip)">"#);
-    for (offset, e) in events[first..end].iter().enumerate() {
+    for &(index, e) in &node_events[start..end] {
         let (class, crashed) = match e.kind {
             EventKind::Crash => ("crash-event", true),
             EventKind::Restart => ("restart-event", false),
             _ => continue,
         };
-        let index = (first + offset) as u64;
         node_event(
             &mut out,
             spec,
@@ -512,6 +571,19 @@ fn draw(
         drawn.node_events += 1;
     }
     out.push_str("</g>");
+    if stretch.left_out > 0 {
+        let _ = write!(
+            out,
+            r#"<text class="clipped" x="{:.1}" y="{:.1}" fill="{}" text-anchor="middle">{}</text>"#,
+            LEFT + plot / 2.0,
+            height - 2.0,
+            c("muted"),
+            escape(&tf(
+                "{0} earlier events in view are not drawn: zoom in to see them",
+                &[&stretch.left_out],
+            )),
+        );
+    }
     if drawn.thinned > 0 {
         let _ = write!(
             out,
@@ -569,12 +641,12 @@ fn node_event(
 }
 
 /// The diagram as a standalone SVG file.
-pub fn export(events: &[TraceEvent], spec: &DiagramSpec<'_>) -> String {
+pub fn export(stretch: &Stretch<'_>, spec: &DiagramSpec<'_>) -> String {
     let spec = DiagramSpec {
         colors: Colors::Fixed,
         ..spec.clone()
     };
-    let (svg, _) = svg(events, &spec);
+    let (svg, _) = svg(stretch, &spec);
     format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{svg}\n")
 }
 
@@ -609,6 +681,20 @@ mod tests {
         (tl, sim)
     }
 
+    /// The whole branch, as a stretch from its first event.
+    fn whole(tl: &Timeline) -> (Vec<TraceEvent>, Vec<(u64, TraceEvent)>) {
+        (tl.events_in(0..tl.head_len()), tl.node_events().to_vec())
+    }
+
+    fn stretch<'a>(events: &'a [TraceEvent], nodes: &'a [(u64, TraceEvent)]) -> Stretch<'a> {
+        Stretch {
+            first: 0,
+            events,
+            node_events: nodes,
+            left_out: 0,
+        }
+    }
+
     fn spec(window: (u64, u64)) -> DiagramSpec<'static> {
         DiagramSpec {
             nodes: 3,
@@ -626,7 +712,8 @@ mod tests {
     #[test]
     fn draws_messages_drops_crashes_and_splits_in_the_window() {
         let (tl, _) = recorded();
-        let (text, drawn) = svg(tl.events(), &spec((900_000, 1_700_000)));
+        let (events, nodes) = whole(&tl);
+        let (text, drawn) = svg(&stretch(&events, &nodes), &spec((900_000, 1_700_000)));
         assert!(drawn.arrows > 10, "{drawn:?}");
         assert!(drawn.drops > 0, "{drawn:?}");
         assert_eq!(drawn.crash_bands, 1, "n2 is down from 1 s on");
@@ -636,7 +723,6 @@ mod tests {
         assert!(text.contains("var(--msg-"));
         // Every arrow in the window is counted once: the number of
         // deliveries and drops whose send and arrival touch it.
-        let events = tl.events();
         let sends: BTreeMap<u64, u64> = events
             .iter()
             .filter(|e| e.kind == EventKind::Send)
@@ -654,10 +740,23 @@ mod tests {
     #[test]
     fn only_the_window_is_drawn() {
         let (tl, _) = recorded();
-        let (_, wide) = svg(tl.events(), &spec((0, 2_000_000)));
-        let (_, narrow) = svg(tl.events(), &spec((1_000_000, 1_050_000)));
+        let (events, nodes) = whole(&tl);
+        let all = stretch(&events, &nodes);
+        let (_, wide) = svg(&all, &spec((0, 2_000_000)));
+        let (_, narrow) = svg(&all, &spec((1_000_000, 1_050_000)));
         assert!(narrow.arrows < wide.arrows / 4, "{narrow:?} vs {wide:?}");
-        let (text, none) = svg(tl.events(), &spec((5_000_000, 6_000_000)));
+        // What the page fetches for a window draws what the whole does.
+        for window in [(0, 2_000_000), (1_000_000, 1_050_000), (900_000, 1_700_000)] {
+            let w = (Time(window.0), Time(window.1));
+            let fetched = Fetched::fetch(&tl, w);
+            assert!(fetched.events.len() <= events.len());
+            assert_eq!(
+                svg(&fetched.stretch(tl.node_events()), &spec(window)),
+                svg(&all, &spec(window)),
+                "{window:?}"
+            );
+        }
+        let (text, none) = svg(&all, &spec((5_000_000, 6_000_000)));
         assert_eq!(none.arrows, 0);
         assert!(!text.contains(r#"class="cursor""#));
     }
@@ -665,13 +764,13 @@ mod tests {
     #[test]
     fn the_export_stands_alone() {
         let (tl, _) = recorded();
+        let (events, nodes) = whole(&tl);
         let mut s = spec((900_000, 1_700_000));
-        s.selected = tl
-            .events()
+        s.selected = events
             .iter()
             .position(|e| e.kind == EventKind::Send && e.time.0 > 1_000_000)
             .map(|i| i as u64);
-        let file = export(tl.events(), &s);
+        let file = export(&stretch(&events, &nodes), &s);
         assert!(file.starts_with("<?xml"));
         assert!(file.contains(r#"xmlns="http://www.w3.org/2000/svg""#));
         assert!(!file.contains("var(--"), "no page variables in a file");
@@ -685,7 +784,7 @@ mod tests {
     #[test]
     fn kept_bands_draw_what_a_fresh_scan_draws() {
         let (tl, _) = recorded();
-        let events = tl.events();
+        let (events, nodes) = whole(&tl);
         let mut bands = Bands::default();
         // Grown in pieces, as a playing run does, and asked about windows
         // before, across and after the crash and the split.
@@ -698,13 +797,24 @@ mod tests {
                 (0, 2_000_000),
                 (1_600_000, 2_500_000),
             ] {
-                let fresh = svg(&events[..cut], &spec(window));
-                let kept = svg_cached(&events[..cut], &spec(window), &mut bands, 7);
+                let known: Vec<_> = nodes
+                    .iter()
+                    .filter(|(i, _)| (*i as usize) < cut)
+                    .copied()
+                    .collect();
+                let part = stretch(&events[..cut], &known);
+                let fresh = svg(&part, &spec(window));
+                let kept = svg_cached(&part, &spec(window), &mut bands, 7);
                 assert_eq!(fresh, kept, "{window:?} with {cut} events");
             }
         }
         // Another key starts over.
-        let (_, drawn) = svg_cached(&events[..10], &spec((0, 2_000_000)), &mut bands, 8);
+        let (_, drawn) = svg_cached(
+            &stretch(&events[..10], &[]),
+            &spec((0, 2_000_000)),
+            &mut bands,
+            8,
+        );
         assert_eq!(drawn.crash_bands, 0);
     }
 
@@ -724,12 +834,12 @@ mod tests {
         tl.advance(&mut sim, Time(3_000_000), u64::MAX);
         let mut busy = spec((1_000_000, 3_000_000));
         busy.nodes = 15;
-        let (_, all) = svg(tl.events(), &busy);
+        let (events, nodes) = whole(&tl);
+        let (_, all) = svg(&stretch(&events, &nodes), &busy);
         assert!(all.thinned > MAX_ARROWS, "{all:?}: not busy enough to test");
         assert!(all.arrows <= MAX_ARROWS, "{all:?}");
         assert!(all.arrows >= MAX_ARROWS / 2, "{all:?}");
         // The selected message is drawn even when the sample skips it.
-        let events = tl.events();
         let sends = events
             .iter()
             .enumerate()
@@ -738,7 +848,7 @@ mod tests {
         let mut found = false;
         for index in sends.take(50) {
             busy.selected = Some(index);
-            let (text, _) = svg(events, &busy);
+            let (text, _) = svg(&stretch(&events, &nodes), &busy);
             if text.contains(&format!(r#"class="msg selected" data-event="{index}""#)) {
                 found = true;
             }

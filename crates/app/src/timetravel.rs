@@ -13,7 +13,7 @@
 use serde::Serialize;
 use splitbrain_core::protocol::NodeDetail;
 use splitbrain_core::sim::Flight;
-use splitbrain_core::timeline::{BranchInfo, MarkKind, Marker, Timeline, DEFAULT_INTERVAL};
+use splitbrain_core::timeline::{BranchInfo, MarkKind, Marker, Timeline, CHUNK, DEFAULT_INTERVAL};
 use splitbrain_core::trace::{EventKind, TraceEvent};
 use splitbrain_core::{Action, MessageId, NodeId, Sim, Time};
 
@@ -70,10 +70,19 @@ pub struct TimeTravel {
     /// Bumped when the cluster selects a message, so the diagram unfolds
     /// to show it.
     pub reveal: u64,
+    /// A far seek waiting for the page to show that it is working: the
+    /// time to go to, and frames to wait first.
+    pub pending_seek: Option<(u64, u8)>,
 }
 
 /// Default width of the space-time diagram's window.
 pub const DEFAULT_WINDOW: u64 = 400_000;
+/// A seek that replays more events than this says so first (with the
+/// page's clock only: the page needs a frame to show it).
+const FAR_SEEK_EVENTS: u64 = 300_000;
+/// How long after its send a selected message's delivery is looked for
+/// (simulated microseconds): far longer than any latency a scenario sets.
+const FATE_HORIZON: u64 = 60_000_000;
 
 impl TimeTravel {
     pub fn new(cursor: &mut Sim) -> TimeTravel {
@@ -84,6 +93,7 @@ impl TimeTravel {
             window: None,
             last_seek_ms: None,
             reveal: 0,
+            pending_seek: None,
         }
     }
 
@@ -287,7 +297,7 @@ impl Model {
     /// is selected.
     pub fn selected_message(&self) -> Option<(String, u64)> {
         let index = self.travel.selected_event?;
-        let e = self.travel.timeline.events().get(index as usize)?;
+        let e = self.travel.timeline.event(index)?;
         if e.kind != splitbrain_core::trace::EventKind::Send {
             return None;
         }
@@ -297,16 +307,8 @@ impl Model {
             .get(usize::from(e.tag))
             .copied()
             .unwrap_or("message");
-        let fate = self.travel.timeline.events()[index as usize..]
-            .iter()
-            .find(|d| {
-                d.arg == e.arg
-                    && matches!(
-                        d.kind,
-                        splitbrain_core::trace::EventKind::Deliver
-                            | splitbrain_core::trace::EventKind::Drop
-                    )
-            })
+        let fate = self
+            .fate_of(index, &e)
             .map(|d| match d.kind {
                 splitbrain_core::trace::EventKind::Drop => {
                     tf("dropped at {0}", &[&crate::panel::format_time(d.time)])
@@ -339,10 +341,31 @@ impl Model {
         ))
     }
 
+    /// The delivery or drop of the message sent at `index`, looked for a
+    /// chunk of events at a time and no further than [`FATE_HORIZON`] of
+    /// simulated time after its send.
+    fn fate_of(&self, index: u64, send: &TraceEvent) -> Option<TraceEvent> {
+        let timeline = &self.travel.timeline;
+        let mut from = index + 1;
+        while from < timeline.head_len() {
+            let batch = timeline.events_in(from..from + CHUNK as u64);
+            for d in &batch {
+                if d.time.0 > send.time.0.saturating_add(FATE_HORIZON) {
+                    return None;
+                }
+                if d.arg == send.arg && matches!(d.kind, EventKind::Deliver | EventKind::Drop) {
+                    return Some(*d);
+                }
+            }
+            from += batch.len().max(1) as u64;
+        }
+        None
+    }
+
     /// The selected message's id, when the selection is a message send.
     pub fn selected_message_id(&self) -> Option<MessageId> {
         let index = self.travel.selected_event?;
-        let e = self.travel.timeline.events().get(index as usize)?;
+        let e = self.travel.timeline.event(index)?;
         (e.kind == EventKind::Send).then_some(MessageId(e.arg))
     }
 
@@ -394,14 +417,15 @@ impl Model {
 
     /// The trace index of the send of message `id`, sent at `sent_at`.
     fn send_index(&self, id: MessageId, sent_at: Time) -> Option<u64> {
-        let events = self.travel.timeline.events();
+        let timeline = &self.travel.timeline;
         // Events are in time order: look only among those of its instant.
-        let from = events.partition_point(|e| e.time < sent_at);
-        events[from..]
+        let from = timeline.index_at(sent_at, false);
+        let until = timeline.index_at(sent_at, true);
+        timeline
+            .events_in(from..until)
             .iter()
-            .take_while(|e| e.time == sent_at)
             .position(|e| e.kind == EventKind::Send && e.arg == id.0)
-            .map(|p| (from + p) as u64)
+            .map(|p| from + p as u64)
     }
 
     /// Selects a message in flight, as the cluster shows it: the diagram
@@ -450,7 +474,7 @@ impl Model {
             return;
         };
         let timeline = &self.travel.timeline;
-        let node = match timeline.events().get(index as usize) {
+        let node = match timeline.event(index) {
             Some(e) if matches!(e.kind, EventKind::Crash | EventKind::Restart) => Some(e.node),
             _ => timeline
                 .markers()
@@ -496,9 +520,9 @@ impl Model {
         out
     }
 
-    /// The trace events of the current branch, for the diagram and export.
-    pub fn branch_events(&self) -> &[TraceEvent] {
-        self.travel.timeline.events()
+    /// The trace events the space-time diagram needs for `window`.
+    pub fn diagram_events(&self, window: (Time, Time)) -> crate::spacetime::Fetched {
+        crate::spacetime::Fetched::fetch(&self.travel.timeline, window)
     }
 
     /// The selected node's log against the leader's, if there is another
@@ -542,6 +566,21 @@ impl Model {
         let t = &self.travel.timeline;
         match msg {
             TravelMsg::SeekTime(micros) => {
+                let cost = t.replay_cost(Time(micros));
+                if self.clock.is_some() && cost > FAR_SEEK_EVENTS {
+                    self.playing = false;
+                    // Two frames: one to paint the notice, then the work.
+                    self.travel.pending_seek = Some((micros, 2));
+                    self.say(
+                        crate::i18n::tf(
+                            "Going to {0}: replaying about {1} events from the nearest kept snapshot…",
+                            &[&crate::panel::format_time(Time(micros)), &cost],
+                        ),
+                        false,
+                    );
+                    return;
+                }
+                self.travel.pending_seek = None;
                 let sim = t.seek_time(Time(micros));
                 self.show(sim);
             }
@@ -600,17 +639,13 @@ impl Model {
                 if id == t.current_branch() {
                     return;
                 }
-                let picked = self
-                    .travel
-                    .selected_event
-                    .and_then(|i| t.events().get(i as usize).copied());
+                let picked = self.travel.selected_event.and_then(|i| t.event(i));
                 match self.travel.timeline.switch(id, &self.sim) {
                     Some(sim) => {
                         // The selection survives if the other branch has
                         // the same event there (before the fork).
-                        let events = self.travel.timeline.events();
                         if let (Some(i), Some(e)) = (self.travel.selected_event, picked) {
-                            if events.get(i as usize) != Some(&e) {
+                            if self.travel.timeline.event(i) != Some(e) {
                                 self.travel.selected_event = None;
                             }
                         }
@@ -641,6 +676,23 @@ impl Model {
             }
             TravelMsg::CycleMessage(forward) => self.cycle_message(forward),
         }
+    }
+
+    /// The start of a frame: a far seek asked for earlier goes ahead once
+    /// the page has had a frame to say it is working.
+    pub(super) fn pending_seek_tick(&mut self) {
+        let Some((micros, wait)) = self.travel.pending_seek else {
+            return;
+        };
+        if wait > 0 {
+            self.travel.pending_seek = Some((micros, wait - 1));
+            return;
+        }
+        self.travel.pending_seek = None;
+        let sim = self.travel.timeline.seek_time(Time(micros));
+        self.show(sim);
+        self.notice = None;
+        self.version += 1;
     }
 
     /// Applies a user action through the timeline: at the head it extends
@@ -754,8 +806,8 @@ mod tests {
     #[test]
     fn a_message_picked_in_the_diagram_shows_in_flight_in_the_cluster() {
         let mut m = played(2);
-        let (index, id) = m
-            .branch_events()
+        let all = m.travel.timeline.events_in(0..m.travel.timeline.head_len());
+        let (index, id) = all
             .iter()
             .enumerate()
             .filter(|(_, e)| e.kind == splitbrain_core::trace::EventKind::Send)
@@ -857,7 +909,7 @@ mod tests {
         assert!(m.selected_in_flight());
         assert!(m.menu.is_none(), "no link menu over a message");
         let index = m.travel.selected_event.unwrap();
-        let send = m.branch_events()[index as usize];
+        let send = m.travel.timeline.event(index).unwrap();
         assert_eq!((send.kind, send.arg), (EventKind::Send, flight.id.0));
         // The diagram draws its arrow (towards a delivery still to come)
         // highlighted; the cluster rings its dot.
@@ -873,7 +925,9 @@ mod tests {
             marks: &view.markers,
             pending: &m.pending_flights(),
         };
-        let (svg, drawn) = crate::spacetime::svg(m.branch_events(), &spec);
+        let fetched = m.diagram_events(spec.window);
+        let (svg, drawn) =
+            crate::spacetime::svg(&fetched.stretch(m.travel.timeline.node_events()), &spec);
         assert!(drawn.pending > 0);
         assert!(
             svg.contains(&format!(
@@ -963,10 +1017,13 @@ mod tests {
         m.update(Msg::Node(NodeId(3), crate::model::NodeCommand::ToggleCrash));
         m.update(Msg::Step);
         let crash = m
-            .branch_events()
+            .travel
+            .timeline
+            .node_events()
             .iter()
-            .rposition(|e| e.kind == EventKind::Crash)
-            .unwrap() as u64;
+            .rfind(|(_, e)| e.kind == EventKind::Crash)
+            .unwrap()
+            .0;
         m.update(Msg::Select(None));
         m.travel_update(TravelMsg::SelectEvent(Some(crash)));
         assert_eq!(m.selected, Some(NodeId(3)));
@@ -992,7 +1049,9 @@ mod tests {
             marks: m.travel.timeline.markers(),
             pending: &[],
         };
-        let (svg, drawn) = crate::spacetime::svg(m.branch_events(), &spec);
+        let fetched = m.diagram_events(spec.window);
+        let (svg, drawn) =
+            crate::spacetime::svg(&fetched.stretch(m.travel.timeline.node_events()), &spec);
         assert!(drawn.node_events >= 2, "{drawn:?}");
         assert!(svg.contains(&format!(
             r#"class="node-event leader-event selected" data-event="{}""#,
@@ -1006,7 +1065,7 @@ mod tests {
     #[test]
     fn a_branch_drops_a_selection_from_the_future_it_leaves() {
         let mut m = played(3);
-        let late = m.branch_events().len() as u64 - 5;
+        let late = m.travel.timeline.head_len() - 5;
         m.travel_update(TravelMsg::SelectEvent(Some(late)));
         m.travel_update(TravelMsg::SeekTime(1_000_000));
         m.update(Msg::Node(NodeId(0), crate::model::NodeCommand::ToggleCrash));

@@ -88,7 +88,7 @@ fn a_transaction_commits_and_a_chosen_no_vote_aborts_the_next_one() {
         node: NodeId(2),
         yes: false,
     });
-    let board = Board::of(m.sim());
+    let board = Board::of(m.sim(), m.travel().timeline.actions());
     assert_eq!(board.rows[2].vote, Some(false));
     assert_eq!(board.rows[2].cells[2], "no (your choice)");
     assert_eq!(board.rows[1].cells[2], "yes");
@@ -96,7 +96,12 @@ fn a_transaction_commits_and_a_chosen_no_vote_aborts_the_next_one() {
     m.update(Msg::StartTransaction);
     run(&mut m, 500);
     assert_eq!(labels(&m)[1..], ["aborted", "aborted", "aborted"]);
-    assert_eq!(Board::of(m.sim()).cost.decided, 2);
+    assert_eq!(
+        Board::of(m.sim(), m.travel().timeline.actions())
+            .cost
+            .decided,
+        2
+    );
 
     // The vote is an action of the run: its scenario replays it exactly.
     let scenario: Scenario = serde_json::from_str(&m.scenario_json()).unwrap();
@@ -125,7 +130,7 @@ fn a_gallery_entry_opens_paused_at_its_moment() {
     assert_eq!(m.sim().now(), Time(2_000_000));
     assert!(!m.playing);
     assert_eq!(m.story.as_ref().unwrap().id, "two-phase-blocking");
-    let board = Board::of(m.sim());
+    let board = Board::of(m.sim(), m.travel().timeline.actions());
     assert_eq!(board.rows[1].role_label, "in doubt");
     assert_eq!(board.rows[1].cells[3], "1.89 s");
 

@@ -120,13 +120,13 @@ pub fn audit_run(sim: &Sim) -> Option<Audit> {
     let surviving: Vec<KeyVersions> = (0..sim.node_count())
         .flat_map(|n| sim.stored_versions(NodeId(n as u16)))
         .collect();
-    Some(audit(sim.history(), &surviving, mode))
+    Some(audit(&sim.history().to_vec(), &surviving, mode))
 }
 
 /// Prints the availability and consistency lines; with `reads`, one line
 /// per read saying who answered and whether it was stale.
 pub fn report(sim: &Sim, until: Time, reads: bool) {
-    let history = sim.history();
+    let history = &sim.history().to_vec();
     let (ok, total) = availability(history, Time::ZERO, Time::MAX);
     println!("availability: {}", share(ok, total));
     if let Some((from, to)) = partition_window(sim.scenario(), until) {

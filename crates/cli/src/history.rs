@@ -11,7 +11,7 @@ use splitbrain_core::check::{
 };
 use splitbrain_core::Sim;
 
-use crate::{bad_input, Failure};
+use crate::{bad_input, operand, Failure};
 
 pub(crate) const USAGE: &str = "\
 usage: splitbrain check-history FILE [--format F] [--model M] [--fail R] [--initial V]
@@ -128,14 +128,7 @@ fn parse_args(args: &[String]) -> Result<Args, Failure> {
                 })?;
             }
             "-h" | "--help" => return Err(Failure(USAGE.to_string(), 0)),
-            flag if flag.starts_with('-') => {
-                return Err(bad_input(format!("unknown option `{flag}`\n\n{USAGE}")))
-            }
-            path => {
-                if file.replace(PathBuf::from(path)).is_some() {
-                    return Err(bad_input(format!("one history at a time\n\n{USAGE}")));
-                }
-            }
+            other => operand(other, &mut file, "history", USAGE)?,
         }
     }
     let file = file.ok_or_else(|| bad_input(format!("no history file given\n\n{USAGE}")))?;
@@ -304,7 +297,7 @@ fn print_property(name: &str, v: &PropertyVerdict, history: &History) {
 /// run's own history (with the reason when not), and writes the history as
 /// EDN to `export` if asked. Returns the verdict.
 pub(crate) fn report_run(sim: &Sim, export: Option<&Path>) -> Result<Verdict, Failure> {
-    let client_ops = sim.history();
+    let client_ops = &sim.history().to_vec();
     let history = History::from_client_ops(client_ops);
     let result = check::linearizability(&history, &CheckOptions::default());
     let word = match result.verdict {

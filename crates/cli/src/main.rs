@@ -59,6 +59,23 @@ pub(crate) fn bad_input(message: impl Into<String>) -> Failure {
     Failure(message.into(), 2)
 }
 
+/// An argument that is no known option: the command's one input file
+/// (a `what`), unless it looks like an option.
+pub(crate) fn operand(
+    arg: &str,
+    file: &mut Option<PathBuf>,
+    what: &str,
+    usage: &str,
+) -> Result<(), Failure> {
+    if arg.starts_with('-') {
+        return Err(bad_input(format!("unknown option `{arg}`\n\n{usage}")));
+    }
+    if file.replace(PathBuf::from(arg)).is_some() {
+        return Err(bad_input(format!("one {what} at a time\n\n{usage}")));
+    }
+    Ok(())
+}
+
 struct RunArgs {
     scenario: PathBuf,
     until: Option<Time>,
@@ -103,14 +120,7 @@ fn parse_run_args(args: &[String]) -> Result<RunArgs, Failure> {
             "--reads" => reads = true,
             "--logs" => logs = true,
             "-h" | "--help" => return Err(Failure(USAGE.to_string(), 0)),
-            flag if flag.starts_with('-') => {
-                return Err(bad_input(format!("unknown option `{flag}`\n\n{USAGE}")))
-            }
-            path => {
-                if scenario.replace(PathBuf::from(path)).is_some() {
-                    return Err(bad_input(format!("one scenario at a time\n\n{USAGE}")));
-                }
-            }
+            other => operand(other, &mut scenario, "scenario", USAGE)?,
         }
     }
     let scenario = scenario.ok_or_else(|| bad_input(format!("no scenario given\n\n{USAGE}")))?;
@@ -183,19 +193,32 @@ fn trace_line(out: &mut String, index: u64, e: &TraceEvent, kinds: &[&str]) {
     out.push('}');
 }
 
-fn write_trace(path: &Path, sim: &Sim) -> Result<(), Failure> {
+/// Events run between two writes of a streamed trace: the run holds at
+/// most this many (1.5 MB) whatever its length.
+const TRACE_SLICE: u64 = 65_536;
+
+/// Runs `sim` to `until`, writing its trace to `path` as it goes (one JSON
+/// line per event) instead of holding it: memory stays flat for any run.
+fn run_streaming(path: &Path, sim: &mut Sim, until: Time) -> Result<(), Failure> {
+    let failed = |e: std::io::Error| bad_input(format!("{}: write failed: {e}", path.display()));
     let file = std::fs::File::create(path)
         .map_err(|e| bad_input(format!("{}: cannot write: {e}", path.display())))?;
     let mut w = std::io::BufWriter::new(file);
     let mut line = String::new();
     let kinds = sim.msg_kinds();
-    for (i, e) in sim.trace().events().iter().enumerate() {
-        trace_line(&mut line, i as u64, e, kinds);
-        writeln!(w, "{line}")
-            .map_err(|e| bad_input(format!("{}: write failed: {e}", path.display())))?;
+    loop {
+        let done = sim.run_until(until, TRACE_SLICE);
+        let first = sim.trace().first_kept();
+        for (i, e) in sim.trace().events().iter().enumerate() {
+            trace_line(&mut line, first + i as u64, e, kinds);
+            writeln!(w, "{line}").map_err(failed)?;
+        }
+        sim.trace_mut().drain_events(None);
+        if done {
+            break;
+        }
     }
-    w.flush()
-        .map_err(|e| bad_input(format!("{}: write failed: {e}", path.display())))
+    w.flush().map_err(failed)
 }
 
 fn run(args: &[String]) -> Result<u8, Failure> {
@@ -211,7 +234,12 @@ fn run(args: &[String]) -> Result<u8, Failure> {
     };
     let mut sim = build(&scenario, options)
         .map_err(|e| bad_input(format!("{}: {e}", args.scenario.display())))?;
-    sim.run_until(until, u64::MAX);
+    match &args.trace {
+        Some(path) => run_streaming(path, &mut sim, until)?,
+        None => {
+            sim.run_until(until, u64::MAX);
+        }
+    }
 
     println!(
         "scenario: {} ({}, {} nodes, seed {})",
@@ -259,7 +287,6 @@ fn run(args: &[String]) -> Result<u8, Failure> {
         logs::report(&sim);
     }
     if let Some(path) = &args.trace {
-        write_trace(path, &sim)?;
         println!("trace written to {}", path.display());
     }
     Ok(if violation.is_some() { 1 } else { 0 })

@@ -110,6 +110,39 @@ fn trace_file_has_one_json_object_per_event() {
     }
 }
 
+/// A long run's trace is written as it runs, in slices, and is the whole
+/// trace: every index once, in order, and the same run as without it.
+#[test]
+fn a_long_trace_is_streamed_whole() {
+    let dir = std::env::temp_dir().join(format!("splitbrain-stream-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let trace = dir.join("long.jsonl");
+    let args = ["run", "web/scenarios/raft-workload.json", "--until", "900s"];
+    let (code, plain, err) = splitbrain(&args);
+    assert_eq!(code, 0, "{err}");
+    let mut with_trace = args.to_vec();
+    with_trace.extend(["--trace", trace.to_str().unwrap()]);
+    let (code, out, err) = splitbrain(&with_trace);
+    assert_eq!(code, 0, "{err}");
+    let line = |text: &str, prefix: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(prefix).map(str::to_owned))
+            .expect(prefix)
+    };
+    assert_eq!(line(&out, "trace hash: "), line(&plain, "trace hash: "));
+    let events: u64 = line(&out, "events: ").parse().unwrap();
+    assert!(events > 3 * 65_536, "{events} events: not several slices");
+    let text = std::fs::read_to_string(&trace).unwrap();
+    let mut count = 0u64;
+    for (i, l) in text.lines().enumerate() {
+        let v: serde_json::Value = serde_json::from_str(l).expect("valid JSON");
+        assert_eq!(v["i"].as_u64(), Some(i as u64));
+        count += 1;
+    }
+    assert_eq!(count, events);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn bad_scenarios_exit_2_naming_what_is_wrong() {
     let cases = [

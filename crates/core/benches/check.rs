@@ -196,7 +196,7 @@ fn main() {
     )
     .unwrap();
     sim.run_until(Time(16_000_000), u64::MAX);
-    let history = History::from_client_ops(sim.history());
+    let history = History::from_client_ops(&sim.history().to_vec());
     let simulated = start.elapsed();
     let unknown = history
         .ops

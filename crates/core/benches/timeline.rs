@@ -110,7 +110,8 @@ fn main() {
         }
         let record = ms(start);
         let with_all = LIVE.load(Ordering::Relaxed) - base;
-        let events_bytes = std::mem::size_of_val(tl.events());
+        let events_bytes =
+            tl.head_len() as usize * std::mem::size_of::<splitbrain_core::trace::TraceEvent>();
         let cursor_bytes = {
             let before = LIVE.load(Ordering::Relaxed);
             let copy = cursor.snapshot();

@@ -192,7 +192,7 @@ impl Expect {
     fn check_latency_and_staleness(&self, sim: &Sim) -> Result<(), String> {
         let now = sim.now();
         if self.min_write_mean.is_some() || self.max_write_mean.is_some() {
-            let mean = mean_write_latency(sim.history())
+            let mean = mean_write_latency(&sim.history().to_vec())
                 .ok_or_else(|| format!("expected successful writes by {now}, saw none"))?;
             if let Some(want) = self.min_write_mean.filter(|w| mean < *w) {
                 return Err(format!(
@@ -238,7 +238,7 @@ pub fn stale_reads(sim: &Sim) -> Option<usize> {
         .flat_map(|n| sim.stored_versions(NodeId(n as u16)))
         .collect();
     Some(
-        crate::version::audit(sim.history(), &surviving, mode)
+        crate::version::audit(&sim.history().to_vec(), &surviving, mode)
             .stale
             .len(),
     )

@@ -197,6 +197,12 @@ impl<M> Out<M> {
         self.effects.push(Effect::Reply { request, outcome });
     }
 
+    /// Answers `request` with "ask `leader` instead" (or "nobody leads
+    /// that I know of").
+    pub fn redirect(&mut self, request: RequestId, leader: Option<NodeId>) {
+        self.reply(request, Outcome::Redirect { leader });
+    }
+
     // --- quorum stores ---
     /// Attaches details to the answer of `request`; call before `reply`.
     pub fn detail(&mut self, request: RequestId, detail: OpDetail) {
@@ -282,6 +288,29 @@ pub struct Violation {
     pub entries: Vec<(NodeId, u64)>,
 }
 
+impl Violation {
+    /// A violation that names nodes but no log positions.
+    pub fn of_nodes(invariant: usize, message: String, nodes: Vec<NodeId>) -> Violation {
+        Violation {
+            invariant,
+            message,
+            nodes,
+            entries: Vec::new(),
+        }
+    }
+
+    /// A violation at the same log position on each of `nodes`.
+    pub fn at(invariant: usize, message: String, nodes: Vec<NodeId>, index: u64) -> Violation {
+        let entries = nodes.iter().map(|n| (*n, index)).collect();
+        Violation {
+            invariant,
+            message,
+            nodes,
+            entries,
+        }
+    }
+}
+
 /// A node slot in the simulator: running, or crashed with only its durable
 /// state left.
 #[derive(Clone, Debug)]
@@ -323,7 +352,8 @@ pub trait Protocol: Clone + Debug + Sized + 'static {
     type Msg: Clone + Debug + Hash;
     /// What survives a crash: the protocol declares it, the simulator keeps
     /// it while the node is down and hands it back on restart.
-    type Durable: Clone + Debug;
+    /// Its default is a node's state on first boot.
+    type Durable: Clone + Debug + Default;
     type Checker: Checker<Self>;
 
     const NAME: &'static str;
@@ -333,7 +363,10 @@ pub trait Protocol: Clone + Debug + Sized + 'static {
     /// The timer a user may fire by hand (an election timeout), with its name.
     const USER_TIMER: Option<(TimerId, &'static str)>;
 
-    fn new(id: NodeId, nodes: usize, config: &Self::Config) -> Self;
+    /// A node's first boot: recovery from nothing.
+    fn new(id: NodeId, nodes: usize, config: &Self::Config) -> Self {
+        Self::recover(id, nodes, config, Self::Durable::default())
+    }
     fn recover(id: NodeId, nodes: usize, config: &Self::Config, durable: Self::Durable) -> Self;
     fn durable(&self) -> Self::Durable;
 

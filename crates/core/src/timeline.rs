@@ -15,15 +15,21 @@
 
 use alloc::rc::Rc;
 use alloc::vec::Vec;
+use core::cell::RefCell;
+use core::ops::Range;
 
 use serde::Serialize;
 
 use crate::id::NodeId;
 use crate::scenario::{Action, Scenario, ScenarioError, TimedAction};
-use crate::sim::ClientOp;
 use crate::sim::Sim;
 use crate::time::Time;
 use crate::trace::{EventKind, TraceEvent};
+
+mod events;
+
+use events::EventLog;
+pub use events::CHUNK;
 
 /// Events between snapshots. Replaying this many events bounds a seek;
 /// the benchmark (`benches/timeline.rs`) prints what it costs in time and
@@ -107,10 +113,12 @@ pub struct Branch {
     fork: Option<(u64, Time)>,
     actions: Vec<TimedAction>,
     snaps: Vec<Snap>,
-    events: Vec<TraceEvent>,
-    /// The client history at the head; snapshots take their prefix of it.
-    history: Vec<ClientOp>,
+    events: EventLog,
     markers: Vec<Marker>,
+    /// Every crash, restart and network change (trace index, event): few,
+    /// and what the space-time diagram's bands are made of, so it never
+    /// has to read a long run's events from the start.
+    node_events: Vec<(u64, TraceEvent)>,
     head_time: Time,
     head_hash: u64,
     /// Who leads at the head, per node, to see changes as the head grows.
@@ -142,7 +150,35 @@ pub struct TimelineStats {
     /// Distinct snapshots (shared ones counted once).
     pub snapshots: usize,
     pub events: u64,
+    /// Sealed chunks of events held (of the current branch), and those
+    /// let go, which a read replays from a snapshot.
+    pub resident_chunks: usize,
+    pub evicted_chunks: usize,
+    /// Chunks replayed since the timeline started.
+    pub replayed_chunks: u64,
 }
+
+/// What [`Timeline::shed`] let go.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shed {
+    /// A chunk of old events (this many bytes, if no one else held it).
+    Events(usize),
+    /// A snapshot where they were closest together.
+    Snapshot,
+    /// Only the start, the recent past and what branches share are left.
+    Nothing,
+}
+
+/// Sealed chunks of the current branch always kept, back from the head:
+/// the live diagram and event log read them every frame.
+const KEEP_RECENT_CHUNKS: usize = 32;
+/// Snapshots always kept, back from the head, at their own spacing.
+const KEEP_RECENT_SNAPS: usize = 8;
+/// Replayed chunks kept for the next read (the diagram asks every frame).
+const CACHED_CHUNKS: usize = 8;
+
+/// A replayed chunk: branch id, chunk index, its events.
+type Replayed = (u32, usize, Rc<[TraceEvent]>);
 
 /// A run's branches, snapshots and trace; see the module docs.
 pub struct Timeline {
@@ -152,6 +188,9 @@ pub struct Timeline {
     /// Snapshots wait for [`Timeline::take_due_snapshot`] instead of being
     /// taken inside [`Timeline::sync`].
     deferred: bool,
+    /// Replayed chunks, most recent last.
+    cache: RefCell<Vec<Replayed>>,
+    replayed: core::cell::Cell<u64>,
 }
 
 impl Timeline {
@@ -159,16 +198,19 @@ impl Timeline {
     /// snapshot every `interval` events.
     pub fn new(cursor: &mut Sim, interval: u64) -> Timeline {
         let nodes = cursor.node_count();
-        let mut events = Vec::new();
+        let mut events = EventLog::default();
         let trace = cursor.trace_mut();
         trace.set_keep(true);
         if trace.first_kept() == 0 {
-            trace.drain_events(Some(&mut events));
-        } else {
-            // Built without keeping events: the few start-up events are
-            // gone. A fresh build keeps them; the app builds that way.
-            trace.drain_events(None);
+            events.push(trace.events());
         }
+        // Built without keeping events, the few start-up events are gone.
+        // A fresh build keeps them; the app builds that way.
+        trace.drain_events(None);
+        // The branch keeps the action list; the cursor and every copy of
+        // it stop keeping their own (a long run's requests are many).
+        let actions = cursor.scenario().actions.clone();
+        cursor.forget_actions();
         let snap = Snap {
             len: cursor.trace().len(),
             time: cursor.now(),
@@ -178,11 +220,11 @@ impl Timeline {
             id: 0,
             parent: None,
             fork: None,
-            actions: cursor.scenario().actions.clone(),
+            actions,
             snaps: alloc::vec![snap],
             events,
-            history: cursor.history().to_vec(),
             markers: Vec::new(),
+            node_events: Vec::new(),
             head_time: cursor.now(),
             head_hash: cursor.trace().hash(),
             leaders: (0..nodes).map(|n| cursor.leads(NodeId(n as u16))).collect(),
@@ -194,6 +236,8 @@ impl Timeline {
             current: 0,
             interval: interval.max(1),
             deferred: false,
+            cache: RefCell::new(Vec::new()),
+            replayed: core::cell::Cell::new(0),
         }
     }
 
@@ -203,7 +247,7 @@ impl Timeline {
 
     /// Trace length of the furthest point computed on the current branch.
     pub fn head_len(&self) -> u64 {
-        self.branch().events.len() as u64
+        self.branch().events.len()
     }
 
     /// Simulated time of the furthest point computed on this branch.
@@ -214,11 +258,6 @@ impl Timeline {
     /// The trace hash at the head.
     pub fn head_hash(&self) -> u64 {
         self.branch().head_hash
-    }
-
-    /// Every event of the current branch up to its head.
-    pub fn events(&self) -> &[TraceEvent] {
-        &self.branch().events
     }
 
     /// The sparse markers of the current branch (not client replies), in
@@ -260,10 +299,14 @@ impl Timeline {
                 }
             }
         }
+        let b = self.branch();
         TimelineStats {
             branches: self.branches.len(),
             snapshots: seen.len(),
-            events: self.branches.iter().map(|b| b.events.len() as u64).sum(),
+            events: self.branches.iter().map(|b| b.events.len()).sum(),
+            resident_chunks: b.events.resident_chunks(),
+            evicted_chunks: b.events.sealed_chunks() - b.events.resident_chunks(),
+            replayed_chunks: self.replayed.get(),
         }
     }
 
@@ -314,19 +357,10 @@ impl Timeline {
     pub fn act(&mut self, cursor: &mut Sim, action: Action) -> Result<bool, ScenarioError> {
         if !self.is_behind(cursor) {
             let now = cursor.now();
-            cursor.act(action)?;
-            // The cursor inserted the action after those at or before
-            // `now`; do the same rather than copy every action so far.
-            let theirs = &cursor.scenario().actions;
-            let mine = &mut self.branches[self.current].actions;
-            let k = mine.partition_point(|a| a.at <= now);
-            let same_so_far = theirs.len() == mine.len() + 1
-                && k.checked_sub(1).is_none_or(|j| theirs[j] == mine[j]);
-            if same_so_far {
-                mine.insert(k, theirs[k].clone());
-            } else {
-                mine.clone_from(theirs);
-            }
+            cursor.act(action.clone())?;
+            // Where a rebuilt scenario schedules it: after the actions at
+            // or before `now` (as `Sim::act` records it).
+            Self::record(&mut self.branches[self.current].actions, now, action);
             self.sync(cursor);
             return Ok(false);
         }
@@ -341,30 +375,39 @@ impl Timeline {
             .collect();
         let violation_seen = cursor.violation().is_some();
         let fork_hash = cursor.trace().hash();
-        if let Err(e) = cursor.act(action) {
+        if let Err(e) = cursor.act(action.clone()) {
             cursor.set_future_actions(&old_actions);
             return Err(e);
         }
+        let mut actions = prefix.to_vec();
+        Self::record(&mut actions, fork_time, action);
         let id = self.branches.iter().map(|b| b.id).max().unwrap_or(0) + 1;
+        // The fork's own chunk is copied, so it must be here.
+        self.make_resident(self.current, fork_len as usize / CHUNK);
         let parent = &mut self.branches[self.current];
         parent.left_at = (fork_len, fork_time);
         let branch = Branch {
             id,
             parent: Some(parent.id),
             fork: Some((fork_len, fork_time)),
-            actions: cursor.scenario().actions.clone(),
+            actions,
             snaps: parent
                 .snaps
                 .iter()
                 .filter(|s| s.len <= fork_len && s.time <= fork_time)
                 .cloned()
                 .collect(),
-            events: parent.events[..fork_len as usize].to_vec(),
-            history: Vec::new(),
+            events: parent.events.truncated(fork_len),
             markers: parent
                 .markers
                 .iter()
                 .filter(|m| m.at <= fork_len)
+                .copied()
+                .collect(),
+            node_events: parent
+                .node_events
+                .iter()
+                .filter(|(i, _)| *i < fork_len)
                 .copied()
                 .collect(),
             head_time: fork_time,
@@ -375,9 +418,14 @@ impl Timeline {
         };
         self.branches.push(branch);
         self.current = self.branches.len() - 1;
-        self.branches[self.current].history = cursor.history().to_vec();
         self.sync(cursor);
         Ok(true)
+    }
+
+    /// Inserts `action`, applied at `now`, into an action list.
+    fn record(actions: &mut Vec<TimedAction>, now: Time, action: Action) {
+        let k = actions.partition_point(|a| a.at <= now);
+        actions.insert(k, TimedAction { at: now, action });
     }
 
     /// Records what `cursor` computed past the head: its events, markers,
@@ -386,7 +434,7 @@ impl Timeline {
     pub fn sync(&mut self, cursor: &mut Sim) {
         let interval = self.interval;
         let b = &mut self.branches[self.current];
-        let head = b.events.len() as u64;
+        let head = b.events.len();
         let len = cursor.trace().len();
         if len < head || (len == head && cursor.now() <= b.head_time) {
             cursor.trace_mut().drain_events(None);
@@ -394,30 +442,23 @@ impl Timeline {
         }
         let first = cursor.trace().first_kept();
         debug_assert!(first <= head, "events past the head were not kept");
-        let skip = (head.saturating_sub(first)) as usize;
-        let new_from = b.events.len();
-        b.events
-            .extend_from_slice(&cursor.trace().events()[skip.min(cursor.trace().events().len())..]);
-        cursor.trace_mut().drain_events(None);
+        let kept = cursor.trace().events();
+        let new = &kept[(head.saturating_sub(first) as usize).min(kept.len())..];
+        b.events.push(new);
         let mut touched: Vec<NodeId> = Vec::new();
-        let ops = cursor.history();
-        if ops.len() > b.history.len() {
-            b.history.extend_from_slice(&ops[b.history.len()..]);
-        }
-        for (i, e) in b.events[new_from..].iter().enumerate() {
-            if e.kind == EventKind::ClientReturn {
-                if let (Some(mine), Some(theirs)) =
-                    (b.history.get_mut(e.arg as usize), ops.get(e.arg as usize))
-                {
-                    mine.clone_from(theirs);
-                }
+        for (i, e) in new.iter().enumerate() {
+            let index = head + i as u64;
+            if matches!(
+                e.kind,
+                EventKind::Crash | EventKind::Restart | EventKind::Network
+            ) {
+                b.node_events.push((index, *e));
             }
-            let at = (new_from + i + 1) as u64;
             if let Some(kind) = MarkKind::of_event(e.kind) {
                 if kind != MarkKind::ClientReply {
                     b.markers.push(Marker {
                         kind,
-                        at,
+                        at: index + 1,
                         time: e.time,
                         node: e.node,
                         arg: u64::from(e.tag),
@@ -428,6 +469,7 @@ impl Timeline {
                 touched.push(e.node);
             }
         }
+        cursor.trace_mut().drain_events(None);
         for node in touched {
             let Some(slot) = b.leaders.get_mut(node.index()) else {
                 continue;
@@ -491,7 +533,7 @@ impl Timeline {
     pub fn take_due_snapshot(&mut self, cursor: &Sim) -> bool {
         let len = cursor.trace().len();
         let b = &mut self.branches[self.current];
-        let at_head = len == b.events.len() as u64 && cursor.now() == b.head_time;
+        let at_head = len == b.events.len() && cursor.now() == b.head_time;
         let last = b.snaps.last().map_or(0, |s| s.len);
         if !at_head || len < last + self.interval {
             return false;
@@ -508,9 +550,12 @@ impl Timeline {
 
     /// A fresh cursor restored from `snap` with this branch's future.
     fn restore(&self, snap: &Snap) -> Sim {
+        Self::restore_in(self.branch(), snap)
+    }
+
+    fn restore_in(b: &Branch, snap: &Snap) -> Sim {
         let mut sim = snap.sim.snapshot();
-        sim.set_future_actions(&self.branch().actions);
-        sim.attach_history(&self.branch().history);
+        sim.set_future_actions(&b.actions);
         // Replaying known ground: keep nothing until the caller moves on.
         sim.trace_mut().set_keep(false);
         sim
@@ -519,6 +564,16 @@ impl Timeline {
     fn finish(mut sim: Sim) -> Sim {
         sim.trace_mut().set_keep(true);
         sim
+    }
+
+    /// About how many events a seek to `t` replays: from the snapshot it
+    /// starts at to the chunk holding `t` (a lower bound, read from
+    /// what the timeline holds without replaying anything).
+    pub fn replay_cost(&self, t: Time) -> u64 {
+        let b = self.branch();
+        let i = b.snaps.partition_point(|s| s.time <= t).max(1) - 1;
+        let reach = (b.events.chunk_reaching(t) * CHUNK) as u64;
+        reach.min(b.events.len()).saturating_sub(b.snaps[i].len)
     }
 
     /// The state at simulated time `t` (clamped to the head): everything
@@ -584,7 +639,8 @@ impl Timeline {
         }
         let mut back = match near {
             Some(mut near) if near.trace().len() <= previous => {
-                near.attach_history(sim.history());
+                // A snapshot leaves out what the timeline gives back.
+                near.set_future_actions(&b.actions);
                 near
             }
             _ => return Some(self.seek_index(previous)),
@@ -601,12 +657,23 @@ impl Timeline {
     /// index for [`Timeline::seek_index`].
     pub fn next_mark(&self, kind: MarkKind, from: u64) -> Option<u64> {
         if kind == MarkKind::ClientReply {
-            let events = self.events();
-            let start = from.min(events.len() as u64) as usize;
-            return events[start..]
-                .iter()
-                .position(|e| e.kind == EventKind::ClientReturn)
-                .map(|p| (start + p + 1) as u64);
+            let b = self.branch();
+            let start = from.min(b.events.len());
+            for c in start as usize / CHUNK..=b.events.sealed_chunks() {
+                if b.events.replies(c) == Some(0) {
+                    continue;
+                }
+                let base = (c * CHUNK) as u64;
+                let chunk = self.chunk(c);
+                let skip = start.saturating_sub(base) as usize;
+                if let Some(p) = chunk
+                    .get(skip..)
+                    .and_then(|rest| rest.iter().position(|e| e.kind == EventKind::ClientReturn))
+                {
+                    return Some(base + (skip + p) as u64 + 1);
+                }
+            }
+            return None;
         }
         self.markers()
             .iter()
@@ -617,13 +684,27 @@ impl Timeline {
     /// Where the last event of `kind` before trace length `from` is.
     pub fn previous_mark(&self, kind: MarkKind, from: u64) -> Option<u64> {
         if kind == MarkKind::ClientReply {
-            let events = self.events();
+            let b = self.branch();
             // The event at index `from - 1` is the one being looked at.
-            let end = from.saturating_sub(1).min(events.len() as u64) as usize;
-            return events[..end]
-                .iter()
-                .rposition(|e| e.kind == EventKind::ClientReturn)
-                .map(|p| (p + 1) as u64);
+            let end = from.saturating_sub(1).min(b.events.len());
+            if end == 0 {
+                return None;
+            }
+            for c in (0..=(end - 1) as usize / CHUNK).rev() {
+                if b.events.replies(c) == Some(0) {
+                    continue;
+                }
+                let base = (c * CHUNK) as u64;
+                let chunk = self.chunk(c);
+                let upto = ((end - base) as usize).min(chunk.len());
+                if let Some(p) = chunk[..upto]
+                    .iter()
+                    .rposition(|e| e.kind == EventKind::ClientReturn)
+                {
+                    return Some(base + p as u64 + 1);
+                }
+            }
+            return None;
         }
         self.markers()
             .iter()
@@ -652,6 +733,166 @@ impl Timeline {
         }
     }
 
+    // ---- reading events ----------------------------------------------------
+
+    /// The events of the current branch in `range` (clamped to the head),
+    /// replaying any chunk that was let go.
+    pub fn events_in(&self, range: Range<u64>) -> Vec<TraceEvent> {
+        let end = range.end.min(self.head_len());
+        let start = range.start.min(end);
+        let mut out = Vec::with_capacity((end - start) as usize);
+        let mut at = start;
+        while at < end {
+            let c = at as usize / CHUNK;
+            let base = (c * CHUNK) as u64;
+            let upto = end.min(base + CHUNK as u64);
+            let (from, to) = ((at - base) as usize, (upto - base) as usize);
+            match self.branch().events.resident(c) {
+                Some(events) => out.extend_from_slice(&events[from..to]),
+                None => out.extend_from_slice(&self.chunk(c)[from..to]),
+            }
+            at = upto;
+        }
+        out
+    }
+
+    /// The event at `index` of the current branch.
+    pub fn event(&self, index: u64) -> Option<TraceEvent> {
+        (index < self.head_len()).then(|| self.events_in(index..index + 1)[0])
+    }
+
+    /// The index of the first event at `t` or later (`after`: later than
+    /// `t`), or the head's length if there is none.
+    pub fn index_at(&self, t: Time, after: bool) -> u64 {
+        let log = &self.branch().events;
+        let c = if after {
+            log.chunk_after(t)
+        } else {
+            log.chunk_reaching(t)
+        };
+        let base = (c * CHUNK) as u64;
+        let in_chunk = |events: &[TraceEvent]| {
+            events.partition_point(|e| if after { e.time <= t } else { e.time < t })
+        };
+        let p = match log.resident(c) {
+            Some(events) => in_chunk(events),
+            None => in_chunk(&self.chunk(c)),
+        };
+        (base + p as u64).min(log.len())
+    }
+
+    /// Every crash, restart and network change of the current branch, as
+    /// (trace index, event), in order.
+    pub fn node_events(&self) -> &[(u64, TraceEvent)] {
+        &self.branch().node_events
+    }
+
+    /// Chunk `c` of the current branch: held, cached, or replayed.
+    fn chunk(&self, c: usize) -> Rc<[TraceEvent]> {
+        let b = self.branch();
+        if let Some(held) = b.events.shared(c) {
+            return held;
+        }
+        if c == b.events.sealed_chunks() {
+            return Rc::from(b.events.resident(c).unwrap_or(&[]));
+        }
+        let mut cache = self.cache.borrow_mut();
+        if let Some(i) = cache.iter().position(|(id, k, _)| *id == b.id && *k == c) {
+            let hit = cache.remove(i);
+            let events = hit.2.clone();
+            cache.push(hit);
+            return events;
+        }
+        let events = Self::replay_chunk(b, c);
+        self.replayed.set(self.replayed.get() + 1);
+        if cache.len() >= CACHED_CHUNKS {
+            cache.remove(0);
+        }
+        cache.push((b.id, c, events.clone()));
+        events
+    }
+
+    /// Replays sealed chunk `c` of `b` from the latest snapshot before it.
+    fn replay_chunk(b: &Branch, c: usize) -> Rc<[TraceEvent]> {
+        let (start, end) = ((c * CHUNK) as u64, ((c + 1) * CHUNK) as u64);
+        let i = b.snaps.partition_point(|s| s.len <= start).max(1) - 1;
+        let mut sim = Self::restore_in(b, &b.snaps[i]);
+        sim.trace_mut().set_keep(true);
+        let mut steps = 0u32;
+        while sim.trace().len() < end {
+            if !sim.step() {
+                break;
+            }
+            steps += 1;
+            // Keep only what leads into the chunk: a thinned snapshot may
+            // be a million events before it.
+            if steps % 1024 == 0 && sim.trace().len() <= start {
+                sim.trace_mut().drain_events(None);
+            }
+        }
+        let trace = sim.trace();
+        let from = (start - trace.first_kept()) as usize;
+        let events = trace.events();
+        Rc::from(&events[from.min(events.len())..(from + CHUNK).min(events.len())])
+    }
+
+    /// Makes sealed chunk `c` of branch `bi` resident again.
+    fn make_resident(&mut self, bi: usize, c: usize) {
+        if self.branches[bi].events.evicted(c) {
+            let events = Self::replay_chunk(&self.branches[bi], c);
+            self.replayed.set(self.replayed.get() + 1);
+            self.branches[bi].events.restore(c, events);
+        }
+    }
+
+    // ---- memory ------------------------------------------------------------
+
+    /// Lets one piece of old detail go, to stay within a memory budget the
+    /// caller measures: first replayed chunks kept for reading, then the
+    /// oldest chunk of events held (any branch; the recent ones of the
+    /// current branch stay), then one snapshot where they are closest
+    /// together (the first and the recent ones stay). Every instant stays
+    /// reachable: what is let go is replayed when it is asked for.
+    pub fn shed(&mut self) -> Shed {
+        if self.cache.borrow_mut().pop().is_some() {
+            return Shed::Events(0);
+        }
+        for (bi, b) in self.branches.iter_mut().enumerate() {
+            let sealed = b.events.sealed_chunks();
+            let keep_from = if bi == self.current {
+                sealed.saturating_sub(KEEP_RECENT_CHUNKS)
+            } else {
+                sealed
+            };
+            // A chunk before the first snapshot could not be replayed.
+            let first_snap = b.snaps.first().map_or(u64::MAX, |s| s.len);
+            let replayable = (first_snap as usize).div_ceil(CHUNK);
+            if let Some(c) = b.events.oldest_resident(replayable, keep_from) {
+                return Shed::Events(b.events.evict(c));
+            }
+        }
+        let current = self.current;
+        let order =
+            core::iter::once(current).chain((0..self.branches.len()).filter(|i| *i != current));
+        for bi in order.collect::<Vec<_>>() {
+            let snaps = &mut self.branches[bi].snaps;
+            let n = snaps.len();
+            if n < KEEP_RECENT_SNAPS + 2 {
+                continue;
+            }
+            // Drop the one whose neighbours are closest: the spacing of
+            // the older ones evens out as they thin.
+            let Some(drop) =
+                (1..n - KEEP_RECENT_SNAPS).min_by_key(|&i| snaps[i + 1].len - snaps[i - 1].len)
+            else {
+                continue;
+            };
+            snaps.remove(drop);
+            return Shed::Snapshot;
+        }
+        Shed::Nothing
+    }
+
     // ---- branches --------------------------------------------------------
 
     pub fn branches(&self) -> Vec<BranchInfo> {
@@ -664,7 +905,7 @@ impl Timeline {
                 fork_time: b.fork.map(|(_, t)| t),
                 last_action: b.actions.last().cloned(),
                 actions: b.actions.len(),
-                head_events: b.events.len() as u64,
+                head_events: b.events.len(),
                 head_time: b.head_time,
                 current: i == self.current,
             })

@@ -41,7 +41,7 @@ fn run_to_end(s: &Scenario) -> Sim {
 }
 
 fn history_of(s: &Scenario) -> History {
-    History::from_client_ops(run_to_end(s).history())
+    History::from_client_ops(&run_to_end(s).history().to_vec())
 }
 
 /// 10 clients on 10 keys against 5 Raft nodes, with partitions and crashes

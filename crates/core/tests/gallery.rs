@@ -143,8 +143,8 @@ fn pacelc_raft_pays_in_latency_what_the_store_pays_in_staleness() {
     };
     let (r, s) = (run(raft), run(store));
     let (rm, sm) = (
-        mean_write_latency(r.history()).unwrap(),
-        mean_write_latency(s.history()).unwrap(),
+        mean_write_latency(&r.history().to_vec()).unwrap(),
+        mean_write_latency(&s.history().to_vec()).unwrap(),
     );
     let factor = rm.0 as f64 / sm.0 as f64;
     println!(

@@ -27,7 +27,7 @@ fn surviving(sim: &Sim) -> Vec<KeyVersions> {
 }
 
 fn audit_of(sim: &Sim, mode: Versioning) -> Audit {
-    audit(sim.history(), &surviving(sim), mode)
+    audit(&sim.history().to_vec(), &surviving(sim), mode)
 }
 
 fn value(op: &ClientOp) -> Option<String> {

@@ -108,7 +108,7 @@ fn check_seed(base: &Scenario, seed: u64, label: &str) -> Result<(), String> {
         .map(|n| sim.stored_versions(NodeId(n)))
         .collect();
     let surviving: Vec<KeyVersions> = stored.iter().flatten().cloned().collect();
-    let a = audit(sim.history(), &surviving, c.versioning);
+    let a = audit(&sim.history().to_vec(), &surviving, c.versioning);
     if c.strict() {
         if let Some(id) = a.stale.first() {
             let op = &sim.history()[id.0 as usize];
@@ -219,7 +219,7 @@ fn weak_quorums_show_stale_reads_in_the_sweep() {
             s.seed = seed;
             let mut sim = build(&s, RunOptions::default()).unwrap();
             sim.run_until(s.until.unwrap(), u64::MAX);
-            audit(sim.history(), &[], Versioning::VectorClock)
+            audit(&sim.history().to_vec(), &[], Versioning::VectorClock)
                 .stale
                 .len() as u64
         })

@@ -70,7 +70,7 @@ fn the_head_is_the_run() {
     assert_eq!(state(&cursor), state(&fresh));
     assert_eq!(tl.head_hash(), fresh.trace().hash());
     assert_eq!(tl.head_len(), fresh.trace().len());
-    assert_eq!(tl.events(), fresh.trace().events());
+    assert_eq!(tl.events_in(0..tl.head_len()), fresh.trace().events());
     assert!(tl.stats().snapshots > 5, "{:?}", tl.stats());
 }
 
@@ -169,14 +169,14 @@ fn jumps_land_on_events_of_each_kind() {
             }
             match kind {
                 MarkKind::Crash => {
-                    assert_eq!(tl.events()[at as usize - 1].kind, EventKind::Crash);
-                    assert!(!sim.is_up(tl.events()[at as usize - 1].node));
+                    assert_eq!(tl.event(at - 1).unwrap().kind, EventKind::Crash);
+                    assert!(!sim.is_up(tl.event(at - 1).unwrap().node));
                 }
                 MarkKind::Partition => {
-                    assert_eq!(tl.events()[at as usize - 1].kind, EventKind::Network)
+                    assert_eq!(tl.event(at - 1).unwrap().kind, EventKind::Network)
                 }
                 MarkKind::ClientReply => {
-                    assert_eq!(tl.events()[at as usize - 1].kind, EventKind::ClientReturn)
+                    assert_eq!(tl.event(at - 1).unwrap().kind, EventKind::ClientReturn)
                 }
                 MarkKind::LeaderChange => {
                     let m = tl
@@ -351,4 +351,92 @@ fn deferred_snapshots_at_uneven_spacing_still_seek_exactly() {
         let at = tl.seek_index(k);
         assert_eq!(state(&at), state(&fresh_to_index(&s, k)), "at event {k}");
     }
+}
+
+// --- memory budget ---
+
+/// Shedding everything it may (old chunks of events, then snapshots down
+/// to the first and the recent ones) changes no answer: the events read
+/// back, seeks, jumps and branches are those of a fresh run.
+#[test]
+fn letting_old_detail_go_changes_no_answer() {
+    use splitbrain_core::timeline::{Shed, CHUNK};
+    // raft-sweep's faults and load, for minutes: ~60 chunks.
+    let s: Scenario = serde_json::from_str(
+        r#"{"protocol": {"name": "raft"}, "nodes": 5, "seed": 3,
+            "network": {"latency": {"min": "2ms", "max": "20ms"}, "duplicate": 0.01},
+            "workload": {"clients": 8, "keys": 3},
+            "faults": {"until": "150s", "every": "400ms", "loss": 0.05}}"#,
+    )
+    .unwrap();
+    let (mut tl, mut cursor) = recorded(&s, secs(200.0), 500);
+    let all = tl.events_in(0..tl.head_len());
+    assert!(all.len() > 48 * CHUNK, "{} events", all.len());
+    let replies: Vec<u64> = (0..all.len())
+        .filter(|&i| all[i].kind == EventKind::ClientReturn)
+        .map(|i| i as u64 + 1)
+        .collect();
+    let snapshots = tl.stats().snapshots;
+    let (mut chunks, mut snaps) = (0, 0);
+    loop {
+        match tl.shed() {
+            Shed::Events(_) => chunks += 1,
+            Shed::Snapshot => snaps += 1,
+            Shed::Nothing => break,
+        }
+    }
+    let st = tl.stats();
+    assert!(
+        chunks >= 16 && snaps > 10,
+        "{chunks} chunks, {snaps} snapshots"
+    );
+    assert!(st.evicted_chunks >= 16, "{st:?}");
+    assert_eq!(st.snapshots, snapshots - snaps);
+    assert!(st.snapshots <= 10, "{st:?}");
+
+    assert_eq!(tl.events_in(0..tl.head_len()), all);
+    for (a, b) in [
+        (0, 10),
+        (4_000, 9_000),
+        (CHUNK as u64 * 3 - 1, CHUNK as u64 * 7 + 5),
+    ] {
+        assert_eq!(tl.events_in(a..b), all[a as usize..b as usize]);
+    }
+    assert!(tl.stats().replayed_chunks > 0);
+    for t in [secs(0.5), secs(17.3), secs(133.0), secs(199.9)] {
+        let want = all.partition_point(|e| e.time < t) as u64;
+        assert_eq!(tl.index_at(t, false), want);
+        let want = all.partition_point(|e| e.time <= t) as u64;
+        assert_eq!(tl.index_at(t, true), want);
+    }
+    for t in [0.3, 12.5, 71.0, 147.25, 199.0] {
+        assert_eq!(
+            state(&tl.seek_time(secs(t))),
+            state(&run(&s, secs(t))),
+            "at {t}s"
+        );
+    }
+    // Client replies are found through chunks let go too.
+    let mut from = 0;
+    for want in replies.iter().take(30) {
+        let at = tl.next_mark(MarkKind::ClientReply, from).unwrap();
+        assert_eq!(at, *want);
+        from = at;
+    }
+    let mid = replies[replies.len() / 2];
+    assert_eq!(tl.previous_mark(MarkKind::ClientReply, mid + 1), Some(mid));
+
+    // The run goes on, and a branch forks inside a chunk that was let go.
+    tl.advance(&mut cursor, secs(202.0), u64::MAX);
+    assert_eq!(tl.head_hash(), run(&s, secs(202.0)).trace().hash());
+    let mut past = tl.seek_time(secs(5.0));
+    assert!(
+        tl.act(&mut past, Action::Crash { node: NodeId(1) })
+            .unwrap()
+            || !past.is_up(NodeId(1))
+    );
+    tl.advance(&mut past, secs(9.0), u64::MAX);
+    let fresh = run(&tl.scenario(&s), secs(9.0));
+    assert_eq!(state(&past), state(&fresh));
+    assert_eq!(tl.events_in(0..tl.head_len()), fresh.trace().events());
 }

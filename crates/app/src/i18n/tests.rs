@@ -1,4 +1,3 @@
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::*;
@@ -45,20 +44,39 @@ fn tags_from_links_storage_and_browsers() {
 
 #[test]
 fn the_table_is_well_formed() {
-    let mut seen = BTreeMap::new();
-    for (en, zh) in zh_hans::TABLE {
-        assert!(!en.is_empty(), "an empty key");
-        assert!(!zh.trim().is_empty(), "{en:?} translates to nothing");
-        assert!(
-            seen.insert(*en, *zh).is_none(),
-            "{en:?} is in the table twice"
-        );
+    let table = parse_table(ZH_HANS_TEXT).unwrap_or_else(|e| panic!("{ZH_HANS_FILE}: {e}"));
+    assert!(table.len() >= 600, "{} entries", table.len());
+    for (en, zh) in table {
         assert_eq!(
             placeholders(en),
             placeholders(zh),
             "{en:?} and {zh:?} use different placeholders"
         );
     }
+}
+
+#[test]
+fn a_malformed_table_names_the_line() {
+    let e = parse_table("# c\n\nRun\t运行\nPlay 播放\n").unwrap_err();
+    assert!(e.starts_with("line 4:"), "{e}");
+    let e = parse_table("Run\t运行\nRun\t跑\n").unwrap_err();
+    assert!(e.starts_with("line 2:") && e.contains("twice"), "{e}");
+    let e = parse_table("Run\t \n").unwrap_err();
+    assert!(e.starts_with("line 1:"), "{e}");
+    let e = parse_table("Run\t运行\textra\n").unwrap_err();
+    assert!(e.starts_with("line 1:"), "{e}");
+    // Spaces at the ends are text: keys such as "events " keep them.
+    let table = parse_table("events \t事件 \n").unwrap();
+    assert_eq!(table.get("events "), Some(&"事件 "));
+}
+
+#[test]
+fn the_page_fetches_chinese_and_speaks_english_until_then() {
+    // English needs no file; natively the Chinese file is compiled in.
+    assert!(ready(Lang::En));
+    assert!(ready(Lang::ZhHans));
+    assert_eq!(install(Lang::En, String::new()), Ok(()));
+    assert!(install(Lang::ZhHans, "bad line".to_owned()).is_err());
 }
 
 /// The string literals the sources pass to `t(` and `tf(`.
@@ -325,7 +343,7 @@ fn dynamic_texts() -> std::collections::BTreeSet<String> {
                 }
             }
         }
-        let board = Board::of(&sim);
+        let board = Board::of(&sim, &sim.scenario().actions);
         add(board.title);
         add(board.decision);
         for column in board.columns {

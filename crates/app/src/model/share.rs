@@ -13,7 +13,8 @@ impl Model {
     /// The run as it stands, as a link: the scenario with every action so
     /// far, where time is, and how it plays.
     pub fn link(&self) -> Link {
-        let mut scenario = self.sim.scenario().clone();
+        // The timeline holds the action list (the cursor does not).
+        let mut scenario = self.travel.timeline.scenario(self.sim.scenario());
         scenario.until = None;
         // --- tours ---
         scenario.captions = self.tour.captions.clone();

@@ -34,11 +34,27 @@ pub fn app() -> Html {
     // --- i18n --- (the language first: opening a link may say something)
     let store = use_reducer_eq(|| {
         super::lang::preset();
-        Store::new(super::permalink::initial_model(entropy()))
+        let mut model = super::permalink::initial_model(entropy());
+        if let Some(mb) = super::memory::saved_budget() {
+            model.update(Msg::SetMemoryBudget(mb));
+        }
+        Store::new(model)
     });
     let send: Callback<Msg> = {
         let dispatcher = store.dispatcher();
-        Callback::from(move |msg| dispatcher.dispatch(Action::Do(msg)))
+        Callback::from(move |msg| match msg {
+            // The gallery file comes on first use: the entry opens when
+            // it is here (or the model says why it cannot).
+            Msg::OpenGallery(_) if !crate::gallery::ready() => {
+                let dispatcher = dispatcher.clone();
+                super::fetch::once(
+                    crate::gallery::GALLERY_FILE,
+                    crate::gallery::install,
+                    move |_| dispatcher.dispatch(Action::Do(msg)),
+                );
+            }
+            msg => dispatcher.dispatch(Action::Do(msg)),
+        })
     };
     let refresh: Callback<()> = {
         let dispatcher = store.dispatcher();
@@ -114,7 +130,20 @@ pub fn app() -> Html {
     }
 
     // --- i18n ---
-    use_effect_with(store.panel.lang, |lang| super::lang::show(*lang));
+    // The language's text may still be on its way: `<html lang>` follows
+    // the text shown, and its arrival refreshes the panels.
+    {
+        let refresh = refresh.clone();
+        use_effect_with(
+            (store.panel.lang, store.panel.shown_lang()),
+            move |(asked, shown)| {
+                super::lang::show(*shown);
+                if shown != asked {
+                    super::lang::fetch(*asked, move || refresh.emit(()));
+                }
+            },
+        );
+    }
 
     // --- permalinks ---
     {
@@ -162,7 +191,7 @@ pub fn app() -> Html {
                     <Inspector panel={panel.clone()} send={send.clone()} />
                     <Invariants panel={panel.clone()} />
                     // --- history view ---
-                    <HistoryPanel model={store.model.clone()} lang={panel.lang} />
+                    <HistoryPanel model={store.model.clone()} lang={panel.shown_lang()} />
                     <EventLog panel={panel.clone()} />
                 </aside>
             </main>

@@ -1,6 +1,7 @@
 //! `window.splitbrain`: a read-only window into the app for the browser
 //! tests (and the curious). It reports state; it never changes the run,
-//! except `resetFrameStats`, which only clears a measurement.
+//! except `resetFrameStats`, which only clears a measurement, and
+//! `setTurbo`, which only makes it go faster.
 //!
 //! - `state()`: the [`ProbeState`] as an object, plus `canvas`, the
 //!   canvas's client rectangle (add it to node positions for page
@@ -18,6 +19,9 @@
 //!   `branchScenario()`: the current branch as scenario JSON;
 //!   `benchSeek(json, events, samples)`: records a scenario headless to
 //!   `events` events and times seeks in it (never touches the run shown).
+//! - `memory()`: the heap, the wasm memory, the budget and what the
+//!   timeline holds; `setTurbo(n)`: n frames' worth of simulation per
+//!   animation frame, for soak tests (the same run, sooner).
 
 use wasm_bindgen::prelude::*;
 use yew::Callback;
@@ -96,6 +100,34 @@ pub fn install(model: ModelRef, _send: Callback<Msg>) {
         set(&hook, "benchSeek", &bench.into_js_value());
     }
 
+    // --- memory budget ---
+    {
+        let m = model.clone();
+        let memory = Closure::<dyn Fn() -> JsValue>::new(move || {
+            let m = m.0.borrow();
+            let st = m.travel().timeline.stats();
+            to_js(&MemoryView {
+                heap_bytes: super::memory::heap_bytes() as f64,
+                wasm_bytes: super::memory::wasm_bytes(),
+                budget: m.budget().clone(),
+                events: m.travel().timeline.head_len(),
+                now_micros: m.sim().now().0,
+                playing: m.playing,
+                snapshots: st.snapshots,
+                resident_chunks: st.resident_chunks,
+                evicted_chunks: st.evicted_chunks,
+                replayed_chunks: st.replayed_chunks,
+                notice: m.notice.as_ref().map(|n| n.text.clone()),
+            })
+        });
+        set(&hook, "memory", &memory.into_js_value());
+        let m = model.clone();
+        let turbo = Closure::<dyn Fn(f64)>::new(move |n: f64| {
+            m.0.borrow_mut().turbo = n.clamp(1.0, 1_000.0) as u32;
+        });
+        set(&hook, "setTurbo", &turbo.into_js_value());
+    }
+
     let reset = Closure::<dyn Fn()>::new(move || model.0.borrow_mut().frame_times.clear());
     set(&hook, "resetFrameStats", &reset.into_js_value());
 
@@ -124,6 +156,23 @@ pub fn install(model: ModelRef, _send: Callback<Msg>) {
     set(&hook, "checkHistory", &check.into_js_value());
 
     set(&dom::window(), "splitbrain", &hook);
+}
+
+/// What `memory()` reports: cheap enough to poll while a run plays.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct MemoryView {
+    heap_bytes: f64,
+    wasm_bytes: f64,
+    budget: crate::model::Budget,
+    events: u64,
+    now_micros: u64,
+    playing: bool,
+    snapshots: usize,
+    resident_chunks: usize,
+    evicted_chunks: usize,
+    replayed_chunks: u64,
+    notice: Option<String>,
 }
 
 // --- time travel ---

@@ -5,7 +5,7 @@
 //! At start: a link's language wins (it is applied when the link opens),
 //! else the one kept in local storage, else the browser's.
 
-use super::dom;
+use super::{dom, fetch};
 use crate::i18n::{self, Lang};
 
 /// Local storage key of the language the person picked.
@@ -52,4 +52,21 @@ pub fn show(lang: Lang) {
             let _ = root.set_attribute("lang", lang.code());
         }
     }
+}
+
+/// Fetches `lang`'s text unless it is at hand, then calls `arrived`. A
+/// failed fetch leaves the page in English; the next switch tries again.
+pub fn fetch(lang: Lang, arrived: impl FnOnce() + 'static) {
+    if i18n::ready(lang) {
+        return;
+    }
+    fetch::once(
+        i18n::ZH_HANS_FILE,
+        |text| i18n::install(Lang::ZhHans, text),
+        move |result| {
+            if result.is_ok() {
+                arrived();
+            }
+        },
+    );
 }

@@ -6,8 +6,10 @@ mod app;
 mod cluster;
 mod components;
 mod dom;
+pub(crate) mod fetch;
 mod hook;
 mod icons;
+pub(crate) mod memory;
 mod palette;
 mod panic;
 // --- permalinks ---

@@ -88,6 +88,11 @@ pub fn install(model: ModelRef, send: Callback<Msg>) -> impl FnOnce() {
         let last = last.clone();
         move || {
             show_title(&model.0.borrow());
+            // Past the most actions a link may carry, no link would open:
+            // do not encode hundreds of thousands of them to find out.
+            if model.0.borrow().travel().timeline.actions().len() > crate::link::MAX_ACTIONS {
+                return;
+            }
             let text = model.0.borrow().link_text();
             // A run with tens of thousands of actions (hours of steady
             // requests) no longer fits a link; the address keeps the last

@@ -836,9 +836,10 @@ mod tests {
         let mut red = [0; 4];
         for seed in 0..20 {
             let sim = busy(ProtocolConfig::Quorum(config.clone()), seed);
-            let h = puts_only(&History::from_client_ops(sim.history()));
+            let ops = sim.history().to_vec();
+            let h = puts_only(&History::from_client_ops(&ops));
             let versions = Versions {
-                ops: sim.history(),
+                ops: &ops,
                 mode: config.versioning,
             };
             for (n, v) in [
@@ -865,7 +866,7 @@ mod tests {
         let mut checked = 0;
         for seed in 0..20 {
             let sim = busy(ProtocolConfig::Raft(Default::default()), seed);
-            let all = History::from_client_ops(sim.history());
+            let all = History::from_client_ops(&sim.history().to_vec());
             let puts = puts_only(&all);
             for v in [
                 read_your_writes(&all),

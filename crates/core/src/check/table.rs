@@ -42,6 +42,17 @@ impl Slots {
         (len + 1) * 2 <= self.slots.len()
     }
 
+    /// Points slot `i` (found empty) at `entry`, the newest of `hashes`,
+    /// or, when that would load the table past 1/2, rebuilds it instead
+    /// (which places the entry too).
+    fn place(&mut self, i: usize, entry: u32, hashes: &[u64]) {
+        if self.has_room(hashes.len()) {
+            self.slots[i] = entry;
+        } else {
+            self.grow(hashes);
+        }
+    }
+
     /// Rebuilds at twice the size from the entries' hashes.
     fn grow(&mut self, hashes: &[u64]) {
         let mut next = Slots::new(self.slots.len() * 2);
@@ -121,11 +132,7 @@ impl ConfigSet {
         self.bits.extend_from_slice(bits);
         self.states.push(state);
         self.hashes.push(hash);
-        if self.slots.has_room(self.states.len()) {
-            self.slots.slots[i] = entry;
-        } else {
-            self.slots.grow(&self.hashes);
-        }
+        self.slots.place(i, entry, &self.hashes);
         true
     }
 }
@@ -178,11 +185,7 @@ impl U64Map {
         self.keys.push(key);
         self.values.push(value);
         self.hashes.push(hash);
-        if self.slots.has_room(self.keys.len()) {
-            self.slots.slots[i] = entry;
-        } else {
-            self.slots.grow(&self.hashes);
-        }
+        self.slots.place(i, entry, &self.hashes);
     }
 }
 

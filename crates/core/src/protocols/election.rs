@@ -7,6 +7,7 @@ use alloc::format;
 
 use serde::{Deserialize, Serialize};
 
+use crate::protocol::RoleKind;
 use crate::scenario::{Latency, ScenarioError};
 use crate::time::Span;
 
@@ -70,5 +71,34 @@ impl<V> ElectionConfig<V> {
     /// heartbeat.
     pub fn timing_mut(&mut self) -> (&mut Latency, &mut Span) {
         (&mut self.election_timeout, &mut self.heartbeat)
+    }
+}
+
+/// Where a node of a leader-based protocol stands: Raft's three states, and
+/// Multi-Paxos's (a candidate is running phase 1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Role {
+    Follower,
+    Candidate,
+    Leader,
+}
+
+impl Role {
+    /// The engine's protocol-independent kind, for drawing and counting.
+    pub fn kind(self) -> RoleKind {
+        match self {
+            Role::Follower => RoleKind::Follower,
+            Role::Candidate => RoleKind::Candidate,
+            Role::Leader => RoleKind::Leader,
+        }
+    }
+
+    /// The word the canvas and inspector show.
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Follower => "follower",
+            Role::Candidate => "candidate",
+            Role::Leader => "leader",
+        }
     }
 }

@@ -117,10 +117,6 @@ impl Protocol for Gossip {
     const MSG_KINDS: &'static [&'static str] = &["Push", "PushBack"];
     const USER_TIMER: Option<(TimerId, &'static str)> = Some((GOSSIP, "gossip round"));
 
-    fn new(id: NodeId, nodes: usize, config: &GossipConfig) -> Gossip {
-        Gossip::recover(id, nodes, config, GossipDurable::default())
-    }
-
     fn recover(id: NodeId, nodes: usize, config: &GossipConfig, d: GossipDurable) -> Gossip {
         Gossip {
             id,
@@ -307,17 +303,6 @@ pub struct GossipChecker {
     written: BTreeMap<(String, Stamp), (u64, NodeId)>,
 }
 
-impl GossipChecker {
-    fn violation(invariant: usize, message: String, nodes: Vec<NodeId>) -> Violation {
-        Violation {
-            invariant,
-            message,
-            nodes,
-            entries: Vec::new(),
-        }
-    }
-}
-
 impl Checker<Gossip> for GossipChecker {
     const INVARIANTS: &'static [&'static str] = &[
         "Siblings are concurrent",
@@ -349,7 +334,7 @@ impl Checker<Gossip> for GossipChecker {
                 let digest = stable_hash(v.value.as_str());
                 match self.written.get(&(key.clone(), v.stamp)) {
                     Some((d, other)) if *d != digest => {
-                        return Err(Self::violation(
+                        return Err(Violation::of_nodes(
                             ONE_WRITE_PER_VERSION,
                             format!(
                                 "{changed} holds {} of {key}, whose stamp {other} saw with \
@@ -374,7 +359,7 @@ impl Checker<Gossip> for GossipChecker {
                     })
                 });
                 if let Some((_, stamp)) = lost {
-                    return Err(Self::violation(
+                    return Err(Violation::of_nodes(
                         NO_REGRESSION,
                         format!(
                             "{changed} went back on {key}: it held the version stamped \
@@ -388,7 +373,7 @@ impl Checker<Gossip> for GossipChecker {
         }
         for (key, before) in &self.seen[changed.index()] {
             if !node.store().contains_key(key) && !before.is_empty() {
-                return Err(Self::violation(
+                return Err(Violation::of_nodes(
                     NO_REGRESSION,
                     format!("{changed} dropped {key} altogether"),
                     vec![changed],

@@ -726,10 +726,6 @@ impl Protocol for LockService {
     ];
     const USER_TIMER: Option<(TimerId, &'static str)> = None;
 
-    fn new(id: NodeId, nodes: usize, config: &LockConfig) -> Self {
-        Self::recover(id, nodes, config, LockDurable::default())
-    }
-
     fn recover(id: NodeId, _nodes: usize, config: &LockConfig, d: LockDurable) -> Self {
         LockService {
             id,

@@ -8,6 +8,7 @@
 
 pub mod election;
 pub mod quorums;
+pub mod state_machine;
 
 crate::registry::registry! {
     mod raft { Raft("raft") => Raft }

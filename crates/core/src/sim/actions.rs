@@ -135,23 +135,19 @@ impl Sim {
         self.check_applicable(&action)?;
         let now = self.now;
         self.run_until(now, u64::MAX);
-        let at_or_before = self.scenario.actions.partition_point(|a| a.at <= now);
-        self.scenario.actions.insert(
-            at_or_before,
-            TimedAction {
-                at: now,
-                action: action.clone(),
-            },
-        );
-        self.schedule.insert(
-            self.next_action,
-            Scheduled {
-                at: now,
-                action: action.clone(),
-                user: true,
-            },
-        );
-        self.next_action += 1;
+        if !self.actions_elsewhere {
+            let at_or_before = self.scenario.actions.partition_point(|a| a.at <= now);
+            self.scenario.actions.insert(
+                at_or_before,
+                TimedAction {
+                    at: now,
+                    action: action.clone(),
+                },
+            );
+        }
+        // Applied at once: it joins the scenario's count of applied user
+        // actions, not the schedule.
+        self.applied_user += 1;
         self.apply_action(&action);
         Ok(())
     }
@@ -203,10 +199,32 @@ impl Sim {
 
     /// How many of the scenario's user actions have been applied.
     pub fn applied_user_actions(&self) -> usize {
-        self.schedule[..self.next_action]
-            .iter()
-            .filter(|s| s.user)
-            .count()
+        self.applied_user
+    }
+
+    /// The next scheduled action, which is due (the caller checked).
+    /// Applied entries are dropped in batches, so the schedule holds what
+    /// is still to come and never a long run's whole past.
+    pub(super) fn take_scheduled(&mut self) -> Scheduled {
+        let scheduled = self.schedule[self.next_action].clone();
+        self.next_action += 1;
+        if scheduled.user {
+            self.applied_user += 1;
+        }
+        if self.next_action >= 1024 && self.next_action * 2 >= self.schedule.len() {
+            self.schedule.drain(..self.next_action);
+            self.next_action = 0;
+        }
+        scheduled
+    }
+
+    /// Stops keeping the scenario's action list (and drops it): the caller
+    /// keeps it, as a timeline does for every branch. The run is the same;
+    /// only [`Sim::scenario`]'s `actions` is then empty. A long run of
+    /// steady requests would otherwise hold each of them twice.
+    pub fn forget_actions(&mut self) {
+        self.actions_elsewhere = true;
+        self.scenario.actions = Vec::new();
     }
 
     /// Replaces the user actions still to come: `actions` is a whole action
@@ -229,6 +247,8 @@ impl Sim {
         sort_schedule(&mut rest);
         self.schedule.truncate(self.next_action);
         self.schedule.extend(rest);
-        self.scenario.actions = actions.to_vec();
+        if !self.actions_elsewhere {
+            self.scenario.actions = actions.to_vec();
+        }
     }
 }

@@ -2,6 +2,7 @@
 //! pending (with their timeouts and the redirects they follow), the
 //! closed-loop workload, and pinned clients that sit next to a home node.
 
+use alloc::boxed::Box;
 use alloc::format;
 use alloc::string::String;
 
@@ -12,6 +13,7 @@ use super::{event, Sim};
 use crate::cluster::Input;
 use crate::id::{ClientId, NodeId, RequestId};
 use crate::protocol::{ClientRequest, Op, OpDetail, Outcome};
+use crate::pvec::PVec;
 use crate::time::{Span, Time};
 use crate::trace::{stable_hash, EventKind, OutcomeTag};
 
@@ -34,7 +36,7 @@ pub struct ClientOp {
     pub served_by: Option<NodeId>,
     /// Replicas and versions behind the answer, from stores that report them.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub detail: Option<OpDetail>,
+    pub detail: Option<Box<OpDetail>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -184,7 +186,9 @@ impl Sim {
     /// line.
     pub(super) fn client_detail(&mut self, request: RequestId, detail: OpDetail) {
         if let Some(p) = self.pending.get(&request) {
-            self.history[p.history].detail = Some(detail);
+            if let Some(op) = self.history.get_mut(p.history) {
+                op.detail = Some(Box::new(detail));
+            }
         }
     }
 
@@ -221,7 +225,10 @@ impl Sim {
             OpResult::Ok { value } => value.as_deref(),
             _ => None,
         });
-        let entry = &mut self.history[pending.history];
+        let entry = self
+            .history
+            .get_mut(pending.history)
+            .expect("a pending operation is in the history");
         entry.result = Some((self.now, result));
         entry.served_by = Some(by);
         self.record(
@@ -310,7 +317,8 @@ impl Sim {
         self.invoke(node, ClientId(client), op, Some(client));
     }
 
-    pub fn history(&self) -> &[ClientOp] {
+    /// The client history, in shared chunks ([`PVec`]).
+    pub fn history(&self) -> &PVec<ClientOp> {
         &self.history
     }
 

@@ -21,6 +21,7 @@ use crate::cluster::{route, Cluster, Filed, Input, MsgRef, Sink};
 use crate::id::{MessageId, NodeId, RequestId};
 use crate::net::Network;
 use crate::protocol::{Effect, NodeDetail, NodeView, OpDetail, Outcome, TimerId, Violation};
+use crate::pvec::PVec;
 use crate::registry::Descriptor;
 use crate::rng::{Rng, Stream};
 use crate::scenario::{Scenario, ScenarioError};
@@ -134,14 +135,24 @@ pub struct Sim {
     rng_network: Rng,
     rng_timers: Rng,
     rng_workload: Rng,
+    /// What is scheduled from `next_action` on; what came before it has
+    /// been applied and is let go now and then (`take_scheduled`), so a
+    /// long run's thousands of recorded requests are not kept twice.
     schedule: Vec<Scheduled>,
     next_action: usize,
+    /// User actions applied so far (the scenario's first this many).
+    applied_user: usize,
+    /// The scenario's action list is kept elsewhere (by a timeline), so
+    /// acting does not add to `scenario.actions` ([`Sim::forget_actions`]).
+    actions_elsewhere: bool,
     /// The effects of the handler call being carried out; kept for its
     /// capacity.
     effects: Vec<Effect<Filed>>,
     violation: Option<FoundViolation>,
     trace: Trace,
-    history: Vec<ClientOp>,
+    /// In shared chunks: a snapshot shares all but the chunks written
+    /// after it, so a long run's history is held once.
+    history: PVec<ClientOp>,
     pending: BTreeMap<RequestId, Pending>,
     workload: Vec<WorkloadClient>,
     user_dropped: BTreeSet<MessageId>,
@@ -215,10 +226,12 @@ impl Sim {
             rng_workload: Rng::stream(seed, Stream::Workload),
             schedule,
             next_action: 0,
+            applied_user: 0,
+            actions_elsewhere: false,
             effects: Vec::new(),
             violation: None,
             trace: Trace::new(keep_trace),
-            history: Vec::new(),
+            history: PVec::new(),
             pending: BTreeMap::new(),
             workload: Vec::new(),
             user_dropped: BTreeSet::new(),
@@ -324,8 +337,7 @@ impl Sim {
             (None, Some(_)) => false,
         };
         if take_action {
-            let scheduled = self.schedule[self.next_action].clone();
-            self.next_action += 1;
+            let scheduled = self.take_scheduled();
             self.now = self.now.max(scheduled.at);
             self.apply_action(&scheduled.action);
         } else {

@@ -36,8 +36,7 @@ impl Sim {
         let step = self.scenario.script.get(self.script_next)?.clone();
         if let Some(scheduled) = self.schedule.get(self.next_action) {
             if scheduled.at <= step.at {
-                let scheduled = scheduled.clone();
-                self.next_action += 1;
+                let scheduled = self.take_scheduled();
                 self.now = self.now.max(scheduled.at);
                 self.apply_action(&scheduled.action);
                 return Some(true);

@@ -1,23 +1,38 @@
 //! Copies of a run to go back to (time travel): a snapshot keeps the
-//! trace's count and hash but not its events, and not the client history,
-//! which a timeline holds once for all its snapshots and hands back.
+//! trace's count and hash but not its events, nor the scenario's action
+//! list; a timeline holds those once for all its snapshots and gives the
+//! list back on restoring. The client history is in shared chunks, so a
+//! snapshot's copy costs only the chunk still being written.
 
 use alloc::vec::Vec;
 
-use super::{ClientOp, Sim};
+use super::Sim;
+use crate::scenario::Scenario;
 
 impl Sim {
     /// A copy of this simulation that keeps the trace's count and hash but
-    /// not its events: a timeline holds the events once and many snapshots.
+    /// not its events, nor the scenario's action list nor the schedule's
+    /// past: a timeline holds those once for many snapshots, and gives the
+    /// list back to the copy it restores (`set_future_actions`), which is
+    /// then the same as the original.
     pub fn snapshot(&self) -> Sim {
         self.copy(false)
     }
 
-    /// Everything but, when `whole` is false, the trace's events and the
-    /// client history.
-    pub(super) fn copy(&self, whole: bool) -> Sim {
+    /// Everything but, when `whole` is false, the trace's events, the
+    /// scenario's action list and the applied part of the schedule.
+    fn copy(&self, whole: bool) -> Sim {
+        let (schedule, next_action) = if whole {
+            (self.schedule.clone(), self.next_action)
+        } else {
+            (self.schedule[self.next_action..].to_vec(), 0)
+        };
         Sim {
-            scenario: self.scenario.clone(),
+            scenario: if whole {
+                self.scenario.clone()
+            } else {
+                self.scenario_without_actions()
+            },
             protocol: self.protocol,
             cluster: self.cluster.boxed_clone(),
             now: self.now,
@@ -30,8 +45,10 @@ impl Sim {
             rng_network: self.rng_network.clone(),
             rng_timers: self.rng_timers.clone(),
             rng_workload: self.rng_workload.clone(),
-            schedule: self.schedule.clone(),
-            next_action: self.next_action,
+            schedule,
+            next_action,
+            applied_user: self.applied_user,
+            actions_elsewhere: self.actions_elsewhere,
             effects: Vec::new(),
             violation: self.violation.clone(),
             trace: if whole {
@@ -39,15 +56,9 @@ impl Sim {
             } else {
                 self.trace.without_events()
             },
-            // The client history only grows, and an entry changes once,
-            // when its operation completes: a timeline keeps the head's
-            // and hands the prefix back (`attach_history`), so snapshots
-            // of a long run do not each hold their own copy.
-            history: if whole {
-                self.history.clone()
-            } else {
-                Vec::new()
-            },
+            // Shares its chunks: cheap, and the copy keeps the results of
+            // the operations pending now unset, as they are in this state.
+            history: self.history.clone(),
             pending: self.pending.clone(),
             workload: self.workload.clone(),
             user_dropped: self.user_dropped.clone(),
@@ -59,23 +70,23 @@ impl Sim {
         }
     }
 
-    /// Whether this is a snapshot whose client history is held elsewhere.
-    pub fn history_detached(&self) -> bool {
-        self.history.len() as u64 != self.next_request
-    }
-
-    /// Gives a snapshot its client history back: `head` is the history of
-    /// a later state of the same run (or branch); operations invoked after
-    /// this state are cut off and those still pending lose their results.
-    pub fn attach_history(&mut self, head: &[ClientOp]) {
-        let n = self.next_request as usize;
-        debug_assert!(head.len() >= n, "the head's history is shorter");
-        self.history = head[..n.min(head.len())].to_vec();
-        for id in self.pending.keys() {
-            if let Some(op) = self.history.get_mut(id.0 as usize) {
-                op.result = None;
-                op.served_by = None;
-            }
+    /// The scenario without its action list, which grows with every
+    /// request a long run records.
+    fn scenario_without_actions(&self) -> Scenario {
+        let s = &self.scenario;
+        Scenario {
+            title: s.title.clone(),
+            protocol: s.protocol.clone(),
+            nodes: s.nodes,
+            seed: s.seed,
+            network: s.network.clone(),
+            clients: s.clients.clone(),
+            workload: s.workload.clone(),
+            faults: s.faults.clone(),
+            actions: Vec::new(),
+            until: s.until,
+            script: s.script.clone(),
+            captions: s.captions.clone(),
         }
     }
 }

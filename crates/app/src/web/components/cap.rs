@@ -87,6 +87,8 @@ pub fn cap_panel(props: &CapProps) -> Html {
     });
     let model = props.model.0.borrow();
     let live = model.sim();
+    // The cursor keeps no action list: the timeline does.
+    let actions = model.travel().timeline.actions();
     let now = live.now();
     let mut o = other.borrow_mut();
     // A new run, or time travel backwards: start the other half over.
@@ -127,11 +129,15 @@ pub fn cap_panel(props: &CapProps) -> Html {
         if check {
             o.checked_at = Some(second);
         }
-        return super::pacelc::view(live, sim, &mut o.verdicts, check, &props.send);
+        return super::pacelc::view(live, actions, sim, &mut o.verdicts, check, &props.send);
     }
-    let mut mine = measure(live, if check { CHECK_STEPS } else { 0 });
+    let mut mine = measure(live, actions, if check { CHECK_STEPS } else { 0 });
     let sim = o.sim.as_ref().expect("checked above");
-    let mut theirs = measure(sim, if check { CHECK_STEPS } else { 0 });
+    let mut theirs = measure(
+        sim,
+        &sim.scenario().actions,
+        if check { CHECK_STEPS } else { 0 },
+    );
     if check {
         o.checked_at = Some(second);
         o.verdicts = (mine.linearizable, theirs.linearizable);

@@ -34,7 +34,7 @@ const REDRAW_MS: f64 = 33.0;
 #[derive(Properties, PartialEq)]
 pub struct HistoryProps {
     pub model: ModelRef,
-    // --- i18n --- (a language switch re-renders the panel)
+    /// The language of the text shown: a change re-renders the panel.
     #[prop_or_default]
     pub lang: crate::i18n::Lang,
 }

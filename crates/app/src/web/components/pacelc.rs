@@ -6,7 +6,7 @@
 //! [`mode_switch`] sits on top of both modes.
 
 use splitbrain_core::check::Verdict;
-use splitbrain_core::{Sim, Span};
+use splitbrain_core::{Sim, Span, TimedAction};
 use yew::prelude::*;
 
 use crate::i18n::{t, t_dyn, tf};
@@ -104,14 +104,15 @@ fn column(n: &PacelcNumbers, live: bool) -> Html {
 /// (live, other), `check` says whether to check again now.
 pub fn view(
     live: &Sim,
+    actions: &[TimedAction],
     other: &Sim,
     verdicts: &mut (Verdict, Verdict),
     check: bool,
     send: &Callback<Msg>,
 ) -> Html {
     let steps = if check { crate::cap::CHECK_STEPS } else { 0 };
-    let mut mine = measure_latency(live, steps);
-    let mut theirs = measure_latency(other, steps);
+    let mut mine = measure_latency(live, actions, steps);
+    let mut theirs = measure_latency(other, &other.scenario().actions, steps);
     if check {
         *verdicts = (mine.linearizable, theirs.linearizable);
     }

@@ -160,14 +160,25 @@ pub struct GalleryProps {
 }
 
 /// Every curated scenario; choosing one loads it and jumps to its moment.
+/// The gallery file is fetched the first time the dialog opens.
 #[function_component(GalleryDialog)]
 pub fn gallery_dialog(props: &GalleryProps) -> Html {
-    let gallery = use_memo((), |_| crate::gallery::gallery());
-    html! {
-        <DialogFrame title={t("Gallery")} send={props.send.clone()}>
-            <p class="note">
-                {t("Textbook situations and failures, each at the moment worth watching. Choose one: it loads, runs to that moment and pauses.")}
-            </p>
+    // None while the file is on its way, then whether it came.
+    let loaded = use_state(|| crate::gallery::ready().then_some(true));
+    {
+        let loaded = loaded.clone();
+        use_effect_with((), move |_| {
+            if loaded.is_none() {
+                crate::web::fetch::once(
+                    crate::gallery::GALLERY_FILE,
+                    crate::gallery::install,
+                    move |result| loaded.set(Some(result.is_ok())),
+                );
+            }
+        });
+    }
+    let entries = match (*loaded, crate::gallery::gallery()) {
+        (Some(true), Some(gallery)) => html! {
             <ul class="gallery" aria-label={t("Scenarios")}>
                 { for gallery.entries.iter().map(|e| {
                     let send = props.send.clone();
@@ -188,6 +199,18 @@ pub fn gallery_dialog(props: &GalleryProps) -> Html {
                     }
                 }) }
             </ul>
+        },
+        (None, _) => html! { <p class="note" role="status">{t("Loading the gallery…")}</p> },
+        _ => {
+            html! { <p class="note" role="alert">{t("The gallery could not be loaded. Check the connection and open it again.")}</p> }
+        }
+    };
+    html! {
+        <DialogFrame title={t("Gallery")} send={props.send.clone()}>
+            <p class="note">
+                {t("Textbook situations and failures, each at the moment worth watching. Choose one: it loads, runs to that moment and pauses.")}
+            </p>
+            {entries}
         </DialogFrame>
     }
 }

@@ -173,7 +173,7 @@ pub fn ring_panel(props: &RingProps) -> Html {
         let dark = dom::page_is_dark();
         // And when the language changes: the text in the middle is translated.
         use_effect_with(
-            (*version, dark, props.panel.theme, props.panel.lang),
+            (*version, dark, props.panel.theme, props.panel.shown_lang()),
             move |_| {
                 if let Some(canvas) = canvas_ref.cast::<HtmlCanvasElement>() {
                     draw(&canvas, &view.borrow());

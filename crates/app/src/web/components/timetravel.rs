@@ -9,7 +9,7 @@ use web_sys::{Element, HtmlElement};
 use yew::prelude::*;
 
 use crate::i18n::{t, t_dyn, tf};
-use crate::model::{action_text, Msg, TravelMsg};
+use crate::model::{action_text, Msg, TravelMsg, MAX_BUDGET_MB, MIN_BUDGET_MB};
 use crate::panel::{format_time, Panel};
 use crate::spacetime::{self, Colors, DiagramSpec};
 use crate::web::dom;
@@ -133,8 +133,9 @@ pub fn time_travel_panel(props: &TimeTravelProps) -> Html {
             pending: &pending,
         };
         let key = (model.run << 32) | u64::from(view.branch);
-        let (svg, _) =
-            spacetime::svg_cached(model.branch_events(), &spec, &mut bands.borrow_mut(), key);
+        let fetched = model.diagram_events(window);
+        let stretch = fetched.stretch(model.travel().timeline.node_events());
+        let (svg, _) = spacetime::svg_cached(&stretch, &spec, &mut bands.borrow_mut(), key);
         Html::from_html_unchecked(AttrValue::from(svg))
     } else {
         Html::default()
@@ -201,7 +202,9 @@ pub fn time_travel_panel(props: &TimeTravelProps) -> Html {
                 marks: &v.markers,
                 pending: &pending,
             };
-            let file = spacetime::export(m.branch_events(), &spec);
+            let fetched = m.diagram_events(spec.window);
+            let file =
+                spacetime::export(&fetched.stretch(m.travel().timeline.node_events()), &spec);
             let href = format!(
                 "data:image/svg+xml;charset=utf-8,{}",
                 String::from(js_sys::encode_uri_component(&file))
@@ -257,6 +260,28 @@ pub fn time_travel_panel(props: &TimeTravelProps) -> Html {
         }
     });
 
+    // --- memory budget ---
+    let budget = model.budget();
+    let stats = model.travel().timeline.stats();
+    let memory = tf(
+        "Memory: {0} MB in use of a {1} MB budget; {2} older stretches of events are let go and replayed when needed.",
+        &[
+            &format!("{:.0}", budget.heap_bytes as f64 / 1e6),
+            &budget.budget_mb,
+            &stats.evicted_chunks,
+        ],
+    );
+    let onbudget = {
+        let send = send.clone();
+        Callback::from(move |e: Event| {
+            if let Ok(mb) = dom::target_value(&e).trim().parse::<u32>() {
+                let mb = mb.clamp(MIN_BUDGET_MB, MAX_BUDGET_MB);
+                crate::web::memory::save_budget(mb);
+                send.emit(Msg::SetMemoryBudget(mb));
+            }
+        })
+    };
+
     let hint = if view.behind {
         t("Viewing the past. Play replays this branch, its recorded actions included, and runs on live at its end. Acting here (crash, partition, request…) starts a new branch; this one stays in the list.")
     } else {
@@ -299,6 +324,14 @@ pub fn time_travel_panel(props: &TimeTravelProps) -> Html {
                 <button class="btn" onclick={travel(TravelMsg::Live)} disabled={!view.behind} title="End">{t("To the end")}</button>
             </div>
             <p class="tt-hint">{hint}</p>
+            <p class="tt-memory" id="tt-memory">
+                <span>{memory}</span>
+                <label>{t("Memory budget (MB)")}
+                    <input id="memory-budget" type="number" min={MIN_BUDGET_MB.to_string()}
+                        max={MAX_BUDGET_MB.to_string()} step="16"
+                        value={budget.budget_mb.to_string()} onchange={onbudget} />
+                </label>
+            </p>
             if view.branches.len() > 1 {
                 <h3>{t("Branches")}</h3>
                 <ol class="branches" aria-label={t("Branches")}>{ for branches }</ol>

@@ -131,8 +131,8 @@ pub fn top_bar(props: &TopBarProps) -> Html {
             <div class="spacer"></div>
             // --- permalinks ---
             <div class="group" role="group" aria-label={t("Share")}>
-                // --- i18n --- (keyed: it has no props, so a language switch remounts it)
-                <super::share::ShareTools key={panel.lang.code()} />
+                // Keyed: it has no props, so a change of the text shown remounts it.
+                <super::share::ShareTools key={panel.shown_lang().code()} />
             </div>
             <div class="group" role="group" aria-label={t("Page")}>
                 <button type="button" class="btn icon" onclick={on(Msg::ShowOverlay(Overlay::Settings))}

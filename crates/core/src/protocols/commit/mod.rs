@@ -224,12 +224,7 @@ pub fn admit<M>(
     out: &mut Out<M>,
 ) -> Option<Txn> {
     if me != COORDINATOR {
-        out.reply(
-            request.id,
-            Outcome::Redirect {
-                leader: Some(COORDINATOR),
-            },
-        );
+        out.redirect(request.id, Some(COORDINATOR));
         return None;
     }
     if nodes == 1 {
@@ -348,7 +343,7 @@ impl CommitChecker {
                 Some(true) => {
                     record.committed.get_or_insert(id);
                     if let Some(other) = record.aborted {
-                        return Err(violation(
+                        return Err(Violation::of_nodes(
                             ATOMICITY,
                             format!("{id} committed {txn}, which {other} aborted"),
                             vec![other, id],
@@ -356,9 +351,9 @@ impl CommitChecker {
                     }
                     let missing = self.participants & !record.yes;
                     if missing != 0 {
-                        let culprits = nodes_of(missing);
+                        let culprits = crate::protocols::quorums::members(missing);
                         let named: Vec<String> = culprits.iter().map(|n| format!("{n}")).collect();
-                        return Err(violation(
+                        return Err(Violation::of_nodes(
                             VALIDITY,
                             format!(
                                 "{id} committed {txn} without a yes vote from {}",
@@ -371,7 +366,7 @@ impl CommitChecker {
                 Some(false) => {
                     record.aborted.get_or_insert(id);
                     if let Some(other) = record.committed {
-                        return Err(violation(
+                        return Err(Violation::of_nodes(
                             ATOMICITY,
                             format!("{id} aborted {txn}, which {other} committed"),
                             vec![other, id],
@@ -381,22 +376,6 @@ impl CommitChecker {
             }
         }
         Ok(())
-    }
-}
-
-fn nodes_of(bits: u64) -> Vec<NodeId> {
-    (0..64u16)
-        .filter(|i| bits & (1u64 << i) != 0)
-        .map(NodeId)
-        .collect()
-}
-
-fn violation(invariant: usize, message: String, nodes: Vec<NodeId>) -> Violation {
-    Violation {
-        invariant,
-        message,
-        nodes,
-        entries: Vec::new(),
     }
 }
 

@@ -548,10 +548,6 @@ impl Protocol for ThreePhase {
     ];
     const USER_TIMER: Option<(TimerId, &'static str)> = None;
 
-    fn new(id: NodeId, nodes: usize, config: &ThreePhaseConfig) -> ThreePhase {
-        ThreePhase::recover(id, nodes, config, ThreePhaseDurable::default())
-    }
-
     fn recover(
         id: NodeId,
         nodes: usize,

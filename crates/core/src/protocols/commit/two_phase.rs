@@ -250,10 +250,6 @@ impl Protocol for TwoPhase {
     const MSG_KINDS: &'static [&'static str] = &["Prepare", "Vote", "Decision", "Query"];
     const USER_TIMER: Option<(TimerId, &'static str)> = None;
 
-    fn new(id: NodeId, nodes: usize, config: &TwoPhaseConfig) -> TwoPhase {
-        TwoPhase::recover(id, nodes, config, TwoPhaseDurable::default())
-    }
-
     fn recover(
         id: NodeId,
         nodes: usize,

@@ -25,6 +25,7 @@ use alloc::sync::Arc;
 use alloc::vec;
 use alloc::vec::Vec;
 
+use crate::protocols::quorums::{list, members};
 use crate::id::NodeId;
 use crate::protocol::{Checker, Slot, Violation};
 use crate::trace::stable_hash;
@@ -77,29 +78,8 @@ fn slot_of<T>(v: &mut Vec<Option<T>>, slot: LogSlot) -> &mut Option<T> {
     &mut v[i]
 }
 
-fn members(set: u64) -> Vec<NodeId> {
-    (0..64u16)
-        .filter(|i| set & (1 << i) != 0)
-        .map(NodeId)
-        .collect()
-}
-
-fn list(set: u64) -> String {
-    members(set)
-        .iter()
-        .map(|n| format!("{n}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 fn violation(invariant: usize, message: String, nodes: Vec<NodeId>, slot: LogSlot) -> Violation {
-    let entries = nodes.iter().map(|n| (*n, slot)).collect();
-    Violation {
-        invariant,
-        message,
-        nodes,
-        entries,
-    }
+    Violation::at(invariant, message, nodes, slot)
 }
 
 impl MultiPaxosChecker {

@@ -75,9 +75,12 @@ use serde::{Deserialize, Serialize};
 pub use checker::MultiPaxosChecker;
 
 use crate::id::{NodeId, RequestId};
+pub use crate::protocols::election::Role;
 use crate::protocols::election::ElectionConfig;
+use crate::protocols::state_machine::{self, Store};
+pub use crate::protocols::state_machine::Command;
 use crate::protocol::{
-    ClientRequest, EntryView, NodeDetail, NodeView, Op, Out, Outcome, Protocol, RoleKind, TimerId,
+    ClientRequest, EntryView, NodeDetail, NodeView, Out, Outcome, Protocol, TimerId,
 };
 
 /// A ballot number: `round * nodes + node`. 0 means none.
@@ -102,42 +105,6 @@ pub enum MultiPaxosVariant {
 
 /// The election timing, batching and variant to run.
 pub type MultiPaxosConfig = ElectionConfig<MultiPaxosVariant>;
-
-/// What a slot asks the state machine to do.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum Command {
-    /// Fills a hole left by an earlier leader.
-    Noop,
-    Client {
-        request: RequestId,
-        op: Op,
-    },
-}
-
-impl Command {
-    /// A kind byte, then the request id and the operation.
-    fn wire_size(&self) -> usize {
-        1 + match self {
-            Command::Noop => 0,
-            Command::Client { op, .. } => {
-                8 + 1
-                    + match op {
-                        Op::Get { key } => 4 + key.len(),
-                        Op::Put { key, value } | Op::Append { key, value } => {
-                            8 + key.len() + value.len()
-                        }
-                    }
-            }
-        }
-    }
-
-    fn label(&self) -> String {
-        match self {
-            Command::Noop => String::from("noop"),
-            Command::Client { op, .. } => format!("{op}"),
-        }
-    }
-}
 
 /// An acceptor's vote in one slot: the command it accepted last, and in
 /// which ballot.
@@ -194,16 +161,8 @@ pub enum MultiPaxosMsg {
     },
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Role {
-    Follower,
-    /// Running phase 1.
-    Candidate,
-    Leader,
-}
-
 /// What survives a crash.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct MultiPaxosDurable {
     pub promised: Ballot,
     /// `accepted[s - 1]`: the vote in slot `s`.
@@ -234,7 +193,7 @@ pub struct MultiPaxos {
     /// Every slot up to here is known chosen.
     pub(crate) chosen_through: LogSlot,
     pub(crate) applied: LogSlot,
-    kv: BTreeMap<String, String>,
+    kv: Store,
     /// The leader ballot whose `commit` we follow, how far it said, and
     /// how far our own votes have been compared against it.
     commit_ballot: Ballot,
@@ -308,7 +267,7 @@ impl MultiPaxos {
         self.chosen_through
     }
 
-    pub fn kv(&self) -> &BTreeMap<String, String> {
+    pub fn kv(&self) -> &Store {
         &self.kv
     }
 
@@ -369,17 +328,7 @@ impl MultiPaxos {
             let Command::Client { request, op } = &*command else {
                 continue;
             };
-            let value = match op {
-                Op::Get { key } => self.kv.get(key).cloned(),
-                Op::Put { key, value } => {
-                    self.kv.insert(key.clone(), value.clone());
-                    None
-                }
-                Op::Append { key, value } => {
-                    self.kv.entry(key.clone()).or_default().push_str(value);
-                    None
-                }
-            };
+            let value = state_machine::apply(&mut self.kv, op);
             // Another command may have taken the slot we proposed it in.
             if self.waiting.get(&slot) == Some(request) {
                 self.waiting.remove(&slot);
@@ -842,19 +791,6 @@ impl Protocol for MultiPaxos {
     ];
     const USER_TIMER: Option<(TimerId, &'static str)> = Some((ELECTION, "election timeout"));
 
-    fn new(id: NodeId, nodes: usize, config: &MultiPaxosConfig) -> MultiPaxos {
-        MultiPaxos::recover(
-            id,
-            nodes,
-            config,
-            MultiPaxosDurable {
-                promised: 0,
-                accepted: Vec::new(),
-                chosen: Vec::new(),
-            },
-        )
-    }
-
     fn recover(
         id: NodeId,
         nodes: usize,
@@ -955,12 +891,7 @@ impl Protocol for MultiPaxos {
     fn on_client_request(&mut self, request: ClientRequest, out: &mut Out<MultiPaxosMsg>) {
         self.begin();
         if self.role != Role::Leader {
-            out.reply(
-                request.id,
-                Outcome::Redirect {
-                    leader: self.leader,
-                },
-            );
+            out.redirect(request.id, self.leader);
             return;
         }
         let slot = self.next_slot;
@@ -991,11 +922,8 @@ impl Protocol for MultiPaxos {
         const TAIL: u64 = 8;
         let last = self.last_slot();
         NodeView {
-            role: match self.role {
-                Role::Follower => RoleKind::Follower,
-                Role::Candidate => RoleKind::Candidate,
-                Role::Leader => RoleKind::Leader,
-            },
+            role: self.role.kind(),
+            // Paxos's own words for the same three places.
             role_label: match self.role {
                 Role::Follower => "acceptor",
                 Role::Candidate => "proposer",
@@ -1046,11 +974,7 @@ impl Protocol for MultiPaxos {
         }
         NodeDetail {
             log: (1..=self.last_slot()).map(|s| self.entry_view(s)).collect(),
-            kv: self
-                .kv
-                .iter()
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
+            kv: state_machine::view(&self.kv),
             fields,
         }
     }

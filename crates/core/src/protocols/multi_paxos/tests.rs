@@ -4,6 +4,7 @@
 use alloc::vec::Vec;
 
 use super::*;
+use crate::protocol::Op;
 use crate::id::ClientId;
 use crate::protocol::Effect;
 use crate::time::Time;

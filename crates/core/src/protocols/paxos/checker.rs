@@ -22,6 +22,7 @@ use alloc::string::String;
 use alloc::vec;
 use alloc::vec::Vec;
 
+use crate::protocols::quorums::{list, members};
 use crate::id::NodeId;
 use crate::protocol::{Checker, Slot, Violation};
 use crate::trace::stable_hash;
@@ -60,29 +61,9 @@ pub struct PaxosChecker {
     seen: Vec<Seen>,
 }
 
-fn members(set: u64) -> Vec<NodeId> {
-    (0..64u16)
-        .filter(|i| set & (1 << i) != 0)
-        .map(NodeId)
-        .collect()
-}
-
-fn list(set: u64) -> String {
-    members(set)
-        .iter()
-        .map(|n| format!("{n}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 fn violation(invariant: usize, message: String, nodes: Vec<NodeId>) -> Violation {
-    let entries = nodes.iter().map(|n| (*n, 1)).collect();
-    Violation {
-        invariant,
-        message,
-        nodes,
-        entries,
-    }
+    // Single-decree: the one decision sits at position 1.
+    Violation::at(invariant, message, nodes, 1)
 }
 
 impl PaxosChecker {

@@ -272,7 +272,7 @@ pub enum Phase {
 }
 
 /// What survives a crash.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct PaxosDurable {
     pub promised: Ballot,
     pub accepted: Option<(Ballot, Value)>,
@@ -624,20 +624,6 @@ impl Protocol for Paxos {
         &["Prepare", "Promise", "Accept", "Accepted", "Nack"];
     const USER_TIMER: Option<(TimerId, &'static str)> = Some((PROPOSE, "propose"));
 
-    fn new(id: NodeId, nodes: usize, config: &PaxosConfig) -> Paxos {
-        Paxos::recover(
-            id,
-            nodes,
-            config,
-            PaxosDurable {
-                promised: 0,
-                accepted: None,
-                round: 0,
-                chosen: None,
-            },
-        )
-    }
-
     fn recover(id: NodeId, nodes: usize, config: &PaxosConfig, durable: PaxosDurable) -> Paxos {
         Paxos {
             id,
@@ -724,12 +710,7 @@ impl Protocol for Paxos {
                 if let Some(chosen) = &self.chosen {
                     out.reply(request.id, put_outcome(chosen, &value));
                 } else if !self.proposer {
-                    out.reply(
-                        request.id,
-                        Outcome::Redirect {
-                            leader: Some(self.config.first_proposer()),
-                        },
-                    );
+                    out.redirect(request.id, Some(self.config.first_proposer()));
                 } else {
                     self.proposal = value.clone();
                     self.waiting.push((request.id, value));

@@ -35,15 +35,10 @@ pub(crate) fn check_siblings(
         }),
     };
     if bad {
-        return Err(Violation {
-            invariant: CONCURRENT_SIBLINGS,
-            message: format!(
+        return Err(Violation::of_nodes(CONCURRENT_SIBLINGS, format!(
                 "{node} keeps {} versions of {key} although one supersedes another",
                 set.len()
-            ),
-            nodes: vec![node],
-            entries: Vec::new(),
-        });
+            ), vec![node]));
     }
     Ok(())
 }
@@ -88,15 +83,10 @@ impl Checker<Quorum> for QuorumChecker {
                 .iter()
                 .find(|v| !now.iter().any(|n| n.supersedes(v, self.mode)))
             {
-                return Err(Violation {
-                    invariant: NO_REGRESSION,
-                    message: format!(
+                return Err(Violation::of_nodes(NO_REGRESSION, format!(
                         "{changed} dropped {} of {key} with nothing newer in its place",
                         lost.label(self.mode)
-                    ),
-                    nodes: vec![changed],
-                    entries: Vec::new(),
-                });
+                    ), vec![changed]));
             }
         }
         *seen_changes = Some(node.changes);

@@ -686,10 +686,6 @@ impl Protocol for Quorum {
     ];
     const USER_TIMER: Option<(TimerId, &'static str)> = Some((ANTI_ENTROPY, "anti-entropy"));
 
-    fn new(id: NodeId, nodes: usize, config: &QuorumConfig) -> Quorum {
-        Quorum::recover(id, nodes, config, QuorumDurable::default())
-    }
-
     fn recover(id: NodeId, nodes: usize, config: &QuorumConfig, d: QuorumDurable) -> Quorum {
         Quorum {
             id,

@@ -46,9 +46,12 @@ use serde::{Deserialize, Serialize};
 pub use checker::RaftChecker;
 
 use crate::id::{NodeId, RequestId};
+pub use crate::protocols::election::Role;
 use crate::protocols::election::ElectionConfig;
+use crate::protocols::state_machine::{self, Store};
+pub use crate::protocols::state_machine::Command;
 use crate::protocol::{
-    ClientRequest, EntryView, NodeDetail, NodeView, Op, Out, Outcome, Protocol, RoleKind, TimerId,
+    ClientRequest, EntryView, NodeDetail, NodeView, Out, Outcome, Protocol, TimerId,
 };
 
 pub type Term = u64;
@@ -72,24 +75,6 @@ pub enum RaftVariant {
 /// The election timing, batching and variant to run.
 pub type RaftConfig = ElectionConfig<RaftVariant>;
 
-fn op_wire_size(op: &Op) -> usize {
-    1 + match op {
-        Op::Get { key } => 4 + key.len(),
-        Op::Put { key, value } | Op::Append { key, value } => 8 + key.len() + value.len(),
-    }
-}
-
-/// What a log entry asks the state machine to do.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum Command {
-    /// Appended by a new leader so an entry of its term commits promptly.
-    Noop,
-    Client {
-        request: RequestId,
-        op: Op,
-    },
-}
-
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Entry {
     pub term: Term,
@@ -100,18 +85,11 @@ pub struct Entry {
 impl Entry {
     /// Term, a kind byte, and the command's request id and operation.
     fn wire_size(&self) -> usize {
-        8 + 1
-            + match &*self.command {
-                Command::Noop => 0,
-                Command::Client { op, .. } => 8 + op_wire_size(op),
-            }
+        8 + self.command.wire_size()
     }
 
     fn label(&self) -> String {
-        match &*self.command {
-            Command::Noop => String::from("noop"),
-            Command::Client { op, .. } => format!("{op}"),
-        }
+        self.command.label()
     }
 }
 
@@ -147,15 +125,8 @@ pub struct AppendEntries {
     pub commit: LogIndex,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Role {
-    Follower,
-    Candidate,
-    Leader,
-}
-
 /// What survives a crash (Figure 2's "persistent state on all servers").
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct RaftDurable {
     pub term: Term,
     pub voted_for: Option<NodeId>,
@@ -189,7 +160,7 @@ pub struct Raft {
     /// entry at `commit + 1 + k`. Kept up to date as replies arrive, so
     /// finding the commit point costs no scan over the cluster.
     acks: VecDeque<u16>,
-    kv: BTreeMap<String, String>,
+    kv: Store,
     /// Client requests waiting for their entry to apply, by log index.
     waiting: BTreeMap<LogIndex, RequestId>,
     // What the last handler changed, for the incremental invariant checker.
@@ -219,7 +190,7 @@ impl Raft {
         self.commit
     }
 
-    pub fn kv(&self) -> &BTreeMap<String, String> {
+    pub fn kv(&self) -> &Store {
         &self.kv
     }
 
@@ -390,17 +361,7 @@ impl Raft {
             let Command::Client { request, op } = &*entry.command else {
                 continue;
             };
-            let value = match op {
-                Op::Get { key } => self.kv.get(key).cloned(),
-                Op::Put { key, value } => {
-                    self.kv.insert(key.clone(), value.clone());
-                    None
-                }
-                Op::Append { key, value } => {
-                    self.kv.entry(key.clone()).or_default().push_str(value);
-                    None
-                }
-            };
+            let value = state_machine::apply(&mut self.kv, op);
             let request = *request;
             if self.waiting.remove(&self.applied).is_some() {
                 out.reply(request, Outcome::Ok { value });
@@ -610,19 +571,6 @@ impl Protocol for Raft {
     ];
     const USER_TIMER: Option<(TimerId, &'static str)> = Some((ELECTION, "election timeout"));
 
-    fn new(id: NodeId, nodes: usize, config: &RaftConfig) -> Raft {
-        Raft::recover(
-            id,
-            nodes,
-            config,
-            RaftDurable {
-                term: 0,
-                voted_for: None,
-                log: PVec::new(),
-            },
-        )
-    }
-
     fn recover(id: NodeId, nodes: usize, config: &RaftConfig, durable: RaftDurable) -> Raft {
         Raft {
             id,
@@ -704,12 +652,7 @@ impl Protocol for Raft {
     fn on_client_request(&mut self, request: ClientRequest, out: &mut Out<RaftMsg>) {
         self.begin();
         if self.role != Role::Leader {
-            out.reply(
-                request.id,
-                Outcome::Redirect {
-                    leader: self.leader,
-                },
-            );
+            out.redirect(request.id, self.leader);
             return;
         }
         let index = self.append(Command::Client {
@@ -730,16 +673,8 @@ impl Protocol for Raft {
     fn view(&self) -> NodeView {
         const TAIL: u64 = 8;
         NodeView {
-            role: match self.role {
-                Role::Follower => RoleKind::Follower,
-                Role::Candidate => RoleKind::Candidate,
-                Role::Leader => RoleKind::Leader,
-            },
-            role_label: match self.role {
-                Role::Follower => "follower",
-                Role::Candidate => "candidate",
-                Role::Leader => "leader",
-            },
+            role: self.role.kind(),
+            role_label: self.role.label(),
             term: self.term,
             term_label: "term",
             log_len: self.last_index(),
@@ -773,11 +708,7 @@ impl Protocol for Raft {
         }
         NodeDetail {
             log: self.entry_views(1),
-            kv: self
-                .kv
-                .iter()
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
+            kv: state_machine::view(&self.kv),
             fields,
         }
     }

@@ -5,6 +5,7 @@ use alloc::vec;
 use alloc::vec::Vec;
 
 use super::*;
+use crate::protocol::Op;
 use crate::id::ClientId;
 
 fn entry(term: Term) -> Entry {
