@@ -9,57 +9,17 @@ use std::time::Instant;
 
 use splitbrain_core::explore::protocol::Bounds;
 use splitbrain_core::explore::swarm::swarm;
-use splitbrain_core::explore::{Options, Strategy, Verdict};
+use splitbrain_core::explore::{Options, Verdict};
 use splitbrain_core::registry::{self, Descriptor, ExplorePreset};
 use splitbrain_core::Scenario;
 
+use crate::explore::{number, print_summary, search, usage, SearchArgs};
 use crate::{bad_input, load_scenario, Failure};
-
-/// The usage text; the explorable protocols come from the registry.
-pub fn usage() -> String {
-    let presets: Vec<String> = registry::explore_presets()
-        .map(|(_, p)| format!("{} ({})", p.id, p.label))
-        .collect();
-    format!(
-        "\
-usage: splitbrain explore --protocol P [--scenario FILE] [--bfs|--dfs]
-                          [--max-depth N] [--max-states N] [--max-crashes N]
-                          [--max-drops N] [--max-duplicates N] [--max-partitions N]
-                          [--max-in-flight N] [--max-timers N] [--synchronous]
-                          [--out FILE]
-       splitbrain explore --protocol P --swarm RUNS [--seed N] [--out FILE]
-
-  --protocol P       {}
-  --scenario FILE    start from this scenario (its protocol, cluster and
-                     client requests) instead of the preset's own
-  --bfs              breadth-first: the shortest counterexample (default)
-  --dfs              depth-first: less memory
-  --max-timers N     timer firings in all (bounds ballots, ticks); default 4
-  --max-in-flight N  messages in flight at once; default 16
-  --synchronous      every message arrives before the next timeout (and one
-                     sent to a crashed node is lost): the network 3PC assumes
-  --out FILE         write the (shortest) counterexample as a scenario
-  --swarm RUNS       instead of exploring, simulate RUNS seeded runs with
-                     random faults and report the failing seeds
-
-exit status: 0 no violation within the bounds, 1 a violation, 2 bad input",
-        presets.join(",\n                     ")
-    )
-}
-
-fn number<T: std::str::FromStr>(flag: &str, value: Option<&String>) -> Result<T, Failure> {
-    let text = value.ok_or_else(|| bad_input(format!("{flag} needs a value\n\n{}", usage())))?;
-    text.parse().map_err(|_| {
-        bad_input(format!(
-            "{flag} `{text}`: expected a small non-negative integer"
-        ))
-    })
-}
 
 struct Args {
     protocol: String,
     scenario: Option<PathBuf>,
-    options: Options,
+    search: SearchArgs,
     bounds: Bounds,
     out: Option<PathBuf>,
     swarm: Option<usize>,
@@ -70,10 +30,10 @@ fn parse(args: &[String]) -> Result<Args, Failure> {
     let mut a = Args {
         protocol: String::new(),
         scenario: None,
-        options: Options {
+        search: SearchArgs::new(Options {
             stop_at_violation: true,
             ..Options::default()
-        },
+        }),
         bounds: Bounds::default(),
         out: None,
         swarm: None,
@@ -81,6 +41,9 @@ fn parse(args: &[String]) -> Result<Args, Failure> {
     };
     let mut it = args.iter();
     while let Some(arg) = it.next() {
+        if a.search.take(arg, &mut it)? {
+            continue;
+        }
         match arg.as_str() {
             "--protocol" => {
                 a.protocol = it
@@ -89,16 +52,12 @@ fn parse(args: &[String]) -> Result<Args, Failure> {
                     .ok_or_else(|| bad_input(format!("--protocol needs a value\n\n{}", usage())))?
             }
             "--scenario" => a.scenario = it.next().map(PathBuf::from),
-            "--bfs" => a.options.strategy = Strategy::BreadthFirst,
-            "--dfs" => a.options.strategy = Strategy::DepthFirst,
             "--symmetry" => {
                 return Err(bad_input(
                     "--symmetry: not offered for protocols, whose node ids carry meaning \
                      (ballot numbers, the coordinator); it applies to --model two-phase",
                 ))
             }
-            "--max-depth" => a.options.max_depth = Some(number(arg, it.next())?),
-            "--max-states" => a.options.max_states = Some(number(arg, it.next())?),
             "--max-crashes" => a.bounds.max_crashes = number(arg, it.next())?,
             "--max-drops" => a.bounds.max_drops = number(arg, it.next())?,
             "--max-duplicates" => a.bounds.max_duplicates = number(arg, it.next())?,
@@ -178,39 +137,25 @@ fn exhaustive(a: &Args, scenario: &Scenario) -> Result<u8, Failure> {
             scenario.protocol.name()
         )));
     };
-    let mut search = new_search(scenario, a.bounds, a.options)
+    let mut explorer = new_search(scenario, a.bounds, a.search.options)
         .map_err(|e| bad_input(format!("scenario: {e}")))?;
-    let start = Instant::now();
-    while !search.run(usize::MAX) {}
-    let report = search.report();
-    let seconds = start.elapsed().as_secs_f64();
-    println!("unique states: {}", report.unique_states);
-    println!(
-        "explored in {:.1} ms ({:.0} states/s), depth {}, {} bytes/state{}",
-        seconds * 1e3,
-        report.unique_states as f64 / seconds.max(1e-9),
-        report.depth,
-        report.bytes_per_state,
-        if report.complete {
-            ""
-        } else {
-            ", stopped at a bound: verdicts cover the states visited"
-        }
-    );
+    let ran = search(explorer.as_mut(), &a.search);
+    print_summary(&ran, &a.search);
+    let report = &ran.report;
     let mut failed = false;
     for (name, _, verdict) in &report.verdicts {
         match verdict {
             Verdict::Violated { path } => {
                 println!("always {name}: VIOLATED after {} steps:", path.len());
-                for (i, step) in search.describe(path).iter().enumerate() {
+                for (i, step) in explorer.describe(path).iter().enumerate() {
                     println!("  {}. {step}", i + 1);
                 }
-                if let Some(message) = search.violation(path) {
+                if let Some(message) = explorer.violation(path) {
                     println!("  => {message}");
                 }
                 if !failed {
                     if let Some(out) = &a.out {
-                        let mut s = search.scenario(path);
+                        let mut s = explorer.scenario(path);
                         s.title = Some(format!(
                             "Counterexample: {name} broken in {} steps",
                             path.len()

@@ -14,9 +14,9 @@
 
 mod cap;
 mod explore;
-// --- explore: protocols ---
 mod explore_protocol;
 mod history;
+mod memory;
 mod ring;
 // --- time travel ---
 mod logs;
@@ -29,6 +29,10 @@ use std::process::ExitCode;
 use splitbrain_core::time::parse_micros;
 use splitbrain_core::trace::{DropReason, EventKind, TraceEvent};
 use splitbrain_core::{build, RunOptions, Scenario, Sim, Time};
+
+/// Counts every allocation, so `explore` can say how much memory it held.
+#[global_allocator]
+static ALLOCATOR: memory::Counting = memory::Counting;
 
 const USAGE: &str = "\
 usage: splitbrain run SCENARIO.json [--until TIME] [--seed N] [--trace OUT.jsonl] [--history OUT.edn] [--reads]

@@ -47,6 +47,103 @@ fn bounds_are_reported() {
     assert!(out.contains("NEVER REACHED"), "{out}");
 }
 
+/// The memory line is measured, not estimated from type sizes: 296,448
+/// states cannot be held in less than their 8-byte fingerprints, and the
+/// fingerprint set, links and kept states fit in 64 bytes per state.
+#[test]
+fn memory_is_measured_and_reported() {
+    let (code, out, err) = explore(&["--model", "two-phase", "--rms", "7", "--quiet"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("memory: "))
+        .unwrap_or_else(|| panic!("no memory line: {out}"));
+    let per_state: usize = line
+        .rsplit_once('(')
+        .and_then(|(_, rest)| rest.strip_suffix(" bytes/state)"))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{line}"));
+    assert!((8..=64).contains(&per_state), "{line}");
+    assert!(line.contains(" MiB allocated at peak"), "{line}");
+}
+
+/// One thread or several: the same states, depth and verdicts.
+#[test]
+fn threads_do_not_change_the_outcome() {
+    let without_timing = |out: &str| {
+        out.lines()
+            .filter(|l| !l.starts_with("explored in") && !l.starts_with("memory:"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    for args in [
+        &["--model", "two-phase", "--rms", "6"][..],
+        &["--protocol", "naive-paxos", "--max-timers", "2"],
+        &[
+            "--protocol",
+            "paxos",
+            "--max-timers",
+            "2",
+            "--max-in-flight",
+            "5",
+        ],
+    ] {
+        let (code1, one, _) = explore(&[args, &["--threads", "1"]].concat());
+        let (code3, three, _) = explore(&[args, &["--threads", "3"]].concat());
+        assert_eq!(code1, code3, "{args:?}");
+        assert_eq!(without_timing(&one), without_timing(&three), "{args:?}");
+        assert!(three.contains("on 3 threads"), "{three}");
+    }
+}
+
+/// Each bound that stops a search is named.
+#[test]
+fn the_bound_that_stopped_the_search_is_named() {
+    let (code, out, _) = explore(&["--model", "two-phase", "--rms", "6", "--max-states", "1000"]);
+    assert_eq!(
+        code, 1,
+        "'can commit' is out of reach in 1000 states: {out}"
+    );
+    assert!(out.starts_with("unique states: 1000\n"), "{out}");
+    assert!(
+        out.contains("stopped at a bound: --max-states 1000; verdicts cover the states visited"),
+        "{out}"
+    );
+    let (_, out, _) = explore(&["--model", "two-phase", "--rms", "6", "--max-memory", "100K"]);
+    assert!(
+        out.contains(
+            "stopped at a bound: --max-memory 100.0 KiB (3,200 states at up to 32 bytes each)"
+        ),
+        "{out}"
+    );
+    assert!(out.starts_with("unique states: 3200\n"), "{out}");
+    let (_, out, _) = explore(&["--protocol", "paxos", "--max-memory", "1M"]);
+    assert!(
+        out.contains("stopped at a bound: --max-memory 1.0 MiB"),
+        "{out}"
+    );
+    assert!(out.contains("always agreement: holds"), "{out}");
+}
+
+/// `--help` documents both forms and the search options.
+#[test]
+fn help_documents_both_forms() {
+    for args in [&["--help"][..], &["--protocol", "paxos", "--help"]] {
+        let (code, out, _) = explore(args);
+        assert_eq!(code, 0);
+        for needle in [
+            "splitbrain explore --model two-phase",
+            "splitbrain explore --protocol P",
+            "--threads N",
+            "--max-memory SIZE",
+            "--max-timers N",
+            "--swarm RUNS",
+        ] {
+            assert!(out.contains(needle), "{needle} missing from:\n{out}");
+        }
+    }
+}
+
 #[test]
 fn bad_arguments_exit_2() {
     for args in [
@@ -56,14 +153,15 @@ fn bad_arguments_exit_2() {
         &["--model", "two-phase", "--rms", "16"],
         &["--model", "two-phase", "--rms", "x"],
         &["--model", "two-phase", "--frobnicate"],
+        &["--model", "two-phase", "--threads", "0"],
+        &["--model", "two-phase", "--max-memory", "lots"],
+        &["--model", "two-phase", "--max-time", "10"],
     ] {
         let (code, _, err) = explore(args);
         assert_eq!(code, 2, "{args:?}: {err}");
         assert!(err.starts_with("error: "), "{err}");
     }
 }
-
-// --- explore: protocols ---
 
 fn run_scenario(path: &std::path::Path) -> (i32, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_splitbrain"))
@@ -178,7 +276,6 @@ fn protocol_bad_arguments_exit_2() {
     }
 }
 
-// --- explorer: Raft ---
 #[test]
 fn raft_explores_exhaustively() {
     let (code, stdout, err) = explore(&[

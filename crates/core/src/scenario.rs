@@ -75,7 +75,9 @@ pub enum Scripted {
     Duplicate { id: MessageId },
     /// Fire `node`'s armed timer `timer` now.
     Fire { node: NodeId, timer: u8 },
-    /// Anything a user may do: crash, restart, partition, heal...
+    /// Anything a user may do: crash, restart, partition, heal, a client
+    /// request (the explorer makes a later request at the point of the
+    /// schedule it chose, which a time in `actions` could not say).
     Act { action: Action },
 }
 
@@ -274,6 +276,24 @@ impl Default for Faults {
 pub struct TimedAction {
     pub at: Time,
     pub action: Action,
+}
+
+impl TimedAction {
+    /// A user's `put key=value` to `node` at `at`: the one request the
+    /// explorer presets make.
+    pub fn put(at: Time, node: NodeId, key: &str, value: &str) -> TimedAction {
+        TimedAction {
+            at,
+            action: Action::Request {
+                node,
+                client: None,
+                op: Op::Put {
+                    key: key.into(),
+                    value: value.into(),
+                },
+            },
+        }
+    }
 }
 
 /// Something a user does to the cluster.
@@ -585,10 +605,10 @@ impl Scenario {
                     self.check_node(&format!("{path}.do.node"), *node)?
                 }
                 Scripted::Act { action } => {
-                    if matches!(action, Action::Request { .. } | Action::DropMessage { .. }) {
+                    if matches!(action, Action::DropMessage { .. }) {
                         return Err(ScenarioError::new(
                             format!("{path}.do.action"),
-                            "requests go in `actions`, and drops are `drop` steps",
+                            "drops are `drop` steps",
                         ));
                     }
                     self.check_action(&format!("{path}.do.action"), action)?

@@ -2,14 +2,15 @@
 //! shortest schedule, proves real Paxos safe within small bounds, and each
 //! counterexample replays in the simulator as an ordinary scenario.
 
-use splitbrain_core::explore::protocol::{to_scenario, Bounds, ProtocolModel, Step};
+mod common;
+
+use splitbrain_core::explore::protocol::{Bounds, ProtocolModel, Step};
 use splitbrain_core::explore::{explore, Options, Report, Strategy, Verdict};
 use splitbrain_core::protocol::{Protocol, Slot};
 use splitbrain_core::protocols::commit::three_phase::{ThreePhase, ThreePhaseConfig};
 use splitbrain_core::protocols::paxos::{Paxos, PaxosConfig, PaxosVariant};
 use splitbrain_core::registry::{self, Variant};
 use splitbrain_core::scenario::{ScriptStep, Scripted};
-use splitbrain_core::sim::Sim;
 use splitbrain_core::*;
 
 const FIRST: Options = Options {
@@ -17,6 +18,7 @@ const FIRST: Options = Options {
     symmetry: false,
     max_depth: None,
     max_states: Some(2_000_000),
+    max_memory: None,
     stop_at_violation: true,
 };
 
@@ -49,33 +51,6 @@ fn violated(report: &Report<Step>) -> Option<(&'static str, &Vec<Step>)> {
     })
 }
 
-/// Replays the counterexample as a scenario in the simulator: no
-/// violation before its last step, the same invariant broken right at it.
-fn replays<P: Protocol>(
-    model: &ProtocolModel<P>,
-    base: &Scenario,
-    path: &[Step],
-    invariant: &str,
-) -> Scenario {
-    let scenario = to_scenario(model, base, path);
-    scenario.validate().expect("a valid scenario");
-    let json = serde_json::to_string(&scenario).unwrap();
-    let back: Scenario = serde_json::from_str(&json).unwrap();
-    assert_eq!(back, scenario, "round-trips through JSON");
-    let mut sim = Sim::new(&scenario, RunOptions::default());
-    while sim.script_position() < path.len() {
-        assert!(
-            sim.violation().is_none(),
-            "broke early, at script step {}",
-            sim.script_position()
-        );
-        assert!(sim.step());
-    }
-    let found = sim.violation().expect("the replay breaks the invariant");
-    assert_eq!(found.invariant, invariant);
-    scenario
-}
-
 /// Naive Paxos (no promise phase) chooses two values. Shortest schedule:
 /// n0 proposes b3 and n1 accepts (chosen: n0, n1); n1 proposes b7 and n2
 /// accepts (chosen again, another value).
@@ -105,7 +80,7 @@ fn naive_paxos_agreement_violation() {
             "deliver n1 → n2: Accept b7 \"v1\"",
         ]
     );
-    replays(&model, &scenario, path, name);
+    common::replays(&model, &scenario, path, name);
 }
 
 /// 3PC assumes a synchronous network. Here messages may wait arbitrarily
@@ -149,7 +124,7 @@ fn three_phase_atomicity_violation_under_asynchrony() {
             "n0: timer 0 fires",
         ]
     );
-    replays(&model, &scenario, path, name);
+    common::replays(&model, &scenario, path, name);
 }
 
 /// On the network 3PC assumes (every message arrives before the next

@@ -894,3 +894,26 @@ fn print_pinned_script_link() {
 }
 
 const PINNED_SCRIPT: &str = "AQFFjTEKAjEQRXeSddVCEA8gYVoVV7FasPIkEQYJmmRJoq6InY2Fd9heDyGezKiIUwyfx-N_tj-ikZqwwFJW1uMQfZAuYHFErUzE-fYNtaxinuS59ngaoqPgDn_ny3_W9GftpFPSxK44oXY0MnZUOquVJzxx4CkkjcHCbk0gR5XU5YYKIVeOSJMJYunsmoxQRsyED1T6zrhVXzOefI5DfM36cmPQTtidPc7zNIsMgNXPfhq7M-jySHsALw";
+
+/// The explorer makes a later client request as a script step (Raft's
+/// Figure 8 needs the write at a point of its schedule): a link carries it.
+#[test]
+fn a_scripted_client_request_round_trips_through_links() {
+    let mut link = pinned_script();
+    link.scenario
+        .script
+        .push(splitbrain_core::scenario::ScriptStep {
+            at: Time(7_000_000),
+            step: splitbrain_core::scenario::Scripted::Act {
+                action: Action::Request {
+                    node: NodeId(0),
+                    client: None,
+                    op: splitbrain_core::protocol::Op::Put {
+                        key: "x".into(),
+                        value: "1".into(),
+                    },
+                },
+            },
+        });
+    assert_eq!(decode(&encode(&link)).unwrap(), link);
+}

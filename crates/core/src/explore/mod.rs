@@ -2,31 +2,51 @@
 //! visiting every reachable state within bounds, instead of sampling runs.
 //!
 //! A [`Model`] is a nondeterministic state machine: initial states, the
-//! actions enabled in a state, and the state each action leads to. The
-//! [`Explorer`] visits reachable states breadth-first (shortest
-//! counterexample first) or depth-first (less memory), storing each unique
-//! state once, optionally reduced to a canonical representative under a
-//! symmetry. Each [`Property`] is checked in every state: an `always`
-//! property must hold everywhere; a `sometimes` property must hold
-//! somewhere (a sanity check that the search reaches what it should).
-//! A violation comes back with the path that leads to it.
+//! actions enabled in a state, and the state each action leads to. A
+//! [`Search`] visits reachable states breadth-first (shortest
+//! counterexample first) or depth-first, optionally reduced to a canonical
+//! representative under a symmetry. Each [`Property`] is checked in every
+//! state: an `always` property must hold everywhere; a `sometimes`
+//! property must hold somewhere (a sanity check that the search reaches
+//! what it should). A violation comes back with the path that leads to it.
+//!
+//! Memory: a visited state costs a 64-bit fingerprint and an 8-byte parent
+//! link ([`store`]), about 20 bytes in all. Full states are held only
+//! while they wait to be expanded, and a model whose states own heap
+//! memory (a protocol's cluster) does not even keep those: the search
+//! rebuilds each from its parent when it comes to it
+//! ([`Model::REBUILD_FRONTIER`]).
+//!
+//! Threads: breadth-first search expands each level in slices, and a
+//! slice may be split among [`Workers`]; the outcome (states, order,
+//! paths) is the same for any number of workers and any slicing, because
+//! every choice the search makes follows the order one thread would take.
 
 pub mod protocol;
+mod search;
+mod store;
 pub mod swarm;
 pub mod two_phase;
 
+use alloc::boxed::Box;
 use alloc::string::String;
-use alloc::vec;
 use alloc::vec::Vec;
 use core::fmt::Debug;
-use core::hash::{Hash, Hasher};
+use core::hash::Hash;
 
-use crate::trace::StableHasher;
+pub use search::Search;
 
 /// A nondeterministic system to explore.
 pub trait Model {
     type State: Clone + Eq + Hash + Debug;
     type Action: Clone + Debug;
+
+    /// Whether the search rebuilds the states it has yet to expand from
+    /// their parents, rather than keep them: about 1.5 extra steps per
+    /// state in exchange for holding nothing but fingerprints and links.
+    /// By default, states that own heap memory are rebuilt and plain data
+    /// is kept.
+    const REBUILD_FRONTIER: bool = core::mem::needs_drop::<Self::State>();
 
     fn init(&self, out: &mut Vec<Self::State>);
     fn actions(&self, state: &Self::State, out: &mut Vec<Self::Action>);
@@ -40,23 +60,41 @@ pub trait Model {
     }
     fn describe(&self, action: &Self::Action) -> String;
 
-    /// Calls `f` with each action enabled in `state` and the state it leads
-    /// to. The default asks [`Model::actions`] then [`Model::next`], using
-    /// `scratch` so that nothing is allocated per state; a model may
-    /// generate its successors directly instead.
+    /// Calls `f` with each action enabled in `state`, its position in what
+    /// [`Model::actions`] lists, and the state it leads to. The default
+    /// asks [`Model::actions`] then [`Model::next`], using `scratch` so
+    /// that nothing is allocated per state; a model may generate its
+    /// successors directly instead, in the same order with the same
+    /// positions.
     fn successors(
         &self,
         state: &Self::State,
         scratch: &mut Vec<Self::Action>,
-        f: &mut dyn FnMut(Self::Action, Self::State),
+        f: &mut dyn FnMut(u32, Self::Action, Self::State),
     ) {
         scratch.clear();
         self.actions(state, scratch);
-        for action in scratch.drain(..) {
+        for (i, action) in scratch.drain(..).enumerate() {
             if let Some(next) = self.next(state, &action) {
-                f(action, next);
+                f(i as u32, action, next);
             }
         }
+    }
+
+    /// The action at `position` in what [`Model::actions`] lists for
+    /// `state`, and the state it leads to: one successor, computed alone
+    /// (to rebuild a state or a path from parent links).
+    fn successor(
+        &self,
+        state: &Self::State,
+        position: u32,
+        scratch: &mut Vec<Self::Action>,
+    ) -> Option<(Self::Action, Self::State)> {
+        scratch.clear();
+        self.actions(state, scratch);
+        let action = scratch.get(position as usize)?.clone();
+        let next = self.next(state, &action)?;
+        Some((action, next))
     }
 }
 
@@ -88,6 +126,12 @@ pub struct Options {
     pub max_depth: Option<usize>,
     /// Stop after storing this many unique states.
     pub max_states: Option<usize>,
+    /// Stop storing states once the search's own structures (fingerprints,
+    /// parent links, kept states) could exceed this many bytes. Counted
+    /// per state at the most a state can cost ([`Search::bytes_per_state_bound`]),
+    /// so that where the search stops depends on the model alone, not on
+    /// threads or slices.
+    pub max_memory: Option<usize>,
     /// Stop at the first violated `always` property (breadth-first, that
     /// is a shortest counterexample) instead of checking the rest.
     pub stop_at_violation: bool,
@@ -100,6 +144,7 @@ impl Default for Options {
             symmetry: false,
             max_depth: None,
             max_states: None,
+            max_memory: None,
             stop_at_violation: false,
         }
     }
@@ -117,6 +162,19 @@ pub enum Verdict<A> {
     NeverReached,
 }
 
+/// Why a search ended before visiting everything within its bounds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stop {
+    /// [`Options::max_states`] states were stored and more were found.
+    States,
+    /// [`Options::max_memory`] would have been exceeded.
+    Memory,
+    /// An `always` property failed and [`Options::stop_at_violation`].
+    Violation,
+    /// The caller gave up ([`Search::stop`]).
+    Cancelled,
+}
+
 #[derive(Clone, Debug)]
 pub struct Report<A> {
     pub unique_states: usize,
@@ -125,98 +183,17 @@ pub struct Report<A> {
     /// False when a bound cut the search short: "holds" then means "holds
     /// in the states visited".
     pub complete: bool,
+    /// What ended the search early, if anything did.
+    pub stopped: Option<Stop>,
+    /// Whether [`Options::max_depth`] left states unexpanded.
+    pub depth_cut: bool,
     pub verdicts: Vec<(&'static str, Expectation, Verdict<A>)>,
-    /// Bytes held per stored state (states, parent links, hash table).
+    /// The most bytes the search's own structures held at once: the
+    /// fingerprint set, parent links and the states kept to expand
+    /// (their heap memory, if any, is not seen here).
+    pub bytes: usize,
+    /// `bytes` per stored state.
     pub bytes_per_state: usize,
-}
-
-/// Stored states with a parent link each, so a path can be rebuilt.
-///
-/// The hash table holds 4-byte indices into `states` rather than the states
-/// themselves: measured on the two-phase model, the denser table beats
-/// storing packed states inline (fewer cache misses per probe, and about
-/// half the bytes per state).
-struct Visited<S, A> {
-    /// In insertion order: for breadth-first search this is also the queue.
-    states: Vec<S>,
-    parents: Vec<(u32, Option<A>)>,
-    /// Open addressing (linear probing) over `states`: `u32::MAX` is empty.
-    slots: Vec<u32>,
-}
-
-fn hash_of<S: Hash>(s: &S) -> u64 {
-    let mut h = StableHasher::new();
-    s.hash(&mut h);
-    h.finish()
-}
-
-impl<S: Clone + Eq + Hash, A: Clone> Visited<S, A> {
-    fn new() -> Self {
-        Visited {
-            states: Vec::new(),
-            parents: Vec::new(),
-            slots: vec![u32::MAX; 1024],
-        }
-    }
-
-    fn grow(&mut self) {
-        let mut slots = vec![u32::MAX; self.slots.len() * 2];
-        let mask = slots.len() - 1;
-        for (i, s) in self.states.iter().enumerate() {
-            let mut at = hash_of(s) as usize & mask;
-            while slots[at] != u32::MAX {
-                at = (at + 1) & mask;
-            }
-            slots[at] = i as u32;
-        }
-        self.slots = slots;
-    }
-
-    /// Stores `state` unless already present; returns its index if new.
-    fn insert(&mut self, state: S, parent: u32, via: Option<A>) -> Option<u32> {
-        // Grow at a load of 1/2: linear probing stays short.
-        if (self.states.len() + 1) * 2 > self.slots.len() {
-            self.grow();
-        }
-        let mask = self.slots.len() - 1;
-        let mut at = hash_of(&state) as usize & mask;
-        loop {
-            let slot = self.slots[at];
-            if slot == u32::MAX {
-                let index = self.states.len() as u32;
-                self.slots[at] = index;
-                self.states.push(state);
-                self.parents.push((parent, via));
-                return Some(index);
-            }
-            if self.states[slot as usize] == state {
-                return None;
-            }
-            at = (at + 1) & mask;
-        }
-    }
-
-    fn path(&self, mut index: u32) -> Vec<A> {
-        let mut path = Vec::new();
-        loop {
-            let (parent, via) = &self.parents[index as usize];
-            match via {
-                Some(a) => path.push(a.clone()),
-                None => break,
-            }
-            index = *parent;
-        }
-        path.reverse();
-        path
-    }
-
-    /// Bytes held per stored state: the state, its parent link, and its
-    /// share of the hash table.
-    fn bytes_per_state(&self) -> usize {
-        core::mem::size_of::<S>()
-            + core::mem::size_of::<(u32, Option<A>)>()
-            + 4 * self.slots.len() / self.states.len().max(1)
-    }
 }
 
 /// How far a search has got, for a progress bar.
@@ -227,6 +204,34 @@ pub struct Progress {
     pub frontier: usize,
     /// The depth being expanded.
     pub depth: usize,
+    /// What the search's own structures hold now, in bytes.
+    pub bytes: usize,
+}
+
+/// Threads to spread a breadth-first search over. The core starts none
+/// itself: a caller that has threads (the command line) implements this.
+pub trait Workers {
+    /// How many threads run tasks. A step is split into a few tasks per
+    /// thread, so that a thread held up (by another process, or by a
+    /// slower part) leaves its remaining tasks to the others.
+    fn count(&self) -> usize;
+    /// Runs every task, any number at the same time, in any order, and
+    /// returns once all have finished.
+    fn join<'a>(&self, tasks: Vec<Box<dyn FnOnce() + Send + 'a>>);
+}
+
+/// No threads: every task runs in turn on the caller's.
+pub struct OneThread;
+
+impl Workers for OneThread {
+    fn count(&self) -> usize {
+        1
+    }
+    fn join<'a>(&self, tasks: Vec<Box<dyn FnOnce() + Send + 'a>>) {
+        for task in tasks {
+            task();
+        }
+    }
 }
 
 /// How often (in states expanded) [`explore_with`] reports progress.
@@ -255,218 +260,26 @@ pub fn explore_with<M: Model>(
     search.report()
 }
 
-/// A search that can be run a slice at a time: [`Search::run`] expands a
-/// bounded number of states and returns, so a caller that must stay
-/// responsive (the browser's explorer worker) can report progress or give
-/// up between slices. Running it in slices of any size visits the same
-/// states in the same order as one call to [`explore`].
-pub struct Search<M: Model> {
+/// Explores like [`explore_with`] with the work of each step spread over
+/// `workers` (depth-first search runs on the caller's thread alone). The
+/// report is the same as [`explore`]'s, whatever the number of workers.
+pub fn explore_on<M>(
+    model: &M,
     options: Options,
-    properties: Vec<Property<M>>,
-    verdicts: Vec<Option<Verdict<M::Action>>>,
-    visited: Visited<M::State, M::Action>,
-    /// Depth-first only: the states still to expand, with their depth.
-    /// Breadth-first expands `visited.states` in insertion order instead.
-    stack: Vec<(u32, u32)>,
-    /// Breadth-first: the next state to expand, where the level being
-    /// expanded ends, and that level.
-    cursor: usize,
-    level_end: usize,
-    level: usize,
-    /// The depth of the state expanded last.
-    depth: usize,
-    complete: bool,
-    max_depth: usize,
-    scratch: Vec<M::Action>,
-    done: bool,
-}
-
-impl<M: Model> Search<M> {
-    /// A search of `model` that has stored its initial states.
-    pub fn new(model: &M, options: Options) -> Self {
-        let mut search = Search {
-            options,
-            properties: model.properties(),
-            verdicts: Vec::new(),
-            visited: Visited::new(),
-            stack: Vec::new(),
-            cursor: 0,
-            level_end: 0,
-            level: 0,
-            depth: 0,
-            complete: true,
-            max_depth: 0,
-            scratch: Vec::new(),
-            done: false,
-        };
-        search.verdicts = vec![None; search.properties.len()];
-        let mut inits = Vec::new();
-        model.init(&mut inits);
-        for s in inits {
-            let s = search.canon(model, s);
-            if let Some(i) = search.visited.insert(s, u32::MAX, None) {
-                search.stack.push((i, 0));
-            }
-        }
-        if options.strategy == Strategy::BreadthFirst {
-            search.stack.clear();
-        }
-        search.level_end = search.visited.states.len();
-        search
-    }
-
-    fn canon(&self, model: &M, s: M::State) -> M::State {
-        if self.options.symmetry {
-            model.canonical(&s)
-        } else {
-            s
+    workers: &dyn Workers,
+    progress: &mut dyn FnMut(&Progress) -> bool,
+) -> Report<M::Action>
+where
+    M: Model + Sync,
+    M::State: Send + Sync,
+    M::Action: Send,
+{
+    let mut search = Search::new(model, options);
+    while !search.run_on(model, PROGRESS_EVERY * workers.count(), workers) {
+        if !progress(&search.progress()) {
+            search.stop();
+            break;
         }
     }
-
-    /// True once the search is over: everything within the bounds is
-    /// visited, a bound or a violation stopped it, or [`Search::stop`].
-    pub fn is_done(&self) -> bool {
-        self.done
-    }
-
-    /// Gives up: the report will say the search is incomplete.
-    pub fn stop(&mut self) {
-        if !self.done {
-            self.done = true;
-            self.complete = false;
-        }
-    }
-
-    pub fn progress(&self) -> Progress {
-        let frontier = match self.options.strategy {
-            Strategy::BreadthFirst => self.visited.states.len() - self.cursor,
-            Strategy::DepthFirst => self.stack.len(),
-        };
-        Progress {
-            unique_states: self.visited.states.len(),
-            frontier,
-            depth: self.depth,
-        }
-    }
-
-    /// Expands at most `budget` states; returns [`Search::is_done`].
-    pub fn run(&mut self, model: &M, budget: usize) -> bool {
-        let options = self.options;
-        for _ in 0..budget {
-            if self.done {
-                break;
-            }
-            let (index, depth) = match options.strategy {
-                Strategy::BreadthFirst => {
-                    if self.cursor == self.visited.states.len() {
-                        self.done = true;
-                        break;
-                    }
-                    if self.cursor == self.level_end {
-                        self.level += 1;
-                        self.level_end = self.visited.states.len();
-                    }
-                    self.cursor += 1;
-                    ((self.cursor - 1) as u32, self.level)
-                }
-                Strategy::DepthFirst => match self.stack.pop() {
-                    Some((i, d)) => (i, d as usize),
-                    None => {
-                        self.done = true;
-                        break;
-                    }
-                },
-            };
-            self.depth = depth;
-            let state = self.visited.states[index as usize].clone();
-            self.max_depth = self.max_depth.max(depth);
-            let mut stop = false;
-            for (p, verdict) in self.properties.iter().zip(self.verdicts.iter_mut()) {
-                if verdict.is_some() {
-                    continue;
-                }
-                let holds = (p.condition)(model, &state);
-                match (p.expectation, holds) {
-                    (Expectation::Always, false) => {
-                        *verdict = Some(Verdict::Violated {
-                            path: self.visited.path(index),
-                        });
-                        stop = options.stop_at_violation;
-                    }
-                    (Expectation::Sometimes, true) => {
-                        *verdict = Some(Verdict::Holds {
-                            example: Some(self.visited.path(index)),
-                        })
-                    }
-                    _ => {}
-                }
-            }
-            if stop {
-                self.stop();
-                break;
-            }
-            if options.max_depth.is_some_and(|d| depth >= d) {
-                self.complete = false;
-                continue;
-            }
-            let mut full = false;
-            let visited = &mut self.visited;
-            let stack = &mut self.stack;
-            model.successors(&state, &mut self.scratch, &mut |action, next| {
-                if full {
-                    return;
-                }
-                if options
-                    .max_states
-                    .is_some_and(|m| visited.states.len() >= m)
-                {
-                    full = true;
-                    return;
-                }
-                let next = if options.symmetry {
-                    model.canonical(&next)
-                } else {
-                    next
-                };
-                if let Some(i) = visited.insert(next, index, Some(action)) {
-                    if options.strategy == Strategy::DepthFirst {
-                        stack.push((i, depth as u32 + 1));
-                    }
-                }
-            });
-            if full {
-                self.complete = false;
-            }
-        }
-        self.done
-    }
-
-    /// What the search found, so far if it is not done (then `complete`
-    /// is false).
-    pub fn report(&self) -> Report<M::Action> {
-        let bytes_per_state = self.visited.bytes_per_state()
-            + if self.options.strategy == Strategy::DepthFirst {
-                8
-            } else {
-                0
-            };
-        Report {
-            unique_states: self.visited.states.len(),
-            depth: self.max_depth,
-            complete: self.complete && self.done,
-            verdicts: self
-                .properties
-                .iter()
-                .zip(&self.verdicts)
-                .map(|(p, v)| {
-                    let v = v.clone().unwrap_or(match p.expectation {
-                        Expectation::Always => Verdict::Holds { example: None },
-                        Expectation::Sometimes => Verdict::NeverReached,
-                    });
-                    (p.name, p.expectation, v)
-                })
-                .collect(),
-            bytes_per_state,
-        }
-    }
+    search.report()
 }

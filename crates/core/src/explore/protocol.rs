@@ -8,9 +8,10 @@
 //! their deadlines, the partition, the simulated time, the protocol's
 //! checker (its history matters: which ballot chose what), and how much of
 //! each fault budget is spent. A step ([`Step`]) delivers, drops or
-//! duplicates one message, fires a timer, crashes or restarts a node, or
-//! splits or heals the network. The checker runs after every handler, as
-//! in the simulator, and each of its invariants is a property to explore.
+//! duplicates one message, fires a timer, crashes or restarts a node,
+//! splits or heals the network, or makes a client request. The checker
+//! runs after every handler, as in the simulator, and each of its
+//! invariants is a property to explore.
 //!
 //! Time: the network is asynchronous, so a delivery, drop, crash or
 //! partition happens at the current instant, and any message may wait for
@@ -18,6 +19,12 @@
 //! for `min..=max` is due `max` later, and only the timers due first may
 //! fire, moving the clock to their deadline. Protocols that read the clock
 //! (leases, 3PC's timeouts) see the same times in a scripted replay.
+//!
+//! Client requests: those a scenario makes at time zero are made before
+//! exploring; each later one is a step the explorer may take at any
+//! moment, in the scenario's order, since when a client speaks is as
+//! free as when a message arrives. That is how a write reaches whichever
+//! node leads by then (Raft's Figure 8 needs one in the log).
 //!
 //! Symmetry reduction is not offered here: node ids carry meaning in these
 //! protocols (ballot numbers, the coordinator is node 0), so permuting
@@ -42,7 +49,7 @@ use crate::sim::USER_CLIENT;
 use crate::time::{Span, Time};
 use crate::trace::stable_hash;
 
-use super::{Expectation, Model, Options, Progress, Property, Report, Search};
+use super::{Expectation, Model, Options, Progress, Property, Report, Search, Workers};
 use crate::registry::Variant;
 
 /// How much of each kind of nondeterminism the explorer may use. Depth and
@@ -94,7 +101,8 @@ pub struct InFlight<M> {
     key: u64,
 }
 
-/// Fault budgets spent so far.
+/// Fault budgets spent so far, and how many of the later client
+/// requests are made.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Spent {
     pub crashes: u8,
@@ -102,6 +110,7 @@ pub struct Spent {
     pub duplicates: u8,
     pub partitions: u8,
     pub timer_fires: u8,
+    pub requests: u8,
 }
 
 /// One explored state of a protocol's cluster.
@@ -261,6 +270,9 @@ pub enum Step {
     /// Split these nodes (a bitset) off from the rest.
     Partition(u64),
     Heal,
+    /// Make the scenario's next later client request
+    /// ([`ProtocolModel::later`]; its position there).
+    Request(u8),
 }
 
 /// The largest cluster the explorer takes: partitions are enumerated as
@@ -274,6 +286,9 @@ pub struct ProtocolModel<P: Protocol> {
     pub nodes: usize,
     /// Client requests to make, in order, at their times, before exploring.
     pub requests: Vec<(Time, NodeId, Option<ClientId>, crate::protocol::Op)>,
+    /// Client requests scheduled after time zero: the explorer makes each,
+    /// in this order, whenever it chooses ([`Step::Request`]).
+    pub later: Vec<(NodeId, Option<ClientId>, crate::protocol::Op)>,
     pub bounds: Bounds,
 }
 
@@ -297,11 +312,13 @@ impl<P: Protocol> ProtocolModel<P> {
             ));
         }
         let mut requests = Vec::new();
+        let mut later = Vec::new();
         for (i, timed) in scenario.actions.iter().enumerate() {
             match &timed.action {
-                Action::Request { node, client, op } => {
+                Action::Request { node, client, op } if timed.at == Time::ZERO => {
                     requests.push((timed.at, *node, *client, op.clone()))
                 }
+                Action::Request { node, client, op } => later.push((*node, *client, op.clone())),
                 _ => {
                     return Err(ScenarioError::new(
                         format!("actions[{i}]"),
@@ -310,6 +327,16 @@ impl<P: Protocol> ProtocolModel<P> {
                     ))
                 }
             }
+        }
+        if later.len() > usize::from(u8::MAX) {
+            return Err(ScenarioError::new(
+                "actions",
+                format!(
+                    "the explorer makes at most {} client requests after time zero, got {}",
+                    u8::MAX,
+                    later.len()
+                ),
+            ));
         }
         if !scenario.script.is_empty() || scenario.faults.is_some() {
             return Err(ScenarioError::new(
@@ -321,6 +348,7 @@ impl<P: Protocol> ProtocolModel<P> {
             config,
             nodes: usize::from(scenario.nodes),
             requests,
+            later,
             bounds,
         })
     }
@@ -478,6 +506,19 @@ impl<P: Protocol> ProtocolModel<P> {
                 w.isolated = 0;
                 true
             }
+            Step::Request(k) => {
+                if k != w.spent.requests {
+                    return None; // made in the scenario's order
+                }
+                let (node, client, op) = self.later.get(usize::from(k))?;
+                w.spent.requests += 1;
+                let request = ClientRequest {
+                    id: RequestId((self.requests.len() + usize::from(k)) as u64),
+                    client: client.unwrap_or(USER_CLIENT),
+                    op: op.clone(),
+                };
+                self.call(&mut w, *node, Input::Request(request))
+            }
         };
         ok.then_some(w)
     }
@@ -513,6 +554,10 @@ impl<P: Protocol> ProtocolModel<P> {
             Step::Restart(node) => format!("{node} restarts"),
             Step::Partition(set) => format!("partition {{{}}} from the rest", list(set)),
             Step::Heal => String::from("heal the network"),
+            Step::Request(k) => match self.later.get(usize::from(k)) {
+                Some((node, _, op)) => format!("a client asks {node}: {op}"),
+                None => format!("client request #{k}"),
+            },
         }
     }
 }
@@ -604,6 +649,9 @@ where
                 _ => {}
             }
         }
+        if usize::from(w.spent.requests) < self.later.len() {
+            out.push(Step::Request(w.spent.requests));
+        }
         if w.isolated != 0 {
             out.push(Step::Heal);
         } else if w.spent.partitions < b.max_partitions {
@@ -689,6 +737,12 @@ pub fn to_scenario<P: Protocol>(
             Step::Heal => Scripted::Act {
                 action: Action::Heal,
             },
+            Step::Request(k) => {
+                let (node, client, op) = model.later[usize::from(k)].clone();
+                Scripted::Act {
+                    action: Action::Request { node, client, op },
+                }
+            }
         };
         script.push(ScriptStep {
             at: after.now,
@@ -696,6 +750,10 @@ pub fn to_scenario<P: Protocol>(
         });
     }
     let mut scenario = base.clone();
+    // The later requests happen where the script makes them, or not at all.
+    scenario
+        .actions
+        .retain(|a| a.at == Time::ZERO || !matches!(a.action, Action::Request { .. }));
     scenario.script = script;
     scenario.faults = None;
     scenario.network.loss = 0.0;
@@ -712,6 +770,15 @@ pub fn to_scenario<P: Protocol>(
 pub trait ProtocolSearch {
     /// Expands at most `budget` states; true when the search is over.
     fn run(&mut self, budget: usize) -> bool;
+    /// Expands at most `budget` states like [`ProtocolSearch::run`], each
+    /// step split among `workers`; the same states come out in the same
+    /// order ([`Search::run_on`]).
+    fn run_on(&mut self, budget: usize, workers: &dyn Workers) -> bool;
+    /// Gives up: the report will say the search is incomplete.
+    fn stop(&mut self);
+    /// What [`Options::max_memory`] is counted in
+    /// ([`Search::bytes_per_state_bound`]).
+    fn bytes_per_state_bound(&self) -> usize;
     fn progress(&self) -> Progress;
     fn report(&self) -> Report<Step>;
     /// Each step of `path` in words, in the state it is taken from.
@@ -734,11 +801,11 @@ pub fn new_search<P>(
     options: Options,
 ) -> Result<Box<dyn ProtocolSearch>, ScenarioError>
 where
-    P: Protocol + Hash + Eq,
-    P::Config: Variant,
-    P::Durable: Hash + Eq,
-    P::Msg: Eq,
-    P::Checker: Hash + Eq,
+    P: Protocol + Hash + Eq + Send + Sync,
+    P::Config: Variant + Sync,
+    P::Durable: Hash + Eq + Send + Sync,
+    P::Msg: Eq + Send + Sync,
+    P::Checker: Hash + Eq + Send + Sync,
 {
     let config = P::Config::of(&scenario.protocol).cloned().ok_or_else(|| {
         ScenarioError::new(
@@ -757,10 +824,11 @@ where
 
 struct Searching<P>
 where
-    P: Protocol + Hash + Eq,
-    P::Durable: Hash + Eq,
-    P::Msg: Eq,
-    P::Checker: Hash + Eq,
+    P: Protocol + Hash + Eq + Send + Sync,
+    P::Config: Sync,
+    P::Durable: Hash + Eq + Send + Sync,
+    P::Msg: Eq + Send + Sync,
+    P::Checker: Hash + Eq + Send + Sync,
 {
     model: ProtocolModel<P>,
     base: Scenario,
@@ -769,13 +837,26 @@ where
 
 impl<P> ProtocolSearch for Searching<P>
 where
-    P: Protocol + Hash + Eq,
-    P::Durable: Hash + Eq,
-    P::Msg: Eq,
-    P::Checker: Hash + Eq,
+    P: Protocol + Hash + Eq + Send + Sync,
+    P::Config: Sync,
+    P::Durable: Hash + Eq + Send + Sync,
+    P::Msg: Eq + Send + Sync,
+    P::Checker: Hash + Eq + Send + Sync,
 {
     fn run(&mut self, budget: usize) -> bool {
         self.search.run(&self.model, budget)
+    }
+
+    fn run_on(&mut self, budget: usize, workers: &dyn Workers) -> bool {
+        self.search.run_on(&self.model, budget, workers)
+    }
+
+    fn stop(&mut self) {
+        self.search.stop()
+    }
+
+    fn bytes_per_state_bound(&self) -> usize {
+        Search::<ProtocolModel<P>>::bytes_per_state_bound()
     }
 
     fn progress(&self) -> Progress {

@@ -167,27 +167,39 @@ impl Model for TwoPhaseSpec {
     }
 
     /// The same transitions as `actions` + `next`, computed in one pass
-    /// over the packed state: this is the explorer's inner loop.
-    fn successors(&self, s: &State, _scratch: &mut Vec<Action>, f: &mut dyn FnMut(Action, State)) {
+    /// over the packed state: this is the explorer's inner loop. Every
+    /// action listed leads somewhere, so an action's position is the
+    /// number of successors before it.
+    fn successors(
+        &self,
+        s: &State,
+        _scratch: &mut Vec<Action>,
+        f: &mut dyn FnMut(u32, Action, State),
+    ) {
         let s = *s;
+        let mut position = 0;
+        let mut emit = |action, next| {
+            f(position, action, next);
+            position += 1;
+        };
         if self.tm(s) == 0 {
             let tm_prepared = self.tm_prepared_shift();
             let msg_prepared = self.msg_prepared_shift();
             for rm in 0..self.rms as u32 {
                 if s.0 & (1 << (msg_prepared + rm)) != 0 && s.0 & (1 << (tm_prepared + rm)) == 0 {
-                    f(
+                    emit(
                         Action::TmRcvPrepared(rm as u8),
                         State(s.0 | 1 << (tm_prepared + rm)),
                     );
                 }
             }
             if self.all_tm_prepared(s) {
-                f(
+                emit(
                     Action::TmCommit,
                     self.with(self.set_tm(s, 1), self.commit_bit()),
                 );
             }
-            f(
+            emit(
                 Action::TmAbort,
                 self.with(self.set_tm(s, 2), self.abort_bit()),
             );
@@ -199,17 +211,17 @@ impl Model for TwoPhaseSpec {
             let state = self.rm(s, rm);
             if state == WORKING {
                 let prepared = self.set_rm(s, rm, PREPARED);
-                f(
+                emit(
                     Action::RmPrepare(r),
                     self.with(prepared, 1 << (self.msg_prepared_shift() + rm as u32)),
                 );
-                f(Action::RmChooseToAbort(r), self.set_rm(s, rm, ABORTED));
+                emit(Action::RmChooseToAbort(r), self.set_rm(s, rm, ABORTED));
             }
             if commit && state != COMMITTED {
-                f(Action::RmRcvCommitMsg(r), self.set_rm(s, rm, COMMITTED));
+                emit(Action::RmRcvCommitMsg(r), self.set_rm(s, rm, COMMITTED));
             }
             if abort && state != ABORTED {
-                f(Action::RmRcvAbortMsg(r), self.set_rm(s, rm, ABORTED));
+                emit(Action::RmRcvAbortMsg(r), self.set_rm(s, rm, ABORTED));
             }
         }
     }
@@ -308,14 +320,15 @@ mod tests {
             }
             let mut actions = Vec::new();
             spec.actions(&s, &mut actions);
-            let slow: Vec<(Action, State)> = actions
+            let slow: Vec<(u32, Action, State)> = actions
                 .iter()
-                .map(|a| (*a, spec.next(&s, a).unwrap()))
+                .enumerate()
+                .map(|(i, a)| (i as u32, *a, spec.next(&s, a).unwrap()))
                 .collect();
             let mut fast = Vec::new();
-            spec.successors(&s, &mut Vec::new(), &mut |a, n| fast.push((a, n)));
+            spec.successors(&s, &mut Vec::new(), &mut |i, a, n| fast.push((i, a, n)));
             assert_eq!(fast, slow, "in {s:?}");
-            todo.extend(fast.into_iter().map(|(_, n)| n));
+            todo.extend(fast.into_iter().map(|(_, _, n)| n));
         }
         assert_eq!(seen.len(), explore(&spec, Options::default()).unique_states);
     }

@@ -78,3 +78,32 @@ pub fn labels(sim: &Sim) -> Vec<&'static str> {
         .map(|n| sim.node_view(NodeId(n)).role_label)
         .collect()
 }
+
+/// Replays an explorer's counterexample as a scenario in the simulator
+/// (what the CLI's `--out` writes and the app's Play loads): it
+/// round-trips through JSON, nothing breaks before its last script step,
+/// and `invariant` breaks at it.
+pub fn replays<P: splitbrain_core::protocol::Protocol>(
+    model: &splitbrain_core::explore::protocol::ProtocolModel<P>,
+    base: &Scenario,
+    path: &[splitbrain_core::explore::protocol::Step],
+    invariant: &str,
+) -> Scenario {
+    let scenario = splitbrain_core::explore::protocol::to_scenario(model, base, path);
+    scenario.validate().expect("a valid scenario");
+    let json = serde_json::to_string(&scenario).unwrap();
+    let back: Scenario = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, scenario, "round-trips through JSON");
+    let mut sim = Sim::new(&scenario, RunOptions::default());
+    while sim.script_position() < path.len() {
+        assert!(
+            sim.violation().is_none(),
+            "broke early, at script step {}",
+            sim.script_position()
+        );
+        assert!(sim.step());
+    }
+    let found = sim.violation().expect("the replay breaks the invariant");
+    assert_eq!(found.invariant, invariant);
+    scenario
+}

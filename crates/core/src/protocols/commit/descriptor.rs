@@ -5,12 +5,11 @@ use super::two_phase::{TwoPhase, TwoPhaseConfig};
 use super::validate_cluster;
 use crate::explore::protocol::{new_search, NewSearch};
 use crate::id::NodeId;
-use crate::protocol::Op;
 use crate::registry::{
     Capabilities, Clock, Column, Descriptor, ExplorePreset, Facts, Preset, Registered, Variant,
     Words,
 };
-use crate::scenario::{in_protocol, Action, Scenario, ScenarioError, TimedAction};
+use crate::scenario::{in_protocol, Scenario, ScenarioError, TimedAction};
 use crate::time::Time;
 
 /// A transaction's words: n0 coordinates, a decision is a transaction.
@@ -106,16 +105,6 @@ impl Registered for ThreePhase {
 /// Three nodes, one transaction at time zero.
 fn one_transaction() -> Scenario {
     let mut s = Scenario::new(ThreePhaseConfig::default().into(), 3, 0);
-    s.actions.push(TimedAction {
-        at: Time::ZERO,
-        action: Action::Request {
-            node: NodeId(0),
-            client: None,
-            op: Op::Put {
-                key: "x".into(),
-                value: "1".into(),
-            },
-        },
-    });
+    s.actions.push(TimedAction::put(Time::ZERO, NodeId(0), "x", "1"));
     s
 }

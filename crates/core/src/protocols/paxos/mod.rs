@@ -101,17 +101,18 @@ mod checker;
 mod descriptor;
 #[cfg(test)]
 mod tests;
+mod value;
 
 use alloc::collections::BTreeMap;
 use alloc::format;
 use alloc::string::String;
-use alloc::sync::Arc;
 use alloc::vec;
 use alloc::vec::Vec;
 
 use serde::{Deserialize, Serialize};
 
 pub use checker::PaxosChecker;
+pub use value::Value;
 
 use crate::id::{NodeId, RequestId};
 use crate::protocol::{
@@ -122,8 +123,6 @@ use crate::time::Span;
 
 /// A ballot number. 0 means "none yet": real ballots start at `nodes`.
 pub type Ballot = u64;
-/// A proposed value. Shared: the same value travels in many messages.
-pub type Value = Arc<str>;
 
 /// Fires to start a ballot: first after `start`, then after `retry` until
 /// a value is learned. The timer a user may force.
@@ -634,7 +633,7 @@ impl Protocol for Paxos {
             promised: durable.promised,
             accepted: durable.accepted,
             round: durable.round,
-            proposal: Arc::from(format!("v{}", id.0)),
+            proposal: Value::from(format!("v{}", id.0)),
             phase: Phase::Idle,
             highest_seen: 0,
             waiting: Vec::new(),
@@ -707,7 +706,7 @@ impl Protocol for Paxos {
                 },
             ),
             Op::Put { key, value } => {
-                let value: Value = Arc::from(format!("{key}={value}"));
+                let value = Value::from(format!("{key}={value}"));
                 if let Some(chosen) = &self.chosen {
                     out.reply(request.id, put_outcome(chosen, &value));
                 } else if !self.proposer {

@@ -20,7 +20,7 @@ fn node(id: u16, variant: PaxosVariant) -> (Paxos, Out<PaxosMsg>) {
 }
 
 fn value(v: &str) -> Value {
-    Arc::from(v)
+    Value::new(v)
 }
 
 /// Clears `out` and returns what it held, as (to, message) pairs.

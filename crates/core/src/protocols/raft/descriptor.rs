@@ -6,7 +6,9 @@ use crate::registry::{
     Broken, Capabilities, Clock, Column, Descriptor, ExplorePreset, Facts, Preset, Registered,
     Variant, Words,
 };
-use crate::scenario::{in_protocol, Scenario, ScenarioError};
+use crate::id::NodeId;
+use crate::scenario::{in_protocol, Scenario, ScenarioError, TimedAction};
+use crate::time::{Span, Time};
 
 impl Registered for Raft {
     const DESCRIPTOR: Descriptor = Descriptor {
@@ -54,16 +56,27 @@ impl Registered for Raft {
             ("commit", Column::CommitIndex),
             ("log", Column::LogLength),
         ],
-        // An election, a leader and its first AppendEntries: 7,852 states;
-        // each more firing or message multiplies that.
-        explore: Some(&[ExplorePreset {
-            id: "raft",
-            label: "Raft (3 nodes)",
-            scenario: || Scenario::new(RaftConfig::default().into(), 3, 0),
-            max_timers: 2,
-            max_in_flight: 4,
-            first: false,
-        }]),
+        // An election, a leader and its first AppendEntries: 7,852 states.
+        // With a client write as well (made whenever the explorer chooses),
+        // so the log holds a command and not only no-ops: 74,640.
+        explore: Some(&[
+            ExplorePreset {
+                id: "raft",
+                label: "Raft (3 nodes)",
+                scenario: || Scenario::new(RaftConfig::default().into(), 3, 0),
+                max_timers: 2,
+                max_in_flight: 4,
+                first: false,
+            },
+            ExplorePreset {
+                id: "raft-write",
+                label: "Raft with a client write (3 nodes)",
+                scenario: || one_write(RaftVariant::Correct),
+                max_timers: 2,
+                max_in_flight: 4,
+                first: false,
+            },
+        ]),
     };
 
     fn validate(config: &RaftConfig, _nodes: u16) -> Result<(), ScenarioError> {
@@ -71,4 +84,25 @@ impl Registered for Raft {
     }
 
     const SEARCH: Option<NewSearch> = Some(new_search::<Raft>);
+}
+
+/// Three nodes and one client write to n0, made whenever the explorer
+/// chooses (it is scheduled after time zero). One entry per message, as in
+/// `raft-broken-figure8.json`: with a whole log per message a new leader's
+/// no-op travels with the old entries, and an old entry never reaches a
+/// majority alone, which is what Figure 8 needs.
+fn one_write(variant: RaftVariant) -> Scenario {
+    let config = RaftConfig {
+        max_batch: 1,
+        variant,
+        ..RaftConfig::default()
+    };
+    let mut s = Scenario::new(config.into(), 3, 0);
+    s.actions.push(TimedAction::put(
+        Time::ZERO + Span::from_millis(1),
+        NodeId(0),
+        "x",
+        "1",
+    ));
+    s
 }
