@@ -16,6 +16,7 @@ const ALL: Options = Options {
     symmetry: false,
     max_depth: None,
     max_states: Some(2_000_000),
+    max_memory: None,
     stop_at_violation: true,
 };
 
