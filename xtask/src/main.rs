@@ -51,7 +51,6 @@ fn main() -> ExitCode {
         Some("test") => test::run(&rest),
         Some("size") => size::run(&rest),
         Some("bench") => bench(&rest),
-        // --- docs and links ---
         Some("docs") => docs::docs(&rest),
         Some("fuzz") => docs::fuzz(&rest),
         Some("help" | "-h" | "--help") => {

@@ -82,7 +82,6 @@ pub const FILES: &[(&str, &str)] = &[
         "multi-paxos-minority-leader.json",
         include_str!("../../../web/scenarios/multi-paxos-minority-leader.json"),
     ),
-    // --- ring view and CAP ---
     (
         "cap-raft-partition.json",
         include_str!("../../../web/scenarios/cap-raft-partition.json"),
@@ -91,7 +90,6 @@ pub const FILES: &[(&str, &str)] = &[
         "cap-quorum-partition.json",
         include_str!("../../../web/scenarios/cap-quorum-partition.json"),
     ),
-    // --- PACELC ---
     (
         "pacelc-raft-regions.json",
         include_str!("../../../web/scenarios/pacelc-raft-regions.json"),
@@ -100,7 +98,6 @@ pub const FILES: &[(&str, &str)] = &[
         "pacelc-quorum-regions.json",
         include_str!("../../../web/scenarios/pacelc-quorum-regions.json"),
     ),
-    // --- replicated lock service ---
     (
         "lock-service-fencing.json",
         include_str!("../../../web/scenarios/lock-service-fencing.json"),
@@ -153,7 +150,6 @@ pub fn install(text: String) -> Result<(), String> {
     Ok(())
 }
 
-// --- i18n ---
 /// An entry's text in the interface language: the Chinese version when the
 /// page speaks Chinese and the entry has one, else the English.
 pub fn localized<'a>(english: &'a str, chinese: Option<&'a str>) -> &'a str {
@@ -201,7 +197,6 @@ mod tests {
         }
     }
 
-    // --- i18n ---
     #[test]
     fn chinese_texts_show_in_chinese_and_are_never_empty() {
         use crate::i18n::{self, Lang};

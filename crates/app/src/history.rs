@@ -318,7 +318,6 @@ pub struct HistoryView {
     pub live_steps: u64,
     /// Work timings the page measures, for the probe.
     pub times: WorkTimes,
-    // --- ring view and CAP ---
     /// Live runs of a versioned store: per operation, which replicas
     /// answered and whether a read was stale ([`crate::cap::fill_notes`]).
     pub notes: BTreeMap<usize, String>,
@@ -864,7 +863,6 @@ impl HistoryView {
                 s.push_str(&tf(", answered by n{0}", &[&by.0]));
             }
         }
-        // --- ring view and CAP ---
         if let Some(note) = self.notes.get(&(op + self.offset)) {
             s.push_str(note);
         }

@@ -44,10 +44,8 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
     ("N", "New run with a new seed"),
     ("?", "Show this help"),
     ("Esc", "Close a menu or dialog, or clear the selection"),
-    // --- protocols and gallery ---
     ("P", "Switch to the next protocol (a fresh run)"),
     ("G", "Open the gallery of scenarios"),
-    // --- time travel ---
     ("← or ,", "Step back one event"),
     (
         "[ / ]",
@@ -62,17 +60,14 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
         "M / Shift+M",
         "Select the next / previous message in flight (shown in the diagram too)",
     ),
-    // --- ring view and CAP ---
     (
         "O",
         "Switch between the cluster view and the hash ring view",
     ),
-    // --- tours ---
     (
         "{ / }",
         "Previous / next tour caption (Space plays on from a caption)",
     ),
-    // --- explorer ---
     (
         "X",
         "Open the explorer: search every reachable state for a violation",
@@ -105,10 +100,8 @@ pub fn shortcut(press: KeyPress<'_>) -> Option<Msg> {
         "l" | "L" => Msg::ToggleSteadyLoad,
         "n" | "N" => Msg::NewSeed,
         "?" => Msg::ShowOverlay(Overlay::Help),
-        // --- protocols and gallery ---
         "p" | "P" => Msg::NextProtocol,
         "g" | "G" => Msg::ShowOverlay(Overlay::Gallery),
-        // --- time travel ---
         "ArrowLeft" | "," => Msg::Travel(TravelMsg::StepBack),
         "[" => Msg::Travel(TravelMsg::Jump(false)),
         "]" => Msg::Travel(TravelMsg::Jump(true)),
@@ -116,12 +109,9 @@ pub fn shortcut(press: KeyPress<'_>) -> Option<Msg> {
         "End" => Msg::Travel(TravelMsg::Live),
         "m" => Msg::Travel(TravelMsg::CycleMessage(true)),
         "M" => Msg::Travel(TravelMsg::CycleMessage(false)),
-        // --- ring view and CAP ---
         "o" | "O" => Msg::ToggleRingView,
-        // --- tours ---
         "{" => Msg::Tour(TourMsg::Previous),
         "}" => Msg::Tour(TourMsg::Next),
-        // --- explorer ---
         "x" | "X" => Msg::ShowOverlay(Overlay::Explorer),
         _ => return None,
     };
@@ -166,7 +156,6 @@ mod tests {
             "o",
             "{",
             "}",
-            // --- explorer ---
             "x",
             "m",
             "M",

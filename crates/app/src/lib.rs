@@ -14,33 +14,27 @@
 //!   animation loop, the panic screen and the `window.splitbrain` hook.
 //!   It sends messages to the model and draws what the model says.
 
+pub mod board;
+pub mod cap;
 pub mod frames;
+pub mod gallery;
 pub mod geometry;
 pub mod history;
+pub mod i18n;
 pub mod keys;
 pub mod layout;
 pub mod link;
 pub mod model;
+pub mod pacelc;
 pub mod panel;
 pub mod probe;
+pub mod protocols;
+pub mod regions;
+pub mod ringview;
 pub mod scene;
 pub mod settings;
-// --- protocols and gallery ---
-pub mod board;
-pub mod gallery;
-pub mod protocols;
-// --- time travel ---
 pub mod spacetime;
-// --- ring view and CAP ---
-pub mod cap;
-pub mod ringview;
-// --- i18n ---
-pub mod i18n;
-// --- PACELC ---
-pub mod pacelc;
-pub mod regions;
 
+pub mod explorer;
 #[cfg(target_arch = "wasm32")]
 pub mod web;
-// --- explorer ---
-pub mod explorer;

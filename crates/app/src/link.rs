@@ -35,7 +35,6 @@ use splitbrain_core::protocol::Op;
 use splitbrain_core::registry;
 use splitbrain_core::{Action, MessageId, NodeId, ProtocolConfig, Scenario, Time, TimedAction};
 
-// --- tours ---
 use splitbrain_core::{Caption, MAX_CAPTIONS};
 
 use crate::i18n::Lang;
@@ -74,11 +73,9 @@ const T_WORKLOAD: u64 = 8;
 const T_FAULTS: u64 = 9;
 const T_UNTIL: u64 = 10;
 const T_ACTIONS: u64 = 11;
-// --- tours ---
 // Added after version 1 shipped; older pages skip it and open the run
 // without its captions.
 const T_CAPTIONS: u64 = 12;
-// --- explorer ---
 // Added after version 1 shipped (see `script`): a scripted run's schedule.
 const T_SCRIPT: u64 = 13;
 const T_TIME: u64 = 16;
@@ -86,7 +83,6 @@ const T_SPEED: u64 = 17;
 const T_FLAGS: u64 = 18;
 const T_OVERLAY: u64 = 19;
 const T_SELECTED: u64 = 20;
-// --- i18n ---
 // Added after version 1 shipped: the interface language. Older pages skip
 // it and show their own language.
 const T_LANG: u64 = 21;
@@ -143,7 +139,6 @@ pub struct View {
     pub steady: bool,
     pub overlay: Overlay,
     pub selected: Option<NodeId>,
-    // --- i18n ---
     /// The interface language, when the person chose one: it wins over
     /// the reader's own setting.
     pub lang: Option<Lang>,
@@ -257,8 +252,8 @@ pub enum LinkError {
 
 impl fmt::Display for LinkError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // --- i18n --- (the detail inside, from the decoder or the
-        // scenario check, stays English: it names fields and numbers)
+        // The detail inside, from the decoder or the
+        // scenario check, stays English: it names fields and numbers.
         use crate::i18n::{t, tf};
         let text = match self {
             LinkError::Empty => t("the link has no scenario in it").to_owned(),
@@ -281,8 +276,6 @@ impl fmt::Display for LinkError {
         f.write_str(&text)
     }
 }
-
-// ---- encoding ---------------------------------------------------------------
 
 /// The link fragment (without `#`) for `link`.
 pub fn encode(link: &Link) -> String {
@@ -336,11 +329,9 @@ fn body(link: &Link) -> Vec<u8> {
     if !s.actions.is_empty() {
         record(&mut out, T_ACTIONS, &actions(&s.actions));
     }
-    // --- tours ---
     if !s.captions.is_empty() {
         record(&mut out, T_CAPTIONS, &captions(&s.captions));
     }
-    // --- explorer ---
     if !s.script.is_empty() {
         record(&mut out, T_SCRIPT, &script::script(&s.script));
     }
@@ -365,7 +356,6 @@ fn body(link: &Link) -> Vec<u8> {
         Overlay::Settings => 2,
         Overlay::Scenario => 3,
         Overlay::Gallery => 4,
-        // --- explorer ---
         Overlay::Explorer => 5,
     };
     if overlay != 0 {
@@ -374,7 +364,6 @@ fn body(link: &Link) -> Vec<u8> {
     if let Some(n) = v.selected {
         record(&mut out, T_SELECTED, &varint(u64::from(n.0)));
     }
-    // --- i18n ---
     if let Some(lang) = v.lang {
         record(&mut out, T_LANG, &[lang.link_code()]);
     }
@@ -503,7 +492,6 @@ fn actions(list: &[TimedAction]) -> Vec<u8> {
     out
 }
 
-// --- tours ---
 /// Count, then per caption its time as a delta from the previous one and
 /// its text.
 fn captions(list: &[Caption]) -> Vec<u8> {
@@ -541,8 +529,6 @@ fn read_captions(r: &mut Reader) -> Result<Vec<Caption>, LinkError> {
     }
     Ok(out)
 }
-
-// ---- decoding ---------------------------------------------------------------
 
 /// Reads a link fragment (with or without its leading `#`).
 pub fn decode(fragment: &str) -> Result<Link, LinkError> {
@@ -711,9 +697,7 @@ fn read_body(body: &[u8]) -> Result<Link, LinkError> {
             }
             T_UNTIL => s.until = Some(Time(p.varint()?)),
             T_ACTIONS => s.actions = read_actions(&mut p)?,
-            // --- tours ---
             T_CAPTIONS => s.captions = read_captions(&mut p)?,
-            // --- explorer ---
             T_SCRIPT => s.script = script::read_script(&mut p)?,
             T_TIME => link.view.time = Time(p.varint()?),
             T_SPEED => {
@@ -741,14 +725,12 @@ fn read_body(body: &[u8]) -> Result<Link, LinkError> {
                     2 => Overlay::Settings,
                     3 => Overlay::Scenario,
                     4 => Overlay::Gallery,
-                    // --- explorer ---
                     5 => Overlay::Explorer,
                     // A view this page does not have: stay on the canvas.
                     _ => Overlay::None,
                 }
             }
             T_SELECTED => link.view.selected = Some(p.node()?),
-            // --- i18n ---
             // A language this page does not speak: the reader's own.
             T_LANG => link.view.lang = Lang::from_link_code(p.byte()?),
             T_EMBED => {
@@ -878,8 +860,6 @@ fn read_actions(r: &mut Reader) -> Result<Vec<TimedAction>, LinkError> {
     Ok(out)
 }
 
-// ---- embedding ----------------------------------------------------------------
-
 /// The `<iframe>` a page pastes to embed the run of `fragment`. `page` is
 /// the app's address (without `#`). The title is the only free text, and
 /// it is escaped: a snippet never carries markup from a link.
@@ -913,8 +893,6 @@ fn escape_attribute(text: &str) -> String {
     }
     out
 }
-
-// ---- base64url ----------------------------------------------------------------
 
 const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
@@ -961,7 +939,6 @@ pub fn base64url_decode(text: &str) -> Result<Vec<u8>, LinkError> {
     Ok(out)
 }
 
+mod script;
 #[cfg(test)]
 mod tests;
-// --- explorer ---
-mod script;

@@ -16,7 +16,6 @@ use crate::layout::{canonical_groups, members, regroup, Layout};
 use crate::protocols::ProtocolChoice;
 use crate::settings::{parse_nodes, Settings, SettingsForm};
 
-// --- permalinks ---
 mod share;
 pub use share::MAX_OPEN_EVENTS;
 
@@ -72,9 +71,7 @@ pub enum Overlay {
     Help,
     Settings,
     Scenario,
-    // --- protocols and gallery ---
     Gallery,
-    // --- explorer ---
     Explorer,
 }
 
@@ -211,11 +208,9 @@ pub enum Msg {
         system_dark: bool,
     },
     DismissNotice(u64),
-    // --- history view ---
     /// Highlight on the cluster what served a client operation (`None`
     /// clears it): hovering or focusing a bar in the history view.
     HighlightServed(Option<crate::history::Served>),
-    // --- protocols and gallery ---
     /// A fresh run of another protocol, with its defaults.
     SetProtocol(ProtocolChoice),
     /// The next protocol in the menu (keyboard).
@@ -229,20 +224,15 @@ pub enum Msg {
     },
     /// Load a gallery entry and jump to its moment.
     OpenGallery(String),
-    // --- permalinks ---
     /// Open a permalink (a URL fragment). A bad one leaves a notice and
     /// the run as it was.
     OpenLink(String),
     /// An embed's "start over": back to the time the embed starts at.
     RestartEmbed,
-    // --- time travel ---
     Travel(TravelMsg),
-    // --- ring view and CAP ---
     /// Switch between the cluster view and the ring view.
     ToggleRingView,
-    // --- tours ---
     Tour(TourMsg),
-    // --- i18n ---
     /// The person picked an interface language.
     SetLanguage(crate::i18n::Lang),
     /// The memory budget for what a run keeps, in megabytes.
@@ -290,34 +280,26 @@ pub struct Model {
     /// Bumped whenever the picture may have changed; the canvas redraws
     /// only when it differs from what it last drew.
     version: u64,
-    // --- history view ---
     /// What the cluster highlights for the operation under the pointer in
     /// the history view.
     pub served: Option<crate::history::Served>,
     /// Counts the runs started, so views of the run know when to start over.
     pub run: u64,
-    // --- protocols and gallery ---
     /// The gallery entry this run came from, while it is the one shown.
     pub story: Option<GalleryEntry>,
     transactions: u64,
-    // --- permalinks ---
     /// Set when the page is an embed: only the canvas and a small bar.
     pub embed: Option<crate::link::Embed>,
     embed_start: Time,
     embed_loop_at: Time,
-    // --- time travel ---
     travel: TimeTravel,
-    // --- ring view and CAP ---
     /// The ring view is shown in place of the cluster view.
     pub ring_view: bool,
-    // --- tours ---
     tour: Tour,
-    // --- i18n ---
     /// The interface language the person chose, or a link carried; None
     /// follows local storage or the browser (the web layer decides) and
     /// leaves it out of links.
     pub lang: Option<crate::i18n::Lang>,
-    // --- snapshot pacing ---
     /// The page's clock (milliseconds), if it has one: then the timeline's
     /// snapshots are paced by their cost (see `model/pacing.rs`).
     pub clock: Option<fn() -> f64>,
@@ -372,11 +354,8 @@ impl Model {
             embed_loop_at: Time::ZERO,
             travel,
             ring_view: false,
-            // --- tours ---
             tour: Tour::default(),
-            // --- i18n ---
             lang: None,
-            // --- snapshot pacing ---
             clock: None,
             pacing: Pacing::default(),
             heap: None,
@@ -440,7 +419,6 @@ impl Model {
     /// The current run as a scenario that replays it: the starting
     /// scenario plus every action taken so far.
     pub fn scenario_json(&self) -> String {
-        // --- tours ---
         // Captions written on this run live in the tour, not the sim.
         // The timeline holds the action list (the cursor does not).
         let mut scenario = self.travel.timeline.scenario(self.sim.scenario());
@@ -479,11 +457,9 @@ impl Model {
             budget_mb: self.budget.budget_mb,
             ..Budget::new()
         };
-        // --- history view ---
         self.run += 1;
         self.served = None;
         self.story = None;
-        // --- tours ---
         self.tour_start();
         if self
             .selected
@@ -657,7 +633,6 @@ impl Model {
                     self.notice = None;
                 } else {
                     self.selected = None;
-                    // --- time travel ---
                     self.travel.selected_event = None;
                 }
             }
@@ -673,9 +648,7 @@ impl Model {
                     self.notice = None;
                 }
             }
-            // --- history view ---
             Msg::HighlightServed(served) => self.served = served,
-            // --- protocols and gallery ---
             Msg::SetProtocol(choice) => self.set_protocol(choice),
             Msg::NextProtocol => self.set_protocol(self.protocol().next()),
             Msg::StartTransaction => self.start_transaction(),
@@ -690,21 +663,16 @@ impl Model {
                 }
             }
             Msg::OpenGallery(id) => self.open_gallery(&id),
-            // --- permalinks ---
             Msg::OpenLink(fragment) => {
                 self.open_link(&fragment);
             }
             Msg::RestartEmbed => self.restart_embed(),
-            // --- time travel ---
             Msg::Travel(msg) => self.travel_update(msg),
-            // --- ring view and CAP ---
             Msg::ToggleRingView => {
                 self.ring_view = !self.ring_view;
                 self.menu = None;
             }
-            // --- tours ---
             Msg::Tour(msg) => self.tour_update(msg),
-            // --- i18n ---
             Msg::SetLanguage(lang) => {
                 self.lang = Some(lang);
                 crate::i18n::set(lang);
@@ -712,8 +680,6 @@ impl Model {
             Msg::SetMemoryBudget(mb) => self.set_memory_budget(mb),
         }
     }
-
-    // ---- protocols and gallery ------------------------------------------
 
     /// The protocol of the current run, as the menu names it.
     pub fn protocol(&self) -> ProtocolChoice {
@@ -877,8 +843,6 @@ impl Model {
         }
     }
 
-    // ---- pointer gestures -------------------------------------------------
-
     fn world_radius(&self) -> f64 {
         node_radius(self.node_count())
     }
@@ -1000,7 +964,6 @@ impl Model {
                             self.menu = Some(Menu::Node { node, at });
                         }
                     }
-                    // --- time travel: a message in flight before its link ---
                     Gesture::Pressing {
                         node: None, touch, ..
                     } if self.pick_message(at, touch) => {}
@@ -1010,7 +973,6 @@ impl Model {
                         Some((a, b)) => self.open_link_menu(a, b, at),
                         None => {
                             self.selected = None;
-                            // --- time travel ---
                             self.travel.selected_event = None;
                         }
                     },
@@ -1111,8 +1073,6 @@ impl Model {
         );
     }
 
-    // ---- time -------------------------------------------------------------
-
     /// Advances the app by one animation frame of `wall_ms` milliseconds.
     /// Returns how many simulation events it processed.
     pub fn frame(&mut self, wall_ms: f64) -> u64 {
@@ -1127,7 +1087,6 @@ impl Model {
         let wall_ms = wall_ms.clamp(0.0, 100.0);
         let mut events = 0;
         self.pending_seek_tick();
-        // --- snapshot pacing ---
         let clock = self.clock;
         if let Some(clock) = clock {
             self.pace_snapshots(clock);
@@ -1139,17 +1098,14 @@ impl Model {
             self.advance(wall_ms, in_budget);
             simulated_ms = clock.zip(started).map(|(c, s)| c() - s);
             events = self.sim.trace().len() - before;
-            // --- tours ---
             self.tour_arrived();
             self.check_violation();
             self.version += 1;
         }
-        // --- snapshot pacing ---
         if clock.is_some() {
             self.paced(simulated_ms);
         }
         self.keep_within_budget();
-        // --- permalinks ---
         self.embed_tick();
         let moved_by_network = self.layout.follow(self.sim.network().groups());
         if self.layout.animate(wall_ms) || moved_by_network {
@@ -1163,7 +1119,6 @@ impl Model {
         let whole = wanted.floor();
         self.carry = wanted - whole;
         let target = self.sim.now() + Span(whole as u64);
-        // --- tours ---
         let target = self.tour_limit(target);
         let start = self.sim.trace().len();
         let checking = !self.violation_seen;
@@ -1178,7 +1133,7 @@ impl Model {
             // One event at a time (what `run_until` does inside), so the
             // run halts on the very event that broke an invariant.
             while self.sim.next_event_time().is_some_and(|t| t <= stop) {
-                // --- exact stops --- (a caption or request time is never passed)
+                // A caption or request time is never passed
                 self.travel.timeline.step_within(&mut self.sim, stop);
                 steps += 1;
                 if checking && self.sim.violation().is_some() {
@@ -1641,15 +1596,12 @@ mod tests {
     }
 }
 
-// --- time travel ---
 #[path = "timetravel.rs"]
 mod timetravel;
 pub use timetravel::{action_text, log_diff, LogDiff, TimeTravel, TravelMsg, TravelView};
 pub use timetravel::{EntryState, FlightSpot};
-// --- tours ---
 mod tour;
 pub use tour::{Tour, TourMsg, TourView};
-// --- snapshot pacing ---
 mod pacing;
 pub use pacing::Pacing;
 mod budget;

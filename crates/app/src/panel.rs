@@ -47,18 +47,14 @@ pub struct Panel {
     pub notice: Option<Notice>,
     pub theme: Option<Theme>,
     pub settings: Settings,
-    // --- protocols and gallery ---
     pub board: Board,
     pub story: Option<GalleryEntry>,
-    // --- ring view and CAP ---
     pub ring_view: bool,
-    // --- i18n ---
     /// The language the page speaks; a switch re-renders every panel.
     pub lang: crate::i18n::Lang,
     /// Whether `lang`'s text has arrived (the page fetches Chinese on
     /// first use and speaks English until then); its arrival re-renders.
     pub text_ready: bool,
-    // --- time travel ---
     /// The selected message or event (trace index): the cluster and the
     /// diagram show one shared selection.
     pub selected_event: Option<u64>,
@@ -95,7 +91,6 @@ pub struct Inspector {
     pub timer: Option<Time>,
     /// 1-based partition group, when the cluster is split.
     pub group: Option<usize>,
-    // --- time travel ---
     /// Its log against the leader's, at the instant shown.
     pub log_diff: Option<crate::model::LogDiff>,
 }
@@ -169,7 +164,6 @@ impl Panel {
                     .map(|(_, fires)| fires),
                 group: several.then(|| usize::from(groups[id.index()]) + 1),
                 view,
-                // --- time travel ---
                 log_diff: model.selected_log_diff(),
             }
         });
@@ -220,12 +214,9 @@ impl Panel {
             settings: model.settings.clone(),
             board: Board::of(sim, model.travel().timeline.actions()),
             story: model.story.clone(),
-            // --- ring view and CAP ---
             ring_view: model.ring_view,
-            // --- i18n ---
             lang: crate::i18n::current(),
             text_ready: crate::i18n::ready(crate::i18n::current()),
-            // --- time travel ---
             selected_event: model.travel().selected_event,
         }
     }

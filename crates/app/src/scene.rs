@@ -52,10 +52,8 @@ pub struct NodeGlyph {
     pub dragged: bool,
     /// Named in the broken invariant.
     pub flagged: bool,
-    // --- history view ---
     /// Served the client operation highlighted in the history view.
     pub served: bool,
-    // --- protocols and gallery ---
     /// The logical clock's short name: `t` (term), `b` (ballot), `T` (txn).
     pub clock: &'static str,
     /// How long it has been in doubt (2PC), live.
@@ -74,11 +72,9 @@ pub struct Sprite {
     /// Where along its link it is drawn, from 0 (sender) to 1 (receiver).
     pub progress: f64,
     pub label: Option<String>,
-    // --- history view ---
     /// Sent by a node serving the highlighted operation while it was
     /// outstanding (see `history::Served`).
     pub served: bool,
-    // --- time travel ---
     /// The message selected here or in the space-time diagram.
     pub selected: bool,
 }
@@ -123,7 +119,6 @@ pub struct Scene {
     pub in_flight: usize,
     /// Where each dropped message stopped, as a fraction of its link.
     lost_at: BTreeMap<MessageId, f64>,
-    // --- PACELC ---
     /// The scenario's regions, drawn under everything else.
     pub regions: Vec<crate::regions::RegionTint>,
     /// How far apart the regions are, when there are any.
@@ -191,7 +186,6 @@ impl Scene {
         }
 
         self.rebuild_groups(model, &screen);
-        // --- PACELC ---
         self.regions = crate::regions::tints(sim.scenario(), &screen, self.radius);
         self.region_legend = if self.regions.is_empty() {
             None
@@ -255,7 +249,6 @@ impl Scene {
             self.hulls.push(Hull {
                 points: hull,
                 index,
-                // --- i18n ---
                 label: if quorum {
                     crate::i18n::tf("{0} of {1} · majority", &[&list.len(), &n])
                 } else {
@@ -273,7 +266,6 @@ impl Scene {
         let rim = self.radius + 2.0;
         let lane = (self.radius * 0.18).clamp(2.0, 5.0);
         let mut lost_at = core::mem::take(&mut self.lost_at);
-        // --- time travel ---
         let picked = model.selected_message_id();
         let mut still_lost = BTreeMap::new();
         sim.for_each_in_flight(&mut |f| {

@@ -167,7 +167,6 @@ fn every_example_scenario_loads() {
     assert!(count >= 15, "{count}");
 }
 
-// --- replicated lock service ---
 /// The menu's replicated lock service, and the replicated leader-crash
 /// scenario, survive a link round trip with `replicas` intact; a single
 /// server's config is still the short default record.

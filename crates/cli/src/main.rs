@@ -16,10 +16,9 @@ mod cap;
 mod explore;
 mod explore_protocol;
 mod history;
+mod logs;
 mod memory;
 mod ring;
-// --- time travel ---
-mod logs;
 
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -83,7 +82,6 @@ struct RunArgs {
     trace: Option<PathBuf>,
     history: Option<PathBuf>,
     reads: bool,
-    // --- time travel ---
     logs: bool,
 }
 

@@ -28,7 +28,6 @@ pub struct Network {
 impl Network {
     pub fn new(nodes: usize, config: &NetworkConfig) -> Network {
         let mut latency = vec![config.latency; nodes * nodes];
-        // --- regions ---
         if let Some(r) = &config.regions {
             for from in 0..nodes.min(r.of.len()) {
                 for to in 0..nodes.min(r.of.len()) {

@@ -98,7 +98,6 @@ pub enum Effect<M> {
         request: RequestId,
         outcome: Outcome,
     },
-    // --- quorum stores ---
     /// Extra facts about a request's answer (which replicas answered, the
     /// versions returned), sent just before its `Reply`.
     Detail {
@@ -107,7 +106,6 @@ pub enum Effect<M> {
     },
 }
 
-// --- quorum stores ---
 /// What a replicated store adds to an answer: who answered and with which
 /// versions. The simulator files it in the request's history entry.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -203,7 +201,6 @@ impl<M> Out<M> {
         self.reply(request, Outcome::Redirect { leader });
     }
 
-    // --- quorum stores ---
     /// Attaches details to the answer of `request`; call before `reply`.
     pub fn detail(&mut self, request: RequestId, detail: OpDetail) {
         self.effects.push(Effect::Detail { request, detail });
@@ -401,7 +398,6 @@ pub trait Protocol: Clone + Debug + Sized + 'static {
     /// decision, so it survives a crash. Called only when
     /// [`Protocol::votes`] is true; it sends nothing.
     fn set_vote(&mut self, _yes: bool) {}
-    // --- time travel ---
     /// The term (ballot, epoch) this node leads in, if it leads. A timeline
     /// asks after every event to mark leader changes; the default builds a
     /// whole view, so protocols with a cheap answer should give it.
@@ -410,7 +406,6 @@ pub trait Protocol: Clone + Debug + Sized + 'static {
         (view.role == RoleKind::Leader).then_some(view.term)
     }
 
-    // --- quorum stores ---
     /// Every version the node stores, for stores that keep versions
     /// (empty for the rest).
     fn stored_versions(&self) -> Vec<crate::version::KeyVersions> {

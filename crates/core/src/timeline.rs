@@ -310,8 +310,6 @@ impl Timeline {
         }
     }
 
-    // ---- moving forward --------------------------------------------------
-
     /// Runs `cursor` one event forward (see [`Sim::step`]),
     /// recording it if it extends the branch.
     pub fn step(&mut self, cursor: &mut Sim) -> bool {
@@ -320,7 +318,6 @@ impl Timeline {
         stepped
     }
 
-    // --- exact stops ---
     /// [`Timeline::step`] that never passes `limit` (see
     /// [`Sim::step_within`]).
     pub fn step_within(&mut self, cursor: &mut Sim, limit: Time) -> bool {
@@ -512,8 +509,6 @@ impl Timeline {
         }
     }
 
-    // ---- snapshot pacing (what a page does to keep frames short) ---------
-
     /// Events between snapshots from now on. Seeks stay exact whatever the
     /// spacing; a longer one makes them replay more and snapshots rarer.
     pub fn set_interval(&mut self, interval: u64) {
@@ -545,8 +540,6 @@ impl Timeline {
         });
         true
     }
-
-    // ---- seeking ---------------------------------------------------------
 
     /// A fresh cursor restored from `snap` with this branch's future.
     fn restore(&self, snap: &Snap) -> Sim {
@@ -581,7 +574,7 @@ impl Timeline {
     pub fn seek_time(&self, t: Time) -> Sim {
         if t >= self.head_time() {
             let mut sim = self.seek_index(self.head_len());
-            // --- exact stops --- Short of the head's time, every event
+            // Short of the head's time, every event
             // due by then left no trace (the head got there by `advance`,
             // which never passes its limit), so running them is safe.
             if sim.now() < self.head_time() || sim.next_event_time().is_none_or(|n| n > t) {
@@ -733,8 +726,6 @@ impl Timeline {
         }
     }
 
-    // ---- reading events ----------------------------------------------------
-
     /// The events of the current branch in `range` (clamped to the head),
     /// replaying any chunk that was let go.
     pub fn events_in(&self, range: Range<u64>) -> Vec<TraceEvent> {
@@ -845,8 +836,6 @@ impl Timeline {
         }
     }
 
-    // ---- memory ------------------------------------------------------------
-
     /// Lets one piece of old detail go, to stay within a memory budget the
     /// caller measures: first replayed chunks kept for reading, then the
     /// oldest chunk of events held (any branch; the recent ones of the
@@ -892,8 +881,6 @@ impl Timeline {
         }
         Shed::Nothing
     }
-
-    // ---- branches --------------------------------------------------------
 
     pub fn branches(&self) -> Vec<BranchInfo> {
         self.branches

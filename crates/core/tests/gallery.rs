@@ -54,13 +54,10 @@ fn the_gallery_covers_the_textbook_failures() {
         "paxos-naive",
         "paxos-duel",
         "multi-paxos-vs-raft",
-        // --- ring view and CAP ---
         "cap-raft",
         "cap-quorum",
-        // --- PACELC ---
         "pacelc-raft",
         "pacelc-quorum",
-        // --- replicated lock service ---
         "lock-fencing",
         "lock-no-fencing",
         "lock-replicated",
@@ -126,7 +123,6 @@ fn a_claim_that_does_not_hold_is_reported() {
         .any(|e| e.label == "put x=stale" && !e.committed));
 }
 
-// --- PACELC ---
 /// The two PACELC entries run the same load on the same regions; at their
 /// moment Raft's writes take about 11 times as long as the store's (the
 /// README's claim), and the latency claims can fail (swapped, they do).

@@ -89,8 +89,6 @@ fn lock_service_validation_names_the_field() {
     assert!(s.validate().unwrap_err().message.contains("at least 3"));
 }
 
-// --- replicated lock service ---
-
 fn storage_rows(sim: &Sim, storage: NodeId) -> Vec<(u64, bool)> {
     let log = sim.node_detail(storage).log;
     log.iter().map(|e| (e.term, e.committed)).collect()

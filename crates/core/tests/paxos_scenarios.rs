@@ -46,8 +46,6 @@ fn ok(op: &splitbrain_core::sim::ClientOp) -> bool {
     matches!(op.result, Some((_, OpResult::Ok { .. })))
 }
 
-// ---- single-decree Paxos -------------------------------------------------
-
 /// Two proposers, five acceptors: one value is chosen, every node learns
 /// it, and it is one of the two proposed.
 #[test]
@@ -189,8 +187,6 @@ fn one_uncontended_ballot_costs_32_messages_on_five_nodes() {
     assert_eq!(sim.decided(), 1);
     assert_eq!(sim.stats().sent, 32);
 }
-
-// ---- Multi-Paxos ---------------------------------------------------------
 
 /// A fresh cluster elects one leader through phase 1, which then serves
 /// clients with phase 2 alone.

@@ -315,8 +315,6 @@ fn acting_in_the_past_branches_and_the_old_branch_stays() {
     assert_eq!(tl.current_branch(), 1);
 }
 
-// --- snapshot pacing ---
-
 #[test]
 fn deferred_snapshots_at_uneven_spacing_still_seek_exactly() {
     let s = scenario("raft-sweep");
@@ -352,8 +350,6 @@ fn deferred_snapshots_at_uneven_spacing_still_seek_exactly() {
         assert_eq!(state(&at), state(&fresh_to_index(&s, k)), "at event {k}");
     }
 }
-
-// --- memory budget ---
 
 /// Shedding everything it may (old chunks of events, then snapshots down
 /// to the first and the recent ones) changes no answer: the events read

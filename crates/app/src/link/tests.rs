@@ -141,7 +141,6 @@ fn every_part_of_a_link_round_trips() {
         at: Time(9_000_000),
         action: Action::DropMessage { id: MessageId(77) },
     });
-    // --- tours ---
     scenario.captions = vec![
         splitbrain_core::Caption {
             at: Time(0),
@@ -292,8 +291,6 @@ fn the_iframe_snippet_escapes_the_title() {
     );
 }
 
-// ---- bad links ----------------------------------------------------------------
-
 fn wrap(codec: u8, body: &[u8]) -> String {
     let mut bytes = vec![VERSION, codec];
     bytes.extend_from_slice(body);
@@ -429,8 +426,6 @@ fn unknown_records_from_later_versions_are_skipped() {
     let link = decode(&wrap(CODEC_RAW, &body)).unwrap();
     assert_eq!(link.scenario.seed, 9);
 }
-
-// ---- fuzzing --------------------------------------------------------------------
 
 /// Valid links to mutate: the fuzzer starts from real structure, so its
 /// edits reach the record and action parsers, not only the first byte.
@@ -596,7 +591,6 @@ proptest! {
             };
             scenario.actions.push(TimedAction { at: Time(at), action });
         }
-        // --- tours ---
         let mut at = 0;
         for (delta, text) in captions {
             at += delta;
@@ -644,7 +638,6 @@ fn fuzz_decoder_long() {
     assert!(total >= u64::from(cases));
 }
 
-// --- tours ---
 fn pinned_captions() -> Link {
     // The default run with two captions, paused at the first.
     let mut s = default_scenario();
@@ -706,7 +699,6 @@ fn bad_captions_in_a_link_are_refused_with_a_reason() {
     ));
 }
 
-// --- i18n ---
 fn pinned_chinese() -> Link {
     // The pinned two-action run, in Chinese.
     let mut link = pinned_two_actions();
@@ -760,7 +752,6 @@ fn the_language_round_trips_and_costs_three_bytes() {
     record(&mut body, T_LANG, &[]);
     assert_eq!(decode(&wrap(0, &body)), Err(LinkError::Truncated));
 }
-// --- explorer ---
 
 /// The explorer's naive Paxos counterexample, as the dialog's "Play
 /// counterexample" loads it: a scenario with a 4-step script.

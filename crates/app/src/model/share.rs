@@ -16,7 +16,6 @@ impl Model {
         // The timeline holds the action list (the cursor does not).
         let mut scenario = self.travel.timeline.scenario(self.sim.scenario());
         scenario.until = None;
-        // --- tours ---
         scenario.captions = self.tour.captions.clone();
         Link {
             scenario,
@@ -27,7 +26,6 @@ impl Model {
                 steady: self.steady.on,
                 overlay: self.overlay,
                 selected: self.selected,
-                // --- i18n ---
                 lang: self.lang,
             },
             embed: self.embed.clone(),
@@ -55,7 +53,7 @@ impl Model {
     /// it, and the run as it was; returns whether it opened.
     pub fn open_link(&mut self, fragment: &str) -> bool {
         let link = match link::decode(fragment) {
-            // --- i18n --- (first, so what opening says is in it too)
+            // First, so what opening says is in it too
             Ok(link) => {
                 if let Some(lang) = link.view.lang {
                     self.lang = Some(lang);
@@ -246,7 +244,6 @@ mod tests {
         assert!(e.sim().now() >= Time(100_000));
     }
 
-    // --- i18n ---
     #[test]
     fn the_chosen_language_travels_in_the_link_and_wins_when_it_opens() {
         use crate::i18n::{self, Lang};

@@ -313,7 +313,6 @@ mod tests {
             let at = m.tour().captions[expected].at;
             m.update(Msg::Tour(TourMsg::Continue));
             play_until_paused(&mut m);
-            // --- exact stops ---
             assert_eq!(m.sim().now(), at, "stopped exactly at the caption");
             let v = m.tour_view();
             assert_eq!(v.current, Some(expected));
@@ -425,7 +424,6 @@ mod tests {
         assert!(m.link().scenario.captions.is_empty());
     }
 
-    // --- exact stops ---
     /// Every gallery tour, played from the start in frames of an odd
     /// length: each pause is exactly at its caption's time (even where
     /// silent events lie around it), and the trace at the end is the one a

@@ -7,17 +7,14 @@ use web_sys::{HtmlElement, KeyboardEvent};
 use yew::prelude::*;
 
 use super::cluster::Cluster;
+use super::components::cap::CapPanel;
 use super::components::dialogs::{HelpDialog, NoticeLine, ScenarioDialog, SettingsDialog};
-// --- history view ---
 use super::components::history::HistoryPanel;
 use super::components::panels::{EventLog, Inspector, Invariants, StatusBar};
 use super::components::protocol::{BoardPanel, GalleryDialog, StoryCard};
-use super::components::topbar::TopBar;
-// --- time travel ---
-use super::components::timetravel::TimeTravelPanel;
-// --- ring view and CAP ---
-use super::components::cap::CapPanel;
 use super::components::ring::RingPanel;
+use super::components::timetravel::TimeTravelPanel;
+use super::components::topbar::TopBar;
 use super::store::{Action, Store};
 use super::{dom, hook};
 use crate::keys::{shortcut, KeyPress};
@@ -30,8 +27,8 @@ fn entropy() -> u64 {
 
 #[function_component(App)]
 pub fn app() -> Html {
-    // --- permalinks --- (the run in the URL or local storage, if any)
-    // --- i18n --- (the language first: opening a link may say something)
+    // The run in the URL or local storage, if any
+    // The language first: opening a link may say something
     let store = use_reducer_eq(|| {
         super::lang::preset();
         let mut model = super::permalink::initial_model(entropy());
@@ -129,7 +126,6 @@ pub fn app() -> Html {
         use_effect_with((), move |_| hook::install(model, send));
     }
 
-    // --- i18n ---
     // The language's text may still be on its way: `<html lang>` follows
     // the text shown, and its arrival refreshes the panels.
     {
@@ -145,7 +141,6 @@ pub fn app() -> Html {
         );
     }
 
-    // --- permalinks ---
     {
         let model = store.model.clone();
         let send = send.clone();
@@ -165,7 +160,6 @@ pub fn app() -> Html {
             <TopBar panel={panel.clone()} send={send.clone()} />
             <main class="stage">
                 <section class="view" aria-label={crate::i18n::t("Cluster")}>
-                    // --- ring view and CAP ---
                     <div class="view-switch">
                         <button type="button" class="btn" id="view-switch" aria-pressed={panel.ring_view.to_string()}
                             onclick={ { let send = send.clone(); Callback::from(move |_: MouseEvent| send.emit(Msg::ToggleRingView)) } }
@@ -182,20 +176,16 @@ pub fn app() -> Html {
                     <StatusBar panel={panel.clone()} />
                 </section>
                 <aside class="side" aria-label={crate::i18n::t("Details")}>
-                    // --- tours ---
                     <super::components::tour::TourPanel model={store.model.clone()} panel={panel.clone()} send={send.clone()} />
                     <StoryCard panel={panel.clone()} send={send.clone()} />
-                    // --- ring view and CAP ---
                     <CapPanel model={store.model.clone()} panel={panel.clone()} send={send.clone()} />
                     <BoardPanel panel={panel.clone()} send={send.clone()} />
                     <Inspector panel={panel.clone()} send={send.clone()} />
                     <Invariants panel={panel.clone()} />
-                    // --- history view ---
                     <HistoryPanel model={store.model.clone()} lang={panel.shown_lang()} />
                     <EventLog panel={panel.clone()} />
                 </aside>
             </main>
-            // --- time travel ---
             <TimeTravelPanel model={store.model.clone()} panel={panel.clone()} send={send.clone()} />
             {
                 match panel.overlay {
@@ -205,9 +195,7 @@ pub fn app() -> Html {
                         <SettingsDialog settings={panel.settings.clone()} notice={panel.notice.clone()} send={send.clone()} />
                     },
                     Overlay::Scenario => html! { <ScenarioDialog model={store.model.clone()} send={send.clone()} /> },
-                    // --- protocols and gallery ---
                     Overlay::Gallery => html! { <GalleryDialog send={send.clone()} /> },
-                    // --- explorer ---
                     Overlay::Explorer => html! { <super::components::explorer::ExplorerDialog model={store.model.clone()} send={send.clone()} /> },
                 }
             }

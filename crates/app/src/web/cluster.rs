@@ -57,9 +57,9 @@ pub fn cluster(props: &ClusterProps) -> Html {
         let model = props.model.clone();
         let refresh = props.refresh.clone();
         use_effect_with((), move |_| {
-            // --- snapshot pacing --- (the model times snapshots by it)
+            // The model times snapshots by it
             model.0.borrow_mut().clock = Some(dom::now_ms);
-            // --- memory budget --- (the model keeps the heap within it)
+            // The model keeps the heap within it
             model.0.borrow_mut().heap = Some(super::memory::heap_bytes);
             let state: Rc<RefCell<Option<Loop>>> = Rc::new(RefCell::new(None));
             if let Some(renderer) = canvas_ref

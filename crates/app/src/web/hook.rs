@@ -80,7 +80,6 @@ pub fn install(model: ModelRef, _send: Callback<Msg>) {
     };
     set(&hook, "frameStats", &stats.into_js_value());
 
-    // --- time travel ---
     {
         let m = model.clone();
         let travel =
@@ -100,7 +99,6 @@ pub fn install(model: ModelRef, _send: Callback<Msg>) {
         set(&hook, "benchSeek", &bench.into_js_value());
     }
 
-    // --- memory budget ---
     {
         let m = model.clone();
         let memory = Closure::<dyn Fn() -> JsValue>::new(move || {
@@ -131,7 +129,6 @@ pub fn install(model: ModelRef, _send: Callback<Msg>) {
     let reset = Closure::<dyn Fn()>::new(move || model.0.borrow_mut().frame_times.clear());
     set(&hook, "resetFrameStats", &reset.into_js_value());
 
-    // --- history view ---
     // `checkHistory(text, format?, repeat?, initial?)`: parse and check a
     // history file in this page; `{format, model, ops, verdict, steps,
     // parseMs, checkMs}` (checkMs the mean of `repeat` checks).
@@ -174,8 +171,6 @@ struct MemoryView {
     replayed_chunks: u64,
     notice: Option<String>,
 }
-
-// --- time travel ---
 
 #[derive(serde::Serialize)]
 #[serde(rename_all = "camelCase")]

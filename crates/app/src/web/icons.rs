@@ -63,12 +63,10 @@ pub fn scenario() -> Html {
     )
 }
 
-// --- protocols and gallery ---
 pub fn gallery() -> Html {
     icon("M4 4h7v7H4zM13 4h7v7h-7zM4 13h7v7H4zM13 13h7v7h-7z")
 }
 
-// --- explorer ---
 /// A magnifying glass: the explorer searches the state space.
 pub fn explore() -> Html {
     icon("M10 3a7 7 0 0 1 5.6 11.2l5.1 5.1-1.4 1.4-5.1-5.1A7 7 0 1 1 10 3zm0 2a5 5 0 1 0 0 10 5 5 0 0 0 0-10z")

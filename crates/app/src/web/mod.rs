@@ -9,17 +9,14 @@ mod dom;
 pub(crate) mod fetch;
 mod hook;
 mod icons;
+mod lang;
 pub(crate) mod memory;
 mod palette;
 mod panic;
-// --- permalinks ---
 mod permalink;
-mod render;
-// --- PACELC ---
 mod regions;
+mod render;
 mod store;
-// --- i18n ---
-mod lang;
 
 /// Mounts the app into `#app`, after installing the panic screen.
 pub fn start() {

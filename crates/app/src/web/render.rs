@@ -156,7 +156,6 @@ pub struct Renderer {
     /// `n0`, `n1`, ... and `0`..`99` as JS strings, made once.
     ids: Vec<JsValue>,
     numbers: Vec<JsValue>,
-    // --- PACELC ---
     regions: super::regions::RegionStyle,
 }
 
@@ -239,7 +238,6 @@ impl Renderer {
             numbers: (0..100)
                 .map(|n| JsValue::from_str(&n.to_string()))
                 .collect(),
-            // --- PACELC ---
             regions: super::regions::RegionStyle::read(),
         })
     }
@@ -262,7 +260,6 @@ impl Renderer {
     /// Reads the colours again (the theme changed).
     pub fn reload_palette(&mut self) {
         self.palette = Palette::read();
-        // --- PACELC ---
         self.regions = super::regions::RegionStyle::read();
     }
 
@@ -282,7 +279,6 @@ impl Renderer {
         ctx.set_line_cap("round");
         ctx.set_line_join("round");
 
-        // --- PACELC ---
         super::regions::draw(ctx, scene, &self.regions);
         self.draw_groups(scene);
         self.draw_links(scene);
@@ -439,7 +435,6 @@ impl Renderer {
             }
         }
         ctx.set_global_alpha(1.0);
-        // --- history view ---
         // Messages that served the highlighted operation: one ring each,
         // in one path.
         ctx.begin_path();
@@ -455,7 +450,6 @@ impl Renderer {
             ctx.set_line_width(1.5);
             ctx.stroke();
         }
-        // --- time travel ---
         // The selected message (here or in the diagram): a bold ring.
         if let Some(s) = scene.sprites.iter().find(|s| s.selected) {
             let r = dot * s.size.max(0.5) + 5.0;
@@ -578,7 +572,6 @@ impl Renderer {
             ctx.fill();
             ctx.set_global_alpha(1.0);
         }
-        // --- history view ---
         if node.served {
             // A dashed accent ring: served the operation under the pointer
             // in the history view (the solid ring is the selection).

@@ -553,8 +553,6 @@ fn tuple<'a, 't>(f: &str, value: &'a Edn<'t>) -> Option<(&'a Edn<'t>, &'a Edn<'t
     is_tuple.then_some((key, inner))
 }
 
-// ---- jepsen-etcd -----------------------------------------------------------
-
 /// `PROCESS TYPE F VALUE`, after any log prefix; whitespace separated, the
 /// value being the rest of the line.
 fn etcd_fields(line: &str) -> Option<[&str; 4]> {
@@ -642,8 +640,6 @@ fn parse_etcd(text: &str) -> Result<Builder, ParseError> {
     }
     Ok(b)
 }
-
-// ---- EDN -------------------------------------------------------------------
 
 /// The comment [`to_edn`] starts with, which carries the semantics.
 const DIRECTIVE: &str = "; splitbrain semantics ";
@@ -835,8 +831,6 @@ fn edn_event<'t>(
         time,
     }))
 }
-
-// ---- EDN out ---------------------------------------------------------------
 
 /// The history as Jepsen EDN: a vector of operation maps, one event per
 /// line in time order (at equal times, invocations first), after a

@@ -68,7 +68,6 @@ pub const STORAGE: NodeId = NodeId(1);
 
 const RETRY: TimerId = 0;
 const WAKE: TimerId = 1;
-// --- replicated lock service ---
 const ELECTION: TimerId = 2;
 const HEARTBEAT: TimerId = 3;
 const ELECTION_MIN: Span = Span::from_millis(300);
@@ -91,7 +90,6 @@ pub struct LockConfig {
     /// Whether the storage node checks fencing tokens.
     pub fencing: bool,
     pub pauses: Vec<Pause>,
-    // --- replicated lock service ---
     /// How many nodes hold the lock table: 1 is the single lock server;
     /// 3 or more replicate it in a Raft-style log (n0 to n(k-1)), with the
     /// storage node next and the workers after it.
@@ -126,7 +124,6 @@ impl LockConfig {
     }
 
     pub fn validate(&self, nodes: u16) -> Result<(), ScenarioError> {
-        // --- replicated lock service ---
         if self.replicas == 0 || self.replicas == 2 {
             return Err(ScenarioError::new(
                 "replicas",
@@ -194,7 +191,6 @@ pub enum LockMsg {
     Written {
         accepted: bool,
     },
-    // --- replicated lock service ---
     /// A candidate asks for a vote (Raft's RequestVote).
     Vote {
         term: u64,
@@ -224,7 +220,6 @@ pub enum LockMsg {
     },
 }
 
-// --- replicated lock service ---
 /// One entry of the replicated lock log.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct LockEntry {
@@ -286,7 +281,6 @@ pub struct LockDurable {
     /// Storage: the file's history and the highest token accepted.
     history: Vec<FileVersion>,
     highest: u64,
-    // --- replicated lock service ---
     /// Lock replicas: Raft's persistent state.
     term: u64,
     voted_for: Option<NodeId>,
@@ -320,7 +314,6 @@ pub struct LockService {
     d: LockDurable,
     work: Work,
     done: u64,
-    // --- replicated lock service ---
     role: ReplicaRole,
     leader: Option<NodeId>,
     votes: Vec<NodeId>,
@@ -369,7 +362,6 @@ impl LockService {
         out.send(self.config.storage(), LockMsg::Write { token, op });
     }
 
-    // --- replicated lock service ---
     fn replicated(&self) -> bool {
         self.config.replicas > 1
     }
@@ -717,7 +709,6 @@ impl Protocol for LockService {
         "Release",
         "Write",
         "Written",
-        // --- replicated lock service ---
         "Vote",
         "VoteReply",
         "Append",
@@ -733,7 +724,6 @@ impl Protocol for LockService {
             d,
             work: Work::Idle,
             done: 0,
-            // --- replicated lock service ---
             role: ReplicaRole::Follower,
             leader: None,
             votes: Vec::new(),
@@ -750,14 +740,12 @@ impl Protocol for LockService {
     }
 
     fn on_start(&mut self, out: &mut Out<LockMsg>) {
-        // --- replicated lock service ---
         if self.replicated() && self.config.is_lock_node(self.id) {
             self.reset_election(out);
         }
     }
 
     fn on_message(&mut self, from: NodeId, msg: LockMsg, out: &mut Out<LockMsg>) {
-        // --- replicated lock service ---
         if self.replicated() && self.config.is_lock_node(self.id) {
             return match msg {
                 LockMsg::Acquire => self.replica_acquire(from, out),
@@ -806,7 +794,6 @@ impl Protocol for LockService {
                 }
             }
             LockMsg::Denied => self.answered = true, // the retry timer asks again
-            // --- replicated lock service ---
             LockMsg::NotLeader { leader } => {
                 self.answered = true;
                 // Ask the named leader next time, or the next replica.
@@ -859,13 +846,11 @@ impl Protocol for LockService {
     }
 
     fn on_timer(&mut self, timer: TimerId, out: &mut Out<LockMsg>) {
-        // --- replicated lock service ---
         if self.replicated() && self.config.is_lock_node(self.id) {
             return self.replica_timer(timer, out);
         }
         match (timer, &self.work) {
             (RETRY, Work::Acquiring { .. }) => {
-                // --- replicated lock service ---
                 // No answer at all: the replica asked may be down.
                 if self.replicated() && !self.answered {
                     self.guess = NodeId((self.guess.0 + 1) % self.config.replicas);
@@ -929,7 +914,6 @@ impl Protocol for LockService {
     }
 
     fn view(&self) -> NodeView {
-        // --- replicated lock service ---
         if self.replicated() && self.config.is_lock_node(self.id) {
             let (role, label) = match self.role {
                 ReplicaRole::Leader => (RoleKind::Leader, "lock leader"),
@@ -987,7 +971,6 @@ impl Protocol for LockService {
     /// The storage node's log is the file's history: one entry per write,
     /// its term the fencing token, uncommitted if rejected.
     fn detail(&self) -> NodeDetail {
-        // --- replicated lock service ---
         if self.replicated() && self.config.is_lock_node(self.id) {
             let holder = match lock_state(self.committed_log()) {
                 Some((n, until, token)) => format!("{n} with token {token} until {until}"),
@@ -1069,7 +1052,6 @@ impl Protocol for LockService {
             LockMsg::Release { .. } => 3,
             LockMsg::Write { .. } => 4,
             LockMsg::Written { .. } => 5,
-            // --- replicated lock service ---
             LockMsg::Vote { .. } => 6,
             LockMsg::VoteReply { .. } => 7,
             LockMsg::Append { .. } => 8,
@@ -1085,7 +1067,6 @@ impl Protocol for LockService {
             LockMsg::Release { .. } => 8,
             LockMsg::Write { op, .. } => 8 + 8 + op.key().len() + 16,
             LockMsg::Written { .. } => 1,
-            // --- replicated lock service ---
             LockMsg::Vote { .. } => 24,
             LockMsg::VoteReply { .. } => 9,
             LockMsg::Append { entries, .. } => 24 + 25 * entries.len(),
@@ -1104,7 +1085,6 @@ impl Protocol for LockService {
             LockMsg::Written { accepted } => {
                 String::from(if *accepted { "Written" } else { "Rejected" })
             }
-            // --- replicated lock service ---
             LockMsg::Vote { term, .. } => format!("Vote? t{term}"),
             LockMsg::VoteReply { granted, .. } => {
                 String::from(if *granted { "Vote yes" } else { "Vote no" })
@@ -1136,7 +1116,6 @@ impl Protocol for LockService {
 pub struct LockChecker {
     seen: usize,
     highest: u64,
-    // --- replicated lock service ---
     storage: NodeId,
     replicas: u16,
     committed: Vec<LockEntry>,
@@ -1145,7 +1124,6 @@ pub struct LockChecker {
 impl Checker<LockService> for LockChecker {
     const INVARIANTS: &'static [&'static str] = &[
         "Writes land in lease order",
-        // --- replicated lock service ---
         "A fencing token is granted once",
     ];
 
@@ -1160,7 +1138,6 @@ impl Checker<LockService> for LockChecker {
     }
 
     fn check(&mut self, nodes: &[Slot<LockService>], changed: NodeId) -> Result<(), Violation> {
-        // --- replicated lock service ---
         if self.replicas > 1 && changed.0 < self.replicas {
             let Some(replica) = nodes[changed.index()].up() else {
                 return Ok(());

@@ -102,7 +102,7 @@ type DrawnKey = (
     (u64, u64),
     bool,
     Option<u64>,
-    // --- i18n --- (the empty view's text)
+    // The empty view's text
     crate::i18n::Lang,
 );
 
@@ -486,7 +486,6 @@ fn tick(state: &Rc<RefCell<Option<Loop>>>, parts: &Parts) {
         v.sync_live(model.run, model.sim().history());
         let synced = dom::now_ms();
         v.times.sync_max_ms = v.times.sync_max_ms.max(synced - now_ms);
-        // --- ring view and CAP ---
         if v.is_live() {
             crate::cap::fill_notes(&mut v.notes, model.sim());
         }

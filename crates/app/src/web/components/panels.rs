@@ -85,7 +85,6 @@ pub fn inspector(props: &PanelProps) -> Html {
             </div>
             <dl class="facts">
                 <dt>{t_dyn(view.term_label)}</dt><dd>{view.term}</dd>
-                // --- protocols and gallery: each protocol's words ---
                 <dt>{t_dyn(props.panel.board.choice.inspector_words().0)}</dt><dd>{view.commit_index}</dd>
                 <dt>{t_dyn(props.panel.board.choice.inspector_words().1)}</dt><dd>{view.log_len}</dd>
                 <dt>{t("leader")}</dt><dd>{leader}</dd>
@@ -124,7 +123,6 @@ pub fn inspector(props: &PanelProps) -> Html {
                         <tbody>
                             { for node.entries.iter().rev().map(|e| {
                                 let flagged = node.flagged.contains(&e.index);
-                                // --- time travel ---
                                 let diff = super::logdiff::row_class(node.log_diff.as_ref(), e.index);
                                 html! {
                                     <tr class={classes!((!e.committed).then_some("uncommitted"), flagged.then_some("flagged"), diff)}>
@@ -140,7 +138,6 @@ pub fn inspector(props: &PanelProps) -> Html {
                     <p class="note">{tf("…and {0} older entries.", &[&node.older])}</p>
                 }
             }
-            // --- time travel ---
             <super::logdiff::LogDiffView node={id} diff={node.log_diff.clone()}
                 leads={props.panel.leader.is_some_and(|(l, _)| l == id) && view.log_len > 0} />
             <h3 class="subhead">{t("State machine")}</h3>
@@ -214,7 +211,6 @@ pub fn event_log(props: &PanelProps) -> Html {
 #[function_component(StatusBar)]
 pub fn status_bar(props: &PanelProps) -> Html {
     let panel = &props.panel;
-    // --- protocols and gallery: who is in charge, in the protocol's words ---
     let (leader_word, leader) = panel.board.choice.in_charge(panel.leader);
     let swatch = |i: usize| format!("background: var(--msg-{i})");
     html! {

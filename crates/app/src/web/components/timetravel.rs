@@ -260,7 +260,6 @@ pub fn time_travel_panel(props: &TimeTravelProps) -> Html {
         }
     });
 
-    // --- memory budget ---
     let budget = model.budget();
     let stats = model.travel().timeline.stats();
     let memory = tf(

@@ -129,7 +129,6 @@ pub fn top_bar(props: &TopBarProps) -> Html {
                 </button>
             </div>
             <div class="spacer"></div>
-            // --- permalinks ---
             <div class="group" role="group" aria-label={t("Share")}>
                 // Keyed: it has no props, so a change of the text shown remounts it.
                 <super::share::ShareTools key={panel.shown_lang().code()} />
@@ -141,7 +140,6 @@ pub fn top_bar(props: &TopBarProps) -> Html {
                     aria-label={t("Scenario")} title={t("Export this run, or load a scenario")}>{icons::scenario()}</button>
                 <button type="button" class="btn icon" id="open-gallery" onclick={on(Msg::ShowOverlay(Overlay::Gallery))}
                     aria-label={t("Gallery")} title={t("Gallery: curated scenarios, each at its moment to watch (G)")}>{icons::gallery()}</button>
-                // --- explorer ---
                 <button type="button" class="btn icon" id="open-explorer" onclick={on(Msg::ShowOverlay(Overlay::Explorer))}
                     aria-label={t("Explorer")} title={t("Explorer: search every reachable state for a broken invariant (X)")}>{icons::explore()}</button>
                 <button type="button" class="btn icon" onclick={ontheme}
@@ -149,7 +147,6 @@ pub fn top_bar(props: &TopBarProps) -> Html {
                     title={t("Light or dark")}>{icons::theme()}</button>
                 <button type="button" class="btn icon" onclick={on(Msg::ShowOverlay(Overlay::Help))}
                     aria-label={t("Help and keyboard shortcuts")} title={t("Help (?)")}>{"?"}</button>
-                // --- i18n ---
                 <super::lang::LanguagePicker lang={panel.lang} send={send.clone()} />
             </div>
         </header>

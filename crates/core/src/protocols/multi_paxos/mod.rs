@@ -393,8 +393,6 @@ impl MultiPaxos {
         }
     }
 
-    // ---- phase 1: election ---------------------------------------------
-
     fn start_election(&mut self, out: &mut Out<MultiPaxosMsg>) {
         if self.role == Role::Leader {
             self.step_down(out);
@@ -509,8 +507,6 @@ impl MultiPaxos {
         out.set_timer(HEARTBEAT, self.config.heartbeat, self.config.heartbeat);
         self.apply(out);
     }
-
-    // ---- phase 2: replication ------------------------------------------
 
     /// Proposes `command` in `slot` under our ballot, accepting it ourselves.
     fn propose(&mut self, slot: LogSlot, command: Arc<Command>) {

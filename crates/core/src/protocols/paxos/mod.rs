@@ -431,8 +431,6 @@ impl Paxos {
         }
     }
 
-    // ---- acceptor ------------------------------------------------------
-
     fn on_prepare(&mut self, from: NodeId, ballot: Ballot, out: &mut Out<PaxosMsg>) {
         self.highest_seen = self.highest_seen.max(ballot);
         // Equal: a duplicate of the Prepare we promised; promising again is
@@ -458,8 +456,6 @@ impl Paxos {
             self.send(from, PaxosMsg::Nack { ballot, promised }, out);
         }
     }
-
-    // ---- proposer ------------------------------------------------------
 
     fn on_promise(
         &mut self,
@@ -508,8 +504,6 @@ impl Paxos {
             self.phase = Phase::Idle;
         }
     }
-
-    // ---- learner -------------------------------------------------------
 
     fn on_accepted(&mut self, from: NodeId, ballot: Ballot, value: Value, out: &mut Out<PaxosMsg>) {
         self.highest_seen = self.highest_seen.max(ballot);

@@ -40,8 +40,8 @@ struct Fingerprint {
     command: u64,
 }
 
-// --- explorer: Raft --- (Hash and Eq: the checker is part of an explored
-// state, since its history decides violations.)
+// Hash and Eq: the checker is part of an explored
+// state, since its history decides violations.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 struct Seen {
     fingerprint: Fingerprint,

@@ -717,7 +717,6 @@ impl Protocol for Raft {
         self.commit
     }
 
-    // --- time travel ---
     fn leads(&self) -> Option<u64> {
         (self.role == Role::Leader).then_some(self.term)
     }
@@ -782,7 +781,6 @@ impl Protocol for Raft {
     }
 }
 
-// --- explorer: Raft ---
 // The explorer stores node states and merges equal ones. Cluster size and
 // configuration are fixed for a run, and `changed_from`, `commit_before`
 // and `applied_before` are rewritten at the start of every handler (they
