@@ -62,7 +62,12 @@ async function soak(app, label, budgetMb) {
     // The setting, as a person changes it in the Timeline panel.
     await page.locator('#memory-budget').fill(String(budgetMb));
     await page.locator('#memory-budget').dispatchEvent('change');
-    await page.waitForFunction((b) => window.splitbrain.memory().budget.budgetMb === b, budgetMb);
+    // A frame applies it; a page still busy after the previous soak may
+    // take longer than the default 30 s to draw one.
+    await page.waitForFunction((b) => window.splitbrain.memory().budget.budgetMb === b, budgetMb, {
+      timeout: 120_000,
+      polling: 250,
+    });
   }
   await blur(page);
   await page.keyboard.press('l');

@@ -305,7 +305,10 @@ test('the inspector compares a node\'s log with the leader\'s at the scrubbed ti
     await until(page, (s) => !s.playing, 'pause');
     const json = await page.evaluate(() => window.splitbrain.branchScenario());
     for (const [t, node] of [[2_500_000, 0], [2_500_000, 2], [4_500_000, 0], [1_200_000, 1]]) {
-      const s = await scrubTo(page, t);
+      await scrubTo(page, t);
+      // Filling the scrubber may have scrolled the cluster out of view.
+      await page.locator('#cluster').scrollIntoViewIfNeeded();
+      const s = await state(page);
       const at = s.nodes[node];
       await page.mouse.click(s.canvas.left + at.x, s.canvas.top + at.y);
       await page.waitForFunction((v) => window.splitbrain.state().selected === v, node);
