@@ -286,18 +286,7 @@ impl Outcome {
     }
 }
 
-/// `1234567` as `1,234,567`.
-pub fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+pub use splitbrain_core::explore::thousands;
 
 /// A search in progress, whatever it explores.
 pub trait Running {

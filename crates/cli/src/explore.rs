@@ -11,7 +11,8 @@ use std::time::{Duration, Instant};
 use splitbrain_core::explore::protocol::{ProtocolSearch, Step};
 use splitbrain_core::explore::two_phase::{TwoPhaseSpec, MAX_RMS};
 use splitbrain_core::explore::{
-    Expectation, Model, Options, Progress, Report, Search, Stop, Strategy, Verdict, Workers,
+    thousands, Expectation, Model, Options, Progress, Report, Search, Stop, Strategy, Verdict,
+    Workers,
 };
 use splitbrain_core::registry;
 use splitbrain_core::time::parse_micros;
@@ -288,25 +289,12 @@ pub(crate) struct Ran<A> {
 pub(crate) fn progress_line(p: &Progress, seconds: f64, allocated: usize) -> String {
     format!(
         "explore: {} states, {} states/s, depth {}, {} to expand, {} allocated",
-        thousands(p.unique_states as u64),
-        thousands((p.unique_states as f64 / seconds.max(1e-9)) as u64),
+        thousands(p.unique_states),
+        thousands((p.unique_states as f64 / seconds.max(1e-9)) as usize),
         p.depth,
-        thousands(p.frontier as u64),
+        thousands(p.frontier),
         memory::bytes(allocated)
     )
-}
-
-/// `1234567` as `1,234,567`.
-pub(crate) fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// Runs the search on `args.threads` threads, printing progress to stderr
@@ -392,7 +380,7 @@ pub(crate) fn print_summary<A>(ran: &Ran<A>, args: &SearchArgs) {
         Some(Stop::Memory) => bounds.push(format!(
             "--max-memory {} ({} states at up to {} bytes each)",
             memory::bytes(o.max_memory.unwrap_or(0)),
-            thousands(r.unique_states as u64),
+            thousands(r.unique_states),
             ran.bytes_per_state_bound
         )),
         Some(Stop::Cancelled) if ran.timed_out => bounds.push(format!(

@@ -29,7 +29,7 @@ pub mod swarm;
 pub mod two_phase;
 
 use alloc::boxed::Box;
-use alloc::string::String;
+use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::fmt::Debug;
 use core::hash::Hash;
@@ -282,4 +282,17 @@ where
         }
     }
     search.report()
+}
+
+/// `1234567` as `1,234,567`: how the app and the CLI print state counts.
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
