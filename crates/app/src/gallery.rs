@@ -111,6 +111,14 @@ pub const FILES: &[(&str, &str)] = &[
         include_str!("../../../web/scenarios/lock-service-replicated-leader-crash.json"),
     ),
     (
+        "lock-service-drift-overlap-broken.json",
+        include_str!("../../../web/scenarios/lock-service-drift-overlap-broken.json"),
+    ),
+    (
+        "lock-service-drift-wait.json",
+        include_str!("../../../web/scenarios/lock-service-drift-wait.json"),
+    ),
+    (
         "chain-middle-failure.json",
         include_str!("../../../web/scenarios/chain-middle-failure.json"),
     ),

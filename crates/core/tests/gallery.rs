@@ -61,6 +61,8 @@ fn the_gallery_covers_the_textbook_failures() {
         "lock-fencing",
         "lock-no-fencing",
         "lock-replicated",
+        "lock-drift-overlap",
+        "lock-drift-wait",
         "chain-middle-failure",
     ] {
         assert!(ids.contains(&id), "missing {id}");
@@ -121,6 +123,37 @@ fn a_claim_that_does_not_hold_is_reported() {
     assert!(stale
         .iter()
         .any(|e| e.label == "put x=stale" && !e.committed));
+}
+
+/// The drift entry's claim is the overlap, for the right reason: with the
+/// new leader's wait switched back on, the same clocks and faults keep one
+/// holder at a time and the claim fails.
+#[test]
+fn the_drift_overlap_comes_from_the_missing_wait() {
+    let gallery = gallery();
+    let entry = gallery
+        .entries
+        .iter()
+        .find(|e| e.id == "lock-drift-overlap")
+        .unwrap();
+    let mut waiting = scenario(entry);
+    let splitbrain_core::ProtocolConfig::LockService(config) = &mut waiting.protocol else {
+        panic!("a lock service entry")
+    };
+    config.leader_wait = true;
+    let err = entry.expect.check(&waiting, entry.moment).unwrap_err();
+    assert!(err.contains("One lease holder at a time"), "{err}");
+    // The fixed entry is that scenario, its title and captions aside.
+    let fixed = gallery
+        .entries
+        .iter()
+        .find(|e| e.id == "lock-drift-wait")
+        .unwrap();
+    let fixed = scenario(fixed);
+    assert_eq!(
+        (&fixed.protocol, &fixed.clocks, &fixed.actions),
+        (&waiting.protocol, &waiting.clocks, &waiting.actions)
+    );
 }
 
 /// The two PACELC entries run the same load on the same regions; at their

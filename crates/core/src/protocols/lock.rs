@@ -37,10 +37,31 @@
 //! log index**. Committed entries survive every later leader, so a token
 //! is never issued twice and tokens grow across leaders: a new leader
 //! first commits an entry of its own term (a no-op), then keeps granting
-//! at higher indexes. It honours the lease recorded in the last grant: the
-//! simulated nodes share one clock, so the expiry the old leader wrote down
-//! means the same to the new one (with skewed clocks a new leader would
-//! wait out a full lease from its election instead).
+//! at higher indexes. By default it honours the lease recorded in the last
+//! grant, which is right only while every node shares one clock: the
+//! expiry the old leader wrote down is a reading of the old leader's clock.
+//!
+//! ## Clocks that drift (`drift_bound`)
+//!
+//! Each node reads its own clock, which may run fast or slow. Set
+//! `drift_bound`, and the service allows for it, as Chubby does:
+//!
+//! - a worker times its own lease on its own clock, from when it sent the
+//!   Acquire the grant answers (never later than the server's start), and
+//!   holds the lock until that runs out or it lets go;
+//! - the lock server (or the leader that granted it) takes a lease back
+//!   only `drift_bound` after its recorded end, by its own clock;
+//! - a new leader cannot read the old leader's clock: while its log shows
+//!   a lease granted in an earlier term, it grants nothing before it has
+//!   waited out a whole lease plus `drift_bound` from its election
+//!   (`leader_wait`; off is the broken variant, which compares the old
+//!   leader's recorded end with its own clock).
+//!
+//! Safe while the clocks of a lease's granter and holder together drift by
+//! less than `drift_bound` over one lease: ±10% each against a 1s lease
+//! needs about 250ms. Otherwise two workers can hold the lock at once
+//! ("One lease holder at a time" breaks), and fencing still keeps the
+//! stale write out of the file.
 //!
 //! Log repair is simpler than Raft's next-index walk: a new leader sends
 //! each follower its whole log until the follower answers, then only the
@@ -70,6 +91,8 @@ const RETRY: TimerId = 0;
 const WAKE: TimerId = 1;
 const ELECTION: TimerId = 2;
 const HEARTBEAT: TimerId = 3;
+/// A worker's own lease, timed on its own clock (with `drift_bound`).
+const LEASE: TimerId = 4;
 const ELECTION_MIN: Span = Span::from_millis(300);
 const ELECTION_MAX: Span = Span::from_millis(600);
 const HEARTBEAT_EVERY: Span = Span::from_millis(100);
@@ -95,10 +118,24 @@ pub struct LockConfig {
     /// storage node next and the workers after it.
     #[serde(skip_serializing_if = "is_one")]
     pub replicas: u16,
+    /// Set, the service allows for clocks that drift by up to this much
+    /// over one lease (see the module's notes); absent, it assumes one
+    /// shared clock.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub drift_bound: Option<Span>,
+    /// With `drift_bound`, a new leader waits out a lease plus the bound
+    /// before granting a lock an earlier term granted. Off is broken on
+    /// purpose: it trusts the old leader's recorded expiry.
+    #[serde(skip_serializing_if = "is_true")]
+    pub leader_wait: bool,
 }
 
 fn is_one(n: &u16) -> bool {
     *n == 1
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
 }
 
 impl Default for LockConfig {
@@ -108,6 +145,8 @@ impl Default for LockConfig {
             fencing: true,
             pauses: Vec::new(),
             replicas: 1,
+            drift_bound: None,
+            leader_wait: true,
         }
     }
 }
@@ -116,6 +155,12 @@ impl LockConfig {
     /// The storage node: right after the lock replicas.
     pub fn storage(&self) -> NodeId {
         NodeId(self.replicas.max(1))
+    }
+
+    /// When a lease recorded to end at `until` on the granter's clock may
+    /// be granted again, by the same clock.
+    fn taken_back(&self, until: Time) -> Time {
+        until + self.drift_bound.unwrap_or(Span::ZERO)
     }
 
     /// Whether `node` holds (a replica of) the lock table.
@@ -326,6 +371,16 @@ pub struct LockService {
     /// answered since it last asked (silence means try another).
     guess: NodeId,
     answered: bool,
+    /// Worker, with `drift_bound`: when (by its clock) it sent the Acquire
+    /// its lease counts from: the first since it was last denied, since
+    /// a grant may answer any Acquire sent after that.
+    asked_at: Option<Time>,
+    /// Worker, with `drift_bound`: the token of the lease it holds, while
+    /// that lease lasts by its own clock and it has not let go.
+    holds: Option<u64>,
+    /// Leader, with `drift_bound` and `leader_wait`: before this time (its
+    /// clock) it grants no lock that an earlier term granted.
+    wait_until: Time,
 }
 
 impl LockService {
@@ -350,6 +405,42 @@ impl LockService {
             .iter()
             .find(|p| p.node == self.id)
             .map_or(Span::ZERO, |p| p.pause)
+    }
+
+    /// The lease this worker holds, if any (with `drift_bound`).
+    pub fn holds(&self) -> Option<u64> {
+        self.holds
+    }
+
+    /// A worker asks for the lock, noting when if its lease will count
+    /// from this Acquire.
+    fn ask(&mut self, out: &mut Out<LockMsg>) {
+        if self.config.drift_bound.is_some() && self.asked_at.is_none() {
+            self.asked_at = Some(out.now());
+        }
+        out.send(self.guess, LockMsg::Acquire);
+    }
+
+    /// A worker was granted the lease `token`: it holds it for `lease`
+    /// from when it asked, by its own clock, if any of that is left.
+    fn granted(&mut self, token: u64, out: &mut Out<LockMsg>) {
+        let Some(asked) = self.asked_at.take() else {
+            return;
+        };
+        let ends = asked + self.config.lease;
+        let now = out.now();
+        if now < ends {
+            self.holds = Some(token);
+            let left = ends - now;
+            out.set_timer(LEASE, left, left);
+        }
+    }
+
+    /// A worker lets go of its lease.
+    fn let_go(&mut self, out: &mut Out<LockMsg>) {
+        if self.holds.take().is_some() {
+            out.cancel_timer(LEASE);
+        }
     }
 
     fn write(&mut self, token: u64, op: Op, out: &mut Out<LockMsg>) {
@@ -436,6 +527,10 @@ impl LockService {
         });
         self.matched = vec![0; usize::from(self.config.replicas)];
         self.matched[self.id.index()] = self.d.log.len() as u64;
+        self.wait_until = match self.config.drift_bound {
+            Some(bound) if self.config.leader_wait => out.now() + self.config.lease + bound,
+            _ => Time::ZERO,
+        };
         out.cancel_timer(ELECTION);
         self.append_entries(out);
         out.set_timer(HEARTBEAT, HEARTBEAT_EVERY, HEARTBEAT_EVERY);
@@ -463,10 +558,21 @@ impl LockService {
         let log = &self.d.log;
         let ready: Vec<u64> = self.pending.iter().copied().filter(|i| *i <= n).collect();
         self.pending.retain(|i| *i > n);
+        // With drift allowed, a grant that a later one superseded, or whose
+        // lease ran out while it waited to commit, is not sent: its worker
+        // would count the lease from a later Acquire than the one it
+        // answers.
+        let current = self
+            .config
+            .drift_bound
+            .map(|_| (lock_state(log).map(|(_, _, t)| t), out.now()));
         for token in ready {
             if let Some(LockCmd::Grant { holder, until }) =
                 log.get(token as usize - 1).map(|e| &e.cmd)
             {
+                if current.is_some_and(|(latest, now)| latest != Some(token) || now >= *until) {
+                    continue;
+                }
                 out.send(
                     *holder,
                     LockMsg::Grant {
@@ -489,31 +595,49 @@ impl LockService {
             );
         }
         let now = out.now();
-        match lock_state(&self.d.log) {
-            // Already this worker's: answer again with the same token once
-            // it is committed (a retried Acquire), never a second grant.
-            Some((holder, until, token)) if holder == from && now < until => {
-                if token <= self.commit {
+        let drift = self.config.drift_bound.is_some();
+        if let Some((holder, until, token)) = lock_state(&self.d.log) {
+            // A grant of this term ends by this clock; with drift allowed,
+            // one of an earlier term ends by another clock, which this
+            // leader waits out (unless it trusts the recorded end).
+            let this_term = self.d.log[token as usize - 1].term == self.d.term;
+            let free_at = match self.config.drift_bound {
+                None => until,
+                Some(_) if this_term || !self.config.leader_wait => self.config.taken_back(until),
+                Some(_) => self.wait_until,
+            };
+            if now < free_at && holder != from {
+                return out.send(from, LockMsg::Denied);
+            }
+            if now < free_at {
+                // Already this worker's: answer again with the same token
+                // once it is committed (a retried Acquire), never a second
+                // grant. With drift allowed the worker would count that
+                // lease from its new Acquire, later than it began: a
+                // committed grant of this term is renewed instead, and one
+                // of an earlier term waits like any other.
+                let committed = token <= self.commit;
+                if !drift && committed {
                     out.send(from, LockMsg::Grant { token, until });
                 }
-            }
-            Some((_, until, _)) if now < until => out.send(from, LockMsg::Denied),
-            _ => {
-                let until = now + self.config.lease;
-                self.d.log.push(LockEntry {
-                    term: self.d.term,
-                    cmd: LockCmd::Grant {
-                        holder: from,
-                        until,
-                    },
-                });
-                let index = self.d.log.len() as u64;
-                self.pending.push(index);
-                self.matched[self.id.index()] = index;
-                self.append_entries(out);
-                self.advance_commit(out);
+                if !(drift && this_term && committed) {
+                    return;
+                }
             }
         }
+        let until = now + self.config.lease;
+        self.d.log.push(LockEntry {
+            term: self.d.term,
+            cmd: LockCmd::Grant {
+                holder: from,
+                until,
+            },
+        });
+        let index = self.d.log.len() as u64;
+        self.pending.push(index);
+        self.matched[self.id.index()] = index;
+        self.append_entries(out);
+        self.advance_commit(out);
     }
 
     fn replica_release(&mut self, from: NodeId, token: u64, out: &mut Out<LockMsg>) {
@@ -732,6 +856,9 @@ impl Protocol for LockService {
             pending: Vec::new(),
             guess: LOCK_SERVER,
             answered: false,
+            asked_at: None,
+            holds: None,
+            wait_until: Time::ZERO,
         }
     }
 
@@ -758,7 +885,7 @@ impl Protocol for LockService {
                 let now = out.now();
                 let free = match self.d.holder {
                     None => true,
-                    Some((holder, until)) => holder == from || now >= until,
+                    Some((holder, until)) => holder == from || now >= self.config.taken_back(until),
                 };
                 if free {
                     self.d.token += 1;
@@ -778,22 +905,24 @@ impl Protocol for LockService {
             LockMsg::Grant { token, .. } => {
                 self.answered = true;
                 if let Work::Acquiring { request, op } = &self.work {
+                    let (request, op) = (*request, op.clone());
                     out.cancel_timer(RETRY);
+                    self.granted(token, out);
                     let pause = self.pause();
                     if pause.0 > 0 {
-                        self.work = Work::Paused {
-                            request: *request,
-                            op: op.clone(),
-                            token,
-                        };
+                        self.work = Work::Paused { request, op, token };
                         out.set_timer(WAKE, pause, pause);
                     } else {
-                        let op = op.clone();
                         self.write(token, op, out);
                     }
                 }
             }
-            LockMsg::Denied => self.answered = true, // the retry timer asks again
+            LockMsg::Denied => {
+                // The retry timer asks again; no grant answers an Acquire
+                // sent before this, so a lease counts from the next one.
+                self.answered = true;
+                self.asked_at = None;
+            }
             LockMsg::NotLeader { leader } => {
                 self.answered = true;
                 // Ask the named leader next time, or the next replica.
@@ -838,6 +967,7 @@ impl Protocol for LockService {
                         }
                     };
                     out.reply(request, outcome);
+                    self.let_go(out);
                     out.send(self.guess, LockMsg::Release { token });
                     self.work = Work::Idle;
                 }
@@ -856,9 +986,10 @@ impl Protocol for LockService {
                     self.guess = NodeId((self.guess.0 + 1) % self.config.replicas);
                 }
                 self.answered = false;
-                out.send(self.guess, LockMsg::Acquire);
+                self.ask(out);
                 out.set_timer(RETRY, Span::from_millis(100), Span::from_millis(200));
             }
+            (LEASE, _) => self.holds = None,
             (WAKE, Work::Paused { op, token, .. }) => {
                 // The pause is over. The worker does not know how long it
                 // was gone, and writes with the token it holds.
@@ -909,7 +1040,8 @@ impl Protocol for LockService {
             op: request.op,
         };
         self.answered = false;
-        out.send(self.guess, LockMsg::Acquire);
+        self.asked_at = None;
+        self.ask(out);
         out.set_timer(RETRY, Span::from_millis(100), Span::from_millis(200));
     }
 
@@ -1108,6 +1240,9 @@ impl Protocol for LockService {
 /// accepted, no write with a lower token is. Fencing guarantees it;
 /// without fencing a paused worker breaks it.
 ///
+/// With `drift_bound`, also: one lease holder at a time. Workers then time
+/// their own leases, and no two may believe they hold the lock at once.
+///
 /// With replicated locks, also: a token is granted once. Every entry a
 /// replica has committed is remembered by index (= token); a replica that
 /// later shows a different committed entry at that index, say after a new
@@ -1125,6 +1260,7 @@ impl Checker<LockService> for LockChecker {
     const INVARIANTS: &'static [&'static str] = &[
         "Writes land in lease order",
         "A fencing token is granted once",
+        "One lease holder at a time",
     ];
 
     fn new(_nodes: usize, config: &LockConfig) -> Self {
@@ -1138,6 +1274,22 @@ impl Checker<LockService> for LockChecker {
     }
 
     fn check(&mut self, nodes: &[Slot<LockService>], changed: NodeId) -> Result<(), Violation> {
+        if let Some(token) = nodes[changed.index()].up().and_then(LockService::holds) {
+            let other = nodes.iter().enumerate().find_map(|(i, slot)| {
+                let held = slot.up().and_then(LockService::holds)?;
+                (i != changed.index()).then_some((NodeId(i as u16), held))
+            });
+            if let Some((other, held)) = other {
+                return Err(Violation {
+                    invariant: 2,
+                    message: format!(
+                        "{changed} holds the lock with token {token} while {other}'s lease (token {held}) has not run out by {other}'s clock: two workers hold the lock at once"
+                    ),
+                    nodes: vec![other, changed],
+                    entries: Vec::new(),
+                });
+            }
+        }
         if self.replicas > 1 && changed.0 < self.replicas {
             let Some(replica) = nodes[changed.index()].up() else {
                 return Ok(());
