@@ -154,6 +154,12 @@ pub enum NodeCommand {
     Request(Op),
     /// A client sends it the next operation of a small built-in sequence.
     QuickRequest,
+    /// From now on its clock reads true time plus `offset` and drifts by
+    /// `drift_ppm` (a user action, recorded like any other).
+    SetClock {
+        offset: splitbrain_core::time::Offset,
+        drift_ppm: i32,
+    },
 }
 
 /// Everything that can happen to the app.
@@ -208,6 +214,8 @@ pub enum Msg {
         system_dark: bool,
     },
     DismissNotice(u64),
+    /// Tell the user something went wrong with what they typed.
+    Notify(String),
     /// Highlight on the cluster what served a client operation (`None`
     /// clears it): hovering or focusing a bar in the history view.
     HighlightServed(Option<crate::history::Served>),
@@ -643,6 +651,7 @@ impl Model {
                 };
                 self.theme = Some(if dark { Theme::Light } else { Theme::Dark });
             }
+            Msg::Notify(text) => self.say(text, true),
             Msg::DismissNotice(id) => {
                 if self.notice.as_ref().is_some_and(|n| n.id == id) {
                     self.notice = None;
@@ -820,6 +829,21 @@ impl Model {
             }
             NodeCommand::Timeout => {
                 self.act(Action::Timeout { node });
+            }
+            NodeCommand::SetClock { offset, drift_ppm } => {
+                if self.act(Action::Clock {
+                    node,
+                    offset,
+                    drift_ppm,
+                }) {
+                    self.say(
+                        crate::i18n::tf(
+                            "{0}'s clock now reads {1} ahead of true time and drifts {2} ppm.",
+                            &[&node, &offset, &drift_ppm],
+                        ),
+                        false,
+                    );
+                }
             }
             NodeCommand::Request(op) => {
                 if op.key().trim().is_empty() {

@@ -93,6 +93,28 @@ pub struct Inspector {
     pub group: Option<usize>,
     /// Its log against the leader's, at the instant shown.
     pub log_diff: Option<crate::model::LogDiff>,
+    pub clock: ClockView,
+}
+
+/// A node's own clock, at the instant shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClockView {
+    /// What it reads.
+    pub local: Time,
+    /// How far ahead of true time (negative: behind).
+    pub offset: splitbrain_core::time::Offset,
+    pub drift_ppm: i32,
+}
+
+impl ClockView {
+    pub fn of(sim: &splitbrain_core::Sim, id: NodeId) -> ClockView {
+        let clock = sim.clock(id);
+        ClockView {
+            local: sim.local_time(id),
+            offset: clock.offset(sim.now()),
+            drift_ppm: clock.drift_ppm(),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -165,6 +187,7 @@ impl Panel {
                 group: several.then(|| usize::from(groups[id.index()]) + 1),
                 view,
                 log_diff: model.selected_log_diff(),
+                clock: ClockView::of(sim, id),
             }
         });
         let mut log: Vec<LogLine> = sim

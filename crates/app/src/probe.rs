@@ -98,6 +98,9 @@ pub struct ProbeNode {
     pub role_label: &'static str,
     /// How long it has been in doubt (2PC), in simulated microseconds.
     pub in_doubt_micros: Option<u64>,
+    /// Its clock: drift in ppm and offset from true time in microseconds.
+    pub drift_ppm: i32,
+    pub clock_offset_micros: i64,
 }
 
 impl ProbeState {
@@ -123,6 +126,8 @@ impl ProbeState {
                     r: radius,
                     role_label: view.role_label,
                     in_doubt_micros: view.in_doubt_since.map(|s| sim.now().since(s).0),
+                    drift_ppm: sim.clock(id).drift_ppm(),
+                    clock_offset_micros: sim.clock(id).offset(sim.now()).0,
                 }
             })
             .collect();

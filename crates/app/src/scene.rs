@@ -58,6 +58,9 @@ pub struct NodeGlyph {
     pub clock: &'static str,
     /// How long it has been in doubt (2PC), live.
     pub in_doubt: Option<splitbrain_core::Span>,
+    /// Its clock is off true time (an offset or a drift): drawn with a
+    /// small clock mark.
+    pub off_clock: bool,
 }
 
 /// A message drawn between its two nodes.
@@ -182,6 +185,7 @@ impl Scene {
                 served: model.served.as_ref().is_some_and(|s| s.nodes.contains(&id)),
                 clock,
                 in_doubt: view.in_doubt_since.map(|since| now.since(since)),
+                off_clock: !sim.clock(id).is_perfect(),
             });
         }
 

@@ -583,6 +583,11 @@ proptest! {
                 6 => Action::Timeout { node: n(a) },
                 7 => Action::DropMessage { id: MessageId(u64::from(b)) },
                 8 => Action::Vote { node: n(a), yes: b % 2 == 0 },
+                9 if b % 4 == 0 => Action::Clock {
+                    node: n(a),
+                    offset: splitbrain_core::time::Offset(i64::from(b % 1_000_000) - at.min(500_000) as i64),
+                    drift_ppm: i32::from(a) * 3 - 100_000,
+                },
                 _ => Action::Request {
                     node: n(a),
                     client: (b % 3 != 0).then_some(ClientId(b)),
@@ -907,4 +912,57 @@ fn a_scripted_client_request_round_trips_through_links() {
             },
         });
     assert_eq!(decode(&encode(&link)).unwrap(), link);
+}
+
+/// Clocks ride in links: the scenario's settings (record 14) and clock
+/// actions (action code 15, signed values zigzagged), and the opened link
+/// replays to the same trace.
+#[test]
+fn clocks_and_clock_actions_round_trip_and_replay() {
+    use splitbrain_core::clock::ClockSetting;
+    use splitbrain_core::time::Offset;
+    let mut scenario = default_scenario();
+    scenario.clocks = vec![
+        ClockSetting {
+            node: NodeId(1),
+            offset: Offset(800_000),
+            drift_ppm: 100_000,
+        },
+        ClockSetting {
+            node: NodeId(3),
+            offset: Offset::ZERO,
+            drift_ppm: -100_000,
+        },
+    ];
+    scenario.actions = vec![TimedAction {
+        at: Time(700_000),
+        action: Action::Clock {
+            node: NodeId(2),
+            offset: Offset(-250_000),
+            drift_ppm: -1,
+        },
+    }];
+    let mut link = Link::new(scenario);
+    link.view.time = Time(2_000_000);
+    let text = encode(&link);
+    let back = decode(&text).unwrap();
+    assert_eq!(back, link);
+    assert_eq!(
+        hash_at(&back.scenario, back.view.time),
+        hash_at(&link.scenario, link.view.time)
+    );
+    assert_eq!(zigzag(-1), 1);
+    assert_eq!(unzigzag(zigzag(i64::MIN)), i64::MIN);
+    assert_eq!(unzigzag(zigzag(i64::MAX)), i64::MAX);
+    // A drift past i32 is refused as damage, not wrapped.
+    let mut bytes = varint(1);
+    bytes.extend(varint(0));
+    bytes.push(A_CLOCK);
+    bytes.extend(varint(0));
+    bytes.extend(varint(0));
+    bytes.extend(varint(zigzag(i64::from(i32::MAX) + 1)));
+    let mut body = Vec::new();
+    record(&mut body, T_ACTIONS, &bytes);
+    let err = decode(&wrap(CODEC_RAW, &body)).unwrap_err();
+    assert!(err.to_string().contains("drift"), "{err}");
 }

@@ -498,6 +498,9 @@ impl Renderer {
         for node in &scene.nodes {
             self.draw_body(r, node);
         }
+        for node in scene.nodes.iter().filter(|n| n.off_clock) {
+            self.draw_clock_mark(r, node);
+        }
         ctx.set_text_align("center");
         ctx.set_text_baseline("middle");
         if r >= 7.0 {
@@ -546,6 +549,27 @@ impl Renderer {
         for node in &scene.nodes {
             self.draw_log_strip(scene, node);
         }
+    }
+
+    /// A small clock face at the node's upper right: its clock is off
+    /// true time.
+    fn draw_clock_mark(&self, r: f64, node: &NodeGlyph) {
+        let ctx = &self.ctx;
+        let p = &self.palette;
+        let size = (r * 0.35).clamp(3.0, 7.0);
+        let (x, y) = (node.at.x + r * 0.75, node.at.y - r * 0.75);
+        ctx.begin_path();
+        let _ = ctx.arc(x, y, size, 0.0, TAU);
+        ctx.set_fill(&p.surface);
+        ctx.fill();
+        ctx.set_stroke(&p.accent_text);
+        ctx.set_line_width(1.2);
+        ctx.stroke();
+        ctx.begin_path();
+        ctx.move_to(x, y - size * 0.65);
+        ctx.line_to(x, y);
+        ctx.line_to(x + size * 0.5, y);
+        ctx.stroke();
     }
 
     fn draw_halos(&self, scene: &Scene, node: &NodeGlyph) {

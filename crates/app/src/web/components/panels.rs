@@ -4,6 +4,7 @@
 use std::rc::Rc;
 
 use splitbrain_core::protocol::{Op, RoleKind};
+use splitbrain_core::time::Offset;
 use yew::prelude::*;
 
 use crate::i18n::{t, t_dyn, tf};
@@ -30,6 +31,8 @@ fn role_class(role: RoleKind) -> &'static str {
 #[function_component(Inspector)]
 pub fn inspector(props: &PanelProps) -> Html {
     let op = use_state(|| "put".to_owned());
+    let offset_ms = use_state(String::new);
+    let drift = use_state(String::new);
     let key = use_state(|| "x".to_owned());
     let value = use_state(|| "1".to_owned());
 
@@ -68,6 +71,30 @@ pub fn inspector(props: &PanelProps) -> Html {
         let op = op.clone();
         Callback::from(move |e: Event| op.set(dom::target_value(&e)))
     };
+    let onclock = {
+        let (send, offset_ms, drift) = (send.clone(), offset_ms.clone(), drift.clone());
+        let current = node.clock;
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            // An empty box keeps what the clock has now.
+            let offset = match offset_ms.trim() {
+                "" => Some(current.offset),
+                text => parse_millis(text).map(Offset),
+            };
+            let drift_ppm = match drift.trim() {
+                "" => Some(current.drift_ppm),
+                text => text.parse::<i32>().ok(),
+            };
+            match (offset, drift_ppm) {
+                (Some(offset), Some(drift_ppm)) => {
+                    send.emit(Msg::Node(id, NodeCommand::SetClock { offset, drift_ppm }))
+                }
+                _ => send.emit(Msg::Notify(
+                    t("The offset is milliseconds (such as -250 or 1.5) and the drift whole parts per million (such as 50000).").to_owned(),
+                )),
+            }
+        })
+    };
     let view = &node.view;
     let leader = view
         .leader
@@ -102,6 +129,19 @@ pub fn inspector(props: &PanelProps) -> Html {
                     {t("Force timeout")}
                 </button>
             </div>
+            <h3 class="subhead" id="clock-title">{t("Clock")}</h3>
+            <dl class="facts clock" aria-labelledby="clock-title">
+                <dt>{t("local time")}</dt><dd data-clock="local">{format_time(node.clock.local)}</dd>
+                <dt>{t("offset")}</dt><dd data-clock="offset">{node.clock.offset.to_string()}</dd>
+                <dt>{t("drift")}</dt><dd data-clock="drift">{tf("{0} ppm", &[&node.clock.drift_ppm])}</dd>
+            </dl>
+            <form class="request clock-form" onsubmit={onclock} aria-label={t("Set this node's clock")}>
+                <input type="text" inputmode="decimal" aria-label={t("Offset from true time, in milliseconds")}
+                    placeholder={t("offset ms")} value={(*offset_ms).clone()} oninput={bind(&offset_ms)} />
+                <input type="text" inputmode="numeric" aria-label={t("Drift, in parts per million (±100000)")}
+                    placeholder={t("drift ppm")} value={(*drift).clone()} oninput={bind(&drift)} />
+                <button type="submit" class="btn">{t("Set clock")}</button>
+            </form>
             <form class="request" {onsubmit} aria-label={t("Client request to this node")}>
                 <select aria-label={t("Operation")} onchange={onop}>
                     <option value="put" selected={*op == "put"}>{"put"}</option>
@@ -155,6 +195,17 @@ pub fn inspector(props: &PanelProps) -> Html {
             }
         </section>
     }
+}
+
+/// `-250`, `1.5`: milliseconds, to the microsecond, as microseconds.
+fn parse_millis(text: &str) -> Option<i64> {
+    let (negative, digits) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let micros = splitbrain_core::time::parse_micros(&format!("{digits}ms")).ok()?;
+    let micros = i64::try_from(micros).ok()?;
+    Some(if negative { -micros } else { micros })
 }
 
 #[function_component(Invariants)]
