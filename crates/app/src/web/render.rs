@@ -556,14 +556,14 @@ impl Renderer {
     fn draw_clock_mark(&self, r: f64, node: &NodeGlyph) {
         let ctx = &self.ctx;
         let p = &self.palette;
-        let size = (r * 0.35).clamp(3.0, 7.0);
-        let (x, y) = (node.at.x + r * 0.75, node.at.y - r * 0.75);
+        let size = (r * 0.38).clamp(4.0, 8.0);
+        let (x, y) = (node.at.x + r * 0.85, node.at.y - r * 0.85);
         ctx.begin_path();
         let _ = ctx.arc(x, y, size, 0.0, TAU);
         ctx.set_fill(&p.surface);
         ctx.fill();
-        ctx.set_stroke(&p.accent_text);
-        ctx.set_line_width(1.2);
+        ctx.set_stroke(&p.text);
+        ctx.set_line_width(1.5);
         ctx.stroke();
         ctx.begin_path();
         ctx.move_to(x, y - size * 0.65);
