@@ -39,6 +39,14 @@ pub const FILES: &[(&str, &str)] = &[
         include_str!("../../../web/scenarios/raft-broken-figure8.json"),
     ),
     (
+        "raft-disruptive-server.json",
+        include_str!("../../../web/scenarios/raft-disruptive-server.json"),
+    ),
+    (
+        "raft-disruptive-server-tamed.json",
+        include_str!("../../../web/scenarios/raft-disruptive-server-tamed.json"),
+    ),
+    (
         "raft-workload.json",
         include_str!("../../../web/scenarios/raft-workload.json"),
     ),

@@ -9,7 +9,6 @@
 
 mod common;
 
-use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
@@ -34,22 +33,15 @@ fn with(mut s: Scenario, f: impl FnOnce(&mut RaftConfig)) -> Scenario {
     s
 }
 
-/// Runs to `until`, counting the terms in which some node led.
+/// Runs to `until`; the terms in which some node led, the highest term.
 fn leaderships(scenario: &Scenario, until: Time) -> (usize, u64, Sim) {
     let mut sim = build(scenario, RunOptions::default()).unwrap();
-    let mut terms = BTreeSet::new();
-    while sim.step_within(until) {
-        for n in 0..sim.node_count() as u16 {
-            if let Some(term) = sim.leads(NodeId(n)) {
-                terms.insert(term);
-            }
-        }
-    }
+    let led = splitbrain_core::gallery::leaderships(&mut sim, until);
     let highest = (0..sim.node_count() as u16)
         .map(|n| sim.node_view(NodeId(n)).term)
         .max()
         .unwrap();
-    (terms.len(), highest, sim)
+    (led, highest, sim)
 }
 
 #[test]
