@@ -572,8 +572,12 @@ impl Raft {
             return;
         }
         // Any answer in our term, success or not, says the follower still
-        // takes us for its leader.
-        self.heard |= 1u64 << from.0;
+        // takes us for its leader. Kept only when CheckQuorum reads it:
+        // the explorer would otherwise tell apart states that differ only
+        // in it.
+        if self.config.check_quorum {
+            self.heard |= 1u64 << from.0;
+        }
         self.round_answered(from, round, out);
         let peer = from.index();
         if success {
