@@ -347,8 +347,10 @@ mod tests {
         // And back: the form shows what the config says.
         assert_eq!(settings.form().options, [1, 1, 2]);
         // A protocol without options shows none.
-        let mut two_phase = Settings::default();
-        two_phase.protocol = splitbrain_core::registry::default_config(1).unwrap();
+        let two_phase = Settings {
+            protocol: splitbrain_core::registry::default_config(1).unwrap(),
+            ..Settings::default()
+        };
         assert_eq!(two_phase.form().options().count(), 0);
     }
 
