@@ -281,6 +281,11 @@ pub fn action_text(action: &Action) -> String {
                 tf("{0} votes no", &[node])
             }
         }
+        Action::Clock {
+            node,
+            offset,
+            drift_ppm,
+        } => tf("{0}'s clock: {1}, {2} ppm", &[node, offset, drift_ppm]),
     }
 }
 
