@@ -47,6 +47,14 @@ pub const FILES: &[(&str, &str)] = &[
         include_str!("../../../web/scenarios/raft-disruptive-server-tamed.json"),
     ),
     (
+        "raft-stale-lease-read.json",
+        include_str!("../../../web/scenarios/raft-stale-lease-read.json"),
+    ),
+    (
+        "raft-stale-lease-read-index.json",
+        include_str!("../../../web/scenarios/raft-stale-lease-read-index.json"),
+    ),
+    (
         "raft-workload.json",
         include_str!("../../../web/scenarios/raft-workload.json"),
     ),

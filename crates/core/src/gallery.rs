@@ -103,6 +103,10 @@ pub struct Expect {
     /// the version audit's definition).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub min_stale_reads: Option<usize>,
+    /// Whether the clients' history up to the moment is linearizable (the
+    /// history panel's badge); a search that cannot decide is a failure.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub linearizable: Option<bool>,
 }
 
 impl Expect {
@@ -237,6 +241,26 @@ impl Expect {
             if let Some(want) = self.max_write_mean.filter(|w| mean > *w) {
                 return Err(format!(
                     "expected writes to take at most {want} on average by {now}, mean {mean}"
+                ));
+            }
+        }
+        if let Some(want) = self.linearizable {
+            let history = crate::check::History::from_client_ops(&sim.history().to_vec());
+            let verdict =
+                crate::check::linearizability(&history, &crate::check::CheckOptions::default())
+                    .verdict;
+            let got = match verdict {
+                crate::check::Verdict::Holds => true,
+                crate::check::Verdict::Violated => false,
+                crate::check::Verdict::Unknown => {
+                    return Err(format!("linearizability undecided by {now}"))
+                }
+            };
+            if got != want {
+                return Err(format!(
+                    "expected the history {} linearizable by {now}, it is{}",
+                    if want { "to be" } else { "not to be" },
+                    if got { "" } else { " not" }
                 ));
             }
         }
