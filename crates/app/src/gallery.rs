@@ -39,6 +39,22 @@ pub const FILES: &[(&str, &str)] = &[
         include_str!("../../../web/scenarios/raft-broken-figure8.json"),
     ),
     (
+        "raft-disruptive-server.json",
+        include_str!("../../../web/scenarios/raft-disruptive-server.json"),
+    ),
+    (
+        "raft-disruptive-server-tamed.json",
+        include_str!("../../../web/scenarios/raft-disruptive-server-tamed.json"),
+    ),
+    (
+        "raft-stale-lease-read.json",
+        include_str!("../../../web/scenarios/raft-stale-lease-read.json"),
+    ),
+    (
+        "raft-stale-lease-read-index.json",
+        include_str!("../../../web/scenarios/raft-stale-lease-read-index.json"),
+    ),
+    (
         "raft-workload.json",
         include_str!("../../../web/scenarios/raft-workload.json"),
     ),

@@ -5,6 +5,7 @@
 //! through the core's own validation, so the app refuses exactly what the
 //! CLI refuses, in the same words.
 
+use splitbrain_core::registry::ProtocolOption;
 use splitbrain_core::scenario::{Latency, Workload, MAX_NODES};
 use splitbrain_core::{ProtocolConfig, Scenario, Span, Time};
 
@@ -133,6 +134,11 @@ impl Settings {
             loss_percent: format_number(self.loss * 100.0),
             clients: self.clients.to_string(),
             buggy: can.broken.is_some_and(|b| (b.get)(&self.protocol)),
+            options: can
+                .options
+                .iter()
+                .map(|o| (o.get)(&self.protocol))
+                .collect(),
             protocol: self.protocol.clone(),
         }
     }
@@ -154,6 +160,9 @@ pub struct SettingsForm {
     /// Run the protocol's deliberately broken variant (Raft's Figure 8),
     /// to watch the checker catch it.
     pub buggy: bool,
+    /// The value of each of the protocol's options
+    /// ([`splitbrain_core::registry::Capabilities::options`]), in order.
+    pub options: Vec<usize>,
     /// The protocol as it was: the timing fields above replace its
     /// election timing, if it has one; the rest is kept as it is.
     pub protocol: ProtocolConfig,
@@ -189,6 +198,16 @@ impl SettingsForm {
         self.protocol.descriptor().can.broken.map(|b| b.label)
     }
 
+    /// The protocol's options with their values, in the form's order.
+    pub fn options(&self) -> impl Iterator<Item = (&'static ProtocolOption, usize)> + '_ {
+        self.protocol
+            .descriptor()
+            .can
+            .options
+            .iter()
+            .zip(self.options.iter().copied())
+    }
+
     /// Parses every field; the first bad one is reported by its label.
     pub fn parse(&self) -> Result<Settings, String> {
         let nodes = parse_nodes(&self.nodes)?;
@@ -212,6 +231,9 @@ impl SettingsForm {
         }
         if let Some(broken) = can.broken {
             (broken.set)(&mut protocol, self.buggy);
+        }
+        for (option, value) in can.options.iter().zip(&self.options) {
+            (option.set)(&mut protocol, *value);
         }
         let latency = Latency {
             min: parse_ms(crate::i18n::t("Latency (min)"), &self.latency_min)?,
@@ -307,6 +329,29 @@ mod tests {
             let err = parse_nodes(bad).unwrap_err();
             assert!(err.contains("from 1 to 51"), "{bad}: {err}");
         }
+    }
+
+    #[test]
+    fn a_protocols_options_come_from_its_descriptor_and_reach_the_config() {
+        let mut form = Settings::default().form();
+        let ids: Vec<&str> = form.options().map(|(o, _)| o.id).collect();
+        assert_eq!(ids, ["pre_vote", "check_quorum", "reads"]);
+        assert!(form.options().all(|(_, value)| value == 0), "all off");
+        form.options = vec![1, 1, 2];
+        let settings = form.parse().unwrap();
+        let json = serde_json::to_string(&settings.protocol).unwrap();
+        assert!(
+            json.contains(r#""pre_vote":true,"check_quorum":true,"reads":"lease""#),
+            "{json}"
+        );
+        // And back: the form shows what the config says.
+        assert_eq!(settings.form().options, [1, 1, 2]);
+        // A protocol without options shows none.
+        let two_phase = Settings {
+            protocol: splitbrain_core::registry::default_config(1).unwrap(),
+            ..Settings::default()
+        };
+        assert_eq!(two_phase.form().options().count(), 0);
     }
 
     #[test]

@@ -79,6 +79,16 @@ pub struct Expect {
     /// The highest ballot (or term) any node has seen by the moment.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub min_ballot: Option<u64>,
+    /// ... and at most this.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_ballot: Option<u64>,
+    /// Terms (ballots) in which some node led, from the start to the
+    /// moment: at least this many (leaders kept being replaced) ...
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_leaderships: Option<usize>,
+    /// ... and at most this many (the cluster kept its leader).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_leaderships: Option<usize>,
     /// Decisions learned by the moment (the most any running node has).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub min_decided: Option<u64>,
@@ -93,6 +103,10 @@ pub struct Expect {
     /// the version audit's definition).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub min_stale_reads: Option<usize>,
+    /// Whether the clients' history up to the moment is linearizable (the
+    /// history panel's badge); a search that cannot decide is a failure.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub linearizable: Option<bool>,
 }
 
 impl Expect {
@@ -104,6 +118,19 @@ impl Expect {
             recent_events: 0,
         };
         let mut sim = build(scenario, options).map_err(|e| format!("invalid scenario: {e}"))?;
+        if self.min_leaderships.is_some() || self.max_leaderships.is_some() {
+            let led = leaderships(&mut sim, moment);
+            if let Some(want) = self.min_leaderships.filter(|w| led < *w) {
+                return Err(format!(
+                    "expected at least {want} terms with a leader by {moment}, saw {led}"
+                ));
+            }
+            if let Some(want) = self.max_leaderships.filter(|w| led > *w) {
+                return Err(format!(
+                    "expected at most {want} terms with a leader by {moment}, saw {led}"
+                ));
+            }
+        }
         sim.run_until(moment, u64::MAX);
         self.check_moment(&sim)?;
         match (&self.violation, sim.violation()) {
@@ -180,6 +207,18 @@ impl Expect {
                 ));
             }
         }
+        if let Some(want) = self.max_ballot {
+            let highest = nodes
+                .iter()
+                .map(|n| sim.node_view(*n).term)
+                .max()
+                .unwrap_or(0);
+            if highest > want {
+                return Err(format!(
+                    "expected no ballot above {want} by {now}, highest {highest}"
+                ));
+            }
+        }
         if let Some(want) = self.min_decided {
             let decided = sim.decided();
             if decided < want {
@@ -205,6 +244,26 @@ impl Expect {
                 ));
             }
         }
+        if let Some(want) = self.linearizable {
+            let history = crate::check::History::from_client_ops(&sim.history().to_vec());
+            let verdict =
+                crate::check::linearizability(&history, &crate::check::CheckOptions::default())
+                    .verdict;
+            let got = match verdict {
+                crate::check::Verdict::Holds => true,
+                crate::check::Verdict::Violated => false,
+                crate::check::Verdict::Unknown => {
+                    return Err(format!("linearizability undecided by {now}"))
+                }
+            };
+            if got != want {
+                return Err(format!(
+                    "expected the history {} linearizable by {now}, it is{}",
+                    if want { "to be" } else { "not to be" },
+                    if got { "" } else { " not" }
+                ));
+            }
+        }
         if let Some(want) = self.min_stale_reads {
             let stale = stale_reads(sim).ok_or_else(|| {
                 format!("min_stale_reads: {} keeps no versions", sim.protocol_name())
@@ -215,6 +274,20 @@ impl Expect {
         }
         Ok(())
     }
+}
+
+/// Runs `sim` to `until` an event at a time, counting the terms (ballots)
+/// in which some node led.
+pub fn leaderships(sim: &mut Sim, until: Time) -> usize {
+    let mut terms = alloc::collections::BTreeSet::new();
+    while sim.step_within(until) {
+        for n in 0..sim.node_count() as u16 {
+            if let Some(term) = sim.leads(NodeId(n)) {
+                terms.insert(term);
+            }
+        }
+    }
+    terms.len()
 }
 
 /// The mean time successful writes took, `None` without any.

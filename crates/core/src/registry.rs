@@ -118,6 +118,9 @@ pub struct Capabilities {
     pub election: Option<ElectionTiming>,
     /// A deliberately broken variant a settings form may switch on.
     pub broken: Option<Broken>,
+    /// Options a settings form shows, in order: switches and choices that
+    /// change the config, each a scenario field of its own.
+    pub options: &'static [ProtocolOption],
 }
 
 /// A config's election timing, to edit in place: the timeout range and
@@ -134,7 +137,34 @@ impl Capabilities {
         ring: None,
         election: None,
         broken: None,
+        options: &[],
     };
+}
+
+/// One option of a protocol, as a settings form shows it without knowing
+/// the protocol: a switch, or a choice among a few values. Its value is an
+/// index (a switch: 0 off, 1 on), read from and written to the config, so
+/// choosing it changes the scenario as choosing a preset does.
+#[derive(Clone, Copy, Debug)]
+pub struct ProtocolOption {
+    /// Stable: forms and tests name it. The scenario field it sets.
+    pub id: &'static str,
+    /// The form's label.
+    pub label: &'static str,
+    /// One sentence on what it does, shown beside it.
+    pub help: &'static str,
+    pub kind: OptionKind,
+    pub get: fn(&ProtocolConfig) -> usize,
+    pub set: fn(&mut ProtocolConfig, usize),
+}
+
+/// What kind of control an option is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OptionKind {
+    /// On or off: values 0 and 1.
+    Switch,
+    /// One of these, by index, as the form lists them.
+    Choice(&'static [&'static str]),
 }
 
 /// A switch to a deliberately broken variant.

@@ -64,6 +64,10 @@ fn the_gallery_covers_the_textbook_failures() {
         "lock-drift-overlap",
         "lock-drift-wait",
         "chain-middle-failure",
+        "raft-disruptive-server",
+        "raft-disruptive-server-tamed",
+        "raft-stale-lease-read",
+        "raft-stale-lease-read-index",
     ] {
         assert!(ids.contains(&id), "missing {id}");
     }
@@ -248,4 +252,56 @@ fn the_chain_tour_loses_no_write_and_takes_the_server_back() {
     no_restart.actions.pop();
     let err = entry.expect.check(&no_restart, entry.moment).unwrap_err();
     assert!(err.contains("n2") || err.contains('2'), "{err}");
+}
+
+/// The disruptive-server pair's claims can fail: the plain run's claims do
+/// not hold for the tamed one, nor the tamed run's for the plain one.
+#[test]
+fn leadership_claims_tell_the_disruptive_server_from_the_tamed_one() {
+    let gallery = gallery();
+    let find = |id: &str| gallery.entries.iter().find(|e| e.id == id).unwrap();
+    let plain = find("raft-disruptive-server");
+    let tamed = find("raft-disruptive-server-tamed");
+    let err = plain
+        .expect
+        .check(&scenario(tamed), plain.moment)
+        .unwrap_err();
+    assert!(err.contains("at least 10 terms with a leader"), "{err}");
+    let err = tamed
+        .expect
+        .check(&scenario(plain), tamed.moment)
+        .unwrap_err();
+    assert!(err.contains("at most 1 terms with a leader"), "{err}");
+    let mut ballot_only = tamed.expect.clone();
+    ballot_only.max_leaderships = None;
+    ballot_only.leaders = None;
+    let err = ballot_only
+        .check(&scenario(plain), tamed.moment)
+        .unwrap_err();
+    assert!(err.contains("no ballot above 1"), "{err}");
+}
+
+/// The stale lease read's claim can fail: the ReadIndex run is
+/// linearizable, and so is the lease run when the clocks drift within the
+/// bound the lease assumes.
+#[test]
+fn the_stale_lease_read_needs_the_lease_and_the_drift() {
+    let gallery = gallery();
+    let find = |id: &str| gallery.entries.iter().find(|e| e.id == id).unwrap();
+    let lease = find("raft-stale-lease-read");
+    let index = find("raft-stale-lease-read-index");
+    let mut stale_only = lease.expect.clone();
+    stale_only.leaders = None;
+    let err = stale_only
+        .check(&scenario(index), lease.moment)
+        .unwrap_err();
+    assert!(err.contains("not to be linearizable"), "{err}");
+    let mut within = scenario(lease);
+    for timed in &mut within.actions {
+        if let splitbrain_core::Action::Clock { drift_ppm, .. } = &mut timed.action {
+            *drift_ppm = drift_ppm.signum() * 500;
+        }
+    }
+    let err = stale_only.check(&within, lease.moment).unwrap_err();
+    assert!(err.contains("not to be linearizable"), "{err}");
 }

@@ -277,9 +277,52 @@ fn dynamic_texts() -> std::collections::BTreeSet<String> {
         if let Some(broken) = protocol.can.broken {
             add(broken.label);
         }
+        for option in protocol.can.options {
+            add(option.label);
+            add(option.help);
+            if let splitbrain_core::registry::OptionKind::Choice(choices) = option.kind {
+                for choice in choices {
+                    add(choice);
+                }
+            }
+        }
         for preset in protocol.presets {
             add(preset.label);
             add(preset.board_title);
+        }
+    }
+    // Roles and fields only an option shows: each option at each of its
+    // values, every other at its default, through a partition.
+    for protocol in splitbrain_core::registry::protocols() {
+        for option in protocol.can.options {
+            let values = match option.kind {
+                splitbrain_core::registry::OptionKind::Switch => 2,
+                splitbrain_core::registry::OptionKind::Choice(c) => c.len(),
+            };
+            for value in 1..values {
+                let mut config = (protocol.presets[0].config)();
+                (option.set)(&mut config, value);
+                let mut scenario = splitbrain_core::Scenario::new(config, 5, 1);
+                scenario.workload = Some(Default::default());
+                scenario.actions = vec![TimedAction {
+                    at: Time(1_000_000),
+                    action: Action::Partition {
+                        groups: vec![vec![NodeId(0)], vec![NodeId(1)], vec![NodeId(2)]],
+                    },
+                }];
+                let mut sim = splitbrain_core::build(&scenario, Default::default()).unwrap();
+                for t in (100_000..3_000_000).step_by(100_000) {
+                    sim.run_until(Time(t), u64::MAX);
+                    for i in 0..5 {
+                        add(sim.node_view(NodeId(i)).role_label);
+                        for (field, _) in sim.node_detail(NodeId(i)).fields {
+                            if !is_identifier(field) {
+                                add(field);
+                            }
+                        }
+                    }
+                }
+            }
         }
     }
     for choice in ProtocolChoice::ALL {

@@ -966,3 +966,36 @@ fn clocks_and_clock_actions_round_trip_and_replay() {
     let err = decode(&wrap(CODEC_RAW, &body)).unwrap_err();
     assert!(err.to_string().contains("drift"), "{err}");
 }
+
+/// A protocol's options travel in the link as its config does: a link made
+/// with PreVote, CheckQuorum and lease reads opens the same run, and a link
+/// made before the options existed opens them all off (format 1 keeps
+/// working: the config's JSON leaves out options at their defaults).
+#[test]
+fn protocol_options_survive_a_link() {
+    let mut scenario = default_scenario();
+    let form = {
+        let mut form = Settings::from_scenario(&scenario).form();
+        form.options = vec![1, 1, 2];
+        form
+    };
+    scenario.protocol = form.parse().unwrap().protocol;
+    scenario
+        .actions
+        .push(TimedAction::put(Time(900_000), NodeId(1), "x", "1"));
+    let link = Link::new(scenario.clone());
+    let opened = decode(&encode(&link)).unwrap();
+    assert_eq!(opened.scenario.protocol, scenario.protocol);
+    let at = Time(3_000_000);
+    assert_eq!(hash_at(&opened.scenario, at), hash_at(&scenario, at));
+    // The options change the run, so the link must have carried them.
+    let mut plain = scenario.clone();
+    plain.protocol = default_scenario().protocol;
+    assert_ne!(hash_at(&plain, at), hash_at(&scenario, at));
+    // Links made before the options open with every option off.
+    let old = decode(PINNED_TWO_ACTIONS).unwrap();
+    assert_eq!(
+        Settings::from_scenario(&old.scenario).form().options,
+        [0, 0, 0]
+    );
+}

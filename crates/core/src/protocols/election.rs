@@ -41,30 +41,7 @@ impl<V: Default> Default for ElectionConfig<V> {
 
 impl<V> ElectionConfig<V> {
     pub fn validate(&self) -> Result<(), ScenarioError> {
-        let e = &self.election_timeout;
-        if e.min.0 == 0 || e.min > e.max {
-            return Err(ScenarioError::new(
-                "election_timeout",
-                format!("needs 0 < min <= max, got min {} and max {}", e.min, e.max),
-            ));
-        }
-        if self.heartbeat.0 == 0 {
-            return Err(ScenarioError::new("heartbeat", "must be greater than zero"));
-        }
-        if self.heartbeat >= e.min {
-            return Err(ScenarioError::new(
-                "heartbeat",
-                format!(
-                    "must be shorter than the minimum election timeout ({}), or followers \
-                     will start elections against a healthy leader",
-                    e.min
-                ),
-            ));
-        }
-        if self.max_batch == 0 {
-            return Err(ScenarioError::new("max_batch", "must be at least 1"));
-        }
-        Ok(())
+        validate_timing(&self.election_timeout, self.heartbeat, self.max_batch)
     }
 
     /// The timing a settings form edits: the timeout range and the
@@ -72,6 +49,39 @@ impl<V> ElectionConfig<V> {
     pub fn timing_mut(&mut self) -> (&mut Latency, &mut Span) {
         (&mut self.election_timeout, &mut self.heartbeat)
     }
+}
+
+/// The checks of an election timing a person wrote, for every config that
+/// carries these fields (under these names).
+pub fn validate_timing(
+    election_timeout: &Latency,
+    heartbeat: Span,
+    max_batch: u32,
+) -> Result<(), ScenarioError> {
+    let e = election_timeout;
+    if e.min.0 == 0 || e.min > e.max {
+        return Err(ScenarioError::new(
+            "election_timeout",
+            format!("needs 0 < min <= max, got min {} and max {}", e.min, e.max),
+        ));
+    }
+    if heartbeat.0 == 0 {
+        return Err(ScenarioError::new("heartbeat", "must be greater than zero"));
+    }
+    if heartbeat >= e.min {
+        return Err(ScenarioError::new(
+            "heartbeat",
+            format!(
+                "must be shorter than the minimum election timeout ({}), or followers \
+                 will start elections against a healthy leader",
+                e.min
+            ),
+        ));
+    }
+    if max_batch == 0 {
+        return Err(ScenarioError::new("max_batch", "must be at least 1"));
+    }
+    Ok(())
 }
 
 /// Where a node of a leader-based protocol stands: Raft's three states, and

@@ -8,6 +8,7 @@ use crate::model::{Msg, Notice, Overlay};
 use crate::settings::{Settings, SettingsForm, EXAMPLES};
 use crate::web::dom;
 use crate::web::store::ModelRef;
+use splitbrain_core::registry::OptionKind;
 
 #[derive(Properties, PartialEq)]
 pub struct FrameProps {
@@ -112,6 +113,45 @@ pub fn settings_dialog(props: &SettingsProps) -> Html {
             form.set(next);
         })
     };
+    // Option `i` of the protocol takes `value`, from a checkbox or a list.
+    let onoption = |i: usize, switch: bool| {
+        let form = form.clone();
+        Callback::from(move |e: Event| {
+            let value = if switch {
+                usize::from(
+                    e.target_dyn_into::<web_sys::HtmlInputElement>()
+                        .is_some_and(|input| input.checked()),
+                )
+            } else {
+                e.target_dyn_into::<web_sys::HtmlSelectElement>()
+                    .and_then(|select| usize::try_from(select.selected_index()).ok())
+                    .unwrap_or(0)
+            };
+            let mut next = (*form).clone();
+            if let Some(slot) = next.options.get_mut(i) {
+                *slot = value;
+            }
+            form.set(next);
+        })
+    };
+    let options = form.options().enumerate().map(|(i, (option, value))| match option.kind {
+        OptionKind::Switch => html! {
+            <label class="check" title={t_dyn(option.help)} data-option={option.id}>
+                <input type="checkbox" checked={value == 1} onchange={onoption(i, true)} />
+                {t_dyn(option.label)}
+            </label>
+        },
+        OptionKind::Choice(choices) => html! {
+            <label title={t_dyn(option.help)} data-option={option.id}>
+                {t_dyn(option.label)}
+                <select onchange={onoption(i, false)}>
+                    { for choices.iter().enumerate().map(|(c, name)| html! {
+                        <option value={c.to_string()} selected={c == value}>{t_dyn(name)}</option>
+                    }) }
+                </select>
+            </label>
+        },
+    }).collect::<Html>();
     let onsubmit = {
         let (form, send) = (form.clone(), props.send.clone());
         Callback::from(move |e: SubmitEvent| {
@@ -154,6 +194,7 @@ pub fn settings_dialog(props: &SettingsProps) -> Html {
                             {t_dyn(label)}
                         </label>
                     }
+                    {options}
                 </div>
                 if let Some(error) = error {
                     <p class="form-error" role="alert">{error}</p>

@@ -1,11 +1,12 @@
 //! Raft, as the registry lists it.
 
-use super::{Raft, RaftConfig, RaftVariant};
+use super::{Raft, RaftConfig, RaftVariant, ReadPath};
 use crate::explore::protocol::{new_search, NewSearch};
 use crate::registry::{
-    Broken, Capabilities, Clock, Column, Descriptor, ExplorePreset, Facts, Preset, Registered,
-    Variant, Words,
+    Broken, Capabilities, Clock, Column, Descriptor, ExplorePreset, Facts, OptionKind, Preset,
+    ProtocolOption, Registered, Variant, Words,
 };
+use crate::registry::ProtocolConfig;
 use crate::id::NodeId;
 use crate::scenario::{in_protocol, Scenario, ScenarioError, TimedAction};
 use crate::time::{Span, Time};
@@ -39,6 +40,7 @@ impl Registered for Raft {
                     }
                 },
             }),
+            options: OPTIONS,
             ..Capabilities::NONE
         },
         words: Words {
@@ -85,6 +87,66 @@ impl Registered for Raft {
 
     const SEARCH: Option<NewSearch> = Some(new_search::<Raft>);
 }
+
+/// The read paths, in the order the settings form lists them.
+const READ_PATHS: [ReadPath; 4] = [
+    ReadPath::Log,
+    ReadPath::ReadIndex,
+    ReadPath::Lease,
+    ReadPath::LeaderLocal,
+];
+
+fn switch(config: &ProtocolConfig, field: fn(&RaftConfig) -> bool) -> usize {
+    usize::from(RaftConfig::of(config).is_some_and(field))
+}
+
+const OPTIONS: &[ProtocolOption] = &[
+    ProtocolOption {
+        id: "pre_vote",
+        label: "PreVote",
+        help: "A server whose election timer fires first asks whether it could win, without raising its term (thesis §9.6).",
+        kind: OptionKind::Switch,
+        get: |c| switch(c, |r| r.pre_vote),
+        set: |c, on| {
+            if let Some(r) = RaftConfig::of_mut(c) {
+                r.pre_vote = on == 1;
+            }
+        },
+    },
+    ProtocolOption {
+        id: "check_quorum",
+        label: "CheckQuorum",
+        help: "A leader that has not heard from a majority within an election timeout steps down, and servers that hear their leader ignore vote requests.",
+        kind: OptionKind::Switch,
+        get: |c| switch(c, |r| r.check_quorum),
+        set: |c, on| {
+            if let Some(r) = RaftConfig::of_mut(c) {
+                r.check_quorum = on == 1;
+            }
+        },
+    },
+    ProtocolOption {
+        id: "reads",
+        label: "Reads",
+        help: "How the leader answers a get: as a log entry, after confirming it still leads (ReadIndex), at once while its lease lasts, or (broken) at once without asking anyone.",
+        kind: OptionKind::Choice(&[
+            "through the log",
+            "ReadIndex",
+            "leader lease",
+            "leader reads locally (broken)",
+        ]),
+        get: |c| {
+            RaftConfig::of(c)
+                .and_then(|r| READ_PATHS.iter().position(|p| *p == r.reads))
+                .unwrap_or(0)
+        },
+        set: |c, choice| {
+            if let Some(r) = RaftConfig::of_mut(c) {
+                r.reads = READ_PATHS.get(choice).copied().unwrap_or_default();
+            }
+        },
+    },
+];
 
 /// Three nodes and one client write to n0, made whenever the explorer
 /// chooses (it is scheduled after time zero). One entry per message, as in

@@ -26,9 +26,17 @@
 //!
 //! [`RaftVariant::CommitOldTermByCount`] deliberately breaks the Figure 8
 //! rule, to prove the invariant checker catches the bug.
+//!
+//! Options production systems add, each off by default ([`RaftConfig`]):
+//! PreVote and CheckQuorum against disruptive servers (`disruption.rs`),
+//! and reads by ReadIndex or a leader lease instead of through the log,
+//! plus a broken leader-local read (`reads.rs`).
 
 mod checker;
+mod config;
 mod descriptor;
+mod disruption;
+mod reads;
 #[cfg(test)]
 mod tests;
 
@@ -41,13 +49,14 @@ use alloc::vec::Vec;
 
 use crate::pvec::PVec;
 
-use serde::{Deserialize, Serialize};
-
 pub use checker::RaftChecker;
+pub use config::{Lease, RaftConfig, RaftVariant, ReadPath, MAX_DRIFT_PPM};
+pub use reads::Round;
+use reads::Reads;
 
 use crate::id::{NodeId, RequestId};
+use crate::time::Time;
 pub use crate::protocols::election::Role;
-use crate::protocols::election::ElectionConfig;
 use crate::protocols::state_machine::{self, Store};
 pub use crate::protocols::state_machine::Command;
 use crate::protocol::{
@@ -60,20 +69,9 @@ pub type LogIndex = u64;
 
 const ELECTION: TimerId = 0;
 const HEARTBEAT: TimerId = 1;
-
-/// Which Raft to run.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum RaftVariant {
-    #[default]
-    Correct,
-    /// Broken on purpose: the leader commits any entry stored on a majority,
-    /// whatever its term, which Figure 8 of the paper shows is unsafe.
-    CommitOldTermByCount,
-}
-
-/// The election timing, batching and variant to run.
-pub type RaftConfig = ElectionConfig<RaftVariant>;
+/// CheckQuorum's: a leader counts who it has heard from once per minimum
+/// election timeout.
+const CHECK_QUORUM: TimerId = 2;
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Entry {
@@ -111,6 +109,21 @@ pub enum RaftMsg {
         /// On success, the follower's last matching index. On failure, the
         /// index the leader should back up to (the follower's hint).
         index: LogIndex,
+        /// The round of the AppendEntries answered, echoed.
+        round: Round,
+    },
+    /// Thesis §9.6: would you vote for me in `term` (one more than the
+    /// sender's own)? Changes nothing at the receiver.
+    PreVote {
+        term: Term,
+        last_index: LogIndex,
+        last_term: Term,
+    },
+    /// A pre-vote's answer: `term` is the term asked about when granted,
+    /// else the answerer's own.
+    PreVoteReply {
+        term: Term,
+        granted: bool,
     },
 }
 
@@ -123,6 +136,9 @@ pub struct AppendEntries {
     pub entries: Vec<Entry>,
     /// The leader's commit index.
     pub commit: LogIndex,
+    /// Which of the leader's heartbeat rounds this belongs to, when reads
+    /// need to know (ReadIndex, leases); else 0.
+    pub round: Round,
 }
 
 /// What survives a crash (Figure 2's "persistent state on all servers").
@@ -163,6 +179,18 @@ pub struct Raft {
     kv: Store,
     /// Client requests waiting for their entry to apply, by log index.
     waiting: BTreeMap<LogIndex, RequestId>,
+    /// PreVote: asking whether it could win, before raising its term.
+    pub(crate) prevoting: bool,
+    /// When this server last heard from a leader of its term (or started),
+    /// on its own clock: while less than a minimum election timeout ago it
+    /// ignores vote requests, if the config asks for that.
+    heard_leader_at: Option<Time>,
+    /// CheckQuorum, while leading: the servers heard from since the last
+    /// check, as a bitmask.
+    heard: u64,
+    /// Reads that do not go through the log, and the heartbeat rounds and
+    /// lease they count on.
+    reads: Reads,
     // What the last handler changed, for the incremental invariant checker.
     pub(crate) changed_from: LogIndex,
     pub(crate) commit_before: LogIndex,
@@ -232,20 +260,32 @@ impl Raft {
             self.voted_for = None;
         }
         if self.role == Role::Leader {
-            out.cancel_timer(HEARTBEAT);
-            // Requests we accepted may still commit under the next leader,
-            // or not: their clients will time out and learn nothing.
-            self.waiting.clear();
+            self.stop_leading(out);
         }
         if self.role != Role::Follower {
             self.reset_election_timer(out);
         }
         self.role = Role::Follower;
         self.leader = None;
+        self.prevoting = false;
+    }
+
+    /// What a leader drops on losing the lead.
+    fn stop_leading(&mut self, out: &mut Out<RaftMsg>) {
+        out.cancel_timer(HEARTBEAT);
+        if self.config.check_quorum {
+            out.cancel_timer(CHECK_QUORUM);
+        }
+        // Requests we accepted may still commit under the next leader,
+        // or not: their clients will time out and learn nothing. Reads
+        // waiting for a round or an index are dropped alike.
+        self.waiting.clear();
+        self.reads.clear();
     }
 
     fn start_election(&mut self, out: &mut Out<RaftMsg>) {
         self.term += 1;
+        self.prevoting = false;
         self.role = Role::Candidate;
         self.voted_for = Some(self.id);
         self.leader = None;
@@ -273,9 +313,11 @@ impl Raft {
         // Only our own copy is known so far.
         self.acks = (self.commit..self.last_index()).map(|_| 1).collect();
         // §8: a no-op of our own term lets earlier entries commit now.
-        self.append(Command::Noop);
+        let noop = self.append(Command::Noop);
+        self.reads.lead(noop, self.nodes, &self.config, out.now());
         self.replicate_all(out);
         out.set_timer(HEARTBEAT, self.config.heartbeat, self.config.heartbeat);
+        self.start_quorum_check(out);
         self.advance_commit(out);
     }
 
@@ -322,6 +364,7 @@ impl Raft {
                 prev_term: self.term_at(prev_index),
                 entries,
                 commit: self.commit,
+                round: self.reads.current(),
             }),
         );
     }
@@ -367,6 +410,9 @@ impl Raft {
                 out.reply(request, Outcome::Ok { value });
             }
         }
+        if self.role == Role::Leader {
+            self.serve_reads(out);
+        }
     }
 
     fn on_request_vote(
@@ -377,6 +423,9 @@ impl Raft {
         last_term: Term,
         out: &mut Out<RaftMsg>,
     ) {
+        if self.ignores_votes(out) {
+            return;
+        }
         if term > self.term {
             self.step_down(term, out);
         }
@@ -418,6 +467,7 @@ impl Raft {
             prev_term,
             entries,
             commit,
+            round,
         } = ae;
         if term < self.term {
             out.send(
@@ -426,6 +476,7 @@ impl Raft {
                     term: self.term,
                     success: false,
                     index: 0,
+                    round,
                 },
             );
             return;
@@ -434,6 +485,10 @@ impl Raft {
             self.step_down(term, out);
         }
         self.leader = Some(from);
+        self.prevoting = false;
+        if self.config.sticky_leader() {
+            self.heard_leader_at = Some(out.now());
+        }
         self.reset_election_timer(out);
 
         // The consistency check (§5.3).
@@ -445,6 +500,7 @@ impl Raft {
                     term: self.term,
                     success: false,
                     index,
+                    round,
                 },
             );
             return;
@@ -463,6 +519,7 @@ impl Raft {
                     term: self.term,
                     success: false,
                     index,
+                    round,
                 },
             );
             return;
@@ -493,6 +550,7 @@ impl Raft {
                 term: self.term,
                 success: true,
                 index,
+                round,
             },
         );
     }
@@ -503,6 +561,7 @@ impl Raft {
         term: Term,
         success: bool,
         index: LogIndex,
+        round: Round,
         out: &mut Out<RaftMsg>,
     ) {
         if term > self.term {
@@ -512,6 +571,14 @@ impl Raft {
         if self.role != Role::Leader || term != self.term {
             return;
         }
+        // Any answer in our term, success or not, says the follower still
+        // takes us for its leader. Kept only when CheckQuorum reads it:
+        // the explorer would otherwise tell apart states that differ only
+        // in it.
+        if self.config.check_quorum {
+            self.heard |= 1u64 << from.0;
+        }
+        self.round_answered(from, round, out);
         let peer = from.index();
         if success {
             let old = self.match_index[peer];
@@ -568,6 +635,8 @@ impl Protocol for Raft {
         "Vote",
         "AppendEntries",
         "AppendEntries reply",
+        "PreVote",
+        "PreVote reply",
     ];
     const USER_TIMER: Option<(TimerId, &'static str)> = Some((ELECTION, "election timeout"));
 
@@ -589,6 +658,10 @@ impl Protocol for Raft {
             acks: VecDeque::new(),
             kv: BTreeMap::new(),
             waiting: BTreeMap::new(),
+            prevoting: false,
+            heard_leader_at: None,
+            heard: 0,
+            reads: Reads::default(),
             // The checker sees a restarted node's whole log as new.
             changed_from: 1,
             commit_before: 0,
@@ -609,6 +682,13 @@ impl Protocol for Raft {
         // the checker.
         self.commit_before = self.commit;
         self.applied_before = self.applied;
+        if self.config.reads == ReadPath::Lease {
+            // A lease counts on every server that answered its round
+            // refusing votes for a minimum election timeout; one that
+            // restarts has forgotten when it answered, so it refuses from
+            // its start.
+            self.heard_leader_at = Some(out.now());
+        }
         self.reset_election_timer(out);
     }
 
@@ -626,25 +706,35 @@ impl Protocol for Raft {
                 term,
                 success,
                 index,
-            } => self.on_append_reply(from, term, success, index, out),
+                round,
+            } => self.on_append_reply(from, term, success, index, round, out),
+            RaftMsg::PreVote {
+                term,
+                last_index,
+                last_term,
+            } => self.on_pre_vote(from, term, last_index, last_term, out),
+            RaftMsg::PreVoteReply { term, granted } => {
+                self.on_pre_vote_reply(from, term, granted, out)
+            }
         }
     }
 
     fn on_timer(&mut self, timer: TimerId, out: &mut Out<RaftMsg>) {
         self.begin();
         match (timer, self.role) {
-            (ELECTION, Role::Follower | Role::Candidate) => self.start_election(out),
+            (ELECTION, Role::Follower | Role::Candidate) => self.campaign(out),
             (ELECTION, Role::Leader) => {
                 // Forced by a user on a leader: it abdicates and campaigns,
                 // as a real server would if its timer misfired.
-                out.cancel_timer(HEARTBEAT);
-                self.waiting.clear();
+                self.stop_leading(out);
                 self.start_election(out);
             }
             (HEARTBEAT, Role::Leader) => {
+                self.heartbeat_round(out.now());
                 self.replicate_all(out);
                 out.set_timer(HEARTBEAT, self.config.heartbeat, self.config.heartbeat);
             }
+            (CHECK_QUORUM, Role::Leader) => self.check_quorum(out),
             _ => {}
         }
     }
@@ -653,6 +743,10 @@ impl Protocol for Raft {
         self.begin();
         if self.role != Role::Leader {
             out.redirect(request.id, self.leader);
+            return;
+        }
+        if self.config.reads != ReadPath::Log && request.op.is_read() {
+            self.read(request, out);
             return;
         }
         let index = self.append(Command::Client {
@@ -672,9 +766,14 @@ impl Protocol for Raft {
 
     fn view(&self) -> NodeView {
         const TAIL: u64 = 8;
+        let (role, role_label) = if self.prevoting {
+            (crate::protocol::RoleKind::Candidate, "pre-candidate")
+        } else {
+            (self.role.kind(), self.role.label())
+        };
         NodeView {
-            role: self.role.kind(),
-            role_label: self.role.label(),
+            role,
+            role_label,
             term: self.term,
             term_label: "term",
             log_len: self.last_index(),
@@ -705,6 +804,7 @@ impl Protocol for Raft {
             };
             fields.push(("nextIndex", list(&self.next_index)));
             fields.push(("matchIndex", list(&self.match_index)));
+            self.reads.detail(&self.config, &mut fields);
         }
         NodeDetail {
             log: self.entry_views(1),
@@ -724,12 +824,14 @@ impl Protocol for Raft {
     fn msg_size(msg: &RaftMsg) -> usize {
         // A kind byte, then fixed-width fields.
         1 + match msg {
-            RaftMsg::RequestVote { .. } => 24,
-            RaftMsg::Vote { .. } => 9,
+            RaftMsg::RequestVote { .. } | RaftMsg::PreVote { .. } => 24,
+            RaftMsg::Vote { .. } | RaftMsg::PreVoteReply { .. } => 9,
             RaftMsg::AppendEntries(ae) => {
-                32 + 4 + ae.entries.iter().map(Entry::wire_size).sum::<usize>()
+                32 + 4
+                    + ae.round.wire_size()
+                    + ae.entries.iter().map(Entry::wire_size).sum::<usize>()
             }
-            RaftMsg::AppendReply { .. } => 17,
+            RaftMsg::AppendReply { round, .. } => 17 + round.wire_size(),
         }
     }
 
@@ -739,6 +841,8 @@ impl Protocol for Raft {
             RaftMsg::Vote { .. } => 1,
             RaftMsg::AppendEntries(_) => 2,
             RaftMsg::AppendReply { .. } => 3,
+            RaftMsg::PreVote { .. } => 4,
+            RaftMsg::PreVoteReply { .. } => 5,
         }
     }
 
@@ -766,10 +870,15 @@ impl Protocol for Raft {
                     }
                 }
             }
+            RaftMsg::PreVote { term, .. } => format!("PreVote? t{term}"),
+            RaftMsg::PreVoteReply { term, granted } => {
+                format!("PreVote{} t{term}", if *granted { "✓" } else { "✗" })
+            }
             RaftMsg::AppendReply {
                 term,
                 success,
                 index,
+                ..
             } => {
                 if *success {
                     format!("AE✓ t{term} ≤{index}")
@@ -801,6 +910,10 @@ impl PartialEq for Raft {
             && self.acks == other.acks
             && self.kv == other.kv
             && self.waiting == other.waiting
+            && self.prevoting == other.prevoting
+            && self.heard_leader_at == other.heard_leader_at
+            && self.heard == other.heard
+            && self.reads == other.reads
     }
 }
 impl Eq for Raft {}
@@ -820,5 +933,9 @@ impl core::hash::Hash for Raft {
         self.acks.hash(h);
         self.kv.hash(h);
         self.waiting.hash(h);
+        self.prevoting.hash(h);
+        self.heard_leader_at.hash(h);
+        self.heard.hash(h);
+        self.reads.hash(h);
     }
 }

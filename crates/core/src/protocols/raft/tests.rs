@@ -68,6 +68,7 @@ fn ack(raft: &mut Raft, from: u16, index: LogIndex, out: &mut Out<RaftMsg>) {
             term,
             success: true,
             index,
+            round: Round(0),
         },
         out,
     );
@@ -179,6 +180,7 @@ fn consistency_check_and_conflict_repair() {
             prev_term: 3,
             entries: vec![entry(3)],
             commit: 0,
+            round: Round(0),
         }),
         &mut out,
     );
@@ -195,6 +197,7 @@ fn consistency_check_and_conflict_repair() {
             prev_term: 1,
             entries: vec![entry(3)],
             commit: 2,
+            round: Round(0),
         }),
         &mut out,
     );
@@ -234,6 +237,7 @@ fn restart_keeps_durable_state_only() {
                 }),
             }],
             commit: 1,
+            round: Round(0),
         }),
         &mut out,
     );
@@ -258,6 +262,7 @@ fn follower_redirects_clients() {
             prev_term: 0,
             entries: vec![],
             commit: 0,
+            round: Round(0),
         }),
         &mut out,
     );
