@@ -106,6 +106,8 @@ const A_DROP: u8 = 12;
 // and a new one still reads every old link.
 const A_VOTE_NO: u8 = 13;
 const A_VOTE_YES: u8 = 14;
+const A_ADD_SERVER: u8 = 15;
+const A_REMOVE_SERVER: u8 = 16;
 
 const FLAG_PAUSED: u64 = 1;
 const FLAG_STEADY: u64 = 2;
@@ -487,6 +489,14 @@ fn actions(list: &[TimedAction]) -> Vec<u8> {
                 out.push(if *yes { A_VOTE_YES } else { A_VOTE_NO });
                 node(&mut out, n);
             }
+            Action::AddServer { node: n } => {
+                out.push(A_ADD_SERVER);
+                node(&mut out, n);
+            }
+            Action::RemoveServer { node: n } => {
+                out.push(A_REMOVE_SERVER);
+                node(&mut out, n);
+            }
         }
     }
     out
@@ -847,6 +857,8 @@ fn read_actions(r: &mut Reader) -> Result<Vec<TimedAction>, LinkError> {
                 node: r.node()?,
                 yes: tag == A_VOTE_YES,
             },
+            A_ADD_SERVER => Action::AddServer { node: r.node()? },
+            A_REMOVE_SERVER => Action::RemoveServer { node: r.node()? },
             other => return Err(LinkError::Corrupt(format!("unknown action {other}"))),
         };
         out.push(TimedAction {

@@ -118,6 +118,20 @@ pub struct Capabilities {
     pub election: Option<ElectionTiming>,
     /// A deliberately broken variant a settings form may switch on.
     pub broken: Option<Broken>,
+    /// The set of voting servers can change: a user may ask the node in
+    /// charge to add or remove one (`Action::AddServer`,
+    /// `Action::RemoveServer`), and nodes report their configuration
+    /// (`Protocol::members`).
+    pub membership: Option<Membership>,
+}
+
+/// How a protocol changes its voting membership.
+#[derive(Clone, Copy, Debug)]
+pub struct Membership {
+    /// The switch between one server per change and joint consensus.
+    pub joint_label: &'static str,
+    pub joint: fn(&ProtocolConfig) -> bool,
+    pub set_joint: fn(&mut ProtocolConfig, bool),
 }
 
 /// A config's election timing, to edit in place: the timeout range and
@@ -134,6 +148,7 @@ impl Capabilities {
         ring: None,
         election: None,
         broken: None,
+        membership: None,
     };
 }
 

@@ -347,6 +347,15 @@ pub enum Action {
         node: NodeId,
         yes: bool,
     },
+    /// Ask the node in charge (the leader of the highest term) to make
+    /// `node` a voting member. Nothing happens if nobody leads.
+    AddServer {
+        node: NodeId,
+    },
+    /// Ask the node in charge to stop counting `node` as a voting member.
+    RemoveServer {
+        node: NodeId,
+    },
 }
 
 /// What is wrong with a scenario, and where.
@@ -670,6 +679,18 @@ impl Scenario {
             | Action::Timeout { node }
             | Action::Request { node, .. }
             | Action::Vote { node, .. } => self.check_node(&format!("{path}.node"), *node),
+            Action::AddServer { node } | Action::RemoveServer { node } => {
+                if self.protocol.descriptor().can.membership.is_none() {
+                    return Err(ScenarioError::new(
+                        format!("{path}.kind"),
+                        format!(
+                            "{} has a fixed set of voters: it cannot add or remove a server",
+                            self.protocol.descriptor().facts.name
+                        ),
+                    ));
+                }
+                self.check_node(&format!("{path}.node"), *node)
+            }
         }
     }
 }

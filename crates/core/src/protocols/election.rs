@@ -4,9 +4,11 @@
 //! a person wrote are written once; each protocol names its own variants.
 
 use alloc::format;
+use alloc::vec::Vec;
 
 use serde::{Deserialize, Serialize};
 
+use crate::id::NodeId;
 use crate::protocol::RoleKind;
 use crate::scenario::{Latency, ScenarioError};
 use crate::time::Span;
@@ -23,6 +25,14 @@ pub struct ElectionConfig<V> {
     /// The most entries (commands) one message carries.
     pub max_batch: u32,
     pub variant: V,
+    /// The voting members a run starts with; the other nodes are spares a
+    /// membership change may add. `None`: every node votes. Raft only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub members: Option<Vec<NodeId>>,
+    /// Change membership by joint consensus (C_old,new, then C_new) rather
+    /// than one server per change. Raft only.
+    #[serde(skip_serializing_if = "core::ops::Not::not")]
+    pub joint: bool,
 }
 
 impl<V: Default> Default for ElectionConfig<V> {
@@ -35,6 +45,8 @@ impl<V: Default> Default for ElectionConfig<V> {
             heartbeat: Span::from_millis(50),
             max_batch: 64,
             variant: V::default(),
+            members: None,
+            joint: false,
         }
     }
 }
@@ -65,6 +77,34 @@ impl<V> ElectionConfig<V> {
             return Err(ScenarioError::new("max_batch", "must be at least 1"));
         }
         Ok(())
+    }
+
+    /// Rejects the membership settings, for a protocol whose voters are
+    /// every node, always.
+    pub fn fixed_membership(&self, protocol: &str) -> Result<(), ScenarioError> {
+        if self.members.is_some() {
+            return Err(ScenarioError::new(
+                "members",
+                format!("{protocol} counts every node as a member; remove `members`"),
+            ));
+        }
+        if self.joint {
+            return Err(ScenarioError::new(
+                "joint",
+                format!("{protocol} does not change membership; remove `joint`"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The voting members a run starts with, as a bitmask, for a cluster
+    /// of `nodes`.
+    pub fn initial_members(&self, nodes: usize) -> u64 {
+        match &self.members {
+            Some(list) => list.iter().fold(0, |set, n| set | 1u64 << n.0),
+            None if nodes >= 64 => u64::MAX,
+            None => (1u64 << nodes) - 1,
+        }
     }
 
     /// The timing a settings form edits: the timeout range and the

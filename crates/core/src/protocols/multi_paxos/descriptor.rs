@@ -41,6 +41,7 @@ impl Registered for MultiPaxos {
     };
 
     fn validate(config: &MultiPaxosConfig, _nodes: u16) -> Result<(), ScenarioError> {
-        config.validate().map_err(in_protocol)
+        config.validate().map_err(in_protocol)?;
+        config.fixed_membership("Multi-Paxos").map_err(in_protocol)
     }
 }

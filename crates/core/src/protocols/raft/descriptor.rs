@@ -3,9 +3,11 @@
 use super::{Raft, RaftConfig, RaftVariant};
 use crate::explore::protocol::{new_search, NewSearch};
 use crate::registry::{
-    Broken, Capabilities, Clock, Column, Descriptor, ExplorePreset, Facts, Preset, Registered,
+    Broken, Capabilities, Clock, Membership, Column, Descriptor, ExplorePreset, Facts, Preset, Registered,
     Variant, Words,
 };
+use alloc::format;
+
 use crate::id::NodeId;
 use crate::scenario::{in_protocol, Scenario, ScenarioError, TimedAction};
 use crate::time::{Span, Time};
@@ -36,6 +38,15 @@ impl Registered for Raft {
                         } else {
                             RaftVariant::Correct
                         };
+                    }
+                },
+            }),
+            membership: Some(Membership {
+                joint_label: "Change membership by joint consensus",
+                joint: |c| RaftConfig::of(c).is_some_and(|r| r.joint),
+                set_joint: |c, joint| {
+                    if let Some(r) = RaftConfig::of_mut(c) {
+                        r.joint = joint;
                     }
                 },
             }),
@@ -79,8 +90,33 @@ impl Registered for Raft {
         ]),
     };
 
-    fn validate(config: &RaftConfig, _nodes: u16) -> Result<(), ScenarioError> {
-        config.validate().map_err(in_protocol)
+    fn validate(config: &RaftConfig, nodes: u16) -> Result<(), ScenarioError> {
+        config.validate().map_err(in_protocol)?;
+        if let Some(members) = &config.members {
+            if members.is_empty() {
+                return Err(ScenarioError::new(
+                    "protocol.members",
+                    "needs at least one voting member",
+                ));
+            }
+            let mut seen = 0u64;
+            for (i, n) in members.iter().enumerate() {
+                if n.0 >= nodes {
+                    return Err(ScenarioError::new(
+                        format!("protocol.members[{i}]"),
+                        format!("node {} does not exist: this cluster has nodes 0 to {}", n.0, nodes - 1),
+                    ));
+                }
+                if seen & (1u64 << n.0) != 0 {
+                    return Err(ScenarioError::new(
+                        format!("protocol.members[{i}]"),
+                        format!("{n} is listed twice"),
+                    ));
+                }
+                seen |= 1u64 << n.0;
+            }
+        }
+        Ok(())
     }
 
     const SEARCH: Option<NewSearch> = Some(new_search::<Raft>);

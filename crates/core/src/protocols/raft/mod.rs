@@ -24,11 +24,18 @@
 //! - **Persistence** (Figure 2): currentTerm, votedFor and the log survive a
 //!   crash; everything else is rebuilt.
 //!
+//! - **Membership changes** (thesis, chapter 4): the servers that vote are
+//!   a configuration in the log; a leader adds or removes one server at a
+//!   time, or changes through a joint configuration (`membership.rs`).
+//!
 //! [`RaftVariant::CommitOldTermByCount`] deliberately breaks the Figure 8
-//! rule, to prove the invariant checker catches the bug.
+//! rule, to prove the invariant checker catches the bug;
+//! [`RaftVariant::ChangeBeforeOwnTermCommit`] breaks single-server changes
+//! the way the thesis first described them.
 
 mod checker;
 mod descriptor;
+mod membership;
 #[cfg(test)]
 mod tests;
 
@@ -51,8 +58,11 @@ use crate::protocols::election::ElectionConfig;
 use crate::protocols::state_machine::{self, Store};
 pub use crate::protocols::state_machine::Command;
 use crate::protocol::{
-    ClientRequest, EntryView, NodeDetail, NodeView, Out, Outcome, Protocol, TimerId,
+    ClientRequest, EntryView, MemberChange, MembersView, NodeDetail, NodeView, Out, Outcome,
+    Protocol, TimerId,
 };
+use crate::protocols::quorums::Configuration;
+use membership::Configurations;
 
 pub type Term = u64;
 /// Log positions start at 1; 0 means "before the first entry".
@@ -70,6 +80,11 @@ pub enum RaftVariant {
     /// Broken on purpose: the leader commits any entry stored on a majority,
     /// whatever its term, which Figure 8 of the paper shows is unsafe.
     CommitOldTermByCount,
+    /// Broken on purpose: a new leader may change the configuration before
+    /// it has committed an entry of its own term (single-server changes as
+    /// first published; Ongaro, raft-dev, 2015). Two leaders' changes from
+    /// one configuration can then elect two leaders in one term.
+    ChangeBeforeOwnTermCommit,
 }
 
 /// The election timing, batching and variant to run.
@@ -163,6 +178,11 @@ pub struct Raft {
     kv: Store,
     /// Client requests waiting for their entry to apply, by log index.
     waiting: BTreeMap<LogIndex, RequestId>,
+    /// The configurations in the log (derived from it, so neither durable
+    /// nor part of the state's identity).
+    pub(crate) configs: Configurations,
+    /// While leading: a membership change asked for and not yet started.
+    pending: Option<MemberChange>,
     // What the last handler changed, for the incremental invariant checker.
     pub(crate) changed_from: LogIndex,
     pub(crate) commit_before: LogIndex,
@@ -222,6 +242,11 @@ impl Raft {
     }
 
     fn reset_election_timer(&self, out: &mut Out<RaftMsg>) {
+        if !self.is_voter() {
+            // A spare or a removed server never campaigns.
+            out.cancel_timer(ELECTION);
+            return;
+        }
         let t = &self.config.election_timeout;
         out.set_timer(ELECTION, t.min, t.max);
     }
@@ -236,6 +261,7 @@ impl Raft {
             // Requests we accepted may still commit under the next leader,
             // or not: their clients will time out and learn nothing.
             self.waiting.clear();
+            self.pending = None;
         }
         if self.role != Role::Follower {
             self.reset_election_timer(out);
@@ -251,15 +277,25 @@ impl Raft {
         self.leader = None;
         self.votes = 1u64 << self.id.0;
         self.reset_election_timer(out);
-        if self.majority() == 1 {
+        if self.is_quorum(self.votes) {
             self.become_leader(out);
             return;
         }
-        out.broadcast(RaftMsg::RequestVote {
+        let ask = RaftMsg::RequestVote {
             term: self.term,
             last_index: self.last_index(),
             last_term: self.last_term(),
-        });
+        };
+        if self.configs.everyone {
+            out.broadcast(ask);
+        } else {
+            let servers = self.conf().servers();
+            for peer in 0..self.nodes as u16 {
+                if peer != self.id.0 && servers & (1u64 << peer) != 0 {
+                    out.send(NodeId(peer), ask.clone());
+                }
+            }
+        }
     }
 
     fn become_leader(&mut self, out: &mut Out<RaftMsg>) {
@@ -272,6 +308,7 @@ impl Raft {
         self.match_index[self.id.index()] = self.last_index();
         // Only our own copy is known so far.
         self.acks = (self.commit..self.last_index()).map(|_| 1).collect();
+        self.pending = None;
         // §8: a no-op of our own term lets earlier entries commit now.
         self.append(Command::Noop);
         self.replicate_all(out);
@@ -288,12 +325,14 @@ impl Raft {
         self.match_index[self.id.index()] = index;
         self.acks.push_back(1);
         self.touched(index);
+        self.note_entry(index);
         index
     }
 
     fn replicate_all(&mut self, out: &mut Out<RaftMsg>) {
+        let replicas = self.replicas();
         for peer in 0..self.nodes as u16 {
-            if peer != self.id.0 {
+            if peer != self.id.0 && replicas & (1u64 << peer) != 0 {
                 self.replicate(NodeId(peer), out);
             }
         }
@@ -327,16 +366,19 @@ impl Raft {
     }
 
     fn advance_commit(&mut self, out: &mut Out<RaftMsg>) {
-        // `acks` never increases with the index (a server holding entry i
-        // holds all before it), so the majority-stored prefix is a scan
-        // from the front, short in practice: it stops at the first entry
-        // not yet on a majority.
-        let majority = self.majority();
-        let stored = self
-            .acks
-            .iter()
-            .take_while(|&&a| usize::from(a) >= majority)
-            .count() as LogIndex;
+        let stored = if self.configs.everyone {
+            // `acks` never increases with the index (a server holding entry
+            // i holds all before it), so the majority-stored prefix is a
+            // scan from the front, short in practice: it stops at the first
+            // entry not yet on a majority.
+            let majority = self.majority();
+            self.acks
+                .iter()
+                .take_while(|&&a| usize::from(a) >= majority)
+                .count() as LogIndex
+        } else {
+            self.quorum_index() - self.commit
+        };
         if stored == 0 {
             return;
         }
@@ -344,13 +386,18 @@ impl Raft {
         let allowed = match self.config.variant {
             // Figure 8: count replicas only for an entry of our own term;
             // everything before it then commits with it.
-            RaftVariant::Correct => self.term_at(candidate) == self.term,
+            RaftVariant::Correct | RaftVariant::ChangeBeforeOwnTermCommit => {
+                self.term_at(candidate) == self.term
+            }
             RaftVariant::CommitOldTermByCount => true,
         };
         if allowed {
-            self.acks.drain(..stored as usize);
+            self.acks.drain(..(stored as usize).min(self.acks.len()));
             self.commit = candidate;
             self.apply(out);
+            if !self.configs.everyone || self.pending.is_some() {
+                self.continue_changes(out);
+            }
         }
     }
 
@@ -406,7 +453,7 @@ impl Raft {
             return;
         }
         self.votes |= 1u64 << from.0;
-        if self.votes.count_ones() as usize >= self.majority() {
+        if self.is_quorum(self.votes) {
             self.become_leader(out);
         }
     }
@@ -478,10 +525,12 @@ impl Raft {
                 // correct Raft this never touches a committed entry; the
                 // checker, not an assert, says so when a variant breaks it.
                 self.log.truncate(index as usize - 1);
+                self.configs.truncated(index - 1);
                 self.touched(index);
             }
             self.log.push(entry);
             self.touched(index);
+            self.note_entry(index);
         }
         if commit > self.commit {
             self.commit = commit.min(index);
@@ -572,7 +621,8 @@ impl Protocol for Raft {
     const USER_TIMER: Option<(TimerId, &'static str)> = Some((ELECTION, "election timeout"));
 
     fn recover(id: NodeId, nodes: usize, config: &RaftConfig, durable: RaftDurable) -> Raft {
-        Raft {
+        let initial = Configuration::simple(config.initial_members(nodes));
+        let mut raft = Raft {
             id,
             nodes,
             config: config.clone(),
@@ -589,11 +639,15 @@ impl Protocol for Raft {
             acks: VecDeque::new(),
             kv: BTreeMap::new(),
             waiting: BTreeMap::new(),
+            configs: Configurations::new(initial, nodes),
+            pending: None,
             // The checker sees a restarted node's whole log as new.
             changed_from: 1,
             commit_before: 0,
             applied_before: 0,
-        }
+        };
+        raft.read_configurations();
+        raft
     }
 
     fn durable(&self) -> RaftDurable {
@@ -633,7 +687,9 @@ impl Protocol for Raft {
     fn on_timer(&mut self, timer: TimerId, out: &mut Out<RaftMsg>) {
         self.begin();
         match (timer, self.role) {
-            (ELECTION, Role::Follower | Role::Candidate) => self.start_election(out),
+            (ELECTION, Role::Follower | Role::Candidate) if self.is_voter() => {
+                self.start_election(out)
+            }
             (ELECTION, Role::Leader) => {
                 // Forced by a user on a leader: it abdicates and campaigns,
                 // as a real server would if its timer misfired.
@@ -662,8 +718,12 @@ impl Protocol for Raft {
         self.waiting.insert(index, request.id);
         // Send right away to followers that are caught up; the others are
         // mid-transfer and will get it with their next batch.
+        let replicas = self.replicas();
         for peer in 0..self.nodes as u16 {
-            if peer != self.id.0 && self.next_index[usize::from(peer)] == index {
+            if peer != self.id.0
+                && replicas & (1u64 << peer) != 0
+                && self.next_index[usize::from(peer)] == index
+            {
                 self.replicate(NodeId(peer), out);
             }
         }
@@ -706,6 +766,17 @@ impl Protocol for Raft {
             fields.push(("nextIndex", list(&self.next_index)));
             fields.push(("matchIndex", list(&self.match_index)));
         }
+        if !self.configs.everyone || self.configs.index() > 0 {
+            let state = if self.configs.index() > self.commit {
+                "uncommitted"
+            } else {
+                "committed"
+            };
+            fields.push((
+                "configuration",
+                format!("{} ({state})", self.conf().label()),
+            ));
+        }
         NodeDetail {
             log: self.entry_views(1),
             kv: state_machine::view(&self.kv),
@@ -719,6 +790,15 @@ impl Protocol for Raft {
 
     fn leads(&self) -> Option<u64> {
         (self.role == Role::Leader).then_some(self.term)
+    }
+
+    fn reconfigure(&mut self, change: MemberChange, out: &mut Out<RaftMsg>) {
+        self.begin();
+        self.request_change(change, out);
+    }
+
+    fn members(&self) -> Option<MembersView> {
+        Some(self.members_view())
     }
 
     fn msg_size(msg: &RaftMsg) -> usize {
@@ -801,6 +881,7 @@ impl PartialEq for Raft {
             && self.acks == other.acks
             && self.kv == other.kv
             && self.waiting == other.waiting
+            && self.pending == other.pending
     }
 }
 impl Eq for Raft {}
@@ -820,5 +901,6 @@ impl core::hash::Hash for Raft {
         self.acks.hash(h);
         self.kv.hash(h);
         self.waiting.hash(h);
+        self.pending.hash(h);
     }
 }
