@@ -62,6 +62,8 @@ fn the_gallery_covers_the_textbook_failures() {
         "lock-no-fencing",
         "lock-replicated",
         "chain-middle-failure",
+        "raft-membership-two-leaders",
+        "raft-membership-safe",
     ] {
         assert!(ids.contains(&id), "missing {id}");
     }
@@ -215,4 +217,35 @@ fn the_chain_tour_loses_no_write_and_takes_the_server_back() {
     no_restart.actions.pop();
     let err = entry.expect.check(&no_restart, entry.moment).unwrap_err();
     assert!(err.contains("n2") || err.contains('2'), "{err}");
+}
+
+/// The membership tours turn on one rule: the broken tour's claim (two
+/// leaders in term 3) fails once the rule is back, and the safe tour's
+/// claim fails without it.
+#[test]
+fn the_membership_tours_differ_only_by_the_own_term_rule() {
+    use splitbrain_core::protocols::raft::{RaftConfig, RaftVariant};
+    use splitbrain_core::registry::Variant;
+    let gallery = gallery();
+    let entry = |id: &str| gallery.entries.iter().find(|e| e.id == id).unwrap();
+    let broken = entry("raft-membership-two-leaders");
+    let safe = entry("raft-membership-safe");
+    let with = |entry: &GalleryEntry, variant| {
+        let mut s = scenario(entry);
+        RaftConfig::of_mut(&mut s.protocol).unwrap().variant = variant;
+        s
+    };
+    let err = broken
+        .expect
+        .check(&with(broken, RaftVariant::Correct), broken.moment)
+        .unwrap_err();
+    assert!(err.contains("election safety"), "{err}");
+    let err = safe
+        .expect
+        .check(
+            &with(safe, RaftVariant::ChangeBeforeOwnTermCommit),
+            safe.moment,
+        )
+        .unwrap_err();
+    assert!(err.contains("election safety"), "{err}");
 }

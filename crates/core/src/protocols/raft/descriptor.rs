@@ -87,6 +87,22 @@ impl Registered for Raft {
                 max_in_flight: 4,
                 first: false,
             },
+            ExplorePreset {
+                id: "raft-two-removes",
+                label: "Raft removing two servers, one per change (4 nodes)",
+                scenario: || two_removes(RaftVariant::Correct),
+                max_timers: TWO_REMOVES_TIMERS,
+                max_in_flight: TWO_REMOVES_IN_FLIGHT,
+                first: false,
+            },
+            ExplorePreset {
+                id: "raft-two-removes-broken",
+                label: "Broken Raft changing membership before committing in its term (4 nodes)",
+                scenario: || two_removes(RaftVariant::ChangeBeforeOwnTermCommit),
+                max_timers: TWO_REMOVES_TIMERS,
+                max_in_flight: TWO_REMOVES_IN_FLIGHT,
+                first: false,
+            },
         ]),
     };
 
@@ -120,6 +136,35 @@ impl Registered for Raft {
     }
 
     const SEARCH: Option<NewSearch> = Some(new_search::<Raft>);
+}
+
+const TWO_REMOVES_TIMERS: u8 = 6;
+const TWO_REMOVES_IN_FLIGHT: usize = 8;
+
+/// Four voters and two removals, n3's then n2's, each asked of whoever
+/// leads when the explorer makes it (Ongaro's "two removes" case): a
+/// leader of term 1 that drops n3 and a leader of term 2 that drops n2,
+/// each from {n0..n3}, leave {n0, n1, n2} and {n0, n1, n3}, whose
+/// majorities {n0, n2} and {n1, n3} share nobody. One timeout for all
+/// (a heartbeat just shorter), so a timer firing moves time the least.
+fn two_removes(variant: RaftVariant) -> Scenario {
+    let config = RaftConfig {
+        election_timeout: crate::scenario::Latency {
+            min: Span::from_millis(100),
+            max: Span::from_millis(100),
+        },
+        heartbeat: Span::from_millis(99),
+        variant,
+        ..RaftConfig::default()
+    };
+    let mut s = Scenario::new(config.into(), 4, 0);
+    for node in [3, 2] {
+        s.actions.push(TimedAction {
+            at: Time::ZERO + Span::from_millis(1),
+            action: crate::scenario::Action::RemoveServer { node: NodeId(node) },
+        });
+    }
+    s
 }
 
 /// Three nodes and one client write to n0, made whenever the explorer

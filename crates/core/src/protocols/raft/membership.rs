@@ -257,3 +257,184 @@ impl Raft {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use alloc::sync::Arc;
+    use alloc::vec;
+    use alloc::vec::Vec;
+
+    use super::super::{Entry, RaftChecker, RaftConfig, RaftDurable, Term, ELECTION};
+    use super::*;
+    use crate::protocol::{Checker, Protocol, Slot};
+
+    fn config_entry(term: Term, voters: u64) -> Entry {
+        Entry {
+            term,
+            command: Arc::new(Command::Config(Configuration::simple(voters))),
+        }
+    }
+
+    fn noop(term: Term) -> Entry {
+        Entry {
+            term,
+            command: Arc::new(Command::Noop),
+        }
+    }
+
+    fn server(id: u16, log: Vec<Entry>, config: &RaftConfig) -> Raft {
+        let durable = RaftDurable {
+            term: 1,
+            voted_for: None,
+            log: log.into(),
+        };
+        Raft::recover(NodeId(id), 5, config, durable)
+    }
+
+    /// n0 leads term 2 of five voters with votes from n1 and n2; its no-op
+    /// is not yet acknowledged.
+    fn new_leader(variant: RaftVariant) -> (Raft, Out<RaftMsg>) {
+        let config = RaftConfig {
+            variant,
+            ..RaftConfig::default()
+        };
+        let mut raft = server(0, vec![noop(1)], &config);
+        let mut out = Out::new(NodeId(0), 5);
+        raft.on_start(&mut out);
+        raft.on_timer(ELECTION, &mut out);
+        for voter in [1, 2] {
+            raft.on_message(
+                NodeId(voter),
+                RaftMsg::Vote {
+                    term: 2,
+                    granted: true,
+                },
+                &mut out,
+            );
+        }
+        assert_eq!(raft.role, Role::Leader);
+        (raft, out)
+    }
+
+    fn acked(raft: &mut Raft, from: u16, index: LogIndex, out: &mut Out<RaftMsg>) {
+        raft.on_message(
+            NodeId(from),
+            RaftMsg::AppendReply {
+                term: raft.term,
+                success: true,
+                index,
+            },
+            out,
+        );
+    }
+
+    /// §4.1 as corrected in 2015: a new leader does not change the
+    /// configuration before an entry of its own term is committed; the
+    /// request waits and starts once the no-op commits.
+    #[test]
+    fn a_change_waits_for_an_entry_of_the_leaders_term() {
+        let (mut raft, mut out) = new_leader(RaftVariant::Correct);
+        raft.reconfigure(MemberChange::Remove(NodeId(4)), &mut out);
+        assert_eq!(raft.configs.index(), 0, "no configuration entry yet");
+        assert_eq!(raft.pending, Some(MemberChange::Remove(NodeId(4))));
+        acked(&mut raft, 1, 2, &mut out);
+        acked(&mut raft, 2, 2, &mut out);
+        assert_eq!(raft.commit, 2, "the no-op of term 2 is committed");
+        assert_eq!(raft.configs.index(), 3, "then the change is appended");
+        assert_eq!(*raft.conf(), Configuration::simple(0b01111));
+        assert_eq!(raft.pending, None);
+    }
+
+    #[test]
+    fn the_broken_variant_changes_at_once() {
+        let (mut raft, mut out) = new_leader(RaftVariant::ChangeBeforeOwnTermCommit);
+        raft.reconfigure(MemberChange::Remove(NodeId(4)), &mut out);
+        assert_eq!(raft.commit, 0);
+        assert_eq!(raft.configs.index(), 3);
+        assert_eq!(*raft.conf(), Configuration::simple(0b01111));
+    }
+
+    /// One change at a time: a second request waits until the first is
+    /// committed, under the new configuration's majority.
+    #[test]
+    fn one_change_at_a_time() {
+        let (mut raft, mut out) = new_leader(RaftVariant::Correct);
+        acked(&mut raft, 1, 2, &mut out);
+        acked(&mut raft, 2, 2, &mut out);
+        raft.reconfigure(MemberChange::Remove(NodeId(4)), &mut out);
+        assert_eq!(raft.configs.index(), 3);
+        raft.reconfigure(MemberChange::Remove(NodeId(3)), &mut out);
+        assert_eq!(raft.pending, Some(MemberChange::Remove(NodeId(3))), "it waits");
+        raft.reconfigure(MemberChange::Remove(NodeId(1)), &mut out);
+        assert_eq!(
+            raft.pending,
+            Some(MemberChange::Remove(NodeId(3))),
+            "one request waits at a time: a third is dropped"
+        );
+        assert_eq!(raft.configs.index(), 3);
+        acked(&mut raft, 1, 3, &mut out);
+        assert_eq!(raft.commit, 2, "{{n0, n1}} is not a majority of {{n0..n3}}");
+        acked(&mut raft, 2, 3, &mut out);
+        assert_eq!(raft.commit, 3);
+        assert_eq!(*raft.conf(), Configuration::simple(0b00111));
+    }
+
+    /// A follower goes by a configuration as soon as it appends it, and
+    /// back to the one before when a new leader cuts it off.
+    #[test]
+    fn a_configuration_takes_effect_when_appended_and_goes_with_its_entry() {
+        let config = RaftConfig::default();
+        let mut raft = server(1, vec![noop(1)], &config);
+        let mut out = Out::new(NodeId(1), 5);
+        raft.on_start(&mut out);
+        let ae = |term, prev_index, prev_term, entries| {
+            RaftMsg::AppendEntries(super::super::AppendEntries {
+                term,
+                prev_index,
+                prev_term,
+                entries,
+                commit: 0,
+            })
+        };
+        raft.on_message(NodeId(0), ae(1, 1, 1, vec![config_entry(1, 0b01111)]), &mut out);
+        assert_eq!(*raft.conf(), Configuration::simple(0b01111));
+        raft.on_message(NodeId(2), ae(2, 1, 1, vec![noop(2)]), &mut out);
+        assert_eq!(*raft.conf(), Configuration::simple(0b11111));
+        // A spare never campaigns.
+        let spare = RaftConfig {
+            members: Some(vec![NodeId(0), NodeId(1)]),
+            ..RaftConfig::default()
+        };
+        let mut raft = server(4, vec![], &spare);
+        raft.on_start(&mut out);
+        raft.on_timer(ELECTION, &mut out);
+        assert_eq!((raft.role, raft.term), (Role::Follower, 1));
+    }
+
+    /// The checker's sixth invariant: a configuration two servers away from
+    /// the one before it (or, with joint consensus, a C_new without its
+    /// C_old,new) turns it red; one server away does not.
+    #[test]
+    fn a_configuration_two_servers_away_breaks_one_change_at_a_time() {
+        for (joint, voters, expected) in [
+            (false, 0b01111, None),
+            (false, 0b00111, Some("one change at a time")),
+            (true, 0b01111, Some("one change at a time")),
+        ] {
+            let config = RaftConfig {
+                joint,
+                ..RaftConfig::default()
+            };
+            let log = vec![noop(1), config_entry(1, voters)];
+            let nodes: Vec<Slot<Raft>> = (0..5)
+                .map(|i| Slot::Up(server(i, if i == 0 { log.clone() } else { vec![] }, &config)))
+                .collect();
+            let mut checker = <RaftChecker as Checker<Raft>>::new(5, &config);
+            let found = checker
+                .check(&nodes, NodeId(0))
+                .err()
+                .map(|v| RaftChecker::INVARIANTS[v.invariant]);
+            assert_eq!(found, expected, "joint {joint}, voters {voters:b}");
+        }
+    }
+}
