@@ -286,6 +286,29 @@ impl Checker<Raft> for RaftChecker {
             return Ok(());
         };
 
+        // Election safety first: two leaders of one term each append their
+        // own entry of that term, which log matching would report as the
+        // symptom.
+        if node.role == Role::Leader {
+            match self.leaders.get(&node.term) {
+                Some(&other) if other != id => {
+                    return Err(Self::violation(
+                        ELECTION_SAFETY,
+                        format!(
+                            "{other} and {id} were both elected leader in term {}",
+                            node.term
+                        ),
+                        vec![other, id],
+                        Vec::new(),
+                    ));
+                }
+                Some(_) => {}
+                None => {
+                    self.leaders.insert(node.term, id);
+                }
+            }
+        }
+
         // Log matching, over the entries this event wrote.
         let from = node.changed_from.max(1);
         for index in from..=node.last_index() {
@@ -367,25 +390,8 @@ impl Checker<Raft> for RaftChecker {
             }
         }
 
-        // Election safety and leader append-only.
+        // Leader append-only.
         if node.role == Role::Leader {
-            match self.leaders.get(&node.term) {
-                Some(&other) if other != id => {
-                    return Err(Self::violation(
-                        ELECTION_SAFETY,
-                        format!(
-                            "{other} and {id} were both elected leader in term {}",
-                            node.term
-                        ),
-                        vec![other, id],
-                        Vec::new(),
-                    ));
-                }
-                Some(_) => {}
-                None => {
-                    self.leaders.insert(node.term, id);
-                }
-            }
             match self.leading[id.index()] {
                 Some((term, len)) if term == node.term => {
                     if node.changed_from <= len {
