@@ -154,6 +154,10 @@ pub enum NodeCommand {
     Request(Op),
     /// A client sends it the next operation of a small built-in sequence.
     QuickRequest,
+    /// Ask the leader to make it a voting member.
+    AddServer,
+    /// Ask the leader to stop counting it as a voting member.
+    RemoveServer,
 }
 
 /// Everything that can happen to the app.
@@ -820,6 +824,12 @@ impl Model {
             }
             NodeCommand::Timeout => {
                 self.act(Action::Timeout { node });
+            }
+            NodeCommand::AddServer => {
+                self.act(Action::AddServer { node });
+            }
+            NodeCommand::RemoveServer => {
+                self.act(Action::RemoveServer { node });
             }
             NodeCommand::Request(op) => {
                 if op.key().trim().is_empty() {
