@@ -33,6 +33,7 @@ use std::fmt;
 use splitbrain_core::id::ClientId;
 use splitbrain_core::protocol::Op;
 use splitbrain_core::registry;
+use splitbrain_core::time::Offset;
 use splitbrain_core::{Action, MessageId, NodeId, ProtocolConfig, Scenario, Time, TimedAction};
 
 use splitbrain_core::{Caption, MAX_CAPTIONS};
@@ -78,6 +79,10 @@ const T_ACTIONS: u64 = 11;
 const T_CAPTIONS: u64 = 12;
 // Added after version 1 shipped (see `script`): a scripted run's schedule.
 const T_SCRIPT: u64 = 13;
+// Added after version 1 shipped: the nodes' clocks at the start (their
+// JSON, as in the scenario). Like the script, older pages skip it and open
+// the run with perfect clocks.
+const T_CLOCKS: u64 = 14;
 const T_TIME: u64 = 16;
 const T_SPEED: u64 = 17;
 const T_FLAGS: u64 = 18;
@@ -106,8 +111,12 @@ const A_DROP: u8 = 12;
 // and a new one still reads every old link.
 const A_VOTE_NO: u8 = 13;
 const A_VOTE_YES: u8 = 14;
-const A_ADD_SERVER: u8 = 15;
-const A_REMOVE_SERVER: u8 = 16;
+// A node's clock set: node, offset and drift as zigzag varints. Older
+// decoders refuse the link (an unknown action) rather than misread it.
+const A_CLOCK: u8 = 15;
+// A membership change asked of the leader: the node added or removed.
+const A_ADD_SERVER: u8 = 16;
+const A_REMOVE_SERVER: u8 = 17;
 
 const FLAG_PAUSED: u64 = 1;
 const FLAG_STEADY: u64 = 2;
@@ -337,6 +346,9 @@ fn body(link: &Link) -> Vec<u8> {
     if !s.script.is_empty() {
         record(&mut out, T_SCRIPT, &script::script(&s.script));
     }
+    if !s.clocks.is_empty() {
+        record(&mut out, T_CLOCKS, &json(&s.clocks));
+    }
 
     let v = &link.view;
     if v.time != Time::ZERO {
@@ -409,6 +421,16 @@ fn varint(mut n: u64) -> Vec<u8> {
         }
         out.push(byte | 0x80);
     }
+}
+
+/// A signed number as an unsigned one, small either way: 0, -1, 1, -2, ...
+/// become 0, 1, 2, 3, ...
+fn zigzag(n: i64) -> u64 {
+    ((n << 1) ^ (n >> 63)) as u64
+}
+
+fn unzigzag(n: u64) -> i64 {
+    ((n >> 1) as i64) ^ -((n & 1) as i64)
 }
 
 fn string(out: &mut Vec<u8>, s: &str) {
@@ -496,6 +518,16 @@ fn actions(list: &[TimedAction]) -> Vec<u8> {
             Action::RemoveServer { node: n } => {
                 out.push(A_REMOVE_SERVER);
                 node(&mut out, n);
+            }
+            Action::Clock {
+                node: n,
+                offset,
+                drift_ppm,
+            } => {
+                out.push(A_CLOCK);
+                node(&mut out, n);
+                out.extend(varint(zigzag(offset.0)));
+                out.extend(varint(zigzag(i64::from(*drift_ppm))));
             }
         }
     }
@@ -709,6 +741,10 @@ fn read_body(body: &[u8]) -> Result<Link, LinkError> {
             T_ACTIONS => s.actions = read_actions(&mut p)?,
             T_CAPTIONS => s.captions = read_captions(&mut p)?,
             T_SCRIPT => s.script = script::read_script(&mut p)?,
+            T_CLOCKS => {
+                s.clocks = from_json(payload, "clocks")?;
+                continue;
+            }
             T_TIME => link.view.time = Time(p.varint()?),
             T_SPEED => {
                 let speed = match payload.len() {
@@ -859,6 +895,18 @@ fn read_actions(r: &mut Reader) -> Result<Vec<TimedAction>, LinkError> {
             },
             A_ADD_SERVER => Action::AddServer { node: r.node()? },
             A_REMOVE_SERVER => Action::RemoveServer { node: r.node()? },
+            A_CLOCK => {
+                let node = r.node()?;
+                let offset = Offset(unzigzag(r.varint()?));
+                // Out of i32 range is out of validation's ±10% too.
+                let drift_ppm = i32::try_from(unzigzag(r.varint()?))
+                    .map_err(|_| LinkError::Corrupt("a clock's drift is out of range".into()))?;
+                Action::Clock {
+                    node,
+                    offset,
+                    drift_ppm,
+                }
+            }
             other => return Err(LinkError::Corrupt(format!("unknown action {other}"))),
         };
         out.push(TimedAction {

@@ -189,7 +189,7 @@ impl Panel {
                     EventKind::Drop => "drop",
                     EventKind::Timer => "timer",
                     EventKind::Crash | EventKind::Restart => "fault",
-                    EventKind::Network => "net",
+                    EventKind::Network | EventKind::Clock => "net",
                     EventKind::ClientInvoke | EventKind::ClientReturn => "client",
                 },
                 text: line.text,

@@ -283,6 +283,11 @@ pub fn action_text(action: &Action) -> String {
         }
         Action::AddServer { node } => tf("add {0}", &[node]),
         Action::RemoveServer { node } => tf("remove {0}", &[node]),
+        Action::Clock {
+            node,
+            offset,
+            drift_ppm,
+        } => tf("{0}'s clock: {1}, {2} ppm", &[node, offset, drift_ppm]),
     }
 }
 

@@ -41,6 +41,7 @@ extern crate alloc;
 extern crate std;
 
 pub mod check;
+pub mod clock;
 pub mod cluster;
 pub mod explore;
 pub mod gallery;

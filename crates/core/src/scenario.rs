@@ -8,10 +8,11 @@ use core::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::clock::{is_zero_offset, is_zero_ppm, ClockSetting, MAX_DRIFT_PPM};
 use crate::id::{ClientId, MessageId, NodeId};
 use crate::protocol::Op;
 pub use crate::registry::ProtocolConfig;
-use crate::time::{Span, Time};
+use crate::time::{Offset, Span, Time};
 
 /// The largest cluster the simulator accepts. Node sets are `u64` bitsets,
 /// and the UI is laid out for at most this many.
@@ -51,6 +52,10 @@ pub struct Scenario {
     /// at each. They are not actions and never change the run or its hash.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub captions: Vec<Caption>,
+    /// Nodes whose clocks are off at the start: an offset from true time
+    /// and a drift. Unlisted nodes read true time.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub clocks: Vec<ClockSetting>,
 }
 
 /// One forced step of a scripted run, at simulated time `at`.
@@ -356,6 +361,16 @@ pub enum Action {
     RemoveServer {
         node: NodeId,
     },
+    /// From now on `node`'s clock reads true time plus `offset` and runs
+    /// `drift_ppm` parts per million fast (negative: slow). Both zero: a
+    /// perfect clock again.
+    Clock {
+        node: NodeId,
+        #[serde(default, skip_serializing_if = "is_zero_offset")]
+        offset: Offset,
+        #[serde(default, skip_serializing_if = "is_zero_ppm")]
+        drift_ppm: i32,
+    },
 }
 
 /// What is wrong with a scenario, and where.
@@ -398,6 +413,24 @@ fn check_latency(path: &str, l: &Latency) -> Result<(), ScenarioError> {
         return Err(ScenarioError::new(
             path,
             format!("min ({}) is greater than max ({})", l.min, l.max),
+        ));
+    }
+    Ok(())
+}
+
+/// A clock's drift is within ±10%, and it never reads before zero: set at
+/// `at`, its offset is at least `-at`.
+fn check_clock(path: &str, at: Time, offset: Offset, drift_ppm: i32) -> Result<(), ScenarioError> {
+    if drift_ppm.unsigned_abs() > MAX_DRIFT_PPM.unsigned_abs() {
+        return Err(ScenarioError::new(
+            format!("{path}.drift_ppm"),
+            format!("must be between -{MAX_DRIFT_PPM} and {MAX_DRIFT_PPM} (±10%), got {drift_ppm}"),
+        ));
+    }
+    if i128::from(offset.0) + i128::from(at.0) < 0 {
+        return Err(ScenarioError::new(
+            format!("{path}.offset"),
+            format!("{offset} at {at} would make the clock read before zero"),
         ));
     }
     Ok(())
@@ -468,6 +501,7 @@ impl Scenario {
             until: None,
             script: Vec::new(),
             captions: Vec::new(),
+            clocks: Vec::new(),
         }
     }
 
@@ -582,7 +616,21 @@ impl Scenario {
                 ));
             }
             last = timed.at;
-            self.check_action(&format!("{path}.action"), &timed.action)?;
+            self.check_action(&format!("{path}.action"), timed.at, &timed.action)?;
+        }
+        let mut clocked = 0u64;
+        for (i, setting) in self.clocks.iter().enumerate() {
+            let path = format!("clocks[{i}]");
+            self.check_node(&format!("{path}.node"), setting.node)?;
+            let bit = 1u64 << setting.node.0;
+            if clocked & bit != 0 {
+                return Err(ScenarioError::new(
+                    format!("{path}.node"),
+                    format!("{} has a clock already", setting.node),
+                ));
+            }
+            clocked |= bit;
+            check_clock(&path, Time::ZERO, setting.offset, setting.drift_ppm)?;
         }
         self.check_script()?;
         check_captions(&self.captions)?;
@@ -620,7 +668,7 @@ impl Scenario {
                             "drops are `drop` steps",
                         ));
                     }
-                    self.check_action(&format!("{path}.do.action"), action)?
+                    self.check_action(&format!("{path}.do.action"), step.at, action)?
                 }
                 Scripted::Deliver { .. } | Scripted::Drop { .. } | Scripted::Duplicate { .. } => {}
             }
@@ -642,8 +690,16 @@ impl Scenario {
         Ok(())
     }
 
-    fn check_action(&self, path: &str, action: &Action) -> Result<(), ScenarioError> {
+    fn check_action(&self, path: &str, at: Time, action: &Action) -> Result<(), ScenarioError> {
         match action {
+            Action::Clock {
+                node,
+                offset,
+                drift_ppm,
+            } => {
+                self.check_node(&format!("{path}.node"), *node)?;
+                check_clock(path, at, *offset, *drift_ppm)
+            }
             Action::Partition { groups } => {
                 let mut seen = 0u64;
                 for (g, group) in groups.iter().enumerate() {

@@ -232,6 +232,77 @@ macro_rules! serde_micros {
 serde_micros!(Time);
 serde_micros!(Span);
 
+/// A signed length of simulated time, in microseconds: how far a node's
+/// clock reads ahead of (positive) or behind (negative) true time.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Offset(pub i64);
+
+impl Offset {
+    pub const ZERO: Offset = Offset(0);
+
+    pub const fn micros(self) -> i64 {
+        self.0
+    }
+}
+
+impl fmt::Display for Offset {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0 < 0 {
+            f.write_str("-")?;
+        }
+        write_micros(f, self.0.unsigned_abs())
+    }
+}
+
+struct OffsetVisitor;
+
+impl de::Visitor<'_> for OffsetVisitor {
+    type Value = i64;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(
+            "a signed duration such as \"50ms\", \"-2s\", or an integer number of microseconds",
+        )
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<i64, E> {
+        i64::try_from(v).map_err(|_| E::custom("offset too large"))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<i64, E> {
+        Ok(v)
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<i64, E> {
+        Err(E::custom(alloc::format!(
+            "{v} is not a whole number of microseconds; write a unit, such as \"1.5ms\""
+        )))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<i64, E> {
+        let (negative, rest) = match v.trim().strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, v),
+        };
+        let us = parse_micros(rest).map_err(|e| E::custom(alloc::format!("`{v}`: {e}")))?;
+        let us =
+            i64::try_from(us).map_err(|_| E::custom(alloc::format!("`{v}`: offset too large")))?;
+        Ok(if negative { -us } else { us })
+    }
+}
+
+impl Serialize for Offset {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Offset {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(OffsetVisitor).map(Offset)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -257,5 +328,19 @@ mod tests {
             let text = Span(us).to_string();
             assert_eq!(parse_micros(&text), Ok(us), "{text}");
         }
+    }
+
+    #[test]
+    fn offsets_are_signed_and_round_trip() {
+        for us in [0, 1, -1, 1_500, -2_000_000, i64::MIN + 1, i64::MAX] {
+            let json = serde_json::to_string(&Offset(us)).unwrap();
+            let back: Offset = serde_json::from_str(&json).unwrap();
+            assert_eq!(back, Offset(us), "{json}");
+        }
+        let parsed: Offset = serde_json::from_str("\"-50ms\"").unwrap();
+        assert_eq!(parsed, Offset(-50_000));
+        let parsed: Offset = serde_json::from_str("-7").unwrap();
+        assert_eq!(parsed, Offset(-7));
+        assert!(serde_json::from_str::<Offset>("\"--5ms\"").is_err());
     }
 }

@@ -32,6 +32,9 @@ pub enum EventKind {
     /// Client request `arg` completed; `tag` is an [`OutcomeTag`], `node`
     /// the node that answered.
     ClientReturn,
+    /// `node`'s clock was set (`Action::Clock`); the action's content is
+    /// in the hash.
+    Clock,
 }
 
 impl EventKind {
@@ -46,6 +49,7 @@ impl EventKind {
             EventKind::Network => "network",
             EventKind::ClientInvoke => "client-invoke",
             EventKind::ClientReturn => "client-return",
+            EventKind::Clock => "clock",
         }
     }
 }

@@ -108,6 +108,20 @@ impl Sim {
                     }
                 }
             }
+            Action::Clock {
+                node,
+                offset,
+                drift_ppm,
+            } => {
+                self.set_clock(*node, *offset, *drift_ppm);
+                let label = (self.recent_capacity > 0)
+                    .then(|| format!("offset {offset}, drift {drift_ppm} ppm"));
+                self.record(
+                    event(EventKind::Clock, now, *node, *node, 0, 0),
+                    digest,
+                    label,
+                );
+            }
             Action::Vote { node, yes } => {
                 // Nothing is sent: the choice shows in the votes that follow,
                 // which the trace records.

@@ -66,6 +66,7 @@ impl Sim {
                 format!("{}: {name} fired", e.node)
             }
             EventKind::Crash => format!("{} crashed", e.node),
+            EventKind::Clock => format!("{}'s clock set: {label}", e.node),
             EventKind::Restart => format!("{} restarted", e.node),
             EventKind::Network => match e.tag {
                 0 => String::from("network partitioned"),

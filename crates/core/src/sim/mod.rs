@@ -9,6 +9,13 @@
 //! (user actions, `act`, the schedule), `faults` (random fault
 //! generation), `describe` (events in words), `snapshot` (copies for time
 //! travel) and `script` (scripted runs).
+//!
+//! The clock boundary: the engine keeps true time, and messages, client
+//! timeouts and actions run on it. Each node reads its own [`Clock`]: the
+//! handlers see the node's local time (`Out::now`), and the delays they
+//! ask timers for are local durations, turned into true time when armed
+//! (`timers`). A node whose clock has no offset and no drift sees true
+//! time, bit for bit.
 
 use alloc::boxed::Box;
 use alloc::collections::{BTreeMap, BTreeSet, BinaryHeap, VecDeque};
@@ -17,6 +24,7 @@ use alloc::vec::Vec;
 
 use serde::Serialize;
 
+use crate::clock::Clock;
 use crate::cluster::{route, Cluster, Filed, Input, MsgRef, Sink};
 use crate::id::{MessageId, NodeId, RequestId};
 use crate::net::Network;
@@ -126,6 +134,9 @@ pub struct Sim {
     protocol: &'static Descriptor,
     cluster: Box<dyn Cluster>,
     now: Time,
+    /// Each node's clock, by index; empty while every clock is perfect,
+    /// so a run without clocks converts nothing.
+    clocks: Vec<Clock>,
     timers: Vec<Vec<TimerSlot>>,
     queue: BinaryHeap<Queued>,
     seq: u64,
@@ -215,6 +226,7 @@ impl Sim {
             protocol: scenario.protocol.descriptor(),
             cluster,
             now: Time::ZERO,
+            clocks: Vec::new(),
             timers: alloc::vec![Vec::new(); n],
             queue: BinaryHeap::new(),
             seq: 0,
@@ -240,6 +252,9 @@ impl Sim {
             stats: Stats::default(),
             script_next: 0,
         };
+        for setting in &scenario.clocks {
+            sim.set_clock(setting.node, setting.offset, setting.drift_ppm);
+        }
         sim.start_workload();
         for i in 0..n {
             sim.call(NodeId(i as u16), Input::Start);
@@ -264,7 +279,8 @@ impl Sim {
         // Take the buffer out so effects can be applied to `self` while it
         // drains; it goes back with its capacity kept.
         let mut effects = core::mem::take(&mut self.effects);
-        let ran = self.cluster.react(node, self.now, input, &mut effects);
+        let local = self.local_time(node);
+        let ran = self.cluster.react(node, local, input, &mut effects);
         route(node, effects.drain(..), self);
         self.effects = effects;
         if ran {
@@ -417,8 +433,22 @@ impl Sim {
         }
     }
 
+    /// True time: what messages, client timeouts and actions run on.
     pub fn now(&self) -> Time {
         self.now
+    }
+
+    /// What `node`'s clock reads now: the time its handlers see.
+    pub fn local_time(&self, node: NodeId) -> Time {
+        match self.clocks.get(node.index()) {
+            Some(clock) => clock.local(self.now),
+            None => self.now,
+        }
+    }
+
+    /// `node`'s clock.
+    pub fn clock(&self, node: NodeId) -> Clock {
+        self.clocks.get(node.index()).copied().unwrap_or_default()
     }
 
     pub fn scenario(&self) -> &Scenario {

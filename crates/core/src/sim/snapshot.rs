@@ -36,6 +36,7 @@ impl Sim {
             protocol: self.protocol,
             cluster: self.cluster.boxed_clone(),
             now: self.now,
+            clocks: self.clocks.clone(),
             timers: self.timers.clone(),
             queue: self.queue.clone(),
             seq: self.seq,
@@ -87,6 +88,7 @@ impl Sim {
             until: s.until,
             script: s.script.clone(),
             captions: s.captions.clone(),
+            clocks: s.clocks.clone(),
         }
     }
 }

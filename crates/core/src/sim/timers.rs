@@ -5,20 +5,32 @@
 //! early. Raft followers reset their election timer on every
 //! AppendEntries, and without this each reset would leave a dead entry in
 //! the queue.
+//!
+//! A delay is a local duration on the node's clock: armed at true time
+//! `now`, it ends at the first true instant at which the clock reads its
+//! local time at `now` plus the delay (`Clock::after`, rounded up, so a
+//! timer never fires before its local deadline). Setting a node's clock
+//! re-converts its armed timers' local deadlines to the new rate and
+//! offset: a clock set ahead fires them sooner. A crash or restart leaves
+//! the clock as it was: it is the node's hardware.
 
 use super::queue::Item;
 use super::{event, Sim};
+use crate::clock::Clock;
 use crate::cluster::Input;
 use crate::id::NodeId;
 use crate::protocol::TimerId;
-use crate::time::{Span, Time};
+use crate::time::{Offset, Span, Time};
 use crate::trace::EventKind;
 
 #[derive(Clone, Copy, Debug, Default)]
 pub(super) struct TimerSlot {
     pub generation: u32,
     pub set_at: Time,
+    /// When it fires, in true time.
     pub fires_at: Option<Time>,
+    /// When it fires by its node's clock.
+    pub deadline: Time,
     /// When the queue entry of the current generation is due.
     pub queued: Option<Time>,
 }
@@ -35,13 +47,23 @@ impl TimerSlot {
 impl Sim {
     pub(super) fn set_timer(&mut self, node: NodeId, timer: TimerId, min: Span, max: Span) {
         let delay = Span(self.rng_timers.range_inclusive(min.0, max.0).max(1));
+        let (deadline, fires) = match self.clocks.get(node.index()) {
+            Some(clock) => (clock.local(self.now) + delay, clock.after(self.now, delay)),
+            None => (self.now + delay, self.now + delay),
+        };
         let slots = &mut self.timers[node.index()];
         if slots.len() <= usize::from(timer) {
             slots.resize(usize::from(timer) + 1, TimerSlot::default());
         }
-        let slot = &mut slots[usize::from(timer)];
-        let fires = self.now + delay;
-        slot.set_at = self.now;
+        slots[usize::from(timer)].set_at = self.now;
+        slots[usize::from(timer)].deadline = deadline;
+        self.arm(node, timer, fires);
+    }
+
+    /// Makes `node`'s timer fire at true time `fires`, queueing an entry
+    /// unless the pending one is due no later (it re-queues itself).
+    fn arm(&mut self, node: NodeId, timer: TimerId, fires: Time) {
+        let slot = &mut self.timers[node.index()][usize::from(timer)];
         slot.fires_at = Some(fires);
         if slot.queued.is_some_and(|q| q <= fires) {
             return; // the pending entry will re-queue itself
@@ -116,6 +138,32 @@ impl Sim {
                     slot.clear();
                 }
                 self.fire_timer(node, timer);
+            }
+        }
+    }
+
+    /// From now on `node`'s clock reads true time plus `offset` and runs
+    /// `drift_ppm` fast. Its armed timers keep their local deadlines, which
+    /// fall at new true instants.
+    pub(super) fn set_clock(&mut self, node: NodeId, offset: Offset, drift_ppm: i32) {
+        let clock = Clock::set_at(self.now, offset, drift_ppm);
+        if self.clocks.is_empty() {
+            if clock.is_perfect() {
+                return; // every clock is still perfect
+            }
+            self.clocks = alloc::vec![Clock::PERFECT; self.timers.len()];
+        }
+        self.clocks[node.index()] = clock;
+        for timer in 0..self.timers[node.index()].len() {
+            let slot = self.timers[node.index()][timer];
+            if slot.fires_at.is_some() {
+                let fires = clock.when_reads(slot.deadline, self.now);
+                // A timer re-armed for sooner gets a fresh queue entry;
+                // for later, the pending one re-queues itself.
+                if slot.queued.is_some_and(|q| q > fires) {
+                    self.timers[node.index()][timer].queued = None;
+                }
+                self.arm(node, timer as TimerId, fires);
             }
         }
     }
