@@ -304,3 +304,34 @@ fn sweep_with_membership_changes_stays_safe() {
         2 * seeds
     );
 }
+
+/// What a change costs: the messages sent from the request until the
+/// leader's new configuration is committed, with no client load (so
+/// heartbeats are the only other traffic), for adding a fifth voter one
+/// server at a time and by joint consensus (two entries). Printed for the
+/// record; the assertions only say that the change committed and that
+/// joint consensus, with its second entry, costs more.
+#[test]
+fn messages_per_membership_change() {
+    let mut cost = Vec::new();
+    for joint in [false, true] {
+        let mut s = four_of_five(5);
+        RaftConfig::of_mut(&mut s.protocol).unwrap().joint = joint;
+        let mut sim = build(&s, RunOptions::default()).unwrap();
+        sim.run_until(secs(2.0), u64::MAX);
+        let leader = current_leader(&sim).unwrap();
+        let before = sim.stats().sent;
+        sim.act(Action::AddServer { node: NodeId(4) }).unwrap();
+        while sim.members(leader).is_some_and(|m| m.members != 0b11111 || !m.committed) {
+            assert!(sim.step() && sim.now() < secs(3.0), "the change commits");
+        }
+        let sent = sim.stats().sent - before;
+        println!(
+            "add a fifth voter ({}): {sent} messages until committed, {} simulated",
+            if joint { "joint consensus" } else { "one server" },
+            sim.now().since(secs(2.0))
+        );
+        cost.push(sent);
+    }
+    assert!(cost[1] > cost[0], "{cost:?}");
+}
