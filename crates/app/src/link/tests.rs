@@ -560,7 +560,7 @@ proptest! {
     fn any_scenario_of_valid_actions_round_trips(
         seed in any::<u64>(),
         nodes in 2u16..=51,
-        steps in prop::collection::vec((0u64..5_000_000, 0u8..13, any::<u16>(), any::<u32>()), 0..60),
+        steps in prop::collection::vec((0u64..5_000_000, 0u8..15, any::<u16>(), any::<u32>()), 0..60),
         title in prop::option::of(".{0,20}"),
         captions in prop::collection::vec((1u64..2_000_000, "\\PC{1,40}"), 0..6),
         time in 0u64..1_000_000_000,
@@ -583,6 +583,8 @@ proptest! {
                 6 => Action::Timeout { node: n(a) },
                 7 => Action::DropMessage { id: MessageId(u64::from(b)) },
                 8 => Action::Vote { node: n(a), yes: b % 2 == 0 },
+                9 => Action::AddServer { node: n(a) },
+                10 => Action::RemoveServer { node: n(a) },
                 _ => Action::Request {
                     node: n(a),
                     client: (b % 3 != 0).then_some(ClientId(b)),
