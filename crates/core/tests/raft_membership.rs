@@ -322,13 +322,20 @@ fn messages_per_membership_change() {
         let leader = current_leader(&sim).unwrap();
         let before = sim.stats().sent;
         sim.act(Action::AddServer { node: NodeId(4) }).unwrap();
-        while sim.members(leader).is_some_and(|m| m.members != 0b11111 || !m.committed) {
+        while sim
+            .members(leader)
+            .is_some_and(|m| m.members != 0b11111 || !m.committed)
+        {
             assert!(sim.step() && sim.now() < secs(3.0), "the change commits");
         }
         let sent = sim.stats().sent - before;
         println!(
             "add a fifth voter ({}): {sent} messages until committed, {} simulated",
-            if joint { "joint consensus" } else { "one server" },
+            if joint {
+                "joint consensus"
+            } else {
+                "one server"
+            },
             sim.now().since(secs(2.0))
         );
         cost.push(sent);

@@ -65,6 +65,11 @@ impl Configurations {
         self.entries.last().map_or(&self.initial, |(_, c)| c)
     }
 
+    /// The configuration entries in the log, oldest first.
+    pub(crate) fn entries(&self) -> &[(LogIndex, Configuration)] {
+        &self.entries
+    }
+
     /// The index of the entry that holds it (0: the initial one).
     pub(crate) fn index(&self) -> LogIndex {
         self.entries.last().map_or(0, |(i, _)| *i)
@@ -102,15 +107,6 @@ impl Configurations {
 impl Raft {
     pub(crate) fn conf(&self) -> &Configuration {
         self.configs.current()
-    }
-
-    /// Reads the configuration entries of a log a server recovers.
-    pub(crate) fn read_configurations(&mut self) {
-        for (i, entry) in self.log.iter().enumerate() {
-            if let Command::Config(c) = &*entry.command {
-                self.configs.appended(i as LogIndex + 1, *c);
-            }
-        }
     }
 
     /// Notes a configuration entry just written at `index`: it takes
@@ -283,11 +279,7 @@ mod tests {
     }
 
     fn server(id: u16, log: Vec<Entry>, config: &RaftConfig) -> Raft {
-        let durable = RaftDurable {
-            term: 1,
-            voted_for: None,
-            log: log.into(),
-        };
+        let durable = RaftDurable::new(1, None, log.into());
         Raft::recover(NodeId(id), 5, config, durable)
     }
 

@@ -148,6 +148,30 @@ pub struct RaftDurable {
     /// Shared with the live log (and with time travel's snapshots) in
     /// chunks: see [`PVec`].
     pub log: PVec<Entry>,
+    /// The configuration entries in `log`, by index: derived from it, and
+    /// kept so that a restart (and every look at a crashed node) need not
+    /// read the whole log. [`RaftDurable::new`] derives it.
+    pub configs: Vec<(LogIndex, Configuration)>,
+}
+
+impl RaftDurable {
+    /// What survives, with the configuration entries read from `log`.
+    pub fn new(term: Term, voted_for: Option<NodeId>, log: PVec<Entry>) -> RaftDurable {
+        let configs = log
+            .iter()
+            .enumerate()
+            .filter_map(|(i, e)| match &*e.command {
+                Command::Config(c) => Some((i as LogIndex + 1, *c)),
+                _ => None,
+            })
+            .collect();
+        RaftDurable {
+            term,
+            voted_for,
+            log,
+            configs,
+        }
+    }
 }
 
 /// One Raft server.
@@ -622,7 +646,11 @@ impl Protocol for Raft {
 
     fn recover(id: NodeId, nodes: usize, config: &RaftConfig, durable: RaftDurable) -> Raft {
         let initial = Configuration::simple(config.initial_members(nodes));
-        let mut raft = Raft {
+        let mut configs = Configurations::new(initial, nodes);
+        for (index, c) in durable.configs {
+            configs.appended(index, c);
+        }
+        Raft {
             id,
             nodes,
             config: config.clone(),
@@ -639,15 +667,13 @@ impl Protocol for Raft {
             acks: VecDeque::new(),
             kv: BTreeMap::new(),
             waiting: BTreeMap::new(),
-            configs: Configurations::new(initial, nodes),
+            configs,
             pending: None,
             // The checker sees a restarted node's whole log as new.
             changed_from: 1,
             commit_before: 0,
             applied_before: 0,
-        };
-        raft.read_configurations();
-        raft
+        }
     }
 
     fn durable(&self) -> RaftDurable {
@@ -655,6 +681,7 @@ impl Protocol for Raft {
             term: self.term,
             voted_for: self.voted_for,
             log: self.log.clone(),
+            configs: self.configs.entries().to_vec(),
         }
     }
 
