@@ -138,6 +138,14 @@ pub const FILES: &[(&str, &str)] = &[
         "chain-middle-failure.json",
         include_str!("../../../web/scenarios/chain-middle-failure.json"),
     ),
+    (
+        "raft-membership-two-leaders-broken.json",
+        include_str!("../../../web/scenarios/raft-membership-two-leaders-broken.json"),
+    ),
+    (
+        "raft-membership-safe.json",
+        include_str!("../../../web/scenarios/raft-membership-safe.json"),
+    ),
 ];
 
 /// The parsed gallery, once at hand (natively: always). An unreadable

@@ -114,6 +114,9 @@ const A_VOTE_YES: u8 = 14;
 // A node's clock set: node, offset and drift as zigzag varints. Older
 // decoders refuse the link (an unknown action) rather than misread it.
 const A_CLOCK: u8 = 15;
+// A membership change asked of the leader: the node added or removed.
+const A_ADD_SERVER: u8 = 16;
+const A_REMOVE_SERVER: u8 = 17;
 
 const FLAG_PAUSED: u64 = 1;
 const FLAG_STEADY: u64 = 2;
@@ -508,6 +511,14 @@ fn actions(list: &[TimedAction]) -> Vec<u8> {
                 out.push(if *yes { A_VOTE_YES } else { A_VOTE_NO });
                 node(&mut out, n);
             }
+            Action::AddServer { node: n } => {
+                out.push(A_ADD_SERVER);
+                node(&mut out, n);
+            }
+            Action::RemoveServer { node: n } => {
+                out.push(A_REMOVE_SERVER);
+                node(&mut out, n);
+            }
             Action::Clock {
                 node: n,
                 offset,
@@ -882,6 +893,8 @@ fn read_actions(r: &mut Reader) -> Result<Vec<TimedAction>, LinkError> {
                 node: r.node()?,
                 yes: tag == A_VOTE_YES,
             },
+            A_ADD_SERVER => Action::AddServer { node: r.node()? },
+            A_REMOVE_SERVER => Action::RemoveServer { node: r.node()? },
             A_CLOCK => {
                 let node = r.node()?;
                 let offset = Offset(unzigzag(r.varint()?));

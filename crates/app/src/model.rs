@@ -160,6 +160,10 @@ pub enum NodeCommand {
         offset: splitbrain_core::time::Offset,
         drift_ppm: i32,
     },
+    /// Ask the leader to make it a voting member.
+    AddServer,
+    /// Ask the leader to stop counting it as a voting member.
+    RemoveServer,
 }
 
 /// Everything that can happen to the app.
@@ -829,6 +833,12 @@ impl Model {
             }
             NodeCommand::Timeout => {
                 self.act(Action::Timeout { node });
+            }
+            NodeCommand::AddServer => {
+                self.act(Action::AddServer { node });
+            }
+            NodeCommand::RemoveServer => {
+                self.act(Action::RemoveServer { node });
             }
             NodeCommand::SetClock { offset, drift_ppm } => {
                 if self.act(Action::Clock {

@@ -39,6 +39,9 @@ pub struct Panel {
     pub invariants: Vec<InvariantRow>,
     pub violation: Option<ViolationView>,
     pub inspector: Option<Inspector>,
+    /// Each node's place in the configuration, when the protocol's voters
+    /// can change (the node menu offers to add or remove it).
+    pub standings: Vec<Option<crate::scene::Standing>>,
     pub log: Vec<LogLine>,
     pub msg_kinds: &'static [&'static str],
     pub selected: Option<NodeId>,
@@ -93,6 +96,9 @@ pub struct Inspector {
     pub group: Option<usize>,
     /// Its log against the leader's, at the instant shown.
     pub log_diff: Option<crate::model::LogDiff>,
+    /// Its place in the configuration, when the protocol's voters can
+    /// change (the inspector then offers to add or remove it).
+    pub standing: Option<crate::scene::Standing>,
     pub clock: ClockView,
 }
 
@@ -188,6 +194,11 @@ impl Panel {
                 view,
                 log_diff: model.selected_log_diff(),
                 clock: ClockView::of(sim, id),
+                standing: sim
+                    .protocol()
+                    .can
+                    .membership
+                    .then(|| crate::scene::standings(sim)[id.index()]),
             }
         });
         let mut log: Vec<LogLine> = sim
@@ -210,7 +221,13 @@ impl Panel {
         log.reverse();
         let mut in_flight = 0;
         sim.for_each_in_flight(&mut |_| in_flight += 1);
+        let standings = if sim.protocol().can.membership {
+            crate::scene::standings(sim).into_iter().map(Some).collect()
+        } else {
+            Vec::new()
+        };
         Panel {
+            standings,
             protocol: sim.protocol_name(),
             now: sim.now(),
             playing: model.playing,

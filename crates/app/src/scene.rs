@@ -61,6 +61,66 @@ pub struct NodeGlyph {
     /// Its clock is off true time (an offset or a drift): drawn with a
     /// small clock mark.
     pub off_clock: bool,
+    /// Where it stands in the configuration the cluster goes by.
+    pub standing: Standing,
+}
+
+/// A node's place in the configuration of the node in charge, for
+/// protocols whose voters change (every node is a voter in the rest).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Standing {
+    Voter,
+    /// Not in the configuration: a spare, or removed.
+    Spare,
+    /// Only in the new set of a joint configuration (C_old,new).
+    Joining,
+    /// Only in the old set of a joint configuration.
+    Leaving,
+}
+
+impl Standing {
+    /// How the canvas label and the inspector name it, in the page's
+    /// language (none for a voter).
+    pub fn word(self) -> Option<&'static str> {
+        use crate::i18n::t;
+        match self {
+            Standing::Voter => None,
+            Standing::Spare => Some(t("not a member")),
+            Standing::Joining => Some(t("joining")),
+            Standing::Leaving => Some(t("leaving")),
+        }
+    }
+}
+
+/// Every node's standing in the configuration of the leader of the highest
+/// term (else of the running node with the highest term): what an
+/// operator's view of the cluster would show. All voters for protocols
+/// that do not change membership.
+pub fn standings(sim: &splitbrain_core::Sim) -> Vec<Standing> {
+    let n = sim.node_count();
+    let source = sim.in_charge().or_else(|| {
+        (0..n as u16)
+            .map(NodeId)
+            .filter(|id| sim.is_up(*id))
+            .max_by_key(|id| (sim.node_view(*id).term, core::cmp::Reverse(id.0)))
+    });
+    let Some(members) = source.and_then(|id| sim.members(id)) else {
+        return vec![Standing::Voter; n];
+    };
+    (0..n)
+        .map(|i| {
+            let bit = 1u64 << i;
+            let old = members.members & bit != 0;
+            match members.joining.map(|new| new & bit != 0) {
+                None if old => Standing::Voter,
+                None => Standing::Spare,
+                Some(true) if old => Standing::Voter,
+                Some(true) => Standing::Joining,
+                Some(false) if old => Standing::Leaving,
+                Some(false) => Standing::Spare,
+            }
+        })
+        .collect()
 }
 
 /// A message drawn between its two nodes.
@@ -150,6 +210,7 @@ impl Scene {
         let clock = sim.protocol().words.clock_prefix;
         self.nodes.clear();
         self.cells.clear();
+        let standings = standings(sim);
         for (i, at) in screen.iter().enumerate() {
             let id = NodeId(i as u16);
             let view = sim.node_view(id);
@@ -186,6 +247,7 @@ impl Scene {
                 clock,
                 in_doubt: view.in_doubt_since.map(|since| now.since(since)),
                 off_clock: !sim.clock(id).is_perfect(),
+                standing: standings[i],
             });
         }
 

@@ -337,7 +337,7 @@ mod tests {
         let ids: Vec<&str> = form.options().map(|(o, _)| o.id).collect();
         assert_eq!(ids, ["pre_vote", "check_quorum", "reads"]);
         assert!(form.options().all(|(_, value)| value == 0), "all off");
-        form.options = vec![1, 1, 2];
+        form.options = vec![1, 1, 2, 0];
         let settings = form.parse().unwrap();
         let json = serde_json::to_string(&settings.protocol).unwrap();
         assert!(

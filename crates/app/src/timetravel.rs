@@ -281,6 +281,8 @@ pub fn action_text(action: &Action) -> String {
                 tf("{0} votes no", &[node])
             }
         }
+        Action::AddServer { node } => tf("add {0}", &[node]),
+        Action::RemoveServer { node } => tf("remove {0}", &[node]),
         Action::Clock {
             node,
             offset,

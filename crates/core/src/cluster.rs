@@ -19,8 +19,8 @@ use core::any::Any;
 
 use crate::id::{NodeId, RequestId};
 use crate::protocol::{
-    Checker, ClientRequest, Effect, NodeDetail, NodeView, OpDetail, Out, Outcome, Protocol,
-    RoleKind, Slot, TimerId, Violation,
+    Checker, ClientRequest, Effect, MemberChange, MembersView, NodeDetail, NodeView, OpDetail, Out,
+    Outcome, Protocol, RoleKind, Slot, TimerId, Violation,
 };
 use crate::time::{Span, Time};
 use crate::trace::stable_hash;
@@ -30,9 +30,14 @@ use crate::version::KeyVersions;
 #[derive(Clone, Debug)]
 pub enum Input<M> {
     Start,
-    Message { from: NodeId, msg: M },
+    Message {
+        from: NodeId,
+        msg: M,
+    },
     Timer(TimerId),
     Request(ClientRequest),
+    /// Add or remove a voting server (asked of the node in charge).
+    Reconfigure(MemberChange),
 }
 
 /// Runs `input` through the handler of the node in `slot`, leaving its
@@ -54,6 +59,7 @@ pub fn react<P: Protocol>(
         Input::Message { from, msg } => state.on_message(from, msg, out),
         Input::Timer(timer) => state.on_timer(timer, out),
         Input::Request(request) => state.on_client_request(request, out),
+        Input::Reconfigure(change) => state.reconfigure(change, out),
     }
     true
 }
@@ -144,6 +150,9 @@ pub trait Cluster {
     fn stored_versions(&self, node: NodeId) -> Vec<KeyVersions>;
     /// The term `node` leads in, if it is up and leads.
     fn leads(&self, node: NodeId) -> Option<u64>;
+    /// The configuration `node` goes by, if its protocol changes
+    /// membership.
+    fn members(&self, node: NodeId) -> Option<MembersView>;
     /// The most decisions any running node has learned.
     fn decided(&self) -> u64;
 
@@ -313,6 +322,7 @@ impl<P: Protocol> Cluster for Nodes<P> {
             Input::Start => Input::Start,
             Input::Timer(timer) => Input::Timer(timer),
             Input::Request(request) => Input::Request(request),
+            Input::Reconfigure(change) => Input::Reconfigure(change),
         };
         if !react(
             &mut self.slots[node.index()],
@@ -399,6 +409,10 @@ impl<P: Protocol> Cluster for Nodes<P> {
 
     fn leads(&self, node: NodeId) -> Option<u64> {
         self.node(node).and_then(P::leads)
+    }
+
+    fn members(&self, node: NodeId) -> Option<MembersView> {
+        self.either(node, P::members)
     }
 
     fn decided(&self) -> u64 {

@@ -215,6 +215,37 @@ impl<M> Out<M> {
     }
 }
 
+/// A change to the set of servers that vote, asked of the node in charge
+/// (`Action::AddServer`, `Action::RemoveServer`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum MemberChange {
+    Add(NodeId),
+    Remove(NodeId),
+}
+
+impl MemberChange {
+    /// The server added or removed.
+    pub fn server(self) -> NodeId {
+        match self {
+            MemberChange::Add(n) | MemberChange::Remove(n) => n,
+        }
+    }
+}
+
+/// A node's configuration as the canvas and inspector show it: who votes,
+/// and whether a change is under way.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct MembersView {
+    /// The voting members (bit `i`: node `i`). During a joint change, the
+    /// old configuration.
+    pub members: u64,
+    /// During a joint change (C_old,new): the new configuration. A decision
+    /// then needs a majority of each.
+    pub joining: Option<u64>,
+    /// Whether this configuration is committed in the node's log.
+    pub committed: bool,
+}
+
 /// How the UI should draw a role, the same way for every protocol: shape and
 /// label carry the meaning, colour only reinforces it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -404,6 +435,19 @@ pub trait Protocol: Clone + Debug + Sized + 'static {
     fn leads(&self) -> Option<u64> {
         let view = self.view();
         (view.role == RoleKind::Leader).then_some(view.term)
+    }
+
+    /// A user's (or scenario's) request to the node in charge to add or
+    /// remove a voting server. Called only on a node that [`leads`]; a
+    /// protocol without membership changes ignores it.
+    ///
+    /// [`leads`]: Protocol::leads
+    fn reconfigure(&mut self, _change: MemberChange, _out: &mut Out<Self::Msg>) {}
+
+    /// The configuration this node goes by, for protocols whose set of
+    /// voters can change (`None` for the rest).
+    fn members(&self) -> Option<MembersView> {
+        None
     }
 
     /// Every version the node stores, for stores that keep versions

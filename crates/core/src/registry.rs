@@ -121,6 +121,12 @@ pub struct Capabilities {
     /// Options a settings form shows, in order: switches and choices that
     /// change the config, each a scenario field of its own.
     pub options: &'static [ProtocolOption],
+    /// The set of voting servers can change: a user may ask the node in
+    /// charge to add or remove one (`Action::AddServer`,
+    /// `Action::RemoveServer`), and nodes report their configuration
+    /// (`Protocol::members`). How it changes (one server at a time or
+    /// jointly) is one of the protocol's `options`.
+    pub membership: bool,
 }
 
 /// A config's election timing, to edit in place: the timeout range and
@@ -138,6 +144,7 @@ impl Capabilities {
         election: None,
         broken: None,
         options: &[],
+        membership: false,
     };
 }
 

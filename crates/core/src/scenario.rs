@@ -352,6 +352,15 @@ pub enum Action {
         node: NodeId,
         yes: bool,
     },
+    /// Ask the node in charge (the leader of the highest term) to make
+    /// `node` a voting member. Nothing happens if nobody leads.
+    AddServer {
+        node: NodeId,
+    },
+    /// Ask the node in charge to stop counting `node` as a voting member.
+    RemoveServer {
+        node: NodeId,
+    },
     /// From now on `node`'s clock reads true time plus `offset` and runs
     /// `drift_ppm` parts per million fast (negative: slow). Both zero: a
     /// perfect clock again.
@@ -726,6 +735,18 @@ impl Scenario {
             | Action::Timeout { node }
             | Action::Request { node, .. }
             | Action::Vote { node, .. } => self.check_node(&format!("{path}.node"), *node),
+            Action::AddServer { node } | Action::RemoveServer { node } => {
+                if !self.protocol.descriptor().can.membership {
+                    return Err(ScenarioError::new(
+                        format!("{path}.kind"),
+                        format!(
+                            "{} has a fixed set of voters: it cannot add or remove a server",
+                            self.protocol.descriptor().facts.name
+                        ),
+                    ));
+                }
+                self.check_node(&format!("{path}.node"), *node)
+            }
         }
     }
 }

@@ -2,7 +2,7 @@
 //! compare, so the explorer can search a small cluster exhaustively. Within
 //! small bounds (three nodes, two timer firings: an election, a leader and
 //! its first AppendEntries, or a competing election) every reachable state
-//! keeps Raft's five safety properties, breadth- and depth-first agreeing
+//! keeps Raft's six safety properties, breadth- and depth-first agreeing
 //! on the count (pinned); so it does with a client write the explorer
 //! makes when it chooses, which it replicates and applies.
 //!
@@ -47,7 +47,7 @@ fn holds(bounds: Bounds, strategy: Strategy) -> usize {
             "{name}: {verdict:?}"
         );
     }
-    assert_eq!(report.verdicts.len(), 5, "Raft's five properties");
+    assert_eq!(report.verdicts.len(), 6, "Raft's six properties");
     report.unique_states
 }
 
@@ -228,7 +228,7 @@ fn figure_8_schedule_is_safe_on_correct_raft() {
 
 /// The write reaches the log and is checked: within the preset's bounds
 /// without crashes (an election, the write, its replication) every state
-/// of correct Raft keeps the five properties, and the count is pinned.
+/// of correct Raft keeps the six properties, and the count is pinned.
 #[test]
 fn raft_with_a_client_write_is_safe_within_small_bounds() {
     let (_, preset) = registry::explore_presets()

@@ -68,6 +68,8 @@ fn the_gallery_covers_the_textbook_failures() {
         "raft-disruptive-server-tamed",
         "raft-stale-lease-read",
         "raft-stale-lease-read-index",
+        "raft-membership-two-leaders",
+        "raft-membership-safe",
     ] {
         assert!(ids.contains(&id), "missing {id}");
     }
@@ -304,4 +306,35 @@ fn the_stale_lease_read_needs_the_lease_and_the_drift() {
     }
     let err = stale_only.check(&within, lease.moment).unwrap_err();
     assert!(err.contains("not to be linearizable"), "{err}");
+}
+
+/// The membership tours turn on one rule: the broken tour's claim (two
+/// leaders in term 3) fails once the rule is back, and the safe tour's
+/// claim fails without it.
+#[test]
+fn the_membership_tours_differ_only_by_the_own_term_rule() {
+    use splitbrain_core::protocols::raft::{RaftConfig, RaftVariant};
+    use splitbrain_core::registry::Variant;
+    let gallery = gallery();
+    let entry = |id: &str| gallery.entries.iter().find(|e| e.id == id).unwrap();
+    let broken = entry("raft-membership-two-leaders");
+    let safe = entry("raft-membership-safe");
+    let with = |entry: &GalleryEntry, variant| {
+        let mut s = scenario(entry);
+        RaftConfig::of_mut(&mut s.protocol).unwrap().variant = variant;
+        s
+    };
+    let err = broken
+        .expect
+        .check(&with(broken, RaftVariant::Correct), broken.moment)
+        .unwrap_err();
+    assert!(err.contains("election safety"), "{err}");
+    let err = safe
+        .expect
+        .check(
+            &with(safe, RaftVariant::ChangeBeforeOwnTermCommit),
+            safe.moment,
+        )
+        .unwrap_err();
+    assert!(err.contains("election safety"), "{err}");
 }

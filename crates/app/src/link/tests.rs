@@ -560,7 +560,7 @@ proptest! {
     fn any_scenario_of_valid_actions_round_trips(
         seed in any::<u64>(),
         nodes in 2u16..=51,
-        steps in prop::collection::vec((0u64..5_000_000, 0u8..13, any::<u16>(), any::<u32>()), 0..60),
+        steps in prop::collection::vec((0u64..5_000_000, 0u8..15, any::<u16>(), any::<u32>()), 0..60),
         title in prop::option::of(".{0,20}"),
         captions in prop::collection::vec((1u64..2_000_000, "\\PC{1,40}"), 0..6),
         time in 0u64..1_000_000_000,
@@ -588,6 +588,8 @@ proptest! {
                     offset: splitbrain_core::time::Offset(i64::from(b % 1_000_000) - at.min(500_000) as i64),
                     drift_ppm: i32::from(a) * 3 - 100_000,
                 },
+                10 => Action::AddServer { node: n(a) },
+                11 => Action::RemoveServer { node: n(a) },
                 _ => Action::Request {
                     node: n(a),
                     client: (b % 3 != 0).then_some(ClientId(b)),
@@ -976,7 +978,7 @@ fn protocol_options_survive_a_link() {
     let mut scenario = default_scenario();
     let form = {
         let mut form = Settings::from_scenario(&scenario).form();
-        form.options = vec![1, 1, 2];
+        form.options = vec![1, 1, 2, 0];
         form
     };
     scenario.protocol = form.parse().unwrap().protocol;
@@ -996,6 +998,6 @@ fn protocol_options_survive_a_link() {
     let old = decode(PINNED_TWO_ACTIONS).unwrap();
     assert_eq!(
         Settings::from_scenario(&old.scenario).form().options,
-        [0, 0, 0]
+        [0, 0, 0, 0]
     );
 }

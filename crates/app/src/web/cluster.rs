@@ -18,7 +18,7 @@ use crate::geometry::Vec2;
 use crate::i18n::{t, t_dyn, tf};
 use crate::model::{Menu, Msg, NodeCommand, PointerMsg};
 use crate::panel::Panel;
-use crate::scene::Scene;
+use crate::scene::{Scene, Standing};
 
 /// How often the panels are rebuilt while the run plays, in milliseconds.
 const PANEL_REFRESH_MS: f64 = 200.0;
@@ -339,11 +339,21 @@ fn context_menu(props: &MenuProps) -> Html {
                 .is_none_or(|i| i.up);
             let value = (props.panel.now.0 / 1000).to_string();
             let request = |op: Op| Msg::Node(node, NodeCommand::Request(op));
+            let membership = props.panel.standings.get(node.index()).copied().flatten();
             let items = html! {
                 <>
                     {item(if up { tf("Crash n{0}", &[&node.0]) } else { tf("Restart n{0}", &[&node.0]) },
                         Msg::Node(node, NodeCommand::ToggleCrash))}
                     {item(t("Force election timeout").to_owned(), Msg::Node(node, NodeCommand::Timeout))}
+                    if let Some(standing) = membership {
+                        if matches!(standing, Standing::Voter | Standing::Joining) {
+                            {item(tf("Remove n{0} from the configuration", &[&node.0]),
+                                Msg::Node(node, NodeCommand::RemoveServer))}
+                        } else {
+                            {item(tf("Add n{0} to the configuration", &[&node.0]),
+                                Msg::Node(node, NodeCommand::AddServer))}
+                        }
+                    }
                     <hr />
                     {item(tf("Request: put x = {0}", &[&value]),
                         request(Op::Put { key: "x".into(), value: value.clone() }))}

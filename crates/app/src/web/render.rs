@@ -17,7 +17,7 @@ use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ResizeObserver, Resiz
 
 use super::dom;
 use crate::geometry::Vec2;
-use crate::scene::{NodeGlyph, Scene};
+use crate::scene::{NodeGlyph, Scene, Standing};
 
 #[wasm_bindgen]
 extern "C" {
@@ -543,6 +543,10 @@ impl Renderer {
                     node.term
                 ),
             };
+            let label = match node.standing.word() {
+                Some(word) => format!("{label} · {word}"),
+                None => label,
+            };
             let _ = ctx.fill_text(&label, node.at.x, node.at.y + r + 16.0);
         }
         ctx.set_font(&self.fonts.cell);
@@ -608,6 +612,22 @@ impl Renderer {
             let _ = ctx.set_line_dash(&self.dashed);
             ctx.set_stroke(&p.accent);
             ctx.set_line_width(2.0);
+            ctx.stroke();
+            let _ = ctx.set_line_dash(&self.solid);
+        }
+        if let Some(colour) = match node.standing {
+            Standing::Voter => None,
+            Standing::Spare => Some(&p.muted),
+            Standing::Joining => Some(&p.accent),
+            Standing::Leaving => Some(&p.bad),
+        } {
+            // Outside the configuration, or on its way in or out of it
+            // during a joint change: a dashed ring, a colour apiece.
+            ctx.begin_path();
+            let _ = ctx.arc(x, y, r + 3.5, 0.0, TAU);
+            let _ = ctx.set_line_dash(&self.dashed);
+            ctx.set_stroke(colour);
+            ctx.set_line_width(1.5);
             ctx.stroke();
             let _ = ctx.set_line_dash(&self.solid);
         }

@@ -24,7 +24,9 @@
 //! exploring; each later one is a step the explorer may take at any
 //! moment, in the scenario's order, since when a client speaks is as
 //! free as when a message arrives. That is how a write reaches whichever
-//! node leads by then (Raft's Figure 8 needs one in the log).
+//! node leads by then (Raft's Figure 8 needs one in the log). Membership
+//! changes are made the same way, each asked of the node that leads in
+//! the highest term when the explorer makes it, as the simulator asks.
 //!
 //! Symmetry reduction is not offered here: node ids carry meaning in these
 //! protocols (ballot numbers, the coordinator is node 0), so permuting
@@ -43,7 +45,9 @@ use core::hash::{Hash, Hasher};
 
 use crate::cluster::{react, route, Input, Sink};
 use crate::id::{ClientId, MessageId, NodeId, RequestId};
-use crate::protocol::{Checker, ClientRequest, OpDetail, Out, Outcome, Protocol, Slot, TimerId};
+use crate::protocol::{
+    Checker, ClientRequest, MemberChange, OpDetail, Out, Outcome, Protocol, Slot, TimerId,
+};
 use crate::scenario::{Action, Scenario, ScenarioError, ScriptStep, Scripted};
 use crate::sim::USER_CLIENT;
 use crate::time::{Span, Time};
@@ -270,9 +274,18 @@ pub enum Step {
     /// Split these nodes (a bitset) off from the rest.
     Partition(u64),
     Heal,
-    /// Make the scenario's next later client request
+    /// Make the scenario's next later client request or membership change
     /// ([`ProtocolModel::later`]; its position there).
     Request(u8),
+}
+
+/// What a scenario asks for after time zero, made when the explorer
+/// chooses.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Later {
+    Request(NodeId, Option<ClientId>, crate::protocol::Op),
+    /// Asked of the node that leads in the highest term.
+    Change(MemberChange),
 }
 
 /// The largest cluster the explorer takes: partitions are enumerated as
@@ -286,9 +299,10 @@ pub struct ProtocolModel<P: Protocol> {
     pub nodes: usize,
     /// Client requests to make, in order, at their times, before exploring.
     pub requests: Vec<(Time, NodeId, Option<ClientId>, crate::protocol::Op)>,
-    /// Client requests scheduled after time zero: the explorer makes each,
-    /// in this order, whenever it chooses ([`Step::Request`]).
-    pub later: Vec<(NodeId, Option<ClientId>, crate::protocol::Op)>,
+    /// Client requests scheduled after time zero, and membership changes:
+    /// the explorer makes each, in this order, whenever it chooses
+    /// ([`Step::Request`]).
+    pub later: Vec<Later>,
     pub bounds: Bounds,
 }
 
@@ -318,12 +332,18 @@ impl<P: Protocol> ProtocolModel<P> {
                 Action::Request { node, client, op } if timed.at == Time::ZERO => {
                     requests.push((timed.at, *node, *client, op.clone()))
                 }
-                Action::Request { node, client, op } => later.push((*node, *client, op.clone())),
+                Action::Request { node, client, op } => {
+                    later.push(Later::Request(*node, *client, op.clone()))
+                }
+                Action::AddServer { node } => later.push(Later::Change(MemberChange::Add(*node))),
+                Action::RemoveServer { node } => {
+                    later.push(Later::Change(MemberChange::Remove(*node)))
+                }
                 _ => {
                     return Err(ScenarioError::new(
                         format!("actions[{i}]"),
                         "the explorer chooses crashes, partitions and drops itself: \
-                         only client requests may be scripted",
+                         only client requests and membership changes may be scripted",
                     ))
                 }
             }
@@ -510,14 +530,24 @@ impl<P: Protocol> ProtocolModel<P> {
                 if k != w.spent.requests {
                     return None; // made in the scenario's order
                 }
-                let (node, client, op) = self.later.get(usize::from(k))?;
-                w.spent.requests += 1;
-                let request = ClientRequest {
-                    id: RequestId((self.requests.len() + usize::from(k)) as u64),
-                    client: client.unwrap_or(USER_CLIENT),
-                    op: op.clone(),
-                };
-                self.call(&mut w, *node, Input::Request(request))
+                match self.later.get(usize::from(k))? {
+                    Later::Request(node, client, op) => {
+                        w.spent.requests += 1;
+                        let request = ClientRequest {
+                            id: RequestId((self.requests.len() + usize::from(k)) as u64),
+                            client: client.unwrap_or(USER_CLIENT),
+                            op: op.clone(),
+                        };
+                        self.call(&mut w, *node, Input::Request(request))
+                    }
+                    Later::Change(change) => {
+                        // Not made while nobody leads: the simulator would
+                        // find nobody to ask.
+                        let leader = in_charge(&w)?;
+                        w.spent.requests += 1;
+                        self.call(&mut w, leader, Input::Reconfigure(*change))
+                    }
+                }
             }
         };
         ok.then_some(w)
@@ -555,11 +585,30 @@ impl<P: Protocol> ProtocolModel<P> {
             Step::Partition(set) => format!("partition {{{}}} from the rest", list(set)),
             Step::Heal => String::from("heal the network"),
             Step::Request(k) => match self.later.get(usize::from(k)) {
-                Some((node, _, op)) => format!("a client asks {node}: {op}"),
+                Some(Later::Request(node, _, op)) => format!("a client asks {node}: {op}"),
+                Some(Later::Change(change)) => {
+                    let leader =
+                        in_charge(w).map_or(String::from("the leader"), |n| format!("{n}"));
+                    match change {
+                        MemberChange::Add(n) => format!("{leader} is asked to add {n}"),
+                        MemberChange::Remove(n) => format!("{leader} is asked to remove {n}"),
+                    }
+                }
                 None => format!("client request #{k}"),
             },
         }
     }
+}
+
+/// The running node that leads in the highest term (the lowest id of
+/// two), as `Sim::in_charge` finds it.
+fn in_charge<P: Protocol>(w: &World<P>) -> Option<NodeId> {
+    w.nodes
+        .iter()
+        .enumerate()
+        .filter_map(|(i, slot)| Some((slot.up()?.leads()?, NodeId(i as u16))))
+        .min_by_key(|&(term, n)| (core::cmp::Reverse(term), n))
+        .map(|(_, n)| n)
 }
 
 fn list(set: u64) -> String {
@@ -737,12 +786,13 @@ pub fn to_scenario<P: Protocol>(
             Step::Heal => Scripted::Act {
                 action: Action::Heal,
             },
-            Step::Request(k) => {
-                let (node, client, op) = model.later[usize::from(k)].clone();
-                Scripted::Act {
-                    action: Action::Request { node, client, op },
-                }
-            }
+            Step::Request(k) => Scripted::Act {
+                action: match model.later[usize::from(k)].clone() {
+                    Later::Request(node, client, op) => Action::Request { node, client, op },
+                    Later::Change(MemberChange::Add(node)) => Action::AddServer { node },
+                    Later::Change(MemberChange::Remove(node)) => Action::RemoveServer { node },
+                },
+            },
         };
         script.push(ScriptStep {
             at: after.now,
@@ -750,10 +800,13 @@ pub fn to_scenario<P: Protocol>(
         });
     }
     let mut scenario = base.clone();
-    // The later requests happen where the script makes them, or not at all.
-    scenario
-        .actions
-        .retain(|a| a.at == Time::ZERO || !matches!(a.action, Action::Request { .. }));
+    // The later requests and changes happen where the script makes them,
+    // or not at all.
+    scenario.actions.retain(|a| match a.action {
+        Action::Request { .. } => a.at == Time::ZERO,
+        Action::AddServer { .. } | Action::RemoveServer { .. } => false,
+        _ => true,
+    });
     scenario.script = script;
     scenario.faults = None;
     scenario.network.loss = 0.0;

@@ -11,6 +11,7 @@ use alloc::vec::Vec;
 
 use crate::id::RequestId;
 use crate::protocol::Op;
+use crate::protocols::quorums::Configuration;
 
 /// What one log position asks the state machine to do.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -22,6 +23,10 @@ pub enum Command {
         request: RequestId,
         op: Op,
     },
+    /// A new configuration (Raft's membership changes): it takes effect on
+    /// a server as soon as the server appends it, and applying it does
+    /// nothing to the key-value store.
+    Config(Configuration),
 }
 
 impl Command {
@@ -30,6 +35,7 @@ impl Command {
         1 + match self {
             Command::Noop => 0,
             Command::Client { op, .. } => 8 + op_wire_size(op),
+            Command::Config(_) => 8 + 1 + 8,
         }
     }
 
@@ -38,6 +44,7 @@ impl Command {
         match self {
             Command::Noop => String::from("noop"),
             Command::Client { op, .. } => format!("{op}"),
+            Command::Config(c) => format!("config {}", c.label()),
         }
     }
 }

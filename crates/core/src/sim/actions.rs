@@ -11,6 +11,7 @@ use super::queue::Item;
 use super::{event, Sim, USER_CLIENT};
 use crate::cluster::Input;
 use crate::id::NodeId;
+use crate::protocol::MemberChange;
 use crate::scenario::{Action, ScenarioError, TimedAction};
 use crate::trace::{stable_hash, DropReason, EventKind, NetChange};
 
@@ -126,7 +127,31 @@ impl Sim {
                 // which the trace records.
                 self.cluster.set_vote(*node, *yes);
             }
+            Action::AddServer { node } | Action::RemoveServer { node } => {
+                let change = if matches!(action, Action::AddServer { .. }) {
+                    MemberChange::Add(*node)
+                } else {
+                    MemberChange::Remove(*node)
+                };
+                // Nothing is recorded of the request itself: the
+                // configuration entry it makes travels in the messages that
+                // follow, which the trace records.
+                if let Some(leader) = self.in_charge() {
+                    self.call(leader, Input::Reconfigure(change));
+                }
+            }
         }
+    }
+
+    /// The node a membership change is asked of, as an administrator's
+    /// tool would find it: the running node that leads in the highest
+    /// term (the lowest id, should two claim the same term).
+    pub fn in_charge(&self) -> Option<NodeId> {
+        (0..self.cluster.len() as u16)
+            .map(NodeId)
+            .filter_map(|n| self.cluster.leads(n).map(|term| (term, n)))
+            .min_by_key(|&(term, n)| (core::cmp::Reverse(term), n))
+            .map(|(_, n)| n)
     }
 
     /// Applies a user action now and records it in the scenario, so the
@@ -198,6 +223,14 @@ impl Sim {
                     self.protocol.facts.name
                 ),
             )),
+            Action::AddServer { .. } | Action::RemoveServer { .. }
+                if self.in_charge().is_none() =>
+            {
+                Err(ScenarioError::new(
+                    "kind",
+                    "nobody leads: a membership change is asked of the leader",
+                ))
+            }
             Action::DropMessage { id } => {
                 let in_flight =
                     !self.user_dropped.contains(id) && self.queued_message(*id).is_some();

@@ -534,6 +534,12 @@ impl Sim {
     pub fn leads(&self, node: NodeId) -> Option<u64> {
         self.cluster.leads(node)
     }
+
+    /// The configuration `node` goes by, if its protocol changes
+    /// membership (a crashed node's, from what survives).
+    pub fn members(&self, node: NodeId) -> Option<crate::protocol::MembersView> {
+        self.cluster.members(node)
+    }
 }
 
 /// A handler's effects, as the engine carries them out.

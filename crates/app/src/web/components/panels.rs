@@ -10,6 +10,7 @@ use yew::prelude::*;
 use crate::i18n::{t, t_dyn, tf};
 use crate::model::{Msg, NodeCommand};
 use crate::panel::{format_seconds, format_speed, format_time, Panel};
+use crate::scene::Standing;
 use crate::web::dom;
 
 #[derive(Properties, PartialEq)]
@@ -115,6 +116,9 @@ pub fn inspector(props: &PanelProps) -> Html {
                 <dt>{t_dyn(props.panel.board.choice.inspector_words().0)}</dt><dd>{view.commit_index}</dd>
                 <dt>{t_dyn(props.panel.board.choice.inspector_words().1)}</dt><dd>{view.log_len}</dd>
                 <dt>{t("leader")}</dt><dd>{leader}</dd>
+                if let Some(word) = node.standing.and_then(Standing::word) {
+                    <dt>{t("membership")}</dt><dd>{word}</dd>
+                }
                 { for node.fields.iter().map(|(k, v)| html! { <><dt>{t_dyn(k)}</dt><dd>{v}</dd></> }) }
                 if let Some(t) = node.timer {
                     <dt>{crate::i18n::t("timeout at")}</dt><dd>{format_time(t)}</dd>
@@ -128,6 +132,17 @@ pub fn inspector(props: &PanelProps) -> Html {
                 <button type="button" class="btn" onclick={command(NodeCommand::Timeout)} disabled={!node.up}>
                     {t("Force timeout")}
                 </button>
+                if let Some(standing) = node.standing {
+                    if matches!(standing, Standing::Voter | Standing::Joining) {
+                        <button type="button" class="btn" onclick={command(NodeCommand::RemoveServer)}>
+                            {t("Remove from the configuration")}
+                        </button>
+                    } else {
+                        <button type="button" class="btn" onclick={command(NodeCommand::AddServer)}>
+                            {t("Add to the configuration")}
+                        </button>
+                    }
+                }
             </div>
             <h3 class="subhead" id="clock-title">{t("Clock")}</h3>
             <dl class="facts clock" aria-labelledby="clock-title">

@@ -14,9 +14,18 @@
 //! - *Applied* (state machine safety): what a node's key-value state holds
 //!   after applying up to an index. Nodes that stop applying at the same
 //!   index must hold the same state there.
+//!
+//! Election safety is kept across configurations: one leader per term,
+//! whatever configuration elected it. A majority is the leader's
+//! configuration's (both sets during a joint change). A sixth invariant
+//! holds configuration entries to the change rule: with single-server
+//! changes each differs from the one before it in the log by exactly one
+//! server; with joint consensus, C_old is followed by C_old,new and that
+//! by C_new.
 
 use alloc::collections::BTreeMap;
 use alloc::format;
+use alloc::string::String;
 use alloc::vec;
 use alloc::vec::Vec;
 
@@ -25,13 +34,15 @@ use crate::protocol::{Checker, Slot, Violation};
 use crate::pvec::PVec;
 use crate::trace::stable_hash;
 
-use super::{LogIndex, Raft, RaftConfig, Role, Term};
+use super::{Command, LogIndex, Raft, RaftConfig, Role, Term};
+use crate::protocols::quorums::{list, Configuration};
 
 const ELECTION_SAFETY: usize = 0;
 const LEADER_APPEND_ONLY: usize = 1;
 const LOG_MATCHING: usize = 2;
 const LEADER_COMPLETENESS: usize = 3;
 const STATE_MACHINE_SAFETY: usize = 4;
+const ONE_CHANGE_AT_A_TIME: usize = 5;
 
 /// An entry's identity: its term and a digest of its command.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -85,6 +96,8 @@ pub struct RaftChecker {
     /// The nodes leading now (rarely more than two), so a commit is checked
     /// against them without a scan over the cluster.
     leaders_now: Vec<NodeId>,
+    /// Changes go through a joint configuration.
+    joint: bool,
 }
 
 fn fingerprint(node: &Raft, index: LogIndex) -> Fingerprint {
@@ -143,38 +156,50 @@ fn record<T: Clone>(
     }
 }
 
-/// How many nodes' logs (a crashed node's durable one included) hold the
-/// entry of `term` at `index`.
-fn holders(nodes: &[Slot<Raft>], index: LogIndex, term: Term) -> usize {
+/// The nodes whose logs (a crashed node's durable one included) hold the
+/// entry of `term` at `index`, as a bitmask.
+fn holders(nodes: &[Slot<Raft>], index: LogIndex, term: Term) -> u64 {
     nodes
         .iter()
-        .filter(|slot| {
+        .enumerate()
+        .filter(|(_, slot)| {
             let log = match slot {
                 Slot::Up(n) => &n.log,
                 Slot::Down(d) => &d.log,
             };
             index >= 1 && log.get(index as usize - 1).is_some_and(|e| e.term == term)
         })
-        .count()
+        .fold(0, |set, (i, _)| set | 1u64 << i)
 }
 
 /// How far `leader`'s log is committed in the paper's sense, looking no
 /// further than its commit index nor back past `from`: up to the last entry
-/// of its own term that a majority of logs hold.
+/// of its own term that a majority of logs hold (a majority of the
+/// leader's configuration: of each set, during a joint change).
 fn truly_committed(nodes: &[Slot<Raft>], leader: &Raft, from: LogIndex) -> LogIndex {
-    let majority = nodes.len() / 2 + 1;
     let mut index = leader.commit.min(leader.last_index());
     while index > from {
         let term = leader.term_at(index);
         if term < leader.term {
             break; // the entries before it are of older terms too
         }
-        if holders(nodes, index, term) >= majority {
+        if leader.is_quorum(holders(nodes, index, term)) {
             return index;
         }
         index -= 1;
     }
     from
+}
+
+/// Whether `next` follows `prev` by the change rule: one server added or
+/// removed, or (joint consensus) C_old to C_old,new to C_new.
+fn one_step(prev: &Configuration, next: &Configuration, joint: bool) -> bool {
+    match (joint, prev.new, next.new) {
+        (false, None, None) => (prev.old ^ next.old).count_ones() == 1,
+        (true, None, Some(new)) => next.old == prev.old && new != prev.old,
+        (true, Some(new), None) => next.old == new,
+        _ => false,
+    }
 }
 
 impl RaftChecker {
@@ -235,9 +260,10 @@ impl Checker<Raft> for RaftChecker {
         "log matching",
         "leader completeness",
         "state machine safety",
+        "one change at a time",
     ];
 
-    fn new(nodes: usize, _config: &RaftConfig) -> RaftChecker {
+    fn new(nodes: usize, config: &RaftConfig) -> RaftChecker {
         RaftChecker {
             leaders: BTreeMap::new(),
             entries: PVec::new(),
@@ -246,6 +272,7 @@ impl Checker<Raft> for RaftChecker {
             applied: PVec::new(),
             leading: vec![None; nodes],
             leaders_now: Vec::new(),
+            joint: config.joint,
         }
     }
 
@@ -258,6 +285,29 @@ impl Checker<Raft> for RaftChecker {
         let Some(node) = nodes[id.index()].up() else {
             return Ok(());
         };
+
+        // Election safety first: two leaders of one term each append their
+        // own entry of that term, which log matching would report as the
+        // symptom.
+        if node.role == Role::Leader {
+            match self.leaders.get(&node.term) {
+                Some(&other) if other != id => {
+                    return Err(Self::violation(
+                        ELECTION_SAFETY,
+                        format!(
+                            "{other} and {id} were both elected leader in term {}",
+                            node.term
+                        ),
+                        vec![other, id],
+                        Vec::new(),
+                    ));
+                }
+                Some(_) => {}
+                None => {
+                    self.leaders.insert(node.term, id);
+                }
+            }
+        }
 
         // Log matching, over the entries this event wrote.
         let from = node.changed_from.max(1);
@@ -291,6 +341,35 @@ impl Checker<Raft> for RaftChecker {
                 }
                 Some(_) => {}
                 None => {
+                    // A configuration first seen: it follows the one before
+                    // it in this log by the change rule. (Where logs match,
+                    // what precedes it matches too.)
+                    if let Command::Config(next) = &*node.log[i].command {
+                        let prev = node.configs.before(index);
+                        if !one_step(prev, next, self.joint) {
+                            return Err(Self::violation(
+                                ONE_CHANGE_AT_A_TIME,
+                                format!(
+                                    "{id} holds configuration {} at index {index} right after {}: \
+                                     {}",
+                                    next.label(),
+                                    prev.label(),
+                                    if self.joint {
+                                        String::from(
+                                            "a joint change goes C_old, C_old,new, C_new",
+                                        )
+                                    } else {
+                                        format!(
+                                            "they differ by {{{}}}, not by one server",
+                                            list((prev.servers()) ^ next.servers())
+                                        )
+                                    }
+                                ),
+                                vec![id],
+                                vec![(id, index)],
+                            ));
+                        }
+                    }
                     let seen = EntrySeen {
                         term: f.term,
                         command: f.command,
@@ -311,25 +390,8 @@ impl Checker<Raft> for RaftChecker {
             }
         }
 
-        // Election safety and leader append-only.
+        // Leader append-only.
         if node.role == Role::Leader {
-            match self.leaders.get(&node.term) {
-                Some(&other) if other != id => {
-                    return Err(Self::violation(
-                        ELECTION_SAFETY,
-                        format!(
-                            "{other} and {id} were both elected leader in term {}",
-                            node.term
-                        ),
-                        vec![other, id],
-                        Vec::new(),
-                    ));
-                }
-                Some(_) => {}
-                None => {
-                    self.leaders.insert(node.term, id);
-                }
-            }
             match self.leading[id.index()] {
                 Some((term, len)) if term == node.term => {
                     if node.changed_from <= len {

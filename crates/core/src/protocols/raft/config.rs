@@ -4,9 +4,11 @@
 //! does not name them runs the paper's Raft.
 
 use alloc::format;
+use alloc::vec::Vec;
 
 use serde::{Deserialize, Serialize};
 
+use crate::id::NodeId;
 use crate::protocols::election::{validate_timing, ElectionConfig};
 use crate::scenario::{Latency, ScenarioError};
 use crate::time::Span;
@@ -20,6 +22,11 @@ pub enum RaftVariant {
     /// Broken on purpose: the leader commits any entry stored on a majority,
     /// whatever its term, which Figure 8 of the paper shows is unsafe.
     CommitOldTermByCount,
+    /// Broken on purpose: a new leader may change the configuration before
+    /// it has committed an entry of its own term (single-server changes as
+    /// first published; Ongaro, raft-dev, 2015). Two leaders' changes from
+    /// one configuration can then elect two leaders in one term.
+    ChangeBeforeOwnTermCommit,
 }
 
 /// How a leader answers a read (a `get`).
@@ -113,6 +120,14 @@ pub struct RaftConfig {
     pub reads: ReadPath,
     #[serde(skip_serializing_if = "Lease::is_default")]
     pub lease: Lease,
+    /// The voting members a run starts with; the other nodes are spares a
+    /// membership change may add. `None`: every node votes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub members: Option<Vec<NodeId>>,
+    /// Change membership by joint consensus (C_old,new, then C_new) rather
+    /// than one server per change.
+    #[serde(skip_serializing_if = "core::ops::Not::not")]
+    pub joint: bool,
 }
 
 impl ReadPath {
@@ -144,6 +159,8 @@ impl Default for RaftConfig {
             check_quorum: false,
             reads: ReadPath::Log,
             lease: Lease::default(),
+            members: None,
+            joint: false,
         }
     }
 }
@@ -190,6 +207,16 @@ impl RaftConfig {
             }
         }
         Ok(())
+    }
+
+    /// The voting members a run starts with, as a bitmask, for a cluster
+    /// of `nodes`.
+    pub fn initial_members(&self, nodes: usize) -> u64 {
+        match &self.members {
+            Some(list) => list.iter().fold(0, |set, n| set | 1u64 << n.0),
+            None if nodes >= 64 => u64::MAX,
+            None => (1u64 << nodes) - 1,
+        }
     }
 
     /// The timing a settings form edits: the timeout range and the

@@ -15,7 +15,7 @@ impl Raft {
     /// The election timer fired on a follower or candidate: an election,
     /// or with PreVote first a poll that raises no term.
     pub(super) fn campaign(&mut self, out: &mut Out<RaftMsg>) {
-        if !self.config.pre_vote || self.majority() == 1 {
+        if !self.config.pre_vote || self.is_quorum(1u64 << self.id.0) {
             self.start_election(out);
             return;
         }
@@ -88,7 +88,7 @@ impl Raft {
             return;
         }
         self.votes |= 1u64 << from.0;
-        if self.votes.count_ones() as usize >= self.majority() {
+        if self.is_quorum(self.votes) {
             self.start_election(out);
         }
     }
@@ -102,11 +102,10 @@ impl Raft {
         }
     }
 
-    /// CheckQuorum's timer: step down unless a majority (counting itself)
-    /// answered since the last check.
+    /// CheckQuorum's timer: step down unless a quorum of its configuration
+    /// (counting itself) answered since the last check.
     pub(super) fn check_quorum(&mut self, out: &mut Out<RaftMsg>) {
-        let heard = (self.heard | 1u64 << self.id.0).count_ones() as usize;
-        if heard < self.majority() {
+        if !self.is_quorum(self.heard | 1u64 << self.id.0) {
             self.step_down(self.term, out);
         } else {
             self.start_quorum_check(out);

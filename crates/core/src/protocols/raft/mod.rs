@@ -24,8 +24,14 @@
 //! - **Persistence** (Figure 2): currentTerm, votedFor and the log survive a
 //!   crash; everything else is rebuilt.
 //!
+//! - **Membership changes** (thesis, chapter 4): the servers that vote are
+//!   a configuration in the log; a leader adds or removes one server at a
+//!   time, or changes through a joint configuration (`membership.rs`).
+//!
 //! [`RaftVariant::CommitOldTermByCount`] deliberately breaks the Figure 8
-//! rule, to prove the invariant checker catches the bug.
+//! rule, to prove the invariant checker catches the bug;
+//! [`RaftVariant::ChangeBeforeOwnTermCommit`] breaks single-server changes
+//! the way the thesis first described them.
 //!
 //! Options production systems add, each off by default ([`RaftConfig`]):
 //! PreVote and CheckQuorum against disruptive servers (`disruption.rs`),
@@ -36,6 +42,7 @@ mod checker;
 mod config;
 mod descriptor;
 mod disruption;
+mod membership;
 mod reads;
 #[cfg(test)]
 mod tests;
@@ -60,8 +67,11 @@ pub use crate::protocols::election::Role;
 use crate::protocols::state_machine::{self, Store};
 pub use crate::protocols::state_machine::Command;
 use crate::protocol::{
-    ClientRequest, EntryView, NodeDetail, NodeView, Out, Outcome, Protocol, TimerId,
+    ClientRequest, EntryView, MemberChange, MembersView, NodeDetail, NodeView, Out, Outcome,
+    Protocol, TimerId,
 };
+use crate::protocols::quorums::Configuration;
+use membership::Configurations;
 
 pub type Term = u64;
 /// Log positions start at 1; 0 means "before the first entry".
@@ -149,6 +159,30 @@ pub struct RaftDurable {
     /// Shared with the live log (and with time travel's snapshots) in
     /// chunks: see [`PVec`].
     pub log: PVec<Entry>,
+    /// The configuration entries in `log`, by index: derived from it, and
+    /// kept so that a restart (and every look at a crashed node) need not
+    /// read the whole log. [`RaftDurable::new`] derives it.
+    pub configs: Vec<(LogIndex, Configuration)>,
+}
+
+impl RaftDurable {
+    /// What survives, with the configuration entries read from `log`.
+    pub fn new(term: Term, voted_for: Option<NodeId>, log: PVec<Entry>) -> RaftDurable {
+        let configs = log
+            .iter()
+            .enumerate()
+            .filter_map(|(i, e)| match &*e.command {
+                Command::Config(c) => Some((i as LogIndex + 1, *c)),
+                _ => None,
+            })
+            .collect();
+        RaftDurable {
+            term,
+            voted_for,
+            log,
+            configs,
+        }
+    }
 }
 
 /// One Raft server.
@@ -191,6 +225,11 @@ pub struct Raft {
     /// Reads that do not go through the log, and the heartbeat rounds and
     /// lease they count on.
     reads: Reads,
+    /// The configurations in the log (derived from it, so neither durable
+    /// nor part of the state's identity).
+    pub(crate) configs: Configurations,
+    /// While leading: a membership change asked for and not yet started.
+    pending: Option<MemberChange>,
     // What the last handler changed, for the incremental invariant checker.
     pub(crate) changed_from: LogIndex,
     pub(crate) commit_before: LogIndex,
@@ -250,6 +289,11 @@ impl Raft {
     }
 
     fn reset_election_timer(&self, out: &mut Out<RaftMsg>) {
+        if !self.is_voter() {
+            // A spare or a removed server never campaigns.
+            out.cancel_timer(ELECTION);
+            return;
+        }
         let t = &self.config.election_timeout;
         out.set_timer(ELECTION, t.min, t.max);
     }
@@ -281,6 +325,7 @@ impl Raft {
         // waiting for a round or an index are dropped alike.
         self.waiting.clear();
         self.reads.clear();
+        self.pending = None;
     }
 
     fn start_election(&mut self, out: &mut Out<RaftMsg>) {
@@ -291,15 +336,25 @@ impl Raft {
         self.leader = None;
         self.votes = 1u64 << self.id.0;
         self.reset_election_timer(out);
-        if self.majority() == 1 {
+        if self.is_quorum(self.votes) {
             self.become_leader(out);
             return;
         }
-        out.broadcast(RaftMsg::RequestVote {
+        let ask = RaftMsg::RequestVote {
             term: self.term,
             last_index: self.last_index(),
             last_term: self.last_term(),
-        });
+        };
+        if self.configs.everyone {
+            out.broadcast(ask);
+        } else {
+            let servers = self.conf().servers();
+            for peer in 0..self.nodes as u16 {
+                if peer != self.id.0 && servers & (1u64 << peer) != 0 {
+                    out.send(NodeId(peer), ask.clone());
+                }
+            }
+        }
     }
 
     fn become_leader(&mut self, out: &mut Out<RaftMsg>) {
@@ -312,6 +367,7 @@ impl Raft {
         self.match_index[self.id.index()] = self.last_index();
         // Only our own copy is known so far.
         self.acks = (self.commit..self.last_index()).map(|_| 1).collect();
+        self.pending = None;
         // §8: a no-op of our own term lets earlier entries commit now.
         let noop = self.append(Command::Noop);
         self.reads.lead(noop, self.nodes, &self.config, out.now());
@@ -330,12 +386,14 @@ impl Raft {
         self.match_index[self.id.index()] = index;
         self.acks.push_back(1);
         self.touched(index);
+        self.note_entry(index);
         index
     }
 
     fn replicate_all(&mut self, out: &mut Out<RaftMsg>) {
+        let replicas = self.replicas();
         for peer in 0..self.nodes as u16 {
-            if peer != self.id.0 {
+            if peer != self.id.0 && replicas & (1u64 << peer) != 0 {
                 self.replicate(NodeId(peer), out);
             }
         }
@@ -370,16 +428,19 @@ impl Raft {
     }
 
     fn advance_commit(&mut self, out: &mut Out<RaftMsg>) {
-        // `acks` never increases with the index (a server holding entry i
-        // holds all before it), so the majority-stored prefix is a scan
-        // from the front, short in practice: it stops at the first entry
-        // not yet on a majority.
-        let majority = self.majority();
-        let stored = self
-            .acks
-            .iter()
-            .take_while(|&&a| usize::from(a) >= majority)
-            .count() as LogIndex;
+        let stored = if self.configs.everyone {
+            // `acks` never increases with the index (a server holding entry
+            // i holds all before it), so the majority-stored prefix is a
+            // scan from the front, short in practice: it stops at the first
+            // entry not yet on a majority.
+            let majority = self.majority();
+            self.acks
+                .iter()
+                .take_while(|&&a| usize::from(a) >= majority)
+                .count() as LogIndex
+        } else {
+            self.quorum_index() - self.commit
+        };
         if stored == 0 {
             return;
         }
@@ -387,13 +448,18 @@ impl Raft {
         let allowed = match self.config.variant {
             // Figure 8: count replicas only for an entry of our own term;
             // everything before it then commits with it.
-            RaftVariant::Correct => self.term_at(candidate) == self.term,
+            RaftVariant::Correct | RaftVariant::ChangeBeforeOwnTermCommit => {
+                self.term_at(candidate) == self.term
+            }
             RaftVariant::CommitOldTermByCount => true,
         };
         if allowed {
-            self.acks.drain(..stored as usize);
+            self.acks.drain(..(stored as usize).min(self.acks.len()));
             self.commit = candidate;
             self.apply(out);
+            if !self.configs.everyone || self.pending.is_some() {
+                self.continue_changes(out);
+            }
         }
     }
 
@@ -455,7 +521,7 @@ impl Raft {
             return;
         }
         self.votes |= 1u64 << from.0;
-        if self.votes.count_ones() as usize >= self.majority() {
+        if self.is_quorum(self.votes) {
             self.become_leader(out);
         }
     }
@@ -535,10 +601,12 @@ impl Raft {
                 // correct Raft this never touches a committed entry; the
                 // checker, not an assert, says so when a variant breaks it.
                 self.log.truncate(index as usize - 1);
+                self.configs.truncated(index - 1);
                 self.touched(index);
             }
             self.log.push(entry);
             self.touched(index);
+            self.note_entry(index);
         }
         if commit > self.commit {
             self.commit = commit.min(index);
@@ -641,6 +709,11 @@ impl Protocol for Raft {
     const USER_TIMER: Option<(TimerId, &'static str)> = Some((ELECTION, "election timeout"));
 
     fn recover(id: NodeId, nodes: usize, config: &RaftConfig, durable: RaftDurable) -> Raft {
+        let initial = Configuration::simple(config.initial_members(nodes));
+        let mut configs = Configurations::new(initial, nodes);
+        for (index, c) in durable.configs {
+            configs.appended(index, c);
+        }
         Raft {
             id,
             nodes,
@@ -662,6 +735,8 @@ impl Protocol for Raft {
             heard_leader_at: None,
             heard: 0,
             reads: Reads::default(),
+            configs,
+            pending: None,
             // The checker sees a restarted node's whole log as new.
             changed_from: 1,
             commit_before: 0,
@@ -674,6 +749,7 @@ impl Protocol for Raft {
             term: self.term,
             voted_for: self.voted_for,
             log: self.log.clone(),
+            configs: self.configs.entries().to_vec(),
         }
     }
 
@@ -722,7 +798,7 @@ impl Protocol for Raft {
     fn on_timer(&mut self, timer: TimerId, out: &mut Out<RaftMsg>) {
         self.begin();
         match (timer, self.role) {
-            (ELECTION, Role::Follower | Role::Candidate) => self.campaign(out),
+            (ELECTION, Role::Follower | Role::Candidate) if self.is_voter() => self.campaign(out),
             (ELECTION, Role::Leader) => {
                 // Forced by a user on a leader: it abdicates and campaigns,
                 // as a real server would if its timer misfired.
@@ -756,8 +832,12 @@ impl Protocol for Raft {
         self.waiting.insert(index, request.id);
         // Send right away to followers that are caught up; the others are
         // mid-transfer and will get it with their next batch.
+        let replicas = self.replicas();
         for peer in 0..self.nodes as u16 {
-            if peer != self.id.0 && self.next_index[usize::from(peer)] == index {
+            if peer != self.id.0
+                && replicas & (1u64 << peer) != 0
+                && self.next_index[usize::from(peer)] == index
+            {
                 self.replicate(NodeId(peer), out);
             }
         }
@@ -806,6 +886,17 @@ impl Protocol for Raft {
             fields.push(("matchIndex", list(&self.match_index)));
             self.reads.detail(&self.config, &mut fields);
         }
+        if !self.configs.everyone || self.configs.index() > 0 {
+            let state = if self.configs.index() > self.commit {
+                "uncommitted"
+            } else {
+                "committed"
+            };
+            fields.push((
+                "configuration",
+                format!("{} ({state})", self.conf().label()),
+            ));
+        }
         NodeDetail {
             log: self.entry_views(1),
             kv: state_machine::view(&self.kv),
@@ -819,6 +910,15 @@ impl Protocol for Raft {
 
     fn leads(&self) -> Option<u64> {
         (self.role == Role::Leader).then_some(self.term)
+    }
+
+    fn reconfigure(&mut self, change: MemberChange, out: &mut Out<RaftMsg>) {
+        self.begin();
+        self.request_change(change, out);
+    }
+
+    fn members(&self) -> Option<MembersView> {
+        Some(self.members_view())
     }
 
     fn msg_size(msg: &RaftMsg) -> usize {
@@ -914,6 +1014,7 @@ impl PartialEq for Raft {
             && self.heard_leader_at == other.heard_leader_at
             && self.heard == other.heard
             && self.reads == other.reads
+            && self.pending == other.pending
     }
 }
 impl Eq for Raft {}
@@ -937,5 +1038,6 @@ impl core::hash::Hash for Raft {
         self.heard_leader_at.hash(h);
         self.heard.hash(h);
         self.reads.hash(h);
+        self.pending.hash(h);
     }
 }

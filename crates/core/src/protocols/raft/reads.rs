@@ -166,7 +166,7 @@ impl Raft {
                     round,
                     index,
                 });
-                if self.majority() == 1 {
+                if self.is_quorum(1u64 << self.id.0) {
                     self.reads.confirmed = round;
                     self.reads.started.clear();
                     self.serve_reads(out);
@@ -194,24 +194,34 @@ impl Raft {
 
     /// `from` answered an AppendEntries of round `round` in our term.
     pub(super) fn round_answered(&mut self, from: NodeId, round: super::Round, out: &mut Out<RaftMsg>) {
-        let majority = crate::protocols::quorums::majority(self.nodes);
-        let reads = &mut self.reads;
-        if !reads.counted || majority == 1 || round.0 <= reads.answered[from.index()] {
+        let me = 1u64 << self.id.0;
+        if !self.reads.counted
+            || self.is_quorum(me)
+            || round.0 <= self.reads.answered[from.index()]
+        {
             return;
         }
-        reads.answered[from.index()] = round.0;
-        // The latest round a majority answered: the leader counts for
-        // every round, so it is the (majority - 1)-th highest of the
-        // others' answers.
-        let mut others: Vec<u64> = reads
-            .answered
-            .iter()
-            .enumerate()
-            .filter(|&(i, _)| i != self.id.index())
-            .map(|(_, &r)| r)
-            .collect();
-        others.sort_unstable_by(|a, b| b.cmp(a));
-        let confirmed = others[majority - 2];
+        self.reads.answered[from.index()] = round.0;
+        // The latest round a quorum of the configuration answered: the
+        // leader counts for every round; try the others' answers from the
+        // highest down until those at or above one make a quorum.
+        let answered = &self.reads.answered;
+        let mut rounds: Vec<u64> = answered.clone();
+        rounds.sort_unstable_by(|a, b| b.cmp(a));
+        rounds.dedup();
+        let confirmed = rounds
+            .into_iter()
+            .filter(|&r| r > 0)
+            .find(|&r| {
+                let set = answered
+                    .iter()
+                    .enumerate()
+                    .filter(|&(_, &a)| a >= r)
+                    .fold(me, |set, (i, _)| set | 1u64 << i);
+                self.is_quorum(set)
+            })
+            .unwrap_or(0);
+        let reads = &mut self.reads;
         if confirmed <= reads.confirmed {
             return;
         }

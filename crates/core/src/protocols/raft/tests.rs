@@ -20,11 +20,7 @@ fn server(id: u16, term: Term, log: Vec<Entry>, variant: RaftVariant) -> (Raft, 
         variant,
         ..RaftConfig::default()
     };
-    let durable = RaftDurable {
-        term,
-        voted_for: None,
-        log: log.into(),
-    };
+    let durable = RaftDurable::new(term, None, log.into());
     let mut raft = Raft::recover(NodeId(id), 5, &config, durable);
     let mut out = Out::new(NodeId(id), 5);
     raft.on_start(&mut out);
