@@ -580,7 +580,7 @@ mod tests {
             outcome.summary(),
             "No violation in all 7,852 reachable states within these bounds."
         );
-        assert_eq!(outcome.properties.len(), 5);
+        assert_eq!(outcome.properties.len(), 6, "Raft's six invariants");
     }
 
     /// Raft with a client write the explorer makes when it chooses: the

@@ -308,7 +308,7 @@ mod tests {
         let inspector = panel.inspector.unwrap();
         assert_eq!(inspector.id, NodeId(2));
         assert!(inspector.up && inspector.timer.is_some());
-        assert_eq!(panel.invariants.len(), 5);
+        assert_eq!(panel.invariants.len(), 6, "Raft's six invariants");
         assert!(panel.invariants.iter().all(|i| i.holds));
     }
 
