@@ -12,8 +12,11 @@ use std::rc::Rc;
 
 use splitbrain_core::protocol::RoleKind;
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::Clamped;
 use wasm_bindgen::JsCast;
-use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ResizeObserver, ResizeObserverEntry};
+use web_sys::{
+    CanvasRenderingContext2d, HtmlCanvasElement, ImageData, ResizeObserver, ResizeObserverEntry,
+};
 
 use super::dom;
 use crate::geometry::Vec2;
@@ -158,6 +161,87 @@ pub struct Renderer {
     numbers: Vec<JsValue>,
     regions: super::regions::RegionStyle,
     backdrop: Option<Backdrop>,
+    /// The frame as pixels, for crowds of messages.
+    pixels: Pixels,
+}
+
+/// A crowd of messages (thousands at 51 nodes under load) is written as
+/// pixels over a copy of the backdrop's and handed to the canvas as one
+/// image: the canvas then rasterises one copy instead of thousands of
+/// rectangles, and the page makes one call instead of thousands.
+#[derive(Default)]
+struct Pixels {
+    /// Device pixels across and down.
+    width: usize,
+    height: usize,
+    /// The backdrop's pixels (RGBA), read whenever it is drawn again;
+    /// empty when they could not be read.
+    backdrop: Vec<u8>,
+    /// This frame's, written each frame.
+    frame: Vec<u8>,
+    /// The message colours as RGBA, read with the palette.
+    colours: [[u8; 4]; 8],
+}
+
+impl Pixels {
+    /// Reads the backdrop's pixels after it was drawn.
+    fn read_backdrop(&mut self, backdrop: &Backdrop) {
+        let (w, h) = (backdrop.canvas.width(), backdrop.canvas.height());
+        self.width = w as usize;
+        self.height = h as usize;
+        self.backdrop = backdrop
+            .ctx
+            .get_image_data(0.0, 0.0, f64::from(w), f64::from(h))
+            .map(|d| d.data().0)
+            .unwrap_or_default();
+        if self.backdrop.len() != self.width * self.height * 4 {
+            self.backdrop.clear();
+        }
+    }
+
+    /// A square of side `side` device pixels centred on `(x, y)`, in
+    /// `rgba` at `alpha` over what is there.
+    fn square(&mut self, x: f64, y: f64, side: f64, rgba: [u8; 4], alpha: f64) {
+        let half = side / 2.0;
+        let clip = |v: f64, max: usize| v.round().clamp(0.0, max as f64) as usize;
+        let (x0, x1) = (clip(x - half, self.width), clip(x + half, self.width));
+        let (y0, y1) = (clip(y - half, self.height), clip(y + half, self.height));
+        let a = (alpha * 256.0) as u32;
+        for row in y0..y1 {
+            let start = (row * self.width + x0) * 4;
+            let end = (row * self.width + x1) * 4;
+            for px in self.frame[start..end].chunks_exact_mut(4) {
+                if a >= 256 {
+                    px.copy_from_slice(&rgba);
+                } else {
+                    for (d, s) in px.iter_mut().zip(rgba).take(3) {
+                        *d = ((u32::from(*d) * (256 - a) + u32::from(s) * a) >> 8) as u8;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A CSS colour as RGBA bytes, by painting it on a one-pixel canvas.
+fn rgba_of(colour: &JsValue) -> Option<[u8; 4]> {
+    let canvas = dom::document()
+        .create_element("canvas")
+        .ok()?
+        .dyn_into::<HtmlCanvasElement>()
+        .ok()?;
+    canvas.set_width(1);
+    canvas.set_height(1);
+    let ctx = canvas
+        .get_context("2d")
+        .ok()
+        .flatten()?
+        .dyn_into::<CanvasRenderingContext2d>()
+        .ok()?;
+    ctx.set_fill(colour);
+    ctx.fill_rect(0.0, 0.0, 1.0, 1.0);
+    let data = ctx.get_image_data(0.0, 0.0, 1.0, 1.0).ok()?.data().0;
+    Some([*data.first()?, *data.get(1)?, *data.get(2)?, 255])
 }
 
 /// What does not move from frame to frame (the page colour, the regions,
@@ -308,6 +392,11 @@ impl Renderer {
                 .collect(),
             regions: super::regions::RegionStyle::read(),
             backdrop: Backdrop::new(),
+            pixels: Pixels::default(),
+        })
+        .map(|mut r| {
+            r.read_message_colours();
+            r
         })
     }
 
@@ -338,6 +427,13 @@ impl Renderer {
         if let Some(b) = &mut self.backdrop {
             b.drawn = None;
         }
+        self.read_message_colours();
+    }
+
+    fn read_message_colours(&mut self) {
+        for (rgba, colour) in self.pixels.colours.iter_mut().zip(&self.palette.msg) {
+            *rgba = rgba_of(colour).unwrap_or([128, 128, 128, 255]);
+        }
     }
 
     pub fn draw(&mut self, scene: &Scene) {
@@ -352,30 +448,48 @@ impl Renderer {
             .backdrop
             .as_ref()
             .is_some_and(|b| !b.drawn.as_ref().is_some_and(|k| k.shows(self.size, scene)));
-        let ctx = &self.ctx;
-        match &self.backdrop {
-            Some(b) => {
-                if stale {
-                    self.draw_backdrop(&b.ctx, scene);
-                }
-                // Device pixels to device pixels.
-                let _ = ctx.set_transform(1.0, 0.0, 0.0, 1.0, 0.0, 0.0);
-                let _ = ctx.draw_image_with_html_canvas_element(&b.canvas, 0.0, 0.0);
-                let dpr = self.size.2.max(1.0);
-                let _ = ctx.set_transform(dpr, 0.0, 0.0, dpr, 0.0, 0.0);
-                ctx.set_line_cap("round");
-                ctx.set_line_join("round");
-            }
-            None => self.draw_backdrop(ctx, scene),
+        if let (true, Some(b)) = (stale, &self.backdrop) {
+            self.draw_backdrop(&b.ctx, scene);
+            self.pixels.read_backdrop(b);
         }
         if stale {
             if let Some(b) = &mut self.backdrop {
                 b.drawn = Some(BackdropKey::of(self.size, scene));
             }
         }
+        let as_pixels = self.backdrop.is_some()
+            && scene.sprites.len() > SQUARES_ABOVE
+            && !self.pixels.backdrop.is_empty();
+        if as_pixels {
+            self.put_message_pixels(scene);
+        }
+        let dpr = self.size.2.max(1.0);
         let ctx = &self.ctx;
-        self.draw_link_marks(scene);
-        self.draw_messages(scene);
+        match &self.backdrop {
+            Some(_) if as_pixels => {
+                let _ = ctx.set_transform(dpr, 0.0, 0.0, dpr, 0.0, 0.0);
+                ctx.set_line_cap("round");
+                ctx.set_line_join("round");
+                self.draw_link_marks(scene);
+            }
+            Some(b) => {
+                // Device pixels to device pixels.
+                let _ = ctx.set_transform(1.0, 0.0, 0.0, 1.0, 0.0, 0.0);
+                let _ = ctx.draw_image_with_html_canvas_element(&b.canvas, 0.0, 0.0);
+                let _ = ctx.set_transform(dpr, 0.0, 0.0, dpr, 0.0, 0.0);
+                ctx.set_line_cap("round");
+                ctx.set_line_join("round");
+                self.draw_link_marks(scene);
+                self.draw_message_dots(scene);
+            }
+            None => {
+                self.draw_backdrop(ctx, scene);
+                self.draw_link_marks(scene);
+                self.draw_message_dots(scene);
+            }
+        }
+        let ctx = &self.ctx;
+        self.draw_message_rings(scene);
         self.draw_nodes(scene);
         self.draw_message_labels(scene);
         if let Some((a, b)) = scene.stroke {
@@ -500,11 +614,12 @@ impl Renderer {
         ctx.stroke();
     }
 
-    /// One path per message kind; messages being dropped in a second, fainter
-    /// pass, each shrunk by how far it has faded.
-    fn draw_messages(&self, scene: &Scene) {
+    /// The dot of each message (a square in a crowd): one path per message
+    /// kind; messages being dropped in a second, fainter pass, each shrunk
+    /// by how far it has faded.
+    fn draw_message_dots(&self, scene: &Scene) {
         let ctx = &self.ctx;
-        let dot = if scene.roomy { 4.5 } else { 2.6 };
+        let dot = message_dot(scene);
         let squares = scene.sprites.len() > SQUARES_ABOVE;
         let kinds = scene
             .sprites
@@ -527,8 +642,6 @@ impl Renderer {
                 ctx.set_fill(&self.palette.msg[usize::from(kind) % 8]);
                 ctx.set_global_alpha(if doomed { 0.45 } else { 1.0 });
                 if squares {
-                    // One fillRect each: thousands of rectangles in one
-                    // path cost the rasteriser far more than the calls.
                     for (at, r) in group {
                         ctx.fill_rect(at.x - r, at.y - r, 2.0 * r, 2.0 * r);
                     }
@@ -543,6 +656,48 @@ impl Renderer {
             }
         }
         ctx.set_global_alpha(1.0);
+    }
+
+    /// The backdrop with the crowd's squares written over it, as one image,
+    /// in the order the paths would paint them.
+    fn put_message_pixels(&mut self, scene: &Scene) {
+        let dot = message_dot(scene);
+        let dpr = self.size.2.max(1.0);
+        let px = &mut self.pixels;
+        px.frame.clone_from(&px.backdrop);
+        let kinds = scene
+            .sprites
+            .iter()
+            .map(|s| s.kind)
+            .max()
+            .map_or(0, |k| k + 1);
+        for kind in 0..kinds {
+            let rgba = px.colours[usize::from(kind) % 8];
+            for doomed in [false, true] {
+                let alpha = if doomed { 0.45 } else { 1.0 };
+                for s in scene
+                    .sprites
+                    .iter()
+                    .filter(|s| s.kind == kind && s.doomed == doomed)
+                {
+                    let r = dot * s.size;
+                    if r >= 0.3 {
+                        px.square(s.at.x * dpr, s.at.y * dpr, 2.0 * r * dpr, rgba, alpha);
+                    }
+                }
+            }
+        }
+        let (w, h) = (px.width as u32, px.height as u32);
+        if let Ok(image) = ImageData::new_with_u8_clamped_array_and_sh(Clamped(&px.frame), w, h) {
+            let _ = self.ctx.put_image_data(&image, 0.0, 0.0);
+        }
+    }
+
+    /// Rings around the messages that served the highlighted operation and
+    /// around the selected one.
+    fn draw_message_rings(&self, scene: &Scene) {
+        let ctx = &self.ctx;
+        let dot = message_dot(scene);
         // Messages that served the highlighted operation: one ring each,
         // in one path.
         ctx.begin_path();
@@ -869,6 +1024,15 @@ impl Renderer {
             }
             cx += size + gap;
         }
+    }
+}
+
+/// A message's radius at full size, in CSS pixels.
+fn message_dot(scene: &Scene) -> f64 {
+    if scene.roomy {
+        4.5
+    } else {
+        2.6
     }
 }
 
