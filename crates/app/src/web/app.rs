@@ -15,7 +15,7 @@ use super::components::protocol::{BoardPanel, GalleryDialog, StoryCard};
 use super::components::ring::RingPanel;
 use super::components::timetravel::TimeTravelPanel;
 use super::components::topbar::TopBar;
-use super::store::{Action, Store};
+use super::store::{Action, Refresh, Store};
 use super::{dom, hook};
 use crate::keys::{shortcut, KeyPress};
 use crate::model::{Msg, Overlay, Theme};
@@ -53,9 +53,9 @@ pub fn app() -> Html {
             msg => dispatcher.dispatch(Action::Do(msg)),
         })
     };
-    let refresh: Callback<()> = {
+    let refresh: Callback<Refresh> = {
         let dispatcher = store.dispatcher();
-        Callback::from(move |()| dispatcher.dispatch(Action::Refresh))
+        Callback::from(move |why| dispatcher.dispatch(Action::Refresh(why)))
     };
 
     // Keyboard shortcuts, for the whole page.
@@ -135,7 +135,7 @@ pub fn app() -> Html {
             move |(asked, shown)| {
                 super::lang::show(*shown);
                 if shown != asked {
-                    super::lang::fetch(*asked, move || refresh.emit(()));
+                    super::lang::fetch(*asked, move || refresh.emit(Refresh::Exact));
                 }
             },
         );
@@ -179,11 +179,11 @@ pub fn app() -> Html {
                     <super::components::tour::TourPanel model={store.model.clone()} panel={panel.clone()} send={send.clone()} />
                     <StoryCard panel={panel.clone()} send={send.clone()} />
                     <CapPanel model={store.model.clone()} panel={panel.clone()} send={send.clone()} />
-                    <BoardPanel panel={panel.clone()} send={send.clone()} />
+                    <BoardPanel board={panel.board.clone()} send={send.clone()} />
                     <Inspector panel={panel.clone()} send={send.clone()} />
                     <Invariants panel={panel.clone()} />
                     <HistoryPanel model={store.model.clone()} lang={panel.shown_lang()} />
-                    <EventLog panel={panel.clone()} />
+                    <EventLog log={panel.log.clone()} />
                 </aside>
             </main>
             <TimeTravelPanel model={store.model.clone()} panel={panel.clone()} send={send.clone()} />

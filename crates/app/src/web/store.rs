@@ -24,13 +24,27 @@ impl PartialEq for ModelRef {
 
 pub enum Action {
     Do(Msg),
-    /// Simulated time moved on: rebuild the panels' data.
-    Refresh,
+    /// Rebuild the panels' data.
+    Refresh(Refresh),
+}
+
+/// Why the panels are rebuilt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refresh {
+    /// They must show the model exactly as it is now (the run paused or
+    /// started, the language's text arrived).
+    Exact,
+    /// The run plays on. The two panels that change most and cost most to
+    /// lay out at 51 nodes (the board and the event log) take turns, so
+    /// that no frame carries both; everything else is renewed each time.
+    Playing,
 }
 
 pub struct Store {
     pub model: ModelRef,
     pub panel: Rc<Panel>,
+    /// Counts [`Refresh::Playing`] rebuilds: whose turn it is.
+    turn: u64,
 }
 
 impl Store {
@@ -39,6 +53,7 @@ impl Store {
         Store {
             model: ModelRef(Rc::new(RefCell::new(model))),
             panel,
+            turn: 0,
         }
     }
 }
@@ -53,22 +68,33 @@ impl Reducible for Store {
     type Action = Action;
 
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
-        let msg = match action {
+        let (msg, refresh) = match action {
             // Hovering and dragging only change the canvas, which the
             // animation loop redraws; the panels are left alone.
             Action::Do(msg @ Msg::Pointer(PointerMsg::Move { .. } | PointerMsg::Leave)) => {
                 self.model.0.borrow_mut().update(msg);
                 return self;
             }
-            Action::Do(msg) => Some(msg),
-            Action::Refresh => None,
+            Action::Do(msg) => (Some(msg), Refresh::Exact),
+            Action::Refresh(refresh) => (None, refresh),
         };
-        let panel = {
+        let mut panel = {
             let mut model = self.model.0.borrow_mut();
             if let Some(msg) = msg {
                 model.update(msg);
             }
             Panel::of(&model)
+        };
+        let turn = match refresh {
+            Refresh::Exact => self.turn,
+            Refresh::Playing => {
+                if self.turn % 2 == 0 {
+                    panel.log = self.panel.log.clone();
+                } else {
+                    panel.board = self.panel.board.clone();
+                }
+                self.turn + 1
+            }
         };
         if panel == *self.panel {
             return self;
@@ -76,6 +102,7 @@ impl Reducible for Store {
         Rc::new(Store {
             model: self.model.clone(),
             panel: Rc::new(panel),
+            turn,
         })
     }
 }
