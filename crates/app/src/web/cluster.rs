@@ -268,7 +268,10 @@ fn tick(
             }
             refresh_now = if m.playing != was_playing {
                 Some(Refresh::Exact)
-            } else if m.playing && time - l.last_refresh >= PANEL_REFRESH_MS {
+            } else if m.playing
+                && time - l.last_refresh >= PANEL_REFRESH_MS
+                && super::heavy::claim(time)
+            {
                 Some(Refresh::Playing)
             } else {
                 None
