@@ -225,19 +225,10 @@ impl Pixels {
 
 /// A CSS colour as RGBA bytes, by painting it on a one-pixel canvas.
 fn rgba_of(colour: &JsValue) -> Option<[u8; 4]> {
-    let canvas = dom::document()
-        .create_element("canvas")
-        .ok()?
-        .dyn_into::<HtmlCanvasElement>()
-        .ok()?;
+    let canvas = dom::new_canvas()?;
     canvas.set_width(1);
     canvas.set_height(1);
-    let ctx = canvas
-        .get_context("2d")
-        .ok()
-        .flatten()?
-        .dyn_into::<CanvasRenderingContext2d>()
-        .ok()?;
+    let ctx = dom::context_2d(&canvas)?;
     ctx.set_fill(colour);
     ctx.fill_rect(0.0, 0.0, 1.0, 1.0);
     let data = ctx.get_image_data(0.0, 0.0, 1.0, 1.0).ok()?.data().0;
@@ -292,17 +283,8 @@ impl BackdropKey {
 
 impl Backdrop {
     fn new() -> Option<Backdrop> {
-        let canvas = dom::document()
-            .create_element("canvas")
-            .ok()?
-            .dyn_into::<HtmlCanvasElement>()
-            .ok()?;
-        let ctx = canvas
-            .get_context("2d")
-            .ok()
-            .flatten()?
-            .dyn_into::<CanvasRenderingContext2d>()
-            .ok()?;
+        let canvas = dom::new_canvas()?;
+        let ctx = dom::context_2d(&canvas)?;
         Some(Backdrop {
             canvas,
             ctx,
@@ -350,12 +332,7 @@ const SQUARES_ABOVE: usize = 250;
 
 impl Renderer {
     pub fn new(canvas: HtmlCanvasElement) -> Option<Renderer> {
-        let ctx = canvas
-            .get_context("2d")
-            .ok()
-            .flatten()?
-            .dyn_into::<CanvasRenderingContext2d>()
-            .ok()?;
+        let ctx = dom::context_2d(&canvas)?;
         let observed = Rc::new(Cell::new(Some((
             f64::from(canvas.client_width()),
             f64::from(canvas.client_height()),
@@ -619,74 +596,39 @@ impl Renderer {
     /// by how far it has faded.
     fn draw_message_dots(&self, scene: &Scene) {
         let ctx = &self.ctx;
-        let dot = message_dot(scene);
         let squares = scene.sprites.len() > SQUARES_ABOVE;
-        let kinds = scene
-            .sprites
-            .iter()
-            .map(|s| s.kind)
-            .max()
-            .map_or(0, |k| k + 1);
-        for kind in 0..kinds {
-            for doomed in [false, true] {
-                let mut group = scene
-                    .sprites
-                    .iter()
-                    .filter(|s| s.kind == kind && s.doomed == doomed)
-                    .map(|s| (s.at, dot * s.size))
-                    .filter(|(_, r)| *r >= 0.3)
-                    .peekable();
-                if group.peek().is_none() {
-                    continue;
+        each_message_group(scene, |kind, doomed, dots| {
+            ctx.set_fill(&self.palette.msg[usize::from(kind) % 8]);
+            ctx.set_global_alpha(if doomed { 0.45 } else { 1.0 });
+            if squares {
+                for (at, r) in dots {
+                    ctx.fill_rect(at.x - r, at.y - r, 2.0 * r, 2.0 * r);
                 }
-                ctx.set_fill(&self.palette.msg[usize::from(kind) % 8]);
-                ctx.set_global_alpha(if doomed { 0.45 } else { 1.0 });
-                if squares {
-                    for (at, r) in group {
-                        ctx.fill_rect(at.x - r, at.y - r, 2.0 * r, 2.0 * r);
-                    }
-                } else {
-                    ctx.begin_path();
-                    for (at, r) in group {
-                        ctx.move_to(at.x + r, at.y);
-                        let _ = ctx.arc(at.x, at.y, r, 0.0, TAU);
-                    }
-                    ctx.fill();
+            } else {
+                ctx.begin_path();
+                for (at, r) in dots {
+                    ctx.move_to(at.x + r, at.y);
+                    let _ = ctx.arc(at.x, at.y, r, 0.0, TAU);
                 }
+                ctx.fill();
             }
-        }
+        });
         ctx.set_global_alpha(1.0);
     }
 
     /// The backdrop with the crowd's squares written over it, as one image,
     /// in the order the paths would paint them.
     fn put_message_pixels(&mut self, scene: &Scene) {
-        let dot = message_dot(scene);
         let dpr = self.size.2.max(1.0);
         let px = &mut self.pixels;
         px.frame.clone_from(&px.backdrop);
-        let kinds = scene
-            .sprites
-            .iter()
-            .map(|s| s.kind)
-            .max()
-            .map_or(0, |k| k + 1);
-        for kind in 0..kinds {
+        each_message_group(scene, |kind, doomed, dots| {
             let rgba = px.colours[usize::from(kind) % 8];
-            for doomed in [false, true] {
-                let alpha = if doomed { 0.45 } else { 1.0 };
-                for s in scene
-                    .sprites
-                    .iter()
-                    .filter(|s| s.kind == kind && s.doomed == doomed)
-                {
-                    let r = dot * s.size;
-                    if r >= 0.3 {
-                        px.square(s.at.x * dpr, s.at.y * dpr, 2.0 * r * dpr, rgba, alpha);
-                    }
-                }
+            let alpha = if doomed { 0.45 } else { 1.0 };
+            for (at, r) in dots {
+                px.square(at.x * dpr, at.y * dpr, 2.0 * r * dpr, rgba, alpha);
             }
-        }
+        });
         let (w, h) = (px.width as u32, px.height as u32);
         if let Ok(image) = ImageData::new_with_u8_clamped_array_and_sh(Clamped(&px.frame), w, h) {
             let _ = self.ctx.put_image_data(&image, 0.0, 0.0);
@@ -1023,6 +965,36 @@ impl Renderer {
                 }
             }
             cx += size + gap;
+        }
+    }
+}
+
+/// The messages' dots in the order they are painted: by kind, those in
+/// flight before those being dropped (fainter), each group as centres and
+/// radii, without the ones faded to nothing.
+fn each_message_group(
+    scene: &Scene,
+    mut paint: impl FnMut(u8, bool, &mut dyn Iterator<Item = (Vec2, f64)>),
+) {
+    let dot = message_dot(scene);
+    let kinds = scene
+        .sprites
+        .iter()
+        .map(|s| s.kind)
+        .max()
+        .map_or(0, |k| k + 1);
+    for kind in 0..kinds {
+        for doomed in [false, true] {
+            let mut dots = scene
+                .sprites
+                .iter()
+                .filter(|s| s.kind == kind && s.doomed == doomed)
+                .map(|s| (s.at, dot * s.size))
+                .filter(|(_, r)| *r >= 0.3)
+                .peekable();
+            if dots.peek().is_some() {
+                paint(kind, doomed, &mut dots);
+            }
         }
     }
 }

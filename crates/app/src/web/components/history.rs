@@ -418,12 +418,7 @@ struct Parts {
 }
 
 fn make_loop(canvas: HtmlCanvasElement) -> Option<Loop> {
-    let ctx = canvas
-        .get_context("2d")
-        .ok()
-        .flatten()?
-        .dyn_into::<CanvasRenderingContext2d>()
-        .ok()?;
+    let ctx = dom::context_2d(&canvas)?;
     let size = Rc::new(Cell::new((
         f64::from(canvas.client_width()),
         f64::from(canvas.client_height()),
