@@ -15,7 +15,7 @@ use super::components::protocol::{BoardPanel, GalleryDialog, StoryCard};
 use super::components::ring::RingPanel;
 use super::components::timetravel::TimeTravelPanel;
 use super::components::topbar::TopBar;
-use super::store::{Action, Refresh, Store};
+use super::store::{Action, Store};
 use super::{dom, hook};
 use crate::keys::{shortcut, KeyPress};
 use crate::model::{Msg, Overlay, Theme};
@@ -53,9 +53,9 @@ pub fn app() -> Html {
             msg => dispatcher.dispatch(Action::Do(msg)),
         })
     };
-    let refresh: Callback<Refresh> = {
+    let refresh: Callback<()> = {
         let dispatcher = store.dispatcher();
-        Callback::from(move |why| dispatcher.dispatch(Action::Refresh(why)))
+        Callback::from(move |()| dispatcher.dispatch(Action::Refresh))
     };
 
     // Keyboard shortcuts, for the whole page.
@@ -135,7 +135,7 @@ pub fn app() -> Html {
             move |(asked, shown)| {
                 super::lang::show(*shown);
                 if shown != asked {
-                    super::lang::fetch(*asked, move || refresh.emit(Refresh::Exact));
+                    super::lang::fetch(*asked, move || refresh.emit(()));
                 }
             },
         );

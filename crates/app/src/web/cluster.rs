@@ -13,7 +13,7 @@ use yew::prelude::*;
 
 use super::dom;
 use super::render::Renderer;
-use super::store::{ModelRef, Refresh};
+use super::store::ModelRef;
 use crate::geometry::Vec2;
 use crate::i18n::{t, t_dyn, tf};
 use crate::model::{Menu, Msg, NodeCommand, PointerMsg};
@@ -33,7 +33,7 @@ pub struct ClusterProps {
     pub panel: Rc<Panel>,
     pub send: Callback<Msg>,
     /// Asks the store to rebuild the panels.
-    pub refresh: Callback<Refresh>,
+    pub refresh: Callback<()>,
 }
 
 /// Everything the animation loop keeps between frames.
@@ -190,7 +190,7 @@ pub fn cluster(props: &ClusterProps) -> Html {
 fn schedule(
     state: Rc<RefCell<Option<Loop>>>,
     model: ModelRef,
-    refresh: Callback<Refresh>,
+    refresh: Callback<()>,
     canvas_ref: NodeRef,
 ) {
     let next = state.clone();
@@ -211,12 +211,12 @@ fn schedule(
 fn tick(
     state: &Rc<RefCell<Option<Loop>>>,
     model: &ModelRef,
-    refresh: &Callback<Refresh>,
+    refresh: &Callback<()>,
     canvas_ref: &NodeRef,
     time: f64,
 ) {
     let started = dom::now_ms();
-    let mut refresh_now = None;
+    let mut refresh_now = false;
     let mut drew = false;
     let simulated;
     {
@@ -266,24 +266,18 @@ fn tick(
                     let _ = canvas.style().set_property("cursor", cursor);
                 }
             }
-            refresh_now = if m.playing != was_playing {
-                Some(Refresh::Exact)
-            } else if m.playing
-                && time - l.last_refresh >= PANEL_REFRESH_MS
-                && super::heavy::claim(time)
-            {
-                Some(Refresh::Playing)
-            } else {
-                None
-            };
-            if refresh_now.is_some() {
+            refresh_now = m.playing != was_playing
+                || (m.playing
+                    && time - l.last_refresh >= PANEL_REFRESH_MS
+                    && super::heavy::claim(time));
+            if refresh_now {
                 l.last_refresh = time;
             }
         }
     }
     let drawn = dom::now_ms();
-    if let Some(why) = refresh_now {
-        refresh.emit(why);
+    if refresh_now {
+        refresh.emit(());
     }
     // Idle frames (paused, nothing moving) do no work and are not counted.
     // The rest of the frame (the re-render the refresh asked for, which

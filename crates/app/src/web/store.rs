@@ -24,26 +24,15 @@ impl PartialEq for ModelRef {
 
 pub enum Action {
     Do(Msg),
-    /// Rebuild the panels' data.
-    Refresh(Refresh),
-}
-
-/// Why the panels are rebuilt.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Refresh {
-    /// They must show the model exactly as it is now (the run paused or
-    /// started, the language's text arrived).
-    Exact,
-    /// The run plays on. The two panels that change most and cost most to
-    /// lay out at 51 nodes (the board and the event log) take turns, so
-    /// that no frame carries both; everything else is renewed each time.
-    Playing,
+    /// Rebuild the panels' data: simulated time moved on, or the
+    /// language's text arrived.
+    Refresh,
 }
 
 pub struct Store {
     pub model: ModelRef,
     pub panel: Rc<Panel>,
-    /// Counts [`Refresh::Playing`] rebuilds: whose turn it is.
+    /// Counts the rebuilds made while the run plays: whose turn it is.
     turn: u64,
 }
 
@@ -68,16 +57,17 @@ impl Reducible for Store {
     type Action = Action;
 
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
-        let (msg, refresh) = match action {
+        let msg = match action {
             // Hovering and dragging only change the canvas, which the
             // animation loop redraws; the panels are left alone.
             Action::Do(msg @ Msg::Pointer(PointerMsg::Move { .. } | PointerMsg::Leave)) => {
                 self.model.0.borrow_mut().update(msg);
                 return self;
             }
-            Action::Do(msg) => (Some(msg), Refresh::Exact),
-            Action::Refresh(refresh) => (None, refresh),
+            Action::Do(msg) => Some(msg),
+            Action::Refresh => None,
         };
+        let acted = msg.is_some();
         let mut panel = {
             let mut model = self.model.0.borrow_mut();
             if let Some(msg) = msg {
@@ -85,17 +75,22 @@ impl Reducible for Store {
             }
             Panel::of(&model)
         };
-        let turn = match refresh {
-            Refresh::Exact => self.turn,
-            Refresh::Playing => {
-                if self.turn % 2 == 0 {
-                    panel.log = self.panel.log.clone();
-                } else {
-                    panel.board = self.panel.board.clone();
-                }
-                self.turn + 1
+        // While the run plays on, the two panels that change most and cost
+        // most to lay out at 51 nodes (the board and the event log) take
+        // turns, so that no frame carries both. Actions, pausing, playing
+        // and the language's arrival show everything exactly.
+        let playing_on = !acted
+            && panel.playing
+            && self.panel.playing
+            && (panel.lang, panel.text_ready) == (self.panel.lang, self.panel.text_ready);
+        let turn = if playing_on { self.turn + 1 } else { self.turn };
+        if playing_on {
+            if self.turn % 2 == 0 {
+                panel.log = self.panel.log.clone();
+            } else {
+                panel.board = self.panel.board.clone();
             }
-        };
+        }
         if panel == *self.panel {
             return self;
         }

@@ -20,7 +20,7 @@ pub struct EmbedViewProps {
     pub model: ModelRef,
     pub panel: Rc<Panel>,
     pub send: Callback<Msg>,
-    pub refresh: Callback<crate::web::store::Refresh>,
+    pub refresh: Callback<()>,
     pub embed: Embed,
 }
 
