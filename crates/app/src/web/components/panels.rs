@@ -189,10 +189,12 @@ pub fn invariants(props: &PanelProps) -> Html {
 #[derive(Properties, PartialEq)]
 pub struct EventLogProps {
     pub log: Rc<Vec<LogLine>>,
+    /// The language its heading is in.
+    pub lang: crate::i18n::Lang,
 }
 
-/// The newest events, newest first. Only the lines take part in its
-/// props, so it re-renders only when they change.
+/// The newest events, newest first. Only the lines and the language take
+/// part in its props, so it re-renders only when they change.
 #[function_component(EventLog)]
 pub fn event_log(props: &EventLogProps) -> Html {
     html! {

@@ -55,11 +55,14 @@ fn role_class(role: splitbrain_core::protocol::RoleKind) -> &'static str {
 #[derive(Properties, PartialEq)]
 pub struct BoardProps {
     pub board: Rc<Board>,
+    /// The language its words are in.
+    pub lang: crate::i18n::Lang,
     pub send: Callback<Msg>,
 }
 
 /// Every node in one table, in the protocol's own terms. Only the board
-/// takes part in its props, so it re-renders only when the board changes.
+/// and the language take part in its props, so it re-renders only when
+/// they change.
 #[function_component(BoardPanel)]
 pub fn board_panel(props: &BoardProps) -> Html {
     let board = &props.board;
