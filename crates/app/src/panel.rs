@@ -3,6 +3,8 @@
 //! second (and after every action), compared with the last one, and only a
 //! change re-renders the components.
 
+use std::rc::Rc;
+
 use splitbrain_core::protocol::{EntryView, NodeView, RoleKind};
 use splitbrain_core::sim::Stats;
 use splitbrain_core::trace::EventKind;
@@ -42,7 +44,8 @@ pub struct Panel {
     /// Each node's place in the configuration, when the protocol's voters
     /// can change (the node menu offers to add or remove it).
     pub standings: Vec<Option<crate::scene::Standing>>,
-    pub log: Vec<LogLine>,
+    /// Shared, so that a panel showing only this compares it cheaply.
+    pub log: Rc<Vec<LogLine>>,
     pub msg_kinds: &'static [&'static str],
     pub selected: Option<NodeId>,
     pub overlay: Overlay,
@@ -50,7 +53,7 @@ pub struct Panel {
     pub notice: Option<Notice>,
     pub theme: Option<Theme>,
     pub settings: Settings,
-    pub board: Board,
+    pub board: Rc<Board>,
     pub story: Option<GalleryEntry>,
     pub ring_view: bool,
     /// The language the page speaks; a switch re-renders every panel.
@@ -244,7 +247,7 @@ impl Panel {
             invariants,
             violation,
             inspector,
-            log,
+            log: Rc::new(log),
             msg_kinds: sim.msg_kinds(),
             selected: model.selected,
             overlay: model.overlay,
@@ -252,7 +255,7 @@ impl Panel {
             notice: model.notice.clone(),
             theme: model.theme,
             settings: model.settings.clone(),
-            board: Board::of(sim, model.travel().timeline.actions()),
+            board: Rc::new(Board::of(sim, model.travel().timeline.actions())),
             story: model.story.clone(),
             ring_view: model.ring_view,
             lang: crate::i18n::current(),
