@@ -47,8 +47,8 @@ pub const FILES: &[(&str, &str)] = &[
         include_str!("../../../web/scenarios/raft-disruptive-server-tamed.json"),
     ),
     (
-        "raft-stale-lease-read-broken.json",
-        include_str!("../../../web/scenarios/raft-stale-lease-read-broken.json"),
+        "raft-stale-lease-read.json",
+        include_str!("../../../web/scenarios/raft-stale-lease-read.json"),
     ),
     (
         "raft-stale-lease-read-index.json",
