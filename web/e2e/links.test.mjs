@@ -280,3 +280,47 @@ test('a docs page runs its embedded scenarios, independently, with nothing off-o
     await app.close();
   }
 });
+
+test('a protocol option switched in Parameters changes the scenario and survives the link', { timeout: 120_000 }, async () => {
+  const app = await openApp();
+  let fresh;
+  try {
+    const { page } = app;
+    await ready(page);
+    await page.getByRole('button', { name: 'Parameters' }).click();
+    // The dialog lists the options the protocol's descriptor gives.
+    const preVote = page.locator('[data-option=pre_vote] input[type=checkbox]');
+    assert.equal(await preVote.isChecked(), false, 'off by default');
+    await preVote.check();
+    await page.locator('[data-option=reads] select').selectOption({ label: 'ReadIndex' });
+    await page.getByRole('button', { name: 'Apply and restart' }).click();
+    const protocol = JSON.parse(await page.evaluate(() => window.splitbrain.branchScenario())).protocol;
+    assert.equal(protocol.pre_vote, true);
+    assert.equal(protocol.reads, 'read-index');
+    assert.equal(protocol.check_quorum, undefined, 'options left off stay out of the scenario');
+    await setSpeed(page, 1);
+    await until(page, (s) => s.leader !== null, 'a leader');
+    await blur(page);
+    await page.keyboard.press(' ');
+    const paused = await until(page, (s) => !s.playing, 'paused');
+    const hash = await settledHash(page);
+
+    fresh = await openApp({ path: hash });
+    await ready(fresh.page);
+    const opened = await state(fresh.page);
+    assert.equal(opened.traceHash, paused.traceHash);
+    const again = JSON.parse(await fresh.page.evaluate(() => window.splitbrain.branchScenario())).protocol;
+    assert.deepEqual(again, protocol);
+    await fresh.page.getByRole('button', { name: 'Parameters' }).click();
+    assert.equal(await fresh.page.locator('[data-option=pre_vote] input[type=checkbox]').isChecked(), true);
+    assert.equal(
+      await fresh.page.locator('[data-option=reads] select').evaluate((s) => s.selectedOptions[0].textContent),
+      'ReadIndex',
+    );
+    assertClean(app);
+    assertClean(fresh);
+  } finally {
+    await app.close();
+    await fresh?.close();
+  }
+});

@@ -101,9 +101,12 @@ fn summary(took: &[u64]) -> String {
     )
 }
 
+/// An option's name and how it changes the config.
+type Switch = fn(&mut RaftConfig);
+
 fn main() {
     println!("messages per decided entry (5 nodes, 10 clients, 50% reads, 10 s, no faults):");
-    let options: [(&str, fn(&mut RaftConfig)); 7] = [
+    let options: [(&str, Switch); 7] = [
         ("plain Raft (reads in the log)", |_| {}),
         ("PreVote", |c| c.pre_vote = true),
         ("CheckQuorum", |c| c.check_quorum = true),
