@@ -109,7 +109,22 @@ where
 }
 
 fn main() {
-    // `cargo bench` passes `--bench`; accept and ignore harness flags.
+    // `cargo bench` passes `--bench`; other arguments pick the groups to run
+    // (`two-phase`, `paxos`), all of them when none is named.
+    let picked: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    let wants = |group: &str| picked.is_empty() || picked.iter().any(|p| p == group);
+    if wants("two-phase") {
+        two_phase();
+    }
+    if wants("paxos") {
+        paxos();
+    }
+}
+
+fn two_phase() {
     println!(
         "two-phase commit model (TLA+ TwoPhase); load {}:",
         load_average()
@@ -137,7 +152,10 @@ fn main() {
     run("7 RMs (DFS)", &TwoPhaseSpec::new(7), dfs, 1, 5);
     run("8 RMs with symmetry", &TwoPhaseSpec::new(8), sym, 1, 5);
     println!("load afterwards {}", load_average());
+}
 
+fn paxos() {
+    let bfs = Options::default();
     println!("\nPaxos over the simulator's nondeterminism, 3 nodes (states rebuilt");
     println!("from their parents; bytes/state: fingerprints, links, rebuild paths):");
     let config = PaxosConfig {

@@ -57,6 +57,7 @@ pub mod sim;
 pub mod time;
 pub mod timeline;
 pub mod trace;
+pub mod vecmap;
 pub mod version;
 
 pub use id::{ClientId, MessageId, NodeId, RequestId};

@@ -40,6 +40,7 @@ use alloc::string::String;
 use alloc::vec;
 use alloc::vec::Vec;
 use core::hash::{Hash, Hasher};
+use core::ops::Range;
 
 use crate::cluster::{react, route, Input, Sink};
 use crate::id::{ClientId, MessageId, NodeId, RequestId};
@@ -118,8 +119,8 @@ pub struct Spent {
 pub struct World<P: Protocol> {
     pub now: Time,
     pub nodes: Vec<Slot<P>>,
-    /// Armed timers of each node: (timer, deadline), by timer.
-    pub timers: Vec<Vec<(TimerId, Time)>>,
+    /// Armed timers of each node, with their deadlines.
+    pub timers: Timers,
     /// Sorted by hash, so equal multisets compare equal.
     pub flight: Vec<InFlight<P::Msg>>,
     /// The nodes split off from the rest (0: no partition).
@@ -209,6 +210,79 @@ where
     }
 }
 
+/// The armed timers of every node, in one vector sorted by node and timer
+/// (a vector per node cost an allocation per node in every state copied).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Timers {
+    nodes: u16,
+    /// (node, timer, deadline).
+    armed: Vec<(u16, TimerId, Time)>,
+}
+
+impl Timers {
+    fn new(nodes: usize) -> Timers {
+        Timers {
+            nodes: nodes as u16,
+            armed: Vec::new(),
+        }
+    }
+
+    /// Where `node`'s timers sit in `armed`.
+    fn range(&self, node: NodeId) -> Range<usize> {
+        let start = self.armed.partition_point(|t| t.0 < node.0);
+        let end = start + self.armed[start..].partition_point(|t| t.0 == node.0);
+        start..end
+    }
+
+    /// `node`'s armed timers: (timer, deadline), by timer.
+    pub fn of(&self, node: NodeId) -> impl Iterator<Item = (TimerId, Time)> + '_ {
+        self.armed[self.range(node)].iter().map(|t| (t.1, t.2))
+    }
+
+    fn find(&self, node: NodeId, timer: TimerId) -> Result<usize, usize> {
+        self.armed
+            .binary_search_by(|t| (t.0, t.1).cmp(&(node.0, timer)))
+    }
+
+    fn deadline(&self, node: NodeId, timer: TimerId) -> Option<Time> {
+        self.find(node, timer).ok().map(|i| self.armed[i].2)
+    }
+
+    fn set(&mut self, node: NodeId, timer: TimerId, at: Time) {
+        match self.find(node, timer) {
+            Ok(i) => self.armed[i].2 = at,
+            Err(i) => self.armed.insert(i, (node.0, timer, at)),
+        }
+    }
+
+    fn cancel(&mut self, node: NodeId, timer: TimerId) {
+        if let Ok(i) = self.find(node, timer) {
+            self.armed.remove(i);
+        }
+    }
+
+    fn clear(&mut self, node: NodeId) {
+        let range = self.range(node);
+        self.armed.drain(range);
+    }
+}
+
+/// Hashes as the vector of per-node vectors it replaced did, so that a
+/// state's fingerprint (and with it every pinned search result) stays put.
+impl Hash for Timers {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        h.write_usize(usize::from(self.nodes));
+        for n in 0..self.nodes {
+            let range = self.range(NodeId(n));
+            h.write_usize(range.len());
+            for &(_, timer, at) in &self.armed[range] {
+                timer.hash(h);
+                at.hash(h);
+            }
+        }
+    }
+}
+
 /// A handler's effects on an explored state. Time does not pass between
 /// steps, so a timer set for `min..=max` is due `max` later.
 impl<P: Protocol> Sink<P::Msg> for World<P> {
@@ -237,15 +311,11 @@ impl<P: Protocol> Sink<P::Msg> for World<P> {
 
     fn set_timer(&mut self, node: NodeId, timer: TimerId, _min: Span, max: Span) {
         let at = self.now + Span(max.0.max(1));
-        let timers = &mut self.timers[node.index()];
-        match timers.binary_search_by_key(&timer, |t| t.0) {
-            Ok(i) => timers[i].1 = at,
-            Err(i) => timers.insert(i, (timer, at)),
-        }
+        self.timers.set(node, timer, at);
     }
 
     fn cancel_timer(&mut self, node: NodeId, timer: TimerId) {
-        self.timers[node.index()].retain(|t| t.0 != timer);
+        self.timers.cancel(node, timer);
     }
 
     // What a client is told is not part of the explored state.
@@ -371,11 +441,11 @@ impl<P: Protocol> ProtocolModel<P> {
 
     /// The earliest deadline of any running node's armed timer.
     fn next_deadline(w: &World<P>) -> Option<Time> {
-        w.nodes
+        w.timers
+            .armed
             .iter()
-            .zip(&w.timers)
-            .filter(|(slot, _)| slot.up().is_some())
-            .flat_map(|(_, t)| t.iter().map(|t| t.1))
+            .filter(|t| w.nodes[usize::from(t.0)].up().is_some())
+            .map(|t| t.2)
             .min()
     }
 
@@ -386,7 +456,7 @@ impl<P: Protocol> ProtocolModel<P> {
             nodes: (0..n)
                 .map(|i| Slot::Up(P::new(NodeId(i as u16), n, &self.config)))
                 .collect(),
-            timers: vec![Vec::new(); n],
+            timers: Timers::new(n),
             flight: Vec::new(),
             isolated: 0,
             checker: P::Checker::new(n, &self.config),
@@ -453,16 +523,14 @@ impl<P: Protocol> ProtocolModel<P> {
                 {
                     return None;
                 }
-                let timers = &mut w.timers[node.index()];
-                let at = timers.iter().position(|t| t.0 == timer)?;
-                let deadline = timers[at].1;
+                let deadline = w.timers.deadline(node, timer)?;
                 if Some(deadline) != Self::next_deadline(&w) {
                     return None; // another timer is due first
                 }
                 if b.synchronous && w.flight.iter().any(|m| deliverable(&w, m)) {
                     return None; // a message arrives before any timeout
                 }
-                w.timers[node.index()].remove(at);
+                w.timers.cancel(node, timer);
                 w.spent.timer_fires += 1;
                 w.now = w.now.max(deadline);
                 self.call(&mut w, node, Input::Timer(timer))
@@ -475,7 +543,7 @@ impl<P: Protocol> ProtocolModel<P> {
                     return None;
                 };
                 w.nodes[node.index()] = Slot::Down(p.durable());
-                w.timers[node.index()].clear();
+                w.timers.clear(node);
                 if b.synchronous {
                     w.flight.retain(|m| m.to != node);
                 }
@@ -626,17 +694,12 @@ where
         }
         if w.spent.timer_fires < b.max_timer_fires {
             if let Some(due) = Self::next_deadline(w) {
-                for (n, timers) in w.timers.iter().enumerate() {
-                    if w.nodes[n].up().is_none() {
-                        continue;
-                    }
-                    for &(timer, at) in timers {
-                        if at == due {
-                            out.push(Step::Fire {
-                                node: NodeId(n as u16),
-                                timer,
-                            });
-                        }
+                for &(node, timer, at) in &w.timers.armed {
+                    if at == due && w.nodes[usize::from(node)].up().is_some() {
+                        out.push(Step::Fire {
+                            node: NodeId(node),
+                            timer,
+                        });
                     }
                 }
             }

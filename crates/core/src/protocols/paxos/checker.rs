@@ -16,7 +16,6 @@
 //! Each check looks only at the node that just handled an input, and only
 //! at what changed there since the checker last looked.
 
-use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::format;
 use alloc::string::String;
 use alloc::vec;
@@ -26,6 +25,7 @@ use crate::protocols::quorums::{list, members};
 use crate::id::NodeId;
 use crate::protocol::{Checker, Slot, Violation};
 use crate::trace::stable_hash;
+use crate::vecmap::{VecMap, VecSet};
 
 use super::{Ballot, Paxos, PaxosConfig, Value};
 
@@ -52,8 +52,8 @@ struct Seen {
 pub struct PaxosChecker {
     majority: usize,
     /// Digests of every value some node set out to propose.
-    proposed: BTreeSet<u64>,
-    votes: BTreeMap<Ballot, Vote>,
+    proposed: VecSet<u64>,
+    votes: VecMap<Ballot, Vote>,
     /// The first ballot in which a majority accepted, and its value.
     chosen: Option<(Ballot, Value)>,
     /// The first node to learn a value, and the value.
@@ -86,7 +86,7 @@ impl PaxosChecker {
         value: &Value,
     ) -> Result<(), Violation> {
         self.check_proposed(id, "accepted", value)?;
-        let vote = self.votes.entry(ballot).or_insert_with(|| Vote {
+        let vote = self.votes.get_or_insert_with(ballot, || Vote {
             value: value.clone(),
             acceptors: 0,
         });
@@ -158,8 +158,8 @@ impl Checker<Paxos> for PaxosChecker {
     fn new(nodes: usize, _config: &PaxosConfig) -> PaxosChecker {
         PaxosChecker {
             majority: crate::protocols::quorums::majority(nodes),
-            proposed: BTreeSet::new(),
-            votes: BTreeMap::new(),
+            proposed: VecSet::new(),
+            votes: VecMap::new(),
             chosen: None,
             learned: None,
             seen: vec![Seen::default(); nodes],

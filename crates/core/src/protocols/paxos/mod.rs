@@ -103,7 +103,6 @@ mod descriptor;
 mod tests;
 mod value;
 
-use alloc::collections::BTreeMap;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec;
@@ -120,6 +119,7 @@ use crate::protocol::{
 };
 use crate::scenario::{Latency, ScenarioError};
 use crate::time::Span;
+use crate::vecmap::VecMap;
 
 /// A ballot number. 0 means "none yet": real ballots start at `nodes`.
 pub type Ballot = u64;
@@ -304,7 +304,7 @@ pub struct Paxos {
     // Learner.
     pub(crate) chosen: Option<Value>,
     /// `Accepted` heard per (ballot, value): who sent it, as a bitset.
-    tally: BTreeMap<(Ballot, Value), u64>,
+    tally: VecMap<(Ballot, Value), u64>,
 }
 
 // The explorer stores node states and merges equal ones. Identity, cluster
@@ -511,7 +511,7 @@ impl Paxos {
             return; // learned already, and not about a ballot of ours
         }
         let key = (ballot, value);
-        let voters = self.tally.entry(key.clone()).or_insert(0);
+        let voters = self.tally.get_or_insert_with(key.clone(), || 0);
         *voters |= bit(from);
         if (voters.count_ones() as usize) < self.majority() {
             return;
@@ -632,7 +632,7 @@ impl Protocol for Paxos {
             highest_seen: 0,
             waiting: Vec::new(),
             chosen: durable.chosen,
-            tally: BTreeMap::new(),
+            tally: VecMap::new(),
         }
     }
 
