@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::i18n::{t, t_dyn, tf};
 use splitbrain_core::explore::protocol::{Bounds, ProtocolSearch};
 use splitbrain_core::explore::two_phase::TwoPhaseSpec;
-use splitbrain_core::explore::{Model, Options, Progress, Search, Strategy, Verdict};
+use splitbrain_core::explore::{Model, Options, Progress, Report, Search, Strategy, Verdict};
 use splitbrain_core::registry::{self, ExplorePreset};
 
 /// What can be explored: a registered protocol, from one of its explorer
@@ -240,6 +240,20 @@ pub struct Outcome {
     pub properties: Vec<String>,
 }
 
+impl Outcome {
+    fn of<A>(report: &Report<A>, violation: Option<Violation>, breadth_first: bool) -> Outcome {
+        Outcome {
+            unique_states: report.unique_states,
+            depth: report.depth,
+            complete: report.complete,
+            bytes_per_state: report.bytes_per_state,
+            violation,
+            breadth_first,
+            properties: report.verdicts.iter().map(|v| v.0.to_string()).collect(),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Violation {
     pub property: String,
@@ -373,15 +387,7 @@ impl Running for SpecJob {
                 });
             }
         }
-        Outcome {
-            unique_states: report.unique_states,
-            depth: report.depth,
-            complete: report.complete,
-            bytes_per_state: report.bytes_per_state,
-            violation,
-            breadth_first: self.breadth_first,
-            properties: report.verdicts.iter().map(|v| v.0.to_string()).collect(),
-        }
+        Outcome::of(&report, violation, self.breadth_first)
     }
 }
 
@@ -424,15 +430,7 @@ impl Running for ProtocolJob {
                 scenario: serde_json::to_string(&scenario).ok(),
             });
         }
-        Outcome {
-            unique_states: report.unique_states,
-            depth: report.depth,
-            complete: report.complete,
-            bytes_per_state: report.bytes_per_state,
-            violation,
-            breadth_first: self.breadth_first,
-            properties: report.verdicts.iter().map(|v| v.0.to_string()).collect(),
-        }
+        Outcome::of(&report, violation, self.breadth_first)
     }
 }
 

@@ -11,7 +11,7 @@ use splitbrain_core::check::{
 };
 use splitbrain_core::Sim;
 
-use crate::{bad_input, operand, Failure};
+use crate::{bad_input, operand, option_value, Failure};
 
 pub(crate) const USAGE: &str = "\
 usage: splitbrain check-history FILE [--format F] [--model M] [--fail R] [--initial V]
@@ -83,11 +83,7 @@ fn parse_args(args: &[String]) -> Result<Args, Failure> {
     };
     let mut it = args.iter();
     while let Some(arg) = it.next() {
-        let mut value = |name: &str| {
-            it.next()
-                .cloned()
-                .ok_or_else(|| bad_input(format!("{name} needs a value\n\n{USAGE}")))
-        };
+        let mut value = |name: &str| option_value(&mut it, name, USAGE);
         match arg.as_str() {
             "--format" => {
                 let name = value("--format")?;

@@ -58,6 +58,17 @@ pub(crate) fn bad_input(message: impl Into<String>) -> Failure {
     Failure(message.into(), 2)
 }
 
+/// The value after option `name`, or an error that shows `usage`.
+pub(crate) fn option_value(
+    args: &mut std::slice::Iter<'_, String>,
+    name: &str,
+    usage: &str,
+) -> Result<String, Failure> {
+    args.next()
+        .cloned()
+        .ok_or_else(|| bad_input(format!("{name} needs a value\n\n{usage}")))
+}
+
 /// An argument that is no known option: the command's one input file
 /// (a `what`), unless it looks like an option.
 pub(crate) fn operand(
@@ -95,11 +106,7 @@ fn parse_run_args(args: &[String]) -> Result<RunArgs, Failure> {
     let mut logs = false;
     let mut it = args.iter();
     while let Some(arg) = it.next() {
-        let mut value = |name: &str| {
-            it.next()
-                .cloned()
-                .ok_or_else(|| bad_input(format!("{name} needs a value\n\n{USAGE}")))
-        };
+        let mut value = |name: &str| option_value(&mut it, name, USAGE);
         match arg.as_str() {
             "--until" => {
                 let text = value("--until")?;

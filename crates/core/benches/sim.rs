@@ -74,6 +74,22 @@ fn run(s: &Scenario, until: Time, keep_trace: bool) -> Sim {
     sim
 }
 
+/// Criterion's events per second for each scenario, run to `until` with
+/// the trace kept, as the app keeps it.
+fn simulate(c: &mut Criterion, cases: &[(&str, Scenario)], until: Time) {
+    for (name, s) in cases {
+        let events = run(s, until, true).trace().len();
+        let mut group = c.benchmark_group("simulator");
+        group.throughput(Throughput::Elements(events));
+        group.sample_size(20);
+        group.measurement_time(Duration::from_secs(5));
+        group.bench_function(*name, |b| {
+            b.iter(|| black_box(run(black_box(s), until, true).trace().hash()))
+        });
+        group.finish();
+    }
+}
+
 fn events_per_second(c: &mut Criterion) {
     let until = Time(2_000_000);
     let with = |protocol: ProtocolConfig, nodes: u16| {
@@ -95,17 +111,7 @@ fn events_per_second(c: &mut Criterion) {
         ("multi_paxos_5_nodes", steady_multi_paxos(5, 10)),
         ("multi_paxos_51_nodes", steady_multi_paxos(51, 10)),
     ];
-    for (name, s) in cases {
-        let events = run(&s, until, true).trace().len();
-        let mut group = c.benchmark_group("simulator");
-        group.throughput(Throughput::Elements(events));
-        group.sample_size(20);
-        group.measurement_time(Duration::from_secs(5));
-        group.bench_function(name, |b| {
-            b.iter(|| black_box(run(black_box(&s), until, true).trace().hash()))
-        });
-        group.finish();
-    }
+    simulate(c, &cases, until);
 }
 
 /// One-off measurements criterion does not report: the simulated-to-wall
@@ -247,17 +253,7 @@ fn store_events_per_second(c: &mut Criterion) {
             sim.trace().len() as f64 / wall / 1e6,
         );
     }
-    for (name, s) in cases {
-        let events = run(&s, until, true).trace().len();
-        let mut group = c.benchmark_group("simulator");
-        group.throughput(Throughput::Elements(events));
-        group.sample_size(20);
-        group.measurement_time(Duration::from_secs(5));
-        group.bench_function(name, |b| {
-            b.iter(|| black_box(run(black_box(&s), until, true).trace().hash()))
-        });
-        group.finish();
-    }
+    simulate(c, &cases, until);
 }
 
 fn benches(c: &mut Criterion) {

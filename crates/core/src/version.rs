@@ -17,7 +17,7 @@ use core::cmp::Ordering;
 use serde::{Deserialize, Serialize};
 
 use crate::id::{NodeId, RequestId};
-use crate::protocol::Op;
+use crate::protocol::{NodeView, Op, RoleKind};
 use crate::sim::{ClientOp, OpResult};
 
 /// How concurrent writes are resolved.
@@ -129,6 +129,31 @@ impl Version {
 
 /// Folds `incoming` into the sibling set `set`: keeps every version nothing
 /// else supersedes, sorted by stamp. Returns whether `set` changed.
+/// A key's versions as the inspector lists them, siblings side by side.
+pub fn siblings_label(versions: &[Version], mode: Versioning) -> String {
+    versions
+        .iter()
+        .map(|v| v.label(mode))
+        .collect::<Vec<_>>()
+        .join(" | ")
+}
+
+/// How a leaderless replica of a versioned store shows on the canvas: no
+/// leader, no log, and the writes it has coordinated as its counter.
+pub fn replica_view(role_label: &'static str, writes: u64) -> NodeView {
+    NodeView {
+        role: RoleKind::Follower,
+        role_label,
+        term: writes,
+        term_label: "writes",
+        log_len: 0,
+        commit_index: 0,
+        log_tail: Vec::new(),
+        leader: None,
+        in_doubt_since: None,
+    }
+}
+
 pub fn merge_into(set: &mut Vec<Version>, incoming: &[Version], mode: Versioning) -> bool {
     let mut changed = false;
     for v in incoming {

@@ -37,6 +37,24 @@ impl Slots {
         self.slots.len() - 1
     }
 
+    /// Probes from `hash`'s slot: `Ok(entry)` for the first entry `same`
+    /// accepts, `Err(slot)` for the empty slot that ends the probe (where
+    /// an entry with this hash goes).
+    fn find(&self, hash: u64, mut same: impl FnMut(usize) -> bool) -> Result<u32, usize> {
+        let mask = self.mask();
+        let mut i = (hash as usize) & mask;
+        loop {
+            let e = self.slots[i];
+            if e == EMPTY {
+                return Err(i);
+            }
+            if same(e as usize) {
+                return Ok(e);
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
     /// Whether adding one more of `len` entries keeps the load under 1/2.
     fn has_room(&self, len: usize) -> bool {
         (len + 1) * 2 <= self.slots.len()
@@ -112,22 +130,15 @@ impl ConfigSet {
     /// be a function of `(bits, state)` only.
     pub fn insert(&mut self, hash: u64, bits: &[u64], state: u32) -> bool {
         debug_assert_eq!(bits.len(), self.words);
-        let mask = self.slots.mask();
-        let mut i = (hash as usize) & mask;
-        loop {
-            let e = self.slots.slots[i];
-            if e == EMPTY {
-                break;
-            }
-            let e = e as usize;
-            if self.hashes[e] == hash
+        let words = self.words;
+        let found = self.slots.find(hash, |e| {
+            self.hashes[e] == hash
                 && self.states[e] == state
-                && self.bits[e * self.words..][..self.words] == *bits
-            {
-                return false;
-            }
-            i = (i + 1) & mask;
-        }
+                && self.bits[e * words..][..words] == *bits
+        });
+        let Err(i) = found else {
+            return false;
+        };
         let entry = self.states.len() as u32;
         self.bits.extend_from_slice(bits);
         self.states.push(state);
@@ -157,30 +168,18 @@ impl U64Map {
     }
 
     pub fn get(&self, key: u64) -> Option<u32> {
-        let hash = mix64(key);
-        let mask = self.slots.mask();
-        let mut i = (hash as usize) & mask;
-        loop {
-            let e = self.slots.slots[i];
-            if e == EMPTY {
-                return None;
-            }
-            if self.keys[e as usize] == key {
-                return Some(self.values[e as usize]);
-            }
-            i = (i + 1) & mask;
-        }
+        let e = self.slots.find(mix64(key), |e| self.keys[e] == key).ok()?;
+        Some(self.values[e as usize])
     }
 
     /// Inserts a key that is not in the map yet.
     pub fn insert_new(&mut self, key: u64, value: u32) {
         debug_assert!(self.get(key).is_none());
         let hash = mix64(key);
-        let mask = self.slots.mask();
-        let mut i = (hash as usize) & mask;
-        while self.slots.slots[i] != EMPTY {
-            i = (i + 1) & mask;
-        }
+        // A probe that accepts nothing ends at the first empty slot.
+        let Err(i) = self.slots.find(hash, |_| false) else {
+            unreachable!("no entry is accepted")
+        };
         let entry = self.keys.len() as u32;
         self.keys.push(key);
         self.values.push(value);
@@ -220,26 +219,17 @@ impl<T: Hash + Eq> Interner<T> {
         let mut h = StableHasher::new();
         item.hash(&mut h);
         let hash = h.finish();
-        let mask = self.slots.mask();
-        let mut i = (hash as usize) & mask;
-        loop {
-            let e = self.slots.slots[i];
-            if e == EMPTY {
-                break;
-            }
-            if self.hashes[e as usize] == hash && self.items[e as usize] == item {
-                return e;
-            }
-            i = (i + 1) & mask;
-        }
+        let found = self
+            .slots
+            .find(hash, |e| self.hashes[e] == hash && self.items[e] == item);
+        let i = match found {
+            Ok(id) => return id,
+            Err(i) => i,
+        };
         let id = self.items.len() as u32;
         self.items.push(item);
         self.hashes.push(hash);
-        if self.slots.has_room(self.items.len()) {
-            self.slots.slots[i] = id;
-        } else {
-            self.slots.grow(&self.hashes);
-        }
+        self.slots.place(i, id, &self.hashes);
         id
     }
 }

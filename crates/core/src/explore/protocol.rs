@@ -857,6 +857,25 @@ pub trait ProtocolSearch {
 pub type NewSearch =
     fn(&Scenario, Bounds, Options) -> Result<Box<dyn ProtocolSearch>, ScenarioError>;
 
+/// A part of an explored state: stored by fingerprint, compared in full,
+/// shared between threads.
+pub trait StatePart: Hash + Eq + Send + Sync {}
+
+impl<T: Hash + Eq + Send + Sync> StatePart for T {}
+
+/// A protocol whose states the explorer can store, compare and share
+/// between threads: every protocol with hashable, comparable state.
+pub trait Explorable:
+    Protocol<Config: Sync, Durable: StatePart, Msg: Eq + Send + Sync, Checker: StatePart> + StatePart
+{
+}
+
+impl<P> Explorable for P where
+    P: Protocol<Config: Sync, Durable: StatePart, Msg: Eq + Send + Sync, Checker: StatePart>
+        + StatePart
+{
+}
+
 /// The [`NewSearch`] of protocol `P`.
 pub fn new_search<P>(
     scenario: &Scenario,
@@ -864,11 +883,8 @@ pub fn new_search<P>(
     options: Options,
 ) -> Result<Box<dyn ProtocolSearch>, ScenarioError>
 where
-    P: Protocol + Hash + Eq + Send + Sync,
-    P::Config: Variant + Sync,
-    P::Durable: Hash + Eq + Send + Sync,
-    P::Msg: Eq + Send + Sync,
-    P::Checker: Hash + Eq + Send + Sync,
+    P: Explorable,
+    P::Config: Variant,
 {
     let config = P::Config::of(&scenario.protocol).cloned().ok_or_else(|| {
         ScenarioError::new(
@@ -885,27 +901,13 @@ where
     }))
 }
 
-struct Searching<P>
-where
-    P: Protocol + Hash + Eq + Send + Sync,
-    P::Config: Sync,
-    P::Durable: Hash + Eq + Send + Sync,
-    P::Msg: Eq + Send + Sync,
-    P::Checker: Hash + Eq + Send + Sync,
-{
+struct Searching<P: Explorable> {
     model: ProtocolModel<P>,
     base: Scenario,
     search: Search<ProtocolModel<P>>,
 }
 
-impl<P> ProtocolSearch for Searching<P>
-where
-    P: Protocol + Hash + Eq + Send + Sync,
-    P::Config: Sync,
-    P::Durable: Hash + Eq + Send + Sync,
-    P::Msg: Eq + Send + Sync,
-    P::Checker: Hash + Eq + Send + Sync,
-{
+impl<P: Explorable> ProtocolSearch for Searching<P> {
     fn run(&mut self, budget: usize) -> bool {
         self.search.run(&self.model, budget)
     }

@@ -23,14 +23,17 @@ use serde::{Deserialize, Serialize};
 
 use crate::id::NodeId;
 use crate::protocol::{
-    Checker, ClientRequest, NodeDetail, NodeView, OpDetail, Out, Outcome, Protocol, RoleKind, Slot,
+    Checker, ClientRequest, NodeDetail, NodeView, OpDetail, Out, Outcome, Protocol, Slot,
     TimerId, Violation,
 };
 use crate::protocols::quorum::{new_version, render, versions_size};
 use crate::scenario::ScenarioError;
 use crate::time::Span;
 use crate::trace::stable_hash;
-use crate::version::{merge_into, same_versions, KeyVersions, Stamp, VClock, Version, Versioning};
+use crate::version::{
+    merge_into, replica_view, same_versions, siblings_label, KeyVersions, Stamp, VClock, Version,
+    Versioning,
+};
 
 const GOSSIP: TimerId = 0;
 
@@ -216,17 +219,7 @@ impl Protocol for Gossip {
     }
 
     fn view(&self) -> NodeView {
-        NodeView {
-            role: RoleKind::Follower,
-            role_label: "cache",
-            term: self.d.counter,
-            term_label: "writes",
-            log_len: 0,
-            commit_index: 0,
-            log_tail: Vec::new(),
-            leader: None,
-            in_doubt_since: None,
-        }
+        replica_view("cache", self.d.counter)
     }
 
     fn detail(&self) -> NodeDetail {
@@ -237,10 +230,7 @@ impl Protocol for Gossip {
                 .d
                 .store
                 .iter()
-                .map(|(k, vs)| {
-                    let text: Vec<String> = vs.iter().map(|v| v.label(mode)).collect();
-                    (k.clone(), text.join(" | "))
-                })
+                .map(|(k, vs)| (k.clone(), siblings_label(vs, mode)))
                 .collect(),
             fields: vec![("keys", format!("{}", self.d.store.len()))],
         }

@@ -29,7 +29,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::id::NodeId;
 use crate::protocol::{
-    Checker, ClientRequest, EntryView, NodeView, Out, Outcome, Protocol, RoleKind, Slot, Violation,
+    Checker, ClientRequest, EntryView, NodeDetail, NodeView, Out, Outcome, Protocol, RoleKind, Slot, Violation,
 };
 use crate::pvec::PVec;
 use crate::scenario::ScenarioError;
@@ -287,6 +287,16 @@ pub fn node_view(
         log_tail: log[log.len().saturating_sub(TAIL)..].to_vec(),
         leader: Some(COORDINATOR),
         in_doubt_since,
+    }
+}
+
+/// A commit node's detail: its transactions' log and what it is doing about
+/// each (`fields`); commit nodes keep no key-value store.
+pub fn node_detail(log: Vec<EntryView>, fields: Vec<(&'static str, String)>) -> NodeDetail {
+    NodeDetail {
+        log,
+        kv: Vec::new(),
+        fields,
     }
 }
 

@@ -48,7 +48,8 @@ use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    admit, answer, log_entries, node_view, participants, vote, CommitInvariants, CommitNode,
+    admit, answer, log_entries, node_detail, node_view, participants, vote, CommitInvariants,
+    CommitNode,
     Ledger, Stage, Txn, VotePolicy, COORDINATOR,
 };
 use crate::id::{NodeId, RequestId};
@@ -664,11 +665,7 @@ impl Protocol for ThreePhase {
                 format!("{txn}: asking every site until one knows the outcome"),
             ));
         }
-        NodeDetail {
-            log: self.log_views(),
-            kv: Vec::new(),
-            fields,
-        }
+        node_detail(self.log_views(), fields)
     }
 
     fn decided(&self) -> u64 {

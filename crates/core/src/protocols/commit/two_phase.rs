@@ -26,7 +26,8 @@ use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    admit, answer, log_entries, node_view, participants, vote, CommitInvariants, CommitNode,
+    admit, answer, log_entries, node_detail, node_view, participants, vote, CommitInvariants,
+    CommitNode,
     Ledger, Stage, Txn, VotePolicy, COORDINATOR,
 };
 use crate::id::{NodeId, RequestId};
@@ -401,11 +402,7 @@ impl Protocol for TwoPhase {
                 ));
             }
         }
-        NodeDetail {
-            log: self.log_views(),
-            kv: Vec::new(),
-            fields,
-        }
+        node_detail(self.log_views(), fields)
     }
 
     fn decided(&self) -> u64 {

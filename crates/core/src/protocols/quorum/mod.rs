@@ -60,13 +60,16 @@ pub use checker::QuorumChecker;
 
 use crate::id::{NodeId, RequestId};
 use crate::protocol::{
-    ClientRequest, NodeDetail, NodeView, Op, OpDetail, Out, Outcome, Protocol, RoleKind, TimerId,
+    ClientRequest, NodeDetail, NodeView, Op, OpDetail, Out, Outcome, Protocol, TimerId,
 };
 use crate::ring::Ring;
 use crate::scenario::ScenarioError;
 use crate::time::{Span, Time};
 use crate::trace::stable_hash;
-use crate::version::{merge_into, same_versions, KeyVersions, Stamp, VClock, Version, Versioning};
+use crate::version::{
+    merge_into, replica_view, same_versions, siblings_label, KeyVersions, Stamp, VClock, Version,
+    Versioning,
+};
 
 const TICK: TimerId = 0;
 const ANTI_ENTROPY: TimerId = 1;
@@ -801,31 +804,17 @@ impl Protocol for Quorum {
     }
 
     fn view(&self) -> NodeView {
-        NodeView {
-            role: RoleKind::Follower,
-            role_label: if self.pending.is_empty() {
-                "replica"
-            } else {
-                "coordinating"
-            },
-            term: self.d.counter,
-            term_label: "writes",
-            log_len: 0,
-            commit_index: 0,
-            log_tail: Vec::new(),
-            leader: None,
-            in_doubt_since: None,
-        }
+        let role = if self.pending.is_empty() {
+            "replica"
+        } else {
+            "coordinating"
+        };
+        replica_view(role, self.d.counter)
     }
 
     fn detail(&self) -> NodeDetail {
         let mode = self.mode();
-        let label = |vs: &[Version]| {
-            vs.iter()
-                .map(|v| v.label(mode))
-                .collect::<Vec<_>>()
-                .join(" | ")
-        };
+        let label = |vs: &[Version]| siblings_label(vs, mode);
         let mut kv: Vec<(String, String)> = self
             .d
             .store
