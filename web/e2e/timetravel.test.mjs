@@ -371,3 +371,29 @@ test('seek times in the browser, a million events', { timeout: 600_000 }, async 
     await app.close();
   }
 });
+
+test('a memory budget typed while the run plays takes on its first change', { timeout: 120_000 }, async () => {
+  const app = await openApp();
+  try {
+    const { page } = app;
+    await ready(page);
+    await blur(page);
+    if (!(await state(page)).playing) await page.keyboard.press(' ');
+    await until(page, (s) => s.playing, 'play');
+    const field = page.locator('#memory-budget');
+    await field.fill('384');
+    // The panels re-render several times a second while the run plays;
+    // what was typed must outlast them until the change commits it.
+    await page.waitForTimeout(1000);
+    assert.equal(await field.inputValue(), '384', 'the typed budget is still in the field');
+    assert.ok((await state(page)).playing, 'the run played while the field was being edited');
+    await field.dispatchEvent('change');
+    await page.waitForFunction(() => window.splitbrain.memory().budget.budgetMb === 384, null, {
+      timeout: 5_000,
+    });
+    assert.equal(await field.inputValue(), '384');
+    assertNoErrors(app);
+  } finally {
+    await app.close();
+  }
+});

@@ -3,6 +3,8 @@
 //! second (and after every action), compared with the last one, and only a
 //! change re-renders the components.
 
+use std::rc::Rc;
+
 use splitbrain_core::protocol::{EntryView, NodeView, RoleKind};
 use splitbrain_core::sim::Stats;
 use splitbrain_core::trace::EventKind;
@@ -39,7 +41,8 @@ pub struct Panel {
     pub invariants: Vec<InvariantRow>,
     pub violation: Option<ViolationView>,
     pub inspector: Option<Inspector>,
-    pub log: Vec<LogLine>,
+    /// Shared, so that a panel showing only this compares it cheaply.
+    pub log: Rc<Vec<LogLine>>,
     pub msg_kinds: &'static [&'static str],
     pub selected: Option<NodeId>,
     pub overlay: Overlay,
@@ -47,7 +50,7 @@ pub struct Panel {
     pub notice: Option<Notice>,
     pub theme: Option<Theme>,
     pub settings: Settings,
-    pub board: Board,
+    pub board: Rc<Board>,
     pub story: Option<GalleryEntry>,
     pub ring_view: bool,
     /// The language the page speaks; a switch re-renders every panel.
@@ -204,7 +207,7 @@ impl Panel {
             invariants,
             violation,
             inspector,
-            log,
+            log: Rc::new(log),
             msg_kinds: sim.msg_kinds(),
             selected: model.selected,
             overlay: model.overlay,
@@ -212,7 +215,7 @@ impl Panel {
             notice: model.notice.clone(),
             theme: model.theme,
             settings: model.settings.clone(),
-            board: Board::of(sim, model.travel().timeline.actions()),
+            board: Rc::new(Board::of(sim, model.travel().timeline.actions())),
             story: model.story.clone(),
             ring_view: model.ring_view,
             lang: crate::i18n::current(),

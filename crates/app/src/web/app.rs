@@ -179,11 +179,11 @@ pub fn app() -> Html {
                     <super::components::tour::TourPanel model={store.model.clone()} panel={panel.clone()} send={send.clone()} />
                     <StoryCard panel={panel.clone()} send={send.clone()} />
                     <CapPanel model={store.model.clone()} panel={panel.clone()} send={send.clone()} />
-                    <BoardPanel panel={panel.clone()} send={send.clone()} />
+                    <BoardPanel board={panel.board.clone()} lang={panel.shown_lang()} send={send.clone()} />
                     <Inspector panel={panel.clone()} send={send.clone()} />
                     <Invariants panel={panel.clone()} />
                     <HistoryPanel model={store.model.clone()} lang={panel.shown_lang()} />
-                    <EventLog panel={panel.clone()} />
+                    <EventLog log={panel.log.clone()} lang={panel.shown_lang()} />
                 </aside>
             </main>
             <TimeTravelPanel model={store.model.clone()} panel={panel.clone()} send={send.clone()} />

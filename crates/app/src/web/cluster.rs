@@ -267,7 +267,9 @@ fn tick(
                 }
             }
             refresh_now = m.playing != was_playing
-                || (m.playing && time - l.last_refresh >= PANEL_REFRESH_MS);
+                || (m.playing
+                    && time - l.last_refresh >= PANEL_REFRESH_MS
+                    && super::heavy::claim(time));
             if refresh_now {
                 l.last_refresh = time;
             }

@@ -1,7 +1,10 @@
 //! Small conveniences over web-sys, so components read as what they do.
 
 use wasm_bindgen::JsCast;
-use web_sys::{Document, Element, HtmlElement, HtmlInputElement, Window};
+use web_sys::{
+    CanvasRenderingContext2d, Document, Element, HtmlCanvasElement, HtmlElement, HtmlInputElement,
+    Window,
+};
 
 pub fn window() -> Window {
     web_sys::window().expect("the app runs in a window")
@@ -9,6 +12,25 @@ pub fn window() -> Window {
 
 pub fn document() -> Document {
     window().document().expect("the window has a document")
+}
+
+/// A canvas that is not in the page, to draw on off screen.
+pub fn new_canvas() -> Option<HtmlCanvasElement> {
+    document()
+        .create_element("canvas")
+        .ok()?
+        .dyn_into::<HtmlCanvasElement>()
+        .ok()
+}
+
+/// A canvas's 2D context.
+pub fn context_2d(canvas: &HtmlCanvasElement) -> Option<CanvasRenderingContext2d> {
+    canvas
+        .get_context("2d")
+        .ok()
+        .flatten()?
+        .dyn_into::<CanvasRenderingContext2d>()
+        .ok()
 }
 
 /// `performance.now()` in milliseconds.

@@ -7,6 +7,7 @@ mod cluster;
 mod components;
 mod dom;
 pub(crate) mod fetch;
+mod heavy;
 mod hook;
 mod icons;
 mod lang;

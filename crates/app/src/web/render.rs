@@ -12,8 +12,11 @@ use std::rc::Rc;
 
 use splitbrain_core::protocol::RoleKind;
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::Clamped;
 use wasm_bindgen::JsCast;
-use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ResizeObserver, ResizeObserverEntry};
+use web_sys::{
+    CanvasRenderingContext2d, HtmlCanvasElement, ImageData, ResizeObserver, ResizeObserverEntry,
+};
 
 use super::dom;
 use crate::geometry::Vec2;
@@ -157,6 +160,137 @@ pub struct Renderer {
     ids: Vec<JsValue>,
     numbers: Vec<JsValue>,
     regions: super::regions::RegionStyle,
+    backdrop: Option<Backdrop>,
+    /// The frame as pixels, for crowds of messages.
+    pixels: Pixels,
+}
+
+/// A crowd of messages (thousands at 51 nodes under load) is written as
+/// pixels over a copy of the backdrop's and handed to the canvas as one
+/// image: the canvas then rasterises one copy instead of thousands of
+/// rectangles, and the page makes one call instead of thousands.
+#[derive(Default)]
+struct Pixels {
+    /// Device pixels across and down.
+    width: usize,
+    height: usize,
+    /// The backdrop's pixels (RGBA), read whenever it is drawn again;
+    /// empty when they could not be read.
+    backdrop: Vec<u8>,
+    /// This frame's, written each frame.
+    frame: Vec<u8>,
+    /// The message colours as RGBA, read with the palette.
+    colours: [[u8; 4]; 8],
+}
+
+impl Pixels {
+    /// Reads the backdrop's pixels after it was drawn.
+    fn read_backdrop(&mut self, backdrop: &Backdrop) {
+        let (w, h) = (backdrop.canvas.width(), backdrop.canvas.height());
+        self.width = w as usize;
+        self.height = h as usize;
+        self.backdrop = backdrop
+            .ctx
+            .get_image_data(0.0, 0.0, f64::from(w), f64::from(h))
+            .map(|d| d.data().0)
+            .unwrap_or_default();
+        if self.backdrop.len() != self.width * self.height * 4 {
+            self.backdrop.clear();
+        }
+    }
+
+    /// A square of side `side` device pixels centred on `(x, y)`, in
+    /// `rgba` at `alpha` over what is there.
+    fn square(&mut self, x: f64, y: f64, side: f64, rgba: [u8; 4], alpha: f64) {
+        let half = side / 2.0;
+        let clip = |v: f64, max: usize| v.round().clamp(0.0, max as f64) as usize;
+        let (x0, x1) = (clip(x - half, self.width), clip(x + half, self.width));
+        let (y0, y1) = (clip(y - half, self.height), clip(y + half, self.height));
+        let a = (alpha * 256.0) as u32;
+        for row in y0..y1 {
+            let start = (row * self.width + x0) * 4;
+            let end = (row * self.width + x1) * 4;
+            for px in self.frame[start..end].chunks_exact_mut(4) {
+                if a >= 256 {
+                    px.copy_from_slice(&rgba);
+                } else {
+                    for (d, s) in px.iter_mut().zip(rgba).take(3) {
+                        *d = ((u32::from(*d) * (256 - a) + u32::from(s) * a) >> 8) as u8;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A CSS colour as RGBA bytes, by painting it on a one-pixel canvas.
+fn rgba_of(colour: &JsValue) -> Option<[u8; 4]> {
+    let canvas = dom::new_canvas()?;
+    canvas.set_width(1);
+    canvas.set_height(1);
+    let ctx = dom::context_2d(&canvas)?;
+    ctx.set_fill(colour);
+    ctx.fill_rect(0.0, 0.0, 1.0, 1.0);
+    let data = ctx.get_image_data(0.0, 0.0, 1.0, 1.0).ok()?.data().0;
+    Some([*data.first()?, *data.get(1)?, *data.get(2)?, 255])
+}
+
+/// What does not move from frame to frame (the page colour, the regions,
+/// the partition groups and the links), drawn on a canvas of its own when
+/// it changes and copied under each frame as one image. At 51 nodes the
+/// links are 1,275 lines, and rasterising them every frame cost more than
+/// everything else on the canvas together.
+struct Backdrop {
+    canvas: HtmlCanvasElement,
+    ctx: CanvasRenderingContext2d,
+    /// What it shows now; `None` until first drawn and after a resize or a
+    /// theme change.
+    drawn: Option<BackdropKey>,
+}
+
+/// Everything the backdrop is drawn from.
+#[derive(PartialEq)]
+struct BackdropKey {
+    size: (f64, f64, f64),
+    radius: f64,
+    regions: Vec<crate::regions::RegionTint>,
+    region_legend: Option<String>,
+    hulls: Vec<crate::scene::Hull>,
+    links: Vec<(Vec2, Vec2)>,
+}
+
+impl BackdropKey {
+    fn shows(&self, size: (f64, f64, f64), scene: &Scene) -> bool {
+        self.size == size
+            && self.radius == scene.radius
+            && self.regions == scene.regions
+            && self.region_legend == scene.region_legend
+            && self.hulls == scene.hulls
+            && self.links == scene.links
+    }
+
+    fn of(size: (f64, f64, f64), scene: &Scene) -> BackdropKey {
+        BackdropKey {
+            size,
+            radius: scene.radius,
+            regions: scene.regions.clone(),
+            region_legend: scene.region_legend.clone(),
+            hulls: scene.hulls.clone(),
+            links: scene.links.clone(),
+        }
+    }
+}
+
+impl Backdrop {
+    fn new() -> Option<Backdrop> {
+        let canvas = dom::new_canvas()?;
+        let ctx = dom::context_2d(&canvas)?;
+        Some(Backdrop {
+            canvas,
+            ctx,
+            drawn: None,
+        })
+    }
 }
 
 /// Font strings for the current node size, rebuilt only when it changes.
@@ -198,12 +332,7 @@ const SQUARES_ABOVE: usize = 250;
 
 impl Renderer {
     pub fn new(canvas: HtmlCanvasElement) -> Option<Renderer> {
-        let ctx = canvas
-            .get_context("2d")
-            .ok()
-            .flatten()?
-            .dyn_into::<CanvasRenderingContext2d>()
-            .ok()?;
+        let ctx = dom::context_2d(&canvas)?;
         let observed = Rc::new(Cell::new(Some((
             f64::from(canvas.client_width()),
             f64::from(canvas.client_height()),
@@ -239,6 +368,12 @@ impl Renderer {
                 .map(|n| JsValue::from_str(&n.to_string()))
                 .collect(),
             regions: super::regions::RegionStyle::read(),
+            backdrop: Backdrop::new(),
+            pixels: Pixels::default(),
+        })
+        .map(|mut r| {
+            r.read_message_colours();
+            r
         })
     }
 
@@ -254,6 +389,11 @@ impl Renderer {
         self.size = (width, height, dpr);
         self.canvas.set_width((width * dpr).round() as u32);
         self.canvas.set_height((height * dpr).round() as u32);
+        if let Some(b) = &mut self.backdrop {
+            b.canvas.set_width((width * dpr).round() as u32);
+            b.canvas.set_height((height * dpr).round() as u32);
+            b.drawn = None;
+        }
         Some((width, height))
     }
 
@@ -261,6 +401,16 @@ impl Renderer {
     pub fn reload_palette(&mut self) {
         self.palette = Palette::read();
         self.regions = super::regions::RegionStyle::read();
+        if let Some(b) = &mut self.backdrop {
+            b.drawn = None;
+        }
+        self.read_message_colours();
+    }
+
+    fn read_message_colours(&mut self) {
+        for (rgba, colour) in self.pixels.colours.iter_mut().zip(&self.palette.msg) {
+            *rgba = rgba_of(colour).unwrap_or([128, 128, 128, 255]);
+        }
     }
 
     pub fn draw(&mut self, scene: &Scene) {
@@ -271,18 +421,52 @@ impl Renderer {
             let label = format!("n{}", self.ids.len());
             self.ids.push(JsValue::from_str(&label));
         }
-        let ctx = &self.ctx;
+        let stale = self
+            .backdrop
+            .as_ref()
+            .is_some_and(|b| !b.drawn.as_ref().is_some_and(|k| k.shows(self.size, scene)));
+        if let (true, Some(b)) = (stale, &self.backdrop) {
+            self.draw_backdrop(&b.ctx, scene);
+            self.pixels.read_backdrop(b);
+        }
+        if stale {
+            if let Some(b) = &mut self.backdrop {
+                b.drawn = Some(BackdropKey::of(self.size, scene));
+            }
+        }
+        let as_pixels = self.backdrop.is_some()
+            && scene.sprites.len() > SQUARES_ABOVE
+            && !self.pixels.backdrop.is_empty();
+        if as_pixels {
+            self.put_message_pixels(scene);
+        }
         let dpr = self.size.2.max(1.0);
-        let _ = ctx.set_transform(dpr, 0.0, 0.0, dpr, 0.0, 0.0);
-        ctx.set_fill(&self.palette.surface);
-        ctx.fill_rect(0.0, 0.0, scene.width, scene.height);
-        ctx.set_line_cap("round");
-        ctx.set_line_join("round");
-
-        super::regions::draw(ctx, scene, &self.regions);
-        self.draw_groups(scene);
-        self.draw_links(scene);
-        self.draw_messages(scene);
+        let ctx = &self.ctx;
+        match &self.backdrop {
+            Some(_) if as_pixels => {
+                let _ = ctx.set_transform(dpr, 0.0, 0.0, dpr, 0.0, 0.0);
+                ctx.set_line_cap("round");
+                ctx.set_line_join("round");
+                self.draw_link_marks(scene);
+            }
+            Some(b) => {
+                // Device pixels to device pixels.
+                let _ = ctx.set_transform(1.0, 0.0, 0.0, 1.0, 0.0, 0.0);
+                let _ = ctx.draw_image_with_html_canvas_element(&b.canvas, 0.0, 0.0);
+                let _ = ctx.set_transform(dpr, 0.0, 0.0, dpr, 0.0, 0.0);
+                ctx.set_line_cap("round");
+                ctx.set_line_join("round");
+                self.draw_link_marks(scene);
+                self.draw_message_dots(scene);
+            }
+            None => {
+                self.draw_backdrop(ctx, scene);
+                self.draw_link_marks(scene);
+                self.draw_message_dots(scene);
+            }
+        }
+        let ctx = &self.ctx;
+        self.draw_message_rings(scene);
         self.draw_nodes(scene);
         self.draw_message_labels(scene);
         if let Some((a, b)) = scene.stroke {
@@ -297,10 +481,31 @@ impl Renderer {
         }
     }
 
+    /// The page colour, regions, partition groups and links, onto `ctx`.
+    fn draw_backdrop(&self, ctx: &CanvasRenderingContext2d, scene: &Scene) {
+        let dpr = self.size.2.max(1.0);
+        let _ = ctx.set_transform(dpr, 0.0, 0.0, dpr, 0.0, 0.0);
+        ctx.set_fill(&self.palette.surface);
+        ctx.fill_rect(0.0, 0.0, scene.width, scene.height);
+        ctx.set_line_cap("round");
+        ctx.set_line_join("round");
+        super::regions::draw(ctx, scene, &self.regions);
+        self.draw_groups(ctx, scene);
+        if !scene.links.is_empty() {
+            ctx.begin_path();
+            for (a, b) in &scene.links {
+                ctx.move_to(a.x, a.y);
+                ctx.line_to(b.x, b.y);
+            }
+            ctx.set_stroke(&self.palette.faint);
+            ctx.set_line_width(1.0);
+            ctx.stroke();
+        }
+    }
+
     /// Each partition group as a soft rounded blob: its convex hull stroked
     /// with a wide round-joined pen, which rounds every corner, and filled.
-    fn draw_groups(&self, scene: &Scene) {
-        let ctx = &self.ctx;
+    fn draw_groups(&self, ctx: &CanvasRenderingContext2d, scene: &Scene) {
         let pad = scene.radius + 16.0;
         for hull in &scene.hulls {
             let colour = hull.index % 4;
@@ -340,18 +545,10 @@ impl Renderer {
         }
     }
 
-    fn draw_links(&self, scene: &Scene) {
+    /// The link under the pointer and the links cut by hand, over the
+    /// backdrop's links.
+    fn draw_link_marks(&self, scene: &Scene) {
         let ctx = &self.ctx;
-        if !scene.links.is_empty() {
-            ctx.begin_path();
-            for (a, b) in &scene.links {
-                ctx.move_to(a.x, a.y);
-                ctx.line_to(b.x, b.y);
-            }
-            ctx.set_stroke(&self.palette.faint);
-            ctx.set_line_width(1.0);
-            ctx.stroke();
-        }
         if let Some((a, b)) = scene.hover_link {
             ctx.begin_path();
             ctx.move_to(a.x, a.y);
@@ -394,47 +591,55 @@ impl Renderer {
         ctx.stroke();
     }
 
-    /// One path per message kind; messages being dropped in a second, fainter
-    /// pass, each shrunk by how far it has faded.
-    fn draw_messages(&self, scene: &Scene) {
+    /// The dot of each message (a square in a crowd): one path per message
+    /// kind; messages being dropped in a second, fainter pass, each shrunk
+    /// by how far it has faded.
+    fn draw_message_dots(&self, scene: &Scene) {
         let ctx = &self.ctx;
-        let dot = if scene.roomy { 4.5 } else { 2.6 };
         let squares = scene.sprites.len() > SQUARES_ABOVE;
-        let kinds = scene
-            .sprites
-            .iter()
-            .map(|s| s.kind)
-            .max()
-            .map_or(0, |k| k + 1);
-        for kind in 0..kinds {
-            for doomed in [false, true] {
+        each_message_group(scene, |kind, doomed, dots| {
+            ctx.set_fill(&self.palette.msg[usize::from(kind) % 8]);
+            ctx.set_global_alpha(if doomed { 0.45 } else { 1.0 });
+            if squares {
+                for (at, r) in dots {
+                    ctx.fill_rect(at.x - r, at.y - r, 2.0 * r, 2.0 * r);
+                }
+            } else {
                 ctx.begin_path();
-                let mut any = false;
-                for s in scene
-                    .sprites
-                    .iter()
-                    .filter(|s| s.kind == kind && s.doomed == doomed)
-                {
-                    let r = dot * s.size;
-                    if r < 0.3 {
-                        continue;
-                    }
-                    if squares {
-                        ctx.rect(s.at.x - r, s.at.y - r, 2.0 * r, 2.0 * r);
-                    } else {
-                        ctx.move_to(s.at.x + r, s.at.y);
-                        let _ = ctx.arc(s.at.x, s.at.y, r, 0.0, TAU);
-                    }
-                    any = true;
+                for (at, r) in dots {
+                    ctx.move_to(at.x + r, at.y);
+                    let _ = ctx.arc(at.x, at.y, r, 0.0, TAU);
                 }
-                if any {
-                    ctx.set_fill(&self.palette.msg[usize::from(kind) % 8]);
-                    ctx.set_global_alpha(if doomed { 0.45 } else { 1.0 });
-                    ctx.fill();
-                }
+                ctx.fill();
             }
-        }
+        });
         ctx.set_global_alpha(1.0);
+    }
+
+    /// The backdrop with the crowd's squares written over it, as one image,
+    /// in the order the paths would paint them.
+    fn put_message_pixels(&mut self, scene: &Scene) {
+        let dpr = self.size.2.max(1.0);
+        let px = &mut self.pixels;
+        px.frame.clone_from(&px.backdrop);
+        each_message_group(scene, |kind, doomed, dots| {
+            let rgba = px.colours[usize::from(kind) % 8];
+            let alpha = if doomed { 0.45 } else { 1.0 };
+            for (at, r) in dots {
+                px.square(at.x * dpr, at.y * dpr, 2.0 * r * dpr, rgba, alpha);
+            }
+        });
+        let (w, h) = (px.width as u32, px.height as u32);
+        if let Ok(image) = ImageData::new_with_u8_clamped_array_and_sh(Clamped(&px.frame), w, h) {
+            let _ = self.ctx.put_image_data(&image, 0.0, 0.0);
+        }
+    }
+
+    /// Rings around the messages that served the highlighted operation and
+    /// around the selected one.
+    fn draw_message_rings(&self, scene: &Scene) {
+        let ctx = &self.ctx;
+        let dot = message_dot(scene);
         // Messages that served the highlighted operation: one ring each,
         // in one path.
         ctx.begin_path();
@@ -495,8 +700,14 @@ impl Renderer {
         for node in &scene.nodes {
             self.draw_halos(scene, node);
         }
-        for node in &scene.nodes {
-            self.draw_body(r, node);
+        self.draw_timers(scene);
+        for role in [
+            RoleKind::Follower,
+            RoleKind::Candidate,
+            RoleKind::Leader,
+            RoleKind::Down,
+        ] {
+            self.draw_bodies(r, role, scene.nodes.iter().filter(|n| n.role == role));
         }
         ctx.set_text_align("center");
         ctx.set_text_baseline("middle");
@@ -594,54 +805,87 @@ impl Renderer {
             ctx.set_line_width(2.5);
             ctx.stroke();
         }
-        // The election timer: a ring that fills up until the node runs for
-        // leader; amber in its last quarter.
-        if let Some(elapsed) = node.timer {
-            let ring = r + 5.0;
+    }
+
+    /// The election timers: each a ring that fills up until its node runs
+    /// for leader, amber in its last quarter. All rings of one colour are
+    /// one path: the rasteriser's cost is mostly per path, not per ring.
+    fn draw_timers(&self, scene: &Scene) {
+        let ctx = &self.ctx;
+        let p = &self.palette;
+        let r = scene.radius;
+        let ring = r + 5.0;
+        let timed = || scene.nodes.iter().filter_map(|n| Some((n.at, n.timer?)));
+        if timed().next().is_none() {
+            return;
+        }
+        ctx.set_line_width(if r < 10.0 { 1.5 } else { 2.5 });
+        ctx.begin_path();
+        for (at, _) in timed() {
+            ctx.move_to(at.x + ring, at.y);
+            let _ = ctx.arc(at.x, at.y, ring, 0.0, TAU);
+        }
+        ctx.set_stroke(&p.faint);
+        ctx.stroke();
+        for (late, colour) in [(false, &p.muted), (true, &p.warn)] {
             ctx.begin_path();
-            let _ = ctx.arc(x, y, ring, 0.0, TAU);
-            ctx.set_stroke(&p.faint);
-            ctx.set_line_width(if r < 10.0 { 1.5 } else { 2.5 });
-            ctx.stroke();
-            if elapsed > 0.0 {
-                ctx.begin_path();
-                let _ = ctx.arc(x, y, ring, -FRAC_PI_2, -FRAC_PI_2 + TAU * elapsed);
-                ctx.set_stroke(if elapsed > 0.75 { &p.warn } else { &p.muted });
+            let mut any = false;
+            for (at, elapsed) in timed().filter(|(_, e)| *e > 0.0 && (*e > 0.75) == late) {
+                let start = -FRAC_PI_2;
+                let end = start + TAU * elapsed;
+                ctx.move_to(at.x + ring * start.cos(), at.y + ring * start.sin());
+                let _ = ctx.arc(at.x, at.y, ring, start, end);
+                any = true;
+            }
+            if any {
+                ctx.set_stroke(colour);
                 ctx.stroke();
             }
         }
     }
 
-    /// The body: its shape is the role.
-    fn draw_body(&self, r: f64, node: &NodeGlyph) {
+    /// The bodies of the nodes in `role`, whose shape and colours the role
+    /// sets: one path for all of them, filled and stroked once.
+    fn draw_bodies<'a>(
+        &self,
+        r: f64,
+        role: RoleKind,
+        nodes: impl Iterator<Item = &'a NodeGlyph> + Clone,
+    ) {
         let ctx = &self.ctx;
         let p = &self.palette;
-        let Vec2 { x, y } = node.at;
-        let role_colour = p.role(node.role);
+        if nodes.clone().next().is_none() {
+            return;
+        }
+        let role_colour = p.role(role);
+        let leader = role == RoleKind::Leader;
         ctx.begin_path();
-        match node.role {
-            RoleKind::Follower | RoleKind::Down => {
-                let _ = ctx.arc(x, y, r, 0.0, TAU);
-            }
-            RoleKind::Candidate => {
-                let d = r * 1.22;
-                ctx.move_to(x, y - d);
-                ctx.line_to(x + d, y);
-                ctx.line_to(x, y + d);
-                ctx.line_to(x - d, y);
-                ctx.close_path();
-            }
-            RoleKind::Leader => {
-                let h = r * 0.92;
-                let _ = ctx.round_rect_with_f64(x - h, y - h, 2.0 * h, 2.0 * h, r * 0.28);
+        for node in nodes.clone() {
+            let Vec2 { x, y } = node.at;
+            match role {
+                RoleKind::Follower | RoleKind::Down => {
+                    ctx.move_to(x + r, y);
+                    let _ = ctx.arc(x, y, r, 0.0, TAU);
+                }
+                RoleKind::Candidate => {
+                    let d = r * 1.22;
+                    ctx.move_to(x, y - d);
+                    ctx.line_to(x + d, y);
+                    ctx.line_to(x, y + d);
+                    ctx.line_to(x - d, y);
+                    ctx.close_path();
+                }
+                RoleKind::Leader => {
+                    let h = r * 0.92;
+                    let _ = ctx.round_rect_with_f64(x - h, y - h, 2.0 * h, 2.0 * h, r * 0.28);
+                }
             }
         }
-        let leader = node.role == RoleKind::Leader;
         ctx.set_fill(if leader { role_colour } else { &p.surface });
         ctx.fill();
         ctx.set_stroke(role_colour);
         ctx.set_line_width(if r < 10.0 { 1.5 } else { 2.2 });
-        if node.role == RoleKind::Down {
+        if role == RoleKind::Down {
             let _ = ctx.set_line_dash(&self.dotted);
         }
         ctx.stroke();
@@ -650,18 +894,24 @@ impl Renderer {
             // A second, outer outline: the leader stands out in greyscale too.
             let h = r * 0.92 + (r * 0.15).clamp(2.0, 4.0);
             ctx.begin_path();
-            let _ = ctx.round_rect_with_f64(x - h, y - h, 2.0 * h, 2.0 * h, r * 0.28 + 4.0);
+            for node in nodes.clone() {
+                let Vec2 { x, y } = node.at;
+                let _ = ctx.round_rect_with_f64(x - h, y - h, 2.0 * h, 2.0 * h, r * 0.28 + 4.0);
+            }
             ctx.set_line_width(1.5);
             ctx.stroke();
         }
-        if node.role == RoleKind::Down {
-            // A cross over the node's id.
+        if role == RoleKind::Down {
+            // A cross over each one's id.
             let c = r * 0.62;
             ctx.begin_path();
-            ctx.move_to(x - c, y - c);
-            ctx.line_to(x + c, y + c);
-            ctx.move_to(x - c, y + c);
-            ctx.line_to(x + c, y - c);
+            for node in nodes {
+                let Vec2 { x, y } = node.at;
+                ctx.move_to(x - c, y - c);
+                ctx.line_to(x + c, y + c);
+                ctx.move_to(x - c, y + c);
+                ctx.line_to(x + c, y - c);
+            }
             ctx.set_stroke(&p.down);
             ctx.set_line_width(1.5);
             ctx.set_global_alpha(0.7);
@@ -716,6 +966,45 @@ impl Renderer {
             }
             cx += size + gap;
         }
+    }
+}
+
+/// The messages' dots in the order they are painted: by kind, those in
+/// flight before those being dropped (fainter), each group as centres and
+/// radii, without the ones faded to nothing.
+fn each_message_group(
+    scene: &Scene,
+    mut paint: impl FnMut(u8, bool, &mut dyn Iterator<Item = (Vec2, f64)>),
+) {
+    let dot = message_dot(scene);
+    let kinds = scene
+        .sprites
+        .iter()
+        .map(|s| s.kind)
+        .max()
+        .map_or(0, |k| k + 1);
+    for kind in 0..kinds {
+        for doomed in [false, true] {
+            let mut dots = scene
+                .sprites
+                .iter()
+                .filter(|s| s.kind == kind && s.doomed == doomed)
+                .map(|s| (s.at, dot * s.size))
+                .filter(|(_, r)| *r >= 0.3)
+                .peekable();
+            if dots.peek().is_some() {
+                paint(kind, doomed, &mut dots);
+            }
+        }
+    }
+}
+
+/// A message's radius at full size, in CSS pixels.
+fn message_dot(scene: &Scene) -> f64 {
+    if scene.roomy {
+        4.5
+    } else {
+        2.6
     }
 }
 

@@ -24,13 +24,16 @@ impl PartialEq for ModelRef {
 
 pub enum Action {
     Do(Msg),
-    /// Simulated time moved on: rebuild the panels' data.
+    /// Rebuild the panels' data: simulated time moved on, or the
+    /// language's text arrived.
     Refresh,
 }
 
 pub struct Store {
     pub model: ModelRef,
     pub panel: Rc<Panel>,
+    /// Counts the rebuilds made while the run plays: whose turn it is.
+    turn: u64,
 }
 
 impl Store {
@@ -39,6 +42,7 @@ impl Store {
         Store {
             model: ModelRef(Rc::new(RefCell::new(model))),
             panel,
+            turn: 0,
         }
     }
 }
@@ -63,19 +67,37 @@ impl Reducible for Store {
             Action::Do(msg) => Some(msg),
             Action::Refresh => None,
         };
-        let panel = {
+        let acted = msg.is_some();
+        let mut panel = {
             let mut model = self.model.0.borrow_mut();
             if let Some(msg) = msg {
                 model.update(msg);
             }
             Panel::of(&model)
         };
+        // While the run plays on, the two panels that change most and cost
+        // most to lay out at 51 nodes (the board and the event log) take
+        // turns, so that no frame carries both. Actions, pausing, playing
+        // and the language's arrival show everything exactly.
+        let playing_on = !acted
+            && panel.playing
+            && self.panel.playing
+            && (panel.lang, panel.text_ready) == (self.panel.lang, self.panel.text_ready);
+        let turn = if playing_on { self.turn + 1 } else { self.turn };
+        if playing_on {
+            if self.turn % 2 == 0 {
+                panel.log = self.panel.log.clone();
+            } else {
+                panel.board = self.panel.board.clone();
+            }
+        }
         if panel == *self.panel {
             return self;
         }
         Rc::new(Store {
             model: self.model.clone(),
             panel: Rc::new(panel),
+            turn,
         })
     }
 }

@@ -418,12 +418,7 @@ struct Parts {
 }
 
 fn make_loop(canvas: HtmlCanvasElement) -> Option<Loop> {
-    let ctx = canvas
-        .get_context("2d")
-        .ok()
-        .flatten()?
-        .dyn_into::<CanvasRenderingContext2d>()
-        .ok()?;
+    let ctx = dom::context_2d(&canvas)?;
     let size = Rc::new(Cell::new((
         f64::from(canvas.client_width()),
         f64::from(canvas.client_height()),
@@ -459,8 +454,8 @@ fn make_loop(canvas: HtmlCanvasElement) -> Option<Loop> {
 
 fn schedule(state: Rc<RefCell<Option<Loop>>>, parts: Rc<Parts>) {
     let next = state.clone();
-    let frame = request_animation_frame(move |_| {
-        tick(&next, &parts);
+    let frame = request_animation_frame(move |frame_time| {
+        tick(&next, &parts, frame_time);
         if next.borrow().is_some() {
             schedule(next, parts);
         }
@@ -470,7 +465,7 @@ fn schedule(state: Rc<RefCell<Option<Loop>>>, parts: Rc<Parts>) {
     }
 }
 
-fn tick(state: &Rc<RefCell<Option<Loop>>>, parts: &Parts) {
+fn tick(state: &Rc<RefCell<Option<Loop>>>, parts: &Parts, frame_time: f64) {
     let mut guard = state.borrow_mut();
     let Some(l) = guard.as_mut() else {
         return;
@@ -489,7 +484,7 @@ fn tick(state: &Rc<RefCell<Option<Loop>>>, parts: &Parts) {
         if v.is_live() {
             crate::cap::fill_notes(&mut v.notes, model.sim());
         }
-        if v.check_due(synced) {
+        if v.check_due(synced) && crate::web::heavy::claim(frame_time) {
             v.check_live(model.sim().history(), synced);
             v.record_check(dom::now_ms() - synced);
             changed_html = true;

@@ -8,7 +8,7 @@ use yew::prelude::*;
 
 use crate::i18n::{t, t_dyn, tf};
 use crate::model::{Msg, NodeCommand};
-use crate::panel::{format_seconds, format_speed, format_time, Panel};
+use crate::panel::{format_seconds, format_speed, format_time, LogLine, Panel};
 use crate::web::dom;
 
 #[derive(Properties, PartialEq)]
@@ -186,17 +186,25 @@ pub fn invariants(props: &PanelProps) -> Html {
     }
 }
 
+#[derive(Properties, PartialEq)]
+pub struct EventLogProps {
+    pub log: Rc<Vec<LogLine>>,
+    /// The language its heading is in.
+    pub lang: crate::i18n::Lang,
+}
+
+/// The newest events, newest first. Only the lines and the language take
+/// part in its props, so it re-renders only when they change.
 #[function_component(EventLog)]
-pub fn event_log(props: &PanelProps) -> Html {
-    let panel = &props.panel;
+pub fn event_log(props: &EventLogProps) -> Html {
     html! {
         <section class="panel" aria-labelledby="events-title">
             <h2 id="events-title">{t("Events")}</h2>
-            if panel.log.is_empty() {
+            if props.log.is_empty() {
                 <p class="empty">{t("Nothing has happened yet.")}</p>
             } else {
                 <ol class="events" aria-live="off">
-                    { for panel.log.iter().map(|line| html! {
+                    { for props.log.iter().map(|line| html! {
                         <li key={line.index} class={line.class}>
                             <time>{format_seconds(line.time)}</time>
                             <span>{&line.text}</span>

@@ -7,7 +7,7 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 use super::dialogs::DialogFrame;
-use crate::board::format_span;
+use crate::board::{format_span, Board};
 use crate::i18n::{t, t_dyn, tf};
 use crate::model::{Msg, Overlay};
 use crate::panel::{format_time, Panel};
@@ -52,10 +52,20 @@ fn role_class(role: splitbrain_core::protocol::RoleKind) -> &'static str {
     }
 }
 
-/// Every node in one table, in the protocol's own terms.
+#[derive(Properties, PartialEq)]
+pub struct BoardProps {
+    pub board: Rc<Board>,
+    /// The language its words are in.
+    pub lang: crate::i18n::Lang,
+    pub send: Callback<Msg>,
+}
+
+/// Every node in one table, in the protocol's own terms. Only the board
+/// and the language take part in its props, so it re-renders only when
+/// they change.
 #[function_component(BoardPanel)]
-pub fn board_panel(props: &ProtocolProps) -> Html {
-    let board = &props.panel.board;
+pub fn board_panel(props: &BoardProps) -> Html {
+    let board = &props.board;
     let send = &props.send;
     let commit = board.choice.is_commit();
     let vote_column = board.vote_column();

@@ -270,9 +270,20 @@ pub fn time_travel_panel(props: &TimeTravelProps) -> Html {
             &stats.evicted_chunks,
         ],
     );
+    // What the person has typed and not yet committed. Yew sets an input's
+    // `value` whenever it differs from the one rendered, and this panel
+    // re-renders several times a second while the run plays: rendering the
+    // model's budget would put it back over the typing, and the `change`
+    // that follows would then carry the old number.
+    let budget_draft = use_state_eq(|| None::<String>);
+    let onbudget_input = {
+        let draft = budget_draft.clone();
+        Callback::from(move |e: InputEvent| draft.set(Some(dom::target_value(&e))))
+    };
     let onbudget = {
-        let send = send.clone();
+        let (send, draft) = (send.clone(), budget_draft.clone());
         Callback::from(move |e: Event| {
+            draft.set(None);
             if let Ok(mb) = dom::target_value(&e).trim().parse::<u32>() {
                 let mb = mb.clamp(MIN_BUDGET_MB, MAX_BUDGET_MB);
                 crate::web::memory::save_budget(mb);
@@ -280,6 +291,9 @@ pub fn time_travel_panel(props: &TimeTravelProps) -> Html {
             }
         })
     };
+    let budget_value = (*budget_draft)
+        .clone()
+        .unwrap_or_else(|| budget.budget_mb.to_string());
 
     let hint = if view.behind {
         t("Viewing the past. Play replays this branch, its recorded actions included, and runs on live at its end. Acting here (crash, partition, request…) starts a new branch; this one stays in the list.")
@@ -328,7 +342,7 @@ pub fn time_travel_panel(props: &TimeTravelProps) -> Html {
                 <label>{t("Memory budget (MB)")}
                     <input id="memory-budget" type="number" min={MIN_BUDGET_MB.to_string()}
                         max={MAX_BUDGET_MB.to_string()} step="16"
-                        value={budget.budget_mb.to_string()} onchange={onbudget} />
+                        value={budget_value} oninput={onbudget_input} onchange={onbudget} />
                 </label>
             </p>
             if view.branches.len() > 1 {
