@@ -203,24 +203,26 @@ impl Raft {
         }
         self.reads.answered[from.index()] = round.0;
         // The latest round a quorum of the configuration answered: the
-        // leader counts for every round; try the others' answers from the
-        // highest down until those at or above one make a quorum.
+        // leader counts for every round; a round is confirmed when those
+        // who answered it or a later one make a quorum. Candidates are the
+        // rounds someone answered, tried without allocating (at most 51
+        // nodes, so the quadratic scan is a few thousand steps).
         let answered = &self.reads.answered;
-        let mut rounds: Vec<u64> = answered.clone();
-        rounds.sort_unstable_by(|a, b| b.cmp(a));
-        rounds.dedup();
-        let confirmed = rounds
-            .into_iter()
-            .filter(|&r| r > 0)
-            .find(|&r| {
-                let set = answered
-                    .iter()
-                    .enumerate()
-                    .filter(|&(_, &a)| a >= r)
-                    .fold(me, |set, (i, _)| set | 1u64 << i);
-                self.is_quorum(set)
-            })
-            .unwrap_or(0);
+        let confirmed = answered.iter().fold(0, |best, &r| {
+            if r <= best {
+                return best;
+            }
+            let set = answered
+                .iter()
+                .enumerate()
+                .filter(|&(_, &a)| a >= r)
+                .fold(me, |set, (i, _)| set | 1u64 << i);
+            if self.is_quorum(set) {
+                r
+            } else {
+                best
+            }
+        });
         let reads = &mut self.reads;
         if confirmed <= reads.confirmed {
             return;
