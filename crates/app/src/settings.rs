@@ -335,7 +335,7 @@ mod tests {
     fn a_protocols_options_come_from_its_descriptor_and_reach_the_config() {
         let mut form = Settings::default().form();
         let ids: Vec<&str> = form.options().map(|(o, _)| o.id).collect();
-        assert_eq!(ids, ["pre_vote", "check_quorum", "reads"]);
+        assert_eq!(ids, ["pre_vote", "check_quorum", "reads", "joint"]);
         assert!(form.options().all(|(_, value)| value == 0), "all off");
         form.options = vec![1, 1, 2, 0];
         let settings = form.parse().unwrap();
@@ -345,7 +345,7 @@ mod tests {
             "{json}"
         );
         // And back: the form shows what the config says.
-        assert_eq!(settings.form().options, [1, 1, 2]);
+        assert_eq!(settings.form().options, [1, 1, 2, 0]);
         // A protocol without options shows none.
         let two_phase = Settings {
             protocol: splitbrain_core::registry::default_config(1).unwrap(),
