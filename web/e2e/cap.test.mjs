@@ -5,6 +5,7 @@
 // availability during the partition, Raft's lower than the store's.
 
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { openApp } from './harness.mjs';
 import { state, ready, assertClean } from './steps.mjs';
@@ -86,6 +87,44 @@ test('CAP: the same partition against Raft and the store, availability side by s
     await page.waitForFunction(() => window.splitbrain.state().gallery === 'cap-quorum');
     assert.equal(await during('live'), 100);
     assert.ok((await during('other')) < 100);
+    assertClean(app);
+  } finally {
+    await app.close();
+  }
+});
+
+// The scenario files are not part of the page: each comes when something
+// first asks for it. An example in the Scenario dialog loads its file; a
+// pasted half of the CAP pair finds its other half once the pair's files
+// have come.
+test('scenario files come on first use: an example, and a pasted CAP half', { timeout: 120_000 }, async () => {
+  const app = await openApp();
+  try {
+    const { page } = app;
+    await ready(page);
+    const fetched = () =>
+      page.evaluate(() =>
+        performance
+          .getEntriesByType('resource')
+          .map((e) => new URL(e.name).pathname)
+          .filter((p) => p.includes('/scenarios/')),
+      );
+    assert.deepEqual(await fetched(), [], 'the default run fetches no scenario file');
+
+    await page.getByRole('button', { name: 'Scenario' }).click();
+    await page.locator('[data-example="paxos-sweep.json"]').click();
+    await page.waitForFunction(() => window.splitbrain.state().protocol === 'paxos');
+    assert.deepEqual(await fetched(), ['/scenarios/paxos-sweep.json']);
+
+    const half = readFileSync(new URL('../scenarios/cap-quorum-partition.json', import.meta.url), 'utf8');
+    await page.getByRole('button', { name: 'Scenario' }).click();
+    await page.locator('textarea[aria-label="Scenario JSON"]').fill(half);
+    await page.getByRole('button', { name: 'Load this scenario' }).click();
+    await page.waitForFunction(() => window.splitbrain.state().protocol === 'quorum');
+    await page.locator('#cap-panel .cap-side.other').waitFor();
+    assert.equal(await page.locator('.cap-side.other').getAttribute('data-protocol'), 'Raft');
+    const files = await fetched();
+    assert.ok(files.includes('/scenarios/cap-raft-partition.json'), files.join(', '));
     assertClean(app);
   } finally {
     await app.close();

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { openApp } from './harness.mjs';
-import { state, ready, until, blur, setSpeed, assertClean } from './steps.mjs';
+import { state, ready, until, blur, setSpeed, assertClean, openEntry } from './steps.mjs';
 
 test('2PC: the coordinator crashes and the page shows who is in doubt, and for how long', { timeout: 90_000 }, async () => {
   const app = await openApp();
@@ -20,8 +20,7 @@ test('2PC: the coordinator crashes and the page shows who is in doubt, and for h
 
     await page.getByRole('button', { name: 'Gallery' }).click();
     assert.equal((await state(page)).overlay, 'gallery');
-    await page.locator('[data-gallery="two-phase-blocking"]').click();
-    s = await state(page);
+    s = await openEntry(page, 'two-phase-blocking');
     assert.equal(s.gallery, 'two-phase-blocking');
     assert.equal(s.overlay, 'none');
     assert.equal(s.playing, false, 'paused at the moment to watch');
@@ -165,14 +164,13 @@ test('every protocol runs in the page, and every gallery entry loads', { timeout
     await page.getByRole('button', { name: 'Close' }).click();
     for (const id of entries) {
       await page.getByRole('button', { name: 'Gallery' }).click();
-      await page.locator(`[data-gallery="${id}"]`).click();
-      const s = await state(page);
+      const s = await openEntry(page, id);
       assert.equal(s.gallery, id);
       assert.equal(s.playing, false);
     }
     // Multi-Paxos against Raft: the cost per decision is on the page.
     await page.getByRole('button', { name: 'Gallery' }).click();
-    await page.locator('[data-gallery="multi-paxos-vs-raft"]').click();
+    await openEntry(page, 'multi-paxos-vs-raft');
     assert.match(await page.locator('#per-decision').textContent(), /per value \d+(\.\d)? msgs · \d+ B/);
     assertClean(app);
   } finally {

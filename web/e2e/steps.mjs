@@ -52,6 +52,16 @@ export async function until(page, predicate, what, timeout = 20_000) {
   assert.fail(`timed out waiting for ${what}; last state: ${JSON.stringify(last).slice(0, 800)}`);
 }
 
+/**
+ * Clicks gallery entry `id` (its dialog open) and waits until the run is
+ * the entry's: the entry's scenario file comes on first use.
+ */
+export async function openEntry(page, id) {
+  await page.locator(`[data-gallery="${id}"]`).click();
+  await page.waitForFunction((id) => window.splitbrain.state().gallery === id, id);
+  return state(page);
+}
+
 export async function blur(page) {
   await page.evaluate(() => document.activeElement?.blur());
 }

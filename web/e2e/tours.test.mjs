@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { openApp } from './harness.mjs';
-import { state, ready, until, blur, setSpeed, assertClean } from './steps.mjs';
+import { state, ready, until, blur, setSpeed, assertClean, openEntry } from './steps.mjs';
 
 
 const captionText = (page) => page.locator('.tour .caption-text').textContent();
@@ -22,8 +22,7 @@ test('a captioned scenario pauses at each caption; continue, previous and next m
     await ready(page);
     await blur(page);
     await page.keyboard.press('g');
-    await page.locator('[data-gallery="raft-minority-leader"]').click();
-    let s = await state(page);
+    let s = await openEntry(page, 'raft-minority-leader');
     assert.equal(s.gallery, 'raft-minority-leader');
     assert.equal(s.nowMicros, 2_000_000, 'at the moment to watch');
     // The moment has its caption.

@@ -187,8 +187,20 @@ fn print(sizes: &Sizes) {
         ("fetched on first use", Part::OnDemand),
     ] {
         println!("-- {title}");
+        // A folder (the scenario files) is one row: its files come one by
+        // one, each when something asks for it.
+        let mut folders: Vec<(String, usize, u64, u64)> = Vec::new();
         for (name, _, raw, gz) in sizes.files.iter().filter(|(_, p, _, _)| *p == which) {
-            row(name, *raw, *gz);
+            match name.split_once('/') {
+                None => row(name, *raw, *gz),
+                Some((folder, _)) => match folders.iter_mut().find(|f| f.0 == folder) {
+                    Some(f) => (f.1, f.2, f.3) = (f.1 + 1, f.2 + raw, f.3 + gz),
+                    None => folders.push((folder.to_owned(), 1, *raw, *gz)),
+                },
+            }
+        }
+        for (folder, count, raw, gz) in folders {
+            row(&format!("{folder}/ ({count} files)"), raw, gz);
         }
         let (raw, gz) = sizes.total(which);
         row("   total", raw, gz);

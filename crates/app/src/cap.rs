@@ -135,24 +135,39 @@ pub fn measure(sim: &Sim, actions: &[TimedAction], check_steps: u64) -> CapNumbe
     }
 }
 
-fn shipped(name: &str) -> Option<Scenario> {
-    serde_json::from_str(crate::gallery::file(name)?).ok()
-}
+/// The protocols of the two halves (a test checks them against the
+/// files), so the panel can offer the comparison before any file is here.
+pub const CAP_PROTOCOLS: [&str; 2] = ["raft", "quorum"];
 
 /// Whether the comparison has a half running `scenario`'s protocol: the
 /// panel offers to load it there.
 pub fn compares(scenario: &Scenario) -> bool {
+    CAP_PROTOCOLS.contains(&scenario.protocol.name())
+}
+
+/// The pair files `scenario` may need to find its counterpart that are
+/// not at hand yet: none unless it has a title and a protocol the CAP or
+/// PACELC pair runs (only their halves can match).
+pub fn pair_files_missing(scenario: &Scenario) -> Vec<String> {
+    if scenario.title.is_none() || !compares(scenario) {
+        return Vec::new();
+    }
     CAP_FILES
         .iter()
-        .filter_map(|f| shipped(f))
-        .any(|s| s.protocol.name() == scenario.protocol.name())
+        .chain(&crate::pacelc::PACELC_FILES)
+        .filter(|f| crate::gallery::file(f).is_none())
+        .map(|f| (*f).to_owned())
+        .collect()
 }
 
 /// If `scenario` is one half of the CAP comparison (the same title as a
 /// shipped CAP file), the other half.
 pub fn counterpart(scenario: &Scenario) -> Option<Scenario> {
     let title = scenario.title.as_deref()?;
-    let halves: Vec<Scenario> = CAP_FILES.iter().filter_map(|f| shipped(f)).collect();
+    let halves: Vec<Scenario> = CAP_FILES
+        .iter()
+        .filter_map(|f| crate::gallery::scenario(f))
+        .collect();
     let i = halves
         .iter()
         .position(|s| s.title.as_deref() == Some(title))?;
@@ -246,7 +261,7 @@ mod tests {
     }
 
     fn run(name: &str, until: Time) -> Sim {
-        let s = shipped(name).unwrap();
+        let s = crate::gallery::scenario(name).unwrap();
         let mut sim = build(&s, RunOptions::default()).unwrap();
         sim.run_until(until, u64::MAX);
         sim
@@ -257,10 +272,30 @@ mod tests {
         measure(&sim, &sim.scenario().actions, check_steps)
     }
 
+    /// The panel offers the comparison by protocol before the files are
+    /// fetched: the constant must name the files' protocols, and only a
+    /// titled run of one of them asks for the pair files.
+    #[test]
+    fn the_offer_knows_the_halves_protocols_without_their_files() {
+        for (file, protocol) in CAP_FILES.iter().zip(CAP_PROTOCOLS) {
+            let s = crate::gallery::scenario(file).unwrap();
+            assert_eq!(s.protocol.name(), protocol, "{file}");
+        }
+        for file in crate::pacelc::PACELC_FILES {
+            let s = crate::gallery::scenario(file).unwrap();
+            assert!(compares(&s), "{file}: a PACELC half runs a CAP protocol");
+        }
+        let untitled = crate::settings::Settings::default().scenario();
+        assert!(compares(&untitled));
+        // Natively every file is at hand, so nothing is missing.
+        let titled = crate::gallery::scenario(CAP_FILES[0]).unwrap();
+        assert!(pair_files_missing(&titled).is_empty());
+    }
+
     #[test]
     fn the_two_cap_scenarios_point_at_each_other() {
-        let raft = shipped(CAP_FILES[0]).unwrap();
-        let quorum = shipped(CAP_FILES[1]).unwrap();
+        let raft = crate::gallery::scenario(CAP_FILES[0]).unwrap();
+        let quorum = crate::gallery::scenario(CAP_FILES[1]).unwrap();
         assert_eq!(counterpart(&raft).unwrap().title, quorum.title);
         assert_eq!(counterpart(&quorum).unwrap().title, raft.title);
         // Same fault script, same load: only the protocol differs.
@@ -313,7 +348,7 @@ mod tests {
     #[test]
     fn a_timeline_s_cursor_finds_its_partition_in_the_timeline_s_actions() {
         use splitbrain_core::timeline::{Timeline, DEFAULT_INTERVAL};
-        let s = shipped(CAP_FILES[0]).unwrap();
+        let s = crate::gallery::scenario(CAP_FILES[0]).unwrap();
         let mut cursor = build(&s, RunOptions::default()).unwrap();
         let mut tl = Timeline::new(&mut cursor, DEFAULT_INTERVAL);
         tl.advance(&mut cursor, secs(7), u64::MAX);

@@ -1,26 +1,33 @@
 //! The gallery as the page has it: `web/scenarios/gallery.json` (the
-//! entries, their texts and tours), fetched on first use (`web/fetch.rs`:
-//! opening the gallery or an entry) so that the first load does not carry
-//! it, and every scenario file it names, compiled in, so that the CAP and
-//! PACELC panels can recognise and run their pairs without a request.
-//! Natively the gallery file is compiled in too.
+//! entries, their texts and tours) and the scenario files it and the
+//! Scenario dialog's examples name. The page fetches each on first use
+//! (`web/fetch.rs`: opening the gallery, an entry or an example, or a run
+//! that is half of the CAP or PACELC pair) so that the first load carries
+//! none of them; Trunk copies `web/scenarios/` next to the page. Natively
+//! every file is compiled in, so tests and the CLI-side checks need no
+//! server.
 
 use std::sync::OnceLock;
 
 use splitbrain_core::gallery::{Gallery, GalleryEntry};
 use splitbrain_core::Scenario;
 
-/// The gallery file's name next to the page.
-pub const GALLERY_FILE: &str = "gallery.json";
+/// The gallery file, relative to the page.
+pub const GALLERY_FILE: &str = "scenarios/gallery.json";
 
 /// The gallery file, as shipped, where there is no server to fetch it from.
 #[cfg(not(target_arch = "wasm32"))]
 pub const GALLERY_JSON: &str = include_str!("../../../web/scenarios/gallery.json");
 
+/// Where the page finds the scenario files, relative to itself.
+pub const SCENARIO_DIR: &str = "scenarios/";
+
 static GALLERY: OnceLock<Gallery> = OnceLock::new();
 
-/// The scenario files the gallery names. A test checks that none is
+/// The scenario files the gallery and the examples name, compiled in where
+/// there is no server to fetch them from. A test checks that none is
 /// missing.
+#[cfg(not(target_arch = "wasm32"))]
 pub const FILES: &[(&str, &str)] = &[
     (
         "raft-election.json",
@@ -146,6 +153,22 @@ pub const FILES: &[(&str, &str)] = &[
         "raft-membership-safe.json",
         include_str!("../../../web/scenarios/raft-membership-safe.json"),
     ),
+    (
+        "raft-sweep.json",
+        include_str!("../../../web/scenarios/raft-sweep.json"),
+    ),
+    (
+        "paxos-sweep.json",
+        include_str!("../../../web/scenarios/paxos-sweep.json"),
+    ),
+    (
+        "multi-paxos-sweep.json",
+        include_str!("../../../web/scenarios/multi-paxos-sweep.json"),
+    ),
+    (
+        "multi-paxos-broken-no-recovery.json",
+        include_str!("../../../web/scenarios/multi-paxos-broken-no-recovery.json"),
+    ),
 ];
 
 /// The parsed gallery, once at hand (natively: always). An unreadable
@@ -191,12 +214,72 @@ pub fn localized<'a>(english: &'a str, chinese: Option<&'a str>) -> &'a str {
     }
 }
 
-/// The scenario file's text, by its name in the gallery.
+/// The scenario file's text, by its name in the gallery, if at hand
+/// (natively: always; in the page: once fetched).
 pub fn file(name: &str) -> Option<&'static str> {
-    FILES
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, text)| *text)
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        FILES
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, text)| *text)
+    }
+    #[cfg(target_arch = "wasm32")]
+    {
+        FETCHED.with(|f| f.borrow().get(name).copied())
+    }
+}
+
+/// A shipped scenario file, parsed, if at hand.
+pub fn scenario(name: &str) -> Option<Scenario> {
+    serde_json::from_str(file(name)?).ok()
+}
+
+#[cfg(target_arch = "wasm32")]
+thread_local! {
+    /// The scenario files fetched so far. Each is fetched once and kept for
+    /// the page's life (a few KB each, at most every shipped file), so
+    /// [`file`] can lend it out like a compiled-in one.
+    static FETCHED: std::cell::RefCell<std::collections::BTreeMap<String, &'static str>> =
+        const { std::cell::RefCell::new(std::collections::BTreeMap::new()) };
+}
+
+/// Keeps a fetched scenario file's text for [`file`]. Text that is not a
+/// scenario is refused, so a broken file says so where it was asked for.
+pub fn install_file(name: &str, text: String) -> Result<(), String> {
+    serde_json::from_str::<Scenario>(&text).map_err(|e| format!("{name}: {e}"))?;
+    #[cfg(target_arch = "wasm32")]
+    FETCHED.with(|f| {
+        f.borrow_mut()
+            .entry(name.to_owned())
+            .or_insert_with(|| Box::leak(text.into_boxed_str()));
+    });
+    Ok(())
+}
+
+/// The scenario files an entry needs at hand to open, once the gallery is
+/// here: the entry's own and, for half of the CAP or PACELC pair, the
+/// other half (the comparison runs it alongside). Empty once all are here.
+pub fn missing_for(id: &str) -> Vec<String> {
+    let Some(gallery) = gallery() else {
+        return Vec::new();
+    };
+    let Some(entry) = gallery.entries.iter().find(|e| e.id == id) else {
+        return Vec::new();
+    };
+    let mut names = vec![entry.scenario.as_str()];
+    for pair in [&crate::cap::CAP_FILES, &crate::pacelc::PACELC_FILES] {
+        if pair.contains(&entry.scenario.as_str()) {
+            names.extend(pair.iter().copied());
+        }
+    }
+    let mut missing: Vec<String> = names
+        .into_iter()
+        .filter(|n| file(n).is_none())
+        .map(str::to_owned)
+        .collect();
+    missing.dedup();
+    missing
 }
 
 /// An entry by id, with its scenario.

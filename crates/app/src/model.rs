@@ -488,6 +488,18 @@ impl Model {
         self.travel_act(action)
     }
 
+    /// One event, paused: the Step button and time travel's step forward.
+    pub(crate) fn step(&mut self) {
+        self.playing = false;
+        if !self.travel.timeline.step(&mut self.sim) {
+            self.say(
+                crate::i18n::t("Nothing left to happen: the run is idle."),
+                false,
+            );
+        }
+        self.check_violation();
+    }
+
     fn check_violation(&mut self) {
         if self.violation_seen {
             return;
@@ -521,16 +533,7 @@ impl Model {
                 }
             }
             Msg::Pause => self.playing = false,
-            Msg::Step => {
-                self.playing = false;
-                if !self.travel.timeline.step(&mut self.sim) {
-                    self.say(
-                        crate::i18n::t("Nothing left to happen: the run is idle."),
-                        false,
-                    );
-                }
-                self.check_violation();
-            }
+            Msg::Step => self.step(),
             Msg::Faster => self.speed = step_speed(self.speed, 1),
             Msg::Slower => self.speed = step_speed(self.speed, -1),
             Msg::SetSpeed(s) => self.speed = s.clamp(SPEEDS[0], SPEEDS[SPEEDS.len() - 1]),

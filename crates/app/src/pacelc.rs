@@ -114,19 +114,21 @@ pub fn measure_latency(sim: &Sim, actions: &[TimedAction], check_steps: u64) -> 
     }
 }
 
-fn shipped(name: &str) -> Option<Scenario> {
-    serde_json::from_str(crate::gallery::file(name)?).ok()
-}
-
-/// The shipped pair's titles, parsed once: the panel asks every frame.
+/// The shipped pair's titles, parsed once both files are here (before,
+/// none): the panel asks every frame.
 fn titles() -> &'static [Option<String>] {
     static TITLES: std::sync::OnceLock<Vec<Option<String>>> = std::sync::OnceLock::new();
-    TITLES.get_or_init(|| {
-        PACELC_FILES
-            .iter()
-            .map(|f| shipped(f).and_then(|s| s.title))
-            .collect()
-    })
+    if let Some(titles) = TITLES.get() {
+        return titles;
+    }
+    let halves: Option<Vec<Scenario>> = PACELC_FILES
+        .iter()
+        .map(|f| crate::gallery::scenario(f))
+        .collect();
+    match halves {
+        Some(halves) => TITLES.get_or_init(|| halves.into_iter().map(|s| s.title).collect()),
+        None => &[],
+    }
 }
 
 /// Whether `scenario` is one half of the shipped PACELC pair (matched by
@@ -141,7 +143,10 @@ pub fn is_pacelc(scenario: &Scenario) -> bool {
 /// If `scenario` is one half of the PACELC pair, the other half.
 pub fn counterpart(scenario: &Scenario) -> Option<Scenario> {
     let title = scenario.title.as_deref()?;
-    let halves: Vec<Scenario> = PACELC_FILES.iter().filter_map(|f| shipped(f)).collect();
+    let halves: Vec<Scenario> = PACELC_FILES
+        .iter()
+        .filter_map(|f| crate::gallery::scenario(f))
+        .collect();
     let i = halves
         .iter()
         .position(|s| s.title.as_deref() == Some(title))?;
@@ -215,7 +220,7 @@ mod tests {
     }
 
     fn run(name: &str, until: Time) -> Sim {
-        let s = shipped(name).unwrap();
+        let s = crate::gallery::scenario(name).unwrap();
         let mut sim = build(&s, RunOptions::default()).unwrap();
         sim.run_until(until, u64::MAX);
         sim
@@ -228,8 +233,8 @@ mod tests {
 
     #[test]
     fn the_two_pacelc_scenarios_point_at_each_other_and_differ_only_in_protocol() {
-        let raft = shipped(PACELC_FILES[0]).unwrap();
-        let store = shipped(PACELC_FILES[1]).unwrap();
+        let raft = crate::gallery::scenario(PACELC_FILES[0]).unwrap();
+        let store = crate::gallery::scenario(PACELC_FILES[1]).unwrap();
         assert!(is_pacelc(&raft) && is_pacelc(&store));
         assert_eq!(counterpart(&raft).unwrap().title, store.title);
         assert_eq!(counterpart(&store).unwrap().title, raft.title);
@@ -238,7 +243,7 @@ mod tests {
         assert_eq!(raft.nodes, store.nodes);
         assert!(raft.actions.is_empty() && store.actions.is_empty());
         // The CAP pair is not the PACELC pair.
-        let cap = shipped(crate::cap::CAP_FILES[0]).unwrap();
+        let cap = crate::gallery::scenario(crate::cap::CAP_FILES[0]).unwrap();
         assert!(!is_pacelc(&cap) && counterpart(&cap).is_none());
         for name in [PACELC_ENTRY, CAP_ENTRY] {
             assert!(crate::gallery::entry(name).is_ok(), "{name}");
@@ -293,7 +298,7 @@ mod tests {
 
     #[test]
     fn the_regions_line_names_sizes_and_latencies() {
-        let s = shipped(PACELC_FILES[0]).unwrap();
+        let s = crate::gallery::scenario(PACELC_FILES[0]).unwrap();
         let r = s.network.regions.as_ref().unwrap();
         assert_eq!(
             describe_regions(r, s.nodes as usize),

@@ -10,40 +10,23 @@ use splitbrain_core::scenario::{Latency, Workload, MAX_NODES};
 use splitbrain_core::{ProtocolConfig, Scenario, Span, Time};
 
 /// The example scenarios shipped with the project (`web/scenarios/`), to
-/// load in one click: a name, and the scenario as JSON.
+/// load in one click: a name, and the scenario file (its text from
+/// [`crate::gallery::file`], fetched by the page on first use).
 pub const EXAMPLES: &[(&str, &str)] = &[
-    (
-        "First election",
-        include_str!("../../../web/scenarios/raft-election.json"),
-    ),
-    (
-        "Stale leader in a minority",
-        include_str!("../../../web/scenarios/raft-minority-leader.json"),
-    ),
-    (
-        "Broken Raft (Figure 8)",
-        include_str!("../../../web/scenarios/raft-broken-figure8.json"),
-    ),
+    ("First election", "raft-election.json"),
+    ("Stale leader in a minority", "raft-minority-leader.json"),
+    ("Broken Raft (Figure 8)", "raft-broken-figure8.json"),
     // The rest of web/scenarios that the gallery does not list.
-    (
-        "Raft under random faults",
-        include_str!("../../../web/scenarios/raft-sweep.json"),
-    ),
-    (
-        "Paxos under random faults",
-        include_str!("../../../web/scenarios/paxos-sweep.json"),
-    ),
-    (
-        "Multi-Paxos under random faults",
-        include_str!("../../../web/scenarios/multi-paxos-sweep.json"),
-    ),
+    ("Raft under random faults", "raft-sweep.json"),
+    ("Paxos under random faults", "paxos-sweep.json"),
+    ("Multi-Paxos under random faults", "multi-paxos-sweep.json"),
     (
         "Multi-Paxos: stale leader in a minority",
-        include_str!("../../../web/scenarios/multi-paxos-minority-leader.json"),
+        "multi-paxos-minority-leader.json",
     ),
     (
         "Broken Multi-Paxos (ignores promises)",
-        include_str!("../../../web/scenarios/multi-paxos-broken-no-recovery.json"),
+        "multi-paxos-broken-no-recovery.json",
     ),
 ];
 
@@ -306,7 +289,8 @@ mod tests {
 
     #[test]
     fn every_example_is_a_valid_scenario() {
-        for (name, json) in EXAMPLES {
+        for (name, file) in EXAMPLES {
+            let json = crate::gallery::file(file).unwrap_or_else(|| panic!("{name}: {file}"));
             let scenario: Scenario =
                 serde_json::from_str(json).unwrap_or_else(|e| panic!("{name}: {e}"));
             scenario

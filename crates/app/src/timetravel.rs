@@ -599,16 +599,7 @@ impl Model {
                 Some(sim) => self.show(sim),
                 None => self.say(crate::i18n::t("This is the start of the run."), false),
             },
-            TravelMsg::StepForward => {
-                self.playing = false;
-                if !self.travel.timeline.step(&mut self.sim) {
-                    self.say(
-                        crate::i18n::t("Nothing left to happen: the run is idle."),
-                        false,
-                    );
-                }
-                self.check_violation();
-            }
+            TravelMsg::StepForward => self.step(),
             TravelMsg::Jump(forward) => {
                 let kind = self.travel.kind;
                 match t.jump(kind, &self.sim, forward) {

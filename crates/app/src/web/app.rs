@@ -40,15 +40,27 @@ pub fn app() -> Html {
     let send: Callback<Msg> = {
         let dispatcher = store.dispatcher();
         Callback::from(move |msg| match msg {
-            // The gallery file comes on first use: the entry opens when
-            // it is here (or the model says why it cannot).
-            Msg::OpenGallery(_) if !crate::gallery::ready() => {
+            // The gallery file and the entry's scenario files come on
+            // first use: the entry opens when they are here (or the model
+            // says why it cannot).
+            Msg::OpenGallery(ref id)
+                if !crate::gallery::ready() || !crate::gallery::missing_for(id).is_empty() =>
+            {
                 let dispatcher = dispatcher.clone();
-                super::fetch::once(
-                    crate::gallery::GALLERY_FILE,
-                    crate::gallery::install,
-                    move |_| dispatcher.dispatch(Action::Do(msg)),
-                );
+                let id = id.clone();
+                let scenarios = move |_| {
+                    let missing = crate::gallery::missing_for(&id);
+                    super::fetch::scenarios(missing, move || dispatcher.dispatch(Action::Do(msg)));
+                };
+                if crate::gallery::ready() {
+                    scenarios(Ok(()));
+                } else {
+                    super::fetch::once(
+                        crate::gallery::GALLERY_FILE,
+                        crate::gallery::install,
+                        scenarios,
+                    );
+                }
             }
             msg => dispatcher.dispatch(Action::Do(msg)),
         })

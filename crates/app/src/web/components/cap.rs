@@ -30,6 +30,11 @@ struct Other {
     sim: Option<Sim>,
     checked_at: Option<u64>,
     verdicts: (Verdict, Verdict),
+    /// The run for which the pair files were last asked for (once a run,
+    /// so a failing fetch is not retried every frame), and how many
+    /// arrivals the counterpart has seen.
+    asked: u64,
+    arrived: u32,
 }
 
 fn pct(n: (usize, usize)) -> String {
@@ -84,16 +89,30 @@ pub fn cap_panel(props: &CapProps) -> Html {
         sim: None,
         checked_at: None,
         verdicts: (Verdict::Unknown, Verdict::Unknown),
+        asked: u64::MAX,
+        arrived: 0,
     });
+    // Bumped when pair files arrive, to look for the counterpart again.
+    let arrived = use_state(|| 0u32);
     let model = props.model.0.borrow();
     let live = model.sim();
     // The cursor keeps no action list: the timeline does.
     let actions = model.travel().timeline.actions();
     let now = live.now();
     let mut o = other.borrow_mut();
-    // A new run, or time travel backwards: start the other half over.
+    // A titled run (a link or a pasted scenario may carry one half) needs
+    // the pair files to find its other half; they come on first use.
+    let missing = crate::cap::pair_files_missing(live.scenario());
+    if !missing.is_empty() && o.asked != model.run {
+        o.asked = model.run;
+        let arrived = arrived.clone();
+        crate::web::fetch::scenarios(missing, move || arrived.set(*arrived + 1));
+    }
+    // A new run, time travel backwards, or the pair's files just came:
+    // start the other half over.
     let behind = o.sim.as_ref().is_some_and(|s| s.now() > now);
-    if o.run != model.run || behind {
+    if o.run != model.run || behind || o.arrived != *arrived {
+        o.arrived = *arrived;
         o.run = model.run;
         o.checked_at = None;
         o.verdicts = (Verdict::Unknown, Verdict::Unknown);

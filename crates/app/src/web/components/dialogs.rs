@@ -227,11 +227,27 @@ pub fn scenario_dialog(props: &ScenarioProps) -> Html {
         let (text, send) = (text.clone(), props.send.clone());
         Callback::from(move |_: MouseEvent| send.emit(Msg::LoadScenario((*text).clone())))
     };
-    let example = |(name, json): &(&'static str, &'static str)| {
-        let send = props.send.clone();
-        let json = *json;
+    // An example's file comes on first use; if it cannot, the dialog
+    // says so rather than loading nothing.
+    let failed = use_state(|| None::<String>);
+    let example = |(name, file): &(&'static str, &'static str)| {
+        let (send, failed) = (props.send.clone(), failed.clone());
+        let file = *file;
+        let open = Callback::from(move |_| {
+            let (send, failed) = (send.clone(), failed.clone());
+            crate::web::fetch::scenarios(
+                vec![file.to_owned()],
+                move || match crate::gallery::file(file) {
+                    Some(json) => send.emit(Msg::LoadScenario(json.to_owned())),
+                    None => failed.set(Some(crate::i18n::tf(
+                        "Could not load the example {0}.",
+                        &[&file],
+                    ))),
+                },
+            );
+        });
         html! {
-            <button type="button" class="btn" onclick={Callback::from(move |_| send.emit(Msg::LoadScenario(json.to_owned())))}>
+            <button type="button" class="btn" data-example={file} onclick={open}>
                 {t_dyn(name)}
             </button>
         }
@@ -245,6 +261,9 @@ pub fn scenario_dialog(props: &ScenarioProps) -> Html {
             <div class="examples" role="group" aria-label={t("Examples")}>
                 { for EXAMPLES.iter().map(example) }
             </div>
+            if let Some(message) = &*failed {
+                <p class="error" role="alert">{message}</p>
+            }
             <textarea aria-label={t("Scenario JSON")} spellcheck="false" value={(*text).clone()} {oninput} />
             <footer>
                 <button type="button" class="btn primary" onclick={load}>{t("Load this scenario")}</button>
