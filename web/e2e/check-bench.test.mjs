@@ -134,7 +134,7 @@ test('checking the corpus histories in the browser', { timeout: 240_000 }, async
     // A file that does not read: the promise is rejected with the line
     // and column at fault, and the worker goes on answering.
     await assert.rejects(
-      page.evaluate(() => window.splitbrain.checkHistory('{:process 0, :type :invoke}\n{:process 0 :type', 'edn')),
+      page.evaluate(() => window.splitbrain.checkHistory('{:process 0, :type :invoke, :f :write, :value 1}\n{:process 0 :type', 'edn')),
       /2:18: /,
     );
     const again = await page.evaluate((text) => window.splitbrain.checkHistory(text, 'edn'), kv[0].text);

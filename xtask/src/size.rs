@@ -50,12 +50,16 @@ use crate::web;
 /// Chinese text and gallery.json fetched on first use
 /// (`crates/app/src/web/fetch.rs`) 669,349 B (wasm 649,164 B).
 ///
-/// Where the next bytes are: the consistency checker (`check::check`,
-/// `check::parse_with`: the history view's badges and Import, the CAP
-/// verdict, the test hook's `checkHistory`) is 46.7 KB of the page's
-/// gzipped wasm (650,082 B with it, 603,370 B with those four calls
-/// stubbed out, same build, 2026-12-03). It can run in a worker as the
-/// explorer does, the page posting the history and drawing the report.
+/// The consistency checker (`check::check`, `check::parse_with`: the
+/// history view's badges and Import, the CAP verdict, the test hook's
+/// `checkHistory`) was 46.7 KB of the page's gzipped wasm (650,082 B
+/// with it, 603,370 B with those four calls stubbed out, same build,
+/// 2026-12-03). It now runs in the check worker (`check_worker*`, its own
+/// budget below): on 2026-12-03 the first load went from 692,284 B
+/// (wasm 673,743 B) to 662,926 B (wasm 644,066 B). The page keeps what
+/// it takes to ask and to show the answer (the jobs, serde for the
+/// report and an import's operations, the worker plumbing), about 17 KB
+/// of the 46.7.
 pub const FIRST_LOAD_TARGET: u64 = 350_000;
 
 /// What `cargo xtask test` holds the first load to while it is over its
@@ -65,7 +69,10 @@ pub const FIRST_LOAD_TARGET: u64 = 350_000;
 /// budget added 24 KB in the same landing), rounded up to the next 5 KB.
 /// Lower it whenever bytes leave, never raise it: a feature that needs
 /// bytes makes room first.
-pub const FIRST_LOAD_CEILING: u64 = 695_000;
+///
+/// 2026-12-03, 695,000 B; later that day 665,000 B, once the checker
+/// moved into its worker (662,926 B measured).
+pub const FIRST_LOAD_CEILING: u64 = 665_000;
 
 /// The explorer's Web Worker (`explorer_worker*` in dist/): the core's
 /// explorer, the explorable protocols (Paxos, 3PC, Raft, the TwoPhase
@@ -78,9 +85,9 @@ pub const WORKER_BUDGET_GZIP_BYTES: u64 = 200 * 1024;
 /// linearizability search, the session checks, the EDN and etcd readers
 /// and JSON, fetched the first time the page needs a verdict (a live
 /// check, an import, the CAP panel), so it does not count against the
-/// page either. CHECK_WORKER_MEASURED on 2026-12-03.
+/// page either: 134,875 B on 2026-12-03 (its wasm 132,489 B).
 const CHECK_WORKER_PREFIX: &str = "check_worker";
-pub const CHECK_WORKER_BUDGET_GZIP_BYTES: u64 = 200 * 1024;
+pub const CHECK_WORKER_BUDGET_GZIP_BYTES: u64 = 150 * 1024;
 
 /// When a file in dist/ is fetched.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]

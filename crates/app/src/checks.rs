@@ -182,15 +182,11 @@ pub struct Request {
 pub enum FromWorker {
     /// Listening: requests posted before this would have been lost.
     Ready,
-    Answer {
-        id: u64,
-        answer: Answer,
-    },
+    /// Boxed: an answer is large, `Ready` is not.
+    Answer { id: u64, answer: Box<Answer> },
     /// A message that was not a [`Request`] (a page and worker of
     /// different builds): nothing to answer it by.
-    Unreadable {
-        message: String,
-    },
+    Unreadable { message: String },
 }
 
 /// What `window.splitbrain.checkHistory(text, format?, repeat?, initial?)`
@@ -407,7 +403,7 @@ mod tests {
             assert_eq!(serde_json::from_str::<Request>(&json).unwrap(), request);
             let answer = FromWorker::Answer {
                 id: 7,
-                answer: answer(&request.job, &|| 0.0),
+                answer: Box::new(answer(&request.job, &|| 0.0)),
             };
             let json = serde_json::to_string(&answer).unwrap();
             assert_eq!(serde_json::from_str::<FromWorker>(&json).unwrap(), answer);

@@ -622,8 +622,8 @@ impl HistoryView {
 
     /// Asks for a check of a live run's history (the same operations
     /// [`Self::sync_live`] saw) with the live step budget; `None` when
-    /// there is nothing to ask (an imported history is shown, or the run
-    /// is too long to check live: the badges say so).
+    /// there is nothing to ask (an imported history is shown, the run has
+    /// no operations yet, or too many to check live: the badges say so).
     pub fn check_live(&mut self, history: &PVec<ClientOp>, now_ms: f64) -> Option<CheckRequest> {
         self.last_check_ms = Some(now_ms);
         self.checked_changes = Some(self.changes);
@@ -639,6 +639,14 @@ impl HistoryView {
                  export the history and run `splitbrain check-history` on it.",
                 &[&history.len(), &LIVE_CHECK_LIMIT],
             ));
+            return None;
+        }
+        if history.is_empty() {
+            // Nothing to judge, and no reason to fetch the worker: a page
+            // whose run sends no requests never needs it.
+            self.report = None;
+            self.marks.clear();
+            self.no_report = Some(t("No client operations to check yet.").to_owned());
             return None;
         }
         self.seq += 1;
@@ -1469,6 +1477,9 @@ mod tests {
         v.sync_live(1, &ops(&run));
         let before = v.badges();
         assert!(before.iter().all(|b| b.verdict == Verdict::Unknown));
+        // Before the first request there is nothing to ask the worker.
+        assert_eq!(v.check_live(&ops(&[]), 0.0), None);
+        assert_eq!(v.badges()[0].detail, "No client operations to check yet.");
         check_now(&mut v, &run);
         let badges = v.badges();
         assert_eq!(badges.len(), 5);

@@ -19,7 +19,7 @@ fn main() {
         |request: Request, post| {
             post(FromWorker::Answer {
                 id: request.id,
-                answer: answer(&request.job, &now_ms),
+                answer: Box::new(answer(&request.job, &now_ms)),
             })
         },
     );

@@ -51,9 +51,10 @@ pub fn ask(job: Job, done: impl FnOnce(Answer) + 'static) {
         if c.worker.is_none() {
             c.worker = Some(JsonWorker::spawn(WORKER_URL, received, stopped)?);
             c.ready = false;
-            c.watchdog = Some(gloo::timers::callback::Timeout::new(READY_WITHIN_MS, || {
-                stopped(crate::i18n::t("it did not load within a minute").to_owned())
-            }));
+            c.watchdog = Some(gloo::timers::callback::Timeout::new(
+                READY_WITHIN_MS,
+                || stopped(crate::i18n::t("it did not load within a minute").to_owned()),
+            ));
         }
         Ok::<_, String>(())
     });
@@ -105,7 +106,7 @@ fn received(text: String) {
                 }
                 None
             }
-            FromWorker::Answer { id, answer } => c.waiting.remove(&id).map(|d| (d, answer)),
+            FromWorker::Answer { id, answer } => c.waiting.remove(&id).map(|d| (d, *answer)),
             FromWorker::Unreadable { message } => {
                 drop(c);
                 stopped(message);

@@ -311,46 +311,22 @@ pub fn history_panel(props: &HistoryProps) -> Html {
         })
     };
     let on_check = {
-        let (view, picture, shown, importing, model, busy, error) = (
-            view.clone(),
-            picture.clone(),
-            shown.clone(),
-            importing.clone(),
-            model.clone(),
-            import_busy.clone(),
-            import_error.clone(),
-        );
+        let import = Import {
+            view: view.clone(),
+            picture: picture.clone(),
+            shown: shown.clone(),
+            open: importing.clone(),
+            model: model.clone(),
+            busy: import_busy.clone(),
+            error: import_error.clone(),
+        };
         Callback::from(move |(name, text, file): (String, String, FileOptions)| {
-            let CheckRequest { seq, job } = view.borrow_mut().request_import(&name, text, file);
-            busy.set(true);
-            error.set(None);
-            let (view, picture, shown, importing, model, busy, error) = (
-                view.clone(),
-                picture.clone(),
-                shown.clone(),
-                importing.clone(),
-                model.clone(),
-                busy.clone(),
-                error.clone(),
-            );
-            crate::web::checker::ask(job, move |answer| {
-                let mut v = view.borrow_mut();
-                match v.accept(seq, answer) {
-                    Accepted::Stale => return,
-                    Accepted::Refused(why) => error.set(Some(why)),
-                    Accepted::Shown => {
-                        v.selected = Some(Property::Linearizable).filter(|_| {
-                            v.badges()
-                                .first()
-                                .is_some_and(|b| b.verdict == Verdict::Violated)
-                        });
-                        model.0.borrow_mut().update(Msg::HighlightServed(None));
-                        shown.set(snapshot(&v, &picture.borrow()));
-                        importing.set(false);
-                    }
-                }
-                busy.set(false);
-            });
+            let CheckRequest { seq, job } =
+                import.view.borrow_mut().request_import(&name, text, file);
+            import.busy.set(true);
+            import.error.set(None);
+            let import = import.clone();
+            crate::web::checker::ask(job, move |answer| import.answered(seq, answer));
         })
     };
     let close_import = {
@@ -460,6 +436,43 @@ pub fn history_panel(props: &HistoryProps) -> Html {
                     busy={*import_busy} refused={(*import_error).clone()} />
             }
         </section>
+    }
+}
+
+/// What an import's answer updates.
+#[derive(Clone)]
+struct Import {
+    view: Rc<RefCell<HistoryView>>,
+    picture: Rc<RefCell<Picture>>,
+    shown: UseStateHandle<Shown2>,
+    /// The dialog is open.
+    open: UseStateHandle<bool>,
+    model: ModelRef,
+    busy: UseStateHandle<bool>,
+    error: UseStateHandle<Option<String>>,
+}
+
+impl Import {
+    /// The worker's answer to import request `seq`: show the history (and
+    /// the linearizability explanation, if it fails) and close the dialog,
+    /// or say in the dialog why the file does not read.
+    fn answered(&self, seq: u64, answer: crate::checks::Answer) {
+        let mut v = self.view.borrow_mut();
+        match v.accept(seq, answer) {
+            Accepted::Stale => return,
+            Accepted::Refused(why) => self.error.set(Some(why)),
+            Accepted::Shown => {
+                v.selected = Some(Property::Linearizable).filter(|_| {
+                    v.badges()
+                        .first()
+                        .is_some_and(|b| b.verdict == Verdict::Violated)
+                });
+                self.model.0.borrow_mut().update(Msg::HighlightServed(None));
+                self.shown.set(snapshot(&v, &self.picture.borrow()));
+                self.open.set(false);
+            }
+        }
+        self.busy.set(false);
     }
 }
 
