@@ -558,6 +558,11 @@ impl HistoryView {
     /// ([`Self::accept`]), and stays as it is if the file does not read.
     /// It supersedes a check in flight.
     pub fn request_import(&mut self, name: &str, text: String, file: FileOptions) -> CheckRequest {
+        if self.in_flight.as_ref().is_some_and(|f| f.import.is_none()) {
+            // The live check it supersedes is asked again if the file
+            // does not read.
+            self.checked_changes = None;
+        }
         self.seq += 1;
         self.in_flight = Some(InFlight {
             seq: self.seq,
@@ -1721,6 +1726,10 @@ mod tests {
         }
         assert!(v.is_live());
         assert!(!v.checking());
+        assert!(
+            v.check_due(2.0 * CHECK_EVERY_MS),
+            "the dropped live check is asked again"
+        );
         // A closed import dialog drops its request.
         let dropped = v.request_import("y.edn", BAD_EDN.to_owned(), FileOptions::default());
         v.cancel_import();
