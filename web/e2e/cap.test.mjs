@@ -80,6 +80,10 @@ test('CAP: the same partition against Raft and the store, availability side by s
     assert.ok(raft < store, `raft ${raft}% vs store ${store}%`);
     assert.equal(store, 100);
     assert.match(await page.locator('.cap-side.other').textContent(), /Stale reads\s*\d+ of \d+ reads/);
+    // The verdicts come from the check worker, fetched now that one is
+    // needed: Raft's history is linearizable; the store's is decided too.
+    await page.locator('.cap-side.live .cap-verdict', { hasText: /^linearizable$/ }).waitFor({ timeout: 30_000 });
+    await page.locator('.cap-side.other .cap-verdict', { hasText: /linearizable/ }).waitFor({ timeout: 30_000 });
 
     // The other way round, from the gallery: the store live, Raft alongside.
     await page.getByRole('button', { name: 'Gallery' }).click();

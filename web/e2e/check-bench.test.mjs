@@ -1,8 +1,9 @@
 // Consistency checking speed in the browser (wasm): every history of the
 // shared corpus (70 Jepsen etcd logs, 4 key-value histories, 63 Knossos
-// histories), checked through window.splitbrain.checkHistory, the same
-// reader and checker as the Import dialog. Times are printed, not asserted
-// (they depend on the machine); the verdicts are asserted, since a fast
+// histories), checked through window.splitbrain.checkHistory in the check
+// worker, the same reader and checker as the Import dialog. Times are
+// printed, not asserted (they depend on the machine); the verdicts are
+// asserted, and so is the reason a broken file is refused, since a fast
 // wrong answer is no use. The native numbers come from `cargo xtask bench`.
 //
 // The corpus is read from $SPLITBRAIN_CORPUS, else ../shared/corpus next to
@@ -76,7 +77,7 @@ test('checking the corpus histories in the browser', { timeout: 240_000 }, async
     // times per round (the mean of those is what checkHistory reports);
     // per history, its best time over the rounds.
     const rounds = (histories) =>
-      page.evaluate((histories) => {
+      page.evaluate(async (histories) => {
         const rounds = [];
         const slowest = {};
         for (let round = 0; round < 5; round++) {
@@ -84,7 +85,7 @@ test('checking the corpus histories in the browser', { timeout: 240_000 }, async
           let parse = 0;
           const verdicts = {};
           for (const { name, text, format, initial } of histories) {
-            const r = window.splitbrain.checkHistory(text, format, 3, initial);
+            const r = await window.splitbrain.checkHistory(text, format, 3, initial);
             check += r.checkMs;
             parse += r.parseMs;
             verdicts[name] = r.verdict;
@@ -130,6 +131,14 @@ test('checking the corpus histories in the browser', { timeout: 240_000 }, async
     console.log(
       `# wasm check: ${etcd.length + kn.length + kv.length} corpus files checked, every verdict as expected`,
     );
+    // A file that does not read: the promise is rejected with the line
+    // and column at fault, and the worker goes on answering.
+    await assert.rejects(
+      page.evaluate(() => window.splitbrain.checkHistory('{:process 0, :type :invoke, :f :write, :value 1}\n{:process 0 :type', 'edn')),
+      /2:18: /,
+    );
+    const again = await page.evaluate((text) => window.splitbrain.checkHistory(text, 'edn'), kv[0].text);
+    assert.equal(again.verdict, kv[0].name.includes('-ok') ? 'holds' : 'violated');
     assert.deepEqual(app.consoleErrors, [], 'console errors');
   } finally {
     await app.close();

@@ -50,12 +50,16 @@ use crate::web;
 /// Chinese text and gallery.json fetched on first use
 /// (`crates/app/src/web/fetch.rs`) 669,349 B (wasm 649,164 B).
 ///
-/// Where the next bytes are: the consistency checker (`check::check`,
-/// `check::parse_with`: the history view's badges and Import, the CAP
-/// verdict, the test hook's `checkHistory`) is 46.7 KB of the page's
-/// gzipped wasm (650,082 B with it, 603,370 B with those four calls
-/// stubbed out, same build, 2026-12-03). It can run in a worker as the
-/// explorer does, the page posting the history and drawing the report.
+/// The consistency checker (`check::check`, `check::parse_with`: the
+/// history view's badges and Import, the CAP verdict, the test hook's
+/// `checkHistory`) was 46.7 KB of the page's gzipped wasm (650,082 B
+/// with it, 603,370 B with those four calls stubbed out, same build,
+/// 2026-12-03). It now runs in the check worker (`check_worker*`, its own
+/// budget below): on 2026-12-03 the first load went from 692,284 B
+/// (wasm 673,743 B) to 662,926 B (wasm 644,066 B). The page keeps what
+/// it takes to ask and to show the answer (the jobs, serde for the
+/// report and an import's operations, the worker plumbing), about 17 KB
+/// of the 46.7.
 pub const FIRST_LOAD_TARGET: u64 = 350_000;
 
 /// What `cargo xtask test` holds the first load to while it is over its
@@ -65,7 +69,10 @@ pub const FIRST_LOAD_TARGET: u64 = 350_000;
 /// budget added 24 KB in the same landing), rounded up to the next 5 KB.
 /// Lower it whenever bytes leave, never raise it: a feature that needs
 /// bytes makes room first.
-pub const FIRST_LOAD_CEILING: u64 = 695_000;
+///
+/// 2026-12-03, 695,000 B; later that day 665,000 B, once the checker
+/// moved into its worker (662,926 B measured).
+pub const FIRST_LOAD_CEILING: u64 = 665_000;
 
 /// The explorer's Web Worker (`explorer_worker*` in dist/): the core's
 /// explorer, the explorable protocols (Paxos, 3PC, Raft, the TwoPhase
@@ -74,6 +81,14 @@ pub const FIRST_LOAD_CEILING: u64 = 695_000;
 const WORKER_PREFIX: &str = "explorer_worker";
 pub const WORKER_BUDGET_GZIP_BYTES: u64 = 200 * 1024;
 
+/// The consistency checker's Web Worker (`check_worker*` in dist/): the
+/// linearizability search, the session checks, the EDN and etcd readers
+/// and JSON, fetched the first time the page needs a verdict (a live
+/// check, an import, the CAP panel), so it does not count against the
+/// page either: 134,875 B on 2026-12-03 (its wasm 132,489 B).
+const CHECK_WORKER_PREFIX: &str = "check_worker";
+pub const CHECK_WORKER_BUDGET_GZIP_BYTES: u64 = 150 * 1024;
+
 /// When a file in dist/ is fetched.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Part {
@@ -81,6 +96,8 @@ enum Part {
     FirstLoad,
     /// The explorer's worker, when a search starts.
     Worker,
+    /// The check worker, when the first verdict is needed.
+    CheckWorker,
     /// Data the page fetches on first use (the Chinese text, the gallery).
     OnDemand,
 }
@@ -90,6 +107,8 @@ fn part(name: &str) -> Part {
     let ext = name.rsplit('.').next().unwrap_or("");
     if name.starts_with(WORKER_PREFIX) {
         Part::Worker
+    } else if name.starts_with(CHECK_WORKER_PREFIX) {
+        Part::CheckWorker
     } else if matches!(ext, "wasm" | "js" | "mjs" | "css" | "html") {
         Part::FirstLoad
     } else {
@@ -184,6 +203,10 @@ fn print(sizes: &Sizes) {
     for (title, which) in [
         ("before the first frame", Part::FirstLoad),
         ("explorer worker (when a search starts)", Part::Worker),
+        (
+            "check worker (when the first verdict is needed)",
+            Part::CheckWorker,
+        ),
         ("fetched on first use", Part::OnDemand),
     ] {
         println!("-- {title}");
@@ -226,28 +249,41 @@ fn verdict(sizes: &Sizes, first_load: u64) -> Result<()> {
         );
         pass
     };
-    let worker = line(
-        "worker budget",
-        sizes.total(Part::Worker).1,
-        WORKER_BUDGET_GZIP_BYTES,
-    );
-    let page = line(
-        "first-load budget",
-        sizes.total(Part::FirstLoad).1,
-        first_load,
-    );
-    match (page, worker) {
-        (true, true) => Ok(()),
-        (false, _) => Err(format!(
-            "the page's first load is {} B gzipped, over its {} B budget",
-            thousands(sizes.total(Part::FirstLoad).1),
-            thousands(first_load)
-        )),
-        (true, false) => Err(format!(
-            "the explorer worker is {} B gzipped, over its {} B budget",
-            thousands(sizes.total(Part::Worker).1),
-            thousands(WORKER_BUDGET_GZIP_BYTES)
-        )),
+    let parts = [
+        (
+            "the page's first load",
+            "first-load budget",
+            Part::FirstLoad,
+            first_load,
+        ),
+        (
+            "the explorer worker",
+            "worker budget",
+            Part::Worker,
+            WORKER_BUDGET_GZIP_BYTES,
+        ),
+        (
+            "the check worker",
+            "check worker budget",
+            Part::CheckWorker,
+            CHECK_WORKER_BUDGET_GZIP_BYTES,
+        ),
+    ];
+    // Every line is printed before the first failure is reported.
+    let over: Vec<String> = parts
+        .iter()
+        .filter(|(_, label, which, budget)| !line(label, sizes.total(*which).1, *budget))
+        .map(|(what, _, which, budget)| {
+            format!(
+                "{what} is {} B gzipped, over its {} B budget",
+                thousands(sizes.total(*which).1),
+                thousands(*budget)
+            )
+        })
+        .collect();
+    match over.first() {
+        None => Ok(()),
+        Some(first) => Err(first.clone()),
     }
 }
 
@@ -300,6 +336,9 @@ mod tests {
         );
         assert_eq!(part("explorer_worker_bg.wasm"), Part::Worker);
         assert_eq!(part("explorer_worker_loader.js"), Part::Worker);
+        assert_eq!(part("check_worker_bg.wasm"), Part::CheckWorker);
+        assert_eq!(part("check_worker_loader.js"), Part::CheckWorker);
+        assert_eq!(part("check_worker.js"), Part::CheckWorker);
         assert_eq!(part("zh-Hans.txt"), Part::OnDemand);
         assert_eq!(part("gallery.json"), Part::OnDemand);
     }

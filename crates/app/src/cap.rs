@@ -11,12 +11,14 @@
 
 use std::collections::BTreeMap;
 
-use splitbrain_core::check::{self, CheckOptions, History, Verdict};
+use splitbrain_core::check::Verdict;
 use splitbrain_core::protocol::Op;
 use splitbrain_core::pvec::PVec;
 use splitbrain_core::sim::{ClientOp, OpResult};
 use splitbrain_core::version::{audit, KeyVersions, Versioning};
 use splitbrain_core::{Action, NodeId, Scenario, Sim, Time, TimedAction};
+
+use crate::checks::{Answer, Job};
 
 /// The two halves of the comparison, as shipped (and in the gallery).
 pub const CAP_FILES: [&str; 2] = ["cap-raft-partition.json", "cap-quorum-partition.json"];
@@ -39,6 +41,8 @@ pub struct CapNumbers {
     pub overall: (usize, usize),
     /// Stores with versions only.
     pub consistency: Option<Consistency>,
+    /// From the check worker ([`verdict_job`]); [`measure`] leaves it
+    /// `Unknown`.
     pub linearizable: Verdict,
 }
 
@@ -93,9 +97,8 @@ pub fn versioning(scenario: &Scenario) -> Option<Versioning> {
 
 /// Measures a run as it stands now; `actions` is its action list (a
 /// timeline's, whose cursor keeps none; else the scenario's). The
-/// linearizability check gets `check_steps` search steps (0 skips it:
-/// `Unknown`).
-pub fn measure(sim: &Sim, actions: &[TimedAction], check_steps: u64) -> CapNumbers {
+/// linearizability verdict is the check worker's ([`verdict_job`]).
+pub fn measure(sim: &Sim, actions: &[TimedAction]) -> CapNumbers {
     let now = sim.now();
     let history = sim.history();
     let window = partition_window(actions, now).filter(|(from, _)| *from <= now);
@@ -113,17 +116,6 @@ pub fn measure(sim: &Sim, actions: &[TimedAction], check_steps: u64) -> CapNumbe
             lost: a.lost.len(),
         }
     });
-    let linearizable = if check_steps == 0 || history.is_empty() {
-        Verdict::Unknown
-    } else {
-        let options = CheckOptions {
-            max_steps: check_steps,
-            ..CheckOptions::default()
-        };
-        check::check(&History::from_client_ops(&history.to_vec()), &options)
-            .linearizable
-            .verdict
-    };
     CapNumbers {
         protocol: sim.protocol_name(),
         now,
@@ -131,7 +123,36 @@ pub fn measure(sim: &Sim, actions: &[TimedAction], check_steps: u64) -> CapNumbe
         during,
         overall: availability(history, Time::ZERO, Time::MAX),
         consistency,
-        linearizable,
+        linearizable: Verdict::Unknown,
+    }
+}
+
+/// What to ask the check worker for a run's linearizability verdict, as
+/// it stands now, with [`CHECK_STEPS`]; `None` before any request (the
+/// verdict is `Unknown`).
+pub fn verdict_job(sim: &Sim) -> Option<Job> {
+    let history = sim.history();
+    (!history.is_empty()).then(|| Job::Linearizable {
+        ops: crate::checks::run_ops(history),
+        max_steps: CHECK_STEPS,
+    })
+}
+
+/// The verdict as the check worker would give it, worked out here: for
+/// native tests.
+#[cfg(test)]
+pub(crate) fn verdict_here(sim: &Sim) -> Verdict {
+    verdict_job(sim).map_or(Verdict::Unknown, |job| {
+        verdict_of(&crate::checks::answer(&job, &|| 0.0))
+    })
+}
+
+/// The verdict in the answer to a [`verdict_job`]; `Unknown` when the
+/// worker could not give one.
+pub fn verdict_of(answer: &Answer) -> Verdict {
+    match answer {
+        Answer::Linearizable { verdict } => *verdict,
+        _ => Verdict::Unknown,
     }
 }
 
@@ -267,9 +288,15 @@ mod tests {
         sim
     }
 
-    fn measure_run(name: &str, until: Time, check_steps: u64) -> CapNumbers {
+    /// The numbers, with the verdict when `check` (the worker's job, run
+    /// here).
+    fn measure_run(name: &str, until: Time, check: bool) -> CapNumbers {
         let sim = run(name, until);
-        measure(&sim, &sim.scenario().actions, check_steps)
+        let mut n = measure(&sim, &sim.scenario().actions);
+        if check {
+            n.linearizable = verdict_here(&sim);
+        }
+        n
     }
 
     /// The panel offers the comparison by protocol before the files are
@@ -307,8 +334,8 @@ mod tests {
     #[test]
     fn raft_is_less_available_during_the_partition_and_the_store_less_consistent() {
         let t = secs(16);
-        let raft = measure_run(CAP_FILES[0], t, CHECK_STEPS);
-        let store = measure_run(CAP_FILES[1], t, CHECK_STEPS);
+        let raft = measure_run(CAP_FILES[0], t, true);
+        let store = measure_run(CAP_FILES[1], t, true);
         assert_eq!(raft.window, Some((secs(2), secs(12))));
         let (r, s) = (
             percent(raft.during).unwrap(),
@@ -333,8 +360,8 @@ mod tests {
     fn at_the_gallery_moment_raft_already_shows_lost_availability() {
         // The gallery entries open at 7 s: the panel must already tell
         // the two sides apart there.
-        let raft = measure_run(CAP_FILES[0], secs(7), 0);
-        let store = measure_run(CAP_FILES[1], secs(7), 0);
+        let raft = measure_run(CAP_FILES[0], secs(7), false);
+        let store = measure_run(CAP_FILES[1], secs(7), false);
         let (r, s) = (
             percent(raft.during).unwrap(),
             percent(store.during).unwrap(),
@@ -353,19 +380,19 @@ mod tests {
         let mut tl = Timeline::new(&mut cursor, DEFAULT_INTERVAL);
         tl.advance(&mut cursor, secs(7), u64::MAX);
         assert!(cursor.scenario().actions.is_empty());
-        assert_eq!(measure(&cursor, &cursor.scenario().actions, 0).window, None);
-        let n = measure(&cursor, tl.actions(), 0);
+        assert_eq!(measure(&cursor, &cursor.scenario().actions).window, None);
+        let n = measure(&cursor, tl.actions());
         assert_eq!(n.window, Some((secs(2), secs(7))));
-        assert_eq!(n.during, measure_run(CAP_FILES[0], secs(7), 0).during);
+        assert_eq!(n.during, measure_run(CAP_FILES[0], secs(7), false).during);
     }
 
     #[test]
     fn before_the_partition_there_is_no_window_yet() {
-        let n = measure_run(CAP_FILES[1], secs(1), 0);
+        let n = measure_run(CAP_FILES[1], secs(1), false);
         assert_eq!(n.window, None);
         assert_eq!(n.during, (0, 0));
         assert_eq!(n.linearizable, Verdict::Unknown);
-        let n = measure_run(CAP_FILES[1], secs(5), 0);
+        let n = measure_run(CAP_FILES[1], secs(5), false);
         assert_eq!(n.window, Some((secs(2), secs(5))));
     }
 
@@ -382,9 +409,7 @@ mod tests {
             .values()
             .any(|n| n.contains("replicas that answered: n")));
         // Agrees with the core's audit on how many reads were stale.
-        let a = measure(&sim, &sim.scenario().actions, 0)
-            .consistency
-            .unwrap();
+        let a = measure(&sim, &sim.scenario().actions).consistency.unwrap();
         assert_eq!(stale, a.stale);
         // Raft keeps no versions: no notes.
         let mut none = BTreeMap::new();

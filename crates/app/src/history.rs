@@ -4,22 +4,31 @@
 //! component in `web/components/history.rs` only syncs, draws and forwards
 //! input.
 //!
+//! The checks themselves run in the check worker ([`crate::checks`]): the
+//! view hands out a [`CheckRequest`] and takes the [`Answer`] back
+//! ([`HistoryView::accept`]); natively, tests answer with
+//! [`crate::checks::answer`], the function the worker runs. One request is
+//! in flight at a time; a newer one (an import, a new run) supersedes it,
+//! and its answer, when it comes, is dropped by its sequence number.
+//!
 //! Work is bounded on both sides. Syncing with a live run touches only the
 //! operations that are new or still pending. Checking rebuilds the history
-//! and runs the checkers at most every [`CHECK_EVERY_MS`] and only when the
+//! and asks for a check at most every [`CHECK_EVERY_MS`] and only when the
 //! history changed, with a step budget ([`LIVE_STEPS`]) so that a hard
-//! history turns a badge "unknown" instead of freezing the page. Drawing
+//! history turns a badge "unknown" instead of keeping the worker busy. Drawing
 //! lays out only the operations inside the visible time window, thins bars
 //! that would hide under the previous one on their lane, and stops at
 //! [`MAX_BARS`].
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use splitbrain_core::check::{self, CheckOptions, History, OpMark, Report, TimeBase, Verdict};
+use serde::{Deserialize, Serialize};
+use splitbrain_core::check::{self, History, Model, OpMark, Report, TimeBase, Verdict};
 use splitbrain_core::pvec::PVec;
 use splitbrain_core::sim::{ClientOp, OpResult};
 use splitbrain_core::{NodeId, Time};
 
+use crate::checks::{run_ops, Answer, FileOptions, Imported, Input, Job};
 use crate::i18n::{t, tf};
 
 /// The least time between two checks of a live run, in milliseconds.
@@ -51,6 +60,10 @@ pub const LIVE_KEEP: usize = 20_000;
 /// Operations of one lane that overlap in time are stacked on up to this
 /// many tracks; more overlap the last track.
 pub const MAX_TRACKS: usize = 3;
+/// After the worker failed, the next live check waits this many times
+/// [`CHECK_SLOWDOWN`] milliseconds (10 s): a worker that cannot load is not
+/// asked again every frame.
+const FAILED_CHECK_MS: f64 = 500.0;
 /// Width of the lane labels on the left, in CSS pixels.
 pub const LABEL_WIDTH: f64 = 52.0;
 /// Height of the time axis at the bottom.
@@ -132,7 +145,7 @@ impl Property {
 }
 
 /// How an operation is coloured.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Shown {
     Ok,
     Fail,
@@ -143,7 +156,7 @@ pub enum Shown {
 }
 
 /// One operation as the view sees it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ViewOp {
     /// Its lane: the client (live) or the process (imported).
     pub lane: u64,
@@ -174,6 +187,8 @@ pub struct Badge {
     pub detail: String,
     /// How many operations it blames.
     pub offending: usize,
+    /// A check is in flight: the verdict shown is of an older history.
+    pub checking: bool,
 }
 
 /// What the cluster view highlights for one operation: the nodes that
@@ -293,17 +308,23 @@ pub struct HistoryView {
     settled: usize,
     /// Live: the run the operations came from.
     run: Option<u64>,
-    /// Imported: the parsed history.
-    imported: Option<History>,
+    /// Imported: the history as EDN, for the export.
+    imported_edn: Option<String>,
     time_base: TimeBase,
     /// Bumped whenever the operations change.
     changes: u64,
     checked_changes: Option<u64>,
     last_check_ms: Option<f64>,
     report: Option<Report>,
-    /// The history `report` is about.
-    checked: Option<History>,
+    /// The model of the history `report` is about.
+    checked_model: Model,
     marks: Vec<OpMark>,
+    /// The last request's sequence number.
+    seq: u64,
+    in_flight: Option<InFlight>,
+    /// Bumped whenever an answer is taken: what the badges and marks
+    /// show changed.
+    answers: u64,
     /// Why there is no report, when there is none.
     no_report: Option<String>,
     pub selected: Option<Property>,
@@ -321,6 +342,36 @@ pub struct HistoryView {
     /// Live runs of a versioned store: per operation, which replicas
     /// answered and whether a read was stale ([`crate::cap::fill_notes`]).
     pub notes: BTreeMap<usize, String>,
+}
+
+/// A check asked for and not answered yet.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct InFlight {
+    seq: u64,
+    /// Operations in the history asked about (the marks are per operation).
+    ops: usize,
+    /// An import's file name; `None` for a live check.
+    import: Option<String>,
+}
+
+/// A check for the worker; its answer goes to [`HistoryView::accept`] with
+/// the same `seq`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CheckRequest {
+    pub seq: u64,
+    pub job: Job,
+}
+
+/// What [`HistoryView::accept`] made of an answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Accepted {
+    /// Superseded by a newer request (or the view moved on): dropped.
+    Stale,
+    /// The badges show it.
+    Shown,
+    /// The import's file did not read: why, for the import dialog. The view
+    /// is as it was.
+    Refused(String),
 }
 
 /// How many times its own duration a check waits before the next one.
@@ -355,14 +406,17 @@ impl HistoryView {
             lanes: BTreeSet::new(),
             settled: 0,
             run: None,
-            imported: None,
+            imported_edn: None,
             time_base: TimeBase::Micros,
             changes: 0,
             checked_changes: None,
             last_check_ms: None,
             report: None,
-            checked: None,
+            checked_model: Model::Kv,
             marks: Vec::new(),
+            seq: 0,
+            in_flight: None,
+            answers: 0,
             no_report: None,
             selected: None,
             focused: None,
@@ -390,6 +444,16 @@ impl HistoryView {
         self.report.as_ref()
     }
 
+    /// Whether a check is in flight.
+    pub fn checking(&self) -> bool {
+        self.in_flight.is_some()
+    }
+
+    /// Bumped whenever an answer changed what the badges and marks show.
+    pub fn answers(&self) -> u64 {
+        self.answers
+    }
+
     pub fn is_live(&self) -> bool {
         self.source == Source::Live
     }
@@ -400,8 +464,9 @@ impl HistoryView {
         self.lanes.clear();
         self.settled = 0;
         self.report = None;
-        self.checked = None;
         self.marks.clear();
+        // Whatever was asked about is gone: its answer will be dropped.
+        self.in_flight = None;
         self.no_report = None;
         self.checked_changes = None;
         self.last_check_ms = None;
@@ -415,7 +480,7 @@ impl HistoryView {
     /// Back to the live run, after an import.
     pub fn show_live(&mut self) {
         self.source = Source::Live;
-        self.imported = None;
+        self.imported_edn = None;
         self.run = None;
         self.time_base = TimeBase::Micros;
         self.clear();
@@ -488,53 +553,62 @@ impl HistoryView {
         self.offset
     }
 
-    /// Shows an imported history and checks it at once (with
-    /// [`IMPORT_STEPS`]).
-    pub fn import(&mut self, name: &str, history: History) {
+    /// Asks for a history file to be read and checked (with
+    /// [`IMPORT_STEPS`]); the view shows it once the answer comes
+    /// ([`Self::accept`]), and stays as it is if the file does not read.
+    /// It supersedes a check in flight.
+    pub fn request_import(&mut self, name: &str, text: String, file: FileOptions) -> CheckRequest {
+        if self.in_flight.as_ref().is_some_and(|f| f.import.is_none()) {
+            // The live check it supersedes is asked again if the file
+            // does not read.
+            self.checked_changes = None;
+        }
+        self.seq += 1;
+        self.in_flight = Some(InFlight {
+            seq: self.seq,
+            ops: 0,
+            import: Some(name.to_owned()),
+        });
+        CheckRequest {
+            seq: self.seq,
+            job: Job::Import {
+                text,
+                file,
+                max_steps: IMPORT_STEPS,
+            },
+        }
+    }
+
+    /// Drops an import asked for and not answered yet (its dialog was
+    /// closed): the live view carries on.
+    pub fn cancel_import(&mut self) {
+        if self.in_flight.as_ref().is_some_and(|f| f.import.is_some()) {
+            self.in_flight = None;
+        }
+    }
+
+    /// Shows an imported history with its report.
+    fn import(&mut self, name: &str, imported: Imported) {
         self.clear();
         self.source = Source::Imported {
             name: name.to_owned(),
         };
         self.run = None;
-        self.time_base = history.time_base;
-        for (i, op) in history.ops.iter().enumerate() {
-            let shown = match op.outcome {
-                check::Outcome::Ok { .. } => Shown::Ok,
-                check::Outcome::Fail => Shown::Fail,
-                check::Outcome::Unknown if op.complete.is_some() => Shown::Unknown,
-                check::Outcome::Unknown => Shown::Pending,
-            };
-            self.lanes.insert(op.process);
-            self.ops.push(ViewOp {
-                lane: op.process,
-                invoke: op.invoke,
-                complete: op.complete,
-                shown,
-                // Without the leading `pN `: the lane says it.
-                label: {
-                    let text = history.describe(i);
-                    text.split_once(' ')
-                        .map_or_else(|| text.clone(), |(_, rest)| rest.to_owned())
-                },
-                asked: None,
-                answered_by: None,
-            });
-        }
+        self.time_base = imported.time_base;
+        self.lanes.extend(imported.ops.iter().map(|o| o.lane));
+        self.ops = imported.ops;
         self.settled = self.ops.len();
-        let options = CheckOptions {
-            max_steps: IMPORT_STEPS,
-            ..CheckOptions::default()
-        };
-        self.run_check(history.clone(), &options);
-        self.imported = Some(history);
+        self.show(imported.report, self.ops.len(), imported.model);
+        self.imported_edn = Some(imported.edn);
         self.checked_changes = Some(self.changes);
     }
 
-    /// Whether a check is due: the operations changed since the last one
-    /// and at least [`CHECK_EVERY_MS`] went by.
+    /// Whether a check is due: none is in flight, the operations changed
+    /// since the last one and at least [`CHECK_EVERY_MS`] went by.
     pub fn check_due(&self, now_ms: f64) -> bool {
         let wait = CHECK_EVERY_MS.max(self.check_took_ms * CHECK_SLOWDOWN);
-        self.checked_changes != Some(self.changes)
+        self.in_flight.is_none()
+            && self.checked_changes != Some(self.changes)
             && self.last_check_ms.is_none_or(|last| now_ms - last >= wait)
     }
 
@@ -551,44 +625,104 @@ impl HistoryView {
         self.times.checks += 1;
     }
 
-    /// Checks a live run's history (the same operations [`Self::sync_live`]
-    /// saw) with [`LIVE_STEPS`].
-    pub fn check_live(&mut self, history: &PVec<ClientOp>, now_ms: f64) {
+    /// Asks for a check of a live run's history (the same operations
+    /// [`Self::sync_live`] saw) with the live step budget; `None` when
+    /// there is nothing to ask (an imported history is shown, the run has
+    /// no operations yet, or too many to check live: the badges say so).
+    pub fn check_live(&mut self, history: &PVec<ClientOp>, now_ms: f64) -> Option<CheckRequest> {
         self.last_check_ms = Some(now_ms);
         self.checked_changes = Some(self.changes);
         if !self.is_live() {
-            return;
+            return None;
         }
         if history.len() > LIVE_CHECK_LIMIT {
             self.report = None;
-            self.checked = None;
             self.marks.clear();
+            self.answers += 1;
             self.no_report = Some(tf(
                 "{0} operations are too many to check live (the limit is {1}); \
                  export the history and run `splitbrain check-history` on it.",
                 &[&history.len(), &LIVE_CHECK_LIMIT],
             ));
-            return;
+            return None;
         }
-        let options = CheckOptions {
-            max_steps: self.live_steps,
-            ..CheckOptions::default()
-        };
-        self.run_check(History::from_client_ops(&history.to_vec()), &options);
+        if history.is_empty() {
+            // Nothing to judge, and no reason to fetch the worker: a page
+            // whose run sends no requests never needs it.
+            self.report = None;
+            self.marks.clear();
+            self.no_report = Some(t("No client operations to check yet.").to_owned());
+            return None;
+        }
+        self.seq += 1;
+        self.in_flight = Some(InFlight {
+            seq: self.seq,
+            ops: history.len(),
+            import: None,
+        });
+        Some(CheckRequest {
+            seq: self.seq,
+            job: Job::Check {
+                ops: run_ops(history),
+                max_steps: self.live_steps,
+            },
+        })
     }
 
-    fn run_check(&mut self, history: History, options: &CheckOptions) {
-        let report = check::check(&history, options);
-        self.marks = report.marks(&history);
+    /// Takes the answer to request `seq`. An answer to anything but the
+    /// request in flight is dropped ([`Accepted::Stale`]).
+    pub fn accept(&mut self, seq: u64, answer: Answer) -> Accepted {
+        let Some(flight) = self.in_flight.take_if(|f| f.seq == seq) else {
+            return Accepted::Stale;
+        };
+        self.answers += 1;
+        match (answer, flight.import) {
+            (Answer::Checked { report, took_ms }, None) => {
+                self.show(report, flight.ops, Model::Kv);
+                self.record_check(took_ms);
+                Accepted::Shown
+            }
+            (Answer::Imported(imported), Some(name)) => {
+                self.import(&name, imported);
+                Accepted::Shown
+            }
+            (Answer::Refused { input, message }, Some(name)) => Accepted::Refused(match input {
+                Input::FirstValue => tf("First value: {0}", &[&message]),
+                Input::Text => format!("{name}:{message}"),
+                Input::Format | Input::Model => message,
+            }),
+            (Answer::Failed { message }, import) => {
+                let why = tf("The consistency checker could not run: {0}", &[&message]);
+                if import.is_some() {
+                    return Accepted::Refused(why);
+                }
+                self.report = None;
+                self.marks.clear();
+                self.no_report = Some(why);
+                self.check_took_ms = FAILED_CHECK_MS;
+                Accepted::Shown
+            }
+            (_, _) => {
+                // Only a page and a worker of different builds get here.
+                let why = t("The consistency checker answered another question; reload the page.")
+                    .to_owned();
+                self.no_report = Some(why.clone());
+                Accepted::Refused(why)
+            }
+        }
+    }
+
+    fn show(&mut self, report: Report, ops: usize, model: Model) {
+        self.marks = report.marks_of(ops);
         self.report = Some(report);
-        self.checked = Some(history);
+        self.checked_model = model;
         self.no_report = None;
     }
 
     /// The history to export: the imported one, or the live run's.
     pub fn export_edn(&self, live: &PVec<ClientOp>) -> String {
-        match &self.imported {
-            Some(h) => check::to_edn(h),
+        match &self.imported_edn {
+            Some(edn) => edn.clone(),
             None => check::to_edn(&History::from_client_ops(&live.to_vec())),
         }
     }
@@ -598,15 +732,18 @@ impl HistoryView {
         Property::ALL
             .iter()
             .map(|&property| {
+                let checking = self.checking();
                 let Some(report) = &self.report else {
                     return Badge {
                         property,
                         verdict: Verdict::Unknown,
-                        detail: self
-                            .no_report
-                            .clone()
-                            .unwrap_or_else(|| t("Not checked yet.").to_owned()),
+                        detail: match &self.no_report {
+                            Some(why) => why.clone(),
+                            None if checking => t("Checking…").to_owned(),
+                            None => t("Not checked yet.").to_owned(),
+                        },
                         offending: 0,
+                        checking,
                     };
                 };
                 let offending = self.offending(property).len();
@@ -666,6 +803,7 @@ impl HistoryView {
                     verdict,
                     detail,
                     offending,
+                    checking,
                 }
             })
             .collect()
@@ -715,7 +853,7 @@ impl HistoryView {
         let Some(property) = self.selected else {
             return Vec::new();
         };
-        let (Some(report), Some(history)) = (&self.report, &self.checked) else {
+        let Some(report) = &self.report else {
             return vec![self
                 .no_report
                 .clone()
@@ -766,7 +904,7 @@ impl HistoryView {
                     let Some(e) = &key.explanation else {
                         continue;
                     };
-                    let name = match (&e.key, history.semantics.model) {
+                    let name = match (&e.key, self.checked_model) {
                         (Some(k), _) => tf("Key {0}", &[&check::Value::Str(k.clone())]),
                         (None, check::Model::Mutex) => t("The mutex").to_owned(),
                         (None, check::Model::MultiRegister) => t("The registers").to_owned(),
@@ -842,7 +980,6 @@ impl HistoryView {
                 }
             }
         }
-        let _ = history;
         lines
     }
 
@@ -1079,6 +1216,35 @@ impl HistoryView {
     }
 }
 
+/// An imported history's operations as the view shows them (the check
+/// worker builds them: the page does not hold the history itself).
+pub fn imported_ops(history: &History) -> Vec<ViewOp> {
+    history
+        .ops
+        .iter()
+        .enumerate()
+        .map(|(i, op)| ViewOp {
+            lane: op.process,
+            invoke: op.invoke,
+            complete: op.complete,
+            shown: match op.outcome {
+                check::Outcome::Ok { .. } => Shown::Ok,
+                check::Outcome::Fail => Shown::Fail,
+                check::Outcome::Unknown if op.complete.is_some() => Shown::Unknown,
+                check::Outcome::Unknown => Shown::Pending,
+            },
+            // Without the leading `pN `: the lane says it.
+            label: {
+                let text = history.describe(i);
+                text.split_once(' ')
+                    .map_or_else(|| text.clone(), |(_, rest)| rest.to_owned())
+            },
+            asked: None,
+            answered_by: None,
+        })
+        .collect()
+}
+
 fn live_op(c: &ClientOp) -> ViewOp {
     let (shown, complete, result) = match &c.result {
         None => (Shown::Pending, None, String::new()),
@@ -1166,6 +1332,29 @@ mod tests {
 
     fn ops(list: &[ClientOp]) -> PVec<ClientOp> {
         list.iter().cloned().collect()
+    }
+
+    /// Answers `request` as the check worker does, the check taking
+    /// `took_ms` by the worker's clock.
+    fn answer_taking(v: &mut HistoryView, request: CheckRequest, took_ms: f64) -> Accepted {
+        let answer = match crate::checks::answer(&request.job, &|| 0.0) {
+            Answer::Checked { report, .. } => Answer::Checked { report, took_ms },
+            other => other,
+        };
+        v.accept(request.seq, answer)
+    }
+
+    /// A live check, asked for and answered.
+    fn check_now(v: &mut HistoryView, run: &[ClientOp]) {
+        let request = v.check_live(&ops(run), 0.0).expect("a check is asked for");
+        assert_eq!(answer_taking(v, request, 1.0), Accepted::Shown);
+    }
+
+    /// An import of `text` (format and model detected), asked for and
+    /// answered.
+    fn import(v: &mut HistoryView, name: &str, text: &str) -> Accepted {
+        let request = v.request_import(name, text.to_owned(), FileOptions::default());
+        answer_taking(v, request, 1.0)
     }
 
     fn put(v: &str) -> Op {
@@ -1261,21 +1450,25 @@ mod tests {
         let run = linearizable_run();
         v.sync_live(1, &ops(&run));
         assert!(v.check_due(0.0));
-        v.check_live(&ops(&run), 0.0);
+        let first = v.check_live(&ops(&run), 0.0).unwrap();
+        assert!(!v.check_due(10_000.0), "one check in flight at a time");
+        answer_taking(&mut v, first, 0.5);
         assert!(!v.check_due(10_000.0), "nothing new");
         let mut more = run.clone();
         more.push(op(0, 50, Some((60, ok(None))), put("2")));
         v.sync_live(1, &ops(&more));
         assert!(!v.check_due(CHECK_EVERY_MS - 1.0), "too soon");
         assert!(v.check_due(CHECK_EVERY_MS));
-        // A slow check spaces out the next one and shrinks its budget; fast
-        // ones let it grow back, at most doubling each time.
+        // A fast check let the budget double; a slow one spaces out the
+        // next and shrinks it; fast ones let it grow back, at most doubling
+        // each time.
+        assert_eq!(v.live_steps, LIVE_STEPS * 2);
         v.record_check(100.0);
         assert!(!v.check_due(CHECK_EVERY_MS));
         assert!(v.check_due(100.0 * CHECK_SLOWDOWN));
-        assert_eq!(v.live_steps, LIVE_STEPS * 12 / 100);
+        assert_eq!(v.live_steps, LIVE_STEPS * 2 * 12 / 100);
         v.record_check(0.5);
-        assert_eq!(v.live_steps, LIVE_STEPS * 12 / 100 * 2);
+        assert_eq!(v.live_steps, LIVE_STEPS * 2 * 12 / 100 * 2);
         for _ in 0..20 {
             v.record_check(10_000.0);
         }
@@ -1289,7 +1482,10 @@ mod tests {
         v.sync_live(1, &ops(&run));
         let before = v.badges();
         assert!(before.iter().all(|b| b.verdict == Verdict::Unknown));
-        v.check_live(&ops(&run), 0.0);
+        // Before the first request there is nothing to ask the worker.
+        assert_eq!(v.check_live(&ops(&[]), 0.0), None);
+        assert_eq!(v.badges()[0].detail, "No client operations to check yet.");
+        check_now(&mut v, &run);
         let badges = v.badges();
         assert_eq!(badges.len(), 5);
         assert_eq!(badges[0].property, Property::Linearizable);
@@ -1307,7 +1503,7 @@ mod tests {
             op(1, 30, Some((40, ok(None))), get()),
         ];
         v.sync_live(1, &ops(&run));
-        v.check_live(&ops(&run), 0.0);
+        check_now(&mut v, &run);
         let lin = &v.badges()[0];
         assert_eq!(lin.verdict, Verdict::Violated);
         assert_eq!(v.offending(Property::Linearizable), vec![1]);
@@ -1336,7 +1532,7 @@ mod tests {
     #[test]
     fn an_imported_history_gets_lanes_per_process_and_its_verdict() {
         let mut v = HistoryView::new();
-        v.import("bad.edn", check::parse(BAD_EDN, None).unwrap());
+        assert_eq!(import(&mut v, "bad.edn", BAD_EDN), Accepted::Shown);
         assert!(!v.is_live());
         assert_eq!(v.lane_count(), 2);
         assert_eq!(v.badges()[0].verdict, Verdict::Violated);
@@ -1365,7 +1561,7 @@ mod tests {
              {:process 1, :type :invoke, :f :acquire}\n\
              {:process 1, :type :ok, :f :acquire}]";
         let mut v = HistoryView::new();
-        v.import("lock.edn", check::parse(text, None).unwrap());
+        assert_eq!(import(&mut v, "lock.edn", text), Accepted::Shown);
         assert_eq!(v.badges()[0].verdict, Verdict::Violated);
         v.toggle(Property::Linearizable);
         let why = v.explanation().join("\n");
@@ -1440,7 +1636,7 @@ mod tests {
         assert!(!s.covers(NodeId(0), Time(25)), "after it completed");
         assert!(!s.covers(NodeId(2), Time(15)), "another node");
         assert!(v.describe(0).contains("asked n1, answered by n0"));
-        v.import("bad", check::parse(BAD_EDN, None).unwrap());
+        import(&mut v, "bad", BAD_EDN);
         assert_eq!(v.served(0), None, "nothing to do with the cluster");
     }
 
@@ -1451,10 +1647,128 @@ mod tests {
             .map(|i| op(0, i * 10, Some((i * 10 + 5, ok(None))), put("1")))
             .collect();
         v.sync_live(1, &ops(&run));
-        v.check_live(&ops(&run), 0.0);
+        assert_eq!(v.check_live(&ops(&run), 0.0), None, "nothing to ask");
         let b = &v.badges()[0];
         assert_eq!(b.verdict, Verdict::Unknown);
         assert!(b.detail.contains("too many to check live"), "{}", b.detail);
+    }
+
+    #[test]
+    fn badges_say_checking_while_a_check_is_in_flight() {
+        let mut v = HistoryView::new();
+        let run = linearizable_run();
+        v.sync_live(1, &ops(&run));
+        let first = v.check_live(&ops(&run), 0.0).unwrap();
+        assert!(v
+            .badges()
+            .iter()
+            .all(|b| b.checking && b.verdict == Verdict::Unknown));
+        assert_eq!(v.badges()[0].detail, "Checking…");
+        answer_taking(&mut v, first, 1.0);
+        assert!(v.badges().iter().all(|b| !b.checking));
+        assert_eq!(v.badges()[0].verdict, Verdict::Holds);
+        // More operations: the next check is in flight, and the holding
+        // badge says it is being checked again rather than standing as if
+        // it were about the new operations.
+        let mut more = run.clone();
+        more.push(op(1, 50, Some((60, ok(None))), get()));
+        v.sync_live(1, &ops(&more));
+        let second = v.check_live(&ops(&more), CHECK_EVERY_MS).unwrap();
+        let b = &v.badges()[0];
+        assert!(b.checking);
+        assert_eq!(
+            b.verdict,
+            Verdict::Holds,
+            "the last verdict, marked as checking"
+        );
+        // The read of nothing after the write of 1 breaks it.
+        answer_taking(&mut v, second, 1.0);
+        assert!(!v.badges()[0].checking);
+        assert_eq!(v.badges()[0].verdict, Verdict::Violated);
+    }
+
+    #[test]
+    fn a_newer_request_supersedes_an_older_one() {
+        let mut v = HistoryView::new();
+        let run = linearizable_run();
+        v.sync_live(1, &ops(&run));
+        let old = v.check_live(&ops(&run), 0.0).unwrap();
+        // A new run starts: the old run's answer must not paint its badges.
+        let stale = vec![
+            op(0, 10, Some((20, ok(None))), put("1")),
+            op(1, 30, Some((40, ok(None))), get()),
+        ];
+        v.sync_live(2, &ops(&stale));
+        let new = v.check_live(&ops(&stale), 0.0).unwrap();
+        assert!(new.seq > old.seq);
+        assert_eq!(answer_taking(&mut v, old, 1.0), Accepted::Stale);
+        assert!(v.checking(), "still waiting for the newer one");
+        assert_eq!(answer_taking(&mut v, new.clone(), 1.0), Accepted::Shown);
+        assert_eq!(v.badges()[0].verdict, Verdict::Violated);
+        // Answered once; the same answer again is stale.
+        assert_eq!(answer_taking(&mut v, new, 1.0), Accepted::Stale);
+
+        // An import supersedes a live check in flight, and a refused file
+        // leaves the live view as it was.
+        let mut more = stale.clone();
+        more.push(op(0, 50, Some((60, ok(None))), put("2")));
+        v.sync_live(2, &ops(&more));
+        let live = v.check_live(&ops(&more), CHECK_EVERY_MS).unwrap();
+        let bad = v.request_import(
+            "x.edn",
+            "{:process 0 :type".to_owned(),
+            FileOptions::default(),
+        );
+        assert_eq!(answer_taking(&mut v, live, 1.0), Accepted::Stale);
+        match answer_taking(&mut v, bad, 1.0) {
+            Accepted::Refused(why) => assert!(why.starts_with("x.edn:1:"), "{why}"),
+            other => panic!("{other:?}"),
+        }
+        assert!(v.is_live());
+        assert!(!v.checking());
+        assert!(
+            v.check_due(2.0 * CHECK_EVERY_MS),
+            "the dropped live check is asked again"
+        );
+        // A closed import dialog drops its request.
+        let dropped = v.request_import("y.edn", BAD_EDN.to_owned(), FileOptions::default());
+        v.cancel_import();
+        assert_eq!(answer_taking(&mut v, dropped, 1.0), Accepted::Stale);
+        assert!(v.is_live());
+    }
+
+    #[test]
+    fn a_worker_that_fails_leaves_a_readable_reason_and_is_not_asked_every_frame() {
+        let mut v = HistoryView::new();
+        let run = linearizable_run();
+        v.sync_live(1, &ops(&run));
+        let request = v.check_live(&ops(&run), 0.0).unwrap();
+        let failed = Answer::Failed {
+            message: "it could not be loaded".to_owned(),
+        };
+        assert_eq!(v.accept(request.seq, failed), Accepted::Shown);
+        let b = &v.badges()[0];
+        assert_eq!(b.verdict, Verdict::Unknown);
+        assert!(!b.checking);
+        assert!(
+            b.detail
+                .contains("consistency checker could not run: it could not be loaded"),
+            "{}",
+            b.detail
+        );
+        let mut more = run.clone();
+        more.push(op(0, 50, Some((60, ok(None))), put("2")));
+        v.sync_live(1, &ops(&more));
+        assert!(!v.check_due(CHECK_EVERY_MS), "backs off");
+        assert!(v.check_due(FAILED_CHECK_MS * CHECK_SLOWDOWN));
+        // An import that fails the same way is refused with the reason.
+        let request = v.request_import("z.edn", BAD_EDN.to_owned(), FileOptions::default());
+        let failed = Answer::Failed {
+            message: "stopped".to_owned(),
+        };
+        assert!(
+            matches!(v.accept(request.seq, failed), Accepted::Refused(why) if why.contains("stopped"))
+        );
     }
 
     #[test]

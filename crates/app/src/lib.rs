@@ -16,6 +16,7 @@
 
 pub mod board;
 pub mod cap;
+pub mod checks;
 pub mod frames;
 pub mod gallery;
 pub mod geometry;

@@ -275,6 +275,8 @@ pub struct ProbeBadge {
     pub id: &'static str,
     pub verdict: &'static str,
     pub detail: String,
+    /// A check is in flight; `verdict` is the last one.
+    pub checking: bool,
 }
 
 #[derive(Serialize)]
@@ -306,6 +308,7 @@ impl HistoryProbe {
                     id: b.property.id(),
                     verdict: b.verdict.name(),
                     detail: b.detail,
+                    checking: b.checking,
                 })
                 .collect(),
             selected: view.selected.map(|p| p.id()),
@@ -336,114 +339,5 @@ impl HistoryProbe {
             offending: view.selected.map(|p| view.offending(p)).unwrap_or_default(),
             times: view.times,
         }
-    }
-}
-
-/// What `window.splitbrain.checkHistory(text, format?, repeat?, initial?)`
-/// returns: the
-/// linearizability verdict on a history file, checked in this page.
-#[derive(Serialize, Debug)]
-#[serde(rename_all = "camelCase")]
-pub struct HistoryCheck {
-    pub format: &'static str,
-    /// The model the history was checked against (`cas-register`, ...).
-    pub model: &'static str,
-    pub ops: usize,
-    pub verdict: &'static str,
-    pub steps: u64,
-    /// Milliseconds to parse and to check, measured by the caller's clock.
-    pub parse_ms: f64,
-    pub check_ms: f64,
-}
-
-/// Parses and checks `text` for linearizability as an import does (the
-/// CLI's reader, every key, the CLI's default step budget), timing each
-/// half with `clock` (milliseconds). The check runs `repeat` times (at
-/// least once) and `check_ms` is the mean, so that a coarse browser clock
-/// can still time a sub-millisecond check.
-pub fn check_history(
-    text: &str,
-    format: Option<&str>,
-    initial: Option<&str>,
-    repeat: u32,
-    clock: &dyn Fn() -> f64,
-) -> Result<HistoryCheck, String> {
-    use splitbrain_core::check::{self, CheckOptions, Format, ParseOptions};
-    let format = match format {
-        None | Some("") | Some("detect") => None,
-        Some(name) => Some(
-            Format::from_name(name)
-                .ok_or_else(|| format!("unknown format `{name}`: jepsen-etcd or edn"))?,
-        ),
-    };
-    let mut options = ParseOptions {
-        format,
-        ..ParseOptions::default()
-    };
-    if let Some(initial) = initial.filter(|i| !i.is_empty()) {
-        options
-            .set_initial(initial)
-            .map_err(|e| format!("initial value `{initial}`: {e}"))?;
-    }
-    let t0 = clock();
-    let history = check::parse_with(text, &options).map_err(|e| e.to_string())?;
-    let t1 = clock();
-    let repeat = repeat.max(1);
-    let mut result = check::linearizability(&history, &CheckOptions::default());
-    for _ in 1..repeat {
-        result = check::linearizability(&history, &CheckOptions::default());
-    }
-    let t2 = clock();
-    Ok(HistoryCheck {
-        format: format
-            .or_else(|| Format::detect(text))
-            .map_or("?", |f| f.name()),
-        model: history.semantics.model.name(),
-        ops: history.ops.len(),
-        verdict: result.verdict.name(),
-        steps: result.steps,
-        parse_ms: t1 - t0,
-        check_ms: (t2 - t1) / f64::from(repeat),
-    })
-}
-
-#[cfg(test)]
-mod history_tests {
-    use super::*;
-
-    #[test]
-    fn check_history_gives_the_verdict_or_the_line_of_the_error() {
-        let bad = "{:process 0, :type :invoke, :f :write, :value 1}\n\
-                   {:process 0, :type :ok, :f :write, :value 1}\n\
-                   {:process 1, :type :invoke, :f :read, :value nil}\n\
-                   {:process 1, :type :ok, :f :read, :value 2}\n";
-        let r = check_history(bad, None, None, 1, &|| 0.0).unwrap();
-        assert_eq!(
-            (r.verdict, r.ops, r.format, r.model),
-            ("violated", 2, "edn", "register")
-        );
-        let good = bad.replace(":value 2}", ":value 1}");
-        assert_eq!(
-            check_history(&good, Some("edn"), None, 3, &|| 0.0)
-                .unwrap()
-                .verdict,
-            "holds"
-        );
-        let broken = "{:process 0, :type :invoke, :f :write, :value 1}\n{:process 0 :type";
-        let e = check_history(broken, None, None, 1, &|| 0.0).unwrap_err();
-        assert!(e.starts_with("2:18: "), "{e}");
-        assert!(check_history(bad, Some("xml"), None, 1, &|| 0.0).is_err());
-        // A first value of 2 makes the read of 2 fine.
-        let r = check_history(
-            &bad.replace(":value 1}", ":value 2}")
-                .replace("write", "read"),
-            None,
-            Some("2"),
-            1,
-            &|| 0.0,
-        )
-        .unwrap();
-        assert_eq!(r.verdict, "holds");
-        assert!(check_history(bad, None, Some("{:x"), 1, &|| 0.0).is_err());
     }
 }

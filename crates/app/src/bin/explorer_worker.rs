@@ -11,32 +11,15 @@
 #[cfg(target_arch = "wasm32")]
 fn main() {
     use splitbrain_app::explorer::{drive, FromWorker, Request};
-    use wasm_bindgen::prelude::*;
-    use wasm_bindgen::JsCast;
-    use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
+    use splitbrain_app::web::worker::{now_ms, serve};
 
-    let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
-    let post = {
-        let scope = scope.clone();
-        move |m: FromWorker| {
-            let json = serde_json::to_string(&m).unwrap_or_default();
-            let _ = scope.post_message(&JsValue::from_str(&json));
-        }
-    };
-    let post_ready = post.clone();
-    let onmessage = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
-        let text = e.data().as_string().unwrap_or_default();
-        match serde_json::from_str::<Request>(&text) {
-            Ok(request) => drive(&request, &mut js_sys::Date::now, &mut |m| post(m)),
-            Err(e) => post(FromWorker::Failed {
-                message: format!("The explorer did not understand the request: {e}."),
-            }),
-        }
-    });
-    scope.set_onmessage(Some(onmessage.as_ref().unchecked_ref()));
-    // The handler lives as long as the worker.
-    onmessage.forget();
-    post_ready(FromWorker::Ready);
+    serve(
+        FromWorker::Ready,
+        |e| FromWorker::Failed {
+            message: format!("The explorer did not understand the request: {e}."),
+        },
+        |request: Request, post| drive(&request, &mut now_ms, post),
+    );
 }
 
 #[cfg(not(target_arch = "wasm32"))]

@@ -11,9 +11,10 @@
 //! - `runScenario(json, untilMicros?)`: runs a scenario headless in this
 //!   page and returns its trace hash, as the CLI prints it.
 //! - `frameStats()` / `resetFrameStats()`: frame work percentiles.
-//! - `checkHistory(text, format?, repeat?, initial?)`: a history file's
-//!   linearizability verdict and the parse and check times, in wasm
-//!   (`initial`: the registers' first value, EDN, as `--initial` takes).
+//! - `checkHistory(text, format?, repeat?, initial?)`: a promise of a
+//!   history file's linearizability verdict and the parse and check times,
+//!   in the check worker's wasm (`initial`: the registers' first value,
+//!   EDN, as `--initial` takes).
 //! - `historyState()`: the history view (added by that component).
 //! - `travel()`: the time-travel view (cursor, end, branches, markers);
 //!   `branchScenario()`: the current branch as scenario JSON;
@@ -28,6 +29,7 @@ use yew::Callback;
 
 use super::dom;
 use super::store::ModelRef;
+use crate::checks::{Answer, FileOptions, Input, Job};
 use crate::model::Msg;
 use crate::probe::{run_scenario, ProbeState};
 
@@ -130,24 +132,49 @@ pub fn install(model: ModelRef, _send: Callback<Msg>) {
     set(&hook, "resetFrameStats", &reset.into_js_value());
 
     // `checkHistory(text, format?, repeat?, initial?)`: parse and check a
-    // history file in this page; `{format, model, ops, verdict, steps,
-    // parseMs, checkMs}` (checkMs the mean of `repeat` checks).
+    // history file in the check worker; a promise of `{format, model, ops,
+    // verdict, steps, parseMs, checkMs}` (checkMs the mean of `repeat`
+    // checks), rejected with the reason a file does not read.
     // (`historyState()` is added by the history view itself.)
-    type CheckFn = dyn Fn(String, JsValue, JsValue, JsValue) -> Result<JsValue, JsValue>;
+    type CheckFn = dyn Fn(String, JsValue, JsValue, JsValue) -> js_sys::Promise;
     let check = Closure::<CheckFn>::new(
         |text: String, format: JsValue, repeat: JsValue, initial: JsValue| {
-            let format = format.as_string();
-            let initial = initial.as_string();
+            let file = FileOptions {
+                format: format.as_string(),
+                model: None,
+                initial: initial.as_string().unwrap_or_default(),
+            };
             let repeat = repeat.as_f64().map_or(1, |r| r.clamp(1.0, 10_000.0) as u32);
-            crate::probe::check_history(
-                &text,
-                format.as_deref(),
-                initial.as_deref(),
+            let job = Job::Time {
+                text,
+                file: file.clone(),
                 repeat,
-                &dom::now_ms,
-            )
-            .map(|r| to_js(&r))
-            .map_err(|e| js_sys::Error::new(&e).into())
+            };
+            let mut job = Some(job);
+            js_sys::Promise::new(&mut |resolve, reject| {
+                let Some(job) = job.take() else {
+                    return;
+                };
+                let initial = file.initial.clone();
+                super::checker::ask(job, move |answer| {
+                    let failed = |why: String| {
+                        let _ = reject.call1(&JsValue::NULL, &js_sys::Error::new(&why));
+                    };
+                    match answer {
+                        Answer::Timed(r) => {
+                            let _ = resolve.call1(&JsValue::NULL, &to_js(&r));
+                        }
+                        Answer::Refused {
+                            input: Input::FirstValue,
+                            message,
+                        } => failed(format!("initial value `{initial}`: {message}")),
+                        Answer::Refused { message, .. } | Answer::Failed { message } => {
+                            failed(message)
+                        }
+                        other => failed(format!("not an answer to checkHistory: {other:?}")),
+                    }
+                });
+            })
         },
     );
     set(&hook, "checkHistory", &check.into_js_value());

@@ -3,6 +3,7 @@
 //! says; the canvas is drawn by [`render`] from a [`crate::scene::Scene`].
 
 mod app;
+pub(crate) mod checker;
 mod cluster;
 mod components;
 mod dom;
@@ -18,6 +19,7 @@ mod permalink;
 mod regions;
 mod render;
 mod store;
+pub mod worker;
 
 /// Mounts the app into `#app`, after installing the panic screen.
 pub fn start() {

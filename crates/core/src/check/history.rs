@@ -10,14 +10,14 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::protocol::Op;
 use crate::sim::{ClientOp, OpResult};
 
 /// A value read or written. Registers hold integers (Jepsen's etcd test);
 /// key-value maps hold strings.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Value {
     /// Nothing: a register never written, a key with no value.
@@ -65,7 +65,7 @@ impl fmt::Display for Value {
 }
 
 /// What a client asked for: Jepsen's `:f` with its argument.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "f", rename_all = "lowercase")]
 pub enum Call {
     /// `:read` (register) or `:get` (key-value).
@@ -87,7 +87,7 @@ pub enum Call {
 }
 
 /// One read or write inside a [`Call::Txn`]: Jepsen's `[:read :x 1]`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct MicroOp {
     pub write: bool,
     /// The register's name as the history writes it, such as `:x`.
@@ -153,7 +153,7 @@ impl Call {
 }
 
 /// How an operation ended.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "lowercase")]
 pub enum Outcome {
     /// It happened. A read carries what it read; other calls carry `Nil`.
@@ -169,7 +169,7 @@ pub enum Outcome {
 }
 
 /// One client operation.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Operation {
     /// Jepsen's process: one operation at a time, in order. A simulated
     /// client keeps its number until one of its requests times out; after
@@ -226,7 +226,7 @@ impl Operation {
 }
 
 /// The unit of [`Operation::invoke`] and [`Operation::complete`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum TimeBase {
     /// Simulated microseconds.
@@ -241,7 +241,7 @@ pub enum TimeBase {
 
 /// The sequential specification a history is checked against: Jepsen's
 /// models, by the names Jepsen gives them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Model {
     /// Jepsen's `register`: reads and writes.
@@ -306,7 +306,7 @@ impl Model {
 }
 
 /// What an operation that completed with `:fail` tells.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum FailReading {
     /// It did not happen, and constrains nothing (Jepsen, Knossos).
@@ -333,7 +333,7 @@ impl FailReading {
 }
 
 /// What a read that returned `nil` tells.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum NilRead {
     /// Nothing: Jepsen's register models accept it in any state (Knossos:
@@ -361,7 +361,7 @@ impl NilRead {
 
 /// How a history is to be read: the model, and the parts of Jepsen's and
 /// Porcupine's conventions that differ.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Semantics {
     pub model: Model,
     pub fail: FailReading,
@@ -451,7 +451,7 @@ impl Semantics {
 }
 
 /// A whole history, operations in invocation order, and how to read it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct History {
     pub ops: Vec<Operation>,
     pub time_base: TimeBase,

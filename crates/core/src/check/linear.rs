@@ -45,10 +45,10 @@ use super::model::{Step, ValueModel};
 use super::table::{mix64, ConfigSet};
 use super::{CheckOptions, Scope, Verdict};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Why a key's history is not linearizable, as far as the search got.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Explanation {
     pub key: Option<String>,
     /// The longest linearizable prefix found: operations (indices into
@@ -66,7 +66,7 @@ pub struct Explanation {
 }
 
 /// The verdict for one key.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyVerdict {
     pub key: Option<String>,
     pub verdict: Verdict,
@@ -82,7 +82,7 @@ pub struct KeyVerdict {
 }
 
 /// Linearizability of a whole history.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Linearizability {
     /// `Violated` if any key is; else `Unknown` if any key ran out of
     /// budget; else `Holds`.

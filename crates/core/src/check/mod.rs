@@ -46,7 +46,7 @@ use alloc::string::String;
 use alloc::vec;
 use alloc::vec::Vec;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub use history::{
     Call, FailReading, History, MicroOp, Model, NilRead, Operation, Outcome, Semantics, TimeBase,
@@ -56,7 +56,7 @@ pub use linear::{Explanation, KeyVerdict, Linearizability};
 pub use parse::{parse, parse_with, to_edn, Format, ParseError, ParseOptions};
 
 /// A property's verdict.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
     Holds,
@@ -109,7 +109,7 @@ impl Default for CheckOptions {
 
 /// The verdict on one property other than linearizability, with the
 /// operations (indices into `History::ops`) that break it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PropertyVerdict {
     pub verdict: Verdict,
     pub offending: Vec<usize>,
@@ -128,7 +128,7 @@ impl PropertyVerdict {
 }
 
 /// Every verdict on one history.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Report {
     pub linearizable: Linearizability,
     pub sequential: PropertyVerdict,
@@ -138,7 +138,7 @@ pub struct Report {
 }
 
 /// What a history view needs to know about one operation.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OpMark {
     /// Its position in its key's linearization, when the key is
     /// linearizable and the operation took effect.
@@ -157,7 +157,13 @@ pub struct OpMark {
 impl Report {
     /// One [`OpMark`] per operation of the history, for badges and hover.
     pub fn marks(&self, history: &History) -> Vec<OpMark> {
-        let mut marks = vec![OpMark::default(); history.ops.len()];
+        self.marks_of(history.ops.len())
+    }
+
+    /// [`Report::marks`] for a history of `ops` operations, for a caller
+    /// that keeps the report but not the history it is about.
+    pub fn marks_of(&self, ops: usize) -> Vec<OpMark> {
+        let mut marks = vec![OpMark::default(); ops];
         for key in &self.linearizable.keys {
             for (i, op) in key.order.iter().enumerate() {
                 marks[*op].order = Some(i as u32);

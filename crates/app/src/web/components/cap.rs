@@ -2,15 +2,17 @@
 //! (the same fault script against Raft and against the quorum store), the
 //! other half runs here too, in the background, to the same simulated
 //! time, and the panel shows both sides' numbers next to each other
-//! ([`crate::cap::measure`]). Otherwise it offers to load the pair.
+//! ([`crate::cap::measure`]). Otherwise it offers to load the pair. The
+//! linearizability verdicts come from the check worker.
 
+use std::cell::RefCell;
 use std::rc::Rc;
 
 use splitbrain_core::check::Verdict;
 use splitbrain_core::{RunOptions, Sim, Time};
 use yew::prelude::*;
 
-use crate::cap::{counterpart, measure, percent, CapNumbers, CHECK_STEPS};
+use crate::cap::{counterpart, measure, percent, verdict_job, verdict_of, CapNumbers};
 use crate::i18n::{t, t_dyn, tf};
 use crate::model::Msg;
 use crate::panel::{format_time, Panel};
@@ -24,17 +26,50 @@ pub struct CapProps {
 }
 
 /// The other half, and the verdicts last checked (the check is the costly
-/// part, so it runs once per simulated second, not every frame).
+/// part, so it is asked for once per simulated second, not every frame).
 struct Other {
     run: u64,
     sim: Option<Sim>,
     checked_at: Option<u64>,
+    /// (this run, the other half).
     verdicts: (Verdict, Verdict),
     /// The run for which the pair files were last asked for (once a run,
     /// so a failing fetch is not retried every frame), and how many
     /// arrivals the counterpart has seen.
-    asked: u64,
+    files_asked: u64,
     arrived: u32,
+    /// Bumped with each pair of checks asked for and each new run: an
+    /// answer to an older pair is dropped.
+    asked: u64,
+}
+
+/// Asks the check worker for both halves' verdicts as they stand now;
+/// the panel re-renders when each arrives.
+fn ask_verdicts(other: &Rc<RefCell<Other>>, live: &Sim, redraw: &UseForceUpdateHandle) {
+    let mut o = other.borrow_mut();
+    o.asked += 1;
+    let asked = o.asked;
+    let jobs = [verdict_job(live), o.sim.as_ref().and_then(verdict_job)];
+    for (side, job) in jobs.into_iter().enumerate() {
+        let Some(job) = job else {
+            continue;
+        };
+        let (other, redraw) = (other.clone(), redraw.clone());
+        crate::web::checker::ask(job, move |answer| {
+            let mut o = other.borrow_mut();
+            if o.asked != asked {
+                return;
+            }
+            let verdict = verdict_of(&answer);
+            if side == 0 {
+                o.verdicts.0 = verdict;
+            } else {
+                o.verdicts.1 = verdict;
+            }
+            drop(o);
+            redraw.force_update();
+        });
+    }
 }
 
 fn pct(n: (usize, usize)) -> String {
@@ -89,9 +124,11 @@ pub fn cap_panel(props: &CapProps) -> Html {
         sim: None,
         checked_at: None,
         verdicts: (Verdict::Unknown, Verdict::Unknown),
-        asked: u64::MAX,
+        files_asked: u64::MAX,
         arrived: 0,
+        asked: 0,
     });
+    let redraw = use_force_update();
     // Bumped when pair files arrive, to look for the counterpart again.
     let arrived = use_state(|| 0u32);
     let model = props.model.0.borrow();
@@ -103,8 +140,8 @@ pub fn cap_panel(props: &CapProps) -> Html {
     // A titled run (a link or a pasted scenario may carry one half) needs
     // the pair files to find its other half; they come on first use.
     let missing = crate::cap::pair_files_missing(live.scenario());
-    if !missing.is_empty() && o.asked != model.run {
-        o.asked = model.run;
+    if !missing.is_empty() && o.files_asked != model.run {
+        o.files_asked = model.run;
         let arrived = arrived.clone();
         crate::web::fetch::scenarios(missing, move || arrived.set(*arrived + 1));
     }
@@ -116,6 +153,7 @@ pub fn cap_panel(props: &CapProps) -> Html {
         o.run = model.run;
         o.checked_at = None;
         o.verdicts = (Verdict::Unknown, Verdict::Unknown);
+        o.asked += 1;
         o.sim = counterpart(live.scenario())
             .or_else(|| crate::pacelc::counterpart(live.scenario()))
             .and_then(|s| splitbrain_core::build(&s, RunOptions::default()).ok());
@@ -141,26 +179,18 @@ pub fn cap_panel(props: &CapProps) -> Html {
     sim.run_until(now, u64::MAX);
     // The linearizability check, at most once per simulated second.
     let second = now.0 / 1_000_000;
-    let check = o.checked_at != Some(second);
-    if crate::pacelc::is_pacelc(live.scenario()) {
-        let o = &mut *o;
-        let sim = o.sim.as_ref().expect("checked above");
-        if check {
-            o.checked_at = Some(second);
-        }
-        return super::pacelc::view(live, actions, sim, &mut o.verdicts, check, &props.send);
-    }
-    let mut mine = measure(live, actions, if check { CHECK_STEPS } else { 0 });
-    let sim = o.sim.as_ref().expect("checked above");
-    let mut theirs = measure(
-        sim,
-        &sim.scenario().actions,
-        if check { CHECK_STEPS } else { 0 },
-    );
-    if check {
+    if o.checked_at != Some(second) {
         o.checked_at = Some(second);
-        o.verdicts = (mine.linearizable, theirs.linearizable);
+        drop(o);
+        ask_verdicts(&other, live, &redraw);
+        o = other.borrow_mut();
     }
+    let sim = o.sim.as_ref().expect("checked above");
+    if crate::pacelc::is_pacelc(live.scenario()) {
+        return super::pacelc::view(live, actions, sim, o.verdicts, &props.send);
+    }
+    let mut mine = measure(live, actions);
+    let mut theirs = measure(sim, &sim.scenario().actions);
     mine.linearizable = o.verdicts.0;
     theirs.linearizable = o.verdicts.1;
     let window = match mine.window {

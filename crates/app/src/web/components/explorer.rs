@@ -7,9 +7,6 @@
 //! the page never downloads it until someone asks for a search, and a
 //! cancelled search frees its memory at once.
 
-use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
-use web_sys::{ErrorEvent, MessageEvent, Worker};
 use yew::prelude::*;
 
 use super::dialogs::DialogFrame;
@@ -18,6 +15,7 @@ use crate::i18n::{t, t_dyn, tf};
 use crate::model::Msg;
 use crate::web::dom;
 use crate::web::store::ModelRef;
+use crate::web::worker::JsonWorker;
 
 /// Trunk writes the worker's loader next to index.html (`data-loader-shim`).
 const WORKER_URL: &str = "./explorer_worker_loader.js";
@@ -42,20 +40,11 @@ pub enum EMsg {
     Play,
 }
 
-/// A worker and its handlers; dropping it stops the search.
+/// A worker and the search it is to run once ready; dropping it stops
+/// the search.
 struct Running {
-    worker: Worker,
+    worker: JsonWorker,
     request: String,
-    _onmessage: Closure<dyn FnMut(MessageEvent)>,
-    _onerror: Closure<dyn FnMut(ErrorEvent)>,
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        self.worker.set_onmessage(None);
-        self.worker.set_onerror(None);
-        self.worker.terminate();
-    }
 }
 
 #[derive(Clone, Copy, Default)]
@@ -281,38 +270,26 @@ impl ExplorerDialog {
         };
         self.error = None;
         self.limit = request.max_states.max(1);
-        let worker = match Worker::new(WORKER_URL) {
+        let on_text = ctx.link().callback(EMsg::Worker);
+        let on_error = ctx.link().callback(EMsg::WorkerError);
+        let worker = match JsonWorker::spawn(
+            WORKER_URL,
+            move |text| on_text.emit(text),
+            move |why| on_error.emit(why),
+        ) {
             Ok(w) => w,
-            Err(e) => {
+            Err(why) => {
                 self.error = Some(tf(
                     "This browser could not start the explorer's worker ({0}).",
-                    &[&e.as_string().unwrap_or_else(|| t("no reason given").into())],
+                    &[&why],
                 ));
                 return;
             }
         };
-        let on_text = ctx.link().callback(EMsg::Worker);
-        let onmessage = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
-            on_text.emit(e.data().as_string().unwrap_or_default());
-        });
-        let on_error = ctx.link().callback(EMsg::WorkerError);
-        let onerror = Closure::<dyn FnMut(ErrorEvent)>::new(move |e: ErrorEvent| {
-            e.prevent_default();
-            let message = e.message();
-            on_error.emit(if message.is_empty() {
-                t("it could not be loaded").into()
-            } else {
-                message
-            });
-        });
-        worker.set_onmessage(Some(onmessage.as_ref().unchecked_ref()));
-        worker.set_onerror(Some(onerror.as_ref().unchecked_ref()));
         self.live = Some(Live::default());
         self.running = Some(Running {
             worker,
             request: serde_json::to_string(&request).unwrap_or_default(),
-            _onmessage: onmessage,
-            _onerror: onerror,
         });
     }
 
@@ -323,7 +300,7 @@ impl ExplorerDialog {
         match msg {
             FromWorker::Ready => {
                 if let Some(r) = &self.running {
-                    let _ = r.worker.post_message(&JsValue::from_str(&r.request));
+                    r.worker.post(&r.request);
                 }
             }
             FromWorker::Progress {

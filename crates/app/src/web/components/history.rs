@@ -5,22 +5,28 @@
 //! its [`Picture`] on a canvas and forwards input.
 //!
 //! It runs its own animation-frame loop, separate from the cluster's: each
-//! frame it syncs the new and pending operations (cheap), checks at most
-//! every [`crate::history::CHECK_EVERY_MS`] with a step budget, and redraws
-//! at most [`REDRAW_MS`] apart, only when something it shows changed.
+//! frame it syncs the new and pending operations (cheap), asks the check
+//! worker ([`crate::web::checker`]) for a check at most every
+//! [`crate::history::CHECK_EVERY_MS`] with a step budget, and redraws at
+//! most [`REDRAW_MS`] apart, only when something it shows changed. Imports
+//! are read and checked in the worker too; the dialog stays open until the
+//! answer comes, and shows why a file does not read.
 
 use std::cell::{Cell, RefCell};
 use std::f64::consts::TAU;
 use std::rc::Rc;
 
 use gloo::render::{request_animation_frame, AnimationFrame};
-use splitbrain_core::check::{self, Format, Model, ParseOptions, Verdict};
+use splitbrain_core::check::{Model, Verdict};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, HtmlInputElement, ResizeObserver};
 use yew::prelude::*;
 
-use crate::history::{Emphasis, HistoryView, Picture, Property, Shown, Source, SERVED_LEGEND};
+use crate::checks::FileOptions;
+use crate::history::{
+    Accepted, CheckRequest, Emphasis, HistoryView, Picture, Property, Shown, Source, SERVED_LEGEND,
+};
 use crate::i18n::{t, t_dyn, tf};
 use crate::model::Msg;
 use crate::web::dom;
@@ -96,6 +102,8 @@ type SizeWatch = (ResizeObserver, Closure<dyn Fn(js_sys::Array)>);
 
 type DrawnKey = (
     u64,
+    // Answers taken: the marks a selected badge shows
+    u64,
     Option<u64>,
     Option<Property>,
     Option<usize>,
@@ -170,6 +178,9 @@ pub fn history_panel(props: &HistoryProps) -> Html {
     let picture: Rc<RefCell<Picture>> = use_mut_ref(Picture::default);
     let shown = use_state_eq(|| snapshot(&view.borrow(), &Picture::default()));
     let importing = use_state_eq(|| false);
+    // The import in the worker, and why the last one was refused.
+    let import_busy = use_state_eq(|| false);
+    let import_error = use_state_eq(|| None::<String>);
     let canvas_ref = use_node_ref();
 
     // The frame loop.
@@ -299,30 +310,38 @@ pub fn history_panel(props: &HistoryProps) -> Html {
             shown.set(snapshot(&v, &picture.borrow()));
         })
     };
-    let on_imported = {
-        let (view, picture, shown, importing, model) = (
-            view.clone(),
-            picture.clone(),
-            shown.clone(),
-            importing.clone(),
-            model.clone(),
-        );
-        Callback::from(move |(name, history): (String, check::History)| {
-            let mut v = view.borrow_mut();
-            v.import(&name, history);
-            v.selected = Some(Property::Linearizable).filter(|_| {
-                v.badges()
-                    .first()
-                    .is_some_and(|b| b.verdict == Verdict::Violated)
-            });
-            model.0.borrow_mut().update(Msg::HighlightServed(None));
-            shown.set(snapshot(&v, &picture.borrow()));
-            importing.set(false);
+    let on_check = {
+        let import = Import {
+            view: view.clone(),
+            picture: picture.clone(),
+            shown: shown.clone(),
+            open: importing.clone(),
+            model: model.clone(),
+            busy: import_busy.clone(),
+            error: import_error.clone(),
+        };
+        Callback::from(move |(name, text, file): (String, String, FileOptions)| {
+            let CheckRequest { seq, job } =
+                import.view.borrow_mut().request_import(&name, text, file);
+            import.busy.set(true);
+            import.error.set(None);
+            let import = import.clone();
+            crate::web::checker::ask(job, move |answer| import.answered(seq, answer));
         })
     };
     let close_import = {
-        let importing = importing.clone();
-        Callback::from(move |()| importing.set(false))
+        let (view, importing, busy, error) = (
+            view.clone(),
+            importing.clone(),
+            import_busy.clone(),
+            import_error.clone(),
+        );
+        Callback::from(move |()| {
+            view.borrow_mut().cancel_import();
+            importing.set(false);
+            busy.set(false);
+            error.set(None);
+        })
     };
 
     let s = &*shown;
@@ -334,10 +353,20 @@ pub fn history_panel(props: &HistoryProps) -> Html {
     );
     let badge = |b: &crate::history::Badge| {
         let selected = s.selected == Some(b.property);
-        let class = classes!("verdict", b.verdict.name(), selected.then_some("selected"));
-        let title = format!("{} {}", t_dyn(b.property.meaning()), b.detail);
+        let class = classes!(
+            "verdict",
+            b.verdict.name(),
+            selected.then_some("selected"),
+            b.checking.then_some("checking")
+        );
+        let title = if b.checking {
+            format!("{} {}", t_dyn(b.property.meaning()), t("Checking…"))
+        } else {
+            format!("{} {}", t_dyn(b.property.meaning()), b.detail)
+        };
         html! {
             <button type="button" {class} aria-pressed={selected.to_string()}
+                aria-busy={b.checking.to_string()}
                 data-property={b.property.id()} data-verdict={b.verdict.name()}
                 title={title} onclick={toggle(b.property)}>
                 <span class="mark" aria-hidden="true">{
@@ -403,9 +432,47 @@ pub fn history_panel(props: &HistoryProps) -> Html {
                 <button type="button" class="btn" onclick={export} title={t("Download this history in Jepsen's EDN format")}>{t("Export EDN")}</button>
             </div>
             if *importing {
-                <ImportDialog on_imported={on_imported} on_close={close_import} />
+                <ImportDialog {on_check} on_close={close_import}
+                    busy={*import_busy} refused={(*import_error).clone()} />
             }
         </section>
+    }
+}
+
+/// What an import's answer updates.
+#[derive(Clone)]
+struct Import {
+    view: Rc<RefCell<HistoryView>>,
+    picture: Rc<RefCell<Picture>>,
+    shown: UseStateHandle<Shown2>,
+    /// The dialog is open.
+    open: UseStateHandle<bool>,
+    model: ModelRef,
+    busy: UseStateHandle<bool>,
+    error: UseStateHandle<Option<String>>,
+}
+
+impl Import {
+    /// The worker's answer to import request `seq`: show the history (and
+    /// the linearizability explanation, if it fails) and close the dialog,
+    /// or say in the dialog why the file does not read.
+    fn answered(&self, seq: u64, answer: crate::checks::Answer) {
+        let mut v = self.view.borrow_mut();
+        match v.accept(seq, answer) {
+            Accepted::Stale => return,
+            Accepted::Refused(why) => self.error.set(Some(why)),
+            Accepted::Shown => {
+                v.selected = Some(Property::Linearizable).filter(|_| {
+                    v.badges()
+                        .first()
+                        .is_some_and(|b| b.verdict == Verdict::Violated)
+                });
+                self.model.0.borrow_mut().update(Msg::HighlightServed(None));
+                self.shown.set(snapshot(&v, &self.picture.borrow()));
+                self.open.set(false);
+            }
+        }
+        self.busy.set(false);
     }
 }
 
@@ -452,6 +519,18 @@ fn make_loop(canvas: HtmlCanvasElement) -> Option<Loop> {
     })
 }
 
+/// Hands a live check to the worker; its answer updates the badges.
+fn ask(parts: &Rc<Parts>, request: CheckRequest) {
+    let parts = parts.clone();
+    let CheckRequest { seq, job } = request;
+    crate::web::checker::ask(job, move |answer| {
+        let v = &mut parts.view.borrow_mut();
+        if v.accept(seq, answer) != Accepted::Stale {
+            parts.shown.set(snapshot(v, &parts.picture.borrow()));
+        }
+    });
+}
+
 fn schedule(state: Rc<RefCell<Option<Loop>>>, parts: Rc<Parts>) {
     let next = state.clone();
     let frame = request_animation_frame(move |frame_time| {
@@ -465,7 +544,7 @@ fn schedule(state: Rc<RefCell<Option<Loop>>>, parts: Rc<Parts>) {
     }
 }
 
-fn tick(state: &Rc<RefCell<Option<Loop>>>, parts: &Parts, frame_time: f64) {
+fn tick(state: &Rc<RefCell<Option<Loop>>>, parts: &Rc<Parts>, frame_time: f64) {
     let mut guard = state.borrow_mut();
     let Some(l) = guard.as_mut() else {
         return;
@@ -485,8 +564,9 @@ fn tick(state: &Rc<RefCell<Option<Loop>>>, parts: &Parts, frame_time: f64) {
             crate::cap::fill_notes(&mut v.notes, model.sim());
         }
         if v.check_due(synced) && crate::web::heavy::claim(frame_time) {
-            v.check_live(model.sim().history(), synced);
-            v.record_check(dom::now_ms() - synced);
+            if let Some(request) = v.check_live(model.sim().history(), synced) {
+                ask(parts, request);
+            }
             changed_html = true;
         }
         (model.sim().now().0, model.playing)
@@ -497,6 +577,7 @@ fn tick(state: &Rc<RefCell<Option<Loop>>>, parts: &Parts, frame_time: f64) {
     let live_now = v.is_live().then_some(now);
     let key: DrawnKey = (
         v.changes(),
+        v.answers(),
         live_now,
         v.selected,
         v.focused,
@@ -508,7 +589,7 @@ fn tick(state: &Rc<RefCell<Option<Loop>>>, parts: &Parts, frame_time: f64) {
     let due = now_ms - l.last_draw_ms >= REDRAW_MS || !run_playing;
     let mut draw_took = None;
     if l.drawn.as_ref() != Some(&key) && due {
-        if l.drawn.as_ref().is_some_and(|d| d.5 != dark) {
+        if l.drawn.as_ref().is_some_and(|d| d.6 != dark) {
             l.palette = Palette::read();
         }
         let started = dom::now_ms();
@@ -718,8 +799,13 @@ fn install_hook(parts: &Parts) -> bool {
 
 #[derive(Properties, PartialEq)]
 struct ImportProps {
-    on_imported: Callback<(String, check::History)>,
+    /// Check this: the file's name, its text, how to read it.
+    on_check: Callback<(String, String, FileOptions)>,
     on_close: Callback<()>,
+    /// The check worker is reading and checking it.
+    busy: bool,
+    /// Why the worker refused the last one.
+    refused: Option<String>,
 }
 
 /// Import a history: pick a file or paste it, choose the format or let it
@@ -728,8 +814,8 @@ struct ImportProps {
 fn import_dialog(props: &ImportProps) -> Html {
     let text = use_state(String::new);
     let name = use_state(|| t("pasted history").to_owned());
-    let format = use_state(|| None::<Format>);
-    let model = use_state(|| None::<Model>);
+    let format = use_state(|| None::<String>);
+    let model = use_state(|| None::<String>);
     let initial = use_state(String::new);
     let error = use_state(|| None::<String>);
     let area_ref = use_node_ref();
@@ -778,25 +864,25 @@ fn import_dialog(props: &ImportProps) -> Html {
     };
     let onformat = {
         let format = format.clone();
-        Callback::from(move |e: Event| format.set(Format::from_name(&dom::target_value(&e))))
+        Callback::from(move |e: Event| format.set(Some(dom::target_value(&e))))
     };
     let onmodel = {
         let model = model.clone();
-        Callback::from(move |e: Event| model.set(Model::from_name(&dom::target_value(&e))))
+        Callback::from(move |e: Event| model.set(Some(dom::target_value(&e))))
     };
     let oninitial = {
         let initial = initial.clone();
         Callback::from(move |e: InputEvent| initial.set(dom::target_value(&e)))
     };
     let check = {
-        let (text, name, format, model, initial, error, on_imported) = (
+        let (text, name, format, model, initial, error, on_check) = (
             text.clone(),
             name.clone(),
             format.clone(),
             model.clone(),
             initial.clone(),
             error.clone(),
-            props.on_imported.clone(),
+            props.on_check.clone(),
         );
         Callback::from(move |_: MouseEvent| {
             if text.trim().is_empty() {
@@ -805,25 +891,15 @@ fn import_dialog(props: &ImportProps) -> Html {
                 ));
                 return;
             }
-            // The command line's reader, with the same choices.
-            let mut options = ParseOptions {
-                format: *format,
-                model: *model,
-                ..ParseOptions::default()
+            // The command line's reader, with the same choices, in the
+            // check worker.
+            error.set(None);
+            let file = FileOptions {
+                format: (*format).clone(),
+                model: (*model).clone(),
+                initial: (*initial).clone(),
             };
-            if !initial.trim().is_empty() {
-                if let Err(e) = options.set_initial(&initial) {
-                    error.set(Some(tf("First value: {0}", &[&e])));
-                    return;
-                }
-            }
-            match check::parse_with(&text, &options) {
-                Ok(history) => {
-                    error.set(None);
-                    on_imported.emit(((*name).clone(), history));
-                }
-                Err(e) => error.set(Some(format!("{}:{e}", *name))),
-            }
+            on_check.emit(((*name).clone(), (*text).clone(), file));
         })
     };
     let close = {
@@ -876,12 +952,15 @@ fn import_dialog(props: &ImportProps) -> Html {
                 </div>
                 <textarea ref={area_ref} aria-label={t("History text")} spellcheck="false"
                     placeholder={t("…or paste a history here")} value={(*text).clone()} {oninput} />
-                if let Some(e) = &*error {
+                if let Some(e) = error.as_ref().or(props.refused.as_ref()) {
                     <p class="form-error" role="alert" id="import-error">{e}</p>
                 }
                 <footer>
                     <button type="button" class="btn" onclick={close}>{t("Cancel")}</button>
-                    <button type="button" class="btn primary" onclick={check}>{t("Check this history")}</button>
+                    if props.busy {
+                        <span class="note" role="status" id="import-checking">{t("Checking…")}</span>
+                    }
+                    <button type="button" class="btn primary" onclick={check} aria-busy={props.busy.to_string()}>{t("Check this history")}</button>
                 </footer>
             </div>
         </div>

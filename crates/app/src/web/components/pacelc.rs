@@ -101,21 +101,16 @@ fn column(n: &PacelcNumbers, live: bool) -> Html {
 
 /// The PACELC panel for the live run and the other half, both already at
 /// the same time; `verdicts` are the last linearizability verdicts
-/// (live, other), `check` says whether to check again now.
+/// (live, other) the check worker gave.
 pub fn view(
     live: &Sim,
     actions: &[TimedAction],
     other: &Sim,
-    verdicts: &mut (Verdict, Verdict),
-    check: bool,
+    verdicts: (Verdict, Verdict),
     send: &Callback<Msg>,
 ) -> Html {
-    let steps = if check { crate::cap::CHECK_STEPS } else { 0 };
-    let mut mine = measure_latency(live, actions, steps);
-    let mut theirs = measure_latency(other, &other.scenario().actions, steps);
-    if check {
-        *verdicts = (mine.linearizable, theirs.linearizable);
-    }
+    let mut mine = measure_latency(live, actions);
+    let mut theirs = measure_latency(other, &other.scenario().actions);
     mine.linearizable = verdicts.0;
     theirs.linearizable = verdicts.1;
     let scenario = live.scenario();
