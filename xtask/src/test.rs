@@ -255,7 +255,7 @@ pub fn run(args: &[String]) -> Result<ExitCode> {
         other => other.clone(),
     };
     report.step(
-        "size budgets (the page before its first frame, the worker)",
+        "size budgets (the page before its first frame, each worker)",
         size_skip,
         crate::size::check_ceiling,
     );
