@@ -317,11 +317,15 @@ impl Raft {
     }
 
     /// Marks the start of a handler, for the checker's "what changed".
+    /// Compaction is due here too, before anything else: what the last
+    /// handler applied is compacted by the next, once the checker has seen
+    /// it committed and applied in the log.
     fn begin(&mut self) {
         self.changed_from = LogIndex::MAX;
         self.commit_before = self.commit;
         self.applied_before = self.applied;
         self.snapshot_before = self.snapshot_index();
+        self.maybe_compact();
     }
 
     fn touched(&mut self, index: LogIndex) {
@@ -526,7 +530,6 @@ impl Raft {
         if self.role == Role::Leader {
             self.serve_reads(out);
         }
-        self.maybe_compact();
     }
 
     fn on_request_vote(

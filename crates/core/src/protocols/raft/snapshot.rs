@@ -72,8 +72,9 @@ impl Raft {
         &self.log[(index - self.snapshot_index()) as usize - 1]
     }
 
-    /// After applying: a new snapshot once `snapshot_every` entries have
-    /// applied since the last one.
+    /// At the start of a handler: a new snapshot once `snapshot_every`
+    /// entries have applied since the last one. (Not right after applying:
+    /// the checker reads the entries a handler committed from the log.)
     pub(super) fn maybe_compact(&mut self) {
         let Some(every) = self.config.snapshot_every else {
             return;

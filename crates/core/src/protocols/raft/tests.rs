@@ -335,29 +335,32 @@ fn client_put(raft: &mut Raft, request: u64, value: &str, out: &mut Out<RaftMsg>
 }
 
 /// Reference: §7. Every `snapshot_every` applied entries the applied
-/// prefix becomes a snapshot; indexes keep their numbers.
+/// prefix becomes a snapshot, at the start of the server's next handler;
+/// indexes keep their numbers.
 #[test]
 fn a_snapshot_replaces_the_applied_prefix_every_n_entries() {
     let (mut leader, mut out) = compacting(0, 1, vec![put_entry(1, 1, "x", "1"), entry(1), entry(1)], 2);
     elect(&mut leader, &mut out);
     // The no-op of term 2 is at index 4; once a majority holds it,
-    // everything commits and applies, and the log is compacted.
+    // everything commits and applies.
     ack(&mut leader, 1, 4, &mut out);
     ack(&mut leader, 2, 4, &mut out);
     assert_eq!((leader.commit, leader.applied), (4, 4));
+    assert_eq!(leader.snapshot_index(), 0, "not within the handler that applied");
+    // The next handler compacts first.
+    client_put(&mut leader, 2, "2", &mut out);
     assert_eq!(leader.snapshot_index(), 4);
     assert_eq!(leader.snapshot().map(|s| s.term), Some(2));
-    assert!(leader.log.is_empty());
-    assert_eq!((leader.last_index(), leader.term_at(4)), (4, 2));
-    client_put(&mut leader, 2, "2", &mut out);
-    assert_eq!(leader.last_index(), 5);
+    assert_eq!(leader.log.len(), 1, "only the new entry");
+    assert_eq!((leader.last_index(), leader.term_at(4), leader.term_at(5)), (5, 2, 2));
     ack(&mut leader, 1, 5, &mut out);
     ack(&mut leader, 2, 5, &mut out);
-    assert_eq!(leader.snapshot_index(), 4, "one applied entry since: not yet");
-    assert_eq!(leader.log.len(), 1);
     client_put(&mut leader, 3, "3", &mut out);
+    assert_eq!(leader.snapshot_index(), 4, "one applied entry since: not yet");
+    assert_eq!(leader.log.len(), 2);
     ack(&mut leader, 1, 6, &mut out);
     ack(&mut leader, 2, 6, &mut out);
+    leader.on_timer(HEARTBEAT, &mut out);
     let snapshot = leader.snapshot().unwrap();
     assert_eq!((snapshot.index, snapshot.term), (6, 2));
     assert_eq!(snapshot.kv.get("x").map(String::as_str), Some("3"));
@@ -373,9 +376,8 @@ fn a_leader_sends_its_snapshot_to_a_follower_that_needs_a_compacted_entry() {
     elect(&mut leader, &mut out);
     ack(&mut leader, 1, 4, &mut out);
     ack(&mut leader, 2, 4, &mut out);
-    assert_eq!(leader.snapshot_index(), 4);
     out.drain();
-    // n3 lacks everything.
+    // n3 lacks everything; the leader compacts before it reads that.
     leader.on_message(
         NodeId(3),
         RaftMsg::AppendReply {
