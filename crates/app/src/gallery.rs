@@ -146,6 +146,10 @@ pub const FILES: &[(&str, &str)] = &[
         "raft-membership-safe.json",
         include_str!("../../../web/scenarios/raft-membership-safe.json"),
     ),
+    (
+        "raft-snapshot-catch-up.json",
+        include_str!("../../../web/scenarios/raft-snapshot-catch-up.json"),
+    ),
 ];
 
 /// The parsed gallery, once at hand (natively: always). An unreadable
