@@ -204,7 +204,10 @@ fn holders(
 /// How far `leader`'s log is committed in the paper's sense, looking no
 /// further than its commit index nor back past `from`: up to the last entry
 /// of its own term that a majority of logs hold (a majority of the
-/// leader's configuration: of each set, during a joint change).
+/// leader's configuration: of each set, during a joint change). The
+/// configuration is the one the leader counted in: its latest, or, when
+/// the handler went on to append a configuration after committing (the
+/// next step of a change), the one before that.
 fn truly_committed(
     nodes: &[Slot<Raft>],
     committed: &PVec<Option<Seen>>,
@@ -217,7 +220,10 @@ fn truly_committed(
         if term < leader.term {
             break; // the entries before it are of older terms too
         }
-        if leader.is_quorum(holders(nodes, committed, index, term)) {
+        let set = holders(nodes, committed, index, term);
+        let latest = leader.configs.index();
+        let appended_now = latest > 0 && latest >= leader.changed_from;
+        if leader.is_quorum(set) || (appended_now && leader.configs.before(latest).quorum(set)) {
             return index;
         }
         index -= 1;
@@ -377,6 +383,9 @@ impl Checker<Raft> for RaftChecker {
         let Some(node) = nodes[id.index()].up() else {
             return Ok(());
         };
+        // A leader may commit and step down in one handler (the committed
+        // configuration left it out): its commits count all the same.
+        let was_leading = self.leading[id.index()].is_some_and(|(term, _)| term == node.term);
 
         // Election safety first: two leaders of one term each append their
         // own entry of that term, which log matching would report as the
@@ -515,7 +524,7 @@ impl Checker<Raft> for RaftChecker {
         // index commits two different entries, and every current leader of
         // a later term must hold them.
         let known = self.committed.len() as LogIndex;
-        if node.role == Role::Leader && node.commit > node.commit_before {
+        if (node.role == Role::Leader || was_leading) && node.commit > node.commit_before {
             let from = node
                 .commit_before
                 .min(known)
