@@ -268,3 +268,78 @@ fn sweep_with_snapshots_stays_safe_and_converges() {
             .join("\n")
     );
 }
+
+/// 5 nodes, 10 clients sending again 1-5 ms after each answer, half of
+/// them reads, no faults: the simulator benchmark's steady load.
+fn steady(snapshot_every: Option<u32>) -> Scenario {
+    let mut s = Scenario::new(
+        ProtocolConfig::Raft(RaftConfig {
+            snapshot_every,
+            ..RaftConfig::default()
+        }),
+        5,
+        7,
+    );
+    s.workload = Some(splitbrain_core::scenario::Workload {
+        clients: CLIENTS,
+        think: splitbrain_core::scenario::Latency {
+            min: Span::from_millis(1),
+            max: Span::from_millis(5),
+        },
+        keys: 10,
+        reads: 0.5,
+        ..Default::default()
+    });
+    s
+}
+
+const CLIENTS: u32 = 10;
+
+/// Runs `events` events; the most entries any node's log held after any
+/// of them, and the highest commit index reached.
+fn longest_log(s: &Scenario, events: u64) -> (usize, u64) {
+    let mut sim = build(
+        s,
+        RunOptions {
+            keep_trace: false,
+            recent_events: 0,
+        },
+    )
+    .unwrap();
+    let mut longest = 0;
+    while sim.trace().len() < events {
+        assert!(sim.step(), "the workload never stops");
+        longest = longest.max(log_lengths(&sim).into_iter().max().unwrap());
+    }
+    assert!(sim.violation().is_none(), "{:?}", sim.violation());
+    (longest, sim.decided())
+}
+
+/// A million events under steady client load keep every log short. A log
+/// holds what was applied since the last snapshot: fewer than N entries,
+/// plus what one handler applies before the next one compacts, at most an
+/// entry per client (each has one request outstanding); and what is not
+/// yet applied: again at most an entry per client, plus the leader's
+/// no-op. So N - 1 + 2 × clients + 1. Without compaction the same load
+/// outgrows that bound within a tenth of the run.
+#[test]
+fn a_million_events_keep_a_bounded_log() {
+    const EVERY: u32 = 64;
+    let bound = (EVERY + 2 * CLIENTS) as usize;
+    let (longest, decided) = longest_log(&steady(Some(EVERY)), 1_000_000);
+    println!(
+        "1,000,000 events, snapshot every {EVERY}: {decided} entries committed, longest log \
+         {longest} entries (bound {bound})"
+    );
+    assert!(
+        decided > 10 * bound as u64,
+        "the run committed only {decided}"
+    );
+    assert!(
+        longest <= bound,
+        "a log held {longest} entries, bound {bound}"
+    );
+    let (plain, decided) = longest_log(&steady(None), 100_000);
+    println!("100,000 events without compaction: longest log {plain} of {decided} committed");
+    assert!(plain > bound, "{plain}");
+}
