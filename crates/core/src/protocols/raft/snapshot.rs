@@ -43,7 +43,7 @@ pub struct Snapshot {
 impl Snapshot {
     /// Index, term, the configuration's entry index and sets, then each
     /// key and value with their lengths: one chunk holds it all.
-    pub(super) fn wire_size(&self) -> usize {
+    pub fn wire_size(&self) -> usize {
         8 + 8
             + 8
             + 1
