@@ -54,9 +54,9 @@ test('the page loads cleanly and a leader is elected', { timeout: 60_000 }, asyn
     await setSpeed(page, 1);
     const s = await until(page, (s) => s.leader !== null, 'a leader');
     assert.equal(s.nodes[s.leader].role, 'leader');
-    // The invariants panel lists Raft's invariants, all holding.
+    // The invariants panel lists Raft's seven invariants, all holding.
     const rows = page.locator('[data-invariant]');
-    assert.equal(await rows.count(), 5);
+    assert.equal(await rows.count(), 7);
     assert.equal(await page.locator('[data-holds="false"]').count(), 0);
     await app.screenshot('app-first-leader');
     assertClean(app);
