@@ -337,7 +337,13 @@ mod tests {
         let ids: Vec<&str> = form.options().map(|(o, _)| o.id).collect();
         assert_eq!(
             ids,
-            ["pre_vote", "check_quorum", "reads", "joint", "snapshot_every"]
+            [
+                "pre_vote",
+                "check_quorum",
+                "reads",
+                "joint",
+                "snapshot_every"
+            ]
         );
         assert!(form.options().all(|(_, value)| value == 0), "all off");
         form.options = vec![1, 1, 2, 0];
