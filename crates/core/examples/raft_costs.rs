@@ -11,9 +11,6 @@
 //!
 //! `cargo run --release -p splitbrain-core --example raft_costs`
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use splitbrain_core::cluster::Nodes;
 use splitbrain_core::protocols::raft::{Raft, RaftConfig, ReadPath};
 use splitbrain_core::registry::Variant;
@@ -22,30 +19,9 @@ use splitbrain_core::sim::{ClientOp, OpResult};
 use splitbrain_core::trace::EventKind;
 use splitbrain_core::*;
 
-struct Counting;
-
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: every call goes straight to the system allocator; the counting
-// is an atomic add on the side.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        LIVE.fetch_add(layout.size(), Ordering::Relaxed);
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new: usize) -> *mut u8 {
-        LIVE.fetch_add(new, Ordering::Relaxed);
-        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
-        unsafe { System.realloc(ptr, layout, new) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
+#[path = "support/counting.rs"]
+mod counting;
+use counting::live;
 
 fn run(s: &Scenario) -> Sim {
     let mut sim = build(
@@ -293,9 +269,9 @@ fn memory() {
         )
         .expect("a valid scenario");
         sim.run_until(Time(2_000_000), u64::MAX);
-        let (held, ok) = (LIVE.load(Ordering::Relaxed), sim.stats().ok);
+        let (held, ok) = (live(), sim.stats().ok);
         sim.run_until(s.until.unwrap(), u64::MAX);
-        let grown = LIVE.load(Ordering::Relaxed) as f64 - held as f64;
+        let grown = live() as f64 - held as f64;
         let answered = sim.stats().ok - ok;
         let longest = sim
             .cluster()

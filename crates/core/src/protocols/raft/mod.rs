@@ -689,11 +689,7 @@ impl Raft {
         round: Round,
         out: &mut Out<RaftMsg>,
     ) {
-        if term > self.term {
-            self.step_down(term, out);
-            return;
-        }
-        if self.role != Role::Leader || term != self.term {
+        if !self.leads_for_reply(term, out) {
             return;
         }
         self.answered(from, round, out);
@@ -727,6 +723,16 @@ impl Raft {
         }
         self.reset_election_timer(out);
         true
+    }
+
+    /// A follower's reply in `term` reached this server: it steps down if
+    /// the term is newer; true if it leads `term` and so reads the reply.
+    fn leads_for_reply(&mut self, term: Term, out: &mut Out<RaftMsg>) -> bool {
+        if term > self.term {
+            self.step_down(term, out);
+            return false;
+        }
+        self.role == Role::Leader && term == self.term
     }
 
     /// A follower answered in our term (success or not): it still takes us

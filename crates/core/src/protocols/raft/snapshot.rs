@@ -19,7 +19,7 @@
 
 use alloc::sync::Arc;
 
-use super::{Entry, LogIndex, Raft, RaftMsg, Role, Round, Term};
+use super::{Entry, LogIndex, Raft, RaftMsg, Round, Term};
 use crate::id::NodeId;
 use crate::protocol::Out;
 use crate::protocols::quorums::Configuration;
@@ -176,14 +176,9 @@ impl Raft {
         round: Round,
         out: &mut Out<RaftMsg>,
     ) {
-        if term > self.term {
-            self.step_down(term, out);
-            return;
+        if self.leads_for_reply(term, out) {
+            self.answered(from, round, out);
+            self.matched(from, index, out);
         }
-        if self.role != Role::Leader || term != self.term {
-            return;
-        }
-        self.answered(from, round, out);
-        self.matched(from, index, out);
     }
 }
