@@ -54,10 +54,11 @@ test('the page loads cleanly and a leader is elected', { timeout: 60_000 }, asyn
     await setSpeed(page, 1);
     const s = await until(page, (s) => s.leader !== null, 'a leader');
     assert.equal(s.nodes[s.leader].role, 'leader');
-    // The invariants panel lists Raft's six invariants (the paper's five
-    // and one configuration change at a time), all holding.
+    // The invariants panel lists Raft's seven invariants (the paper's
+    // five, one configuration change at a time, snapshot safety), all
+    // holding.
     const rows = page.locator('[data-invariant]');
-    assert.equal(await rows.count(), 6);
+    assert.equal(await rows.count(), 7);
     assert.equal(await page.locator('[data-holds="false"]').count(), 0);
     await app.screenshot('app-first-leader');
     assertClean(app);

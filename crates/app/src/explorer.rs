@@ -578,7 +578,7 @@ mod tests {
             outcome.summary(),
             "No violation in all 7,852 reachable states within these bounds."
         );
-        assert_eq!(outcome.properties.len(), 6, "Raft's six invariants");
+        assert_eq!(outcome.properties.len(), 7, "Raft's seven invariants");
     }
 
     /// Raft with a client write the explorer makes when it chooses: the

@@ -169,6 +169,10 @@ pub const FILES: &[(&str, &str)] = &[
         "multi-paxos-broken-no-recovery.json",
         include_str!("../../../web/scenarios/multi-paxos-broken-no-recovery.json"),
     ),
+    (
+        "raft-snapshot-catch-up.json",
+        include_str!("../../../web/scenarios/raft-snapshot-catch-up.json"),
+    ),
 ];
 
 /// The parsed gallery, once at hand (natively: always). An unreadable

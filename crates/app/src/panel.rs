@@ -311,7 +311,7 @@ mod tests {
         let inspector = panel.inspector.unwrap();
         assert_eq!(inspector.id, NodeId(2));
         assert!(inspector.up && inspector.timer.is_some());
-        assert_eq!(panel.invariants.len(), 6, "Raft's six invariants");
+        assert_eq!(panel.invariants.len(), 7, "Raft's seven invariants");
         assert!(panel.invariants.iter().all(|i| i.holds));
     }
 

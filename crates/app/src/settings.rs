@@ -319,7 +319,16 @@ mod tests {
     fn a_protocols_options_come_from_its_descriptor_and_reach_the_config() {
         let mut form = Settings::default().form();
         let ids: Vec<&str> = form.options().map(|(o, _)| o.id).collect();
-        assert_eq!(ids, ["pre_vote", "check_quorum", "reads", "joint"]);
+        assert_eq!(
+            ids,
+            [
+                "pre_vote",
+                "check_quorum",
+                "reads",
+                "joint",
+                "snapshot_every"
+            ]
+        );
         assert!(form.options().all(|(_, value)| value == 0), "all off");
         form.options = vec![1, 1, 2, 0];
         let settings = form.parse().unwrap();
@@ -329,7 +338,13 @@ mod tests {
             "{json}"
         );
         // And back: the form shows what the config says.
-        assert_eq!(settings.form().options, [1, 1, 2, 0]);
+        assert_eq!(settings.form().options, [1, 1, 2, 0, 0]);
+        // Log compaction's switch sets the default interval, and keeps a
+        // scenario's own while on.
+        let mut form = Settings::default().form();
+        form.options = vec![0, 0, 0, 0, 1];
+        let json = serde_json::to_string(&form.parse().unwrap().protocol).unwrap();
+        assert!(json.contains(r#""snapshot_every":16"#), "{json}");
         // A protocol without options shows none.
         let two_phase = Settings {
             protocol: splitbrain_core::registry::default_config(1).unwrap(),

@@ -179,8 +179,9 @@ impl TravelView {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct LogDiff {
     pub leader: NodeId,
-    /// Entries (from index 1) that agree with the leader's on index and
-    /// term: the common prefix.
+    /// The last index of the common prefix: every entry up to it agrees
+    /// with the leader's on index and term (an entry either has compacted
+    /// into a snapshot counts as agreeing: only committed entries are).
     pub common: u64,
     /// After the common prefix, the node's entries at indices where the
     /// leader holds another entry (the first of them has another term).
@@ -194,7 +195,7 @@ pub struct LogDiff {
     pub missing: u64,
     /// The terms of the conflicting and extra entries, in log order.
     pub diverged_terms: Vec<u64>,
-    /// The lengths of the two logs.
+    /// The last indexes of the two logs.
     pub node_len: u64,
     pub leader_len: u64,
 }
@@ -226,23 +227,44 @@ pub enum EntryState {
 }
 
 /// Compares `node`'s log with `leader`'s, entry by entry (index, term).
-pub fn log_diff(leader: NodeId, node: &NodeDetail, lead: &NodeDetail) -> LogDiff {
-    let common = node
-        .log
-        .iter()
-        .zip(&lead.log)
-        .take_while(|(a, b)| a.index == b.index && a.term == b.term)
-        .count();
-    let overlap = node.log.len().min(lead.log.len());
+/// `node_last` and `leader_last` are the logs' last indexes: with log
+/// compaction a log shows only the entries after its snapshot, maybe none.
+pub fn log_diff(
+    leader: NodeId,
+    node: &NodeDetail,
+    node_last: u64,
+    lead: &NodeDetail,
+    leader_last: u64,
+) -> LogDiff {
+    let overlap = node_last.min(leader_last);
+    let lead_term = |index: u64| {
+        lead.log
+            .binary_search_by_key(&index, |e| e.index)
+            .ok()
+            .map(|k| lead.log[k].term)
+    };
+    let first = node.log.first().map_or(node_last + 1, |e| e.index);
+    let mut common = (first - 1).min(overlap);
+    for e in node.log.iter().take_while(|e| e.index <= overlap) {
+        if lead_term(e.index).is_some_and(|t| t != e.term) {
+            break;
+        }
+        common = e.index;
+    }
     LogDiff {
         leader,
-        common: common as u64,
-        conflicting: (overlap - common) as u64,
-        extra: (node.log.len() - overlap) as u64,
-        missing: (lead.log.len() - overlap) as u64,
-        diverged_terms: node.log[common..].iter().map(|e| e.term).collect(),
-        node_len: node.log.len() as u64,
-        leader_len: lead.log.len() as u64,
+        common,
+        conflicting: overlap - common,
+        extra: node_last - overlap,
+        missing: leader_last - overlap,
+        diverged_terms: node
+            .log
+            .iter()
+            .filter(|e| e.index > common)
+            .map(|e| e.term)
+            .collect(),
+        node_len: node_last,
+        leader_len: leader_last,
     }
 }
 
@@ -545,7 +567,9 @@ impl Model {
         Some(log_diff(
             leader,
             &self.sim.node_detail(node),
+            self.sim.node_view(node).log_len,
             &self.sim.node_detail(leader),
+            self.sim.node_view(leader).log_len,
         ))
     }
 
@@ -839,7 +863,7 @@ mod tests {
         };
         let node = detail(vec![entry(1, 1), entry(2, 2), entry(3, 2)]);
         let lead = detail(vec![entry(1, 1), entry(2, 3), entry(3, 3), entry(4, 3)]);
-        let d = log_diff(NodeId(0), &node, &lead);
+        let d = log_diff(NodeId(0), &node, 3, &lead, 4);
         assert_eq!((d.common, d.conflicting, d.extra, d.missing), (1, 2, 0, 1));
         assert_eq!(d.diverged_terms, vec![2, 2]);
         assert_eq!(d.entry_state(1), EntryState::Matching);
@@ -847,11 +871,25 @@ mod tests {
         // A stale leader's longer log: entries past the leader's end.
         let stale = detail(vec![entry(1, 1), entry(2, 1), entry(3, 1)]);
         let lead = detail(vec![entry(1, 1), entry(2, 2)]);
-        let d = log_diff(NodeId(1), &stale, &lead);
+        let d = log_diff(NodeId(1), &stale, 3, &lead, 2);
         assert_eq!((d.common, d.conflicting, d.extra, d.missing), (1, 1, 1, 0));
         assert_eq!(d.entry_state(3), EntryState::Extra);
         assert!(!d.same());
-        assert!(log_diff(NodeId(1), &lead, &lead).same());
+        assert!(log_diff(NodeId(1), &lead, 2, &lead, 2).same());
+        // Compacted logs, compared by index: the leader's snapshot covers
+        // 1-4 and it shows 5-6; the node's covers 1-2 and it shows 3-5,
+        // with a conflicting entry at 5 and lacking 6.
+        let lead = detail(vec![entry(5, 3), entry(6, 3)]);
+        let node = detail(vec![entry(3, 1), entry(4, 2), entry(5, 2)]);
+        let d = log_diff(NodeId(0), &node, 5, &lead, 6);
+        assert_eq!((d.common, d.conflicting, d.extra, d.missing), (4, 1, 0, 1));
+        assert_eq!(d.diverged_terms, vec![2]);
+        assert_eq!(d.entry_state(4), EntryState::Matching);
+        assert_eq!(d.entry_state(5), EntryState::Conflicting);
+        // A node caught up by a snapshot shows no entries of its own.
+        let empty = detail(Vec::new());
+        assert!(log_diff(NodeId(0), &empty, 6, &lead, 6).same());
+        assert!(log_diff(NodeId(0), &lead, 6, &empty, 6).same());
     }
 
     fn resized(mut m: Model) -> Model {

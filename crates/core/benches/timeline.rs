@@ -5,8 +5,6 @@
 //!
 //! `cargo bench -p splitbrain-core --bench timeline`
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use splitbrain_core::protocols::raft::RaftConfig;
@@ -15,27 +13,9 @@ use splitbrain_core::timeline::{MarkKind, Timeline, DEFAULT_INTERVAL};
 use splitbrain_core::*;
 
 /// Counts live heap bytes, to weigh the snapshots.
-struct Counting;
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        LIVE.fetch_add(layout.size(), Ordering::Relaxed);
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new: usize) -> *mut u8 {
-        LIVE.fetch_add(new, Ordering::Relaxed);
-        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
-        unsafe { System.realloc(ptr, layout, new) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
+#[path = "../examples/support/counting.rs"]
+mod counting;
+use counting::live;
 
 const EVENTS: u64 = 1_000_000;
 
@@ -86,21 +66,21 @@ fn main() {
     // client history, markers, the live cursor): the same run with only
     // the first snapshot. The rest of each run's memory is snapshots.
     let without_snapshots = {
-        let base = LIVE.load(Ordering::Relaxed);
+        let base = live();
         let mut cursor = build(&s, RunOptions::default()).unwrap();
         let mut tl = Timeline::new(&mut cursor, u64::MAX);
         while tl.head_len() < EVENTS {
             let until = tl.head_time() + Span::from_millis(100);
             tl.advance(&mut cursor, until, EVENTS - tl.head_len());
         }
-        LIVE.load(Ordering::Relaxed) - base
+        live() - base
     };
     println!(
         "  without snapshots: {:.1} MB (trace, history, markers, the live state)",
         without_snapshots as f64 / 1e6
     );
     for interval in intervals {
-        let base = LIVE.load(Ordering::Relaxed);
+        let base = live();
         let start = Instant::now();
         let mut cursor = build(&s, RunOptions::default()).unwrap();
         let mut tl = Timeline::new(&mut cursor, interval);
@@ -109,13 +89,13 @@ fn main() {
             tl.advance(&mut cursor, until, EVENTS - tl.head_len());
         }
         let record = ms(start);
-        let with_all = LIVE.load(Ordering::Relaxed) - base;
+        let with_all = live() - base;
         let events_bytes =
             tl.head_len() as usize * std::mem::size_of::<splitbrain_core::trace::TraceEvent>();
         let cursor_bytes = {
-            let before = LIVE.load(Ordering::Relaxed);
+            let before = live();
             let copy = cursor.snapshot();
-            let b = LIVE.load(Ordering::Relaxed) - before;
+            let b = live() - before;
             drop(copy);
             b
         };

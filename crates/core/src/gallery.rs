@@ -73,6 +73,16 @@ pub struct Expect {
     /// Every node's log is the same at the moment.
     #[serde(skip_serializing_if = "core::ops::Not::not")]
     pub logs_agree: bool,
+    /// Every node holds the same state machine (the inspector's key-value
+    /// list) and the same commit index (progress) at the moment: with
+    /// compacted logs, what "caught up" means when the logs themselves
+    /// start at different indexes.
+    #[serde(skip_serializing_if = "core::ops::Not::not")]
+    pub stores_agree: bool,
+    /// Inspector fields at the moment, by node number and field name
+    /// (`"4": { "snapshots installed": "1" }`): each must read exactly so.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub fields: BTreeMap<u16, BTreeMap<String, String>>,
     /// Some participant has been in doubt at least this long at the moment.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub in_doubt_for: Option<Span>,
@@ -181,6 +191,34 @@ impl Expect {
                 return Err(format!(
                     "expected every log to agree at {now}; {n}'s differs"
                 ));
+            }
+        }
+        if self.stores_agree {
+            let first = (
+                sim.node_detail(NodeId(0)).kv,
+                sim.node_view(NodeId(0)).commit_index,
+            );
+            if let Some(n) = nodes
+                .iter()
+                .find(|n| (sim.node_detail(**n).kv, sim.node_view(**n).commit_index) != first)
+            {
+                return Err(format!(
+                    "expected every node's state and commit index to agree at {now}; {n}'s differ"
+                ));
+            }
+        }
+        for (node, want) in &self.fields {
+            if usize::from(*node) >= nodes.len() {
+                return Err(format!("fields: node {node} does not exist"));
+            }
+            let fields = sim.node_detail(NodeId(*node)).fields;
+            for (name, value) in want {
+                let got = fields.iter().find(|(k, _)| k == name).map(|(_, v)| v);
+                if got != Some(value) {
+                    return Err(format!(
+                        "expected n{node}'s {name} to read {value:?} at {now}, saw {got:?}"
+                    ));
+                }
             }
         }
         if let Some(want) = self.in_doubt_for {

@@ -47,7 +47,7 @@ fn holds(bounds: Bounds, strategy: Strategy) -> usize {
             "{name}: {verdict:?}"
         );
     }
-    assert_eq!(report.verdicts.len(), 6, "Raft's six properties");
+    assert_eq!(report.verdicts.len(), 7, "Raft's seven properties");
     report.unique_states
 }
 

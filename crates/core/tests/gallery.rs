@@ -70,6 +70,7 @@ fn the_gallery_covers_the_textbook_failures() {
         "raft-stale-lease-read-index",
         "raft-membership-two-leaders",
         "raft-membership-safe",
+        "raft-snapshot-catch-up",
     ] {
         assert!(ids.contains(&id), "missing {id}");
     }
@@ -337,4 +338,30 @@ fn the_membership_tours_differ_only_by_the_own_term_rule() {
         )
         .unwrap_err();
     assert!(err.contains("election safety"), "{err}");
+}
+
+/// The snapshot tour's claim can fail: without compaction n4 catches up by
+/// AppendEntries and installs no snapshot, and without its restart its
+/// state never agrees with the others'.
+#[test]
+fn the_snapshot_tour_needs_compaction_and_the_restart() {
+    use splitbrain_core::protocols::raft::RaftConfig;
+    use splitbrain_core::registry::Variant;
+    let gallery = gallery();
+    let entry = gallery
+        .entries
+        .iter()
+        .find(|e| e.id == "raft-snapshot-catch-up")
+        .unwrap();
+    let mut plain = scenario(entry);
+    RaftConfig::of_mut(&mut plain.protocol)
+        .unwrap()
+        .snapshot_every = None;
+    let err = entry.expect.check(&plain, entry.moment).unwrap_err();
+    assert!(err.contains("snapshots installed"), "{err}");
+    let mut down = scenario(entry);
+    down.actions
+        .retain(|a| !matches!(a.action, splitbrain_core::Action::Restart { .. }));
+    let err = entry.expect.check(&down, entry.moment).unwrap_err();
+    assert!(err.contains("state and commit index to agree"), "{err}");
 }

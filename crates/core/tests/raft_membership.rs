@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{current_leader, leaders, run, secs};
+use common::{current_leader, leaders, membership_changes, run, secs};
 use splitbrain_core::protocol::MembersView;
 use splitbrain_core::protocols::raft::{RaftConfig, RaftVariant};
 use splitbrain_core::registry::Variant;
@@ -248,31 +248,7 @@ fn sweep_with_membership_changes_stays_safe() {
             let config = RaftConfig::of_mut(&mut s.protocol).unwrap();
             config.members = Some((0..4).map(NodeId).collect());
             config.joint = joint;
-            // A small generator of its own, so the draws do not depend on
-            // the simulator's streams.
-            let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-            let mut draw = |n: u64| {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                x % n
-            };
-            let mut voters = 0b01111u64;
-            for _ in 0..6 {
-                let at = secs(0.5 + draw(7_000) as f64 / 1000.0);
-                let node = draw(5) as u16;
-                let action = if voters & (1 << node) == 0 {
-                    voters |= 1 << node;
-                    Action::AddServer { node: NodeId(node) }
-                } else if voters.count_ones() > 3 {
-                    voters &= !(1 << node);
-                    Action::RemoveServer { node: NodeId(node) }
-                } else {
-                    continue;
-                };
-                let i = s.actions.partition_point(|a| a.at <= at);
-                s.actions.insert(i, TimedAction { at, action });
-            }
+            membership_changes(&mut s, seed);
             let mut sim = build(
                 &s,
                 RunOptions {

@@ -998,6 +998,6 @@ fn protocol_options_survive_a_link() {
     let old = decode(PINNED_TWO_ACTIONS).unwrap();
     assert_eq!(
         Settings::from_scenario(&old.scenario).form().options,
-        [0, 0, 0, 0]
+        [0, 0, 0, 0, 0]
     );
 }

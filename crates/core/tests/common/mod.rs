@@ -107,3 +107,35 @@ pub fn replays<P: splitbrain_core::protocol::Protocol>(
     assert_eq!(found.invariant, invariant);
     scenario
 }
+
+/// Six membership changes at times (0.5 s to 7.5 s) and of servers drawn
+/// from `seed`, for a five-slot cluster whose first four slots vote: adding
+/// a spare or removing a voter, whichever the draw finds, never leaving
+/// fewer than three voters. A small generator of its own, so the draws do
+/// not depend on the simulator's streams. Inserted into `s.actions` in
+/// time order.
+pub fn membership_changes(s: &mut Scenario, seed: u64) {
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut draw = |n: u64| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x % n
+    };
+    let mut voters = 0b01111u64;
+    for _ in 0..6 {
+        let at = secs(0.5 + draw(7_000) as f64 / 1000.0);
+        let node = draw(5) as u16;
+        let action = if voters & (1 << node) == 0 {
+            voters |= 1 << node;
+            Action::AddServer { node: NodeId(node) }
+        } else if voters.count_ones() > 3 {
+            voters &= !(1 << node);
+            Action::RemoveServer { node: NodeId(node) }
+        } else {
+            continue;
+        };
+        let i = s.actions.partition_point(|a| a.at <= at);
+        s.actions.insert(i, TimedAction { at, action });
+    }
+}

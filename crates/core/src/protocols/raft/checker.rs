@@ -22,6 +22,15 @@
 //! changes each differs from the one before it in the log by exactly one
 //! server; with joint consensus, C_old is followed by C_old,new and that
 //! by C_new.
+//!
+//! Compacted logs (§7) are checked on what they still hold. An index a
+//! snapshot covers counts as held, with the entry recorded committed
+//! there: a seventh invariant, "snapshot safety", holds every snapshot, when
+//! it is taken or installed, to covering only what is committed (no
+//! further than the node's commit index, ending on the committed entry,
+//! holding the state applied there) and to dropping no entry the node had
+//! committed. State machine safety compares an installed snapshot's state
+//! with what other nodes applied at its index, as it compares any apply.
 
 use alloc::collections::BTreeMap;
 use alloc::format;
@@ -35,6 +44,7 @@ use crate::pvec::PVec;
 use crate::trace::stable_hash;
 
 use super::{Command, LogIndex, Raft, RaftConfig, Role, Term};
+use crate::protocols::state_machine::Store;
 use crate::protocols::quorums::{list, Configuration};
 
 const ELECTION_SAFETY: usize = 0;
@@ -43,6 +53,7 @@ const LOG_MATCHING: usize = 2;
 const LEADER_COMPLETENESS: usize = 3;
 const STATE_MACHINE_SAFETY: usize = 4;
 const ONE_CHANGE_AT_A_TIME: usize = 5;
+const SNAPSHOT_SAFETY: usize = 6;
 
 /// An entry's identity: its term and a digest of its command.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -100,8 +111,10 @@ pub struct RaftChecker {
     joint: bool,
 }
 
+/// The identity of the entry at `index`, which must be in `node`'s log
+/// (after its snapshot).
 fn fingerprint(node: &Raft, index: LogIndex) -> Fingerprint {
-    let entry = &node.log[index as usize - 1];
+    let entry = node.entry(index);
     Fingerprint {
         term: entry.term,
         command: stable_hash(&*entry.command),
@@ -113,11 +126,10 @@ fn fingerprint(node: &Raft, index: LogIndex) -> Fingerprint {
 /// digest reads at most this much of each value, to keep long runs cheap.
 const VALUE_TAIL: usize = 4096;
 
-/// A digest of a node's key-value state: every key, each value's length
-/// and its last [`VALUE_TAIL`] bytes.
-fn kv_digest(node: &Raft) -> u64 {
-    let parts: Vec<(&str, usize, &[u8])> = node
-        .kv()
+/// A digest of a key-value state: every key, each value's length and its
+/// last [`VALUE_TAIL`] bytes.
+fn kv_digest(kv: &Store) -> u64 {
+    let parts: Vec<(&str, usize, &[u8])> = kv
         .iter()
         .map(|(k, v)| {
             let bytes = v.as_bytes();
@@ -157,17 +169,34 @@ fn record<T: Clone>(
 }
 
 /// The nodes whose logs (a crashed node's durable one included) hold the
-/// entry of `term` at `index`, as a bitmask.
-fn holders(nodes: &[Slot<Raft>], index: LogIndex, term: Term) -> u64 {
+/// entry of `term` at `index`, as a bitmask. A snapshot that covers
+/// `index` holds it if the entry recorded committed there is of `term`
+/// (snapshots are held to covering only committed entries).
+fn holders(
+    nodes: &[Slot<Raft>],
+    committed: &PVec<Option<Seen>>,
+    index: LogIndex,
+    term: Term,
+) -> u64 {
+    let committed_term = || {
+        committed
+            .get(index as usize - 1)
+            .and_then(|s| s.as_ref())
+            .map(|s| s.fingerprint.term)
+    };
     nodes
         .iter()
         .enumerate()
         .filter(|(_, slot)| {
-            let log = match slot {
-                Slot::Up(n) => &n.log,
-                Slot::Down(d) => &d.log,
+            let (log, base) = match slot {
+                Slot::Up(n) => (&n.log, n.snapshot_index()),
+                Slot::Down(d) => (&d.log, d.snapshot_index()),
             };
-            index >= 1 && log.get(index as usize - 1).is_some_and(|e| e.term == term)
+            if index <= base {
+                return committed_term() == Some(term);
+            }
+            log.get((index - base) as usize - 1)
+                .is_some_and(|e| e.term == term)
         })
         .fold(0, |set, (i, _)| set | 1u64 << i)
 }
@@ -175,15 +204,26 @@ fn holders(nodes: &[Slot<Raft>], index: LogIndex, term: Term) -> u64 {
 /// How far `leader`'s log is committed in the paper's sense, looking no
 /// further than its commit index nor back past `from`: up to the last entry
 /// of its own term that a majority of logs hold (a majority of the
-/// leader's configuration: of each set, during a joint change).
-fn truly_committed(nodes: &[Slot<Raft>], leader: &Raft, from: LogIndex) -> LogIndex {
+/// leader's configuration: of each set, during a joint change). The
+/// configuration is the one the leader counted in: its latest, or, when
+/// the handler went on to append a configuration after committing (the
+/// next step of a change), the one before that.
+fn truly_committed(
+    nodes: &[Slot<Raft>],
+    committed: &PVec<Option<Seen>>,
+    leader: &Raft,
+    from: LogIndex,
+) -> LogIndex {
     let mut index = leader.commit.min(leader.last_index());
     while index > from {
         let term = leader.term_at(index);
         if term < leader.term {
             break; // the entries before it are of older terms too
         }
-        if leader.is_quorum(holders(nodes, index, term)) {
+        let set = holders(nodes, committed, index, term);
+        let latest = leader.configs.index();
+        let appended_now = latest > 0 && latest >= leader.changed_from;
+        if leader.is_quorum(set) || (appended_now && leader.configs.before(latest).quorum(set)) {
             return index;
         }
         index -= 1;
@@ -217,6 +257,62 @@ impl RaftChecker {
         }
     }
 
+    /// A snapshot `id` just took or installed covers only committed
+    /// entries and holds the state applied there, and the node still holds
+    /// every entry it had committed.
+    fn check_snapshot(&self, id: NodeId, node: &Raft) -> Result<(), Violation> {
+        let Some(snapshot) = node.snapshot() else {
+            return Ok(());
+        };
+        let index = snapshot.index;
+        let fail = |message: String| {
+            Err(Self::violation(
+                SNAPSHOT_SAFETY,
+                message,
+                vec![id],
+                vec![(id, index)],
+            ))
+        };
+        if index > node.commit {
+            return fail(format!(
+                "{id}'s snapshot covers up to index {index}, beyond its commit index {}",
+                node.commit
+            ));
+        }
+        match self.committed.get(index as usize - 1).and_then(|s| s.as_ref()) {
+            None => {
+                return fail(format!(
+                    "{id}'s snapshot covers up to index {index}, which no leader has committed"
+                ))
+            }
+            Some(seen) if seen.fingerprint.term != snapshot.term => {
+                return fail(format!(
+                    "{id}'s snapshot ends at index {index} with an entry of term {}, but the \
+                     entry committed there (by {}) is of term {}",
+                    snapshot.term, seen.node, seen.fingerprint.term
+                ))
+            }
+            Some(_) => {}
+        }
+        if let Some(Some((digest, other))) = self.applied.get(index as usize - 1) {
+            if *digest != kv_digest(&snapshot.kv) {
+                return fail(format!(
+                    "{id}'s snapshot at index {index} holds a key-value state other than the \
+                     one {other} applied there"
+                ));
+            }
+        }
+        if node.last_index() < node.commit_before {
+            return fail(format!(
+                "{id} dropped committed entries: it had committed up to index {}, and now \
+                 holds up to {} (snapshot to {index})",
+                node.commit_before,
+                node.last_index()
+            ));
+        }
+        Ok(())
+    }
+
     /// Every entry committed in a term before `leader`'s must be in its log
     /// (§5.4: "that entry will be present in the logs of the leaders for
     /// all higher-numbered terms"). A deposed leader of an older term that
@@ -227,7 +323,8 @@ impl RaftChecker {
         leader: &Raft,
         from: LogIndex,
     ) -> Result<(), Violation> {
-        let from = from as usize;
+        // What its snapshot covers was checked committed when taken.
+        let from = from.max(leader.snapshot_index()) as usize;
         for (i, seen) in self.committed.range(from..usize::MAX).enumerate() {
             let Some(seen) = seen else { continue };
             let index = (from + i) as LogIndex + 1;
@@ -261,6 +358,7 @@ impl Checker<Raft> for RaftChecker {
         "leader completeness",
         "state machine safety",
         "one change at a time",
+        "snapshot safety",
     ];
 
     fn new(nodes: usize, config: &RaftConfig) -> RaftChecker {
@@ -285,6 +383,9 @@ impl Checker<Raft> for RaftChecker {
         let Some(node) = nodes[id.index()].up() else {
             return Ok(());
         };
+        // A leader may commit and step down in one handler (the committed
+        // configuration left it out): its commits count all the same.
+        let was_leading = self.leading[id.index()].is_some_and(|(term, _)| term == node.term);
 
         // Election safety first: two leaders of one term each append their
         // own entry of that term, which log matching would report as the
@@ -310,7 +411,7 @@ impl Checker<Raft> for RaftChecker {
         }
 
         // Log matching, over the entries this event wrote.
-        let from = node.changed_from.max(1);
+        let from = node.changed_from.max(node.snapshot_index() + 1);
         for index in from..=node.last_index() {
             let f = fingerprint(node, index);
             let prev = node.term_at(index - 1);
@@ -344,7 +445,7 @@ impl Checker<Raft> for RaftChecker {
                     // A configuration first seen: it follows the one before
                     // it in this log by the change rule. (Where logs match,
                     // what precedes it matches too.)
-                    if let Command::Config(next) = &*node.log[i].command {
+                    if let Command::Config(next) = &*node.entry(index).command {
                         let prev = node.configs.before(index);
                         if !one_step(prev, next, self.joint) {
                             return Err(Self::violation(
@@ -423,9 +524,12 @@ impl Checker<Raft> for RaftChecker {
         // index commits two different entries, and every current leader of
         // a later term must hold them.
         let known = self.committed.len() as LogIndex;
-        if node.role == Role::Leader && node.commit > node.commit_before {
-            let from = node.commit_before.min(known);
-            for index in from + 1..=truly_committed(nodes, node, from) {
+        if (node.role == Role::Leader || was_leading) && node.commit > node.commit_before {
+            let from = node
+                .commit_before
+                .min(known)
+                .max(node.snapshot_index());
+            for index in from + 1..=truly_committed(nodes, &self.committed, node, from) {
                 let seen = Seen {
                     fingerprint: fingerprint(node, index),
                     node: id,
@@ -455,12 +559,17 @@ impl Checker<Raft> for RaftChecker {
             }
         }
 
+        if node.snapshot_index() != node.snapshot_before {
+            self.check_snapshot(id, node)?;
+        }
+
         // State machine safety: the state this node reached by applying up
-        // to its applied index is the state every node reached there.
+        // to its applied index (or installing a snapshot there) is the
+        // state every node reached there.
         if node.applied > node.applied_before {
             let index = node.applied;
             if let Err((_, other)) =
-                record(&mut self.applied, index, (kv_digest(node), id), |a, b| {
+                record(&mut self.applied, index, (kv_digest(node.kv()), id), |a, b| {
                     a.0 == b.0
                 })
             {

@@ -77,6 +77,14 @@ impl Default for Lease {
     }
 }
 
+/// How often the settings form's switch snapshots: often enough to see
+/// on the canvas within seconds of client traffic.
+pub const DEFAULT_SNAPSHOT_EVERY: u32 = 16;
+
+/// The longest interval between snapshots accepted: beyond it a run's log
+/// is as good as uncompacted.
+pub const MAX_SNAPSHOT_EVERY: u32 = 1_000_000;
+
 /// The largest drift bound accepted: a clock running at half or double
 /// speed leaves no lease worth having.
 pub const MAX_DRIFT_PPM: u32 = 500_000;
@@ -128,6 +136,12 @@ pub struct RaftConfig {
     /// than one server per change.
     #[serde(skip_serializing_if = "core::ops::Not::not")]
     pub joint: bool,
+    /// Log compaction (§7): every this many applied entries a server
+    /// snapshots its key-value state and drops the log up to there; a
+    /// leader sends its snapshot to a follower that needs a dropped entry.
+    /// `None`: the log is kept whole.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub snapshot_every: Option<u32>,
 }
 
 impl ReadPath {
@@ -161,6 +175,7 @@ impl Default for RaftConfig {
             lease: Lease::default(),
             members: None,
             joint: false,
+            snapshot_every: None,
         }
     }
 }
@@ -170,6 +185,17 @@ impl RaftConfig {
     /// field as the scenario file does, without the `protocol.` prefix.
     pub fn validate(&self) -> Result<(), ScenarioError> {
         validate_timing(&self.election_timeout, self.heartbeat, self.max_batch)?;
+        if let Some(every) = self.snapshot_every {
+            if every == 0 || every > MAX_SNAPSHOT_EVERY {
+                return Err(ScenarioError::new(
+                    "snapshot_every",
+                    format!(
+                        "must be from 1 to {MAX_SNAPSHOT_EVERY} applied entries between \
+                         snapshots, got {every}"
+                    ),
+                ));
+            }
+        }
         // The lease's fields matter only to lease reads: a scenario that
         // shortens its election timeout need not also shorten a lease it
         // does not use.

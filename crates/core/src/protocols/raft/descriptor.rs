@@ -1,6 +1,6 @@
 //! Raft, as the registry lists it.
 
-use super::{Raft, RaftConfig, RaftVariant, ReadPath};
+use super::{Raft, RaftConfig, RaftVariant, ReadPath, DEFAULT_SNAPSHOT_EVERY};
 use crate::explore::protocol::{new_search, NewSearch};
 use crate::registry::{
     Broken, Capabilities, Clock, Column, Descriptor, ExplorePreset, Facts, OptionKind,
@@ -199,6 +199,22 @@ const OPTIONS: &[ProtocolOption] = &[
         set: |c, on| {
             if let Some(r) = RaftConfig::of_mut(c) {
                 r.joint = on == 1;
+            }
+        },
+    },
+    ProtocolOption {
+        id: "snapshot_every",
+        label: "Log compaction",
+        help: "A server replaces its log's applied prefix with a snapshot every so many applied entries (16 unless the scenario says), and a leader sends its snapshot to a follower that needs a dropped entry (§7).",
+        kind: OptionKind::Switch,
+        get: |c| switch(c, |r| r.snapshot_every.is_some()),
+        set: |c, on| {
+            if let Some(r) = RaftConfig::of_mut(c) {
+                r.snapshot_every = match (on == 1, r.snapshot_every) {
+                    (true, Some(every)) => Some(every),
+                    (true, None) => Some(DEFAULT_SNAPSHOT_EVERY),
+                    (false, _) => None,
+                };
             }
         },
     },

@@ -26,16 +26,21 @@
 
 use alloc::vec::Vec;
 
-use super::{Command, LogIndex, Raft, RaftMsg, RaftVariant, Role};
+use super::{Command, Entry, LogIndex, Raft, RaftMsg, RaftVariant, Role};
 use crate::id::NodeId;
 use crate::protocol::{MemberChange, MembersView, Out};
 use crate::protocols::quorums::Configuration;
+use crate::pvec::PVec;
 
 /// The configurations in a server's log, and the one it starts from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Configurations {
-    /// The configuration before any entry: the scenario's members.
+    /// The configuration before the log's first entry: the scenario's
+    /// members, or the one a snapshot holds.
     initial: Configuration,
+    /// The index of the entry that made `initial`: 0 for the scenario's,
+    /// else at most the snapshot's index.
+    initial_index: LogIndex,
     /// Every configuration entry in the log, by index, oldest first. Few:
     /// one per change.
     entries: Vec<(LogIndex, Configuration)>,
@@ -54,6 +59,7 @@ impl Configurations {
         };
         Configurations {
             initial,
+            initial_index: 0,
             entries: Vec::new(),
             everyone: initial == Configuration::simple(all),
             all,
@@ -70,9 +76,39 @@ impl Configurations {
         &self.entries
     }
 
-    /// The index of the entry that holds it (0: the initial one).
+    /// The index of the entry that holds it (0: the scenario's).
     pub(crate) fn index(&self) -> LogIndex {
-        self.entries.last().map_or(0, |(i, _)| *i)
+        self.entries.last().map_or(self.initial_index, |(i, _)| *i)
+    }
+
+    /// The configuration in force at `index` and the index of its entry.
+    pub(crate) fn at(&self, index: LogIndex) -> (LogIndex, Configuration) {
+        self.entries
+            .iter()
+            .rev()
+            .find(|(i, _)| *i <= index)
+            .copied()
+            .unwrap_or((self.initial_index, self.initial))
+    }
+
+    /// The log up to `index` became a snapshot, `config` the configuration
+    /// in force there.
+    pub(crate) fn compacted(&mut self, index: LogIndex, config: (LogIndex, Configuration)) {
+        (self.initial_index, self.initial) = config;
+        self.entries.retain(|(i, _)| *i > index);
+    }
+
+    /// A leader's snapshot up to `index`, holding `config`, replaced the
+    /// log's prefix; `log` is what was kept after it.
+    pub(crate) fn replaced(
+        &mut self,
+        config: (LogIndex, Configuration),
+        log: &PVec<Entry>,
+        index: LogIndex,
+    ) {
+        (self.initial_index, self.initial) = config;
+        self.entries = configs_in(log, index);
+        self.refresh();
     }
 
     /// The configuration in force just before `index`.
@@ -104,6 +140,17 @@ impl Configurations {
     }
 }
 
+/// The configuration entries of `log`, whose first entry is at `after + 1`.
+pub(crate) fn configs_in(log: &PVec<Entry>, after: LogIndex) -> Vec<(LogIndex, Configuration)> {
+    log.iter()
+        .enumerate()
+        .filter_map(|(i, e)| match &*e.command {
+            Command::Config(c) => Some((after + i as LogIndex + 1, *c)),
+            _ => None,
+        })
+        .collect()
+}
+
 impl Raft {
     pub(crate) fn conf(&self) -> &Configuration {
         self.configs.current()
@@ -112,7 +159,7 @@ impl Raft {
     /// Notes a configuration entry just written at `index`: it takes
     /// effect now.
     pub(crate) fn note_entry(&mut self, index: LogIndex) {
-        if let Command::Config(c) = &*self.log[index as usize - 1].command {
+        if let Command::Config(c) = &*self.entry(index).command {
             let c = *c;
             self.configs.appended(index, c);
         }

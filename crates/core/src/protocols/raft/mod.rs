@@ -27,6 +27,9 @@
 //! - **Membership changes** (thesis, chapter 4): the servers that vote are
 //!   a configuration in the log; a leader adds or removes one server at a
 //!   time, or changes through a joint configuration (`membership.rs`).
+//! - **Log compaction** (§7): with `snapshot_every`, a server replaces its
+//!   applied prefix with a snapshot and a leader sends it to a follower
+//!   that needs what was dropped (`snapshot.rs`).
 //!
 //! [`RaftVariant::CommitOldTermByCount`] deliberately breaks the Figure 8
 //! rule, to prove the invariant checker catches the bug;
@@ -44,6 +47,7 @@ mod descriptor;
 mod disruption;
 mod membership;
 mod reads;
+mod snapshot;
 #[cfg(test)]
 mod tests;
 
@@ -57,7 +61,11 @@ use alloc::vec::Vec;
 use crate::pvec::PVec;
 
 pub use checker::RaftChecker;
-pub use config::{Lease, RaftConfig, RaftVariant, ReadPath, MAX_DRIFT_PPM};
+pub use config::{
+    Lease, RaftConfig, RaftVariant, ReadPath, DEFAULT_SNAPSHOT_EVERY, MAX_DRIFT_PPM,
+    MAX_SNAPSHOT_EVERY,
+};
+pub use snapshot::Snapshot;
 pub use reads::Round;
 use reads::Reads;
 
@@ -135,6 +143,20 @@ pub enum RaftMsg {
         term: Term,
         granted: bool,
     },
+    /// Figure 13, in one chunk: the leader's snapshot, for a follower that
+    /// needs entries the leader has compacted away.
+    InstallSnapshot {
+        term: Term,
+        snapshot: Arc<Snapshot>,
+        round: Round,
+    },
+    /// The follower's answer: it now holds everything up to `index` (0
+    /// when it refused a stale term).
+    SnapshotReply {
+        term: Term,
+        index: LogIndex,
+        round: Round,
+    },
 }
 
 /// The leader's replication message; with no entries, a heartbeat.
@@ -151,37 +173,40 @@ pub struct AppendEntries {
     pub round: Round,
 }
 
-/// What survives a crash (Figure 2's "persistent state on all servers").
+/// What survives a crash (Figure 2's "persistent state on all servers",
+/// and §7's snapshot).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct RaftDurable {
     pub term: Term,
     pub voted_for: Option<NodeId>,
-    /// Shared with the live log (and with time travel's snapshots) in
-    /// chunks: see [`PVec`].
+    /// The entries after the snapshot. Shared with the live log (and with
+    /// time travel's snapshots) in chunks: see [`PVec`].
     pub log: PVec<Entry>,
     /// The configuration entries in `log`, by index: derived from it, and
     /// kept so that a restart (and every look at a crashed node) need not
     /// read the whole log. [`RaftDurable::new`] derives it.
     pub configs: Vec<(LogIndex, Configuration)>,
+    /// The compacted prefix, if any.
+    pub snapshot: Option<Arc<Snapshot>>,
 }
 
 impl RaftDurable {
-    /// What survives, with the configuration entries read from `log`.
+    /// What survives, with the configuration entries read from `log`,
+    /// which starts at index 1.
     pub fn new(term: Term, voted_for: Option<NodeId>, log: PVec<Entry>) -> RaftDurable {
-        let configs = log
-            .iter()
-            .enumerate()
-            .filter_map(|(i, e)| match &*e.command {
-                Command::Config(c) => Some((i as LogIndex + 1, *c)),
-                _ => None,
-            })
-            .collect();
+        let configs = membership::configs_in(&log, 0);
         RaftDurable {
             term,
             voted_for,
             log,
             configs,
+            snapshot: None,
         }
+    }
+
+    /// The last index the snapshot covers; 0 without one.
+    pub fn snapshot_index(&self) -> LogIndex {
+        self.snapshot.as_ref().map_or(0, |s| s.index)
     }
 }
 
@@ -194,10 +219,12 @@ pub struct Raft {
     // Persistent.
     pub(crate) term: Term,
     pub(crate) voted_for: Option<NodeId>,
-    /// `log[i - 1]` is the entry at index `i`. A `PVec`, so a copy of the
-    /// node (a time-travel snapshot) shares the entries instead of copying
-    /// them.
+    /// The entries after the snapshot: `log[i - 1]` is the entry at index
+    /// `snapshot_index() + i`. A `PVec`, so a copy of the node (a
+    /// time-travel snapshot) shares the entries instead of copying them.
     pub(crate) log: PVec<Entry>,
+    /// The log's compacted prefix (§7), if any.
+    pub(crate) snapshot: Option<Arc<Snapshot>>,
     // Volatile.
     pub(crate) role: Role,
     pub(crate) leader: Option<NodeId>,
@@ -230,10 +257,14 @@ pub struct Raft {
     pub(crate) configs: Configurations,
     /// While leading: a membership change asked for and not yet started.
     pending: Option<MemberChange>,
+    /// Snapshots received from a leader and installed since this server
+    /// started (for the inspector: not part of the state's identity).
+    installed: u32,
     // What the last handler changed, for the incremental invariant checker.
     pub(crate) changed_from: LogIndex,
     pub(crate) commit_before: LogIndex,
     pub(crate) applied_before: LogIndex,
+    pub(crate) snapshot_before: LogIndex,
 }
 
 impl Raft {
@@ -249,6 +280,7 @@ impl Raft {
         self.term
     }
 
+    /// The entries after the snapshot (the whole log without one).
     pub fn log(&self) -> &PVec<Entry> {
         &self.log
     }
@@ -262,14 +294,21 @@ impl Raft {
     }
 
     pub(crate) fn last_index(&self) -> LogIndex {
-        self.log.len() as LogIndex
+        self.snapshot_index() + self.log.len() as LogIndex
     }
 
+    /// The term of the entry at `index`: the snapshot's at its index, 0
+    /// before it (compacted away: callers look no further back than the
+    /// snapshot) and past the end.
     pub(crate) fn term_at(&self, index: LogIndex) -> Term {
-        if index == 0 {
-            0
-        } else {
-            self.log.get(index as usize - 1).map_or(0, |e| e.term)
+        match &self.snapshot {
+            Some(s) if index == s.index => s.term,
+            Some(s) if index < s.index => 0,
+            _ if index == 0 => 0,
+            _ => self
+                .log
+                .get((index - self.snapshot_index()) as usize - 1)
+                .map_or(0, |e| e.term),
         }
     }
 
@@ -278,10 +317,15 @@ impl Raft {
     }
 
     /// Marks the start of a handler, for the checker's "what changed".
+    /// Compaction is due here too, before anything else: what the last
+    /// handler applied is compacted by the next, once the checker has seen
+    /// it committed and applied in the log.
     fn begin(&mut self) {
         self.changed_from = LogIndex::MAX;
         self.commit_before = self.commit;
         self.applied_before = self.applied;
+        self.snapshot_before = self.snapshot_index();
+        self.maybe_compact();
     }
 
     fn touched(&mut self, index: LogIndex) {
@@ -402,11 +446,16 @@ impl Raft {
     /// Sends `peer` the entries from its next index on (none: a heartbeat).
     fn replicate(&mut self, peer: NodeId, out: &mut Out<RaftMsg>) {
         let next = self.next_index[peer.index()].clamp(1, self.last_index() + 1);
+        let base = self.snapshot_index();
+        if next <= base {
+            self.send_snapshot(peer, out);
+            return;
+        }
         let prev_index = next - 1;
         let end = (prev_index + u64::from(self.config.max_batch)).min(self.last_index());
         let entries: Vec<Entry> = self
             .log
-            .range(prev_index as usize..end as usize)
+            .range((prev_index - base) as usize..(end - base) as usize)
             .cloned()
             .collect();
         // Optimistic pipelining: what was just sent is not sent again unless
@@ -464,9 +513,11 @@ impl Raft {
     }
 
     fn apply(&mut self, out: &mut Out<RaftMsg>) {
+        let base = self.snapshot_index();
         while self.applied < self.commit {
             self.applied += 1;
-            let entry = &self.log[self.applied as usize - 1];
+            // The log itself, not `entry`: the store is written below.
+            let entry = &self.log[(self.applied - base) as usize - 1];
             let Command::Client { request, op } = &*entry.command else {
                 continue;
             };
@@ -535,7 +586,7 @@ impl Raft {
             commit,
             round,
         } = ae;
-        if term < self.term {
+        if !self.heard_from_leader(from, term, out) {
             out.send(
                 from,
                 RaftMsg::AppendReply {
@@ -547,17 +598,11 @@ impl Raft {
             );
             return;
         }
-        if term > self.term || self.role != Role::Follower {
-            self.step_down(term, out);
-        }
-        self.leader = Some(from);
-        self.prevoting = false;
-        if self.config.sticky_leader() {
-            self.heard_leader_at = Some(out.now());
-        }
-        self.reset_election_timer(out);
 
-        // The consistency check (§5.3).
+        // The consistency check (§5.3). Entries up to the snapshot are
+        // committed here, and so match the leader's (leader completeness):
+        // the check passes there and they are skipped.
+        let base = self.snapshot_index();
         if prev_index > self.last_index() {
             let index = self.last_index();
             out.send(
@@ -571,7 +616,7 @@ impl Raft {
             );
             return;
         }
-        if self.term_at(prev_index) != prev_term {
+        if prev_index >= base && self.term_at(prev_index) != prev_term {
             // Skip the whole conflicting term at once rather than one entry
             // per round trip (the optimisation at the end of §5.3).
             let conflict_term = self.term_at(prev_index);
@@ -593,6 +638,9 @@ impl Raft {
         let mut index = prev_index;
         for entry in entries {
             index += 1;
+            if index <= base {
+                continue;
+            }
             if index <= self.last_index() {
                 if self.term_at(index) == entry.term {
                     continue; // already have it
@@ -600,7 +648,7 @@ impl Raft {
                 // Conflict: drop this entry and all that follow (§5.3). In
                 // correct Raft this never touches a committed entry; the
                 // checker, not an assert, says so when a variant breaks it.
-                self.log.truncate(index as usize - 1);
+                self.log.truncate((index - base) as usize - 1);
                 self.configs.truncated(index - 1);
                 self.touched(index);
             }
@@ -608,9 +656,18 @@ impl Raft {
             self.touched(index);
             self.note_entry(index);
         }
+        // Figure 2 has the commit index only grow, but a stale
+        // AppendEntries (its last entry behind what this server has
+        // committed) used to pull it back, harmlessly: nothing applied is
+        // undone. Runs without compaction keep doing so, so their traces
+        // stay as pinned; with compaction the applied prefix may be
+        // snapshotted at any moment and must stay within the commit index.
         if commit > self.commit {
-            self.commit = commit.min(index);
-            self.apply(out);
+            let to = commit.min(index);
+            if to > self.commit || self.config.snapshot_every.is_none() {
+                self.commit = to;
+                self.apply(out);
+            }
         }
         out.send(
             from,
@@ -632,39 +689,13 @@ impl Raft {
         round: Round,
         out: &mut Out<RaftMsg>,
     ) {
-        if term > self.term {
-            self.step_down(term, out);
+        if !self.leads_for_reply(term, out) {
             return;
         }
-        if self.role != Role::Leader || term != self.term {
-            return;
-        }
-        // Any answer in our term, success or not, says the follower still
-        // takes us for its leader. Kept only when CheckQuorum reads it:
-        // the explorer would otherwise tell apart states that differ only
-        // in it.
-        if self.config.check_quorum {
-            self.heard |= 1u64 << from.0;
-        }
-        self.round_answered(from, round, out);
+        self.answered(from, round, out);
         let peer = from.index();
         if success {
-            let old = self.match_index[peer];
-            if index > old {
-                self.match_index[peer] = index;
-                for i in old.max(self.commit) + 1..=index.min(self.last_index()) {
-                    if let Some(a) = self.acks.get_mut((i - self.commit - 1) as usize) {
-                        *a += 1;
-                    }
-                }
-            }
-            self.next_index[peer] = self.next_index[peer].max(index + 1);
-            self.advance_commit(out);
-            // Only entries never sent go out here; a stale or duplicated
-            // reply finds nothing new and sends nothing.
-            if self.next_index[peer] <= self.last_index() {
-                self.replicate(from, out);
-            }
+            self.matched(from, index, out);
         } else {
             // Back up, never below what is known to match.
             let floor = self.match_index[peer] + 1;
@@ -676,10 +707,71 @@ impl Raft {
         }
     }
 
+    /// AppendEntries' and InstallSnapshot's start: false if `term` is
+    /// stale; else `from` leads `term`, and this server follows it.
+    fn heard_from_leader(&mut self, from: NodeId, term: Term, out: &mut Out<RaftMsg>) -> bool {
+        if term < self.term {
+            return false;
+        }
+        if term > self.term || self.role != Role::Follower {
+            self.step_down(term, out);
+        }
+        self.leader = Some(from);
+        self.prevoting = false;
+        if self.config.sticky_leader() {
+            self.heard_leader_at = Some(out.now());
+        }
+        self.reset_election_timer(out);
+        true
+    }
+
+    /// A follower's reply in `term` reached this server: it steps down if
+    /// the term is newer; true if it leads `term` and so reads the reply.
+    fn leads_for_reply(&mut self, term: Term, out: &mut Out<RaftMsg>) -> bool {
+        if term > self.term {
+            self.step_down(term, out);
+            return false;
+        }
+        self.role == Role::Leader && term == self.term
+    }
+
+    /// A follower answered in our term (success or not): it still takes us
+    /// for its leader.
+    fn answered(&mut self, from: NodeId, round: Round, out: &mut Out<RaftMsg>) {
+        // Kept only when CheckQuorum reads it: the explorer would otherwise
+        // tell apart states that differ only in it.
+        if self.config.check_quorum {
+            self.heard |= 1u64 << from.0;
+        }
+        self.round_answered(from, round, out);
+    }
+
+    /// `from` holds our log up to `index`: count it, commit what that
+    /// allows, and send it what it lacks.
+    fn matched(&mut self, from: NodeId, index: LogIndex, out: &mut Out<RaftMsg>) {
+        let peer = from.index();
+        let old = self.match_index[peer];
+        if index > old {
+            self.match_index[peer] = index;
+            for i in old.max(self.commit) + 1..=index.min(self.last_index()) {
+                if let Some(a) = self.acks.get_mut((i - self.commit - 1) as usize) {
+                    *a += 1;
+                }
+            }
+        }
+        self.next_index[peer] = self.next_index[peer].max(index + 1);
+        self.advance_commit(out);
+        // Only entries never sent go out here; a stale or duplicated
+        // reply finds nothing new and sends nothing.
+        if self.next_index[peer] <= self.last_index() {
+            self.replicate(from, out);
+        }
+    }
+
     fn entry_views(&self, from: LogIndex) -> Vec<EntryView> {
-        (from.max(1)..=self.last_index())
+        (from.max(self.snapshot_index() + 1)..=self.last_index())
             .map(|i| {
-                let e = &self.log[i as usize - 1];
+                let e = self.entry(i);
                 EntryView {
                     index: i,
                     term: e.term,
@@ -705,12 +797,21 @@ impl Protocol for Raft {
         "AppendEntries reply",
         "PreVote",
         "PreVote reply",
+        "InstallSnapshot",
+        "InstallSnapshot reply",
     ];
     const USER_TIMER: Option<(TimerId, &'static str)> = Some((ELECTION, "election timeout"));
 
     fn recover(id: NodeId, nodes: usize, config: &RaftConfig, durable: RaftDurable) -> Raft {
         let initial = Configuration::simple(config.initial_members(nodes));
         let mut configs = Configurations::new(initial, nodes);
+        // The snapshot holds what was applied, and it was committed: both
+        // indexes start there.
+        let (mut commit, mut kv) = (0, BTreeMap::new());
+        if let Some(s) = &durable.snapshot {
+            configs.replaced(s.config, &PVec::new(), s.index);
+            (commit, kv) = (s.index, s.kv.clone());
+        }
         for (index, c) in durable.configs {
             configs.appended(index, c);
         }
@@ -721,15 +822,16 @@ impl Protocol for Raft {
             term: durable.term,
             voted_for: durable.voted_for,
             log: durable.log,
+            snapshot: durable.snapshot,
             role: Role::Follower,
             leader: None,
-            commit: 0,
-            applied: 0,
+            commit,
+            applied: commit,
             votes: 0,
             next_index: Vec::new(),
             match_index: Vec::new(),
             acks: VecDeque::new(),
-            kv: BTreeMap::new(),
+            kv,
             waiting: BTreeMap::new(),
             prevoting: false,
             heard_leader_at: None,
@@ -737,10 +839,12 @@ impl Protocol for Raft {
             reads: Reads::default(),
             configs,
             pending: None,
+            installed: 0,
             // The checker sees a restarted node's whole log as new.
             changed_from: 1,
-            commit_before: 0,
-            applied_before: 0,
+            commit_before: commit,
+            applied_before: commit,
+            snapshot_before: commit,
         }
     }
 
@@ -750,6 +854,7 @@ impl Protocol for Raft {
             voted_for: self.voted_for,
             log: self.log.clone(),
             configs: self.configs.entries().to_vec(),
+            snapshot: self.snapshot.clone(),
         }
     }
 
@@ -758,6 +863,7 @@ impl Protocol for Raft {
         // the checker.
         self.commit_before = self.commit;
         self.applied_before = self.applied;
+        self.snapshot_before = self.snapshot_index();
         if self.config.reads == ReadPath::Lease {
             // A lease counts on every server that answered its round
             // refusing votes for a minimum election timeout; one that
@@ -791,6 +897,14 @@ impl Protocol for Raft {
             } => self.on_pre_vote(from, term, last_index, last_term, out),
             RaftMsg::PreVoteReply { term, granted } => {
                 self.on_pre_vote_reply(from, term, granted, out)
+            }
+            RaftMsg::InstallSnapshot {
+                term,
+                snapshot,
+                round,
+            } => self.on_install_snapshot(from, term, snapshot, round, out),
+            RaftMsg::SnapshotReply { term, index, round } => {
+                self.on_snapshot_reply(from, term, index, round, out)
             }
         }
     }
@@ -886,6 +1000,12 @@ impl Protocol for Raft {
             fields.push(("matchIndex", list(&self.match_index)));
             self.reads.detail(&self.config, &mut fields);
         }
+        if let Some(s) = &self.snapshot {
+            fields.push(("snapshot", format!("index {}, term {}", s.index, s.term)));
+        }
+        if self.installed > 0 {
+            fields.push(("snapshots installed", format!("{}", self.installed)));
+        }
         if !self.configs.everyone || self.configs.index() > 0 {
             let state = if self.configs.index() > self.commit {
                 "uncommitted"
@@ -932,6 +1052,10 @@ impl Protocol for Raft {
                     + ae.entries.iter().map(Entry::wire_size).sum::<usize>()
             }
             RaftMsg::AppendReply { round, .. } => 17 + round.wire_size(),
+            RaftMsg::InstallSnapshot {
+                snapshot, round, ..
+            } => 8 + round.wire_size() + snapshot.wire_size(),
+            RaftMsg::SnapshotReply { round, .. } => 16 + round.wire_size(),
         }
     }
 
@@ -943,6 +1067,8 @@ impl Protocol for Raft {
             RaftMsg::AppendReply { .. } => 3,
             RaftMsg::PreVote { .. } => 4,
             RaftMsg::PreVoteReply { .. } => 5,
+            RaftMsg::InstallSnapshot { .. } => 6,
+            RaftMsg::SnapshotReply { .. } => 7,
         }
     }
 
@@ -986,14 +1112,19 @@ impl Protocol for Raft {
                     format!("AE✗ t{term}")
                 }
             }
+            RaftMsg::InstallSnapshot { term, snapshot, .. } => {
+                format!("Snap t{term} ≤{}", snapshot.index)
+            }
+            RaftMsg::SnapshotReply { term, index, .. } => format!("Snap✓ t{term} ≤{index}"),
         }
     }
 }
 
 // The explorer stores node states and merges equal ones. Cluster size and
-// configuration are fixed for a run, and `changed_from`, `commit_before`
-// and `applied_before` are rewritten at the start of every handler (they
-// only tell the checker what the last one changed), so all are left out.
+// configuration are fixed for a run; `changed_from`, `commit_before`,
+// `applied_before` and `snapshot_before` are rewritten at the start of
+// every handler (they only tell the checker what the last one changed);
+// `installed` only counts for the inspector: all are left out.
 impl PartialEq for Raft {
     fn eq(&self, other: &Self) -> bool {
         self.id == other.id
@@ -1015,6 +1146,7 @@ impl PartialEq for Raft {
             && self.heard == other.heard
             && self.reads == other.reads
             && self.pending == other.pending
+            && self.snapshot == other.snapshot
     }
 }
 impl Eq for Raft {}
@@ -1039,5 +1171,10 @@ impl core::hash::Hash for Raft {
         self.heard.hash(h);
         self.reads.hash(h);
         self.pending.hash(h);
+        // Only when there is one, so states without compaction hash as
+        // they did before it existed.
+        if let Some(s) = &self.snapshot {
+            s.hash(h);
+        }
     }
 }

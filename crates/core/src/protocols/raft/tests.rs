@@ -282,8 +282,220 @@ fn follower_redirects_clients() {
     )));
 }
 
-/// Each of Figure 3's five invariants, broken on purpose in a crafted
-/// cluster state: the checker names exactly that one.
+fn put_entry(term: Term, request: u64, key: &str, value: &str) -> Entry {
+    Entry {
+        term,
+        command: Arc::new(Command::Client {
+            request: RequestId(request),
+            op: Op::Put {
+                key: key.into(),
+                value: value.into(),
+            },
+        }),
+    }
+}
+
+/// A server that snapshots every `every` applied entries.
+fn compacting(id: u16, term: Term, log: Vec<Entry>, every: u32) -> (Raft, Out<RaftMsg>) {
+    let config = RaftConfig {
+        snapshot_every: Some(every),
+        ..RaftConfig::default()
+    };
+    let mut raft = Raft::recover(NodeId(id), 5, &config, RaftDurable::new(term, None, log.into()));
+    let mut out = Out::new(NodeId(id), 5);
+    raft.on_start(&mut out);
+    (raft, out)
+}
+
+fn install(term: Term, index: LogIndex, snapshot_term: Term, x: &str) -> RaftMsg {
+    RaftMsg::InstallSnapshot {
+        term,
+        snapshot: Arc::new(Snapshot {
+            index,
+            term: snapshot_term,
+            kv: [(String::from("x"), String::from(x))].into_iter().collect(),
+            config: (0, crate::protocols::quorums::Configuration::simple(0b11111)),
+        }),
+        round: Round(0),
+    }
+}
+
+fn client_put(raft: &mut Raft, request: u64, value: &str, out: &mut Out<RaftMsg>) {
+    raft.on_client_request(
+        ClientRequest {
+            id: RequestId(request),
+            client: ClientId(0),
+            op: Op::Put {
+                key: "x".into(),
+                value: value.into(),
+            },
+        },
+        out,
+    );
+}
+
+/// Reference: §7. Every `snapshot_every` applied entries the applied
+/// prefix becomes a snapshot, at the start of the server's next handler;
+/// indexes keep their numbers.
+#[test]
+fn a_snapshot_replaces_the_applied_prefix_every_n_entries() {
+    let (mut leader, mut out) = compacting(0, 1, vec![put_entry(1, 1, "x", "1"), entry(1), entry(1)], 2);
+    elect(&mut leader, &mut out);
+    // The no-op of term 2 is at index 4; once a majority holds it,
+    // everything commits and applies.
+    ack(&mut leader, 1, 4, &mut out);
+    ack(&mut leader, 2, 4, &mut out);
+    assert_eq!((leader.commit, leader.applied), (4, 4));
+    assert_eq!(leader.snapshot_index(), 0, "not within the handler that applied");
+    // The next handler compacts first.
+    client_put(&mut leader, 2, "2", &mut out);
+    assert_eq!(leader.snapshot_index(), 4);
+    assert_eq!(leader.snapshot().map(|s| s.term), Some(2));
+    assert_eq!(leader.log.len(), 1, "only the new entry");
+    assert_eq!((leader.last_index(), leader.term_at(4), leader.term_at(5)), (5, 2, 2));
+    ack(&mut leader, 1, 5, &mut out);
+    ack(&mut leader, 2, 5, &mut out);
+    client_put(&mut leader, 3, "3", &mut out);
+    assert_eq!(leader.snapshot_index(), 4, "one applied entry since: not yet");
+    assert_eq!(leader.log.len(), 2);
+    ack(&mut leader, 1, 6, &mut out);
+    ack(&mut leader, 2, 6, &mut out);
+    leader.on_timer(HEARTBEAT, &mut out);
+    let snapshot = leader.snapshot().unwrap();
+    assert_eq!((snapshot.index, snapshot.term), (6, 2));
+    assert_eq!(snapshot.kv.get("x").map(String::as_str), Some("3"));
+    assert!(leader.log.is_empty());
+}
+
+/// Reference: §7. A follower whose next entry the leader has compacted
+/// away gets the snapshot instead, and once it answers, the leader
+/// counts it up to the snapshot's index and goes on from there.
+#[test]
+fn a_leader_sends_its_snapshot_to_a_follower_that_needs_a_compacted_entry() {
+    let (mut leader, mut out) = compacting(0, 1, vec![entry(1), entry(1), entry(1)], 2);
+    elect(&mut leader, &mut out);
+    ack(&mut leader, 1, 4, &mut out);
+    ack(&mut leader, 2, 4, &mut out);
+    out.drain();
+    // n3 lacks everything; the leader compacts before it reads that.
+    leader.on_message(
+        NodeId(3),
+        RaftMsg::AppendReply {
+            term: 2,
+            success: false,
+            index: 0,
+            round: Round(0),
+        },
+        &mut out,
+    );
+    let snapshots: Vec<LogIndex> = sent(&out)
+        .iter()
+        .filter_map(|(to, m)| match m {
+            RaftMsg::InstallSnapshot { snapshot, .. } if *to == NodeId(3) => Some(snapshot.index),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(snapshots, vec![4]);
+    assert_eq!(leader.next_index[3], 5);
+    // The next entry goes out behind the snapshot, pipelined.
+    out.drain();
+    client_put(&mut leader, 1, "1", &mut out);
+    assert!(
+        sent(&out).iter().any(|(to, m)| *to == NodeId(3)
+            && matches!(m, RaftMsg::AppendEntries(ae) if ae.prev_index == 4 && ae.entries.len() == 1)),
+        "the entry after the snapshot follows"
+    );
+    leader.on_message(
+        NodeId(3),
+        RaftMsg::SnapshotReply {
+            term: 2,
+            index: 4,
+            round: Round(0),
+        },
+        &mut out,
+    );
+    assert_eq!((leader.match_index[3], leader.next_index[3]), (4, 6));
+}
+
+/// Reference: Figure 13, receiver rules 6 and 7. A log that agrees with the
+/// snapshot's last entry keeps what follows it; one that does not is
+/// dropped whole; either way the state machine is the snapshot's.
+#[test]
+fn a_follower_installs_a_snapshot_keeping_only_an_agreeing_suffix() {
+    let (mut follower, mut out) = compacting(1, 1, vec![entry(1), entry(1), entry(1), entry(1)], 100);
+    follower.on_message(NodeId(0), install(2, 2, 1, "a"), &mut out);
+    assert_eq!((follower.snapshot_index(), follower.last_index()), (2, 4));
+    assert_eq!((follower.commit, follower.applied), (2, 2));
+    assert_eq!(follower.kv.get("x").map(String::as_str), Some("a"));
+    assert!(sent(&out).iter().any(|(to, m)| *to == NodeId(0)
+        && matches!(m, RaftMsg::SnapshotReply { index: 2, term: 2, .. })));
+
+    let (mut follower, mut out) = compacting(1, 1, vec![entry(1), entry(1), entry(1)], 100);
+    follower.on_message(NodeId(0), install(2, 3, 2, "b"), &mut out);
+    assert_eq!((follower.snapshot_index(), follower.last_index()), (3, 3));
+    assert!(follower.log.is_empty(), "its entry 3 is of another term");
+    assert_eq!(follower.term_at(3), 2);
+}
+
+/// A snapshot covering no more than the follower has committed is only
+/// acknowledged: installing it would drop committed entries.
+#[test]
+fn a_snapshot_behind_the_commit_index_changes_nothing() {
+    let (mut follower, mut out) = compacting(1, 2, vec![], 100);
+    follower.on_message(
+        NodeId(0),
+        RaftMsg::AppendEntries(AppendEntries {
+            term: 2,
+            prev_index: 0,
+            prev_term: 0,
+            entries: vec![put_entry(2, 1, "x", "1"), put_entry(2, 2, "x", "2"), entry(2)],
+            commit: 3,
+            round: Round(0),
+        }),
+        &mut out,
+    );
+    assert_eq!(follower.commit, 3);
+    follower.on_message(NodeId(0), install(2, 2, 2, "stale"), &mut out);
+    assert_eq!((follower.snapshot_index(), follower.last_index()), (0, 3));
+    assert_eq!(follower.kv.get("x").map(String::as_str), Some("2"));
+    assert!(sent(&out)
+        .iter()
+        .any(|(_, m)| matches!(m, RaftMsg::SnapshotReply { index: 2, .. })));
+    // A stale AppendEntries does not pull the commit index back either.
+    follower.on_message(
+        NodeId(0),
+        RaftMsg::AppendEntries(AppendEntries {
+            term: 2,
+            prev_index: 0,
+            prev_term: 0,
+            entries: vec![put_entry(2, 1, "x", "1")],
+            commit: 3,
+            round: Round(0),
+        }),
+        &mut out,
+    );
+    assert_eq!(follower.commit, 3);
+}
+
+/// Reference: §7, "persistent state". The snapshot survives a crash; the
+/// commit and applied indexes restart from it, the state machine is its.
+#[test]
+fn a_restart_resumes_from_the_snapshot() {
+    let (mut follower, mut out) = compacting(1, 1, vec![entry(1), entry(1), entry(1)], 100);
+    follower.on_message(NodeId(0), install(2, 2, 1, "a"), &mut out);
+    let config = RaftConfig {
+        snapshot_every: Some(100),
+        ..RaftConfig::default()
+    };
+    let back = Raft::recover(NodeId(1), 5, &config, follower.durable());
+    assert_eq!((back.snapshot_index(), back.last_index()), (2, 3));
+    assert_eq!((back.commit, back.applied), (2, 2));
+    assert_eq!(back.kv.get("x").map(String::as_str), Some("a"));
+    assert_eq!((back.term_at(2), back.term_at(3)), (1, 1));
+}
+
+/// Each of Figure 3's five invariants, and snapshot safety, broken on
+/// purpose in a crafted cluster state: the checker names exactly that one.
 mod invariants_fire {
     use super::*;
     use crate::protocol::{Checker, Slot};
@@ -319,6 +531,7 @@ mod invariants_fire {
         r.changed_from = LogIndex::MAX;
         r.commit_before = r.commit;
         r.applied_before = r.applied;
+        r.snapshot_before = r.snapshot_index();
     }
 
     fn node(nodes: &mut [Slot<Raft>], i: usize) -> &mut Raft {
@@ -424,6 +637,76 @@ mod invariants_fire {
                 "{holders} holders"
             );
         }
+    }
+
+    /// n0 leads term 1 and has committed index 1 (on three logs of
+    /// `put x=1, put x=2`), and the checker has seen it.
+    fn committed_one() -> (Vec<Slot<Raft>>, RaftChecker) {
+        let two = || vec![put("x", "1"), put("x", "2")];
+        let mut nodes = cluster([two(), two(), two(), vec![], vec![]]);
+        lead(node(&mut nodes, 0), 1);
+        let mut c = checker();
+        assert_eq!(first_violation(&mut c, &nodes), None);
+        let n0 = node(&mut nodes, 0);
+        n0.commit = 1;
+        n0.applied = 1;
+        n0.kv.insert("x".into(), "1".into());
+        assert_eq!(first_violation(&mut c, &nodes), None);
+        settle(node(&mut nodes, 0));
+        (nodes, c)
+    }
+
+    /// Replaces `r`'s log up to `index` with a snapshot holding x=`x`, as
+    /// if a handler had just done so.
+    fn snapshot_to(r: &mut Raft, index: LogIndex, x: &str) {
+        r.snapshot_before = r.snapshot_index();
+        let keep: Vec<Entry> = r.log.iter().skip(index as usize).cloned().collect();
+        r.snapshot = Some(Arc::new(Snapshot {
+            index,
+            term: 1,
+            kv: [(String::from("x"), String::from(x))].into_iter().collect(),
+            config: (0, crate::protocols::quorums::Configuration::simple(0b11111)),
+        }));
+        r.log = keep.into();
+    }
+
+    /// A snapshot covering an entry not yet committed (index 2, beyond
+    /// n0's commit index 1) breaks snapshot safety; the same snapshot up
+    /// to the committed index does not.
+    #[test]
+    fn a_snapshot_beyond_the_commit_index_breaks_snapshot_safety() {
+        let (mut nodes, mut c) = committed_one();
+        snapshot_to(node(&mut nodes, 0), 1, "1");
+        assert_eq!(first_violation(&mut c, &nodes), None);
+        settle(node(&mut nodes, 0));
+        let (mut nodes, mut c) = committed_one();
+        snapshot_to(node(&mut nodes, 0), 2, "2");
+        let v = c.check(&nodes, NodeId(0)).unwrap_err();
+        assert_eq!(RaftChecker::INVARIANTS[v.invariant], "snapshot safety");
+        assert!(v.message.contains("beyond its commit index 1"), "{}", v.message);
+    }
+
+    /// A follower that had committed index 2 and installs a snapshot to
+    /// index 1, dropping its log (Figure 13 without the check against its
+    /// commit index), loses a committed entry: snapshot safety. So does a
+    /// snapshot holding a state nobody applied at its index.
+    #[test]
+    fn a_snapshot_dropping_a_committed_entry_breaks_snapshot_safety() {
+        let (mut nodes, mut c) = committed_one();
+        let n1 = node(&mut nodes, 1);
+        n1.commit = 2;
+        snapshot_to(n1, 1, "1");
+        n1.log = PVec::new();
+        n1.commit_before = 2;
+        let v = c.check(&nodes, NodeId(1)).unwrap_err();
+        assert_eq!(RaftChecker::INVARIANTS[v.invariant], "snapshot safety");
+        assert!(v.message.contains("dropped committed entries"), "{}", v.message);
+
+        let (mut nodes, mut c) = committed_one();
+        snapshot_to(node(&mut nodes, 0), 1, "other");
+        let v = c.check(&nodes, NodeId(0)).unwrap_err();
+        assert_eq!(RaftChecker::INVARIANTS[v.invariant], "snapshot safety");
+        assert!(v.message.contains("key-value state"), "{}", v.message);
     }
 
     /// The same log applied, two different key-value states: state machine
