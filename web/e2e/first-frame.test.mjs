@@ -33,13 +33,13 @@ const DIST = process.env.SPLITBRAIN_DIST || fileURLToPath(new URL('../../dist/',
 // worker's file requested before the frame fails the test). Issue 14's
 // target is 350 KB (printed); what is asserted is the no-growth ceiling
 // `cargo xtask test` holds the same files to (FIRST_LOAD_CEILING in
-// xtask/src/size.rs, 690,000 B by gzip -9), plus 5,000 B because node's
+// xtask/src/size.rs, 685,000 B by gzip -9), plus 5,000 B because node's
 // zlib at level 9 compresses the wasm about 0.8% less tightly than
 // gzip(1) -9 (677,823 B against 672,722 B for the same file on
 // 2026-12-03; 668,443 B counted here against 662,935 B by gzip -9 once
 // the checker had moved into its worker, the same day).
 const FIRST_LOAD_TARGET = 350_000;
-const FIRST_LOAD_BUDGET = 695_000;
+const FIRST_LOAD_BUDGET = 690_000;
 
 // A phone on a slow mobile network (Chrome DevTools' "Slow 4G"-like), as
 // the issue specifies it.

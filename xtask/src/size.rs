@@ -75,7 +75,14 @@ pub const FIRST_LOAD_TARGET: u64 = 350_000;
 /// membership changes and drifting clocks (some 26 KB), landed with it,
 /// and to nothing else: 689,217 B with all of them (the scenario files
 /// fetched on first use took 2 KB off), so 690,000 B.
-pub const FIRST_LOAD_CEILING: u64 = 690_000;
+///
+/// Log compaction (issue 17) added 6.9 KB (696,106 B). Room made for it
+/// in the same landing: the gallery's claims left the page (the core's
+/// `claims` feature, off in the app: the page shows entries, the tests
+/// check them), the test hook no longer formats a check answer with
+/// Debug, and wasm-opt may assume zeroed memory and an unused lowest
+/// 1 KB (index.html): 683,612 B, so 685,000 B.
+pub const FIRST_LOAD_CEILING: u64 = 685_000;
 
 /// The explorer's Web Worker (`explorer_worker*` in dist/): the core's
 /// explorer, the explorable protocols (Paxos, 3PC, Raft, the TwoPhase

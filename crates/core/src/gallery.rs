@@ -52,7 +52,12 @@ pub struct GalleryEntry {
     pub explanation_zh: Option<String>,
     /// The simulated time to jump to: where the thing to see is on screen.
     pub moment: Time,
+    #[cfg(feature = "claims")]
     pub expect: Expect,
+    /// Without the `claims` feature the claims are read past, unparsed.
+    #[cfg(not(feature = "claims"))]
+    #[serde(default, skip_serializing)]
+    pub expect: serde::de::IgnoredAny,
 }
 
 /// What an entry claims. Every field is optional; the ones given are
