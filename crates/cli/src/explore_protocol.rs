@@ -8,8 +8,8 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use splitbrain_core::explore::protocol::{Bounds, ProtocolSearch};
-use splitbrain_core::explore::thousands;
 use splitbrain_core::explore::swarm::swarm;
+use splitbrain_core::explore::thousands;
 use splitbrain_core::explore::{Options, Verdict};
 use splitbrain_core::registry::{self, Descriptor, ExplorePreset};
 use splitbrain_core::Scenario;
@@ -204,8 +204,10 @@ fn directed(a: &Args, explorer: &dyn ProtocolSearch, width: usize) -> Result<u8,
     let start = Instant::now();
     let max_depth = a.search.options.max_depth.unwrap_or(DIRECTED_DEPTH);
     let quiet = a.search.quiet;
-    let found = explorer.directed(width, max_depth, &mut |p| {
+    let mut beam = explorer.beam(width, max_depth);
+    while !beam.level() {
         if !quiet {
+            let p = beam.progress();
             eprintln!(
                 "directed: depth {}, {} states seen, {} kept",
                 p.depth,
@@ -213,8 +215,8 @@ fn directed(a: &Args, explorer: &dyn ProtocolSearch, width: usize) -> Result<u8,
                 thousands(p.frontier)
             );
         }
-        true
-    });
+    }
+    let found = beam.found().clone();
     println!(
         "directed search: {} states seen to depth {} keeping {} a level, {:.1} s, {} allocated at the peak",
         thousands(found.states),

@@ -255,6 +255,10 @@ pub struct ExplorePreset {
     /// The network the preset is explored on ([`Links::default`]: the
     /// fully asynchronous one).
     pub links: Links,
+    /// When a complete search of these bounds cannot finish: the width a
+    /// directed search ([`crate::explore::directed`]) keeps, which the
+    /// app's explorer then runs by default.
+    pub directed: Option<usize>,
     /// The one the explorer offers first (one in the whole registry).
     pub first: bool,
 }

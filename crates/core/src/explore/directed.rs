@@ -10,7 +10,7 @@
 use alloc::vec::Vec;
 
 use super::store::{fingerprint, Seen};
-use super::{Expectation, Model, Progress};
+use super::{Expectation, Model, Progress, Property};
 
 /// What a directed search found.
 #[derive(Clone, Debug)]
@@ -24,6 +24,125 @@ pub struct Directed<A> {
     pub violation: Option<(&'static str, Vec<A>)>,
 }
 
+/// A directed search that runs a level at a time ([`Beam::level`]), so a
+/// caller that must stay responsive (the browser's worker) can report
+/// between levels.
+pub struct Beam<M: Model> {
+    properties: Vec<Property<M>>,
+    width: usize,
+    max_depth: usize,
+    seen: Seen,
+    /// The states kept at the current depth, with their paths.
+    level: Vec<(Vec<M::Action>, M::State)>,
+    scratch: Vec<M::Action>,
+    found: Directed<M::Action>,
+}
+
+impl<M: Model> Beam<M> {
+    /// A search keeping `width` states a level, to `max_depth` steps.
+    pub fn new(model: &M, width: usize, max_depth: usize) -> Beam<M> {
+        let mut beam = Beam {
+            properties: model.properties(),
+            width,
+            max_depth,
+            seen: Seen::new(),
+            level: Vec::new(),
+            scratch: Vec::new(),
+            found: Directed {
+                states: 0,
+                depth: 0,
+                violation: None,
+            },
+        };
+        let mut inits = Vec::new();
+        model.init(&mut inits);
+        for s in inits {
+            if beam.found.violation.is_some() || !beam.seen.insert(fingerprint(&s)) {
+                continue;
+            }
+            beam.found.states += 1;
+            match broken(model, &beam.properties, &s) {
+                Some(name) => beam.found.violation = Some((name, Vec::new())),
+                None => beam.level.push((Vec::new(), s)),
+            }
+        }
+        beam
+    }
+
+    /// Whether the search is over: a violation found, the depth bound
+    /// reached or nothing left to expand.
+    pub fn is_done(&self) -> bool {
+        self.found.violation.is_some()
+            || self.level.is_empty()
+            || self.found.depth >= self.max_depth
+    }
+
+    /// Expands the current level and keeps the best `width` states of the
+    /// next by `score` (higher first); true when the search is over.
+    pub fn level(&mut self, model: &M, score: &dyn Fn(&M::State) -> i64) -> bool {
+        if self.is_done() {
+            return true;
+        }
+        let mut next: Vec<(i64, Vec<M::Action>, M::State)> = Vec::new();
+        let Beam {
+            properties,
+            seen,
+            level,
+            scratch,
+            found,
+            ..
+        } = self;
+        for (path, state) in level.iter() {
+            model.successors(state, scratch, &mut |_, action, succ| {
+                if found.violation.is_some() || !seen.insert(fingerprint(&succ)) {
+                    return;
+                }
+                found.states += 1;
+                let mut p = path.clone();
+                p.push(action);
+                match broken(model, properties, &succ) {
+                    Some(name) => found.violation = Some((name, p)),
+                    None => next.push((score(&succ), p, succ)),
+                }
+            });
+            if found.violation.is_some() {
+                break;
+            }
+        }
+        found.depth += 1;
+        // Stable: equal scores keep the order found.
+        next.sort_by_key(|(s, _, _)| core::cmp::Reverse(*s));
+        next.truncate(self.width);
+        self.level = next.into_iter().map(|(_, p, s)| (p, s)).collect();
+        self.is_done()
+    }
+
+    pub fn progress(&self) -> Progress {
+        Progress {
+            unique_states: self.found.states,
+            frontier: self.level.len(),
+            depth: self.found.depth,
+            bytes: 0,
+        }
+    }
+
+    pub fn found(&self) -> &Directed<M::Action> {
+        &self.found
+    }
+}
+
+/// The first `always` property `state` breaks.
+fn broken<M: Model>(
+    model: &M,
+    properties: &[Property<M>],
+    state: &M::State,
+) -> Option<&'static str> {
+    properties
+        .iter()
+        .find(|p| p.expectation == Expectation::Always && !(p.condition)(model, state))
+        .map(|p| p.name)
+}
+
 /// Searches `model` level by level, keeping the `width` best states of
 /// each level by `score` (higher first), to at most `max_depth` steps;
 /// stops at the first broken `always` property. `progress` is called
@@ -35,84 +154,11 @@ pub fn directed<M: Model>(
     score: &dyn Fn(&M::State) -> i64,
     progress: &mut dyn FnMut(&Progress) -> bool,
 ) -> Directed<M::Action> {
-    let properties = model.properties();
-    let broken = |state: &M::State| {
-        properties
-            .iter()
-            .find(|p| p.expectation == Expectation::Always && !(p.condition)(model, state))
-            .map(|p| p.name)
-    };
-    let mut seen = Seen::new();
-    let mut states = 0;
-    let mut inits = Vec::new();
-    model.init(&mut inits);
-    let mut level: Vec<(Vec<M::Action>, M::State)> = Vec::new();
-    for s in inits {
-        let fp = fingerprint(&s);
-        if seen.insert(fp) {
-            states += 1;
-            if let Some(name) = broken(&s) {
-                return Directed {
-                    states,
-                    depth: 0,
-                    violation: Some((name, Vec::new())),
-                };
-            }
-            level.push((Vec::new(), s));
-        }
-    }
-    let mut scratch = Vec::new();
-    let mut depth = 0;
-    while !level.is_empty() && depth < max_depth {
-        let mut next: Vec<(i64, Vec<M::Action>, M::State)> = Vec::new();
-        let mut violation = None;
-        for (path, state) in &level {
-            model.successors(state, &mut scratch, &mut |_, action, succ| {
-                if violation.is_some() {
-                    return;
-                }
-                let fp = fingerprint(&succ);
-                if !seen.insert(fp) {
-                    return;
-                }
-                states += 1;
-                let mut p = path.clone();
-                p.push(action);
-                if let Some(name) = broken(&succ) {
-                    violation = Some((name, p));
-                    return;
-                }
-                next.push((score(&succ), p, succ));
-            });
-            if violation.is_some() {
-                break;
-            }
-        }
-        depth += 1;
-        if violation.is_some() {
-            return Directed {
-                states,
-                depth,
-                violation,
-            };
-        }
-        // Stable: equal scores keep the order found.
-        next.sort_by_key(|(s, _, _)| core::cmp::Reverse(*s));
-        next.truncate(width);
-        level = next.into_iter().map(|(_, p, s)| (p, s)).collect();
-        let p = Progress {
-            unique_states: states,
-            frontier: level.len(),
-            depth,
-            bytes: 0,
-        };
-        if !progress(&p) {
+    let mut beam = Beam::new(model, width, max_depth);
+    while !beam.level(model, score) {
+        if !progress(&beam.progress()) {
             break;
         }
     }
-    Directed {
-        states,
-        depth,
-        violation: None,
-    }
+    beam.found
 }

@@ -54,7 +54,7 @@ use crate::sim::USER_CLIENT;
 use crate::time::{Span, Time};
 use crate::trace::stable_hash;
 
-use super::directed::{directed, Directed};
+use super::directed::{Beam, Directed};
 use super::{Expectation, Model, Options, Progress, Property, Report, Search, Workers};
 use crate::registry::Variant;
 
@@ -997,14 +997,37 @@ pub trait ProtocolSearch {
     /// `path` as a scenario the simulator replays ([`to_scenario`]).
     fn scenario(&self, path: &[Step]) -> Scenario;
     /// A directed search of the same model and bounds
-    /// ([`super::directed::directed`], ranked by [`ProtocolModel::interest`]),
+    /// ([`super::directed::Beam`], ranked by [`ProtocolModel::interest`]),
     /// keeping `width` states a level, to `max_depth` steps.
-    fn directed(
-        &self,
-        width: usize,
-        max_depth: usize,
-        progress: &mut dyn FnMut(&Progress) -> bool,
-    ) -> Directed<Step>;
+    fn beam(&self, width: usize, max_depth: usize) -> Box<dyn DirectedSearch>;
+}
+
+/// A directed search of some protocol, run a level at a time.
+pub trait DirectedSearch {
+    /// Expands one level; true when the search is over.
+    fn level(&mut self) -> bool;
+    fn progress(&self) -> Progress;
+    fn found(&self) -> &Directed<Step>;
+}
+
+struct Directing<P: Explorable> {
+    model: ProtocolModel<P>,
+    beam: Beam<ProtocolModel<P>>,
+}
+
+impl<P: Explorable> DirectedSearch for Directing<P> {
+    fn level(&mut self) -> bool {
+        let model = &self.model;
+        self.beam.level(model, &|w| model.interest(w))
+    }
+
+    fn progress(&self) -> Progress {
+        self.beam.progress()
+    }
+
+    fn found(&self) -> &Directed<Step> {
+        self.beam.found()
+    }
 }
 
 /// Starts a search of a scenario's protocol within `bounds`.
@@ -1104,13 +1127,10 @@ impl<P: Explorable> ProtocolSearch for Searching<P> {
         to_scenario(&self.model, &self.base, path)
     }
 
-    fn directed(
-        &self,
-        width: usize,
-        max_depth: usize,
-        progress: &mut dyn FnMut(&Progress) -> bool,
-    ) -> Directed<Step> {
-        let model = &self.model;
-        directed(model, width, max_depth, &|w| model.interest(w), progress)
+    fn beam(&self, width: usize, max_depth: usize) -> Box<dyn DirectedSearch> {
+        Box::new(Directing {
+            beam: Beam::new(&self.model, width, max_depth),
+            model: self.model.clone(),
+        })
     }
 }

@@ -34,6 +34,8 @@ pub enum EMsg {
     Set(Field, String),
     Target(String),
     Dfs(bool),
+    /// A directed search, for presets that offer one.
+    Directed,
     Symmetry(bool),
     Start,
     Cancel,
@@ -126,7 +128,14 @@ impl Component for ExplorerDialog {
                     self.error = None;
                 }
             }
-            EMsg::Dfs(dfs) => self.form.dfs = dfs,
+            EMsg::Dfs(dfs) => {
+                self.form.dfs = dfs;
+                self.form.directed = false;
+            }
+            EMsg::Directed => {
+                self.form.dfs = false;
+                self.form.directed = true;
+            }
             EMsg::Symmetry(on) => self.form.symmetry = on,
             // One search at a time: a second Start while one runs is a
             // stray (double) submit.
@@ -224,15 +233,22 @@ impl Component for ExplorerDialog {
                         <fieldset class="wide explorer-order" disabled={busy}>
                             <legend>{t("Search order")}</legend>
                             <label class="check">
-                                <input type="radio" name="explore-order" checked={!f.dfs}
+                                <input type="radio" name="explore-order" id="explore-bfs" checked={!f.dfs && !f.directed}
                                     onchange={link.callback(|_| EMsg::Dfs(false))} />
                                 {t("Breadth-first: the shortest counterexample")}
                             </label>
                             <label class="check">
-                                <input type="radio" name="explore-order" id="explore-dfs" checked={f.dfs}
+                                <input type="radio" name="explore-order" id="explore-dfs" checked={f.dfs && !f.directed}
                                     onchange={link.callback(|_| EMsg::Dfs(true))} />
                                 {t("Depth-first: less memory")}
                             </label>
+                            if target.directed_width().is_some() {
+                                <label class="check">
+                                    <input type="radio" name="explore-order" id="explore-directed" checked={f.directed}
+                                        onchange={link.callback(|_| EMsg::Directed)} />
+                                    {t("Directed: follow the states whose logs disagree most (finds deep bugs; finding none proves nothing)")}
+                                </label>
+                            }
                         </fieldset>
                         if target.has_symmetry() {
                             <label class="check">

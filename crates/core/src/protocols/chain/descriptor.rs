@@ -108,6 +108,7 @@ impl Registered for Chain {
                 max_in_flight: 6,
                 max_crashes: 0,
                 links: Links::NONE,
+                directed: None,
                 first: false,
             },
             ExplorePreset {
@@ -118,6 +119,7 @@ impl Registered for Chain {
                 max_in_flight: 6,
                 max_crashes: 0,
                 links: Links::NONE,
+                directed: None,
                 first: false,
             },
         ]),

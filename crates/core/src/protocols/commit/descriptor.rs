@@ -92,6 +92,7 @@ impl Registered for ThreePhase {
             max_in_flight: 4,
             max_crashes: 0,
             links: Links::NONE,
+            directed: None,
             first: false,
         }]),
     };

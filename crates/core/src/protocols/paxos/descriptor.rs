@@ -70,6 +70,7 @@ impl Registered for Paxos {
                 max_in_flight: 16,
                 max_crashes: 0,
                 links: Links::NONE,
+                directed: None,
                 first: true,
             },
             ExplorePreset {
@@ -80,6 +81,7 @@ impl Registered for Paxos {
                 max_in_flight: 5,
                 max_crashes: 0,
                 links: Links::NONE,
+                directed: None,
                 first: false,
             },
         ]),
