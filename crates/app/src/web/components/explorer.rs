@@ -421,8 +421,15 @@ impl ExplorerDialog {
                     {outcome.summary()}
                 </p>
                 <p class="note">
-                    {tf("{0} s, {1} bytes per stored state. Checked: {2}.",
-                        &[&format!("{:.1}", ms / 1000.0), &outcome.bytes_per_state, &outcome.properties.join(", ")])}
+                    if outcome.directed {
+                        // A directed search keeps whole states, not
+                        // fingerprints: it has no bytes per stored state.
+                        {tf("{0} s. Checked: {1}.",
+                            &[&format!("{:.1}", ms / 1000.0), &outcome.properties.join(", ")])}
+                    } else {
+                        {tf("{0} s, {1} bytes per stored state. Checked: {2}.",
+                            &[&format!("{:.1}", ms / 1000.0), &outcome.bytes_per_state, &outcome.properties.join(", ")])}
+                    }
                 </p>
                 if let Some(v) = &outcome.violation {
                     <ol class="explorer-steps" aria-label={t("Counterexample")}>
