@@ -179,3 +179,38 @@ test('explorer: real Paxos holds in every reachable state within its bounds', { 
     await app.close();
   }
 });
+
+test('explorer: the directed search finds Figure 8 in broken Raft, and it plays in the app', { timeout: 300_000 }, async () => {
+  const app = await openApp();
+  try {
+    const { page } = app;
+    await ready(page);
+    await page.getByRole('button', { name: 'Explorer' }).click();
+    await page.selectOption('#explore-target', 'raft-figure8-broken');
+    // The preset's bounds and its directed search come with it.
+    assert.equal(await page.locator('#explore-crashes').inputValue(), '3');
+    assert.equal(await page.locator('#explore-in-flight').inputValue(), '3');
+    assert.ok(await page.locator('#explore-directed').isChecked(), 'the directed search is chosen');
+    await page.click('#explore-start');
+    await page.waitForSelector('#explore-result', { timeout: 280_000 });
+    const result = await page.locator('#explore-result').textContent();
+    console.log(`Figure 8: ${result}`);
+    assert.match(result, /^Violated: state machine safety, after \d+ steps \(directed search; /);
+    const steps = await page.locator('.explorer-steps').textContent();
+    assert.match(steps, /a client asks n0: put x=1/);
+    assert.match(steps, /crashes/);
+    await app.screenshot('explorer-figure8');
+    await page.click('#explore-play');
+    let s = await state(page);
+    assert.equal(s.overlay, 'none', 'the dialog closes');
+    assert.equal(s.playing, true, 'the counterexample plays');
+    s = await until(page, (s) => s.violation !== null, 'the replay to break state machine safety', 60_000);
+    console.log(`replayed: ${s.violation}`);
+    assert.match(s.violation, /^state machine safety/);
+    await page.waitForFunction(() => /Invariant broken: state machine safety/.test(document.getElementById('notice')?.textContent ?? ''), null, { timeout: 10_000 });
+    await app.screenshot('explorer-figure8-replayed');
+    assertClean(app);
+  } finally {
+    await app.close();
+  }
+});

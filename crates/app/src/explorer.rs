@@ -10,7 +10,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::i18n::{t, t_dyn, tf};
-use splitbrain_core::explore::protocol::{Bounds, ProtocolSearch};
+use splitbrain_core::explore::protocol::{Bounds, DirectedSearch, Links, ProtocolSearch};
 use splitbrain_core::explore::two_phase::TwoPhaseSpec;
 use splitbrain_core::explore::{Model, Options, Progress, Report, Search, Strategy, Verdict};
 use splitbrain_core::registry::{self, ExplorePreset};
@@ -95,6 +95,15 @@ impl Target {
         self == Target::TwoPhaseModel
     }
 
+    /// The width of the directed search the preset offers, if it offers
+    /// one (its complete search does not finish).
+    pub fn directed_width(self) -> Option<usize> {
+        match self {
+            Target::Protocol(preset) => preset.directed,
+            Target::TwoPhaseModel => None,
+        }
+    }
+
     /// Protocols run in the simulator, so their counterexamples play in the
     /// app; the reference model is an abstract specification.
     pub fn is_protocol(self) -> bool {
@@ -116,6 +125,10 @@ pub struct Request {
     pub max_states: usize,
     pub dfs: bool,
     pub symmetry: bool,
+    /// A directed search keeping this many states a level, instead of a
+    /// complete one.
+    #[serde(default)]
+    pub directed: Option<usize>,
 }
 
 /// The dialog's fields as typed.
@@ -132,6 +145,8 @@ pub struct Form {
     pub max_states: String,
     pub dfs: bool,
     pub symmetry: bool,
+    /// A directed search (for presets that offer one).
+    pub directed: bool,
 }
 
 /// The largest reference model the dialog offers: 10 RMs is already
@@ -152,14 +167,16 @@ impl Form {
     /// Defaults that finish in seconds: a protocol's preset says its
     /// bounds (the core's explorer tests use the same).
     pub fn for_target(target: Target) -> Form {
-        let (timers, in_flight) = match target {
-            Target::Protocol(preset) => (preset.max_timers, preset.max_in_flight),
-            Target::TwoPhaseModel => (2, 16),
+        let (timers, in_flight, crashes) = match target {
+            Target::Protocol(preset) => {
+                (preset.max_timers, preset.max_in_flight, preset.max_crashes)
+            }
+            Target::TwoPhaseModel => (2, 16, 0),
         };
         Form {
             target,
             rms: "5".into(),
-            max_crashes: "0".into(),
+            max_crashes: crashes.to_string(),
             max_drops: "0".into(),
             max_in_flight: in_flight.to_string(),
             max_timers: timers.to_string(),
@@ -167,6 +184,7 @@ impl Form {
             max_states: "2000000".into(),
             dfs: false,
             symmetry: false,
+            directed: target.directed_width().is_some(),
         }
     }
 
@@ -196,8 +214,9 @@ impl Form {
             max_timers: num(t("Max timer firings"), &self.max_timers, 0, 12)? as u8,
             max_depth,
             max_states: num(t("Max states"), &self.max_states, 1, MAX_FORM_STATES)?,
-            dfs: self.dfs,
+            dfs: self.dfs && !self.directed,
             symmetry: self.symmetry && self.target.has_symmetry(),
+            directed: self.target.directed_width().filter(|_| self.directed),
         })
     }
 }
@@ -236,6 +255,9 @@ pub struct Outcome {
     pub violation: Option<Violation>,
     /// Breadth-first: a violation's path is a shortest one.
     pub breadth_first: bool,
+    /// A directed search: finding nothing proves nothing.
+    #[serde(default)]
+    pub directed: bool,
     /// The properties checked, by name.
     pub properties: Vec<String>,
 }
@@ -249,6 +271,7 @@ impl Outcome {
             bytes_per_state: report.bytes_per_state,
             violation,
             breadth_first,
+            directed: false,
             properties: report.verdicts.iter().map(|v| v.0.to_string()).collect(),
         }
     }
@@ -277,7 +300,9 @@ impl Outcome {
                 } else {
                     tf("{0} steps", &[&v.steps.len()])
                 };
-                let shortest = if self.breadth_first {
+                let shortest = if self.directed {
+                    t("directed search; ")
+                } else if self.breadth_first {
                     t("no shorter path exists; ")
                 } else {
                     ""
@@ -287,6 +312,11 @@ impl Outcome {
                     &[&t_dyn(&v.property), &steps, &shortest, &n],
                 )
             }
+            None if self.directed => tf(
+                "No violation among the {0} states the directed search looked at; it skips \
+                 states, so this proves nothing.",
+                &[&n],
+            ),
             None if self.complete => tf(
                 "No violation in all {0} reachable states within these bounds.",
                 &[&n],
@@ -329,6 +359,10 @@ pub fn job(request: &Request) -> Result<Box<dyn Running>, String> {
         max_drops: request.max_drops,
         max_in_flight: request.max_in_flight,
         max_timer_fires: request.max_timers,
+        links: match request.target {
+            Target::Protocol(preset) => preset.links,
+            Target::TwoPhaseModel => Links::NONE,
+        },
         ..Bounds::default()
     };
     Ok(match request.target {
@@ -351,6 +385,10 @@ pub fn job(request: &Request) -> Result<Box<dyn Running>, String> {
                 .search()
                 .ok_or_else(|| format!("{} cannot be explored", scenario.protocol.name()))?;
             let search = new_search(&scenario, bounds, options).map_err(|e| e.to_string())?;
+            if let Some(width) = request.directed {
+                let beam = search.beam(width, request.max_depth.unwrap_or(DIRECTED_DEPTH));
+                return Ok(Box::new(DirectedJob { search, beam }));
+            }
             Box::new(ProtocolJob {
                 breadth_first: !request.dfs,
                 search,
@@ -431,6 +469,54 @@ impl Running for ProtocolJob {
             });
         }
         Outcome::of(&report, violation, self.breadth_first)
+    }
+}
+
+/// How deep a directed search goes without a depth bound: past Figure 8's
+/// 33 steps.
+pub const DIRECTED_DEPTH: usize = 40;
+
+/// A directed search over a protocol: a level per slice.
+struct DirectedJob {
+    search: Box<dyn ProtocolSearch>,
+    beam: Box<dyn DirectedSearch>,
+}
+
+impl Running for DirectedJob {
+    fn run(&mut self, _budget: usize) -> bool {
+        self.beam.level()
+    }
+
+    fn progress(&self) -> Progress {
+        self.beam.progress()
+    }
+
+    fn outcome(&self) -> Outcome {
+        let found = self.beam.found();
+        let violation = found.violation.as_ref().map(|(name, path)| {
+            let mut scenario = self.search.scenario(path);
+            scenario.title = Some(format!(
+                "Counterexample: {name} broken in {} steps",
+                path.len()
+            ));
+            Violation {
+                property: (*name).to_string(),
+                steps: self.search.describe(path),
+                message: self.search.violation(path),
+                scenario: serde_json::to_string(&scenario).ok(),
+            }
+        });
+        let report = self.search.report();
+        Outcome {
+            unique_states: found.states,
+            depth: found.depth,
+            complete: false,
+            bytes_per_state: 0,
+            violation,
+            breadth_first: false,
+            directed: true,
+            properties: report.verdicts.iter().map(|v| v.0.to_string()).collect(),
+        }
     }
 }
 
@@ -591,6 +677,39 @@ mod tests {
             outcome.summary(),
             "No violation in all 74,640 reachable states within these bounds."
         );
+    }
+
+    /// The Figure 8 preset's form asks for its directed search, on its
+    /// bounds (three crashes among them), and the worker's job finds the
+    /// state machine safety violation, as a scenario the simulator
+    /// replays to the same violation.
+    #[test]
+    fn the_figure_8_preset_finds_its_counterexample() {
+        let form = Form::for_target(target("raft-figure8-broken"));
+        assert!(form.directed);
+        assert_eq!(form.max_crashes, "3");
+        let request = form.request().unwrap();
+        assert_eq!(request.directed, Some(20_000));
+        let (outcome, progress) = run(&request);
+        assert!(progress > 0);
+        let v = outcome.violation.clone().expect("Figure 8");
+        assert_eq!(v.property, "state machine safety");
+        assert!(outcome.summary().starts_with(&format!(
+            "Violated: state machine safety, after {} steps (directed search; ",
+            v.steps.len()
+        )));
+        let scenario: Scenario = serde_json::from_str(&v.scenario.unwrap()).unwrap();
+        let mut sim = Sim::new(&scenario, splitbrain_core::RunOptions::default());
+        while sim.violation().is_none() {
+            assert!(sim.step(), "the replay ends without the violation");
+        }
+        assert_eq!(sim.violation().unwrap().invariant, "state machine safety");
+        // Breadth-first stays on offer, and other presets offer no
+        // directed search.
+        let mut bfs = form.clone();
+        bfs.directed = false;
+        assert_eq!(bfs.request().unwrap().directed, None);
+        assert!(!Form::for_target(target("raft")).directed);
     }
 
     #[test]

@@ -55,6 +55,10 @@ which timer fires, who crashes, where the network splits):
                      `splitbrain run FILE` and the app replay
   --swarm RUNS       instead of exploring, simulate RUNS seeded runs with
                      random faults and report the failing seeds
+  --directed WIDTH   instead of a complete search, a directed one: keep the
+                     WIDTH states a level whose logs disagree most (finds
+                     deep counterexamples such as Figure 8; finding none
+                     proves nothing); --max-depth defaults to 40 here
   --seed N           the swarm's seed (default 1)
 
 search options:

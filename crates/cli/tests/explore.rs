@@ -290,3 +290,50 @@ fn raft_explores_exhaustively() {
     assert!(stdout.contains("unique states: 7852"), "{stdout}");
     assert!(stdout.contains("always election safety: holds"), "{stdout}");
 }
+
+/// `--directed WIDTH` runs the directed search: naive Paxos's agreement
+/// violation comes back as a path that `--out` writes and `splitbrain
+/// run` replays; correct Paxos comes back clean with the reminder that
+/// this proves nothing; a width of 0 is refused.
+#[test]
+fn directed_search_finds_naive_paxos_and_proves_nothing_on_paxos() {
+    let dir = std::env::temp_dir().join(format!("splitbrain-directed-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out_file = dir.join("cex.json");
+    let (code, out, err) = explore(&[
+        "--protocol",
+        "naive-paxos",
+        "--max-timers",
+        "2",
+        "--directed",
+        "100",
+        "--quiet",
+        "--out",
+        out_file.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.starts_with("directed search: "), "{out}");
+    assert!(out.contains("always agreement: VIOLATED after"), "{out}");
+    let run = Command::new(env!("CARGO_BIN_EXE_splitbrain"))
+        .arg("run")
+        .arg(&out_file)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&run.stdout);
+    assert!(text.contains("agreement: VIOLATED"), "{text}");
+    let (code, out, err) = explore(&[
+        "--protocol",
+        "paxos",
+        "--max-timers",
+        "2",
+        "--directed",
+        "100",
+        "--quiet",
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("proves nothing"), "{out}");
+    let (code, _, err) = explore(&["--protocol", "paxos", "--directed", "0"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--directed 0"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

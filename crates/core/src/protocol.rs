@@ -455,4 +455,14 @@ pub trait Protocol: Clone + Debug + Sized + 'static {
     fn stored_versions(&self) -> Vec<crate::version::KeyVersions> {
         Vec::new()
     }
+
+    /// Whether the node in `slot` (running, or crashed with its durable
+    /// state) ignores `msg` now and in every state it can reach from here,
+    /// restarts included: delivering it changes nothing and sends
+    /// nothing. The explorer may then forget the message
+    /// ([`crate::explore::protocol::Bounds::forget_ignored`]), so an answer
+    /// of `true` must hold for good; `false` (the default) is always safe.
+    fn ignores(_slot: &Slot<Self>, _msg: &Self::Msg) -> bool {
+        false
+    }
 }

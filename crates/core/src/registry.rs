@@ -16,6 +16,7 @@
 
 pub use crate::protocols::ProtocolConfig;
 
+pub use crate::explore::protocol::Links;
 use crate::explore::protocol::NewSearch;
 use crate::protocol::{Checker, Protocol, TimerId};
 use crate::protocols::commit::VotePolicy;
@@ -250,6 +251,14 @@ pub struct ExplorePreset {
     /// Bounds that finish in seconds.
     pub max_timers: u8,
     pub max_in_flight: usize,
+    pub max_crashes: u8,
+    /// The network the preset is explored on ([`Links::default`]: the
+    /// fully asynchronous one).
+    pub links: Links,
+    /// When a complete search of these bounds cannot finish: the width a
+    /// directed search ([`crate::explore::directed`]) keeps, which the
+    /// app's explorer then runs by default.
+    pub directed: Option<usize>,
     /// The one the explorer offers first (one in the whole registry).
     pub first: bool,
 }

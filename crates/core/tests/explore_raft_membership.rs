@@ -16,7 +16,7 @@
 
 mod common;
 
-use splitbrain_core::explore::protocol::{Bounds, ProtocolModel, Step};
+use splitbrain_core::explore::protocol::{Bounds, Links, ProtocolModel, Step};
 use splitbrain_core::explore::Model;
 use splitbrain_core::protocol::{Checker, Protocol};
 use splitbrain_core::protocols::raft::{Raft, RaftConfig};
@@ -32,6 +32,7 @@ const BOUNDS: Bounds = Bounds {
     max_in_flight: 32,
     max_timer_fires: 6,
     synchronous: false,
+    links: Links::NONE,
 };
 
 fn preset(id: &str) -> (Scenario, ProtocolModel<Raft>) {

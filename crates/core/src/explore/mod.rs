@@ -22,6 +22,7 @@
 //! paths) is the same for any number of workers and any slicing, because
 //! every choice the search makes follows the order one thread would take.
 
+pub mod directed;
 pub mod protocol;
 mod search;
 mod store;

@@ -54,6 +54,7 @@ use crate::sim::USER_CLIENT;
 use crate::time::{Span, Time};
 use crate::trace::stable_hash;
 
+use super::directed::{Beam, Directed};
 use super::{Expectation, Model, Options, Progress, Property, Report, Search, Workers};
 use crate::registry::Variant;
 
@@ -78,6 +79,38 @@ pub struct Bounds {
     /// arrived while the node was down). Off: any message may wait past
     /// any number of timeouts.
     pub synchronous: bool,
+    /// How links behave beyond that; all off by default.
+    pub links: Links,
+}
+
+/// Narrower networks than the fully asynchronous one, each a model of
+/// real links that a search may choose to cut its state space down to
+/// (`Default`: all off, the asynchronous network of every pinned count).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Links {
+    /// Each link delivers in the order it was sent on, as a TCP
+    /// connection does: only the oldest message from one node to another
+    /// may arrive. Messages of different links still race.
+    pub fifo: bool,
+    /// A crash closes the node's connections: what is in flight to or
+    /// from it is lost, and so is anything sent to it while it is down.
+    /// Without this, a crashed leader's messages may still arrive long
+    /// after, which is the rarer failure and the costlier one to search.
+    pub crash_closes: bool,
+    /// Forget a message as soon as its receiver ignores it for good
+    /// ([`Protocol::ignores`]): a reduction, not a restriction, since
+    /// delivering it would change nothing. States that differ only in
+    /// such a message are then one state.
+    pub forget_ignored: bool,
+}
+
+impl Links {
+    /// The fully asynchronous network.
+    pub const NONE: Links = Links {
+        fifo: false,
+        crash_closes: false,
+        forget_ignored: false,
+    };
 }
 
 impl Default for Bounds {
@@ -90,6 +123,7 @@ impl Default for Bounds {
             max_in_flight: 16,
             max_timer_fires: 4,
             synchronous: false,
+            links: Links::default(),
         }
     }
 }
@@ -138,6 +172,8 @@ pub struct World<P: Protocol> {
     /// The model's `Bounds::synchronous`, copied here so that sends can
     /// see it; the same in every state, so not part of a state's identity.
     synchronous: bool,
+    /// The model's `Bounds::links`, likewise.
+    links: Links,
 }
 
 impl<P> PartialEq for World<P>
@@ -294,12 +330,20 @@ impl<P: Protocol> Sink<P::Msg> for World<P> {
         let id = MessageId(self.next_message);
         self.next_message += 1;
         // Sent into a partition: the simulator loses it on arrival, so it
-        // never enters the state. Nor, on a synchronous network, does one
-        // sent to a crashed node.
-        let lost = self.synchronous && self.nodes[to.index()].up().is_none();
+        // never enters the state. Nor, on a synchronous network or one
+        // whose crashes close links, does one sent to a crashed node.
+        let lost =
+            (self.synchronous || self.links.crash_closes) && self.nodes[to.index()].up().is_none();
         if connected(self.isolated, from, to) && !lost {
             let key = stable_hash(&(from, to, &msg));
-            let at = self.flight.partition_point(|m| m.key <= key);
+            // A FIFO link's messages stay in the order sent, after the
+            // link's earlier ones; otherwise the multiset is sorted by key.
+            let at = if self.links.fifo {
+                self.flight
+                    .partition_point(|m| (m.from, m.to) <= (from, to))
+            } else {
+                self.flight.partition_point(|m| m.key <= key)
+            };
             self.flight.insert(
                 at,
                 InFlight {
@@ -484,6 +528,7 @@ impl<P: Protocol> ProtocolModel<P> {
             violation: None,
             next_message: 0,
             synchronous: self.bounds.synchronous,
+            links: self.bounds.links,
         };
         for i in 0..n {
             self.call(&mut w, NodeId(i as u16), Input::Start);
@@ -564,8 +609,10 @@ impl<P: Protocol> ProtocolModel<P> {
                 };
                 w.nodes[node.index()] = Slot::Down(p.durable());
                 w.timers.clear(node);
-                if b.synchronous {
-                    w.flight.retain(|m| m.to != node);
+                if b.synchronous || b.links.crash_closes {
+                    let closes = b.links.crash_closes;
+                    w.flight
+                        .retain(|m| m.to != node && !(closes && m.from == node));
                 }
                 w.checker.on_crash(node);
                 w.spent.crashes += 1;
@@ -618,7 +665,45 @@ impl<P: Protocol> ProtocolModel<P> {
                 }
             }
         };
+        if ok && b.links.forget_ignored {
+            let nodes = &w.nodes;
+            w.flight
+                .retain(|m| !P::ignores(&nodes[m.to.index()], &m.msg));
+        }
         ok.then_some(w)
+    }
+
+    /// How promising `w` looks to a directed search
+    /// ([`super::directed`]) hunting for a broken log: nodes whose logs
+    /// disagree at an index weigh most, then the distinct terms in the
+    /// logs, then what is committed, then log length. Read from the
+    /// running nodes' views, so it knows no protocol in particular and
+    /// no answer in advance.
+    pub fn interest(&self, w: &World<P>) -> i64 {
+        let mut terms: Vec<u64> = Vec::new();
+        let mut at: Vec<(u64, u64)> = Vec::new();
+        let (mut committed, mut length) = (0i64, 0i64);
+        for p in w.nodes.iter().filter_map(Slot::up) {
+            let view = p.view();
+            committed += view.commit_index as i64;
+            length += view.log_len as i64;
+            for e in &view.log_tail {
+                terms.push(e.term);
+                at.push((e.index, e.term));
+            }
+        }
+        terms.sort_unstable();
+        terms.dedup();
+        at.sort_unstable();
+        at.dedup();
+        // Each index held with k different terms counts k - 1 conflicts.
+        let mut conflicts = 0i64;
+        for pair in at.windows(2) {
+            if pair[0].0 == pair[1].0 {
+                conflicts += 1;
+            }
+        }
+        conflicts * 20 + terms.len() as i64 * 10 + committed * 3 + length
     }
 
     /// Replays `path` from the start, returning every state on the way
@@ -691,9 +776,16 @@ fn connected(isolated: u64, a: NodeId, b: NodeId) -> bool {
     (isolated >> a.0) & 1 == (isolated >> b.0) & 1
 }
 
-/// Whether `m` could be delivered now: its node is up and reachable.
+/// Whether `m` could be delivered now: its node is up and reachable,
+/// and on a FIFO link it is the oldest message.
 fn deliverable<P: Protocol>(w: &World<P>, m: &InFlight<P::Msg>) -> bool {
-    w.nodes[m.to.index()].up().is_some() && connected(w.isolated, m.from, m.to)
+    w.nodes[m.to.index()].up().is_some()
+        && connected(w.isolated, m.from, m.to)
+        && (!w.links.fifo
+            || w.flight
+                .iter()
+                .find(|x| x.from == m.from && x.to == m.to)
+                .is_some_and(|first| core::ptr::eq(first, m)))
 }
 
 /// `holds::<P, I>`: invariant `I` of `P`'s checker is not broken. One
@@ -731,7 +823,7 @@ where
             if repeat {
                 continue;
             }
-            if w.nodes[m.to.index()].up().is_some() && connected(w.isolated, m.from, m.to) {
+            if deliverable(w, m) {
                 out.push(Step::Deliver(i));
             }
             if w.spent.drops < b.max_drops {
@@ -904,6 +996,38 @@ pub trait ProtocolSearch {
     fn violation(&self, path: &[Step]) -> Option<String>;
     /// `path` as a scenario the simulator replays ([`to_scenario`]).
     fn scenario(&self, path: &[Step]) -> Scenario;
+    /// A directed search of the same model and bounds
+    /// ([`super::directed::Beam`], ranked by [`ProtocolModel::interest`]),
+    /// keeping `width` states a level, to `max_depth` steps.
+    fn beam(&self, width: usize, max_depth: usize) -> Box<dyn DirectedSearch>;
+}
+
+/// A directed search of some protocol, run a level at a time.
+pub trait DirectedSearch {
+    /// Expands one level; true when the search is over.
+    fn level(&mut self) -> bool;
+    fn progress(&self) -> Progress;
+    fn found(&self) -> &Directed<Step>;
+}
+
+struct Directing<P: Explorable> {
+    model: ProtocolModel<P>,
+    beam: Beam<ProtocolModel<P>>,
+}
+
+impl<P: Explorable> DirectedSearch for Directing<P> {
+    fn level(&mut self) -> bool {
+        let model = &self.model;
+        self.beam.level(model, &|w| model.interest(w))
+    }
+
+    fn progress(&self) -> Progress {
+        self.beam.progress()
+    }
+
+    fn found(&self) -> &Directed<Step> {
+        self.beam.found()
+    }
 }
 
 /// Starts a search of a scenario's protocol within `bounds`.
@@ -1001,5 +1125,12 @@ impl<P: Explorable> ProtocolSearch for Searching<P> {
 
     fn scenario(&self, path: &[Step]) -> Scenario {
         to_scenario(&self.model, &self.base, path)
+    }
+
+    fn beam(&self, width: usize, max_depth: usize) -> Box<dyn DirectedSearch> {
+        Box::new(Directing {
+            beam: Beam::new(&self.model, width, max_depth),
+            model: self.model.clone(),
+        })
     }
 }

@@ -32,6 +32,8 @@ pub enum EMsg {
     Set(Field, String),
     Target(String),
     Dfs(bool),
+    /// A directed search, for presets that offer one.
+    Directed,
     Symmetry(bool),
     Start,
     Cancel,
@@ -115,7 +117,14 @@ impl Component for ExplorerDialog {
                     self.error = None;
                 }
             }
-            EMsg::Dfs(dfs) => self.form.dfs = dfs,
+            EMsg::Dfs(dfs) => {
+                self.form.dfs = dfs;
+                self.form.directed = false;
+            }
+            EMsg::Directed => {
+                self.form.dfs = false;
+                self.form.directed = true;
+            }
             EMsg::Symmetry(on) => self.form.symmetry = on,
             // One search at a time: a second Start while one runs is a
             // stray (double) submit.
@@ -213,15 +222,22 @@ impl Component for ExplorerDialog {
                         <fieldset class="wide explorer-order" disabled={busy}>
                             <legend>{t("Search order")}</legend>
                             <label class="check">
-                                <input type="radio" name="explore-order" checked={!f.dfs}
+                                <input type="radio" name="explore-order" id="explore-bfs" checked={!f.dfs && !f.directed}
                                     onchange={link.callback(|_| EMsg::Dfs(false))} />
                                 {t("Breadth-first: the shortest counterexample")}
                             </label>
                             <label class="check">
-                                <input type="radio" name="explore-order" id="explore-dfs" checked={f.dfs}
+                                <input type="radio" name="explore-order" id="explore-dfs" checked={f.dfs && !f.directed}
                                     onchange={link.callback(|_| EMsg::Dfs(true))} />
                                 {t("Depth-first: less memory")}
                             </label>
+                            if target.directed_width().is_some() {
+                                <label class="check">
+                                    <input type="radio" name="explore-order" id="explore-directed" checked={f.directed}
+                                        onchange={link.callback(|_| EMsg::Directed)} />
+                                    {t("Directed: follow the states whose logs disagree most (finds deep bugs; finding none proves nothing)")}
+                                </label>
+                            }
                         </fieldset>
                         if target.has_symmetry() {
                             <label class="check">
@@ -382,8 +398,15 @@ impl ExplorerDialog {
                     {outcome.summary()}
                 </p>
                 <p class="note">
-                    {tf("{0} s, {1} bytes per stored state. Checked: {2}.",
-                        &[&format!("{:.1}", ms / 1000.0), &outcome.bytes_per_state, &outcome.properties.join(", ")])}
+                    if outcome.directed {
+                        // A directed search keeps whole states, not
+                        // fingerprints: it has no bytes per stored state.
+                        {tf("{0} s. Checked: {1}.",
+                            &[&format!("{:.1}", ms / 1000.0), &outcome.properties.join(", ")])}
+                    } else {
+                        {tf("{0} s, {1} bytes per stored state. Checked: {2}.",
+                            &[&format!("{:.1}", ms / 1000.0), &outcome.bytes_per_state, &outcome.properties.join(", ")])}
+                    }
                 </p>
                 if let Some(v) = &outcome.violation {
                     <ol class="explorer-steps" aria-label={t("Counterexample")}>

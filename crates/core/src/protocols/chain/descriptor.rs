@@ -9,7 +9,7 @@ use crate::explore::protocol::{new_search, NewSearch};
 use crate::id::{ClientId, NodeId};
 use crate::protocol::Op;
 use crate::registry::{
-    Broken, Capabilities, Clock, Column, Descriptor, ExplorePreset, Facts, Preset,
+    Broken, Capabilities, Clock, Column, Descriptor, ExplorePreset, Facts, Links, Preset,
     ProtocolConfig, Registered, Variant, Words,
 };
 use crate::scenario::{in_protocol, Action, Scenario, ScenarioError, TimedAction};
@@ -106,6 +106,9 @@ impl Registered for Chain {
                 scenario: || explored(ChainVariant::Correct),
                 max_timers: 1,
                 max_in_flight: 6,
+                max_crashes: 0,
+                links: Links::NONE,
+                directed: None,
                 first: false,
             },
             ExplorePreset {
@@ -114,6 +117,9 @@ impl Registered for Chain {
                 scenario: || explored(ChainVariant::AckAtHead),
                 max_timers: 1,
                 max_in_flight: 6,
+                max_crashes: 0,
+                links: Links::NONE,
+                directed: None,
                 first: false,
             },
         ]),

@@ -6,7 +6,7 @@ use super::validate_cluster;
 use crate::explore::protocol::{new_search, NewSearch};
 use crate::id::NodeId;
 use crate::registry::{
-    Capabilities, Clock, Column, Descriptor, ExplorePreset, Facts, Preset, Registered, Variant,
+    Capabilities, Clock, Column, Descriptor, ExplorePreset, Facts, Links, Preset, Registered, Variant,
     Words,
 };
 use crate::scenario::{in_protocol, Scenario, ScenarioError, TimedAction};
@@ -90,6 +90,9 @@ impl Registered for ThreePhase {
             scenario: one_transaction,
             max_timers: 10,
             max_in_flight: 4,
+            max_crashes: 0,
+            links: Links::NONE,
+            directed: None,
             first: false,
         }]),
     };

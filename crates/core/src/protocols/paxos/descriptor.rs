@@ -5,7 +5,7 @@
 use super::{Paxos, PaxosConfig, PaxosVariant};
 use crate::explore::protocol::{new_search, NewSearch};
 use crate::registry::{
-    Capabilities, Clock, Column, Descriptor, ExplorePreset, Facts, Preset, ProtocolConfig,
+    Capabilities, Clock, Column, Descriptor, ExplorePreset, Facts, Links, Preset, ProtocolConfig,
     Registered, Variant, Words,
 };
 use crate::scenario::{in_protocol, Scenario, ScenarioError};
@@ -68,6 +68,9 @@ impl Registered for Paxos {
                 scenario: || Scenario::new(naive(), 3, 0),
                 max_timers: 2,
                 max_in_flight: 16,
+                max_crashes: 0,
+                links: Links::NONE,
+                directed: None,
                 first: true,
             },
             ExplorePreset {
@@ -76,6 +79,9 @@ impl Registered for Paxos {
                 scenario: || Scenario::new(PaxosConfig::default().into(), 3, 0),
                 max_timers: 2,
                 max_in_flight: 5,
+                max_crashes: 0,
+                links: Links::NONE,
+                directed: None,
                 first: false,
             },
         ]),

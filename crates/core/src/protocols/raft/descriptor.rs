@@ -3,7 +3,7 @@
 use super::{Raft, RaftConfig, RaftVariant, ReadPath, DEFAULT_SNAPSHOT_EVERY};
 use crate::explore::protocol::{new_search, NewSearch};
 use crate::registry::{
-    Broken, Capabilities, Clock, Column, Descriptor, ExplorePreset, Facts, OptionKind,
+    Broken, Capabilities, Clock, Column, Descriptor, ExplorePreset, Facts, Links, OptionKind,
     Preset, ProtocolOption, Registered, Variant, Words,
 };
 use crate::registry::ProtocolConfig;
@@ -71,6 +71,9 @@ impl Registered for Raft {
                 scenario: || Scenario::new(RaftConfig::default().into(), 3, 0),
                 max_timers: 2,
                 max_in_flight: 4,
+                max_crashes: 0,
+                links: Links::NONE,
+                directed: None,
                 first: false,
             },
             ExplorePreset {
@@ -79,6 +82,31 @@ impl Registered for Raft {
                 scenario: || one_write(RaftVariant::Correct),
                 max_timers: 2,
                 max_in_flight: 4,
+                max_crashes: 0,
+                links: Links::NONE,
+                directed: None,
+                first: false,
+            },
+            ExplorePreset {
+                id: "raft-figure8-broken",
+                label: "Broken Raft that commits old terms by counting, one write (3 nodes, TCP links)",
+                scenario: || one_write(RaftVariant::CommitOldTermByCount),
+                max_timers: FIGURE_8_TIMERS,
+                max_in_flight: FIGURE_8_IN_FLIGHT,
+                max_crashes: FIGURE_8_CRASHES,
+                links: FIGURE_8_LINKS,
+                directed: Some(FIGURE_8_WIDTH),
+                first: false,
+            },
+            ExplorePreset {
+                id: "raft-figure8",
+                label: "Raft with one write, four elections, three crashes (3 nodes, TCP links)",
+                scenario: || one_write(RaftVariant::Correct),
+                max_timers: FIGURE_8_TIMERS,
+                max_in_flight: FIGURE_8_IN_FLIGHT,
+                max_crashes: FIGURE_8_CRASHES,
+                links: FIGURE_8_LINKS,
+                directed: Some(FIGURE_8_WIDTH),
                 first: false,
             },
             ExplorePreset {
@@ -87,6 +115,9 @@ impl Registered for Raft {
                 scenario: || two_removes(RaftVariant::Correct),
                 max_timers: TWO_REMOVES_TIMERS,
                 max_in_flight: TWO_REMOVES_IN_FLIGHT,
+                max_crashes: 0,
+                links: Links::NONE,
+                directed: None,
                 first: false,
             },
             ExplorePreset {
@@ -95,6 +126,9 @@ impl Registered for Raft {
                 scenario: || two_removes(RaftVariant::ChangeBeforeOwnTermCommit),
                 max_timers: TWO_REMOVES_TIMERS,
                 max_in_flight: TWO_REMOVES_IN_FLIGHT,
+                max_crashes: 0,
+                links: Links::NONE,
+                directed: None,
                 first: false,
             },
         ]),
@@ -219,6 +253,26 @@ const OPTIONS: &[ProtocolOption] = &[
         },
     },
 ];
+
+// Figure 8 as the explorer can reach it: four elections (the only timer
+// firings), three crashes (a crash is how a leader stops sending
+// heartbeats, which fire before any election timeout), three messages in
+// flight, on links that deliver in order and close when their node
+// crashes (TCP), forgetting votes and replies nobody can use any more.
+// A directed search finds the 33-step counterexample in these bounds; a
+// complete search of them does not finish (tens of millions of states by
+// depth 23, growing by a quarter a level): see `tests/explore_raft.rs`.
+const FIGURE_8_TIMERS: u8 = 4;
+const FIGURE_8_IN_FLIGHT: usize = 3;
+const FIGURE_8_CRASHES: u8 = 3;
+/// What a level of the directed search keeps: 20,000 states find the
+/// counterexample in about a million states seen.
+const FIGURE_8_WIDTH: usize = 20_000;
+const FIGURE_8_LINKS: Links = Links {
+    fifo: true,
+    crash_closes: true,
+    forget_ignored: true,
+};
 
 // The bounds the hand-written schedule in `tests/explore_raft_membership.rs`
 // needs (six timer firings, 32 messages in flight at its peak): deeper

@@ -76,7 +76,7 @@ use crate::protocols::state_machine::{self, Store};
 pub use crate::protocols::state_machine::Command;
 use crate::protocol::{
     ClientRequest, EntryView, MemberChange, MembersView, NodeDetail, NodeView, Out, Outcome,
-    Protocol, TimerId,
+    Protocol, Slot, TimerId,
 };
 use crate::protocols::quorums::Configuration;
 use membership::Configurations;
@@ -1039,6 +1039,30 @@ impl Protocol for Raft {
 
     fn members(&self) -> Option<MembersView> {
         Some(self.members_view())
+    }
+
+    /// A vote or an AppendEntries reply from an earlier term, or one its
+    /// receiver can no longer use: terms only grow (they are durable), a
+    /// node is a candidate only in the term it raised, and leads only in
+    /// a term it was a candidate in. A follower (or a crashed node, which
+    /// comes back a follower in its durable term) therefore never counts a
+    /// vote or a reply of its own term, and nobody acts on one of an
+    /// earlier term. Requests are never ignored: a stale one is answered
+    /// with the newer term.
+    fn ignores(slot: &Slot<Raft>, msg: &RaftMsg) -> bool {
+        let (term, role) = match slot {
+            Slot::Up(p) => (p.term, p.role),
+            Slot::Down(d) => (d.term, Role::Follower),
+        };
+        match *msg {
+            RaftMsg::Vote { term: t, granted } => {
+                t < term || (t == term && (!granted || role != Role::Candidate))
+            }
+            RaftMsg::AppendReply { term: t, .. } => {
+                t < term || (t == term && role == Role::Follower)
+            }
+            _ => false,
+        }
     }
 
     fn msg_size(msg: &RaftMsg) -> usize {
