@@ -122,6 +122,13 @@ fn titles() -> &'static [Option<String>] {
     if let Some(titles) = TITLES.get() {
         return titles;
     }
+    // Parse nothing until both files are here: the panel asks every frame.
+    if PACELC_FILES
+        .iter()
+        .any(|f| crate::gallery::file(f).is_none())
+    {
+        return &[];
+    }
     let halves: Option<Vec<Scenario>> = PACELC_FILES
         .iter()
         .map(|f| crate::gallery::scenario(f))

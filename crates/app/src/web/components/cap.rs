@@ -139,11 +139,14 @@ pub fn cap_panel(props: &CapProps) -> Html {
     let mut o = other.borrow_mut();
     // A titled run (a link or a pasted scenario may carry one half) needs
     // the pair files to find its other half; they come on first use.
-    let missing = crate::cap::pair_files_missing(live.scenario());
-    if !missing.is_empty() && o.files_asked != model.run {
+    // Looked at once a run, not every frame.
+    if o.files_asked != model.run {
         o.files_asked = model.run;
-        let arrived = arrived.clone();
-        crate::web::fetch::scenarios(missing, move || arrived.set(*arrived + 1));
+        let missing = crate::cap::pair_files_missing(live.scenario());
+        if !missing.is_empty() {
+            let arrived = arrived.clone();
+            crate::web::fetch::scenarios(missing, move || arrived.set(*arrived + 1));
+        }
     }
     // A new run, time travel backwards, or the pair's files just came:
     // start the other half over.
